@@ -1,0 +1,39 @@
+"""srg-rules: readable rulebooks for the CBS statistic SRG, checked, explained and fast.
+
+>>> import srg_rules
+>>> book = srg_rules.parse('''
+... field category: code {taal, mantelzorg}
+... field funding: code {reintegratie, inburgering}
+... include when category = taal
+... exclude taal_inburgering when funding = inburgering and category = taal
+... ''')
+>>> d = book.decide({"category": "taal", "funding": "inburgering"})
+>>> d.status, d.reasons
+(<Status.EXCLUDED: 'excluded'>, ('taal_inburgering',))
+"""
+
+from .diagnostics import Diagnostic as Diagnostic
+from .diagnostics import RulebookError as RulebookError
+from .diagnostics import Severity as Severity
+from .explain import Decision as Decision
+from .explain import Explanation as Explanation
+from .explain import Status as Status
+from .rulebook import Rulebook as Rulebook
+from .rulebook import diagnose as diagnose
+from .rulebook import load as load
+from .rulebook import parse as parse
+
+__all__ = [
+    "Decision",
+    "Diagnostic",
+    "Explanation",
+    "Rulebook",
+    "RulebookError",
+    "Severity",
+    "Status",
+    "diagnose",
+    "load",
+    "parse",
+]
+
+__version__ = "0.1.0"

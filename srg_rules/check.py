@@ -1,0 +1,500 @@
+"""Checking: is a parsed rulebook meaningful? Names, types, code lists, duplicates, cycles.
+
+Input: an :class:`ast.Rulebook`. Output: a :class:`Checked` holding the :class:`Schema` built
+from the declarations, the rulebook's definitions and rule ids, and *every* diagnostic found.
+:mod:`srg_rules.ir` lowers a rulebook only when this found no errors, and relies on what it
+established (every name resolves, every operand has the type its field needs).
+
+The checks run as an ordered tuple of passes (:data:`PASSES`); each adds diagnostics and may
+read what earlier passes put in the context. ``resolve_operand`` is the one place that decides
+what the right-hand side of a comparison means (a code value, a literal, or another field);
+the IR uses it too.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+
+from . import ast
+from .diagnostics import Diagnostic, Severity, did_you_mean
+from .operators import OPERATORS
+from .schema import VALUE_TYPES, Field, OutputSpec, Schema
+from .source import Span
+
+__all__ = ["Checked", "FieldRef", "Literal", "OperandProblem", "check", "resolve_operand"]
+
+_BOOLEAN_WORDS = {"true": True, "false": False}
+
+
+@attrs.frozen
+class Literal:
+    value: Any
+
+
+@attrs.frozen
+class FieldRef:
+    name: str
+
+
+@attrs.frozen
+class OperandProblem:
+    code: str
+    message: str
+    help: str | None = None
+
+
+@attrs.frozen
+class Checked:
+    """What checking established. ``schema`` is None only when there were errors."""
+
+    rulebook: ast.Rulebook
+    schema: Schema | None
+    definitions: dict[str, ast.Definition]
+    rule_ids: dict[int, str]  # statement index -> rule id, for rules and classifications
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+def check(rulebook: ast.Rulebook) -> Checked:
+    """Run every pass and return what they found.
+
+    >>> from srg_rules import parse
+    >>> try:
+    ...     parse("field hours: number\\ninclude when hours = taal")
+    ... except Exception as error:
+    ...     print(error.diagnostics[0].code)
+    type_mismatch
+    """
+    context = _Context(rulebook)
+    for check_pass in PASSES:
+        check_pass(context)
+    schema = None
+    if not any(d.is_error for d in context.diagnostics):
+        schema = Schema(dict(context.fields), context.output)
+    return Checked(
+        rulebook, schema, dict(context.definitions), context.rule_ids,
+        tuple(sorted(context.diagnostics, key=_position)),
+    )
+
+
+def _position(diagnostic: Diagnostic) -> tuple[int, int]:
+    return diagnostic.span.start, diagnostic.span.end
+
+
+def rule_id(rule: ast.Rule | ast.Classification, taken: set[str]) -> str:
+    """The rule's name, or for an unnamed rule ``line-N`` from the line it starts on."""
+    if rule.name is not None:
+        return rule.name.text
+    base = f"line-{rule.span.line}" if rule.span is not None else "rule"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) -> Literal | FieldRef | OperandProblem:
+    """What ``value`` means on the right of a comparison with ``field``.
+
+    A bare word is a value of the field's code list, ``true``/``false`` for a boolean field,
+    or else the name of another field of the same type.
+    """
+    kind = field.type.name
+    if isinstance(value, ast.Word):
+        word = value.text
+        if field.codes is not None and word in field.codes:
+            return Literal(word)
+        if kind == "boolean" and word.lower() in _BOOLEAN_WORDS:
+            return Literal(_BOOLEAN_WORDS[word.lower()])
+        other = fields.get(word)
+        if other is not None:
+            if other.type.name != kind:
+                return OperandProblem(
+                    "type_mismatch",
+                    f"'{field.name}' is {field.type.noun} but '{word}' is {other.type.noun}",
+                    "compare a field only with a field of the same type",
+                )
+            return FieldRef(word)
+        if field.codes is not None:
+            return OperandProblem(
+                "unknown_code",
+                f"'{word}' is not a value of field '{field.name}'",
+                did_you_mean(word, field.codes) or _code_list_help(field),
+            )
+        if kind == "boolean":
+            return OperandProblem(
+                "type_mismatch", f"'{field.name}' is a boolean; '{word}' is not true or false",
+                "write true or false, or use the field on its own as a condition",
+            )
+        if kind == "text":
+            return OperandProblem(
+                "unknown_field", f"no field named '{word}'",
+                did_you_mean(word, fields) or f'to compare with the text {word}, quote it: "{word}"',
+            )
+        return OperandProblem(
+            "type_mismatch", f"'{field.name}' is {field.type.noun}, but '{word}' is not",
+            did_you_mean(word, fields),
+        )
+    if isinstance(value, ast.Text):
+        if kind in ("code", "text"):
+            if field.codes is not None and value.value not in field.codes:
+                return OperandProblem(
+                    "unknown_code",
+                    f'"{value.value}" is not a value of field \'{field.name}\'',
+                    did_you_mean(value.value, field.codes) or _code_list_help(field),
+                )
+            return Literal(value.value)
+        hint = "write dates without quotes, e.g. 2024-01-31" if kind == "date" else None
+        return OperandProblem(
+            "type_mismatch", f"'{field.name}' is {field.type.noun}, not a text", hint
+        )
+    if isinstance(value, ast.Number):
+        if kind == "number":
+            return Literal(value.value)
+        if kind == "code":
+            code = str(value.value)
+            if code not in field.codes:
+                return OperandProblem(
+                    "unknown_code", f"{code} is not a value of field '{field.name}'",
+                    did_you_mean(code, field.codes) or _code_list_help(field),
+                )
+            return Literal(code)
+        if kind == "text":
+            return OperandProblem(
+                "type_mismatch", f"'{field.name}' is a text, not a number",
+                f'quote the value: "{value.value}"',
+            )
+        return OperandProblem(
+            "type_mismatch", f"'{field.name}' is {field.type.noun}, but {value.value} is a number"
+        )
+    assert isinstance(value, ast.Date)
+    if kind != "date":
+        return OperandProblem(
+            "type_mismatch", f"'{field.name}' is {field.type.noun}, but {value.text} is a date"
+        )
+    try:
+        return Literal(_dt.date.fromisoformat(value.text))
+    except ValueError:
+        return OperandProblem(
+            "invalid_date", f"{value.text} is not a real date", "dates are written YYYY-MM-DD"
+        )
+
+
+def _code_list_help(field: Field) -> str:
+    values = list(field.codes or ())
+    shown = ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
+    return f"the values of '{field.name}' are: {shown}"
+
+
+# --- passes ------------------------------------------------------------------------------
+
+
+class _Context:
+    def __init__(self, rulebook: ast.Rulebook):
+        self.rulebook = rulebook
+        self.diagnostics: list[Diagnostic] = []
+        self.fields: dict[str, Field] = {}
+        self.output: OutputSpec | None = None
+        self.definitions: dict[str, ast.Definition] = {}
+        self.rule_ids: dict[int, str] = {}
+        self.used_definitions: set[str] = set()
+
+    def report(self, code: str, message: str, span: Span, help: str | None = None,
+               severity: Severity = Severity.ERROR,
+               related: tuple[tuple[str, Span], ...] = ()) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, severity, help, related))
+
+    def statements(self, kind: type) -> Iterator[tuple[int, Any]]:
+        for index, statement in enumerate(self.rulebook.statements):
+            if isinstance(statement, kind):
+                yield index, statement
+
+
+def _check_header(context: _Context) -> None:
+    headers = [s for _, s in context.statements(ast.Header)]
+    for extra in headers[1:]:
+        context.report(
+            "duplicate_header", "a rulebook has one header", extra.span,
+            "merge the two 'rulebook' lines", related=(("first header", headers[0].span),),
+        )
+
+
+def _type_of(context: _Context, spec: ast.TypeSpec, what: str):
+    """The ValueType and code list of a written type, reporting what is wrong with it."""
+    value_type = VALUE_TYPES.get(spec.name.text)
+    if value_type is None:
+        context.report(
+            "unknown_type", f"'{spec.name.text}' is not a type", spec.name.span,
+            did_you_mean(spec.name.text, VALUE_TYPES)
+            or "the types are " + ", ".join(VALUE_TYPES),
+        )
+        return None, None
+    if value_type.name != "code":
+        if spec.codes is not None:
+            context.report(
+                "unexpected_code_list", f"only a code {what} has a list of values", spec.span,
+                f"write 'code {{...}}' for a closed list, or drop the list",
+            )
+        return value_type, None
+    if spec.codes is None:
+        context.report(
+            "missing_code_list", f"a code {what} needs its list of values", spec.span,
+            "list the values, e.g. code {a, b, c}",
+        )
+        return value_type, None
+    codes: dict[str, str | None] = {}
+    first_seen: dict[str, Span] = {}
+    for entry in spec.codes:
+        value = entry.value
+        if isinstance(value, ast.Word):
+            code = value.text
+        elif isinstance(value, ast.Text):
+            code = value.value
+        elif isinstance(value, ast.Number):
+            code = str(value.value)
+        else:
+            code = value.text
+        if code in codes:
+            context.report(
+                "duplicate_code", f"the value '{code}' is listed twice", entry.span,
+                "remove one of them", related=(("first listed", first_seen[code]),),
+            )
+            continue
+        codes[code] = entry.label
+        first_seen[code] = entry.span
+    return value_type, codes
+
+
+def _check_declarations(context: _Context) -> None:
+    names: dict[str, Span] = {}
+
+    def claim(name: ast.Name, what: str) -> None:
+        if name.text in names:
+            context.report(
+                "duplicate_name", f"the name '{name.text}' is already used", name.span,
+                f"give this {what} another name",
+                related=(("first used", names[name.text]),),
+            )
+        else:
+            names[name.text] = name.span
+
+    for _, declaration in context.statements(ast.FieldDeclaration):
+        claim(declaration.name, "field")
+        value_type, codes = _type_of(context, declaration.type, "field")
+        if value_type is not None and declaration.name.text not in context.fields:
+            context.fields[declaration.name.text] = Field(
+                declaration.name.text, value_type, declaration.optional, codes
+            )
+    outputs = [s for _, s in context.statements(ast.OutputDeclaration)]
+    for extra in outputs[1:]:
+        context.report(
+            "duplicate_output", "a rulebook has one output", extra.span,
+            related=(("first output", outputs[0].span),),
+        )
+    if outputs:
+        output = outputs[0]
+        value_type, codes = _type_of(context, output.type, "output")
+        if value_type is not None and value_type.name != "code":
+            context.report(
+                "type_mismatch", "the output is a code list", output.type.span,
+                'write e.g. output type: code {40 "Coaching naar werk of participatie"}',
+            )
+        elif codes is not None:
+            context.output = OutputSpec(output.name.text, codes)
+    for _, definition in context.statements(ast.Definition):
+        claim(definition.name, "define")
+        context.definitions.setdefault(definition.name.text, definition)
+    taken: set[str] = set()
+    for index, statement in enumerate(context.rulebook.statements):
+        if isinstance(statement, (ast.Rule, ast.Classification)):
+            if statement.name is not None:
+                claim(statement.name, "rule")
+            identifier = rule_id(statement, taken)
+            taken.add(identifier)
+            context.rule_ids[index] = identifier
+
+
+def _check_conditions(context: _Context) -> None:
+    for _, statement in context.statements((ast.Definition, ast.Rule, ast.Classification,
+                                             ast.Expectation)):
+        _check_condition(context, statement.condition)
+
+
+def _check_condition(context: _Context, condition: ast.Condition) -> None:
+    if isinstance(condition, (ast.AllOf, ast.AnyOf)):
+        for item in condition.items:
+            _check_condition(context, item)
+    elif isinstance(condition, ast.Not):
+        _check_condition(context, condition.item)
+    elif isinstance(condition, ast.Reference):
+        _check_reference(context, condition.name)
+    elif isinstance(condition, ast.Presence):
+        _field(context, condition.field)
+    else:
+        _check_comparison(context, condition)
+
+
+def _check_reference(context: _Context, name: ast.Name) -> None:
+    if name.text in context.definitions:
+        context.used_definitions.add(name.text)
+        return
+    field = context.fields.get(name.text)
+    if field is not None:
+        if field.type.name != "boolean":
+            context.report(
+                "type_mismatch",
+                f"'{name.text}' is {field.type.noun}, not a condition", name.span,
+                f"compare it with a value, e.g. {name.text} = ..."
+                if field.type.name != "code" else
+                f"compare it with a value, e.g. {name.text} = {next(iter(field.codes or {'...': 0}))}",
+            )
+        return
+    if _declared_field_names(context).__contains__(name.text):
+        return  # declared with a bad type; that is reported already
+    context.report(
+        "unknown_name", f"no field or define named '{name.text}'", name.span,
+        did_you_mean(name.text, [*context.fields, *context.definitions]),
+    )
+
+
+def _declared_field_names(context: _Context) -> set[str]:
+    return {s.name.text for _, s in context.statements(ast.FieldDeclaration)}
+
+
+def _field(context: _Context, name: ast.Name) -> Field | None:
+    field = context.fields.get(name.text)
+    if field is not None:
+        return field
+    if name.text in _declared_field_names(context):
+        return None  # its type is wrong, which is reported at the declaration
+    if name.text in context.definitions:
+        context.report(
+            "type_mismatch", f"'{name.text}' is a define, not a field", name.span,
+            f"use the define on its own as a condition: {name.text}",
+        )
+        return None
+    context.report(
+        "unknown_field", f"no field named '{name.text}'", name.span,
+        did_you_mean(name.text, context.fields),
+    )
+    return None
+
+
+def _check_comparison(context: _Context, comparison: ast.Comparison) -> None:
+    field = _field(context, comparison.field)
+    if field is None:
+        return
+    spec = OPERATORS[comparison.op]
+    if field.type.name not in spec.types:
+        applies = " and ".join(sorted(VALUE_TYPES[t].noun[2:] + "s" for t in spec.types))
+        context.report(
+            "type_mismatch",
+            f"'{spec.symbol}' does not apply to '{field.name}', which is {field.type.noun}",
+            comparison.span,
+            f"'{spec.symbol}' compares {applies}",
+        )
+        return
+    values = comparison.value.items if isinstance(comparison.value, ast.ValueSet) else (comparison.value,)
+    for value in values:
+        operand = resolve_operand(field, value, context.fields)
+        if isinstance(operand, OperandProblem):
+            context.report(operand.code, operand.message, value.span, operand.help)
+        elif isinstance(operand, FieldRef) and spec.takes_set:
+            context.report(
+                "type_mismatch", f"'{value.text}' is a field; a list holds values only", value.span,
+                did_you_mean(value.text, field.codes or ()) if field.codes else None,
+            )
+
+
+def _check_cycles(context: _Context) -> None:
+    graph = {name: sorted(_references(d.condition) & context.definitions.keys())
+             for name, d in context.definitions.items()}
+    reported: set[str] = set()
+    for start in graph:
+        path = _find_cycle(graph, start)
+        if path and start not in reported:
+            reported.update(path)
+            definition = context.definitions[start]
+            chain = " -> ".join([*path, path[0]])
+            message = (f"define '{start}' refers to itself" if len(path) == 1
+                       else f"defines refer to each other in a circle: {chain}")
+            context.report(
+                "recursive_define", message, definition.name.span,
+                "a define may use other defines, but never itself, directly or indirectly",
+                related=tuple((f"define '{n}'", context.definitions[n].name.span) for n in path[1:]),
+            )
+
+
+def _find_cycle(graph: dict[str, list[str]], start: str) -> list[str] | None:
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for successor in graph.get(node, ()):
+            if successor == start:
+                return path
+            if successor not in seen:
+                seen.add(successor)
+                stack.append((successor, [*path, successor]))
+    return None
+
+
+def _references(condition: ast.Condition) -> set[str]:
+    if isinstance(condition, ast.Reference):
+        return {condition.name.text}
+    if isinstance(condition, (ast.AllOf, ast.AnyOf)):
+        return set().union(*(_references(item) for item in condition.items))
+    if isinstance(condition, ast.Not):
+        return _references(condition.item)
+    return set()
+
+
+def _check_outputs(context: _Context) -> None:
+    classifications = list(context.statements(ast.Classification))
+    type_expectations = [(i, e) for i, e in context.statements(ast.Expectation) if e.code is not None]
+    if (classifications or type_expectations) and context.output is None:
+        if not any(True for _ in context.statements(ast.OutputDeclaration)):
+            first = (classifications or type_expectations)[0][1]
+            context.report(
+                "missing_output", "'classify' needs an 'output' declaring its codes", first.span,
+                'declare it, e.g. output type: code {40 "Coaching naar werk of participatie"}',
+            )
+        return
+    if context.output is None:
+        return
+    output_field = Field(context.output.name, VALUE_TYPES["code"], codes=context.output.codes)
+    for _, statement in [*classifications, *type_expectations]:
+        operand = resolve_operand(output_field, statement.code, {})
+        if isinstance(operand, OperandProblem):
+            message = operand.message.replace(
+                f"field '{context.output.name}'", f"the output '{context.output.name}'"
+            )
+            context.report(operand.code, message, statement.code.span, operand.help)
+
+
+def _check_unused_definitions(context: _Context) -> None:
+    for name, definition in context.definitions.items():
+        if name not in context.used_definitions:
+            context.report(
+                "unused_define", f"define '{name}' is never used", definition.name.span,
+                "use it in a rule, or remove it", severity=Severity.WARNING,
+            )
+
+
+# Order matters: declarations build the fields and names that conditions are checked
+# against; outputs need the output declaration; unused defines need the condition walk.
+PASSES: tuple[Callable[[_Context], None], ...] = (
+    _check_header,
+    _check_declarations,
+    _check_conditions,
+    _check_cycles,
+    _check_outputs,
+    _check_unused_definitions,
+)

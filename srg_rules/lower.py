@@ -1,0 +1,167 @@
+"""Lowering: Lark parse tree -> :mod:`srg_rules.ast`.
+
+Input: the tree from :func:`srg_rules.grammar.parse_tree`. Output: an :class:`ast.Rulebook` in
+which every node carries the span of the text it came from. Lowering never judges meaning
+(unknown names, types) — that is :mod:`srg_rules.check`'s job — so it cannot fail on a tree
+the grammar produced.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token, Transformer, Tree, v_args
+
+from . import ast
+from .source import SourceFile, Span
+
+__all__ = ["lower"]
+
+
+def lower(tree: Tree, source: SourceFile) -> ast.Rulebook:
+    """Turn a parse tree into the AST of a rulebook."""
+    return _Lower(source).transform(tree)
+
+
+_ESCAPE = re.compile(r'\\(["\\])')
+
+
+def _unquote(token: Token) -> str:
+    """The text of a quoted STRING token: only \\" and \\\\ are escapes; other backslashes stay."""
+    return _ESCAPE.sub(r"\1", str(token)[1:-1])
+
+
+@v_args(meta=True)
+class _Lower(Transformer):
+    def __init__(self, source: SourceFile):
+        super().__init__()
+        self._source = source
+
+    def _span(self, meta) -> Span | None:
+        if getattr(meta, "empty", True):
+            return None
+        return Span(self._source, meta.start_pos, meta.end_pos)
+
+    def _token_span(self, token: Token) -> Span:
+        return Span(self._source, token.start_pos, token.end_pos)
+
+    def _name(self, token: Token | None) -> ast.Name | None:
+        if token is None:
+            return None
+        return ast.Name(str(token), span=self._token_span(token))
+
+    # --- statements ---------------------------------------------------------------------
+
+    def start(self, meta, statements):
+        return ast.Rulebook(tuple(statements), span=Span(self._source, 0, len(self._source.text)))
+
+    def header(self, meta, children):
+        title, version = children
+        return ast.Header(
+            _unquote(title), _unquote(version) if version is not None else None,
+            span=self._span(meta),
+        )
+
+    def field_declaration(self, meta, children):
+        name, type_spec, optional = children
+        return ast.FieldDeclaration(
+            self._name(name), type_spec, optional is not None, span=self._span(meta)
+        )
+
+    def output_declaration(self, meta, children):
+        name, type_spec = children
+        return ast.OutputDeclaration(self._name(name), type_spec, span=self._span(meta))
+
+    def type_spec(self, meta, children):
+        name, codes = children
+        return ast.TypeSpec(self._name(name), codes, span=self._span(meta))
+
+    def code_list(self, meta, entries):
+        return tuple(entries)
+
+    def code_entry(self, meta, children):
+        value, label = children
+        return ast.CodeEntry(
+            value, _unquote(label) if label is not None else None, span=self._span(meta)
+        )
+
+    def definition(self, meta, children):
+        name, condition = children
+        return ast.Definition(self._name(name), condition, span=self._span(meta))
+
+    def rule(self, meta, children):
+        verb, name, condition, because = children
+        return ast.Rule(str(verb), self._name(name), condition, because, span=self._span(meta))
+
+    def classification(self, meta, children):
+        name, code, condition, because = children
+        return ast.Classification(self._name(name), code, condition, because, span=self._span(meta))
+
+    def because(self, meta, children):
+        return _unquote(children[0])
+
+    def expectation(self, meta, children):
+        (outcome, code), condition = children
+        return ast.Expectation(outcome, condition, code, span=self._span(meta))
+
+    def expected_status(self, meta, children):
+        return str(children[0]), None
+
+    def expected_type(self, meta, children):
+        return "type", children[0]
+
+    # --- conditions ---------------------------------------------------------------------
+
+    def any_of(self, meta, items):
+        return ast.AnyOf(tuple(items), span=self._span(meta))
+
+    def all_of(self, meta, items):
+        return ast.AllOf(tuple(items), span=self._span(meta))
+
+    def negation(self, meta, children):
+        return ast.Not(children[0], span=self._span(meta))
+
+    def reference(self, meta, children):
+        return ast.Reference(self._name(children[0]), span=self._span(meta))
+
+    def _comparison(op):  # noqa: N805 - a factory evaluated in the class body
+        def lower_comparison(self, meta, children):
+            field, value = children
+            return ast.Comparison(op, self._name(field), value, span=self._span(meta))
+
+        return lower_comparison
+
+    eq = _comparison("eq")
+    ne = _comparison("ne")
+    lt = _comparison("lt")
+    le = _comparison("le")
+    gt = _comparison("gt")
+    ge = _comparison("ge")
+    in_set = _comparison("in_set")
+    not_in_set = _comparison("not_in_set")
+    del _comparison
+
+    def is_missing(self, meta, children):
+        return ast.Presence(self._name(children[0]), False, span=self._span(meta))
+
+    def is_present(self, meta, children):
+        return ast.Presence(self._name(children[0]), True, span=self._span(meta))
+
+    def value_set(self, meta, items):
+        return ast.ValueSet(tuple(items), span=self._span(meta))
+
+    # --- values -------------------------------------------------------------------------
+
+    def word(self, meta, children):
+        return ast.Word(str(children[0]), span=self._span(meta))
+
+    def text(self, meta, children):
+        return ast.Text(_unquote(children[0]), span=self._span(meta))
+
+    def number(self, meta, children):
+        raw = str(children[0])
+        value = float(raw) if "." in raw else int(raw)
+        return ast.Number(value, span=self._span(meta))
+
+    def date(self, meta, children):
+        return ast.Date(str(children[0]), span=self._span(meta))

@@ -1,0 +1,240 @@
+"""The schema: which fields a record has, their value types, and turning raw values into them.
+
+Input: built by :mod:`srg_rules.check` from a rulebook's ``field`` and ``output`` statements.
+Output: used by every evaluator to read records, and by the analysis to know each field's
+domain.
+
+Value types are data: each :class:`ValueType` in :data:`VALUE_TYPES` says how a raw value (a
+string from CSV, or a Python value from an embedding program) becomes a typed value, and
+whether the type is ordered (``<`` and friends apply). Adding a type is one entry there.
+
+Missing values: ``None``, an empty or blank string, a float NaN and an absent key all mean
+*missing*. A date written ``00000000`` is missing too (the CBS layouts write an unknown end
+date that way).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "Field",
+    "FieldProblem",
+    "OutputSpec",
+    "Schema",
+    "VALUE_TYPES",
+    "ValueType",
+    "is_missing",
+]
+
+Scalar = str | int | float | bool | _dt.date
+
+
+class InvalidValue(ValueError):
+    """A raw value that is not of the field's type; the message says what was expected."""
+
+
+def is_missing(raw: Any) -> bool:
+    """True for the raw values that mean "no value": None, blank strings and NaN."""
+    if raw is None:
+        return True
+    if isinstance(raw, str):
+        return not raw.strip()
+    if isinstance(raw, float):
+        return math.isnan(raw)
+    return False
+
+
+def _to_text(raw: Any) -> str:
+    if isinstance(raw, str):
+        return raw.strip()
+    if isinstance(raw, _dt.date):
+        return raw.isoformat()
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return _to_code(raw)
+    raise InvalidValue(f"expected text, got {type(raw).__name__}")
+
+
+def _to_code(raw: Any) -> str:
+    if isinstance(raw, bool):
+        raise InvalidValue("expected a code value, got a boolean")
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, (int, float)):
+        return str(raw)
+    if isinstance(raw, str):
+        return raw.strip()
+    raise InvalidValue(f"expected a code value, got {type(raw).__name__}")
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def _to_number(raw: Any) -> int | float:
+    if isinstance(raw, bool):
+        raise InvalidValue("expected a number, got a boolean")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if math.isinf(raw):
+            raise InvalidValue("expected a finite number")
+        return int(raw) if raw.is_integer() else raw
+    if isinstance(raw, str):
+        text = raw.strip()
+        # A Dutch export writes 12,5 for 12.5; accept a lone decimal comma, never a
+        # thousands separator (1,000 would be ambiguous).
+        if "," in text and "." not in text and text.count(",") == 1:
+            text = text.replace(",", ".")
+        if _NUMBER.fullmatch(text):
+            value = float(text)
+            return int(value) if value.is_integer() and abs(value) < 2**53 else value
+        raise InvalidValue(f"{raw.strip()!r} is not a number")
+    raise InvalidValue(f"expected a number, got {type(raw).__name__}")
+
+
+_DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+
+
+def _to_date(raw: Any) -> _dt.date | None:
+    if isinstance(raw, _dt.datetime):
+        return raw.date()
+    if isinstance(raw, _dt.date):
+        return raw
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text == "00000000":
+            return None
+        match = _DATE_ISO.fullmatch(text) or _DATE_COMPACT.fullmatch(text)
+        if match:
+            try:
+                return _dt.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                raise InvalidValue(f"{text!r} is not a real date") from None
+        raise InvalidValue(f"{text!r} is not a date (expected YYYY-MM-DD)")
+    raise InvalidValue(f"expected a date, got {type(raw).__name__}")
+
+
+_TRUE = frozenset({"true", "yes", "ja", "j", "y", "1", "waar"})
+_FALSE = frozenset({"false", "no", "nee", "n", "0", "onwaar"})
+
+
+def _to_boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw)
+    if isinstance(raw, str):
+        text = raw.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise InvalidValue(f"{raw.strip()!r} is not a boolean (expected true or false)")
+    raise InvalidValue(f"expected true or false, got {type(raw).__name__}")
+
+
+@attrs.frozen
+class ValueType:
+    """A field type: its name in rulebooks, how raw values convert, and what it supports.
+
+    ``convert`` returns the typed value (or None for a value that means missing) and raises
+    :class:`InvalidValue` for a value that is not of the type.
+    """
+
+    name: str
+    noun: str  # "a date", used in messages
+    convert: Callable[[Any], Any]
+    ordered: bool
+    problem_code: str  # the reason code of a record whose value does not convert
+
+
+VALUE_TYPES: dict[str, ValueType] = {
+    t.name: t
+    for t in (
+        ValueType("code", "a code", _to_code, ordered=False, problem_code="unknown_code"),
+        ValueType("text", "a text", _to_text, ordered=False, problem_code="invalid_text"),
+        ValueType("number", "a number", _to_number, ordered=True, problem_code="invalid_number"),
+        ValueType("date", "a date", _to_date, ordered=True, problem_code="invalid_date"),
+        ValueType("boolean", "a boolean", _to_boolean, ordered=False, problem_code="invalid_boolean"),
+    )
+}
+
+
+@attrs.frozen
+class FieldProblem:
+    """Why one field of a record is not acceptable. ``reason`` is the stable form
+    ``<code>:<field>`` that appears in a decision's reasons."""
+
+    field: str
+    code: str
+    message: str
+    value: Any = None
+
+    @property
+    def reason(self) -> str:
+        return f"{self.code}:{self.field}"
+
+
+@attrs.frozen
+class Field:
+    """A declared field. ``codes`` maps each code value to its label (or None) for code fields."""
+
+    name: str
+    type: ValueType
+    optional: bool = False
+    codes: Mapping[str, str | None] | None = None
+
+    def read(self, raw: Any) -> tuple[Scalar | None, FieldProblem | None]:
+        """Convert a raw value; returns (value or None when missing, problem or None)."""
+        if is_missing(raw):
+            value = None
+        else:
+            try:
+                value = self.type.convert(raw)
+            except InvalidValue as error:
+                return None, FieldProblem(self.name, self.type.problem_code, str(error), raw)
+            if self.codes is not None and value not in self.codes:
+                return None, FieldProblem(
+                    self.name, "unknown_code",
+                    f"{value!r} is not in the code list of '{self.name}'", raw,
+                )
+        if value is None and not self.optional:
+            return None, FieldProblem(self.name, "missing_value", "a value is required", raw)
+        return value, None
+
+
+@attrs.frozen
+class OutputSpec:
+    """The classification output: its name (``type``) and its code list with labels."""
+
+    name: str
+    codes: Mapping[str, str | None]
+
+
+@attrs.frozen
+class Schema:
+    fields: Mapping[str, Field]
+    output: OutputSpec | None = None
+
+    def read(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldProblem]]:
+        """Typed values for every declared field (None when missing or invalid) and problems.
+
+        Keys of the record that are not declared fields are ignored here; the caller keeps
+        them (the CLI writes every input column back out).
+        """
+        values: dict[str, Any] = {}
+        problems: list[FieldProblem] = []
+        get = record.get
+        for name, field in self.fields.items():
+            value, problem = field.read(get(name))
+            values[name] = value
+            if problem is not None:
+                problems.append(problem)
+        return values, problems
