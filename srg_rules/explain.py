@@ -104,20 +104,10 @@ class Explanation:
 
     def render(self) -> str:
         """The decision and why, in plain words."""
-        lines = [self._headline(), ""]
-        if self.problems:
-            lines.append("The record has problems:")
-            for problem in self.problems:
-                shown = "" if problem.value in (None, "") else f" (value {problem.value!r})"
-                lines.append(f"  - {problem.field}: {problem.message}{shown}")
-            lines.append("")
-        sections = (
-            ("reject", "Reject rules (any match rejects the record)"),
-            ("include", "Include rules (at least one must match)"),
-            ("exclude", "Exclude rules (any match excludes; exclusion wins)"),
-            ("classify", "Classify rules (exactly one must match an included record)"),
-        )
-        for verb, heading in sections:
+        lines = [self._headline()]
+        lines.extend(f"  - {reason}" for reason in self._why())
+        lines.append("")
+        for verb, heading in self._sections():
             traces = [r for r in self.rules if r.rule.verb == verb]
             if not traces:
                 continue
@@ -131,28 +121,61 @@ class Explanation:
         decision = self.decision
         if decision.status is Status.INCLUDED:
             if decision.type is None:
-                return "Decision: included in the SRG, without a type (no classify rule matched)"
+                return "Decision: included in the SRG, without a type"
             label = self.labels.get(decision.type)
             shown = f"{decision.type} ({label})" if label else decision.type
             return f"Decision: included in the SRG, type {shown}"
         if decision.status is Status.EXCLUDED:
-            if NO_INCLUDE_MATCHED in decision.reasons:
-                return "Decision: excluded from the SRG (no include rule matched)"
-            return "Decision: excluded from the SRG by " + _ids(decision.reasons)
-        if AMBIGUOUS_TYPE in decision.reasons:
-            rules = [r for r in decision.reasons if r != AMBIGUOUS_TYPE]
-            return ("Decision: rejected: more than one classify rule matched ("
-                    + _ids(rules) + "); the rulebook must give one type")
-        return "Decision: rejected (" + ", ".join(decision.reasons) + ")"
+            return "Decision: excluded from the SRG"
+        return "Decision: rejected"
+
+    def _why(self) -> list[str]:
+        """One line per reason of the decision, in the order of ``decision.reasons``."""
+        by_id = {r.rule.id: r.rule for r in self.rules}
+        problems = {p.reason: p for p in self.problems}
+        lines = []
+        for reason in self.decision.reasons:
+            if reason in problems:
+                problem = problems[reason]
+                lines.append(f"field {problem.field}: {problem.message}")
+            elif reason == NO_INCLUDE_MATCHED:
+                lines.append("no include rule matched")
+            elif reason == UNCLASSIFIED:
+                lines.append("no classify rule matched, so the record has no type")
+            elif reason == AMBIGUOUS_TYPE:
+                lines.append("more than one classify rule matched; the rulebook must give "
+                             "exactly one type (fix the rules)")
+            elif reason in by_id:
+                rule = by_id[reason]
+                what = {"reject": "rejected by", "include": "included by",
+                        "exclude": "excluded by", "classify": "classified by"}[rule.verb]
+                target = f" as {rule.code}" if rule.code is not None else ""
+                because = f": {rule.because}" if rule.because else ""
+                lines.append(f"{what} rule {rule.id}{target}{because}")
+            else:
+                lines.append(reason)
+        return lines
+
+    def _sections(self) -> tuple[tuple[str, str], ...]:
+        rejects = (("reject", "Reject rules (any match rejects the record)"),)
+        scope = (
+            ("include", "Include rules (at least one must match)"),
+            ("exclude", "Exclude rules (any match excludes; exclusion wins)"),
+        )
+        classify = (("classify", "Classify rules (exactly one must match an included record)"),)
+        status = self.decision.status
+        if status is Status.REJECTED and AMBIGUOUS_TYPE not in self.decision.reasons:
+            return rejects  # the other rules do not count for a rejected record
+        if status is Status.EXCLUDED:
+            return rejects + scope
+        return rejects + scope + classify
 
     def _rule_lines(self, rule_trace: RuleTrace) -> list[str]:
         rule = rule_trace.rule
-        mark = "[matched]    " if rule_trace.matched else "[not matched]"
-        target = f" -> type {rule.code}" if rule.code is not None else ""
-        line = f" line {rule.span.line}" if rule.span is not None else ""
-        lines = [f"  {mark} {rule.id}{target}{line and f' ({line.strip()})'}"]
-        if rule.because and rule_trace.matched:
-            lines.append(f"      because: {rule.because}")
+        mark = "matched:    " if rule_trace.matched else "not matched:"
+        target = f" (type {rule.code})" if rule.code is not None else ""
+        where = f", line {rule.span.line}" if rule.span is not None and rule.id != f"line-{rule.span.line}" else ""
+        lines = [f"  {mark} {rule.id}{target}{where}"]
         lines.extend(self._trace_lines(rule_trace.trace, depth=3))
         return lines
 

@@ -23,6 +23,8 @@ from typing import Any
 
 import attrs
 
+from .diagnostics import did_you_mean
+
 __all__ = [
     "Field",
     "FieldProblem",
@@ -201,9 +203,12 @@ class Field:
             except InvalidValue as error:
                 return None, FieldProblem(self.name, self.type.problem_code, str(error), raw)
             if self.codes is not None and value not in self.codes:
+                hint = did_you_mean(str(value), self.codes)
                 return None, FieldProblem(
                     self.name, "unknown_code",
-                    f"{value!r} is not in the code list of '{self.name}'", raw,
+                    f"{value!r} is not in the code list of '{self.name}'"
+                    + (f" ({hint})" if hint else ""),
+                    raw,
                 )
         if value is None and not self.optional:
             return None, FieldProblem(self.name, "missing_value", "a value is required", raw)

@@ -1,0 +1,219 @@
+"""The ``srg-rules`` command: check, run, explain.
+
+Input: command-line arguments. Output: text on standard output and standard error, and an
+exit status: 0 for success, 1 when a rulebook has errors (or, for ``test``, a case fails),
+2 for a usage or input problem (a missing file, an unreadable record file), 130 when
+interrupted. No traceback reaches the user for bad input: every expected failure is a message
+naming the file and, where it can, the line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import RulebookError
+from .explain import Decision, Status
+from .records import MALFORMED_ROW, InputError, OutputFile, open_records
+from .rulebook import Rulebook, diagnose, load, read_source
+from .summary import Summary
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_MALFORMED_SHOWN = 20
+
+
+class _UserError(Exception):
+    """An expected failure: the message is for the user, the code is the exit status."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.code = code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except _UserError as error:
+        print(f"srg-rules: {error}", file=sys.stderr)
+        return error.code
+    except InputError as error:
+        print(f"srg-rules: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("srg-rules: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK  # e.g. `srg-rules run ... | head`
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="srg-rules",
+        description="Check rulebooks and decide SRG provision records with them.",
+    )
+    parser.add_argument("--version", action="version", version=f"srg-rules {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="report every error and warning in a rulebook")
+    check.add_argument("rulebook", help="the rulebook file")
+    check.set_defaults(handler=_check)
+
+    run = commands.add_parser("run", help="decide every record of a CSV or JSON Lines file")
+    run.add_argument("rulebook", help="the rulebook file")
+    run.add_argument("input", help="records: CSV (comma or semicolon) or JSON Lines")
+    run.add_argument("-o", "--output", help="where to write the decided records "
+                     "(same format as the input); default: standard output")
+    run.add_argument("--summary-json", metavar="PATH",
+                     help="also write the summary as JSON to PATH")
+    run.set_defaults(handler=_run)
+
+    explain = commands.add_parser("explain", help="show why one record was decided as it was")
+    explain.add_argument("rulebook", help="the rulebook file")
+    explain.add_argument("input", nargs="?", help="records file (CSV or JSON Lines)")
+    explain.add_argument("--row", type=int, help="the record's number in the file (1 = first)")
+    explain.add_argument("--record", metavar="JSON", help="the record itself, as a JSON object")
+    explain.set_defaults(handler=_explain)
+    return parser
+
+
+def _load(path: str) -> Rulebook:
+    """Load a rulebook for use, or stop with its diagnostics."""
+    try:
+        book = load(path)
+    except FileNotFoundError:
+        raise _UserError(f"{path}: no such rulebook") from None
+    except IsADirectoryError:
+        raise _UserError(f"{path}: is a directory, not a rulebook") from None
+    except RulebookError as error:
+        for diagnostic in error.diagnostics:
+            print(diagnostic.render(), file=sys.stderr)
+            print(file=sys.stderr)
+        errors = len(error.errors)
+        raise _UserError(
+            f"{path}: {errors} error{'s' if errors != 1 else ''}; nothing was run",
+            EXIT_FINDINGS,
+        ) from None
+    for warning in book.warnings:
+        print(warning.render(), file=sys.stderr)
+        print(file=sys.stderr)
+    return book
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        text = read_source(args.rulebook)
+    except FileNotFoundError:
+        raise _UserError(f"{args.rulebook}: no such rulebook") from None
+    except IsADirectoryError:
+        raise _UserError(f"{args.rulebook}: is a directory, not a rulebook") from None
+    except RulebookError as error:
+        diagnostics = error.diagnostics
+    else:
+        diagnostics = diagnose(text, args.rulebook)
+    for diagnostic in diagnostics:
+        print(diagnostic.render())
+        print()
+    errors = sum(1 for d in diagnostics if d.is_error)
+    warnings = len(diagnostics) - errors
+    if errors or warnings:
+        print(f"{args.rulebook}: {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    else:
+        print(f"{args.rulebook}: ok")
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _run(args: argparse.Namespace) -> int:
+    book = _load(args.rulebook)
+    fields = book.fields
+    records = open_records(
+        args.input,
+        required=[name for name, field in fields.items() if not field.optional],
+        known=list(fields),
+    )
+    output = OutputFile(args.output, records)
+    if output.replaced:
+        print(f"srg-rules: note: the input's column(s) {', '.join(output.replaced)} are "
+              "replaced by the new decisions", file=sys.stderr)
+    summary = Summary()
+    malformed = 0
+    malformed_decision = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
+    try:
+        for row in records.rows:
+            if row.problem is not None:
+                malformed += 1
+                if malformed <= _MALFORMED_SHOWN:
+                    print(f"{records.path}:{row.line}: record {row.number} {row.problem}; "
+                          f"rejected as {MALFORMED_ROW}", file=sys.stderr)
+                decision = malformed_decision
+            else:
+                decision = book.decide(row.values)
+            output.write(row, decision)
+            summary.add(decision)
+        output.commit()
+    except BaseException:
+        output.discard()
+        raise
+    if malformed > _MALFORMED_SHOWN:
+        print(f"srg-rules: ... and {malformed - _MALFORMED_SHOWN} more malformed records",
+              file=sys.stderr)
+    report = sys.stdout if args.output else sys.stderr
+    header = f"rulebook: {args.rulebook}"
+    if book.title:
+        header += f" ({book.title}{', version ' + book.version if book.version else ''})"
+    print(header, file=report)
+    print(f"input:    {args.input}", file=report)
+    if args.output:
+        print(f"output:   {args.output}", file=report)
+    labels = dict(book.output.codes) if book.output is not None else {}
+    print(summary.render(labels), file=report)
+    if args.summary_json:
+        Path(args.summary_json).write_text(json.dumps(summary.as_dict(), indent=2) + "\n",
+                                           encoding="utf-8")
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    if (args.record is None) == (args.input is None):
+        raise _UserError("explain needs either an input file with --row N, or --record JSON")
+    book = _load(args.rulebook)
+    if args.record is not None:
+        try:
+            record = json.loads(args.record)
+        except json.JSONDecodeError as error:
+            raise _UserError(f"--record: not valid JSON ({error.msg} at column {error.colno})") from None
+        if not isinstance(record, dict):
+            raise _UserError("--record: expected a JSON object, e.g. '{\"category\": \"taal\"}'")
+        print(book.explain(record).render(), end="")
+        return EXIT_OK
+    if args.row is None:
+        raise _UserError("explain needs --row N to say which record of the file to explain")
+    if args.row < 1:
+        raise _UserError("--row counts from 1 (the first record after the header)")
+    records = open_records(args.input)
+    count = 0
+    for row in records.rows:
+        count = row.number
+        if row.number != args.row:
+            continue
+        print(f"{records.path}:{row.line}: record {row.number}")
+        if row.problem is not None:
+            print(f"Decision: rejected\n  - {MALFORMED_ROW}: the row {row.problem}")
+            return EXIT_OK
+        print(book.explain(row.values).render(), end="")
+        return EXIT_OK
+    raise _UserError(f"{args.input}: there is no record {args.row}; the file has {count}")

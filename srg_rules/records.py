@@ -1,0 +1,269 @@
+"""Record files: reading provision records from CSV or JSON Lines, and writing decisions back.
+
+Input: a path. Output: an iterator of :class:`Row` (every physical record of the file, in
+order, each with its 1-based row number) and a writer that adds ``status``, ``type`` and
+``reasons`` to every row in the same format as the input.
+
+Invariants: no row is ever skipped. A row that cannot be read as a record (a CSV line with the
+wrong number of values, a JSON line that is not an object) is a :class:`Row` with ``problem``
+set, which the caller rejects with reason ``malformed_row``. Problems with the file as a whole
+(missing, empty, not UTF-8, a header without the declared fields) raise :class:`InputError`,
+whose message names the file and, where it can, the line.
+
+CSV: comma or semicolon separated (taken from the header line), UTF-8 with or without a byte
+order mark. JSON Lines: one object per line; blank lines are not records.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from .diagnostics import did_you_mean
+from .explain import Decision
+
+__all__ = ["InputError", "OUTPUT_COLUMNS", "RecordFile", "Row", "open_records", "OutputFile"]
+
+OUTPUT_COLUMNS = ("status", "type", "reasons")
+MALFORMED_ROW = "malformed_row"
+REASON_SEPARATOR = "|"
+
+# A record file rarely has fields this large, but a stray quote can make the csv module read
+# the rest of the file into one field; the cap keeps that a malformed row, not a crash.
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+class InputError(Exception):
+    """A record file that cannot be read at all; ``str()`` is the message for the user."""
+
+
+@attrs.frozen
+class Row:
+    """One record of a file: its 1-based number, the line it starts on, and its values.
+
+    ``problem`` is set (and ``values`` may be partial) when the row could not be read as a
+    record; such a row is rejected, never dropped.
+    """
+
+    number: int
+    line: int
+    values: dict[str, Any]
+    problem: str | None = None
+
+
+@attrs.frozen
+class RecordFile:
+    path: Path
+    format: str  # "csv" or "jsonl"
+    columns: tuple[str, ...]  # the CSV header; for JSON Lines, empty
+    delimiter: str = ","
+    rows: Iterator[Row] = attrs.field(eq=False, repr=False, default=iter(()))
+
+
+def _detect_format(path: Path, first_line: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    return "jsonl" if first_line.lstrip().startswith("{") else "csv"
+
+
+def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
+                 known: Sequence[str] = ()) -> RecordFile:
+    """Open a record file and check its header.
+
+    Args:
+        path: a CSV or JSON Lines file.
+        required: columns a CSV header must have (the rulebook's non-optional fields).
+        known: every field of the rulebook, used to suggest a fix for a misspelt column.
+
+    Raises:
+        InputError: the file is missing, unreadable, empty, not UTF-8, or lacks columns.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a record file")
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")
+        first_line = handle.readline()
+    except UnicodeDecodeError as error:
+        raise InputError(_encoding_message(path, 1, error)) from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror})") from None
+    if not first_line.strip():
+        handle.close()
+        raise InputError(f"{path}: the file is empty; expected a header line with the field names"
+                         if path.suffix.lower() != ".jsonl" else f"{path}: the file is empty")
+    kind = _detect_format(path, first_line)
+    if kind == "jsonl":
+        return RecordFile(path, "jsonl", (), rows=_jsonl_rows(path, handle, first_line))
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    columns = tuple(column.strip() for column in header)
+    _check_header(path, columns, required, known)
+    return RecordFile(path, "csv", columns, delimiter, rows=_csv_rows(path, handle, columns, delimiter))
+
+
+def _check_header(path: Path, columns: tuple[str, ...], required: Sequence[str],
+                  known: Sequence[str]) -> None:
+    seen: set[str] = set()
+    for column in columns:
+        if column in seen:
+            raise InputError(f"{path}:1: the header names the column '{column}' twice")
+        seen.add(column)
+    missing = [name for name in required if name not in seen]
+    if not missing:
+        return
+    lines = [f"{path}:1: the header lacks {len(missing)} field(s) the rulebook requires: "
+             + ", ".join(missing)]
+    extra = [c for c in columns if c not in known]
+    for name in missing:
+        hint = did_you_mean(name, extra)
+        if hint:
+            lines.append(f"  help: for '{name}', {hint}")
+    lines.append(f"  the header has: {', '.join(columns) if columns != ('',) else '(nothing)'}")
+    raise InputError("\n".join(lines))
+
+
+def _encoding_message(path: Path, line: int, error: UnicodeDecodeError) -> str:
+    return (f"{path}:{line}: the file is not UTF-8 text (byte 0x{error.object[error.start]:02x})\n"
+            "  help: save it as UTF-8 (in Excel: 'CSV UTF-8'), or convert it, e.g. "
+            "iconv -f latin1 -t utf-8")
+
+
+def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: str) -> Iterator[Row]:
+    reader = csv.reader(handle, delimiter=delimiter)
+    number = 0
+    line = 2
+    width = len(columns)
+    try:
+        while True:
+            start_line = line
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                number += 1
+                line = reader.line_num + 2
+                yield Row(number, start_line, {}, f"cannot be read as CSV ({error})")
+                continue
+            line = reader.line_num + 2
+            if not values:  # a blank line is not a record
+                continue
+            number += 1
+            record = dict(zip(columns, values))
+            if len(values) != width:
+                for column in columns[len(values):]:
+                    record[column] = ""
+                yield Row(number, start_line, record,
+                          f"has {len(values)} values where the header has {width}")
+                continue
+            yield Row(number, start_line, record)
+    except UnicodeDecodeError as error:
+        raise InputError(_encoding_message(path, line, error)) from None
+    finally:
+        handle.close()
+
+
+def _jsonl_rows(path: Path, handle: IO[str], first_line: str) -> Iterator[Row]:
+    number = 0
+    try:
+        lines = _chain_first(first_line, handle)
+        for line_number, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue
+            number += 1
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as error:
+                yield Row(number, line_number, {"_line": text.rstrip("\r\n")},
+                          f"is not valid JSON ({error.msg} at column {error.colno})")
+                continue
+            if not isinstance(value, dict):
+                yield Row(number, line_number, {"_line": text.rstrip("\r\n")},
+                          f"is a JSON {type(value).__name__}, not an object")
+                continue
+            yield Row(number, line_number, value)
+    except UnicodeDecodeError as error:
+        raise InputError(_encoding_message(path, number + 1, error)) from None
+    finally:
+        handle.close()
+
+
+def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+class OutputFile:
+    """Writes decided rows in the input's format to a temporary file beside the target, and
+    moves it into place only on :meth:`commit`; an interrupted run leaves no file that looks
+    complete. ``path`` None writes to standard output."""
+
+    def __init__(self, path: str | os.PathLike[str] | None, records: RecordFile):
+        self._format = records.format
+        self._target = Path(path) if path is not None else None
+        if self._target is not None:
+            directory = self._target.resolve().parent
+            if not directory.is_dir():
+                raise InputError(f"{self._target}: the folder {directory} does not exist")
+            fd, temp = tempfile.mkstemp(prefix=f".{self._target.name}.", suffix=".partial",
+                                        dir=directory)
+            self._temp: Path | None = Path(temp)
+            # mkstemp makes the file private; the output is an ordinary file like any other.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp, 0o666 & ~umask)
+            self._handle: IO[str] = open(fd, "w", encoding="utf-8", newline="")
+        else:
+            self._temp = None
+            self._handle = sys.stdout
+        if self._format == "csv":
+            kept = tuple(c for c in records.columns if c not in OUTPUT_COLUMNS)
+            self.replaced = tuple(c for c in records.columns if c in OUTPUT_COLUMNS)
+            self._columns = kept
+            self._writer = csv.writer(self._handle, delimiter=records.delimiter,
+                                      lineterminator="\n")
+            self._writer.writerow([*kept, *OUTPUT_COLUMNS])
+        else:
+            self.replaced = ()
+
+    def write(self, row: Row, decision: Decision) -> None:
+        reasons = decision.reasons
+        if self._format == "csv":
+            values = row.values
+            self._writer.writerow([
+                *(values.get(column, "") for column in self._columns),
+                decision.status.value, decision.type or "", REASON_SEPARATOR.join(reasons),
+            ])
+        else:
+            record = dict(row.values)
+            record.update(status=decision.status.value, type=decision.type, reasons=list(reasons))
+            self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+
+    def commit(self) -> None:
+        if self._temp is None:
+            self._handle.flush()
+            return
+        self._handle.close()
+        os.replace(self._temp, self._target)
+        self._temp = None
+
+    def discard(self) -> None:
+        if self._temp is None:
+            return
+        self._handle.close()
+        self._temp.unlink(missing_ok=True)
+        self._temp = None

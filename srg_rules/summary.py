@@ -1,0 +1,58 @@
+"""The summary of a run: how many records were read, and how they were decided.
+
+Input: one :class:`Decision` per record, as a run produces them. Output: counts per status,
+per reason and per type, and a plain-text report. The counts always add up: every record read
+is counted once under exactly one status.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from .explain import Decision, Status
+
+__all__ = ["Summary"]
+
+
+class Summary:
+    def __init__(self) -> None:
+        self.records = 0
+        self.statuses: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.types: Counter[str | None] = Counter()
+
+    def add(self, decision: Decision) -> None:
+        self.records += 1
+        self.statuses[decision.status.value] += 1
+        self.reasons.update(decision.reasons)
+        if decision.status is Status.INCLUDED:
+            self.types[decision.type] += 1
+
+    def as_dict(self) -> dict:
+        return {
+            "records": self.records,
+            "statuses": {s.value: self.statuses[s.value] for s in Status},
+            "reasons": dict(self.reasons.most_common()),
+            "types": {("none" if t is None else t): n for t, n in self.types.most_common()},
+        }
+
+    def render(self, labels: Mapping[str, str | None] | None = None) -> str:
+        labels = labels or {}
+        lines = [f"records read: {self.records}"]
+        for status in Status:
+            count = self.statuses[status.value]
+            share = f"  ({100 * count / self.records:.1f}%)" if self.records else ""
+            lines.append(f"  {status.value:<9} {count:>9}{share}")
+        if self.types:
+            lines.append("included, by type:")
+            for code, count in sorted(self.types.items(), key=lambda item: (item[0] is None, item[0] or "")):
+                label = labels.get(code) if code is not None else "no type (unclassified)"
+                shown = code if code is not None else "-"
+                lines.append(f"  {shown:<9} {count:>9}  {label or ''}".rstrip())
+        if self.reasons:
+            lines.append("by reason:")
+            width = max(len(reason) for reason in self.reasons)
+            for reason, count in sorted(self.reasons.items(), key=lambda item: (-item[1], item[0])):
+                lines.append(f"  {reason:<{width}} {count:>9}")
+        return "\n".join(lines)
