@@ -138,9 +138,12 @@ def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) ->
                 "unknown_field", f"no field named '{word}'",
                 did_you_mean(word, fields) or f'to compare with the text {word}, quote it: "{word}"',
             )
+        same_type = [name for name, other in fields.items() if other.type.name == kind]
         return OperandProblem(
             "type_mismatch", f"'{field.name}' is {field.type.noun}, but '{word}' is not",
-            did_you_mean(word, fields),
+            did_you_mean(word, same_type)
+            or f"compare it with {field.type.noun}, e.g. {field.name} "
+               + ("> 10" if kind == "number" else "< 2024-01-31"),
         )
     if isinstance(value, ast.Text):
         if kind in ("code", "text"):

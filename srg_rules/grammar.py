@@ -26,7 +26,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from .diagnostics import Diagnostic
 from .source import SourceFile, Span
 
-__all__ = ["parse_tree", "grammar_text"]
+__all__ = ["grammar_text", "parse_condition_tree", "parse_tree"]
 
 _GRAMMAR_NAME = "rulebook.lark"
 
@@ -64,6 +64,7 @@ def _parser() -> Lark:
         grammar_text(),
         parser="lalr",
         lexer="contextual",
+        start=["start", "lone_condition"],
         propagate_positions=True,
         maybe_placeholders=True,
     )
@@ -72,14 +73,14 @@ def _parser() -> Lark:
 def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
     """Parse a rulebook. Returns the tree (None when there were syntax errors) and diagnostics."""
     try:
-        return _parser().parse(source.text), []
+        return _parser().parse(source.text, start="start"), []
     except UnexpectedInput:
         pass
     diagnostics: list[Diagnostic] = []
     for start, end in _statement_ranges(source.text):
         masked = _blank(source.text[:start]) + source.text[start:end]
         try:
-            _parser().parse(masked)
+            _parser().parse(masked, start="start")
         except UnexpectedInput as error:
             diagnostics.append(_to_diagnostic(error, source, end))
     if not diagnostics:
@@ -87,10 +88,18 @@ def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
         # (a keyword at a line start that belongs to the previous statement). Report the
         # whole-file error, which is then the true one.
         try:
-            _parser().parse(source.text)
+            _parser().parse(source.text, start="start")
         except UnexpectedInput as error:
             diagnostics.append(_to_diagnostic(error, source, len(source.text)))
     return None, diagnostics
+
+
+def parse_condition_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
+    """Parse a condition on its own (the text after ``when``)."""
+    try:
+        return _parser().parse(source.text, start="lone_condition"), []
+    except UnexpectedInput as error:
+        return None, [_to_diagnostic(error, source, len(source.text))]
 
 
 def _statement_ranges(text: str) -> list[tuple[int, int]]:
@@ -147,11 +156,14 @@ def _to_diagnostic(error: UnexpectedInput, source: SourceFile, piece_end: int) -
         isinstance(error, UnexpectedToken) and error.token.type == "$END"
     ):
         offset = _last_non_space(text, piece_end)
-        expected = error.expected if isinstance(error, UnexpectedEOF) else error.expected
+        start = offset
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        expected = error.expected
         return Diagnostic(
             "parse_unexpected_end",
             "the statement ends too soon",
-            Span(source, offset, offset + 1),
+            Span(source, start, offset + 1),
             help=f"expected {_expected(expected)} after this",
         )
     assert isinstance(error, UnexpectedToken)
@@ -204,6 +216,8 @@ def _help_for_token(text: str, token: Token, expected: set[str]) -> str | None:
         return "conditions use 'and', 'or' and 'not'"
     if "WHEN" in expected and token.type == "NAME":
         return "a rule has at most one name, then 'when' and its condition"
+    if "WHEN" in expected:
+        return "the condition comes after 'when', e.g. exclude when category = taal"
     if value == "{" and "NAME" in expected:
         return "a list of values follows 'in' or a field's type 'code'"
     return None

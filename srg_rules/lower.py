@@ -55,6 +55,9 @@ class _Lower(Transformer):
     def start(self, meta, statements):
         return ast.Rulebook(tuple(statements), span=Span(self._source, 0, len(self._source.text)))
 
+    def lone_condition(self, meta, children):
+        return children[0]
+
     def header(self, meta, children):
         title, version = children
         return ast.Header(

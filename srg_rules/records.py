@@ -234,8 +234,10 @@ class OutputFile:
             kept = tuple(c for c in records.columns if c not in OUTPUT_COLUMNS)
             self.replaced = tuple(c for c in records.columns if c in OUTPUT_COLUMNS)
             self._columns = kept
+            # CRLF, as RFC 4180 and spreadsheets have it; it also makes the csv module quote
+            # a value holding a bare CR, so that the output reads back row for row.
             self._writer = csv.writer(self._handle, delimiter=records.delimiter,
-                                      lineterminator="\n")
+                                      lineterminator="\r\n")
             self._writer.writerow([*kept, *OUTPUT_COLUMNS])
         else:
             self.replaced = ()

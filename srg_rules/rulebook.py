@@ -12,13 +12,13 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from . import ir
+from . import ast, ir
 from .backends import BACKENDS, Compiled
 from .backends.interpreter import Interpreter
-from .check import check
+from .check import Checked, check
 from .diagnostics import Diagnostic, RulebookError
 from .explain import Decision, Explanation
-from .grammar import parse_tree
+from .grammar import parse_condition_tree, parse_tree
 from .lower import lower
 from .schema import Field, OutputSpec
 from .source import SourceFile, Span
@@ -42,9 +42,10 @@ class Rulebook:
     ('no_include_matched',)
     """
 
-    def __init__(self, program: ir.Program, source: SourceFile,
+    def __init__(self, program: ir.Program, syntax: ast.Rulebook, source: SourceFile,
                  warnings: tuple[Diagnostic, ...] = (), backend: str = "interpreter"):
         self.program = program
+        self.syntax = syntax
         self.source = source
         self.warnings = warnings
         if backend not in BACKENDS:
@@ -89,7 +90,29 @@ class Rulebook:
 
     def with_backend(self, backend: str) -> Rulebook:
         """The same rulebook, deciding with another registered backend."""
-        return Rulebook(self.program, self.source, self.warnings, backend)
+        return Rulebook(self.program, self.syntax, self.source, self.warnings, backend)
+
+    def condition(self, text: str, source: str = "<condition>") -> ir.Condition:
+        """A condition written in this rulebook's terms (its fields and defines), checked.
+
+        >>> book = parse("field hours: number optional\ninclude when hours > 10")
+        >>> book.condition("hours > 10 and hours <= 12")
+        AllOf(items=(Compare(op='gt', field='hours', value=10), Compare(op='le', field='hours', value=12)))
+
+        Raises:
+            RulebookError: the condition does not parse, or names what the rulebook lacks.
+        """
+        where = SourceFile(source, text)
+        tree, syntax_errors = parse_condition_tree(where)
+        if tree is None:
+            raise RulebookError(syntax_errors)
+        condition = lower(tree, where)
+        probe = ast.Expectation("included", condition, span=condition.span)
+        checked = check(ast.Rulebook((*self.syntax.statements, probe), span=self.syntax.span))
+        errors = [d for d in checked.diagnostics if d.is_error and d.span.source is where]
+        if errors:
+            raise RulebookError(errors)
+        return ir.from_ast(checked).expectations[-1].condition
 
     def __repr__(self) -> str:
         return f"<Rulebook {self.source.path!r}: {len(self.program.rules)} rules>"
@@ -111,11 +134,12 @@ def parse(text: str, source: str = "<string>", *, backend: str = "interpreter") 
     Raises:
         RulebookError: the rulebook has errors; ``.diagnostics`` lists them all.
     """
-    program, diagnostics = _build(SourceFile(source, text))
-    if program is None:
+    checked, diagnostics = _build(SourceFile(source, text))
+    if checked is None:
         raise RulebookError(diagnostics)
     warnings = tuple(d for d in diagnostics if not d.is_error)
-    return Rulebook(program, SourceFile(source, text), warnings, backend)
+    return Rulebook(ir.from_ast(checked), checked.rulebook, checked.rulebook.span.source,
+                    warnings, backend)
 
 
 def load(path: str | PathLike[str], *, backend: str = "interpreter") -> Rulebook:
@@ -143,11 +167,11 @@ def read_source(path: str | PathLike[str]) -> str:
         )]) from None
 
 
-def _build(source: SourceFile) -> tuple[ir.Program | None, tuple[Diagnostic, ...]]:
+def _build(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
     tree, syntax_errors = parse_tree(source)
     if tree is None:
         return None, tuple(syntax_errors)
     checked = check(lower(tree, source))
     if not checked.ok:
         return None, checked.diagnostics
-    return ir.from_ast(checked), checked.diagnostics
+    return checked, checked.diagnostics

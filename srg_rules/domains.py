@@ -1,0 +1,266 @@
+"""Finite domains: the few values of each field that stand for all of its valid values.
+
+Input: an :class:`ir.Program` (its schema and the constants and field-to-field comparisons in
+every rule and expectation). Output: :func:`from_program` gives each field a :class:`Domain`,
+a short tuple of valid typed values (``points``) and the indices of the points the field may
+take. :mod:`srg_rules.analysis` encodes a field as an index into its points, so the solver
+only ever sees integers.
+
+What "valid" means here is what :meth:`Schema.read` can produce without a problem: a listed code
+that reads back as itself (not blank, no surrounding spaces), a non-blank text without
+surrounding spaces, any int or finite float, a date from 0001-01-01 to 9999-12-31, a boolean.
+
+Invariants (the reason the analysis is exact):
+
+1. Every point is a valid value of every field that may take it; a constant that no valid
+   value equals (``name = ""``) is not a point, so a comparison with it is never true.
+2. Fields compared with each other (``end_date < start_date``) form a *component* and share one
+   tuple of points; a field compared with no other field is a component of its own.
+3. Abstraction: for every valid record there is a record over the points on which every
+   comparison of the program has the same truth. Ordered types (number, date): the points hold
+   every constant, and between two neighbouring constants (and below the least, above the
+   greatest) ``min(k, n)`` valid values, where ``k`` is the size of the component and ``n`` the
+   number of valid values there. A record's values in such an interval are at most ``k`` and
+   at most ``n`` distinct values, so an order-preserving map onto the points that fixes the
+   constants exists, and it keeps every ``<``, ``=``, ``in`` and field-to-field comparison.
+   Unordered types (code, text, boolean): a value equal to a constant stays; the others (at
+   most ``k`` distinct) map one-to-one onto ``k`` fresh texts that equal no constant, which
+   keeps every ``=``, ``!=``, ``in`` and field-to-field comparison. Missing stays missing.
+   Conversely every point is a valid value, so nothing the points allow is impossible.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Iterable, Iterator
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from . import ir
+from .schema import Field
+
+__all__ = ["Domain", "from_program", "is_valid"]
+
+_ORDERED = ("number", "date")
+_DATE_MIN = _dt.date.min.toordinal()
+_DATE_MAX = _dt.date.max.toordinal()
+_DATE_ANCHOR = _dt.date(2000, 1, 1).toordinal()  # where dates start when no constant says
+
+
+@attrs.frozen
+class Domain:
+    """The values that stand for all valid values of one field.
+
+    Attributes:
+        field: the declared field.
+        points: the values of the field's component, ascending for numbers and dates.
+        allowed: the indices into ``points`` this field may take, ascending (a code field only
+            takes its own codes when it is compared with another code field).
+    """
+
+    field: Field
+    points: tuple[Any, ...]
+    allowed: tuple[int, ...]
+    _index: dict[Any, int] = attrs.field(eq=False, repr=False)
+
+    def index(self, value: Any) -> int | None:
+        """The index of a constant among the points, or None when no valid value equals it.
+
+        >>> from srg_rules import parse
+        >>> domains = from_program(parse("field hours: number\\ninclude when hours > 10").program)
+        >>> hours = domains["hours"]
+        >>> hours.points, hours.index(10)
+        ((9, 10, 11), 1)
+        """
+        try:
+            return self._index.get(value)
+        except TypeError:  # an unhashable value cannot be a point
+            return None
+
+    def ranges(self) -> Iterator[tuple[int, int]]:
+        """The allowed indices as inclusive runs ``(first, last)``."""
+        run: list[int] = []
+        for i in self.allowed:
+            if run and i != run[-1] + 1:
+                yield run[0], run[-1]
+                run = []
+            run.append(i)
+        if run:
+            yield run[0], run[-1]
+
+
+def is_valid(field: Field, value: Any) -> bool:
+    """Whether ``value`` is a typed value that reading a record can give ``field``."""
+    kind = field.type.name
+    if kind in ("code", "text"):
+        if not isinstance(value, str) or not value or value != value.strip():
+            return False
+        return field.codes is None or value in field.codes
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        return isinstance(value, int) or math.isfinite(value)
+    if kind == "date":
+        return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+    return isinstance(value, bool)
+
+
+def from_program(program: ir.Program) -> dict[str, Domain]:
+    """A :class:`Domain` for every field of the program's schema, in schema order."""
+    fields = program.schema.fields
+    conditions = [rule.condition for rule in program.rules]
+    conditions += [expectation.condition for expectation in program.expectations]
+    parent = {name: name for name in fields}
+
+    def find(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    constants: dict[str, list[Any]] = {name: [] for name in fields}
+    for node in _nodes(conditions):
+        if isinstance(node, ir.CompareFields):
+            parent[find(node.left)] = find(node.right)
+        elif isinstance(node, ir.Compare):
+            values = node.value if isinstance(node.value, frozenset) else (node.value,)
+            # Sets are unordered; sort so that the points do not depend on hash order.
+            constants[node.field].extend(sorted(values, key=repr))
+    components: dict[str, list[Field]] = {}
+    for name, field in fields.items():
+        components.setdefault(find(name), []).append(field)
+    domains: dict[str, Domain] = {}
+    for members in components.values():
+        domains.update(_component(members, [c for f in members for c in constants[f.name]]))
+    return {name: domains[name] for name in fields}
+
+
+def _nodes(conditions: Iterable[ir.Condition]) -> Iterator[ir.Condition]:
+    seen: set[int] = set()  # a define's body is shared by every use; walk it once
+    for condition in conditions:
+        stack = [condition]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            yield node
+            if isinstance(node, (ir.AllOf, ir.AnyOf)):
+                stack.extend(node.items)
+            elif isinstance(node, ir.Not):
+                stack.append(node.item)
+            elif isinstance(node, ir.Defined):
+                stack.append(node.body)
+
+
+def _component(members: list[Field], constants: list[Any]) -> dict[str, Domain]:
+    kind = members[0].type.name
+    size = len(members)
+    if kind == "number":
+        points = _number_points([c for c in constants if is_valid(members[0], c)], size)
+    elif kind == "date":
+        points = _date_points(constants, size)
+    elif kind == "boolean":
+        points = [False, True]
+    elif kind == "code":
+        points = _unique(code for f in members for code in (f.codes or ()))
+        points = [p for p in points if any(is_valid(f, p) for f in members)]
+    else:
+        points = _unique(c for c in constants if is_valid(members[0], c))
+        points += _fresh_texts(set(constants), size)
+    index = {value: i for i, value in enumerate(points)}
+    return {
+        f.name: Domain(
+            f, tuple(points), tuple(i for i, p in enumerate(points) if is_valid(f, p)), index
+        )
+        for f in members
+    }
+
+
+def _unique(values: Iterable[Any]) -> list[Any]:
+    return list(dict.fromkeys(values))
+
+
+def _fresh_texts(taken: set[Any], count: int) -> list[str]:
+    """``count`` readable texts equal to no constant: other, other2, ..."""
+    fresh: list[str] = []
+    n = 1
+    while len(fresh) < count:
+        candidate = "other" if n == 1 else f"other{n}"
+        if candidate not in taken:
+            fresh.append(candidate)
+        n += 1
+    return fresh
+
+
+# --- ordered types -------------------------------------------------------------------------
+
+
+def _number_points(constants: list[int | float], size: int) -> list[int | float]:
+    exact = sorted({Fraction(c) for c in constants})
+    points = [_canonical_number(c) for c in exact]
+    bounds = [None, *exact, None]
+    for lo, hi in zip(bounds, bounds[1:]):
+        points.extend(_numbers_between(lo, hi, size))
+    return sorted(points, key=Fraction)
+
+
+def _canonical_number(value: Fraction) -> int | float:
+    """The typed value reading gives: an int when integral, else the float (exact here)."""
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def _numbers_between(lo: Fraction | None, hi: Fraction | None, count: int) -> list[int | float]:
+    """Up to ``count`` valid numbers strictly between ``lo`` and ``hi`` (None: unbounded),
+    the simplest first: integers, then decimals with few digits, then neighbouring floats."""
+    if lo is None and hi is None:
+        return list(range(count))
+    if lo is None:
+        top = math.ceil(hi) - 1
+        return [top - k for k in range(count)]
+    if hi is None:
+        bottom = math.floor(lo) + 1
+        return [bottom + k for k in range(count)]
+    found: dict[Fraction, int | float] = {}
+    for digits in range(18):
+        scale = 10**digits
+        n = math.floor(lo * scale) + 1
+        while len(found) < count and Fraction(n, scale) < hi:
+            exact = Fraction(n, scale)
+            value: int | float = int(exact) if exact.denominator == 1 else float(exact)
+            if lo < Fraction(value) < hi:
+                found.setdefault(Fraction(value), value)
+            n += 1
+        if len(found) >= count:
+            break
+    if len(found) < count:
+        # No short decimal fits (the constants are neighbouring floats or nearly so): walk
+        # the floats up from lo. Ints beyond the float range have no float between them.
+        try:
+            value = float(lo)
+        except OverflowError:
+            value = math.inf
+        while math.isfinite(value) and Fraction(value) <= lo:
+            value = math.nextafter(value, math.inf)
+        while len(found) < count and math.isfinite(value) and Fraction(value) < hi:
+            found.setdefault(Fraction(value), _canonical_number(Fraction(value)))
+            value = math.nextafter(value, math.inf)
+    return list(found.values())
+
+
+def _date_points(constants: list[_dt.date], size: int) -> list[_dt.date]:
+    exact = sorted({c.toordinal() for c in constants})
+    ordinals = list(exact)
+    if not exact:
+        ordinals = [_DATE_ANCHOR + k for k in range(size)]
+    else:
+        bounds = [_DATE_MIN - 1, *exact, _DATE_MAX + 1]
+        for lo, hi in zip(bounds, bounds[1:]):
+            if lo == _DATE_MIN - 1:  # below the least constant: count down from it
+                ordinals.extend(range(hi - 1, max(lo, hi - 1 - size), -1))
+            else:
+                ordinals.extend(range(lo + 1, min(hi, lo + 1 + size)))
+    return [_dt.date.fromordinal(o) for o in sorted(ordinals)]

@@ -1,0 +1,176 @@
+"""End-to-end runs of the srg-rules command, as a policy officer or a script would use it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from srg_rules.cli import main
+
+ROOT = Path(__file__).parent.parent
+SRG = str(ROOT / "rulebooks" / "srg.rules")
+HEADER = ("provision_id;person_id;municipality_code;category;initiative;involved;judgement;"
+          "funding;traceable;start_date;end_date")
+ROWS = [
+    "V1;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;",
+    "V2;P1;0363;taal;gemeente;;;inburgering;ja;2025-01-01;",
+    "V3;P2;0599;coaching;gemeente;;;reintegratie;ja;2025-02-01;2025-01-01",
+    "V4;P3;0599;mantelzorg;gemeente;;;reintegratie;ja;2025-02-01;",
+]
+
+
+def _write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding=encoding)
+    return path
+
+
+def _read_csv(path: Path, delimiter: str = ";") -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=delimiter))
+
+
+def test_run_writes_every_row_with_its_decision(tmp_path: Path, capsys) -> None:
+    source = _write(tmp_path / "in.csv", [HEADER, *ROWS])
+    out = tmp_path / "out.csv"
+    assert main(["run", SRG, str(source), "-o", str(out)]) == 0
+    rows = _read_csv(out)
+    assert [(r["provision_id"], r["status"], r["type"], r["reasons"]) for r in rows] == [
+        ("V1", "included", "42", "drie_voorwaarden|training"),
+        ("V2", "excluded", "", "no_include_matched"),
+        ("V3", "rejected", "", "einde_voor_begin"),
+        ("V4", "excluded", "", "mantelzorg"),
+    ]
+    summary = capsys.readouterr().out
+    assert "records read: 4" in summary
+    assert "included          1" in summary and "rejected          1" in summary
+
+
+def test_run_keeps_extra_columns_and_comma_delimiter_with_bom(tmp_path: Path) -> None:
+    lines = [HEADER.replace(";", ",") + ",note", *(r.replace(";", ",") + ",x" for r in ROWS)]
+    source = tmp_path / "in.csv"
+    source.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["run", SRG, str(source), "-o", str(out)]) == 0
+    rows = _read_csv(out, delimiter=",")
+    assert list(rows[0])[0] == "provision_id"  # the BOM is not part of the first column name
+    assert [r["note"] for r in rows] == ["x"] * 4
+
+
+def test_run_json_lines_in_and_out(tmp_path: Path) -> None:
+    names = HEADER.split(";")
+    records = [dict(zip(names, row.split(";"))) for row in ROWS]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records) + "not json\n[1]\n",
+                      encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["run", SRG, str(source), "-o", str(out)]) == 0
+    decided = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [d["status"] for d in decided] == ["included", "excluded", "rejected", "excluded",
+                                              "rejected", "rejected"]
+    assert decided[0]["type"] == "42" and decided[0]["reasons"] == ["drie_voorwaarden", "training"]
+    assert decided[4]["reasons"] == ["malformed_row"] and decided[4]["_line"] == "not json"
+
+
+def test_malformed_rows_are_rejected_with_row_number_and_the_rest_runs(tmp_path: Path, capsys) -> None:
+    source = _write(tmp_path / "in.csv", [HEADER, ROWS[0], "V9;P9;0363;taal", ROWS[1]])
+    out = tmp_path / "out.csv"
+    assert main(["run", SRG, str(source), "-o", str(out)]) == 0
+    assert [r["status"] for r in _read_csv(out)] == ["included", "rejected", "excluded"]
+    assert "in.csv:3: record 2 has 4 values where the header has 11" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: None, "no such file"),
+        (lambda p: p.write_text("", encoding="utf-8"), "the file is empty"),
+        (lambda p: p.write_text("a;b\n1;2\n", encoding="utf-8"), "the header lacks 8 field(s)"),
+        (lambda p: p.write_bytes((HEADER + "\n" + ROWS[0].replace("taal", "caf\xe9") + "\n").encode("latin-1")),
+         "not UTF-8"),
+    ],
+    ids=["missing", "empty", "wrong-header", "latin-1"],
+)
+def test_unusable_input_is_one_clear_message(tmp_path: Path, capsys, setup, message: str) -> None:
+    source = tmp_path / "in.csv"
+    setup(source)
+    out = tmp_path / "out.csv"
+    assert main(["run", SRG, str(source), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_header_typo_gets_a_suggestion(tmp_path: Path, capsys) -> None:
+    source = _write(tmp_path / "in.csv", [HEADER.replace("category", "categorie"), ROWS[0]])
+    assert main(["run", SRG, str(source), "-o", str(tmp_path / "o.csv")]) == 2
+    assert "for 'category', did you mean 'categorie'?" in capsys.readouterr().err
+
+
+def test_rulebook_with_errors_runs_nothing(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.rules"
+    bad.write_text("field category: code {a}\ninclude when catgory = a\n", encoding="utf-8")
+    source = _write(tmp_path / "in.csv", ["category", "a"])
+    out = tmp_path / "out.csv"
+    assert main(["run", str(bad), str(source), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.rules:2:14: error[unknown_field]" in err and "nothing was run" in err
+    assert not out.exists()
+
+
+def test_check_clean_and_broken(tmp_path: Path, capsys) -> None:
+    assert main(["check", SRG]) == 0
+    assert capsys.readouterr().out.strip().endswith("ok")
+    bad = tmp_path / "bad.rules"
+    bad.write_text("field hours: number\ninclude when hours = taal\n", encoding="utf-8")
+    assert main(["check", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert f"{bad}:2:22: error[type_mismatch]" in out
+    assert "  2 | include when hours = taal\n    |                      ^^^^" in out
+    assert out.rstrip().endswith("1 error, 0 warnings")
+
+
+def test_check_missing_rulebook(capsys) -> None:
+    assert main(["check", "no/such.rules"]) == 2
+    assert "no/such.rules: no such rulebook" in capsys.readouterr().err
+
+
+def test_explain_a_row_and_a_json_record(tmp_path: Path, capsys) -> None:
+    source = _write(tmp_path / "in.csv", [HEADER, *ROWS])
+    assert main(["explain", SRG, str(source), "--row", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "in.csv:3: record 2" in out and "Decision: excluded from the SRG" in out
+    names = HEADER.split(";")
+    record = json.dumps(dict(zip(names, ROWS[0].split(";"))))
+    assert main(["explain", SRG, "--record", record]) == 0
+    assert "type 42 (Training/Cursus/Opleiding)" in capsys.readouterr().out
+    assert main(["explain", SRG, str(source), "--row", "9"]) == 2
+    assert "there is no record 9; the file has 4" in capsys.readouterr().err
+
+
+def test_interrupted_run_leaves_no_output(tmp_path: Path, monkeypatch) -> None:
+    source = _write(tmp_path / "in.csv", [HEADER, *ROWS])
+    out = tmp_path / "out.csv"
+    from srg_rules import rulebook
+
+    def interrupt(self, record):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rulebook.Rulebook, "decide", interrupt)
+    assert main(["run", SRG, str(source), "-o", str(out)]) == 130
+    assert not out.exists() and not list(tmp_path.glob("*.partial"))
+
+
+def test_installed_command_runs_as_a_module(tmp_path: Path) -> None:
+    source = _write(tmp_path / "in.csv", [HEADER, *ROWS])
+    result = subprocess.run(
+        [sys.executable, "-m", "srg_rules", "run", SRG, str(source), "-o", str(tmp_path / "o.csv")],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "records read: 4" in result.stdout
