@@ -144,16 +144,26 @@ def generate(program: ir.Program) -> tuple[str, dict[str, Any]]:
 # --- runtime helpers ---------------------------------------------------------------------
 
 
-def _caching_reader(field: Field, memo: dict[Any, Any]) -> Callable[[Any], Any]:
-    """``Field.read`` that returns the value or ``_BAD``, remembering exact strings that read well."""
+def _caching_reader(field: Field, same: set[Any], memo: dict[Any, Any]) -> Callable[[Any], Any]:
+    """``Field.read`` returning the value or ``_BAD``, and remembering raw values that read well.
+
+    Only exact ``str`` values and ``None`` are remembered, so a later lookup can only find a
+    value that reads the same way. A raw value that reads as itself (a code value, a blank
+    optional field's ``None``) goes in ``same``, a membership test being the cheapest lookup;
+    any other (a date string and its date) in ``memo``.
+    """
     read = field.read
 
     def reader(raw: Any) -> Any:
         value, problem = read(raw)
         if problem is not None:
             return _BAD
-        if raw.__class__ is str and len(memo) < VALUE_MEMO_SIZE:
-            memo[raw] = value
+        if raw.__class__ is str or raw is None:
+            if value is raw:
+                if len(same) < VALUE_MEMO_SIZE:
+                    same.add(raw)
+            elif len(memo) < VALUE_MEMO_SIZE:
+                memo[raw] = value
         return value
 
     return reader
@@ -328,28 +338,24 @@ class _Generator:
                     "                raise Slow",
                 ]
                 continue
+            same: set[Any] = set()
             memo: dict[Any, Any] = {}
-            read = _caching_reader(field, memo)
+            read = _caching_reader(field, same, memo)
             for raw in self._known_raws(field):
                 read(raw)
-            if field.optional:
-                for raw in (None, ""):
-                    value, problem = field.read(raw)
-                    if problem is None:
-                        memo[raw] = value
-            memo_name = f"K{index}"
-            self.env[memo_name] = memo
-            self.env[reader] = read
+            self.env.update({f"V{index}": same, f"K{index}": memo, reader: read})
             lines += [
-                f"        {x} = {memo_name}.get(get({name}), M)",
-                f"        if {x} is M and ({x} := {reader}(get({name}))) is B:",
-                "            raise Slow",
+                f"        {x} = get({name})",
+                f"        if {x} not in V{index}:",
+                f"            if ({x} := K{index}.get({x}, M)) is M and ({x} := {reader}(get({name}))) is B:",
+                "                raise Slow",
             ]
         return lines
 
     @staticmethod
-    def _known_raws(field: Field) -> Iterable[str]:
-        """Raw strings worth remembering before the first record: the code values."""
+    def _known_raws(field: Field) -> Iterable[Any]:
+        """Raw values worth remembering before the first record: code values, blanks."""
+        yield from (None, "")
         if field.codes is not None:
             yield from (code for code in field.codes if isinstance(code, str))
         if field.type is VALUE_TYPES["boolean"]:
