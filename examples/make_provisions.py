@@ -125,7 +125,7 @@ PLANTED: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
                      ("unknown_code:initiative", "invalid_boolean:involved")),
     "too_few_columns": ({}, ("malformed_row",)),
     "semicolon_in_text": ({"activity_description": "Training; solliciteren en netwerken"},
-                          ("drie_voorwaarden", "training")),
+                          ("voorziening", "training")),
 }
 
 

@@ -40,8 +40,8 @@ def test_run_writes_every_row_with_its_decision(tmp_path: Path, capsys) -> None:
     assert main(["run", SRG, str(source), "-o", str(out)]) == 0
     rows = _read_csv(out)
     assert [(r["provision_id"], r["status"], r["type"], r["reasons"]) for r in rows] == [
-        ("V1", "included", "42", "drie_voorwaarden|training"),
-        ("V2", "excluded", "", "no_include_matched"),
+        ("V1", "included", "42", "voorziening|training"),
+        ("V2", "excluded", "", "buiten_reintegratiebudget"),
         ("V3", "rejected", "", "einde_voor_begin"),
         ("V4", "excluded", "", "mantelzorg"),
     ]
@@ -72,7 +72,7 @@ def test_run_json_lines_in_and_out(tmp_path: Path) -> None:
     decided = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [d["status"] for d in decided] == ["included", "excluded", "rejected", "excluded",
                                               "rejected", "rejected"]
-    assert decided[0]["type"] == "42" and decided[0]["reasons"] == ["drie_voorwaarden", "training"]
+    assert decided[0]["type"] == "42" and decided[0]["reasons"] == ["voorziening", "training"]
     assert decided[4]["reasons"] == ["malformed_row"] and decided[4]["_line"] == "not json"
 
 

@@ -63,24 +63,24 @@ def decided(book: srg_rules.Rulebook, **overrides: str) -> tuple[str, str | None
 # --- the base record ------------------------------------------------------------------------
 
 def test_base_record_is_coaching_type_40(book):
-    assert decided(book) == (INCLUDED, "40", ("drie_voorwaarden", "coaching"))
+    assert decided(book) == (INCLUDED, "40", ("voorziening", "coaching"))
 
 
 # --- "Tot de SRG behoort wel / niet" ----------------------------------------------------------
 
 def test_taal_from_reintegration_budget_is_included_as_type_42(book):
     assert decided(book, category="taal", funding="reintegratie") == (
-        INCLUDED, "42", ("drie_voorwaarden", "training"))
+        INCLUDED, "42", ("voorziening", "training"))
 
 
 def test_taal_from_inburgering_budget_is_excluded(book):
     assert decided(book, category="taal", funding="inburgering") == (
-        EXCLUDED, None, ("no_include_matched",))
+        EXCLUDED, None, ("buiten_reintegratiebudget",))
 
 
 def test_ips_is_included_without_a_type(book):
     # IPS is in the SRG, but no source gives its type code: included, unclassified.
-    assert decided(book, category="ips") == (INCLUDED, None, ("drie_voorwaarden", "unclassified"))
+    assert decided(book, category="ips") == (INCLUDED, None, ("voorziening", "unclassified"))
 
 
 def test_mantelzorg_is_excluded_even_from_the_reintegration_budget(book):
@@ -104,8 +104,8 @@ def test_coach_cursus_is_two_provisions_coaching_40_and_training_42(book):
                       end_date="2025-12-15")
     decisions = list(book.decide_many([coaching, training]))
     assert [(d.status.value, d.type, d.reasons) for d in decisions] == [
-        (INCLUDED, "40", ("drie_voorwaarden", "coaching")),
-        (INCLUDED, "42", ("drie_voorwaarden", "training")),
+        (INCLUDED, "40", ("voorziening", "coaching")),
+        (INCLUDED, "42", ("voorziening", "training")),
     ]
 
 
@@ -114,12 +114,12 @@ def test_coach_cursus_is_two_provisions_coaching_40_and_training_42(book):
 @pytest.mark.parametrize("category", ["vrijwilligerswerk", "sociale_activering"])
 def test_citizen_initiative_with_positive_judgement_is_included(book, category):
     assert decided(book, category=category, initiative="burger", judgement="positief") == (
-        INCLUDED, None, ("drie_voorwaarden", "unclassified"))
+        INCLUDED, None, ("voorziening", "unclassified"))
 
 
 def test_citizen_initiative_with_negative_judgement_is_excluded(book):
     assert decided(book, category="vrijwilligerswerk", initiative="burger",
-                   judgement="negatief") == (EXCLUDED, None, ("no_include_matched",))
+                   judgement="negatief") == (EXCLUDED, None, ("geen_gemeentelijke_inzet",))
 
 
 def test_citizen_initiative_without_judgement_is_rejected(book):
@@ -129,31 +129,36 @@ def test_citizen_initiative_without_judgement_is_rejected(book):
 
 def test_third_party_initiative_with_municipal_involvement_is_included(book):
     assert decided(book, initiative="derden", involved="ja") == (
-        INCLUDED, "40", ("drie_voorwaarden", "coaching"))
+        INCLUDED, "40", ("voorziening", "coaching"))
 
 
 @pytest.mark.parametrize("involved", ["nee", ""], ids=["nee", "missing"])
 def test_third_party_initiative_without_municipal_involvement_is_excluded(book, involved):
     assert decided(book, initiative="derden", involved=involved) == (
-        EXCLUDED, None, ("no_include_matched",))
+        EXCLUDED, None, ("geen_gemeentelijke_inzet",))
 
 
 # --- condition 2: the money ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("funding", ["toegevoegd", "verantwoord"])
 def test_funds_added_to_or_accountable_as_reintegration_money_are_included(book, funding):
-    assert decided(book, funding=funding) == (INCLUDED, "40", ("drie_voorwaarden", "coaching"))
+    assert decided(book, funding=funding) == (INCLUDED, "40", ("voorziening", "coaching"))
 
 
 def test_wmo_funded_is_excluded(book):
     assert decided(book, category="sociale_activering", funding="wmo") == (
-        EXCLUDED, None, ("no_include_matched",))
+        EXCLUDED, None, ("buiten_reintegratiebudget",))
 
 
 # --- condition 3: one person --------------------------------------------------------------------
 
 def test_not_traceable_collective_provision_is_excluded(book):
-    assert decided(book, traceable="nee") == (EXCLUDED, None, ("no_include_matched",))
+    assert decided(book, traceable="nee") == (EXCLUDED, None, ("niet_herleidbaar",))
+
+
+def test_a_record_failing_two_conditions_names_both(book):
+    assert decided(book, traceable="nee", funding="wmo") == (
+        EXCLUDED, None, ("buiten_reintegratiebudget", "niet_herleidbaar"))
 
 
 # --- record problems ----------------------------------------------------------------------------
@@ -272,7 +277,12 @@ CASE_STATUS = {
     "burger_zonder_oordeel": REJECTED,
 }
 EXCLUDED_BY = {"mantelzorg": ("mantelzorg",), "intake": ("intake_administratie",),
-               "administratie": ("intake_administratie",)}
+               "administratie": ("intake_administratie",),
+               "taal_inburgering": ("buiten_reintegratiebudget",),
+               "wmo": ("buiten_reintegratiebudget",),
+               "burger_negatief": ("geen_gemeentelijke_inzet",),
+               "derden_niet_betrokken": ("geen_gemeentelijke_inzet",),
+               "niet_herleidbaar": ("niet_herleidbaar",)}
 TYPE_OF = {"coaching": ("40", "coaching"), "training": ("42", "training"),
            "taal": ("42", "training")}
 
@@ -280,15 +290,15 @@ TYPE_OF = {"coaching": ("40", "coaching"), "training": ("42", "training"),
 def _expected(case: str, row: dict[str, str], planted) -> tuple[str, str | None, tuple[str, ...]]:
     if case in planted:
         reasons = planted[case][1]
-        if reasons[0] == "drie_voorwaarden":
+        if reasons[0] == "voorziening":
             return INCLUDED, TYPE_OF[row["category"]][0], reasons
         return REJECTED, None, reasons
     status = CASE_STATUS[case]
     if status == INCLUDED:
         code, rule = TYPE_OF.get(row["category"], (None, "unclassified"))
-        return INCLUDED, code, ("drie_voorwaarden", rule)
+        return INCLUDED, code, ("voorziening", rule)
     if status == EXCLUDED:
-        return EXCLUDED, None, EXCLUDED_BY.get(case, ("no_include_matched",))
+        return EXCLUDED, None, EXCLUDED_BY[case]
     return REJECTED, None, ("oordeel_ontbreekt",)
 
 
@@ -338,7 +348,7 @@ def test_row_with_too_few_columns_is_rejected_as_malformed_row(tmp_path, capsys)
     with open(out, encoding="utf-8", newline="") as handle:
         decided_rows = list(csv.DictReader(handle, delimiter=";"))
     assert [(r["provision_id"], r["status"], r["reasons"]) for r in decided_rows] == [
-        ("AMS2025000123", INCLUDED, "drie_voorwaarden|coaching"),
+        ("AMS2025000123", INCLUDED, "voorziening|coaching"),
         ("AMS2025000999", REJECTED, "malformed_row"),
     ]
 
