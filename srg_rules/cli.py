@@ -1,4 +1,4 @@
-"""The ``srg-rules`` command: check, run, explain.
+"""The ``srg-rules`` command: check, run, explain, fmt.
 
 Input: command-line arguments. Output: text on standard output and standard error, and an
 exit status: 0 for success, 1 when a rulebook has errors (or, for ``test``, a case fails),
@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__
 from .diagnostics import RulebookError
 from .explain import Decision, Status
+from .format import format_text
 from .records import MALFORMED_ROW, InputError, OutputFile, open_records
 from .rulebook import Rulebook, diagnose, load, read_source
 from .summary import Summary
@@ -84,6 +85,14 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--row", type=int, help="the record's number in the file (1 = first)")
     explain.add_argument("--record", metavar="JSON", help="the record itself, as a JSON object")
     explain.set_defaults(handler=_explain)
+
+    fmt = commands.add_parser("fmt", help="print rulebooks in their canonical layout")
+    fmt.add_argument("rulebooks", nargs="+", metavar="RULEBOOK", help="rulebook files")
+    mode = fmt.add_mutually_exclusive_group()
+    mode.add_argument("-w", "--write", action="store_true", help="rewrite the files in place")
+    mode.add_argument("--check", action="store_true",
+                      help="change nothing; exit 1 if a file is not in canonical layout")
+    fmt.set_defaults(handler=_fmt)
     return parser
 
 
@@ -185,6 +194,34 @@ def _run(args: argparse.Namespace) -> int:
         Path(args.summary_json).write_text(json.dumps(summary.as_dict(), indent=2) + "\n",
                                            encoding="utf-8")
     return EXIT_OK
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    unformatted = 0
+    broken = 0
+    for path in args.rulebooks:
+        try:
+            text = read_source(path)
+            formatted = format_text(text, path)
+        except FileNotFoundError:
+            raise _UserError(f"{path}: no such rulebook") from None
+        except RulebookError as error:
+            broken += 1
+            for diagnostic in error.diagnostics:
+                print(diagnostic.render(), file=sys.stderr)
+                print(file=sys.stderr)
+            continue
+        if args.check:
+            if formatted != text:
+                unformatted += 1
+                print(f"{path}: not in canonical layout (run: srg-rules fmt -w {path})")
+        elif args.write:
+            if formatted != text:
+                Path(path).write_text(formatted, encoding="utf-8", newline="")
+                print(f"{path}: reformatted")
+        else:
+            sys.stdout.write(formatted)
+    return EXIT_FINDINGS if broken or unformatted else EXIT_OK
 
 
 def _explain(args: argparse.Namespace) -> int:

@@ -174,3 +174,19 @@ def test_installed_command_runs_as_a_module(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "records read: 4" in result.stdout
+
+
+def test_fmt_check_write_and_print(tmp_path: Path, capsys) -> None:
+    assert main(["fmt", "--check", SRG]) == 0, "the shipped rulebook is in canonical layout"
+    messy = tmp_path / "messy.rules"
+    messy.write_text("field  kind :code{a,b}  # the kind\ninclude   when kind=a\n", encoding="utf-8")
+    assert main(["fmt", "--check", str(messy)]) == 1
+    assert "not in canonical layout" in capsys.readouterr().out
+    assert main(["fmt", str(messy)]) == 0
+    assert capsys.readouterr().out == "field kind: code {a, b}  # the kind\n\ninclude when kind = a\n"
+    assert main(["fmt", "-w", str(messy)]) == 0
+    assert main(["fmt", "--check", str(messy)]) == 0
+    broken = tmp_path / "broken.rules"
+    broken.write_text("include when\n", encoding="utf-8")
+    assert main(["fmt", str(broken)]) == 1
+    assert "error[parse_unexpected_end]" in capsys.readouterr().err

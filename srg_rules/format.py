@@ -1,0 +1,654 @@
+"""Formatting: a rulebook and its comments -> the one canonical text of that rulebook.
+
+Place in the pipeline: a side branch after :mod:`srg_rules.lower`. Formatting needs a rulebook
+that *parses*, not one that checks, so a rulebook with unknown fields or type errors can still be
+tidied before it is fixed.
+
+Input: rulebook text (:func:`format_text`), or an :class:`ast.Rulebook` plus the spans of the
+``# ...`` comments of the text it was lowered from (:func:`format_rulebook`). Output: text.
+
+Invariants:
+
+- ``lower(parse(format(x))) == lower(parse(x))``: the AST is unchanged (spans aside). So a quoted
+  value stays quoted (``"taal"`` is text, ``taal`` may name a field), and parentheses that group
+  an ``and`` inside an ``and`` stay (the tree keeps that grouping).
+- ``format(format(x)) == format(x)``.
+- Every comment survives, next to what it annotates; statements keep the author's order.
+
+Layout: one statement per line (or group of continuation lines); single spaces around operators;
+``in {a, b}`` and ``code {a, b "Label"}``; ``optional`` last. A blank line separates statements
+of different kinds, and one blank line written by the author between statements is kept. A
+statement longer than :data:`WIDTH` columns first moves ``because "..."`` onto a continuation
+line, then breaks its condition before ``and``/``or``; continuation lines are indented by
+:data:`INDENT` per level of nesting. A ``{...}`` list that does not fit, or that holds a comment,
+gets one value per line.
+
+Comments are collected with a Lark lexer callback and attached to the node they annotate, in the
+manner of Prettier: an own-line comment to the node that follows it, an end-of-line comment to
+the node it trails. Anchors are statements, the operands of ``and``/``or``, and the values of
+``{...}`` lists; a comment that would land where no line break is possible (just after ``when``)
+moves up to the nearest place that allows one, in the end above its statement. The layout is
+computed by a small Wadler-style printer (groups that break as a whole).
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+import re
+from collections.abc import Sequence
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import Union
+
+import attrs
+from lark import Lark, Token
+
+from . import ast
+from .diagnostics import RulebookError
+from .grammar import grammar_text, parse_tree
+from .lower import lower
+from .source import SourceFile, Span
+
+__all__ = ["INDENT", "WIDTH", "format_rulebook", "format_text"]
+
+WIDTH = 100
+"""The longest line the formatter aims for (comments and unbreakable text may exceed it)."""
+
+INDENT = 4
+"""Spaces per continuation level."""
+
+
+def format_text(text: str, source: str = "<string>") -> str:
+    """The canonical text of a rulebook, comments included.
+
+    Args:
+        text: the rulebook.
+        source: the name diagnostics use for it (a path, or ``<string>``).
+
+    Returns:
+        The formatted rulebook, ending in a newline (or empty, for a rulebook with nothing in it).
+
+    Raises:
+        RulebookError: the text does not parse; ``.diagnostics`` lists every syntax error.
+
+    >>> messy = 'include   taal when category=taal  and(funding in{a,b}) # art. 3'
+    >>> print(format_text(messy), end="")
+    include taal when category = taal and funding in {a, b}  # art. 3
+    """
+    source_file = SourceFile(source, text)
+    tree, diagnostics = parse_tree(source_file)
+    if tree is None:
+        raise RulebookError(diagnostics)
+    return format_rulebook(lower(tree, source_file), comments=_comments(source_file))
+
+
+def format_rulebook(rulebook: ast.Rulebook, comments: Sequence[Span] = ()) -> str:
+    """The canonical text of a rulebook tree.
+
+    Args:
+        rulebook: a tree from :func:`srg_rules.lower.lower`, or one built by hand (no spans).
+        comments: the spans of the ``#`` comments in the source the tree's spans point into;
+            they need a parsed tree. Blank lines between statements also come from that source.
+
+    Raises:
+        ValueError: the tree has no text form, e.g. a name that is not a word, an ``and`` of
+            fewer than two conditions, text with a line break, or a number that is not finite.
+
+    >>> cond = ast.Comparison("in_set", ast.Name("category"),
+    ...                       ast.ValueSet((ast.Word("taal"), ast.Text('a "b"'))))
+    >>> print(format_rulebook(ast.Rulebook((ast.Rule("exclude", None, cond),))), end="")
+    exclude when category in {taal, "a \\"b\\""}
+    """
+    attached = _Attachments.build(rulebook, comments)
+    printer = _Printer(attached)
+    lines: list[str] = []
+    previous: ast.Statement | None = None
+    for statement in rulebook.statements:
+        block = attached.block(statement)
+        if previous is not None and _kind(previous) is not _kind(statement):
+            block[0] = (True, block[0][1])
+        for blank, item in block:
+            if blank and lines:
+                lines.append("")
+            if isinstance(item, str):
+                lines.append(item)
+            else:
+                lines.append(printer.statement(item))
+        previous = statement
+    for blank, comment in attached.end:
+        if blank and lines:
+            lines.append("")
+        lines.append(comment)
+    return "".join(line + "\n" for line in lines)
+
+
+# --- comments ----------------------------------------------------------------------------
+
+_sink: ContextVar[list[Token] | None] = ContextVar("srg_rules_format_comments", default=None)
+
+
+def _collect(token: Token) -> Token:
+    sink = _sink.get()
+    if sink is not None:
+        sink.append(token)
+    return token
+
+
+@lru_cache(maxsize=1)
+def _comment_parser() -> Lark:
+    # A parser of its own: grammar.py's parser has no lexer callbacks, and a callback is the
+    # only way to see ignored tokens while the contextual lexer runs (lexing without parsing
+    # would use the basic lexer, which reads soft keywords differently). The callback is
+    # fixed when the parser is built, so it writes to a per-call sink held in a ContextVar.
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        start="start",
+        lexer_callbacks={"COMMENT": _collect},
+    )
+
+
+def _comments(source: SourceFile) -> tuple[Span, ...]:
+    """The spans of every comment in a text that parses."""
+    sink: list[Token] = []
+    reset = _sink.set(sink)
+    try:
+        _comment_parser().parse(source.text)
+    finally:
+        _sink.reset(reset)
+    return tuple(Span(source, token.start_pos, token.end_pos) for token in sink)
+
+
+def _comment_text(span: Span) -> str:
+    return span.text.rstrip()
+
+
+def _anchors(node) -> tuple:
+    """The children of a node that comments can attach to, in source order."""
+    if isinstance(node, (ast.Rule, ast.Classification, ast.Definition, ast.Expectation)):
+        return (node.condition,)
+    if isinstance(node, (ast.FieldDeclaration, ast.OutputDeclaration)):
+        return (node.type,) if node.type.codes else ()
+    if isinstance(node, ast.TypeSpec):
+        return node.codes or ()
+    if isinstance(node, (ast.AllOf, ast.AnyOf, ast.ValueSet)):
+        return node.items
+    if isinstance(node, ast.Not):
+        return (node.item,)
+    if isinstance(node, ast.Comparison) and isinstance(node.value, ast.ValueSet):
+        return (node.value,)
+    return ()
+
+
+def _line_break_before(parent, child) -> bool:
+    """Whether the printer can put a line break (and so an own-line comment) before ``child``."""
+    if isinstance(parent, (ast.AllOf, ast.AnyOf)):
+        return child is not parent.items[0]
+    return isinstance(parent, (ast.ValueSet, ast.TypeSpec))
+
+
+def _ends_parent(parent, child) -> bool:
+    """Whether nothing but closing parentheses follows ``child`` in ``parent``'s text.
+
+    A comment after such a child reads back as trailing the parent, so it is attached there in
+    the first place; otherwise the first and the second formatting would break different groups.
+    """
+    if isinstance(parent, (ast.AllOf, ast.AnyOf)):
+        return child is parent.items[-1]
+    if isinstance(parent, (ast.Rule, ast.Classification)):
+        return parent.because is None
+    return not isinstance(parent, (ast.ValueSet, ast.TypeSpec))
+
+
+@attrs.define
+class _Attachments:
+    """Which comment goes where. Node keys are ``id()``: equal subtrees are distinct places."""
+
+    source_text: str
+    leading: dict[int, list[str]] = attrs.Factory(dict)
+    trailing: dict[int, list[str]] = attrs.Factory(dict)
+    dangling: dict[int, list[str]] = attrs.Factory(dict)
+    # Per statement: comments above it as (blank line before, text), in source order.
+    above: dict[int, list[tuple[bool, str]]] = attrs.Factory(dict)
+    # Per statement: comments from inside it that could go nowhere closer than above it.
+    lifted: dict[int, list[str]] = attrs.Factory(dict)
+    blank_before: dict[int, bool] = attrs.Factory(dict)
+    end: list[tuple[bool, str]] = attrs.Factory(list)
+
+    @classmethod
+    def build(cls, rulebook: ast.Rulebook, comments: Sequence[Span]) -> _Attachments:
+        statements = rulebook.statements
+        text = _source_text(rulebook, comments)
+        attached = cls(text)
+        if comments and any(s.span is None for s in statements):
+            raise ValueError("comments can only be attached to a parsed rulebook (spans missing)")
+        index = 0
+        previous_line: int | None = None  # last line of the previous top-level item
+        for comment in sorted(comments, key=lambda span: span.start):
+            while index < len(statements) and statements[index].span.end <= comment.start:
+                attached._close(statements[index], previous_line)
+                previous_line = statements[index].span.end_line
+                index += 1
+            own_line = not text[text.rfind("\n", 0, comment.start) + 1 : comment.start].strip()
+            inside = index < len(statements) and statements[index].span.start <= comment.start
+            if inside:
+                attached._attach_inside(statements[index], comment, own_line)
+            elif not own_line and index > 0:
+                attached.trailing.setdefault(id(statements[index - 1]), []).append(
+                    _comment_text(comment)
+                )
+            else:
+                blank = previous_line is not None and comment.line - previous_line >= 2
+                item = (blank, _comment_text(comment))
+                if index < len(statements):
+                    attached.above.setdefault(id(statements[index]), []).append(item)
+                else:
+                    attached.end.append(item)
+                previous_line = comment.end_line
+        for statement in statements[index:]:
+            attached._close(statement, previous_line)
+            previous_line = statement.span.end_line if statement.span is not None else None
+        return attached
+
+    def _close(self, statement: ast.Statement, previous_line: int | None) -> None:
+        span = statement.span
+        self.blank_before[id(statement)] = (
+            span is not None and previous_line is not None and span.line - previous_line >= 2
+        )
+
+    def _attach_inside(self, statement: ast.Statement, comment: Span, own_line: bool) -> None:
+        path = [statement]
+        while True:
+            inner = [
+                child for child in _anchors(path[-1])
+                if child.span is not None and child.span.start <= comment.start < child.span.end
+            ]
+            if not inner:
+                break
+            path.append(inner[0])
+        children = [child for child in _anchors(path[-1]) if child.span is not None]
+        before = [child for child in children if child.span.end <= comment.start]
+        after = [child for child in children if child.span.start >= comment.end]
+        text = _comment_text(comment)
+        if own_line:
+            if after:
+                self._lead(path + [after[0]], text)
+            elif before and isinstance(path[-1], (ast.ValueSet, ast.TypeSpec)):
+                self.dangling.setdefault(id(path[-1]), []).append(text)
+            else:
+                self._lead(path, text)
+        elif before:
+            self._trail(path + [before[-1]], text)
+        elif after:
+            self._lead(path + [after[0]], text)
+        else:
+            self._trail(path, text)
+
+    def _lead(self, path: list, text: str) -> None:
+        while len(path) > 1 and not _line_break_before(path[-2], path[-1]):
+            path.pop()
+        if len(path) == 1:
+            self.lifted.setdefault(id(path[0]), []).append(text)
+        else:
+            self.leading.setdefault(id(path[-1]), []).append(text)
+
+    def _trail(self, path: list, text: str) -> None:
+        while len(path) > 1 and _ends_parent(path[-2], path[-1]):
+            path.pop()
+        self.trailing.setdefault(id(path[-1]), []).append(text)
+
+    def block(self, statement: ast.Statement) -> list[tuple[bool, str | ast.Statement]]:
+        """The lines of one statement's block: comments above it, then the statement."""
+        block: list[tuple[bool, str | ast.Statement]] = list(self.above.get(id(statement), []))
+        blank = self.blank_before.get(id(statement), False)
+        for text in self.lifted.get(id(statement), []):
+            # The statement's blank line goes above the first lifted comment: that is where a
+            # second formatting, which sees the lifted comments as comments above, will find it.
+            block.append((blank, text))
+            blank = False
+        block.append((blank, statement))
+        return block
+
+
+def _source_text(rulebook: ast.Rulebook, comments: Sequence[Span]) -> str:
+    if comments:
+        return comments[0].source.text
+    if rulebook.span is not None:
+        return rulebook.span.source.text
+    return ""
+
+
+def _kind(statement: ast.Statement) -> type:
+    return type(statement)
+
+
+# --- documents -----------------------------------------------------------------------------
+# A Wadler/Prettier-style document: text, line breaks that a group takes all or none of,
+# indentation, and line suffixes (end-of-line comments, written out at the next line break).
+
+
+@attrs.frozen
+class _Line:
+    soft: bool = False  # nothing when flat (a plain line is a space when flat)
+    hard: bool = False  # always a break
+
+
+@attrs.frozen
+class _Indent:
+    contents: _Doc
+
+
+@attrs.frozen
+class _IfBreak:
+    broken: str
+    flat: str = ""
+
+
+@attrs.frozen
+class _Suffix:
+    text: str
+
+
+@attrs.frozen
+class _Group:
+    contents: _Doc
+    breaks: bool  # a hard line or a comment inside: the group can never be flat
+
+
+_Doc = Union[str, list, _Line, _Indent, _IfBreak, _Suffix, _Group]
+
+_LINE = _Line()
+_SOFT = _Line(soft=True)
+_HARD = _Line(hard=True)
+
+
+def _must_break(doc: _Doc) -> bool:
+    if isinstance(doc, list):
+        return any(_must_break(part) for part in doc)
+    if isinstance(doc, _Group):
+        return doc.breaks
+    if isinstance(doc, _Indent):
+        return _must_break(doc.contents)
+    if isinstance(doc, _Line):
+        return doc.hard
+    return isinstance(doc, _Suffix)
+
+
+def _group(*contents: _Doc) -> _Group:
+    parts = list(contents)
+    return _Group(parts, _must_break(parts))
+
+
+def _render(doc: _Doc, width: int = WIDTH) -> str:
+    out: list[str] = []
+    column = 0
+    suffixes: list[str] = []
+    stack: list[tuple[int, bool, _Doc]] = [(0, True, doc)]
+    while stack:
+        indent, broken, item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            column += len(item)
+        elif isinstance(item, list):
+            stack.extend((indent, broken, part) for part in reversed(item))
+        elif isinstance(item, _Indent):
+            stack.append((indent + INDENT, broken, item.contents))
+        elif isinstance(item, _Group):
+            flat = not item.breaks and (
+                not broken or _fits(item.contents, stack, width - column)
+            )
+            stack.append((indent, not flat, item.contents))
+        elif isinstance(item, _IfBreak):
+            text = item.broken if broken else item.flat
+            out.append(text)
+            column += len(text)
+        elif isinstance(item, _Suffix):
+            suffixes.append(item.text)
+        elif broken or item.hard:
+            if suffixes:
+                out.append("  " + "  ".join(suffixes))
+                suffixes.clear()
+            out.append("\n" + " " * indent)
+            column = indent
+        elif not item.soft:
+            out.append(" ")
+            column += 1
+    if suffixes:
+        out.append("  " + "  ".join(suffixes))
+    return "\n".join(line.rstrip() for line in "".join(out).split("\n"))
+
+
+def _fits(contents: _Doc, rest: list[tuple[int, bool, _Doc]], room: int) -> bool:
+    """Whether ``contents`` printed flat, and what follows up to the next line break, fit."""
+    todo: list[tuple[bool, _Doc]] = [(False, contents)]
+    rest_index = len(rest)
+    while room >= 0:
+        if not todo:
+            if rest_index == 0:
+                return True
+            rest_index -= 1
+            _, broken, item = rest[rest_index]
+            todo.append((broken, item))
+            continue
+        broken, item = todo.pop()
+        if isinstance(item, str):
+            room -= len(item)
+        elif isinstance(item, list):
+            todo.extend((broken, part) for part in reversed(item))
+        elif isinstance(item, _Indent):
+            todo.append((broken, item.contents))
+        elif isinstance(item, _Group):
+            # An undecided group after this one is assumed to break at its first line.
+            todo.append((broken or item.breaks, item.contents))
+        elif isinstance(item, _IfBreak):
+            room -= len(item.broken if broken else item.flat)
+        elif isinstance(item, _Line):
+            if broken or item.hard:
+                return True
+            room -= 0 if item.soft else 1
+    return False
+
+
+# --- printing ------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+_SYMBOLS = {
+    "eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=",
+    "in_set": "in", "not_in_set": "not in",
+}
+_STATUSES = ("included", "excluded", "rejected")
+_VERBS = ("reject", "include", "exclude")
+
+# Where a keyword is allowed in place of a name, the lexer reads the keyword: such a name has
+# no text form in that place.
+_NOT_A_RULE_NAME = frozenset({"when"})
+_NOT_A_CLASSIFICATION_NAME = frozenset({"as"})
+_NOT_A_CONDITION_NAME = frozenset({"not"})
+
+
+def _name(name: ast.Name, reserved: frozenset[str] = frozenset()) -> str:
+    if not _WORD.match(name.text) or name.text in reserved:
+        raise ValueError(f"{name.text!r} cannot be written as a name here")
+    return name.text
+
+
+def _quote(value: str) -> str:
+    if "\n" in value:
+        raise ValueError(f"quoted text cannot hold a line break: {value!r}")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _number(value: int | float) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{value!r} has no text form")
+    text = repr(value)
+    if "e" in text:
+        # The grammar has no exponents: write the same float out in full.
+        text = format(decimal.Decimal(text), "f")
+        if "." not in text:
+            text += ".0"
+    return text
+
+
+def _value(value: ast.Value) -> str:
+    if isinstance(value, ast.Word):
+        if not _WORD.match(value.text):
+            raise ValueError(f"{value.text!r} is not a word; use ast.Text for quoted text")
+        return value.text
+    if isinstance(value, ast.Text):
+        # Always quoted, even a plain word: a bare word may name a field, a quoted one never.
+        return _quote(value.value)
+    if isinstance(value, ast.Number):
+        return _number(value.value)
+    if isinstance(value, ast.Date):
+        if not _DATE.match(value.text):
+            raise ValueError(f"{value.text!r} is not a date (YYYY-MM-DD)")
+        return value.text
+    raise ValueError(f"not a value: {value!r}")
+
+
+def _precedence(condition: ast.Condition) -> int:
+    if isinstance(condition, ast.AnyOf):
+        return 1
+    if isinstance(condition, ast.AllOf):
+        return 2
+    return 3
+
+
+def _needs_parentheses(parent: ast.Condition, child: ast.Condition) -> bool:
+    if isinstance(parent, ast.Not):
+        return _precedence(child) < 3
+    # A nested junction of the same kind is kept grouped: flattening it would change the tree.
+    # An `and` inside an `or` is grouped too, though precedence does not need it: policy staff
+    # should not have to know that `and` binds tighter to read a rule right.
+    if isinstance(parent, ast.AnyOf) and isinstance(child, ast.AllOf):
+        return True
+    return _precedence(child) <= _precedence(parent)
+
+
+@attrs.define
+class _Printer:
+    attached: _Attachments
+
+    def _trailing(self, node) -> list[_Doc]:
+        return [_Suffix(text) for text in self.attached.trailing.get(id(node), [])]
+
+    def _leading(self, node) -> list[_Doc]:
+        return [[text, _HARD] for text in self.attached.leading.get(id(node), [])]
+
+    # --- statements -------------------------------------------------------------------
+
+    def statement(self, statement: ast.Statement) -> str:
+        doc = [self._statement(statement), self._trailing(statement)]
+        return _render(doc)
+
+    def _statement(self, s: ast.Statement) -> _Doc:
+        if isinstance(s, ast.Header):
+            version = f" version {_quote(s.version)}" if s.version is not None else ""
+            return f"rulebook {_quote(s.title)}{version}"
+        if isinstance(s, ast.FieldDeclaration):
+            optional = " optional" if s.optional else ""
+            return _group(f"field {_name(s.name)}: ", self._type(s.type), optional)
+        if isinstance(s, ast.OutputDeclaration):
+            return _group(f"output {_name(s.name)}: ", self._type(s.type))
+        if isinstance(s, ast.Definition):
+            return _group(f"define {_name(s.name)}: ", self._root(s.condition))
+        if isinstance(s, ast.Rule):
+            if s.verb not in _VERBS:
+                raise ValueError(f"not a rule verb: {s.verb!r}")
+            name = f" {_name(s.name, _NOT_A_RULE_NAME)}" if s.name is not None else ""
+            return self._ruled(f"{s.verb}{name} when ", s.condition, s.because)
+        if isinstance(s, ast.Classification):
+            name = f" {_name(s.name, _NOT_A_CLASSIFICATION_NAME)}" if s.name is not None else ""
+            head = f"classify{name} as {_value(s.code)} when "
+            return self._ruled(head, s.condition, s.because)
+        if isinstance(s, ast.Expectation):
+            if s.outcome == "type" and s.code is not None:
+                head = f"expect type {_value(s.code)} when "
+            elif s.outcome in _STATUSES and s.code is None:
+                head = f"expect {s.outcome} when "
+            else:
+                raise ValueError(f"not an expected outcome: {s.outcome!r} {s.code!r}")
+            return _group(head, self._root(s.condition))
+        raise ValueError(f"not a statement: {s!r}")
+
+    def _ruled(self, head: str, condition: ast.Condition, because: str | None) -> _Doc:
+        parts: list[_Doc] = [head, self._root(condition)]
+        if because is not None:
+            parts.append(_Indent([_LINE, f"because {_quote(because)}"]))
+        return _group(*parts)
+
+    def _type(self, type_spec: ast.TypeSpec) -> _Doc:
+        name = _name(type_spec.name)
+        if type_spec.codes is None:
+            return name
+        entries = []
+        for entry in type_spec.codes:
+            label = f" {_quote(entry.label)}" if entry.label is not None else ""
+            entries.append((entry, _value(entry.value) + label))
+        return [name, " ", self._braced(type_spec, entries)]
+
+    def _braced(self, container, entries: list[tuple[object, _Doc]]) -> _Doc:
+        if not entries:
+            raise ValueError("a {...} list needs at least one value")
+        inner: list[_Doc] = [_SOFT]
+        for position, (node, doc) in enumerate(entries):
+            last = position == len(entries) - 1
+            inner += [self._leading(node), doc, _IfBreak(",") if last else ","]
+            inner += self._trailing(node)
+            if not last:
+                inner.append(_LINE)
+        for text in self.attached.dangling.get(id(container), []):
+            inner += [_HARD, text]
+        return _group("{", _Indent(inner), _SOFT, "}")
+
+    # --- conditions -------------------------------------------------------------------
+
+    def _root(self, condition: ast.Condition) -> _Doc:
+        return [self._condition(condition), self._trailing(condition)]
+
+    def _operand(self, parent: ast.Condition, child: ast.Condition) -> _Doc:
+        doc = self._condition(child)
+        if _needs_parentheses(parent, child):
+            doc = ["(", doc, ")"]
+        return [doc, self._trailing(child)]
+
+    def _condition(self, c: ast.Condition) -> _Doc:
+        if isinstance(c, (ast.AllOf, ast.AnyOf)):
+            if len(c.items) < 2:
+                raise ValueError(f"{type(c).__name__} needs at least two conditions")
+            word = "and" if isinstance(c, ast.AllOf) else "or"
+            # Operator lines sit one level in; an operand's own continuation lines one further.
+            parts: list[_Doc] = [_Indent(self._operand(c, c.items[0]))]
+            for item in c.items[1:]:
+                parts.append(
+                    _Indent([_LINE, self._leading(item), f"{word} ", self._operand(c, item)])
+                )
+            return _group(*parts)
+        if isinstance(c, ast.Not):
+            return ["not ", self._operand(c, c.item)]
+        if isinstance(c, ast.Reference):
+            return _name(c.name, _NOT_A_CONDITION_NAME)
+        if isinstance(c, ast.Presence):
+            state = "present" if c.present else "missing"
+            return f"{_name(c.field, _NOT_A_CONDITION_NAME)} is {state}"
+        if isinstance(c, ast.Comparison):
+            if c.op not in _SYMBOLS:
+                raise ValueError(f"not a comparison operator: {c.op!r}")
+            head = f"{_name(c.field, _NOT_A_CONDITION_NAME)} {_SYMBOLS[c.op]} "
+            is_set = c.op in ("in_set", "not_in_set")
+            if is_set != isinstance(c.value, ast.ValueSet):
+                raise ValueError(f"operator {c.op!r} does not take {c.value!r}")
+            if is_set:
+                entries = [(value, _value(value)) for value in c.value.items]
+                return [head, self._braced(c.value, entries)]
+            return head + _value(c.value)
+        raise ValueError(f"not a condition: {c!r}")
