@@ -116,7 +116,7 @@ PLANTED: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "category_typo": ({"category": "coachng"}, ("unknown_code:category",)),
     "missing_start_date": ({"start_date": ""}, ("missing_value:start_date",)),
     "missing_funding": ({"funding": ""}, ("missing_value:funding",)),
-    "missing_person_id": ({"person_id": ""}, ("missing_value:person_id",)),
+    "missing_person_id": ({"person_id": ""}, ("persoon_ontbreekt",)),
     "date_feb_30": ({"start_date": "2025-02-30"}, ("invalid_date:start_date",)),
     "date_dutch_order": ({"start_date": "2025-01-06", "end_date": "31-01-2025"},
                          ("invalid_date:end_date",)),

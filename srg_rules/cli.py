@@ -1,4 +1,4 @@
-"""The ``srg-rules`` command: check, run, explain, fmt.
+"""The ``srg-rules`` command: check, run, explain, test, fmt.
 
 Input: command-line arguments. Output: text on standard output and standard error, and an
 exit status: 0 for success, 1 when a rulebook has errors (or, for ``test``, a case fails),
@@ -22,6 +22,7 @@ from .format import format_text
 from .records import MALFORMED_ROW, InputError, OutputFile, open_records
 from .rulebook import Rulebook, diagnose, load, read_source
 from .summary import Summary
+from .testing import companion_tables, run_all
 
 __all__ = ["main"]
 
@@ -85,6 +86,15 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--row", type=int, help="the record's number in the file (1 = first)")
     explain.add_argument("--record", metavar="JSON", help="the record itself, as a JSON object")
     explain.set_defaults(handler=_explain)
+
+    test = commands.add_parser(
+        "test", help="check a rulebook's expectations and example tables")
+    test.add_argument("rulebook", help="the rulebook file")
+    test.add_argument("examples", nargs="*", metavar="EXAMPLES",
+                      help="example tables (CSV or YAML); default: NAME.examples.csv/.yaml "
+                           "beside the rulebook")
+    test.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
+    test.set_defaults(handler=_test)
 
     fmt = commands.add_parser("fmt", help="print rulebooks in their canonical layout")
     fmt.add_argument("rulebooks", nargs="+", metavar="RULEBOOK", help="rulebook files")
@@ -194,6 +204,22 @@ def _run(args: argparse.Namespace) -> int:
         Path(args.summary_json).write_text(json.dumps(summary.as_dict(), indent=2) + "\n",
                                            encoding="utf-8")
     return EXIT_OK
+
+
+def _test(args: argparse.Namespace) -> int:
+    book = _load(args.rulebook)
+    tables = args.examples or companion_tables(args.rulebook)
+    results = run_all(book, tables)
+    for result in results:
+        if args.verbose or not result.passed:
+            print(result.render())
+            if not result.passed:
+                print()
+    failed = sum(1 for r in results if not r.passed)
+    if not results:
+        print(f"{args.rulebook}: no expectations and no example tables to test")
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def _fmt(args: argparse.Namespace) -> int:

@@ -89,7 +89,7 @@ def test_malformed_rows_are_rejected_with_row_number_and_the_rest_runs(tmp_path:
     [
         (lambda p: None, "no such file"),
         (lambda p: p.write_text("", encoding="utf-8"), "the file is empty"),
-        (lambda p: p.write_text("a;b\n1;2\n", encoding="utf-8"), "the header lacks 8 field(s)"),
+        (lambda p: p.write_text("a;b\n1;2\n", encoding="utf-8"), "the header lacks 7 field(s)"),
         (lambda p: p.write_bytes((HEADER + "\n" + ROWS[0].replace("taal", "caf\xe9") + "\n").encode("latin-1")),
          "not UTF-8"),
     ],

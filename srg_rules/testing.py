@@ -1,0 +1,213 @@
+"""Testing a rulebook against its intent: its ``expect`` statements and example tables.
+
+Place in the pipeline: a consumer of a loaded :class:`~srg_rules.Rulebook`, beside the CLI.
+Input: a rulebook and example tables. Output: one :class:`CaseResult` per expectation and per
+example row, each saying whether it passed and, when it did not, why, with the explanation of
+the decision. ``srg-rules test`` and the pytest plugin (:mod:`srg_rules.pytest_plugin`) both
+run exactly these.
+
+Example tables are what policy staff keep in a spreadsheet: a CSV (comma or semicolon) whose
+columns are record fields plus ``expected_status`` and, optionally, ``expected_type``,
+``expected_reasons`` (``|``-separated, compared exactly) and ``case`` (a name for the row); or a
+YAML list of ``{case, record: {...}, expected: {status, type, reasons}}``. A rulebook's own
+tables sit beside it: ``NAME.examples.csv`` / ``NAME.examples.yaml`` for ``NAME.rules``.
+
+Expectations are proved by the exact analysis over every valid record, not sampled: a violated
+one comes with a counterexample record.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .explain import Decision, Status
+from .records import InputError, open_records
+from .rulebook import Rulebook
+
+__all__ = ["CaseResult", "Example", "companion_tables", "load_examples", "run_examples",
+           "check_expectations", "run_all"]
+
+EXPECTED_STATUS, EXPECTED_TYPE, EXPECTED_REASONS, CASE = (
+    "expected_status", "expected_type", "expected_reasons", "case")
+_META = (EXPECTED_STATUS, EXPECTED_TYPE, EXPECTED_REASONS, CASE)
+_STATUSES = {s.value for s in Status}
+
+
+@attrs.frozen
+class Example:
+    """One row of an example table: a record and the decision it should get."""
+
+    name: str
+    location: str  # "path:line", for messages and test ids
+    record: dict[str, Any]
+    status: str
+    type: str | None = None
+    reasons: tuple[str, ...] | None = None  # None: not checked
+
+    def judge(self, decision: Decision) -> list[str]:
+        """What differs between the decision and this example's expectation (empty: passed)."""
+        problems = []
+        if decision.status.value != self.status:
+            problems.append(f"status is {decision.status.value}, expected {self.status}")
+        if self.status == "included" and (decision.type or None) != self.type:
+            problems.append(f"type is {decision.type or 'none'}, expected {self.type or 'none'}")
+        if self.reasons is not None and decision.reasons != self.reasons:
+            problems.append(f"reasons are {'|'.join(decision.reasons)}, "
+                            f"expected {'|'.join(self.reasons)}")
+        return problems
+
+
+@attrs.frozen
+class CaseResult:
+    """The outcome of one expectation or example. ``details`` explains a failure in full."""
+
+    kind: str  # "expectation" or "example"
+    name: str
+    location: str
+    passed: bool
+    message: str = ""
+    details: str = ""
+
+    def render(self) -> str:
+        head = f"{self.location}: {'PASS' if self.passed else 'FAIL'} {self.kind} {self.name}"
+        if self.passed:
+            return head
+        body = f"\n  {self.message}" if self.message else ""
+        if self.details:
+            body += "\n" + "\n".join("    " + line if line else "" for line in
+                                     self.details.rstrip("\n").split("\n"))
+        return head + body
+
+
+def companion_tables(rulebook_path: str | os.PathLike[str]) -> list[Path]:
+    """The example tables kept beside a rulebook (``NAME.examples.csv`` / ``.yaml`` / ``.yml``)."""
+    path = Path(rulebook_path)
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    return [p for p in (path.with_name(f"{stem}.examples{ext}") for ext in (".csv", ".yaml", ".yml"))
+            if p.exists()]
+
+
+def load_examples(path: str | os.PathLike[str]) -> list[Example]:
+    """Read an example table (CSV or YAML).
+
+    Raises:
+        InputError: the file cannot be read, or a row does not say what it expects.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _load_yaml(path)
+    return list(_load_csv(path))
+
+
+def _load_csv(path: Path) -> Iterator[Example]:
+    records = open_records(path, required=(EXPECTED_STATUS,))
+    for row in records.rows:
+        where = f"{path}:{row.line}"
+        if row.problem is not None:
+            raise InputError(f"{where}: example {row.number} {row.problem}")
+        values = dict(row.values)
+        meta = {key: values.pop(key, "") for key in _META}
+        yield _example(where, meta.get(CASE) or f"row {row.number}", values,
+                       meta[EXPECTED_STATUS], meta.get(EXPECTED_TYPE),
+                       meta.get(EXPECTED_REASONS))
+
+
+def _load_yaml(path: Path) -> list[Example]:
+    import yaml  # only needed for YAML tables
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: the file is not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}{line}: not valid YAML ({getattr(error, 'problem', error)})") from None
+    if not isinstance(data, list):
+        raise InputError(f"{path}: expected a list of examples, each with 'record' and 'expected'")
+    examples = []
+    for number, item in enumerate(data, start=1):
+        where = f"{path}: example {number}"
+        if not isinstance(item, dict) or not isinstance(item.get("record"), dict) \
+                or not isinstance(item.get("expected"), dict):
+            raise InputError(f"{where}: needs a 'record' mapping and an 'expected' mapping")
+        expected = item["expected"]
+        reasons = expected.get("reasons")
+        if isinstance(reasons, list):
+            reasons = "|".join(str(r) for r in reasons)
+        examples.append(_example(where, str(item.get("case") or f"example {number}"),
+                                 dict(item["record"]), expected.get("status"),
+                                 expected.get("type"), reasons))
+    return examples
+
+
+def _example(where: str, name: str, record: dict[str, Any], status: Any, type_: Any,
+             reasons: Any) -> Example:
+    status = str(status or "").strip()
+    if status not in _STATUSES:
+        raise InputError(f"{where}: expected status {status!r} is not one of "
+                         "included, excluded, rejected")
+    type_text = str(type_).strip() if type_ not in (None, "") else None
+    reason_text = str(reasons).strip() if reasons not in (None, "") else None
+    return Example(name, where, record, status, type_text,
+                   tuple(reason_text.split("|")) if reason_text else None)
+
+
+def run_examples(book: Rulebook, examples: Sequence[Example]) -> list[CaseResult]:
+    results = []
+    for example in examples:
+        decision = book.decide(example.record)
+        problems = example.judge(decision)
+        if problems:
+            results.append(CaseResult("example", example.name, example.location, False,
+                                      "; ".join(problems), book.explain(example.record).render()))
+        else:
+            results.append(CaseResult("example", example.name, example.location, True))
+    return results
+
+
+def check_expectations(book: Rulebook) -> list[CaseResult]:
+    """Every ``expect`` of the rulebook, proved or refuted with a counterexample."""
+    from .analysis import check_expectations as violated_expectations, describe_record
+
+    expectations = book.program.expectations
+    if not expectations:
+        return []
+    violations = {id(f.expectation): f for f in violated_expectations(book.program)}
+    results = []
+    for expectation in expectations:
+        location = (f"{book.source.path}:{expectation.span.line}" if expectation.span is not None
+                    else book.source.path)
+        name = (f"type {expectation.code}" if expectation.outcome == "type"
+                else expectation.outcome) + f" when {_condition_words(expectation)}"
+        finding = violations.get(id(expectation))
+        if finding is None:
+            results.append(CaseResult("expectation", name, location, True))
+            continue
+        record = finding.witness or {}
+        details = "counterexample: " + describe_record(record) + "\n\n" + book.explain(record).render()
+        results.append(CaseResult("expectation", name, location, False, finding.message, details))
+    return results
+
+
+def _condition_words(expectation) -> str:
+    from .explain import condition_text
+
+    return condition_text(expectation.condition)
+
+
+def run_all(book: Rulebook, tables: Sequence[str | os.PathLike[str]]) -> list[CaseResult]:
+    """The rulebook's expectations, then every example of every table, in order."""
+    results = check_expectations(book)
+    for table in tables:
+        results.extend(run_examples(book, load_examples(table)))
+    return results
