@@ -23,16 +23,18 @@ Invariants (the reason the analysis is exact):
    number of valid values there. A record's values in such an interval are at most ``k`` and
    at most ``n`` distinct values, so an order-preserving map onto the points that fixes the
    constants exists, and it keeps every ``<``, ``=``, ``in`` and field-to-field comparison.
-   Unordered types (code, text, boolean): a value equal to a constant stays; the others (at
-   most ``k`` distinct) map one-to-one onto ``k`` fresh texts that equal no constant, which
-   keeps every ``=``, ``!=``, ``in`` and field-to-field comparison. Missing stays missing.
-   Conversely every point is a valid value, so nothing the points allow is impossible.
+   Codes and booleans: every valid value is a point. Texts: a value equal to a constant stays;
+   the others (at most ``k`` distinct) map one-to-one onto ``k`` fresh texts that equal no
+   constant, which keeps every ``=``, ``!=``, ``in`` and field-to-field comparison. Missing
+   stays missing. Conversely every point is a valid value, so nothing the points allow is
+   impossible.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
+import sys
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from typing import Any
@@ -44,7 +46,7 @@ from .schema import Field
 
 __all__ = ["Domain", "from_program", "is_valid"]
 
-_ORDERED = ("number", "date")
+_FLOAT_MAX = Fraction(sys.float_info.max)
 _DATE_MIN = _dt.date.min.toordinal()
 _DATE_MAX = _dt.date.max.toordinal()
 _DATE_ANCHOR = _dt.date(2000, 1, 1).toordinal()  # where dates start when no constant says
@@ -225,24 +227,28 @@ def _numbers_between(lo: Fraction | None, hi: Fraction | None, count: int) -> li
         bottom = math.floor(lo) + 1
         return [bottom + k for k in range(count)]
     found: dict[Fraction, int | float] = {}
-    for digits in range(18):
+    n = math.floor(lo) + 1
+    while len(found) < count and n < hi:  # every int is valid
+        found[Fraction(n)] = n
+        n += 1
+    for digits in range(1, 18):
+        if len(found) >= count or abs(lo) >= _FLOAT_MAX:  # no floats out there but ints
+            break
         scale = 10**digits
         n = math.floor(lo * scale) + 1
-        while len(found) < count and Fraction(n, scale) < hi:
-            exact = Fraction(n, scale)
-            value: int | float = int(exact) if exact.denominator == 1 else float(exact)
+        # A few tries per length: where floats are sparser than the decimals (beyond 2**53)
+        # they all round outside, and the walk below is the way.
+        for _ in range(4 * count):
+            if len(found) >= count or Fraction(n, scale) >= hi:
+                break
+            value = float(Fraction(n, scale))
             if lo < Fraction(value) < hi:
-                found.setdefault(Fraction(value), value)
+                found.setdefault(Fraction(value), _canonical_number(Fraction(value)))
             n += 1
-        if len(found) >= count:
-            break
     if len(found) < count:
         # No short decimal fits (the constants are neighbouring floats or nearly so): walk
         # the floats up from lo. Ints beyond the float range have no float between them.
-        try:
-            value = float(lo)
-        except OverflowError:
-            value = math.inf
+        value = float(lo) if abs(lo) < _FLOAT_MAX else math.inf
         while math.isfinite(value) and Fraction(value) <= lo:
             value = math.nextafter(value, math.inf)
         while len(found) < count and math.isfinite(value) and Fraction(value) < hi:

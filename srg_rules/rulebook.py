@@ -118,9 +118,25 @@ class Rulebook:
         return f"<Rulebook {self.source.path!r}: {len(self.program.rules)} rules>"
 
 
-def diagnose(text: str, source: str = "<string>") -> tuple[Diagnostic, ...]:
-    """Every diagnostic for a rulebook text (errors and warnings), without raising."""
-    return _build(SourceFile(source, text))[1]
+def diagnose(text: str, source: str = "<string>", *, analyse: bool = True) -> tuple[Diagnostic, ...]:
+    """Every diagnostic for a rulebook text (errors and warnings), without raising.
+
+    Args:
+        text: the rulebook.
+        source: the name diagnostics use for it.
+        analyse: for a rulebook without errors, also run the exact analysis (rules that never
+            match, overlapping or missing types, dead and redundant rules, violated
+            expectations), each finding with an example record.
+    """
+    checked, diagnostics = _build(SourceFile(source, text))
+    if checked is None or not analyse:
+        return diagnostics
+    from . import analysis  # z3 is loaded only when a rulebook is analysed
+
+    program = ir.from_ast(checked)
+    findings = analysis.analyse(program) + analysis.check_expectations(program)
+    return tuple(sorted(diagnostics + analysis.to_diagnostics(findings),
+                        key=lambda d: (d.span.start, d.code)))
 
 
 def parse(text: str, source: str = "<string>", *, backend: str = "interpreter") -> Rulebook:

@@ -125,6 +125,14 @@ def test_rulebook_with_errors_runs_nothing(tmp_path: Path, capsys) -> None:
 
 def test_check_clean_and_broken(tmp_path: Path, capsys) -> None:
     assert main(["check", SRG]) == 0
+    out = capsys.readouterr().out
+    # The SRG type list is incomplete (no source gives the codes of IPS and the like): the
+    # analysis says so, with a record, and it is a warning, not an error.
+    assert "warning[classification_gap]" in out and "category=" in out
+    assert out.strip().endswith("0 errors, 1 warning")
+    clean = tmp_path / "clean.rules"
+    clean.write_text("field kind: code {a, b}\ninclude when kind = a\n", encoding="utf-8")
+    assert main(["check", str(clean)]) == 0
     assert capsys.readouterr().out.strip().endswith("ok")
     bad = tmp_path / "bad.rules"
     bad.write_text("field hours: number\ninclude when hours = taal\n", encoding="utf-8")
@@ -133,6 +141,22 @@ def test_check_clean_and_broken(tmp_path: Path, capsys) -> None:
     assert f"{bad}:2:22: error[type_mismatch]" in out
     assert "  2 | include when hours = taal\n    |                      ^^^^" in out
     assert out.rstrip().endswith("1 error, 0 warnings")
+
+
+def test_check_reports_analysis_findings_with_a_record(tmp_path: Path, capsys) -> None:
+    book = tmp_path / "overlap.rules"
+    book.write_text(
+        "field kind: code {a, b}\noutput type: code {1, 2}\ninclude when kind in {a, b}\n"
+        "classify as 1 when kind = a\nclassify wide as 2 when kind in {a, b}\n"
+        "expect type 2 when kind = b\n",
+        encoding="utf-8",
+    )
+    assert main(["check", str(book)]) == 1
+    out = capsys.readouterr().out
+    assert f"{book}:4:1: error[classification_overlap]" in out
+    assert "example record: kind=a" in out
+    assert main(["test", str(book)]) == 0
+    assert capsys.readouterr().out.strip().endswith("1 passed, 0 failed")
 
 
 def test_check_missing_rulebook(capsys) -> None:

@@ -1,0 +1,782 @@
+"""Static analysis: what a rulebook does for *every* valid record, with a record to show it.
+
+Place in the pipeline: after :func:`srg_rules.ir.from_ast`, beside the backends. Input: an
+:class:`ir.Program`. Output: :func:`analyse` gives :class:`Finding` s about the rules (rules
+that can never match, overlapping or missing types, rules that change no decision, rules that
+repeat others, a rulebook that includes nothing or everything); :func:`check_expectations`
+gives the ``expect`` statements that do not hold. :func:`to_diagnostics` turns findings into
+:class:`Diagnostic` s pointing at the rules involved.
+
+Semantics are the reference interpreter's over *valid* records (see :mod:`srg_rules.domains`):
+a record fails no field check, yet may still be rejected by a reject rule or by
+``ambiguous_type``. Writing R, E, I for "some reject / exclude / include rule matches",
+*admitted* is ``not R and not E and I``; an admitted record matched by two classify rules is
+rejected, otherwise it is included.
+
+The findings, each exactly as defined here:
+
+``unsatisfiable_rule`` (error)
+    no valid record meets the rule's condition. There is no example record; none exists.
+``redundant_rule`` (warning)
+    every record the rule matches is matched by other rules of the same verb (for classify: of
+    the same type). Rules are taken from the last to the first, and a rule reported redundant
+    no longer counts as cover for the rules before it: of two rules that cover each other,
+    only the later one is reported.
+``dead_rule`` (warning)
+    a satisfiable rule, not reported redundant, that never changes a decision. Checked in
+    stages, each against the rules the stages before left (redundant rules left out), and
+    within a stage from the last rule to the first, a rule found dead no longer counting for
+    the ones before it: (1) a classify that matches no admitted record; (2) a reject all of
+    whose matches are rejected by another reject, or would be rejected as ``ambiguous_type``
+    anyway; (3) an include all of whose matches are rejected, excluded, or included by another
+    include; (4) an exclude all of whose matches are rejected, excluded by another exclude, or
+    admitted by no include.
+
+    So each dead rule, and each redundant reject, include or exclude, can be removed on its own
+    without changing any decision (status and type), and so can all of them together. A
+    redundant classify rule that matches an admitted record also overlaps the rule that
+    covers it (a ``classification_overlap``); removing it ends that overlap.
+``classification_overlap`` (error)
+    two classify rules both match an admitted record (which is then rejected as
+    ``ambiguous_type``); one finding per pair.
+``classification_gap`` (warning)
+    an admitted record matches no classify rule; only when the rulebook has an output.
+``never_included`` / ``always_included`` (warning)
+    no valid record is included / every valid record that is not rejected is included (and
+    some is).
+``expectation_violated`` (error)
+    a valid record meets the condition of an ``expect`` but is decided otherwise.
+
+Why it is exact. Each field is a z3 integer indexing the field's finite :class:`Domain`
+(plus a presence boolean for an optional field), and each rule a boolean defined as its
+encoded condition. The domain abstraction keeps the truth of every comparison the program
+makes (proved in :mod:`srg_rules.domains`), so a question about valid records is a
+quantifier-free question over bounded integers, which z3 decides: *unsat* is a proof over all
+valid records, *sat* comes with a model. A finding that needs a record (an overlap, a gap, a
+violated expectation) is reported only for a model that, turned back into a typed record, the
+reference interpreter decides as the finding says; a finding that says "no record" rests on
+z3's unsat answer and carries an example record the rule matches, also checked by the
+interpreter. Records found on the way are kept and tried first, so many questions need no
+solver call; a kept record is a real valid record, so it answers "sat" soundly.
+
+Invariants: no finding is reported without its proof (an unsat answer, or a witness the
+interpreter confirmed); a witness is a complete record over the schema's fields, with None for
+a missing optional field; findings come in rulebook order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+import z3
+
+from . import domains as _domains
+from . import ir
+from .backends.interpreter import Interpreter, evaluate
+from .diagnostics import Diagnostic, Severity
+from .explain import AMBIGUOUS_TYPE, Decision, Status, condition_text, format_value
+from .source import SourceFile, Span
+
+__all__ = [
+    "AnalysisError",
+    "CODES",
+    "Finding",
+    "analyse",
+    "check_expectations",
+    "describe_record",
+    "to_diagnostics",
+]
+
+CODES: dict[str, Severity] = {
+    "unsatisfiable_rule": Severity.ERROR,
+    "classification_overlap": Severity.ERROR,
+    "classification_gap": Severity.WARNING,
+    "dead_rule": Severity.WARNING,
+    "redundant_rule": Severity.WARNING,
+    "never_included": Severity.WARNING,
+    "always_included": Severity.WARNING,
+    "expectation_violated": Severity.ERROR,
+}
+"""Every finding code and its severity. A code never changes once released."""
+
+
+class AnalysisError(AssertionError):
+    """The solver's model and the reference interpreter disagree: a bug in the encoding.
+
+    Raised only with ``strict=True``; otherwise the finding that needed the model is dropped.
+    """
+
+
+@attrs.frozen(eq=True, hash=False)
+class Finding:
+    """One proven fact about a rulebook. Its fields are public API.
+
+    Attributes:
+        code: one of :data:`CODES`.
+        severity: its severity.
+        message: what is wrong, in lowercase plain words.
+        rules: the ids of the rules involved, the rule it is about first.
+        witness: a complete valid record showing it (field -> typed value, None when missing),
+            or None for ``unsatisfiable_rule`` (no record meets the rule).
+        decision: the reference interpreter's decision for the witness.
+        help: what to do about it.
+        span: where it is (the rule, or the expectation); None for a program without sources.
+        related: the other places involved, as (label, span) pairs.
+        expectation: for ``expectation_violated``, the expectation that does not hold.
+
+    Findings compare by value; they are not hashable (the witness is a dict).
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    rules: tuple[str, ...] = ()
+    witness: Mapping[str, Any] | None = None
+    decision: Decision | None = None
+    help: str | None = None
+    span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    related: tuple[tuple[str, Span], ...] = attrs.field(default=(), eq=False, repr=False)
+    expectation: ir.Expectation | None = None
+
+
+def analyse(program: ir.Program, *, strict: bool = False) -> tuple[Finding, ...]:
+    """Every finding about the rules of ``program`` (expectations: :func:`check_expectations`).
+
+    Args:
+        program: the program to analyse.
+        strict: raise :class:`AnalysisError` when a solver model does not re-evaluate as the
+            solver said (a bug), instead of dropping the finding.
+
+    >>> from srg_rules import parse
+    >>> book = parse('''
+    ... field category: code {taal, ips}
+    ... include when category = taal and category = ips
+    ... ''')
+    >>> [(f.code, f.rules) for f in analyse(book.program)]
+    [('unsatisfiable_rule', ('line-3',)), ('never_included', ())]
+    """
+    return _Analysis(program, strict).run()
+
+
+def check_expectations(program: ir.Program, *, strict: bool = False) -> tuple[Finding, ...]:
+    """An ``expectation_violated`` finding, with a counterexample, per expectation that fails.
+
+    >>> from srg_rules import parse
+    >>> book = parse('''
+    ... field category: code {taal, ips}
+    ... field hours: number optional
+    ... include when category = taal
+    ... reject when hours < 0
+    ... expect included when category = taal
+    ... ''')
+    >>> [finding] = check_expectations(book.program)
+    >>> finding.witness["hours"] < 0, finding.decision.status
+    (True, <Status.REJECTED: 'rejected'>)
+    """
+    return _Analysis(program, strict).expectations()
+
+
+def to_diagnostics(findings: Iterable[Finding]) -> tuple[Diagnostic, ...]:
+    """The findings as diagnostics; the example record is in the help line."""
+    result = []
+    for finding in findings:
+        span = finding.span or Span(SourceFile("<rulebook>", ""), 0, 0)
+        help_text = finding.help or ""
+        if finding.witness is not None:
+            example = f"example record: {describe_record(finding.witness)}"
+            if finding.decision is not None:
+                example += f" (decided {_decision_words(finding.decision)})"
+            help_text = f"{help_text}; {example}" if help_text else example
+        result.append(Diagnostic(
+            finding.code, finding.message, span, finding.severity, help_text or None,
+            finding.related,
+        ))
+    return tuple(result)
+
+
+def describe_record(record: Mapping[str, Any]) -> str:
+    """A record in one line, values written as a rulebook writes them.
+
+    >>> import datetime
+    >>> describe_record({"category": "taal", "hours": 12, "name": "Jan de Vries", "end": None,
+    ...                  "start": datetime.date(2024, 1, 31)})
+    'category=taal, hours=12, name="Jan de Vries", end=(missing), start=2024-01-31'
+    """
+    if not record:
+        return "(no fields)"
+    parts = []
+    for name, value in record.items():
+        if value is None:
+            shown = "(missing)"
+        elif isinstance(value, str) and not _WORD.fullmatch(value):
+            shown = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        else:
+            shown = format_value(value)
+        parts.append(f"{name}={shown}")
+    return ", ".join(parts)
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+
+
+def _decision_words(decision: Decision) -> str:
+    words = str(decision.status)
+    if decision.type is not None:
+        words += f", type {decision.type}"
+    if decision.reasons:
+        words += ": " + ", ".join(decision.reasons)
+    return words
+
+
+# --- the solver side -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Sample:
+    """A valid record found on the way, with the indices of the rules it matches."""
+
+    record: dict[str, Any]
+    matched: frozenset[int]
+
+
+@attrs.frozen
+class _Answer:
+    status: str  # "sat", "unsat" or "unknown" (the solver gave up, or the model was wrong)
+    sample: _Sample | None = None
+    core: tuple[int, ...] = ()  # for unsat: the rules among the assumptions that it needs
+
+
+class _Analysis:
+    def __init__(self, program: ir.Program, strict: bool):
+        self.program = program
+        self.strict = strict
+        self.rules = program.rules
+        self.interpreter = Interpreter(program)
+        self.domains = _domains.from_program(program)
+        # A context of its own: analyses in threads do not share z3 state, and one gives the
+        # same witnesses whatever ran before it.
+        self.ctx = z3.Context()
+        self.solver = z3.Solver(ctx=self.ctx)
+        self.true, self.false = z3.BoolVal(True, self.ctx), z3.BoolVal(False, self.ctx)
+        self._fields: dict[str, tuple[z3.ArithRef, z3.BoolRef | None]] = {}
+        self._cache: dict[int, z3.BoolRef] = {}
+        self._encode_fields()
+        self.lit = [z3.Bool(f"rule{i}", self.ctx) for i in range(len(self.rules))]
+        self.neg = [z3.Not(lit) for lit in self.lit]
+        self._negated = {neg.get_id(): i for i, neg in enumerate(self.neg)}
+        for lit, rule in zip(self.lit, self.rules):
+            self.solver.add(lit == self.encode(rule.condition))
+        verbs: dict[str, list[int]] = {"reject": [], "exclude": [], "include": [], "classify": []}
+        for i, rule in enumerate(self.rules):
+            verbs[rule.verb].append(i)
+        self.R, self.E, self.I, self.C = (
+            frozenset(verbs[v]) for v in ("reject", "exclude", "include", "classify")
+        )
+        self.any_reject = self._define("any_reject", self._or(self.lit[i] for i in sorted(self.R)))
+        self.any_exclude = self._define("any_exclude", self._or(self.lit[i] for i in sorted(self.E)))
+        self.any_include = self._define("any_include", self._or(self.lit[i] for i in sorted(self.I)))
+        self.admitted = self._define("admitted", z3.And(
+            z3.Not(self.any_reject), z3.Not(self.any_exclude), self.any_include))
+        types = [self.lit[i] for i in sorted(self.C)]
+        self.two_types = self._define(
+            "two_types", z3.AtLeast(*types, 2) if len(types) >= 2 else self.false)
+        self.included = self._define(
+            "included", z3.And(self.admitted, z3.Not(self.two_types)))
+        self.excluded = self._define("excluded", z3.And(
+            z3.Not(self.any_reject), z3.Or(self.any_exclude, z3.Not(self.any_include))))
+        self.samples: list[_Sample] = []
+        self.by_rule: list[list[_Sample]] = [[] for _ in self.rules]
+        self.pairs: dict[tuple[int, int], _Sample] = {}  # classify overlaps seen so far
+        self._ids = {rule.id for rule in self.rules}
+
+    # --- encoding ---
+
+    def _or(self, items: Iterable[z3.BoolRef]) -> z3.BoolRef:
+        items = list(items)
+        return z3.Or(items) if items else self.false
+
+    def _and(self, items: Iterable[z3.BoolRef]) -> z3.BoolRef:
+        items = list(items)
+        return z3.And(items) if items else self.true
+
+    def _define(self, name: str, formula: z3.BoolRef) -> z3.BoolRef:
+        literal = z3.Bool(name, self.ctx)
+        self.solver.add(literal == formula)
+        return literal
+
+    def _encode_fields(self) -> None:
+        for name, domain in self.domains.items():
+            index = z3.Int(f"field:{name}", self.ctx)
+            present = z3.Bool(f"present:{name}", self.ctx) if domain.field.optional else None
+            runs = [z3.And(index >= lo, index <= hi) for lo, hi in domain.ranges()]
+            if runs:
+                self.solver.add(self._or(runs))
+            elif present is not None:
+                self.solver.add(z3.Not(present))  # no valid value: the field is always missing
+            else:
+                self.solver.add(self.false)  # a required field with no valid value
+            self._fields[name] = (index, present)
+
+    def encode(self, node: ir.Condition) -> z3.BoolRef:
+        key = id(node)  # nodes are shared (a define's body); equality would walk whole trees
+        if key not in self._cache:
+            self._cache[key] = self._encode(node)
+        return self._cache[key]
+
+    def _encode(self, node: ir.Condition) -> z3.BoolRef:
+        if isinstance(node, ir.AllOf):
+            return self._and(self.encode(item) for item in node.items)
+        if isinstance(node, ir.AnyOf):
+            return self._or(self.encode(item) for item in node.items)
+        if isinstance(node, ir.Not):
+            return z3.Not(self.encode(node.item))
+        if isinstance(node, ir.Defined):
+            return self.encode(node.body)
+        if isinstance(node, ir.IsPresent):
+            present = self._fields[node.field][1]
+            return self.true if present is None else present
+        if isinstance(node, ir.CompareFields):
+            left, left_present = self._fields[node.left]
+            right, right_present = self._fields[node.right]
+            return self._present(_ORDER[node.op](left, right), left_present, right_present)
+        assert isinstance(node, ir.Compare)
+        index, present = self._fields[node.field]
+        domain = self.domains[node.field]
+        if node.op in ("in_set", "not_in_set"):
+            points = {domain.index(value) for value in node.value} - {None}
+            matches = self._or(index == i for i in sorted(points))
+            return self._present(matches if node.op == "in_set" else z3.Not(matches), present)
+        point = domain.index(node.value)
+        if point is None:
+            # No valid value equals the constant (a blank text, say), and points hold every
+            # ordered constant: only = and != get here.
+            return self._present(self.true if node.op == "ne" else self.false, present)
+        return self._present(_ORDER[node.op](index, point), present)
+
+    @staticmethod
+    def _present(atom: z3.BoolRef, *presence: z3.BoolRef | None) -> z3.BoolRef:
+        """A comparison with a missing value is false."""
+        guards = [p for p in presence if p is not None]
+        return z3.And(*guards, atom) if guards else atom
+
+    # --- questions ---
+
+    def ask(self, test: Callable[[_Sample], bool], assumptions: list[z3.BoolRef],
+            pool: Iterable[_Sample] | None = None,
+            constraint: z3.BoolRef | None = None) -> _Answer:
+        """Is there a valid record meeting ``assumptions`` (and ``constraint``)?
+
+        ``test`` says the same of a sample by the reference semantics; a kept sample that
+        passes answers "sat" without the solver.
+        """
+        for sample in self.samples if pool is None else pool:
+            if test(sample):
+                return _Answer("sat", sample)
+        if constraint is not None:
+            self.solver.push()
+            self.solver.add(constraint)
+        try:
+            result = self.solver.check(*assumptions)
+            if result == z3.unsat:
+                core = tuple(
+                    self._negated[c.get_id()] for c in self.solver.unsat_core()
+                    if c.get_id() in self._negated
+                )
+                return _Answer("unsat", core=core)
+            if result != z3.sat:
+                return _Answer("unknown")
+            sample = self._sample(self.solver.model())
+        finally:
+            if constraint is not None:
+                self.solver.pop()
+        if not test(sample):
+            if self.strict:
+                raise AnalysisError(
+                    f"the solver's record {describe_record(sample.record)} does not meet "
+                    f"{assumptions!r} by the reference semantics"
+                )
+            return _Answer("unknown")
+        return _Answer("sat", sample)
+
+    def _sample(self, model: z3.ModelRef) -> _Sample:
+        values: dict[str, Any] = {}
+        for name, (index, present) in self._fields.items():
+            if present is not None and not z3.is_true(model.eval(present, model_completion=True)):
+                values[name] = None
+            else:
+                point = model.eval(index, model_completion=True).as_long()
+                values[name] = self.domains[name].points[point]
+        record = values
+        matched = frozenset(i for i, rule in enumerate(self.rules)
+                            if evaluate(rule.condition, record))
+        sample = _Sample(record, matched)
+        self.samples.append(sample)
+        for i in matched:
+            self.by_rule[i].append(sample)
+        if self._admitted(matched):
+            types = sorted(matched & self.C)
+            for pair in itertools.combinations(types, 2):
+                self.pairs.setdefault(pair, sample)
+        return sample
+
+    def _admitted(self, matched: frozenset[int]) -> bool:
+        return matched.isdisjoint(self.R) and matched.isdisjoint(self.E) and not matched.isdisjoint(self.I)
+
+    def _included(self, matched: frozenset[int]) -> bool:
+        return self._admitted(matched) and len(matched & self.C) <= 1
+
+    def _excluded(self, matched: frozenset[int]) -> bool:
+        return matched.isdisjoint(self.R) and (not matched.isdisjoint(self.E) or matched.isdisjoint(self.I))
+
+    def escapes(self, x: int, blockers: Iterable[int], extra: tuple[z3.BoolRef, ...] = (),
+                extra_test: Callable[[frozenset[int]], bool] = lambda m: True) -> _Answer:
+        """Is there a record rule ``x`` matches that no rule in ``blockers`` matches (and that
+        meets ``extra``, which ``extra_test`` says of a sample)? Unsat: blockers cover ``x``.
+
+        The core of an unsat answer is shrunk until every rule in it is needed, so that it
+        names the rules that really cover ``x``.
+        """
+        blocking = frozenset(blockers)
+
+        def ask(rules: frozenset[int]) -> _Answer:
+            return self.ask(
+                lambda s: x in s.matched and s.matched.isdisjoint(rules) and extra_test(s.matched),
+                [self.lit[x], *extra, *self._negs(rules)], self.by_rule[x],
+            )
+
+        answer = ask(blocking)
+        if answer.status != "unsat":
+            return answer
+        core = [c for c in answer.core if c in blocking]
+        for y in list(core):
+            rest = [c for c in core if c != y]
+            if ask(frozenset(rest)).status == "unsat":
+                core = rest
+        return _Answer("unsat", core=tuple(core))
+
+    # --- findings ---
+
+    def run(self) -> tuple[Finding, ...]:
+        found: list[tuple[tuple[int, ...], Finding]] = []
+        satisfiable = self._satisfiable(found)
+        redundant = self._redundant(satisfiable, found)
+        admitted_types = self._dead(satisfiable - redundant, found)
+        # A redundant classify rule may still overlap (with the rule that covers it).
+        for x in sorted(satisfiable & redundant & self.C):
+            if self.escapes(x, (), (self.admitted,), self._admitted).status == "sat":
+                admitted_types.append(x)
+        self._overlaps(sorted(admitted_types), found)
+        self._rulebook(found)
+        found.sort(key=lambda item: item[0])
+        return tuple(finding for _, finding in found)
+
+    def _satisfiable(self, found: list) -> set[int]:
+        satisfiable: set[int] = set()
+        for i, rule in enumerate(self.rules):
+            if self.by_rule[i]:
+                satisfiable.add(i)
+                continue
+            answer = self.ask(lambda s: i in s.matched, [self.lit[i]], ())
+            if answer.status == "sat":
+                satisfiable.add(i)
+            elif answer.status == "unsat":
+                found.append(((i, 0), self._finding(
+                    "unsatisfiable_rule", f"{_rule_words(rule)} can never match: no valid "
+                    "record meets its condition",
+                    (i,), None,
+                    "the condition contradicts itself or the field declarations (a required "
+                    "field is never missing, a code field only takes its listed values); fix "
+                    "the condition or remove the rule. No example record exists, since no "
+                    "record meets it",
+                )))
+        return satisfiable
+
+    def _redundant(self, satisfiable: set[int], found: list) -> set[int]:
+        groups: dict[tuple[str, str | None], list[int]] = {}
+        for i in sorted(satisfiable):
+            rule = self.rules[i]
+            groups.setdefault((rule.verb, rule.code), []).append(i)
+        redundant: set[int] = set()
+        for members in groups.values():
+            for x in reversed(members):
+                others = [y for y in members if y != x and y not in redundant]
+                if not others:
+                    continue
+                answer = self.escapes(x, others)
+                if answer.status != "unsat":
+                    continue
+                cover = answer.core
+                sample = self.by_rule[x][0]
+                if not any(evaluate(self.rules[y].condition, sample.record) for y in cover):
+                    self._mismatch("a covered rule's record matches none of its cover")
+                    continue
+                redundant.add(x)
+                rule = self.rules[x]
+                what = f"{_rule_words(rule)} is redundant: every record it matches is also matched by "
+                what += (_rule_words(self.rules[cover[0]]) if len(cover) == 1 else
+                         " and ".join(f"'{self.rules[y].id}'" for y in cover) + " together")
+                found.append(((x, 1), self._finding(
+                    "redundant_rule", what, (x, *cover), sample,
+                    "remove it, or narrow the other rule if this one says what was meant",
+                    related_label="covered by",
+                )))
+        return redundant
+
+    def _dead(self, live: set[int], found: list) -> list[int]:
+        """Report dead rules (module docstring); return the classify rules that match some
+        admitted record.
+
+        Why the stages make each finding true on its own and all of them true together: a
+        stage only removes rules whose removal changes no decision, given the stages before;
+        and what makes a rule dead only gets truer with more rules around it (more rules of
+        its own verb, more rejects, more types for ``ambiguous_type``), except for excludes
+        and fewer includes, which is why excludes come last and are asked about all includes.
+        """
+        admitted_types: list[int] = []
+        dead: set[int] = set()
+        for x in sorted(live & self.C, reverse=True):
+            answer = self.escapes(x, (), (self.admitted,), self._admitted)
+            if answer.status == "sat":
+                admitted_types.append(x)
+            elif answer.status == "unsat":
+                dead.add(x)
+                self._report_dead(x, "no record it matches is included, so it never gives a type",
+                                  answer.core, found)
+        types = sorted((live & self.C) - dead)
+        ambiguous = self._define("ambiguous_unless_rejected", z3.And(
+            z3.Not(self.any_exclude), self.any_include,
+            z3.AtLeast(*(self.lit[i] for i in types), 2) if len(types) >= 2 else self.false))
+        type_set = frozenset(types)
+
+        def is_ambiguous(m: frozenset[int]) -> bool:
+            return (m.isdisjoint(self.E) and not m.isdisjoint(self.I)
+                    and len(m & type_set) >= 2)
+
+        stages = (
+            ("reject", lambda x, R, E, I: (R - {x}, (z3.Not(ambiguous),),
+                                           lambda m: not is_ambiguous(m)),
+             "every record it matches is rejected by another rule, or as ambiguous_type, "
+             "anyway"),
+            ("include", lambda x, R, E, I: (R | E | (I - {x}), (), lambda m: True),
+             "every record it matches is rejected, excluded, or included by another rule "
+             "anyway"),
+            ("exclude", lambda x, R, E, I: (R | (E - {x}), (self.any_include,),
+                                            lambda m: not m.isdisjoint(self.I)),
+             "every record it matches is rejected, excluded by another rule, or not admitted "
+             "by any include rule anyway"),
+        )
+        for verb, question, why in stages:
+            for x in sorted(i for i in live if self.rules[i].verb == verb)[::-1]:
+                left = frozenset(live - dead)
+                blockers, extra, extra_test = question(
+                    x, self.R & left, self.E & left, self.I & left)
+                answer = self.escapes(x, blockers, extra, extra_test)
+                if answer.status == "unsat":
+                    dead.add(x)
+                    self._report_dead(x, why, answer.core, found)
+        admitted_types.reverse()
+        return admitted_types
+
+    def _negs(self, indices: Iterable[int]) -> list[z3.BoolRef]:
+        return [self.neg[i] for i in sorted(indices)]
+
+    def _report_dead(self, x: int, why: str, core: tuple[int, ...], found: list) -> None:
+        rule = self.rules[x]
+        sample = self.by_rule[x][0]
+        # The example must show the claim: without the rule the record is decided the same.
+        # (Dead given the rules that are not redundant implies dead given all of them: more
+        # rules of the other verbs only take away more of the records where it could matter.)
+        kept = tuple(r for i, r in enumerate(self.rules) if i != x)
+        without = Interpreter(attrs.evolve(self.program, rules=kept))
+        before = self.interpreter.decide_values(sample.record)
+        after = without.decide_values(sample.record)
+        if (before.status, before.type) != (after.status, after.type):
+            self._mismatch(f"removing dead rule {rule.id!r} changes a decision")
+            return
+        found.append(((x, 2), self._finding(
+            "dead_rule", f"{_rule_words(rule)} never changes a decision: {why}",
+            (x, *(c for c in core if c != x)), sample,
+            "remove it, or change the rules that make it pointless",
+            related_label="because of",
+        )))
+
+    def _overlaps(self, admitted_types: list[int], found: list) -> None:
+        for k, x in enumerate(admitted_types):
+            remaining = [y for y in admitted_types[k + 1:] if (x, y) not in self.pairs]
+            while remaining:
+                wanted = frozenset(remaining)
+                answer = self.ask(
+                    lambda s: (x in s.matched and self._admitted(s.matched)
+                               and not s.matched.isdisjoint(wanted)),
+                    [self.lit[x], self.admitted], self.by_rule[x],
+                    constraint=self._or(self.lit[y] for y in remaining),
+                )
+                if answer.status != "sat":
+                    break
+                remaining = [y for y in remaining if (x, y) not in self.pairs]
+        for (x, y), sample in sorted(self.pairs.items()):
+            decision = self.interpreter.decide_values(sample.record)
+            rules = self.rules
+            if not (decision.status is Status.REJECTED and AMBIGUOUS_TYPE in decision.reasons
+                    and {rules[x].id, rules[y].id} <= set(decision.reasons)):
+                self._mismatch("an overlap record is not rejected as ambiguous_type")
+                continue
+            same = rules[x].code == rules[y].code
+            message = (f"classify rules '{rules[x].id}' and '{rules[y].id}' both match a "
+                       "record that is otherwise included, so it is rejected as ambiguous_type")
+            if same:
+                message += f" (both give type {rules[x].code})"
+            found.append(((x, 3, y), self._finding(
+                "classification_overlap", message, (x, y), sample,
+                "merge them" if same else "make their conditions exclude each other",
+                related_label="also matching:",
+            )))
+
+    def _rulebook(self, found: list) -> None:
+        end = (len(self.rules),)
+        output = self.program.schema.output is not None or bool(self.C)
+        if output:
+            types = sorted(self.C)
+            answer = self.ask(
+                lambda s: self._admitted(s.matched) and s.matched.isdisjoint(self.C),
+                [self.admitted, *self._negs(types)])
+            if answer.status == "sat" and self._confirm(
+                    answer.sample, lambda d: d.status is Status.INCLUDED and d.type is None):
+                found.append((end, self._finding(
+                    "classification_gap",
+                    "an included record matches no classify rule, so it gets no type",
+                    (), answer.sample,
+                    "add a classify rule for such records, or exclude them",
+                    anchor=types or sorted(self.I),
+                )))
+        included = self.ask(lambda s: self._included(s.matched), [self.included])
+        if included.status == "unsat":
+            # Any record shows it; one that is not rejected shows it best.
+            example = self.ask(lambda s: s.matched.isdisjoint(self.R), [z3.Not(self.any_reject)])
+            if example.status != "sat":
+                example = self.ask(lambda s: True, [])
+            sample = example.sample  # None only when no valid record exists at all
+            if sample is None or self._confirm(sample, lambda d: d.status is not Status.INCLUDED):
+                why = ("the rulebook has no include rule" if not self.I
+                       else "every record is rejected or excluded")
+                found.append((end, self._finding(
+                    "never_included", f"no valid record is ever included: {why}", (), sample,
+                    "check the include rules and the exclude and reject rules that cover them",
+                    anchor=sorted(self.I),
+                )))
+        elif included.status == "sat":
+            excluded = self.ask(lambda s: self._excluded(s.matched), [self.excluded])
+            if (excluded.status == "unsat"
+                    and self._confirm(included.sample, lambda d: d.status is Status.INCLUDED)):
+                found.append((end, self._finding(
+                    "always_included", "every valid record that is not rejected is included: "
+                    "the include and exclude rules exclude nothing", (), included.sample,
+                    "check that the include rules are not too wide",
+                    anchor=sorted(self.I),
+                )))
+
+    def _confirm(self, sample: _Sample, holds: Callable[[Decision], bool]) -> bool:
+        """Whether the interpreter's decision for the sample is as the finding says."""
+        if holds(self.interpreter.decide_values(sample.record)):
+            return True
+        self._mismatch(f"the decision for {describe_record(sample.record)} is not as found")
+        return False
+
+    def _mismatch(self, what: str) -> None:
+        if self.strict:
+            raise AnalysisError(what)
+
+    def _finding(self, code: str, message: str, rules: tuple[int, ...],
+                 sample: _Sample | None, help: str, related_label: str = "see",
+                 anchor: list[int] | None = None) -> Finding:
+        subject = rules[0] if rules else (anchor[0] if anchor else None)
+        span = self.rules[subject].span if subject is not None else None
+        related = tuple(
+            (f"{related_label} {_rule_words(self.rules[i])}", self.rules[i].span)
+            for i in rules[1:] if self.rules[i].span is not None
+        )
+        witness = sample.record if sample is not None else None
+        return Finding(
+            code, CODES[code], message, tuple(self.rules[i].id for i in rules), witness,
+            self.interpreter.decide_values(witness) if witness is not None else None,
+            help, span=span, related=related,
+        )
+
+    # --- expectations ---
+
+    def expectations(self) -> tuple[Finding, ...]:
+        found = []
+        for expectation in self.program.expectations:
+            outcome, holds = self._outcome(expectation)
+            condition = expectation.condition
+            # `expect rejected` speaks of every valid record; the other outcomes of the records
+            # no reject rule matches (docs/language.md, "Expectations").
+            in_scope = (z3.BoolVal(True, ctx=self.ctx) if expectation.outcome == "rejected"
+                        else z3.Not(self.any_reject))
+            answer = self.ask(
+                lambda s: evaluate(condition, s.record)
+                and (expectation.outcome == "rejected" or not _rejected_by_rule(
+                    self.interpreter.decide_values(s.record)))
+                and not holds(self.interpreter.decide_values(s.record)),
+                [], (), constraint=z3.And(self.encode(condition), in_scope, z3.Not(outcome)),
+            )
+            if answer.status != "sat":
+                continue
+            record = answer.sample.record
+            decision = self.interpreter.decide_values(record)
+            rule_ids = tuple(r for r in decision.reasons if r in self._ids)
+            wanted = (f"type {expectation.code}" if expectation.outcome == "type"
+                      else expectation.outcome)
+            got = str(decision.status) + (f", type {decision.type}" if decision.type else "")
+            related = tuple(
+                (f"decided by {_rule_words(self.program.rule(r))}", self.program.rule(r).span)
+                for r in rule_ids if self.program.rule(r).span is not None
+            )
+            found.append(Finding(
+                "expectation_violated", CODES["expectation_violated"],
+                f"expected {wanted} when {condition_text(condition)}, but a record meeting "
+                f"that is {got}",
+                rule_ids, record, decision,
+                "fix the rules, or narrow the expectation's condition",
+                span=expectation.span, related=related, expectation=expectation,
+            ))
+        return tuple(found)
+
+    def _outcome(self, expectation: ir.Expectation) -> tuple[z3.BoolRef, Callable[[Decision], bool]]:
+        if expectation.outcome == "included":
+            return self.included, lambda d: d.status is Status.INCLUDED
+        if expectation.outcome == "excluded":
+            return self.excluded, lambda d: d.status is Status.EXCLUDED
+        if expectation.outcome == "rejected":
+            return (z3.Or(self.any_reject, z3.And(self.admitted, self.two_types)),
+                    lambda d: d.status is Status.REJECTED)
+        code = expectation.code
+        typed = self._or(self.lit[i] for i in sorted(self.C) if self.rules[i].code == code)
+        return (z3.And(self.included, typed),
+                lambda d: d.status is Status.INCLUDED and d.type == code)
+
+
+_ORDER: dict[str, Callable[[Any, Any], z3.BoolRef]] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+}
+"""Comparisons on point indices: points are distinct, and ascending for ordered types."""
+
+
+def _rejected_by_rule(decision: Decision) -> bool:
+    """Rejected by a reject rule (a valid record's only other rejection is ambiguous_type)."""
+    return decision.status is Status.REJECTED and AMBIGUOUS_TYPE not in decision.reasons
+
+
+def _rule_words(rule: ir.CompiledRule) -> str:
+    if rule.verb == "classify":
+        return f"classify rule '{rule.id}' (type {rule.code})"
+    return f"{rule.verb} rule '{rule.id}'"
