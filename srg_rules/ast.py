@@ -44,6 +44,7 @@ __all__ = [
     "Value",
     "ValueSet",
     "Word",
+    "code_text",
 ]
 
 
@@ -78,8 +79,12 @@ class Text:
 
 @attrs.frozen
 class Number:
+    """A number; ``written`` keeps how it was written (``01``, ``3.50``), which is what a code
+    value is, and is not part of equality."""
+
     value: int | float
     span: Span | None = _span()
+    written: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -91,6 +96,17 @@ class Date:
 
 
 Value = Union[Word, Text, Number, Date]
+
+
+def code_text(value: Value) -> str:
+    """The code a value spells: ``taal``, ``"Training/Cursus"`` or ``01`` as written."""
+    if isinstance(value, Word):
+        return value.text
+    if isinstance(value, Text):
+        return value.value
+    if isinstance(value, Number):
+        return value.written if value.written is not None else str(value.value)
+    return value.text
 
 
 @attrs.frozen

@@ -146,6 +146,12 @@ def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) ->
                + ("> 10" if kind == "number" else "< 2024-01-31"),
         )
     if isinstance(value, ast.Text):
+        if kind == "text" and (value.value != value.value.strip() or not value.value):
+            return OperandProblem(
+                "unreadable_text", f'the text "{value.value}" can never match a record',
+                "a record's text is read without surrounding spaces, and a blank text is "
+                "missing (write: is missing); remove the spaces",
+            )
         if kind in ("code", "text"):
             if field.codes is not None and value.value not in field.codes:
                 return OperandProblem(
@@ -162,7 +168,7 @@ def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) ->
         if kind == "number":
             return Literal(value.value)
         if kind == "code":
-            code = str(value.value)
+            code = ast.code_text(value)
             if code not in field.codes:
                 return OperandProblem(
                     "unknown_code", f"{code} is not a value of field '{field.name}'",
@@ -255,15 +261,14 @@ def _type_of(context: _Context, spec: ast.TypeSpec, what: str):
     codes: dict[str, str | None] = {}
     first_seen: dict[str, Span] = {}
     for entry in spec.codes:
-        value = entry.value
-        if isinstance(value, ast.Word):
-            code = value.text
-        elif isinstance(value, ast.Text):
-            code = value.value
-        elif isinstance(value, ast.Number):
-            code = str(value.value)
-        else:
-            code = value.text
+        code = ast.code_text(entry.value)
+        if code != code.strip() or not code:
+            context.report(
+                "unreadable_code", f"the code {code!r} can never be read from a record",
+                entry.span, "a record's value is read without surrounding spaces, and a blank "
+                "value is missing; remove the spaces",
+            )
+            continue
         if code in codes:
             context.report(
                 "duplicate_code", f"the value '{code}' is listed twice", entry.span,

@@ -507,7 +507,7 @@ def _value(value: ast.Value) -> str:
         # Always quoted, even a plain word: a bare word may name a field, a quoted one never.
         return _quote(value.value)
     if isinstance(value, ast.Number):
-        return _number(value.value)
+        return value.written if value.written is not None else _number(value.value)
     if isinstance(value, ast.Date):
         if not _DATE.match(value.text):
             raise ValueError(f"{value.text!r} is not a date (YYYY-MM-DD)")

@@ -178,13 +178,7 @@ class _Lowering:
         self._defined: dict[str, Condition] = {}
 
     def output_code(self, value: ast.Value) -> str:
-        if isinstance(value, ast.Word):
-            return value.text
-        if isinstance(value, ast.Text):
-            return value.value
-        if isinstance(value, ast.Number):
-            return str(value.value)
-        return value.text
+        return ast.code_text(value)
 
     def condition(self, node: ast.Condition) -> Condition:
         if isinstance(node, ast.AllOf):

@@ -164,7 +164,7 @@ class _Lower(Transformer):
     def number(self, meta, children):
         raw = str(children[0])
         value = float(raw) if "." in raw else int(raw)
-        return ast.Number(value, span=self._span(meta))
+        return ast.Number(value, span=self._span(meta), written=raw)
 
     def date(self, meta, children):
         return ast.Date(str(children[0]), span=self._span(meta))

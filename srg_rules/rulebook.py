@@ -93,7 +93,7 @@ class Rulebook:
         return Rulebook(self.program, self.syntax, self.source, self.warnings, backend)
 
     def condition(self, text: str, source: str = "<condition>") -> ir.Condition:
-        """A condition written in this rulebook's terms (its fields and defines), checked.
+        r"""A condition written in this rulebook's terms (its fields and defines), checked.
 
         >>> book = parse("field hours: number optional\ninclude when hours > 10")
         >>> book.condition("hours > 10 and hours <= 12")

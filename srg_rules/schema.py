@@ -75,6 +75,7 @@ def _to_code(raw: Any) -> str:
     raise InvalidValue(f"expected a code value, got {type(raw).__name__}")
 
 
+_INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -94,7 +95,11 @@ def _to_number(raw: Any) -> int | float:
         if "," in text and "." not in text and text.count(",") == 1:
             text = text.replace(",", ".")
         if _NUMBER.fullmatch(text):
+            if _INTEGER.fullmatch(text):
+                return int(text)
             value = float(text)
+            if math.isinf(value):
+                raise InvalidValue(f"{text!r} is too large a number")
             return int(value) if value.is_integer() and abs(value) < 2**53 else value
         raise InvalidValue(f"{raw.strip()!r} is not a number")
     raise InvalidValue(f"expected a number, got {type(raw).__name__}")

@@ -67,6 +67,7 @@ field traceable: boolean
         ("include when category == taal", [("parse_unexpected_token", 5, 24)]),
         ("include category = taal", [("parse_unexpected_token", 5, 18)]),
         ("include when hours > 10 and", [("parse_unexpected_end", 5, 25)]),
+        ('include when category = " taal"', [("unknown_code", 5, 25)]),
     ],
 )
 def test_each_mistake_is_reported_at_its_position(rule: str, expected: list) -> None:
@@ -100,3 +101,13 @@ def test_non_utf8_rulebook_is_a_diagnostic(tmp_path: Path) -> None:
         srg_rules.load(path)
     [diagnostic] = caught.value.diagnostics
     assert (diagnostic.code, diagnostic.line, diagnostic.column) == ("encoding", 1, 22)
+
+
+def test_values_no_record_can_carry_are_errors() -> None:
+    # A record's values are read without surrounding spaces and a blank value is missing, so
+    # these could never match: say so when the rulebook is loaded, not never.
+    text = 'field kind: code {a, " b", ""}\nfield name: text\ninclude when name = " x" or name = ""\n'
+    assert _codes(text) == [
+        ("unreadable_code", 1, 22), ("unreadable_code", 1, 28),
+        ("unreadable_text", 3, 21), ("unreadable_text", 3, 36),
+    ]

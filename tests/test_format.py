@@ -254,11 +254,12 @@ classify as "x y" when date_field >= 2024-01-31 and n = -3.50 and m < 007
 '''
     # "taal" stays quoted: a quoted value is text, a bare word may name a field. A backslash
     # that escapes nothing is written doubled; it reads back as the same single backslash.
+    # Numbers stay as written: as a code, 007 is not 7 (the CBS layouts have codes 01 to 08).
     expected = r'''field kind: code {"a b" "Label with \"quotes\"", plain, "back\\slash", "odd\\q"}
 
 include when kind in {"a b", plain, "taal"} and kind != "say \"hi\""
 
-classify as "x y" when date_field >= 2024-01-31 and n = -3.5 and m < 7
+classify as "x y" when date_field >= 2024-01-31 and n = -3.50 and m < 007
 '''
     _assert_canonical(messy, expected)
     assert _tree(expected).statements[0].type.codes[3].value == ast.Text("odd\\q")

@@ -20,6 +20,7 @@ import srg_rules
 from srg_rules import RulebookError, Status
 from srg_rules.cli import main
 from srg_rules.grammar import _parser
+from srg_rules.strategies import records
 
 ROOT = Path(__file__).parent.parent
 SRG = srg_rules.load(ROOT / "rulebooks" / "srg.rules")
@@ -110,6 +111,21 @@ def test_every_record_gets_exactly_one_status(record: dict) -> None:
     assert (decision.type is not None) <= (decision.status is Status.INCLUDED)
     if decision.type is not None:
         assert decision.type in SRG.output.codes
+
+
+@given(records(SRG))
+def test_every_valid_record_gets_exactly_one_status_and_a_type_only_when_included(record) -> None:
+    decision = SRG.decide(record)
+    assert decision.status in set(Status)
+    assert not any(":" in reason for reason in decision.reasons), "a valid record has no field problem"
+    assert (decision.type is not None) <= (decision.status is Status.INCLUDED)
+    assert decision == SRG.decide({k: v for k, v in record.items() if v is not None})
+
+
+@given(records(SRG, raw=True))
+def test_a_record_read_from_csv_text_is_decided_as_its_typed_form(record) -> None:
+    decision = SRG.decide(record)
+    assert not any(":" in reason for reason in decision.reasons)
 
 
 _CELL = st.one_of(
