@@ -75,8 +75,8 @@ def _to_code(raw: Any) -> str:
     raise InvalidValue(f"expected a code value, got {type(raw).__name__}")
 
 
-_INTEGER = re.compile(r"[+-]?\d+")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def _to_number(raw: Any) -> int | float:
@@ -105,8 +105,8 @@ def _to_number(raw: Any) -> int | float:
     raise InvalidValue(f"expected a number, got {type(raw).__name__}")
 
 
-_DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_DATE_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DATE_COMPACT = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 
 
 def _to_date(raw: Any) -> _dt.date | None:
@@ -181,12 +181,22 @@ class FieldProblem:
 
     field: str
     code: str
-    message: str
+    detail: str
     value: Any = None
+    # The code list a misspelt code is compared with; the "did you mean" is worked out only
+    # when the message is read, since a run rejecting many records never reads most of them.
+    choices: Mapping[str, Any] | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def reason(self) -> str:
         return f"{self.code}:{self.field}"
+
+    @property
+    def message(self) -> str:
+        if self.choices is None:
+            return self.detail
+        hint = did_you_mean(str(self.value).strip(), self.choices)
+        return f"{self.detail} ({hint})" if hint else self.detail
 
 
 @attrs.frozen
@@ -208,12 +218,9 @@ class Field:
             except InvalidValue as error:
                 return None, FieldProblem(self.name, self.type.problem_code, str(error), raw)
             if self.codes is not None and value not in self.codes:
-                hint = did_you_mean(str(value), self.codes)
                 return None, FieldProblem(
                     self.name, "unknown_code",
-                    f"{value!r} is not in the code list of '{self.name}'"
-                    + (f" ({hint})" if hint else ""),
-                    raw,
+                    f"{value!r} is not in the code list of '{self.name}'", raw, self.codes,
                 )
         if value is None and not self.optional:
             return None, FieldProblem(self.name, "missing_value", "a value is required", raw)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from ..explain import Decision
 from ..ir import Program
-from . import interpreter
+from . import interpreter, python
 
 __all__ = ["BACKENDS", "Compiled"]
 
@@ -26,4 +26,5 @@ class Compiled(Protocol):
 
 BACKENDS: dict[str, Callable[[Program], Compiled]] = {
     "interpreter": interpreter.compile_program,
+    "python": python.compile_program,
 }

@@ -5,38 +5,43 @@ returns exactly the :class:`Decision` the reference interpreter returns (status,
 reasons, in the same order) for every record, valid or not.
 
 It follows sqlglot's Python executor: a *generator* writes the source of one function, and a
-*runtime environment* (a dict, the function's globals) holds everything the source refers to:
-field names, constants, code lists, converters, the decisions. The generated source names only
-identifiers this module invents (``x3``, ``C12``, ``K0``); a name, code value or text from a
-rulebook or a record is never written into the source, not even quoted, so none can become
-code. ``CompiledProgram.source`` shows the function; the tests parse it and assert that it
-holds no string constant at all.
+*runtime environment* (a dict, the function's globals, without builtins) holds everything the
+source refers to: constants, code lists, readers, the decisions. The source uses only
+identifiers this module makes (``x3``, ``C12``, ``K0``). No code value, text, rule id or other
+value from a rulebook or a record is ever written into it; the one thing written is each field
+name, as the string literal ``str.__repr__`` makes of it (checked by reading it back), so that
+reading a field is ``get('category')``. ``CompiledProgram.source`` shows the function; the
+tests parse it and assert that its only string constants are field names and that every name
+in it is one the generator made.
 
 How it reads a record fast without changing what a record means:
 
 - Every field is read by :meth:`Field.read`, the interpreter's own reader, or by a shortcut
-  that provably gives the same value: a per-field memo from raw string to typed value, filled
-  only with the results of ``Field.read`` on exact ``str`` keys (plus the field's code values
-  and, for an optional field, ``None`` and ``""``). A code value is then one dict lookup, and
-  so is a date or a number seen before. A text field strips a ``str`` in place. A value the
-  memo does not know goes through ``Field.read``; a value with a problem sends the whole
-  record down the slow path (an exception caught in the same function), which reads every
-  field with ``Field.read`` exactly as :meth:`Schema.read` does and collects the problems.
+  that gives the same value: a per-field memo from raw value to typed value, filled only with
+  what ``Field.read`` returned for exact ``str`` values and ``None``, starting with the field's
+  code values. A code value is then one set membership test, and a date or number string seen
+  before one dict lookup. A text field is ``str.strip``. A value the memo does not know goes
+  through ``Field.read``; a value with a problem sends the record down the slow path (an
+  exception caught in the same function), which reads every field with ``Field.read``
+  exactly as :meth:`Schema.read` does and collects the problems in field order.
 - Conditions are Python boolean expressions on local variables (``None`` is missing; a
   comparison with a missing value is false; ``not`` is plain negation) and short-circuit. A
-  define used more than once is computed at most once per record (a local memo); one used
-  once is written inline.
+  define used once is written inline; one used more often is assigned to a local just before
+  the first rule that needs it, so a record computes it at most once.
 - Which rules matched is kept as a bit mask per verb, and the mask picks a prebuilt
   :class:`Decision` (decisions are frozen and shared), so deciding allocates nothing on the
   common paths.
 
-Invariants: the generated source contains no string constants and no identifier that came
-from the program; evaluating a condition has no side effects, so evaluation order and
-short-circuiting are invisible; the memo tables are bounded.
+Invariants: evaluating a condition has no side effects, so evaluation order and short-circuits
+are invisible; the memo tables are bounded (:data:`VALUE_MEMO_SIZE`,
+:data:`DECISION_MEMO_SIZE`), and a full one costs speed, never correctness. Record values are
+taken at their word: a ``str`` subclass that overrides ``strip``, ``__eq__`` or ``__hash__``
+may read differently here than in the interpreter.
 """
 
 from __future__ import annotations
 
+import ast as _ast
 import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -53,8 +58,12 @@ __all__ = ["CompiledProgram", "compile_program", "generate"]
 VALUE_MEMO_SIZE = 1 << 15
 DECISION_MEMO_SIZE = 1 << 12
 
-# Deeper conditions are split into eagerly evaluated locals, to stay well inside CPython's
-# limits on nested parentheses and recursion in its compiler.
+# A verb with at most this many rules (include and classify rules counted together) gets a
+# list of every decision its mask can select, built at compile time.
+_TABLE_BITS = 10
+
+# Parts of a condition nested deeper than this are assigned to locals first, to stay well
+# inside CPython's limits on nested parentheses and on recursion in its compiler.
 _MAX_DEPTH = 40
 
 # Operators written inline: Python's own operator on two present values, exactly what
@@ -144,47 +153,66 @@ def generate(program: ir.Program) -> tuple[str, dict[str, Any]]:
 # --- runtime helpers ---------------------------------------------------------------------
 
 
-def _caching_reader(field: Field, same: set[Any], memo: dict[Any, Any]) -> Callable[[Any], Any]:
-    """``Field.read`` returning the value or ``_BAD``, and remembering raw values that read well.
+class _FieldReader:
+    """Reads one field as ``Field.read`` does, remembering what it read.
 
     Only exact ``str`` values and ``None`` are remembered, so a later lookup can only find a
-    value that reads the same way. A raw value that reads as itself (a code value, a blank
-    optional field's ``None``) goes in ``same``, a membership test being the cheapest lookup;
-    any other (a date string and its date) in ``memo``.
+    value that reads the same way: ``same`` holds values that read as themselves (code
+    values), ``values`` maps the others to what they read as (``"20240131"`` to its date),
+    ``problems`` maps values with a problem to its reason. The generated source looks in
+    ``same`` and ``values`` itself and calls ``fast`` on a miss; the slow path calls ``slow``
+    for every field. All three tables are bounded by :data:`VALUE_MEMO_SIZE`.
     """
-    read = field.read
 
-    def reader(raw: Any) -> Any:
-        value, problem = read(raw)
+    def __init__(self, field: Field, remember_values: bool = True):
+        self.read = field.read
+        self.same: set[Any] | None = set() if field.codes is not None else None
+        self.values: dict[Any, Any] = {}
+        self.problems: dict[Any, str] = {}
+        self.remember_values = remember_values
+
+    def _remember(self, raw: Any, value: Any, problem: Any) -> None:
+        if raw.__class__ is not str and raw is not None:
+            return
         if problem is not None:
+            if len(self.problems) < VALUE_MEMO_SIZE:
+                self.problems[raw] = problem.reason
+        elif value is raw and self.same is not None:
+            if len(self.same) < VALUE_MEMO_SIZE:
+                self.same.add(raw)
+        elif self.remember_values and len(self.values) < VALUE_MEMO_SIZE:
+            self.values[raw] = value
+
+    def fast(self, raw: Any) -> Any:
+        """The value, or ``_BAD`` when the raw value has a problem."""
+        if (raw.__class__ is str or raw is None) and raw in self.problems:
             return _BAD
-        if raw.__class__ is str or raw is None:
-            if value is raw:
-                if len(same) < VALUE_MEMO_SIZE:
-                    same.add(raw)
-            elif len(memo) < VALUE_MEMO_SIZE:
-                memo[raw] = value
-        return value
-
-    return reader
-
-
-def _plain_reader(field: Field) -> Callable[[Any], Any]:
-    read = field.read
-
-    def reader(raw: Any) -> Any:
-        value, problem = read(raw)
+        value, problem = self.read(raw)
+        self._remember(raw, value, problem)
         return _BAD if problem is not None else value
 
-    return reader
+    def slow(self, raw: Any) -> tuple[Any, str | None]:
+        """(value, None), or (None, the problem's reason): what Schema.read makes of it."""
+        if raw.__class__ is str or raw is None:
+            if self.same is not None and raw in self.same:
+                return raw, None
+            value = self.values.get(raw, _MISS)
+            if value is not _MISS:
+                return value, None
+            reason = self.problems.get(raw)
+            if reason is not None:
+                return None, reason
+        value, problem = self.read(raw)
+        self._remember(raw, value, problem)
+        return (None, problem.reason) if problem is not None else (value, None)
 
 
-def _problem_reasons(*problems: Any) -> tuple[str, ...]:
-    return tuple(p.reason for p in problems if p is not None)
+def _problem_reasons(*reasons: str | None) -> tuple[str, ...]:
+    return tuple(reason for reason in reasons if reason is not None)
 
 
 class _Outcomes:
-    """Builds and remembers the decisions that the rule masks select."""
+    """Builds the decisions that the rule masks select (bit i: the i-th rule of a verb)."""
 
     def __init__(self, program: ir.Program, rejects, excludes, includes, classifications):
         self.reject_ids = tuple(r.id for r in rejects)
@@ -193,45 +221,63 @@ class _Outcomes:
         self.classifications = tuple(classifications)
         self.has_output = program.schema.output is not None
         self.rejected: dict[tuple[tuple[str, ...], int], Decision] = {}
-        self.excluded: dict[int, Decision] = {}
-        self.included: dict[int, Decision] = {}
         self.no_include = Decision(Status.EXCLUDED, None, (NO_INCLUDE_MATCHED,))
 
     @staticmethod
     def _ids(ids: tuple[str, ...], mask: int) -> list[str]:
         return [rule_id for bit, rule_id in enumerate(ids) if mask >> bit & 1]
 
-    @staticmethod
-    def _keep(memo: dict, key: Any, decision: Decision) -> Decision:
-        if len(memo) < DECISION_MEMO_SIZE:
-            memo[key] = decision
-        return decision
-
     def reject(self, problems: tuple[str, ...], mask: int) -> Decision:
+        """The problems' reasons, then the ids of the reject rules that matched."""
         key = (problems, mask)
         decision = self.rejected.get(key)
         if decision is None:
             reasons = (*problems, *self._ids(self.reject_ids, mask))
-            decision = self._keep(self.rejected, key, Decision(Status.REJECTED, None, reasons))
+            decision = Decision(Status.REJECTED, None, reasons)
+            if len(self.rejected) < DECISION_MEMO_SIZE:
+                self.rejected[key] = decision
         return decision
 
     def exclude(self, mask: int) -> Decision:
-        reasons = tuple(self._ids(self.exclude_ids, mask))
-        return self._keep(self.excluded, mask, Decision(Status.EXCLUDED, None, reasons))
+        return Decision(Status.EXCLUDED, None, tuple(self._ids(self.exclude_ids, mask)))
 
     def include(self, mask: int) -> Decision:
+        """Include rules in the low bits, classify rules above them."""
         count = len(self.include_ids)
         included = tuple(self._ids(self.include_ids, mask))
         types = [r for bit, r in enumerate(self.classifications) if mask >> (count + bit) & 1]
         if len(types) > 1:
-            decision = Decision(Status.REJECTED, None, (AMBIGUOUS_TYPE, *(r.id for r in types)))
-        elif types:
-            decision = Decision(Status.INCLUDED, types[0].code, (*included, types[0].id))
-        elif self.has_output:
-            decision = Decision(Status.INCLUDED, None, (*included, UNCLASSIFIED))
-        else:
-            decision = Decision(Status.INCLUDED, None, included)
-        return self._keep(self.included, mask, decision)
+            return Decision(Status.REJECTED, None, (AMBIGUOUS_TYPE, *(r.id for r in types)))
+        if types:
+            return Decision(Status.INCLUDED, types[0].code, (*included, types[0].id))
+        if self.has_output:
+            return Decision(Status.INCLUDED, None, (*included, UNCLASSIFIED))
+        return Decision(Status.INCLUDED, None, included)
+
+
+def _memoized(build: Callable[[int], Decision], memo: dict[int, Decision]) -> Callable[[int], Decision]:
+    def lookup(mask: int) -> Decision:
+        decision = build(mask)
+        if len(memo) < DECISION_MEMO_SIZE:
+            memo[mask] = decision
+        return decision
+
+    return lookup
+
+
+def _key_literal(key: Any) -> str | None:
+    """A field name as a Python string literal, or None to look it up in the environment.
+
+    Safe by construction: ``str.__repr__`` of an exact ``str`` (not a subclass's own
+    ``__repr__``) is always one string literal, with quotes, backslashes and unprintable
+    characters escaped; the check below re-reads it to make sure.
+    """
+    if key.__class__ is not str:
+        return None
+    literal = str.__repr__(key)
+    if _ast.literal_eval(literal) != key or literal[:1] not in ("'", '"'):
+        return None
+    return literal
 
 
 # --- the generator -----------------------------------------------------------------------
@@ -250,11 +296,13 @@ class _Generator:
         # Generated code needs no builtins; leaving them out means none can be reached.
         self.env: dict[str, Any] = {"__builtins__": {}}
         self.local_of: dict[str, str] = {}  # field key -> local variable
+        self.key: dict[str, str] = {}  # field key -> how the source writes it
+        self.readers: dict[str, _FieldReader] = {}
         self.counter = 0
         self.define_uses: dict[str, int] = {}
-        self.define_local: dict[str, str] = {}  # define name -> its memo local
-        self.define_body: dict[str, str] = {}  # memo local -> the define's expression
-        self.hoisted: list[str] = []
+        self.define_local: dict[str, str] = {}  # define name -> the local holding its value
+        # Assignments that the next rule's test needs first (shared defines, deep parts).
+        self.pending: list[str] = []
 
     def name(self, prefix: str, value: Any) -> str:
         """A fresh environment name bound to ``value``."""
@@ -275,25 +323,24 @@ class _Generator:
             self._check_names(rule.condition)
             self._count_defines(rule.condition)
 
-        outcomes = _Outcomes(program, rejects, excludes, includes, classifications)
+        self.outcomes = outcomes = _Outcomes(program, rejects, excludes, includes, classifications)
         self.env.update(
             M=_MISS, B=_BAD, Slow=_SlowPath, CATCH=(TypeError, _SlowPath),
-            PROBLEMS=_problem_reasons, S=str, NOINC=outcomes.no_include,
-            MKR=outcomes.reject, MKX=outcomes.exclude, MKI=outcomes.include,
-            DX=outcomes.excluded, DI=outcomes.included,
+            PROBLEMS=_problem_reasons, STRIP=str.strip, NOINC=outcomes.no_include,
+            MKR=outcomes.reject,
         )
         for index, key in enumerate(self.fields):
             self.local_of[key] = f"x{index}"
-            self.env[f"N{index}"] = key
+            self.key[key] = _key_literal(key)
+            if self.key[key] is None:
+                self.key[key] = f"N{index}"
+                self.env[f"N{index}"] = key
 
-        # The rules are written first so that the hoisted locals they need are known.
         body = self._rules(rejects, excludes, includes, classifications)
         lines = ["def decide(record):", "    get = record.get", "    try:"]
         lines += self._fast_reads()
         lines += ["        P = ()", "    except CATCH:"]
         lines += self._slow_reads()
-        lines += [f"    {local} = None" for local in self.define_local.values()]
-        lines += [f"    {statement}" for statement in self.hoisted]
         lines += body
         return "\n".join(lines) + "\n", self.env
 
@@ -327,29 +374,35 @@ class _Generator:
     def _fast_reads(self) -> list[str]:
         lines: list[str] = []
         for index, (key, field) in enumerate(self.fields.items()):
-            x, name, reader = f"x{index}", f"N{index}", f"R{index}"
-            if field.type is VALUE_TYPES["text"] and field.codes is None:
-                # A str reads as itself stripped; anything else goes through Field.read.
-                self.env[reader] = _plain_reader(field)
-                lines += [
-                    f"        {x} = get({name})",
-                    f"        if {x}.__class__ is not S or not ({x} := {x}.strip()):",
-                    f"            if ({x} := {reader}(get({name}))) is B:",
-                    "                raise Slow",
-                ]
+            x, name = f"x{index}", self.key[key]
+            text = field.type is VALUE_TYPES["text"] and field.codes is None
+            # Texts are mostly all different: remembering them would only fill memory.
+            reader = self.readers[key] = _FieldReader(field, remember_values=not text)
+            if text:
+                # A str reads as itself stripped (str.strip raises TypeError on anything
+                # else, which takes the slow path); a blank one is missing.
+                if field.optional:
+                    lines += [
+                        f"        if ({x} := get({name})) is not None and not ({x} := STRIP({x})):",
+                        f"            {x} = None",
+                    ]
+                else:
+                    lines += [f"        if not ({x} := STRIP(get({name}))):", "            raise Slow"]
                 continue
-            same: set[Any] = set()
-            memo: dict[Any, Any] = {}
-            read = _caching_reader(field, same, memo)
             for raw in self._known_raws(field):
-                read(raw)
-            self.env.update({f"V{index}": same, f"K{index}": memo, reader: read})
-            lines += [
-                f"        {x} = get({name})",
-                f"        if {x} not in V{index}:",
-                f"            if ({x} := K{index}.get({x}, M)) is M and ({x} := {reader}(get({name}))) is B:",
-                "                raise Slow",
+                reader.fast(raw)
+            self.env.update({f"V{index}": reader.same, f"K{index}": reader.values,
+                             f"R{index}": reader.fast})
+            lookup = [
+                f"if ({x} := K{index}.get({x}, M)) is M and ({x} := R{index}(get({name}))) is B:",
+                "    raise Slow",
             ]
+            if reader.same is not None:
+                # Code values read as themselves: a set membership test is the whole read.
+                lines += [f"        {x} = get({name})", f"        if {x} not in V{index}:"]
+                lines += [f"            {line}" for line in lookup]
+            else:
+                lines += [f"        {x} = get({name})"] + [f"        {line}" for line in lookup]
         return lines
 
     @staticmethod
@@ -363,12 +416,11 @@ class _Generator:
 
     def _slow_reads(self) -> list[str]:
         lines: list[str] = []
-        problems: list[str] = []
-        for index, field in enumerate(self.fields.values()):
-            self.env[f"F{index}"] = field.read
-            lines.append(f"        x{index}, p{index} = F{index}(get(N{index}))")
-            problems.append(f"p{index}")
-        lines.append(f"        P = PROBLEMS({', '.join(problems)})")
+        for index, key in enumerate(self.fields):
+            self.env[f"F{index}"] = self.readers[key].slow
+            lines.append(f"        x{index}, p{index} = F{index}(get({self.key[key]}))")
+        problems = ", ".join(f"p{index}" for index in range(len(self.fields)))
+        lines.append(f"        P = PROBLEMS({problems})")
         return lines
 
     # --- the rules -------------------------------------------------------------------------
@@ -378,32 +430,57 @@ class _Generator:
         if rejects:
             lines.append("    r = 0")
             for bit, rule in enumerate(rejects):
-                lines += [f"    if {self.expression(rule.condition)}:", f"        r |= {1 << bit}"]
+                lines += self._test(rule, f"r |= {1 << bit}")
             lines += ["    if P or r:", "        return MKR(P, r)"]
         else:
             lines += ["    if P:", "        return MKR(P, 0)"]
         if excludes:
             lines.append("    e = 0")
             for bit, rule in enumerate(excludes):
-                lines += [f"    if {self.expression(rule.condition)}:", f"        e |= {1 << bit}"]
-            lines += ["    if e:", "        return DX.get(e) or MKX(e)"]
+                lines += self._test(rule, f"e |= {1 << bit}")
+            table = self._table("DX", "e", len(excludes), len(excludes), self.outcomes.exclude)
+            lines += ["    if e:", f"        return {table}"]
         lines.append("    m = 0")
         for bit, rule in enumerate(includes):
-            lines += [f"    if {self.expression(rule.condition)}:", f"        m |= {1 << bit}"]
+            lines += self._test(rule, f"m |= {1 << bit}")
         lines += ["    if not m:", "        return NOINC"]
         for bit, rule in enumerate(classifications, start=len(includes)):
-            lines += [f"    if {self.expression(rule.condition)}:", f"        m |= {1 << bit}"]
-        lines.append("    return DI.get(m) or MKI(m)")
+            lines += self._test(rule, f"m |= {1 << bit}")
+        bits = len(includes) + len(classifications)
+        table = self._table("DI", "m", bits, len(includes), self.outcomes.include)
+        lines.append(f"    return {table}")
         return lines
+
+    def _test(self, rule: ir.CompiledRule, then: str) -> list[str]:
+        """``if <condition>: <then>``, after the assignments the condition needs."""
+        test = self.expression(rule.condition)
+        lines = [f"    {statement}" for statement in self.pending]
+        self.pending.clear()
+        return lines + [f"    if {test}:", f"        {then}"]
+
+    def _table(self, name: str, mask: str, bits: int, low: int,
+               build: Callable[[int], Decision]) -> str:
+        """The expression that picks the decision for a mask: a list index when it is small.
+
+        Only masks with one of the ``low`` bits set reach the table (an exclude or include
+        rule matched); the list holds None for the others.
+        """
+        if bits > _TABLE_BITS:
+            memo: dict[int, Decision] = {}
+            self.env[name], self.env["MK" + name] = memo, _memoized(build, memo)
+            return f"{name}.get({mask}) or MK{name}({mask})"
+        needed = (1 << low) - 1
+        self.env[name] = [build(m) if m & needed else None for m in range(1 << bits)]
+        return f"{name}[{mask}]"
 
     def expression(self, node: ir.Condition, depth: int = 0) -> str:
         """A Python expression for a condition, over the field locals."""
         if depth > _MAX_DEPTH:
-            # Evaluated eagerly before the rules: conditions have no side effects, so only
-            # the speed of such (rare, very deep) conditions changes.
+            # A part this deep becomes an assignment before the rule's test: conditions have
+            # no side effects, so evaluating it without short-circuit changes only speed.
             self.counter += 1
             local = f"h{self.counter}"
-            self.hoisted.append(f"{local} = {self.expression(node)}")
+            self.pending.append(f"{local} = {self.expression(node)}")
             return local
         if isinstance(node, ir.AllOf):
             if not node.items:
@@ -416,7 +493,9 @@ class _Generator:
         if isinstance(node, ir.Not):
             return f"(not {self.expression(node.item, depth + 1)})"
         if isinstance(node, ir.Defined):
-            return self._defined(node, depth)
+            if self.define_uses.get(node.name, 0) <= 1:
+                return self.expression(node.body, depth + 1)
+            return self._shared_define(node)
         if isinstance(node, ir.IsPresent):
             return f"({self.local_of[node.field]} is not None)"
         if isinstance(node, ir.Compare):
@@ -426,28 +505,26 @@ class _Generator:
             return f"({left} is not None and {right} is not None and {self._apply(node.op, left, right)})"
         raise TypeError(f"not a condition: {node!r}")
 
-    def _defined(self, node: ir.Defined, depth: int) -> str:
-        if self.define_uses.get(node.name, 0) <= 1:
-            return self.expression(node.body, depth + 1)
+    def _shared_define(self, node: ir.Defined) -> str:
+        """A define used more than once: a local assigned before the first rule that uses it.
+
+        Rules are tested in order and a decided record returns, so a record computes it at
+        most once, and only when it gets as far as a rule that needs it.
+        """
         local = self.define_local.get(node.name)
         if local is None:
+            body = self.expression(node.body)  # its own shared defines are assigned first
             self.counter += 1
             local = self.define_local[node.name] = f"d{self.counter}"
-            # The body is generated at its first use, with the depth it has there; later uses
-            # only read the memo.
-            self.define_body[local] = self.expression(node.body, depth + 1)
-        body = self.define_body[local]
-        # None until first needed; then the computed bool.
-        return f"({local} if {local} is not None else ({local} := {body}))"
+            self.pending.append(f"{local} = {body}")
+        return local
 
     def _compare(self, node: ir.Compare) -> str:
-        x = self.local_of[node.field]
-        value = node.value
-        constant = self.name("C", value)
-        op = node.op
+        x, value, op = self.local_of[node.field], node.value, node.op
         if op == "eq" and value.__class__ is bool and self.fields[node.field].type is VALUE_TYPES["boolean"]:
             # A boolean field holds True, False or None, so identity is equality here.
             return f"({x} is {'True' if value else 'False'})"
+        constant = self.name("C", value)
         if op in ("eq", "in_set") and self._never_matches_none(op, value):
             return f"({self._apply(op, x, constant)})"
         return f"({x} is not None and {self._apply(op, x, constant)})"
