@@ -1,4 +1,4 @@
-"""The ``srg-rules`` command: check, run, explain, test, fmt.
+"""The ``srg-rules`` command: check, run, explain, test, diff, sql, fmt.
 
 Input: command-line arguments. Output: text on standard output and standard error, and an
 exit status: 0 for success, 1 when a rulebook has errors (or, for ``test``, a case fails),
@@ -28,6 +28,9 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _MALFORMED_SHOWN = 20
+# Below this size the row-by-row path is as quick as starting DuckDB, and it names every
+# malformed row on the terminal.
+_DUCKDB_FROM_BYTES = 8_000_000
 
 
 class _UserError(Exception):
@@ -78,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
                      "(same format as the input); default: standard output")
     run.add_argument("--summary-json", metavar="PATH",
                      help="also write the summary as JSON to PATH")
+    run.add_argument("--engine", choices=("auto", "python", "duckdb"), default="auto",
+                     help="python decides row by row and names each malformed row; duckdb runs "
+                     "the rulebook as one SQL query inside DuckDB, for large CSV and Parquet "
+                     "files (needs -o); auto (default) takes duckdb for Parquet and for CSV "
+                     f"files over {_DUCKDB_FROM_BYTES // 1_000_000} MB")
     run.set_defaults(handler=_run)
 
     explain = commands.add_parser("explain", help="show why one record was decided as it was")
@@ -95,6 +103,22 @@ def _parser() -> argparse.ArgumentParser:
                            "beside the rulebook")
     test.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
     test.set_defaults(handler=_test)
+
+    diff = commands.add_parser(
+        "diff", help="which records two versions of a rulebook decide differently")
+    diff.add_argument("old", help="the old version")
+    diff.add_argument("new", help="the new version")
+    diff.add_argument("data", nargs="?", help="a record file to run both versions over")
+    diff.set_defaults(handler=_diff)
+
+    sql = commands.add_parser(
+        "sql", help="print the rulebook as one SQL query for your own database or warehouse")
+    sql.add_argument("rulebook", help="the rulebook file")
+    sql.add_argument("--dialect", default="duckdb",
+                     help="duckdb (default), postgres, spark, or another dialect sqlglot writes")
+    sql.add_argument("--table", default="records",
+                     help="the table of raw records (text columns named as the fields)")
+    sql.set_defaults(handler=_sql)
 
     fmt = commands.add_parser("fmt", help="print rulebooks in their canonical layout")
     fmt.add_argument("rulebooks", nargs="+", metavar="RULEBOOK", help="rulebook files")
@@ -158,38 +182,17 @@ def _count(n: int, noun: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     book = _load(args.rulebook)
-    fields = book.fields
-    records = open_records(
-        args.input,
-        required=[name for name, field in fields.items() if not field.optional],
-        known=list(fields),
-    )
-    output = OutputFile(args.output, records)
-    if output.replaced:
-        print(f"srg-rules: note: the input's column(s) {', '.join(output.replaced)} are "
-              "replaced by the new decisions", file=sys.stderr)
-    summary = Summary()
-    malformed = 0
-    malformed_decision = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
-    try:
-        for row in records.rows:
-            if row.problem is not None:
-                malformed += 1
-                if malformed <= _MALFORMED_SHOWN:
-                    print(f"{records.path}:{row.line}: record {row.number} {row.problem}; "
-                          f"rejected as {MALFORMED_ROW}", file=sys.stderr)
-                decision = malformed_decision
-            else:
-                decision = book.decide(row.values)
-            output.write(row, decision)
-            summary.add(decision)
-        output.commit()
-    except BaseException:
-        output.discard()
-        raise
-    if malformed > _MALFORMED_SHOWN:
-        print(f"srg-rules: ... and {malformed - _MALFORMED_SHOWN} more malformed records",
-              file=sys.stderr)
+    if _use_duckdb(args):
+        from .filerun import run_file
+
+        counts = run_file(book.program, args.input, args.output)
+        summary = Summary.from_dict(counts)
+        malformed = summary.reasons[MALFORMED_ROW]
+        if malformed:
+            print(f"srg-rules: {malformed} malformed record(s) rejected as {MALFORMED_ROW}; "
+                  "rerun with --engine python to list them", file=sys.stderr)
+    else:
+        summary = _run_rows(book, args)
     report = sys.stdout if args.output else sys.stderr
     header = f"rulebook: {args.rulebook}"
     if book.title:
@@ -203,6 +206,111 @@ def _run(args: argparse.Namespace) -> int:
     if args.summary_json:
         Path(args.summary_json).write_text(json.dumps(summary.as_dict(), indent=2) + "\n",
                                            encoding="utf-8")
+    return EXIT_OK
+
+
+def _use_duckdb(args: argparse.Namespace) -> bool:
+    from .filerun import PARQUET_SUFFIXES
+
+    parquet = Path(args.input).suffix.lower() in PARQUET_SUFFIXES
+    if args.engine == "python":
+        if parquet:
+            raise _UserError(f"{args.input}: Parquet files are read with --engine duckdb")
+        return False
+    if args.output is None:
+        if args.engine == "duckdb" or parquet:
+            raise _UserError("the duckdb engine writes to a file: give -o OUTPUT")
+        return False
+    if args.engine == "duckdb" or parquet:
+        return True
+    path = Path(args.input)
+    return (path.suffix.lower() == ".csv" and path.is_file()
+            and path.stat().st_size >= _DUCKDB_FROM_BYTES)
+
+
+def _run_rows(book: Rulebook, args: argparse.Namespace) -> Summary:
+    fields = book.fields
+    records = open_records(
+        args.input,
+        required=[name for name, field in fields.items() if not field.optional],
+        known=list(fields),
+    )
+    output = OutputFile(args.output, records)
+    if output.replaced:
+        print(f"srg-rules: note: the input's column(s) {', '.join(output.replaced)} are "
+              "replaced by the new decisions", file=sys.stderr)
+    summary = Summary()
+    malformed = 0
+    malformed_decision = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
+    progress = _Progress(Path(args.input))
+    try:
+        for row in records.rows:
+            if row.problem is not None:
+                malformed += 1
+                if malformed <= _MALFORMED_SHOWN:
+                    progress.clear()
+                    print(f"{records.path}:{row.line}: record {row.number} {row.problem}; "
+                          f"rejected as {MALFORMED_ROW}", file=sys.stderr)
+                decision = malformed_decision
+            else:
+                decision = book.decide(row.values)
+            output.write(row, decision)
+            summary.add(decision)
+            progress.tick(row.line)
+        output.commit()
+    except BaseException:
+        output.discard()
+        raise
+    finally:
+        progress.clear()
+    if malformed > _MALFORMED_SHOWN:
+        print(f"srg-rules: ... and {malformed - _MALFORMED_SHOWN} more malformed records",
+              file=sys.stderr)
+    return summary
+
+
+class _Progress:
+    """A one-line progress report on a terminal's standard error; silent when not a terminal."""
+
+    def __init__(self, path: Path, every: int = 50_000):
+        self._on = sys.stderr.isatty()
+        self._every = every
+        self._count = 0
+        self._shown = False
+        self._lines = 0
+        if self._on:
+            # Lines, not bytes, are what the reader reports; estimate the total from the size.
+            with open(path, "rb") as handle:
+                sample = handle.read(1 << 20)
+            size = path.stat().st_size
+            self._lines = max(1, int(size * max(1, sample.count(b"\n")) / max(1, len(sample))))
+
+    def tick(self, line: int) -> None:
+        self._count += 1
+        if not self._on or self._count % self._every:
+            return
+        share = min(line / self._lines, 0.999)
+        bar = "#" * int(30 * share)
+        sys.stderr.write(f"\r  [{bar:<30}] {100 * share:5.1f}%  {self._count:,} records")
+        sys.stderr.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+            sys.stderr.flush()
+            self._shown = False
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from .backends.sql import to_sql
+
+    book = _load(args.rulebook)
+    try:
+        text = to_sql(book.program, args.table, args.dialect, pretty=True)
+    except Exception as error:  # sqlglot's UnsupportedError and ParseError, named per dialect
+        raise _UserError(f"the rulebook cannot be written as {args.dialect} SQL: {error}") from None
+    print(text if text.endswith(";") else text + ";")
     return EXIT_OK
 
 
@@ -220,6 +328,17 @@ def _test(args: argparse.Namespace) -> int:
         print(f"{args.rulebook}: no expectations and no example tables to test")
     print(f"{len(results) - failed} passed, {failed} failed")
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .diff import IncompatibleSchemas, run_diff
+
+    try:
+        text, code = run_diff(args.old, args.new, args.data, load=_load)
+    except IncompatibleSchemas as error:
+        raise _UserError(str(error)) from None
+    print(text, end="" if text.endswith("\n") else "\n")
+    return code
 
 
 def _fmt(args: argparse.Namespace) -> int:

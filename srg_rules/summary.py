@@ -22,6 +22,16 @@ class Summary:
         self.reasons: Counter[str] = Counter()
         self.types: Counter[str | None] = Counter()
 
+    @classmethod
+    def from_dict(cls, counts: Mapping) -> Summary:
+        """The summary :meth:`as_dict` (or a DuckDB run) wrote."""
+        summary = cls()
+        summary.records = counts["records"]
+        summary.statuses.update(counts["statuses"])
+        summary.reasons.update(counts["reasons"])
+        summary.types.update({(None if t == "none" else t): n for t, n in counts["types"].items()})
+        return summary
+
     def add(self, decision: Decision) -> None:
         self.records += 1
         self.statuses[decision.status.value] += 1

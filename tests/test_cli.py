@@ -214,3 +214,24 @@ def test_fmt_check_write_and_print(tmp_path: Path, capsys) -> None:
     broken.write_text("include when\n", encoding="utf-8")
     assert main(["fmt", str(broken)]) == 1
     assert "error[parse_unexpected_end]" in capsys.readouterr().err
+
+
+def test_duckdb_engine_writes_the_same_file_as_the_row_by_row_engine(tmp_path: Path, capsys) -> None:
+    source = _write(tmp_path / "in.csv", [HEADER, *ROWS, "V9;P9;0363;taal"])
+    by_rows, by_duckdb = tmp_path / "rows.csv", tmp_path / "duckdb.csv"
+    assert main(["run", SRG, str(source), "-o", str(by_rows), "--engine", "python"]) == 0
+    rows_report = capsys.readouterr().out
+    assert main(["run", SRG, str(source), "-o", str(by_duckdb), "--engine", "duckdb"]) == 0
+    captured = capsys.readouterr()
+    assert by_rows.read_bytes() == by_duckdb.read_bytes()
+    assert captured.out.split("output:")[1].split("\n", 1)[1] == rows_report.split("output:")[1].split("\n", 1)[1]
+    assert "1 malformed record(s) rejected as malformed_row" in captured.err
+
+
+def test_sql_prints_one_query_per_dialect(capsys) -> None:
+    for dialect in ("duckdb", "postgres", "spark"):
+        assert main(["sql", SRG, "--dialect", dialect]) == 0
+        text = capsys.readouterr().out
+        assert text.lstrip().upper().startswith("SELECT") and text.rstrip().endswith(";")
+    assert main(["sql", SRG, "--dialect", "nosuchdialect"]) == 2
+    assert "cannot be written as nosuchdialect SQL" in capsys.readouterr().err

@@ -24,7 +24,15 @@ class Compiled(Protocol):
     def decide_many(self, records: Iterable[Mapping[str, Any]]) -> Iterator[Decision]: ...
 
 
+def _sql(program: Program) -> Compiled:
+    # Imported on first use: sqlglot and DuckDB would double the time of `import srg_rules`.
+    from . import sql
+
+    return sql.compile_program(program)
+
+
 BACKENDS: dict[str, Callable[[Program], Compiled]] = {
     "interpreter": interpreter.compile_program,
     "python": python.compile_program,
+    "sql": _sql,
 }

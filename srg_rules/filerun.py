@@ -1,0 +1,468 @@
+"""Deciding a whole file inside DuckDB: CSV or Parquet in, the same format out, and the counts.
+
+Input: a program, an input file and an output path. Output: the output file, holding every
+input row once, in input order, with ``status``, ``type`` and ``reasons`` added (as
+``srg-rules run`` writes them: the input's own columns of those names are replaced), and the
+run's summary counts as :meth:`srg_rules.summary.Summary.as_dict` gives them.
+
+The rows never pass through Python: DuckDB reads the file, the query of
+:mod:`srg_rules.backends.sql` decides every row, and ``COPY (SELECT ...) TO`` writes the
+result; one aggregate query over the written file gives the counts. The output is written
+to a temporary file beside the target and renamed only when everything succeeded, so an
+interrupted or failed run leaves no file that looks complete.
+
+CSV, read exactly as :mod:`srg_rules.records` reads it (the header by that module itself):
+
+- A row with too few values has its missing values read as NULL (``null_padding``) and one
+  with too many fills spare columns declared after the header's; both are rejected as
+  ``malformed_row``, with the values that fit the header written back, as the Python path
+  does. Empty values are told from padding by reading with a null string no file holds.
+- Anything DuckDB's strict reader does not accept (an unterminated quote, text after a
+  closing quote, mixed line endings, more than :data:`SPARE_COLUMNS` extra values, text
+  that is not UTF-8, a line over 2 MB) makes the run fall back to the row-by-row Python
+  path, which decides such files exactly as before. DuckDB puts such rows in a rejects
+  table, which is checked before the output is kept; they are never dropped.
+- So does anything DuckDB might read differently without complaint, found by a byte scan
+  before it starts: white space between a delimiter or line end and a quote (DuckDB skips
+  it, Python keeps it and reads the quote as a character), a carriage return without a line
+  feed (a line end to Python only), an empty column name or two that differ only in case
+  (DuckDB cannot keep them apart). The scan is conservative: a file it sends the Python
+  way may have been fine.
+- DuckDB's parallel reader cannot pad short rows of a file with line breaks inside quoted
+  values; such a file is read again without padding, and if it then has a short or long row
+  it goes the Python way too.
+- Rows are written in the order they are read: DuckDB keeps insertion order through a
+  projection, but rewrites a long ``IN`` list into a join that does not, so that rewrite is
+  switched off for the run.
+
+Parquet is decided as its CSV export would be: every column is read as its text (a DATE as
+YYYY-MM-DD, a TIMESTAMP read by a date field as its date, a float NaN as missing).
+JSON Lines files go the Python way.
+
+Invariants: every input row is in the output exactly once and in order, or the run fails and
+no output file appears; the counts add up to the number of rows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from . import ir
+from .backends import sql as sql_backend
+from .backends.interpreter import Interpreter
+from .explain import Decision, Status
+from .records import (MALFORMED_ROW, OUTPUT_COLUMNS, REASON_SEPARATOR, InputError, OutputFile,
+                      open_records)
+from .summary import Summary
+
+__all__ = ["PARQUET_SUFFIXES", "SPARE_COLUMNS", "run_file"]
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+# Extra values a malformed CSV row may have and still be read by DuckDB.
+SPARE_COLUMNS = 8
+
+class _UsePython(Exception):
+    """The file needs the row-by-row path; the message says why."""
+
+
+def run_file(program: ir.Program, input_path: str | os.PathLike[str],
+             output_path: str | os.PathLike[str], *,
+             progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+    """Decide every row of a CSV or Parquet file and write them, with the decisions, to
+    ``output_path`` in the input's format.
+
+    Args:
+        program: a checked program.
+        input_path: a CSV file (comma or semicolon, with or without a byte order mark),
+            a Parquet file (``.parquet``, ``.pq``) or a JSON Lines file.
+        output_path: where the decided rows go; replaced only when the run succeeds.
+        progress: called now and then with the fraction done (0.0 to 1.0) while DuckDB runs.
+
+    Returns:
+        ``Summary.as_dict()`` of the run (``records``, ``statuses``, ``reasons``, ``types``),
+        and ``engine``: ``"duckdb"``, or ``"python"`` when the file took the row-by-row path.
+
+    Raises:
+        InputError: the file is missing, empty, not UTF-8 or lacks required columns, or the
+            output folder does not exist.
+
+    >>> import srg_rules, tempfile, pathlib
+    >>> book = srg_rules.parse("field n: number\\ninclude big when n > 10")
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "in.csv").write_text("n;id\\n12;a\\n3;b\\n1;2;3\\n")
+    >>> summary = run_file(book.program, folder / "in.csv", folder / "out.csv")
+    >>> summary["statuses"], summary["engine"]
+    ({'included': 1, 'excluded': 1, 'rejected': 1}, 'duckdb')
+    >>> print((folder / "out.csv").read_text(), end="")
+    n;id;status;type;reasons
+    12;a;included;;big
+    3;b;excluded;;no_include_matched
+    1;2;rejected;;malformed_row
+    """
+    source = Path(input_path)
+    target = Path(output_path)
+    directory = target.resolve().parent
+    if not directory.is_dir():
+        raise InputError(f"{target}: the folder {directory} does not exist")
+    if source.suffix.lower() in PARQUET_SUFFIXES:
+        if not source.exists():
+            raise InputError(f"{source}: no such file")
+        return _run_parquet(program, source, target, progress)
+    fields = program.schema.fields
+    records = open_records(source, required=[n for n, f in fields.items() if not f.optional],
+                           known=list(fields))
+    _close(records.rows)  # only the header was needed; DuckDB reads the rows
+    try:
+        if records.format != "csv":
+            raise _UsePython("not CSV")
+        return _run_csv(program, source, target, records.columns, records.delimiter, progress)
+    except _UsePython:
+        return _run_python(program, source, target)
+
+
+def _close(rows: Iterator[Any]) -> None:
+    """Close a record file's row iterator; a generator that never started would not close
+    its file, so it is started first."""
+    try:
+        next(rows, None)
+    except InputError:
+        pass  # the Python path, if it comes to it, reports this with its line
+    finally:
+        rows.close()  # type: ignore[attr-defined]
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _run_csv(program: ir.Program, source: Path, target: Path, columns: tuple[str, ...],
+             delimiter: str, progress: Callable[[float], None] | None) -> dict[str, Any]:
+    kept = [c for c in columns if c not in OUTPUT_COLUMNS]
+    names = [*kept, *OUTPUT_COLUMNS]
+    if any(not name for name in names) or len({n.lower() for n in names}) < len(names):
+        # DuckDB has no empty column names and does not tell "A" from "a".
+        raise _UsePython("column names DuckDB cannot keep apart")
+    reason = _read_otherwise(source, delimiter)
+    if reason is not None:
+        raise _UsePython(reason)
+    with _Connection(progress) as connection:
+        try:
+            return _copy_csv(connection, program, source, target, columns, kept, delimiter,
+                             padded=True)
+        except _QuotedNewLines:
+            return _copy_csv(connection, program, source, target, columns, kept, delimiter,
+                             padded=False)
+
+
+class _QuotedNewLines(Exception):
+    pass
+
+
+def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target: Path,
+              columns: tuple[str, ...], kept: list[str], delimiter: str, *, padded: bool
+              ) -> dict[str, Any]:
+    width = len(columns)
+    spare = SPARE_COLUMNS if padded else 0
+    prefix = sql_backend.internal_prefix(columns)
+    positional = [f"{prefix}c{i}" for i in range(width + spare)]
+    rejects = f"{prefix}rejects_{uuid.uuid4().hex}"
+    options: dict[str, exp.Expression] = {
+        "header": exp.false(), "skip": exp.Literal.number(1), "delim": _text(delimiter),
+        "quote": _text('"'), "escape": _text('"'), "auto_detect": exp.false(),
+        "strict_mode": exp.true(), "encoding": _text("utf-8"),
+        "columns": exp.Struct(expressions=[
+            exp.PropertyEQ(this=exp.to_identifier(name, quoted=True), expression=_text("VARCHAR"))
+            for name in positional]),
+        "store_rejects": exp.true(), "rejects_table": _text(rejects),
+        "rejects_scan": _text(rejects + "_scan"),
+    }
+    if padded:
+        # A short row is padded with NULLs; an empty value must then read as '' to be told
+        # apart, so the null string is one no file holds.
+        options["null_padding"] = exp.true()
+        options["nullstr"] = _text(f"\x01srg-null-{uuid.uuid4().hex}\x01")
+    read = exp.ReadCSV(this=_text(str(source)), expressions=[
+        exp.EQ(this=exp.column(key), expression=value) for key, value in options.items()])
+    malformed_name = f"{prefix}malformed"
+    malformed: exp.Expression = exp.false()
+    if padded:
+        malformed = exp.or_(
+            exp.column(positional[width - 1], quoted=True).is_(exp.null()),
+            exp.not_(exp.column(positional[width], quoted=True).is_(exp.null())))
+    rows = exp.select(
+        *(exp.alias_(exp.column(positional[i], quoted=True), name, quoted=True)
+          for i, name in enumerate(columns)),
+        exp.alias_(malformed, malformed_name, quoted=True),
+    ).from_(read)
+    query = sql_backend.Query(program, [*columns, malformed_name], "text", malformed_name)
+    # An empty value is written bare (NULL), as the Python path writes it, not as "".
+    passthrough = [exp.alias_(exp.Nullif(this=exp.column(c, quoted=True), expression=_text("")),
+                              c, quoted=True) for c in kept]
+    decided = query.select(rows, passthrough=passthrough)
+    temp = _temp_beside(target)
+    try:
+        try:
+            connection.run(exp.Copy(this=decided.subquery(), kind=False, files=[_text(str(temp))],
+                                    params=_csv_params(delimiter)))
+        except Exception as error:  # noqa: BLE001 - any DuckDB error: read the Python way
+            message = str(error)
+            if "null_padding" in message and "quoted new lines" in message:
+                raise _QuotedNewLines() from error
+            raise _UsePython(message) from error
+        rejected = connection.scalar(
+            exp.select(exp.func("count", exp.Star())).from_(exp.to_table(rejects, quoted=True)))
+        if rejected:
+            raise _UsePython(f"{rejected} row(s) DuckDB's CSV reader rejected")
+        out_columns = [f"{prefix}o{i}" for i in range(len(kept) + 3)]
+        written = exp.ReadCSV(this=_text(str(temp)), expressions=[
+            exp.EQ(this=exp.column(key), expression=value) for key, value in {
+                "header": exp.false(), "skip": exp.Literal.number(1), "delim": _text(delimiter),
+                "quote": _text('"'), "escape": _text('"'), "auto_detect": exp.false(),
+                "columns": exp.Struct(expressions=[
+                    exp.PropertyEQ(this=exp.to_identifier(n, quoted=True),
+                                   expression=_text("VARCHAR")) for n in out_columns]),
+            }.items()])
+        summary = _summary(connection, written, *out_columns[-3:])
+        _publish(temp, target)
+        return summary
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _csv_params(delimiter: str) -> list[exp.CopyParameter]:
+    return [
+        exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("csv")),
+        exp.CopyParameter(this=exp.var("DELIMITER"), expression=_text(delimiter)),
+        exp.CopyParameter(this=exp.var("QUOTE"), expression=_text('"')),
+        exp.CopyParameter(this=exp.var("ESCAPE"), expression=_text('"')),
+        exp.CopyParameter(this=exp.var("HEADER"), expression=exp.true()),
+        # CRLF, as the Python path (and RFC 4180) writes it.
+        exp.CopyParameter(this=exp.var("NEW_LINE"), expression=_text("\r\n")),
+    ]
+
+
+def _read_otherwise(path: Path, delimiter: str, chunk: int = 1 << 24) -> str | None:
+    """Why DuckDB might read the file otherwise than Python's csv module, or None.
+
+    A byte scan, no parsing, and conservative: it may send a file DuckDB would read right
+    the Python way, never the reverse. Two things are looked for. White space between a
+    delimiter or line end and a quote (DuckDB skips it, Python keeps it and reads the quote
+    as a character). A carriage return without a line feed after it (Python ends a row there;
+    DuckDB reads a file with one kind of line end).
+    """
+    edge = re.compile(rb"(?:^|[" + re.escape(delimiter.encode()) + rb"\r\n])[ \t]+\"|\"[ \t]+(?:["
+                      + re.escape(delimiter.encode()) + rb"\r\n]|$)", re.MULTILINE)
+    carry = b""
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            window = carry + block
+            # The window's ends count as line ends, so a pattern cut by a chunk boundary is
+            # still found (at worst where there is none).
+            if _quote_beside_blank(window) and edge.search(window):
+                return "a quote beside white space"
+            if b"\r" in window and window.count(b"\r") != window.count(b"\r\n") + (
+                    1 if window.endswith(b"\r") else 0):
+                return "a carriage return without a line feed"
+            carry = block[-1:]
+    if carry == b"\r":
+        return "a carriage return without a line feed"
+    return None
+
+
+def _quote_beside_blank(window: bytes) -> bool:
+    """Whether some quote has a space or tab next to it (single-byte scans where it can)."""
+    quotes = window.count(b'"')
+    if not quotes:
+        return False
+    if quotes > 100_000:
+        return any(pair in window for pair in (b' "', b'" ', b'\t"', b'"\t'))
+    position = window.find(b'"')
+    while position >= 0:
+        if window[position - 1:position] in (b" ", b"\t") or \
+                window[position + 1:position + 2] in (b" ", b"\t"):
+            return True
+        position = window.find(b'"', position + 1)
+    return False
+
+
+# --- Parquet -------------------------------------------------------------------------------
+
+
+def _run_parquet(program: ir.Program, source: Path, target: Path,
+                 progress: Callable[[float], None] | None) -> dict[str, Any]:
+    read = exp.Anonymous(this="read_parquet", expressions=[_text(str(source))])
+    with _Connection(progress) as connection:
+        try:
+            described = connection.rows(exp.Describe(this=exp.select(exp.Star()).from_(read)))
+        except Exception as error:  # noqa: BLE001
+            raise InputError(f"{source}: cannot be read as Parquet ({error})") from None
+        types = {row[0]: str(row[1]).upper() for row in described}
+        columns = list(types)
+        fields = program.schema.fields
+        missing = [n for n, f in fields.items() if not f.optional and n not in types]
+        if missing:
+            raise InputError(f"{source}: the file lacks {len(missing)} column(s) the rulebook "
+                             f"requires: {', '.join(missing)}\n  the file has: {', '.join(columns)}")
+        kept = [c for c in columns if c not in OUTPUT_COLUMNS]
+        names = [*kept, *OUTPUT_COLUMNS]
+        if len({n.lower() for n in names}) < len(names):
+            raise InputError(f"{source}: column names that differ only in case "
+                             "(DuckDB cannot keep them apart)")
+        prefix = sql_backend.internal_prefix(columns)
+        field_columns = {name: f"{prefix}f{i}" for i, name in enumerate(fields)}
+        texts = [exp.alias_(_as_text(exp.column(name, quoted=True), types[name],
+                                     fields[name].type.name), field_columns[name], quoted=True)
+                 for name in fields if name in types]
+        rows = exp.select(exp.Star(), *texts).from_(read)
+        present = [*columns, *(field_columns[n] for n in fields if n in types)]
+        query = sql_backend.Query(program, present, "text", None,
+                                   field_columns={n: c for n, c in field_columns.items() if n in types})
+        decided = query.select(rows, passthrough=[exp.column(c, quoted=True) for c in kept])
+        temp = _temp_beside(target)
+        try:
+            connection.run(exp.Copy(this=decided.subquery(), kind=False, files=[_text(str(temp))],
+                                    params=[exp.CopyParameter(this=exp.var("FORMAT"),
+                                                              expression=exp.var("parquet"))]))
+            written = exp.Anonymous(this="read_parquet", expressions=[_text(str(temp))])
+            summary = _summary(connection, written, *OUTPUT_COLUMNS)
+            _publish(temp, target)
+            return summary
+        finally:
+            temp.unlink(missing_ok=True)
+
+
+def _as_text(column: exp.Expression, column_type: str, field_type: str) -> exp.Expression:
+    """A Parquet value as the text a CSV export of the file would hold."""
+    if column_type == "VARCHAR":
+        return column
+    if column_type in ("FLOAT", "DOUBLE", "REAL"):
+        return exp.Case().when(exp.func("isnan", column), exp.null()).else_(
+            exp.cast(column.copy(), "VARCHAR"))
+    if column_type.startswith("TIMESTAMP") and field_type == "date":
+        return exp.cast(exp.cast(column, "DATE"), "VARCHAR")
+    return exp.cast(column, "VARCHAR")
+
+
+# --- the Python path -----------------------------------------------------------------------
+
+
+def _run_python(program: ir.Program, source: Path, target: Path) -> dict[str, Any]:
+    """Row by row, exactly as ``srg-rules run`` decides a file with the interpreter."""
+    fields = program.schema.fields
+    records = open_records(source, required=[n for n, f in fields.items() if not f.optional],
+                           known=list(fields))
+    output = OutputFile(target, records)
+    interpreter = Interpreter(program)
+    summary = Summary()
+    malformed = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
+    try:
+        for row in records.rows:
+            decision = malformed if row.problem is not None else interpreter.decide(row.values)
+            output.write(row, decision)
+            summary.add(decision)
+        output.commit()
+    except BaseException:
+        output.discard()
+        raise
+    return {**summary.as_dict(), "engine": "python"}
+
+
+# --- shared --------------------------------------------------------------------------------
+
+
+def _text(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+def _summary(connection: _Connection, written: exp.Expression, status: str, type_: str,
+             reasons: str) -> dict[str, Any]:
+    """The counts, from one GROUP BY over the written file (a row per distinct decision)."""
+    keys = [exp.column(status, quoted=True), exp.column(type_, quoted=True),
+            exp.column(reasons, quoted=True)]
+    query = exp.select(*keys, exp.func("count", exp.Star())).from_(written).group_by(
+        *(k.copy() for k in keys))
+    summary = Summary()
+    for decided_status, decided_type, decided_reasons, count in connection.rows(query):
+        summary.records += count
+        summary.statuses[decided_status] += count
+        for reason in (decided_reasons or "").split(REASON_SEPARATOR):
+            if reason:
+                summary.reasons[reason] += count
+        if decided_status == Status.INCLUDED.value:
+            summary.types[decided_type or None] += count
+    return {**summary.as_dict(), "engine": "duckdb"}
+
+
+def _temp_beside(target: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
+                                dir=target.resolve().parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _publish(temp: Path, target: Path) -> None:
+    # mkstemp makes the file private; the output is an ordinary file like any other.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)
+    os.replace(temp, target)
+
+
+class _Connection:
+    """An in-memory DuckDB for one run, reporting progress from a watcher thread."""
+
+    def __init__(self, progress: Callable[[float], None] | None):
+        import duckdb
+
+        self._db = duckdb.connect(":memory:")
+        # DuckDB turns a long IN list into a join, and that join does not keep the rows in
+        # the order they were read; without it the whole query streams in order.
+        self._db.execute("SET disabled_optimizers = 'in_clause'")
+        self._db.execute("SET preserve_insertion_order = true")
+        self._progress = progress
+        if progress is not None:
+            self._db.execute("SET enable_progress_bar = true")
+            self._db.execute("SET enable_progress_bar_print = false")
+
+    def __enter__(self) -> _Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._db.close()
+
+    def run(self, statement: exp.Expression) -> None:
+        text = statement.sql(dialect="duckdb")
+        if self._progress is None:
+            self._db.execute(text)
+            return
+        done = threading.Event()
+        report = self._progress
+
+        def watch() -> None:
+            while not done.wait(0.2):
+                fraction = self._db.query_progress()
+                if fraction >= 0:
+                    report(min(fraction, 100.0) / 100.0)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            self._db.execute(text)
+        finally:
+            done.set()
+            watcher.join()
+        report(1.0)
+
+    def rows(self, query: exp.Expression) -> list[tuple]:
+        return self._db.execute(query.sql(dialect="duckdb")).fetchall()
+
+    def scalar(self, query: exp.Expression) -> Any:
+        return self.rows(query)[0][0]
