@@ -235,3 +235,18 @@ def test_sql_prints_one_query_per_dialect(capsys) -> None:
         assert text.lstrip().upper().startswith("SELECT") and text.rstrip().endswith(";")
     assert main(["sql", SRG, "--dialect", "nosuchdialect"]) == 2
     assert "cannot be written as nosuchdialect SQL" in capsys.readouterr().err
+
+
+def test_diff_exits_like_diff(tmp_path: Path, capsys) -> None:
+    assert main(["diff", SRG, SRG]) == 0
+    assert "decide every valid record the same" in capsys.readouterr().out
+    text = Path(SRG).read_text(encoding="utf-8").replace(
+        "not in {reintegratie, toegevoegd, verantwoord}",
+        "not in {reintegratie, toegevoegd, verantwoord, inburgering}")
+    new = tmp_path / "v2.rules"
+    new.write_text(text, encoding="utf-8")
+    data = str(ROOT / "examples" / "provisions.csv")
+    assert main(["diff", SRG, str(new), data]) == 1
+    out = capsys.readouterr().out
+    assert "excluded -> included type 42" in out
+    assert "10 of 299 records change decision" in out

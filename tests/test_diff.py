@@ -1,0 +1,427 @@
+"""The version diff: golden reports, exactness against brute force, and data counts.
+
+- Golden cases in tests/golden/diff/: NAME.new.rules is a new version of NAME.old.rules (or,
+  without one, of rulebooks/srg.rules); with NAME.csv the data is diffed too; the report of
+  ``run_diff`` must equal NAME.expected. Set SRG_UPDATE_GOLDEN=1 to rewrite the expected files
+  after an intended change.
+- On small random pairs of programs (fields and code lists may differ too), brute force over a
+  grid that is exact for them finds a changed record exactly when the diff reports its kind of
+  change, every changed record lies in exactly one region of its group, and no unchanged
+  record lies in any region.
+- ``diff_data`` counts on a small file, and schemas that cannot be compared are refused.
+"""
+
+from __future__ import annotations
+
+import doctest
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import srg_rules
+from srg_rules import Status, diff, domains, ir
+from srg_rules.backends.interpreter import Interpreter
+from srg_rules.diff import IncompatibleSchemas, Outcome, diff_data, run_diff, semantic_diff
+from srg_rules.schema import VALUE_TYPES, Field, OutputSpec, Schema
+
+ROOT = Path(__file__).parent.parent
+GOLDEN = ROOT / "tests" / "golden" / "diff"
+SRG = "rulebooks/srg.rules"
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(diff).failed == 0
+
+
+# --- golden reports -----------------------------------------------------------------------------
+
+
+def _cases() -> list[str]:
+    return sorted(path.name.removesuffix(".new.rules") for path in GOLDEN.glob("*.new.rules"))
+
+
+def _paths(case: str) -> tuple[str, str, str | None]:
+    old = GOLDEN / f"{case}.old.rules"
+    data = GOLDEN / f"{case}.csv"
+    relative = lambda path: str(path.relative_to(ROOT))  # noqa: E731
+    return (relative(old) if old.exists() else SRG, relative(GOLDEN / f"{case}.new.rules"),
+            relative(data) if data.exists() else None)
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_golden(case: str, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)  # the report names the files as given
+    old, new, data = _paths(case)
+    text, code = run_diff(old, new, data)
+    expected = GOLDEN / f"{case}.expected"
+    if os.environ.get("SRG_UPDATE_GOLDEN"):
+        expected.write_text(text, encoding="utf-8")
+    assert text == expected.read_text(encoding="utf-8")
+    assert code == (0 if case == "identical" else 1)
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_golden_regions_read_back_and_hold(case: str) -> None:
+    """Every region's text is a condition of the new rulebook that parses to the region, and
+    its witness is decided as its group says by both versions."""
+    old_path, new_path, _ = _paths(case)
+    old, new = srg_rules.load(ROOT / old_path), srg_rules.load(ROOT / new_path)
+    result = semantic_diff(old.program, new.program)
+    assert result.same == (case == "identical")
+    for group in result.groups:
+        assert group.regions and group.more == 0
+        for region in group.regions:
+            assert new.condition(region.text) == region.condition
+            assert region.contains(region.witness)
+            assert (Outcome.of(old.decide(region.witness)), Outcome.of(new.decide(region.witness))
+                    ) == (group.old, group.new)
+            assert (region.old, region.new) == (old.decide(region.witness),
+                                                new.decide(region.witness))
+
+
+def test_taal_from_inburgering_in_words() -> None:
+    old = srg_rules.load(ROOT / SRG)
+    new = srg_rules.load(GOLDEN / "taal_inburgering.new.rules")
+    [group] = semantic_diff(old.program, new.program).groups
+    assert (group.old, group.new) == (Outcome(Status.EXCLUDED), Outcome(Status.INCLUDED, "42"))
+    assert {region.witness["initiative"] for region in group.regions} == {
+        "gemeente", "derden", "burger"}
+    assert all("category = taal" in r.text and "funding = inburgering" in r.text
+               for r in group.regions)
+
+
+def test_a_capped_group_says_how_many_regions_are_left() -> None:
+    old = srg_rules.load(ROOT / SRG).program
+    new = srg_rules.load(GOLDEN / "code_added.new.rules").program
+    full = semantic_diff(old, new)
+    capped = semantic_diff(old, new, limit=1)
+    for whole, group in zip(full.groups, capped.groups, strict=True):
+        assert len(group.regions) == 1 and group.more_is_exact
+        assert group.more == len(whole.regions) - 1
+    assert "and 2 more regions, not listed" in capped.render()
+    counted = semantic_diff(old, new, limit=1, count_limit=2)
+    excluded = [g for g in counted.groups if g.new == Outcome(Status.EXCLUDED)][0]
+    assert excluded.more == 1 and not excluded.more_is_exact
+    assert "one of these at least 2 conditions" in counted.render()
+    assert "and at least 1 more region, not listed" in counted.render()
+
+
+def test_identical_versions_are_proven_the_same() -> None:
+    program = srg_rules.load(ROOT / SRG).program
+    result = semantic_diff(program, program)
+    assert result.same and result.groups == ()
+    assert "decide every valid record the same" in result.render()
+
+
+# --- schemas ----------------------------------------------------------------------------------
+
+
+def test_a_changed_field_type_is_refused() -> None:
+    old = srg_rules.parse("field hours: number\ninclude when hours > 1").program
+    new = srg_rules.parse('field hours: text\ninclude when hours = "x"').program
+    with pytest.raises(IncompatibleSchemas, match="field 'hours' changed type from number to text"):
+        semantic_diff(old, new)
+
+
+def test_a_new_required_field_is_refused() -> None:
+    old = srg_rules.parse("field a: boolean\ninclude when a").program
+    new = srg_rules.parse("field a: boolean\nfield b: boolean\ninclude when a and b").program
+    with pytest.raises(ValueError, match="field 'b' is new and required"):
+        semantic_diff(old, new)
+
+
+def test_removed_codes_and_required_fields_change_decisions() -> None:
+    old = srg_rules.parse("""
+        field c: code {x, y, z}
+        field n: number optional
+        include when c != z
+    """).program
+    new = srg_rules.parse("""
+        field c: code {x, y}
+        field n: number
+        include when c in {x, y}
+    """).program
+    result = semantic_diff(old, new)
+    assert result.notes == (
+        "field c no longer has code z, which the new version rejects (unknown_code:c)",
+        "field n is required only in the new version, which rejects records without it "
+        "(missing_value:n)",
+    )
+    kinds = {(str(g.old), str(g.new)): [r.text for r in g.regions] for g in result.groups}
+    assert kinds == {
+        ("included without a type", "rejected"): ["c != z and n is missing"],
+        ("excluded", "rejected"): ["c = z"],
+    }
+    first = result.groups[0]
+    assert first.regions[0].new.reasons == ("missing_value:n",)
+    assert result.groups[1].regions[0].new.reasons[0] == "unknown_code:c"
+
+
+def test_an_optional_field_removed_or_added() -> None:
+    old = srg_rules.parse("field a: boolean\nfield b: number optional\n"
+                          "include when a and not (b > 3)").program
+    new = srg_rules.parse("field a: boolean\nfield c: date optional\n"
+                          "include when a and c is missing").program
+    result = semantic_diff(old, new)
+    assert [str(g.old) + " -> " + str(g.new) for g in result.groups] == [
+        "included without a type -> excluded", "excluded -> included without a type"]
+    texts = {(str(g.old), r.text) for g in result.groups for r in g.regions}
+    assert texts == {("included without a type", "a and (b is missing or b <= 3) and c is present"),
+                     ("excluded", "a and b > 3 and c is missing")}
+
+
+# --- exactness against brute force -------------------------------------------------------------
+
+_CONSTANTS = (0, 1, 2)
+_OLD_CODES = ("a", "b", "c")
+
+
+def _grid_numbers() -> list[int | float]:
+    """The constants, and two numbers in each interval between and beyond them: two number
+    fields compared with each other need two values in an interval to take every order."""
+    cuts = [min(_CONSTANTS) - 1, *_CONSTANTS, max(_CONSTANTS) + 1]
+    values = set(_CONSTANTS)
+    for low, high in zip(cuts, cuts[1:]):
+        values |= {low + Fraction(high - low, 4), low + Fraction(3 * (high - low), 4)}
+    return [int(v) if v.denominator == 1 else float(v) for v in sorted(map(Fraction, values))]
+
+
+_NUMBERS = _grid_numbers()
+GRID = [
+    {"hours": hours, "age": age, "category": category, "flag": flag}
+    for hours in [None, *_NUMBERS] for age in [None, *_NUMBERS]
+    for category in ("a", "b", "c", "d") for flag in (None, False, True)
+]
+"""Exact for the programs below: a record over valid values has a grid record on which every
+comparison of both programs (and so every decision) is the same (the argument of
+srg_rules.domains, with the grid's two numbers per interval), and every code and missing value
+is in it."""
+
+
+def _schema(codes: tuple[str, ...], age_optional: bool, flag: bool) -> Schema:
+    fields = {
+        "hours": Field("hours", VALUE_TYPES["number"], optional=True),
+        "age": Field("age", VALUE_TYPES["number"], optional=age_optional),
+        "category": Field("category", VALUE_TYPES["code"], codes=dict.fromkeys(codes)),
+    }
+    if flag:
+        fields["flag"] = Field("flag", VALUE_TYPES["boolean"], optional=True)
+    return Schema(fields, OutputSpec("type", {"1": None, "2": None}))
+
+
+def _conditions(codes: tuple[str, ...], flag: bool):
+    number = st.sampled_from(_CONSTANTS)
+    atoms = [
+        st.builds(ir.Compare, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
+                  st.sampled_from(["hours", "age"]), number),
+        st.builds(ir.Compare, st.sampled_from(["in_set", "not_in_set"]),
+                  st.sampled_from(["hours", "age"]), st.frozensets(number, min_size=1, max_size=2)),
+        st.builds(ir.Compare, st.sampled_from(["eq", "ne"]), st.just("category"),
+                  st.sampled_from(codes)),
+        st.builds(ir.Compare, st.sampled_from(["in_set", "not_in_set"]), st.just("category"),
+                  st.frozensets(st.sampled_from(codes), min_size=1, max_size=2)),
+        st.builds(ir.IsPresent, st.sampled_from(["hours", "age", *(["flag"] if flag else [])])),
+        st.builds(ir.CompareFields, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
+                  st.just("hours"), st.just("age")),
+    ]
+    if flag:
+        atoms.append(st.builds(ir.Compare, st.just("eq"), st.just("flag"), st.booleans()))
+    return st.recursive(
+        st.one_of(atoms),
+        lambda inner: st.one_of(
+            st.builds(ir.Not, inner),
+            st.builds(ir.AllOf, st.lists(inner, min_size=2, max_size=3).map(tuple)),
+            st.builds(ir.AnyOf, st.lists(inner, min_size=2, max_size=3).map(tuple)),
+        ),
+        max_leaves=4,
+    )
+
+
+def _rules(draw, conditions, start: int, count: int) -> list[ir.CompiledRule]:
+    verbs = draw(st.lists(st.sampled_from(["reject", "include", "include", "exclude",
+                                           "classify", "classify"]),
+                          min_size=count, max_size=count))
+    return [ir.CompiledRule(f"r{start + i}", verb, draw(conditions),
+                            code=draw(st.sampled_from(["1", "2"])) if verb == "classify" else None)
+            for i, verb in enumerate(verbs)]
+
+
+def _uses(condition: ir.Condition, schema: Schema) -> bool:
+    """Whether a condition only names the schema's fields and codes."""
+    for node in ir.walk(condition):
+        names = ([node.left, node.right] if isinstance(node, ir.CompareFields)
+                 else [node.field] if isinstance(node, (ir.Compare, ir.IsPresent)) else [])
+        if any(name not in schema.fields for name in names):
+            return False
+        if isinstance(node, ir.Compare) and node.field == "category":
+            values = node.value if isinstance(node.value, frozenset) else {node.value}
+            if not values <= set(schema.fields["category"].codes):
+                return False
+    return True
+
+
+@st.composite
+def version_pairs(draw) -> tuple[ir.Program, ir.Program]:
+    """An old program and a new one: the new one keeps some old rules (those its schema can
+    state), loses some, changes some and adds some; its code list, the optionality of ``age``
+    and the presence of ``flag`` may differ."""
+    flag_in = draw(st.sampled_from(["both", "old", "new"]))
+    old_schema = _schema(_OLD_CODES, False, flag_in != "new")
+    new_schema = _schema(draw(st.sampled_from([_OLD_CODES, ("a", "b", "c", "d"), ("a", "b")])),
+                         draw(st.booleans()), flag_in != "old")
+    old_rules = _rules(draw, _conditions(_OLD_CODES, flag_in != "new"), 0,
+                       draw(st.integers(1, 5)))
+    new_codes = tuple(new_schema.fields["category"].codes)
+    kept = [rule for rule in old_rules if _uses(rule.condition, new_schema)
+            and draw(st.integers(0, 3)) > 0]
+    for i, rule in enumerate(kept):
+        change = draw(st.sampled_from(["keep", "keep", "code", "condition"]))
+        if change == "code" and rule.verb == "classify":
+            kept[i] = ir.CompiledRule(rule.id, rule.verb, rule.condition,
+                                      code="2" if rule.code == "1" else "1")
+        elif change == "condition":
+            kept[i] = ir.CompiledRule(rule.id, rule.verb,
+                                      draw(_conditions(new_codes, flag_in != "old")),
+                                      code=rule.code)
+    added = _rules(draw, _conditions(new_codes, flag_in != "old"), 10, draw(st.integers(0, 2)))
+    return (ir.Program(old_schema, tuple(old_rules)),
+            ir.Program(new_schema, (*kept, *added)))
+
+
+def _compared(record: dict, old: Schema, new: Schema) -> bool:
+    """Whether every value is one some version can read: the records the diff speaks of."""
+    for name, value in record.items():
+        declared = [s.fields[name] for s in (old, new) if name in s.fields]
+        if value is None:
+            if len(declared) == 2 and not any(f.optional for f in declared):
+                return False
+        elif not any(domains.is_valid(f, value) for f in declared):
+            return False
+    return True
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(version_pairs())
+def test_the_diff_is_exact_on_a_grid(pair: tuple[ir.Program, ir.Program]) -> None:
+    old, new = pair
+    result = semantic_diff(old, new, limit=10_000, count_limit=10_000)
+    groups = {(group.old, group.new): group for group in result.groups}
+    assert len(groups) == len(result.groups)
+    for group in result.groups:
+        assert group.regions and group.more == 0 and group.old != group.new
+        for region in group.regions:
+            assert region.contains(region.witness)
+            assert (Outcome.of(region.old), Outcome.of(region.new)) == (group.old, group.new)
+    old_interpreter, new_interpreter = Interpreter(old), Interpreter(new)
+    changes = set()
+    for record in GRID:
+        if not _compared(record, old.schema, new.schema):
+            continue
+        kind = (Outcome.of(old_interpreter.decide(record)),
+                Outcome.of(new_interpreter.decide(record)))
+        inside = [(key, region) for key, group in groups.items()
+                  for region in group.regions if region.contains(record)]
+        if kind[0] == kind[1]:
+            assert not inside, (record, kind, [r.text for _, r in inside])
+            continue
+        changes.add(kind)
+        assert [key for key, _ in inside] == [kind], (record, kind, [r.text for _, r in inside])
+    assert changes == set(groups)
+    assert result.same == (not changes)
+
+
+# --- data -----------------------------------------------------------------------------------------
+
+_BOOKS = """
+field category: code {taal, ips, mantelzorg}
+field hours: number optional
+include when category != mantelzorg
+{extra}
+classify as 1 when category = taal
+output type: code {1}
+"""
+
+
+def test_diff_data_counts_changes_by_kind_and_reason(tmp_path: Path) -> None:
+    old = srg_rules.parse(_BOOKS.replace("{extra}", ""))
+    new = srg_rules.parse(_BOOKS.replace("{extra}", "exclude kort when hours < 4"))
+    data = tmp_path / "records.csv"
+    data.write_text("category,hours\n"
+                    "taal,2\n"       # 1: included type 1 -> excluded
+                    "taal,\n"        # 2: unchanged
+                    "ips,3\n"        # 3: included without a type -> excluded
+                    "mantelzorg,1\n"  # 4: excluded, reasons change
+                    "taal,3,x\n"     # 5: malformed: unchanged
+                    "taal,1\n"       # 6: included type 1 -> excluded
+                    "quiz,1\n",      # 7: rejected by both
+                    encoding="utf-8")
+    result = diff_data(old, new, data)
+    assert (result.total, result.malformed, result.changed, result.reasons_only) == (7, 1, 3, 1)
+    first, second = result.changes
+    assert (str(first.old), str(first.new), first.count, first.rows) == (
+        "included type 1", "excluded", 2, (1, 6))
+    assert [(r.old, r.new, r.count) for r in first.reasons] == [
+        (("line-4", "line-6"), ("kort",), 2)]
+    assert (str(second.old), second.count, second.rows) == ("included without a type", 1, (3,))
+    text = result.render()
+    assert "3 of 7 records change decision" in text
+    assert "included type 1 -> excluded: 2 records (records 1, 6)" in text
+    assert "1 record cannot be read (malformed_row)" in text
+    # The data agree with the semantic diff: both changes are among its groups.
+    kinds = {(g.old, g.new) for g in semantic_diff(old.program, new.program).groups}
+    assert {(c.old, c.new) for c in result.changes} <= kinds
+
+
+def test_run_diff_exit_codes(tmp_path: Path) -> None:
+    book = tmp_path / "a.rules"
+    book.write_text("field x: number\ninclude when x > 1\n", encoding="utf-8")
+    same = tmp_path / "b.rules"
+    same.write_text("field x: number\ninclude when not (x <= 1)\n", encoding="utf-8")
+    other = tmp_path / "c.rules"
+    other.write_text("field x: number\ninclude when x >= 1\n", encoding="utf-8")
+    text, code = run_diff(str(book), str(same))
+    assert code == 0 and "No record changes" in text
+    text, code = run_diff(str(book), str(other))
+    assert code == 1 and "excluded -> included without a type" in text and "x = 1" in text
+    data = tmp_path / "d.csv"
+    data.write_text("x\n1\n2\n", encoding="utf-8")
+    text, code = run_diff(str(book), str(same), str(data))
+    assert code == 0 and "0 of 2 records change decision." in text
+
+
+def test_every_field_type_prints_and_reads_back() -> None:
+    """Texts (quoted, even plain words), dates, numbers between close constants, and
+    field-to-field comparisons: each region reads back as itself and holds its witness."""
+    fields = """
+        field name: text
+        field start: date
+        field end: date optional
+        field rate: number optional
+    """
+    old = srg_rules.parse(fields + """
+        include when name != "w" and end is missing
+        include when end >= start and rate > 0.1
+    """)
+    new = srg_rules.parse(fields + """
+        include when name not in {"x y", "z"} and end is missing
+        include when end > start and rate >= 0.2 and start < 2024-02-29
+    """)
+    result = semantic_diff(old.program, new.program)
+    texts = {(str(g.old), str(g.new)): sorted(r.text for r in g.regions) for g in result.groups}
+    assert texts == {
+        ("included without a type", "excluded"): [
+            'name in {"x y", "z"} and end is missing',
+            "rate > 0.1 and rate < 0.2 and end >= start",
+            "rate >= 0.2 and end = start",
+            "start >= 2024-02-29 and rate >= 0.2 and end > start",
+        ],
+        ("excluded", "included without a type"): ['name = "w" and end is missing'],
+    }
+    for group in result.groups:
+        for region in group.regions:
+            assert new.condition(region.text) == region.condition
+            assert region.contains(region.witness)
