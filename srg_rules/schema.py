@@ -26,9 +26,11 @@ import attrs
 from .diagnostics import did_you_mean
 
 __all__ = [
+    "FALSE_WORDS",
     "Field",
     "FieldProblem",
     "OutputSpec",
+    "TRUE_WORDS",
     "Schema",
     "VALUE_TYPES",
     "ValueType",
@@ -96,7 +98,10 @@ def _to_number(raw: Any) -> int | float:
             text = text.replace(",", ".")
         if _NUMBER.fullmatch(text):
             if _INTEGER.fullmatch(text):
-                return int(text)
+                try:
+                    return int(text)
+                except ValueError:  # Python's limit on the digits of an int read from text
+                    raise InvalidValue(f"a number of {len(text)} digits is too long") from None
             value = float(text)
             if math.isinf(value):
                 raise InvalidValue(f"{text!r} is too large a number")
@@ -128,8 +133,9 @@ def _to_date(raw: Any) -> _dt.date | None:
     raise InvalidValue(f"expected a date, got {type(raw).__name__}")
 
 
-_TRUE = frozenset({"true", "yes", "ja", "j", "y", "1", "waar"})
-_FALSE = frozenset({"false", "no", "nee", "n", "0", "onwaar"})
+# The words a boolean is read from (any case); every backend reads booleans from these.
+TRUE_WORDS = frozenset({"true", "yes", "ja", "j", "y", "1", "waar"})
+FALSE_WORDS = frozenset({"false", "no", "nee", "n", "0", "onwaar"})
 
 
 def _to_boolean(raw: Any) -> bool:
@@ -139,9 +145,9 @@ def _to_boolean(raw: Any) -> bool:
         return bool(raw)
     if isinstance(raw, str):
         text = raw.strip().lower()
-        if text in _TRUE:
+        if text in TRUE_WORDS:
             return True
-        if text in _FALSE:
+        if text in FALSE_WORDS:
             return False
         raise InvalidValue(f"{raw.strip()!r} is not a boolean (expected true or false)")
     raise InvalidValue(f"expected true or false, got {type(raw).__name__}")

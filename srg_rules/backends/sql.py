@@ -63,7 +63,7 @@ from sqlglot import exp
 from .. import ir
 from ..explain import AMBIGUOUS_TYPE, NO_INCLUDE_MATCHED, UNCLASSIFIED, Decision, Status
 from ..records import MALFORMED_ROW, OUTPUT_COLUMNS, REASON_SEPARATOR
-from ..schema import _FALSE, _TRUE, Field  # the one list of boolean words
+from ..schema import FALSE_WORDS, TRUE_WORDS, Field
 
 __all__ = [
     "DIALECTS",
@@ -296,8 +296,8 @@ class _Reader:
         if kind == "boolean":
             lowered = exp.Lower(this=text)
             return _case([
-                (_in(lowered, [_string(w) for w in sorted(_TRUE)]), exp.true()),
-                (_in(lowered.copy(), [_string(w) for w in sorted(_FALSE)]), exp.false()),
+                (_in(lowered, [_string(w) for w in sorted(TRUE_WORDS)]), exp.true()),
+                (_in(lowered.copy(), [_string(w) for w in sorted(FALSE_WORDS)]), exp.false()),
             ])
         if kind == "number":
             return self._number(plan, text)
