@@ -83,7 +83,7 @@ __all__ = [
 
 LIMIT = 20
 """Regions listed per group by default."""
-COUNT_LIMIT = 200
+COUNT_LIMIT = 50
 """Regions counted per group by default; past it a group says "at least"."""
 _EXAMPLE_ROWS = 5
 _WIDTH = 100
@@ -402,6 +402,14 @@ class _Comparison:
         self.domains = self.encoder.domains
         self.classes = self._classes(combined)
         self.pairs = self._pairs(combined)
+        # The order fields are widened in: the least used first. A field many conditions test
+        # is where the group splits (initiative, in the SRG's "gemeentelijke inzet"); freeing
+        # the others first keeps it as the cut instead of cutting along the others.
+        uses = dict.fromkeys(self.schema.fields, 0)
+        for node in _nodes(combined):
+            for name in _fields_of(node):
+                uses[name] += 1
+        self.order = sorted(self.schema.fields, key=lambda name: uses[name])
         self.ordered = {name: field.type.ordered for name, field in self.schema.fields.items()}
 
     def encode(self, node: ir.Condition) -> z3.BoolRef:
@@ -488,6 +496,13 @@ class _Comparison:
         self._class_formulas = {
             name: [self.encode(c.condition) for c in found] for name, found in classes.items()
         }
+        # A literal per class, equal to its formula: assumptions that leave classes out.
+        self._class_literals = {}
+        for name, formulas in self._class_formulas.items():
+            literals = [z3.Bool(f"class:{name}:{i}", self.encoder.ctx)
+                        for i in range(len(formulas))]
+            self.solver.add(*(lit == formula for lit, formula in zip(literals, formulas)))
+            self._class_literals[name] = literals
         return classes
 
     def _pairs(self, program: ir.Program) -> list[tuple[str, str]]:
@@ -631,7 +646,7 @@ class _Comparison:
                     group: z3.BoolRef | None) -> _Cube:
         """The witness's cell, widened while z3 proves the cube holds nothing ``outside``.
 
-        First each field, in schema order, is tried unconstrained; then each remaining field
+        First each field, least used first, is tried unconstrained; then each remaining field
         is widened by the classes it can take (an ordered field keeping one interval); then
         each compared pair's relation is widened. A cube is a union over the classes of any
         one field, so a set of classes fits exactly when each class fits on its own: the
@@ -652,17 +667,24 @@ class _Comparison:
         if not self.unsat(self._formula(cube), outside):
             raise _analysis.AnalysisError(
                 f"the record {_analysis.describe_record(witness)} is not alone in its cell")
-        for name, classes in self.classes.items():
-            trial = attrs.evolve(cube, fields={**cube.fields, name: frozenset(range(len(classes)))})
+        for name in self.order:
+            everything = frozenset(range(len(self.classes[name])))
+            trial = attrs.evolve(cube, fields={**cube.fields, name: everything})
             if self.unsat(self._formula(trial), outside):
                 cube = trial
         paired = {name for pair in self.pairs for name in pair}
-        for name, classes in self.classes.items():
+        for name in self.order:
+            classes = self.classes[name]
             chosen = cube.fields[name]
             if len(chosen) == len(classes):
                 continue
-            fitting = self._fitting(cube, name, outside)
             missing = len(classes) - 1 if classes[-1].kind == "missing" else None
+            present = sorted(i for i in chosen if i != missing)
+            if self.ordered[name] and present:
+                cube = attrs.evolve(cube, fields={
+                    **cube.fields, name: frozenset(self._stretch(cube, name, outside))})
+                continue
+            fitting = self._fitting(cube, name, outside)
             if not fitting and chosen == {missing} and name in paired:
                 for pair in self.pairs:
                     if (name not in pair
@@ -677,12 +699,9 @@ class _Comparison:
                             break
                     if fitting:
                         break
-            if self.ordered[name]:
-                present = [i for i in chosen if i != missing]
-                runs = _runs(sorted({*present, *(i for i in fitting if i != missing)}))
-                run = (next(r for r in runs if present[0] in r) if present
-                       else max(runs, key=len, default=[]))
-                wider = {*run, *({missing} & (chosen | fitting))}
+            if self.ordered[name]:  # missing so far: join the longest interval that fits
+                run = max(_runs(sorted(i for i in fitting if i != missing)), key=len, default=[])
+                wider = {*chosen, *run}
             else:
                 if group is not None and name not in paired and fitting:
                     alike = self._alike(group, name, min(chosen))
@@ -699,38 +718,113 @@ class _Comparison:
                     cube = trial
         return cube
 
+    def _class_in(self, model: z3.ModelRef, name: str) -> int:
+        """The class of a field's value in a model."""
+        index, present = self.encoder._fields[name]
+        classes = self.classes[name]
+        if present is not None and not z3.is_true(model.eval(present, model_completion=True)):
+            return len(classes) - 1
+        point = model.eval(index, model_completion=True).as_long()
+        return next(i for i, c in enumerate(classes) if point in c.points)
+
+    def _others(self, cube: _Cube, name: str) -> z3.BoolRef:
+        """The cube with the field unconstrained."""
+        everything = frozenset(range(len(self.classes[name])))
+        return self._formula(attrs.evolve(cube, fields={**cube.fields, name: everything}))
+
     def _fitting(self, cube: _Cube, name: str, outside: z3.BoolRef) -> set[int]:
         """The classes of a field outside the cube's that the cube can take, each on its own
         (and so all together): every class but those where z3 finds a record outside."""
         classes = self.classes[name]
-        formulas = self._class_formulas[name]
-        others = self._formula(attrs.evolve(
-            cube, fields={**cube.fields, name: frozenset(range(len(classes)))}))
+        literals = self._class_literals[name]
         excluded = set(cube.fields[name])
+        self.solver.push()
+        self.solver.add(self._others(cube, name), outside)
+        try:
+            while len(excluded) < len(classes):
+                result = self.solver.check(*(z3.Not(literals[i]) for i in sorted(excluded)))
+                if result == z3.unsat:
+                    break
+                if result != z3.sat:
+                    return set()  # the solver gave up: widen no further (still exact)
+                bad = self._class_in(self.solver.model(), name)
+                if bad in excluded:
+                    raise _analysis.AnalysisError(f"a value of {name} outside its classes")
+                excluded.add(bad)
+        finally:
+            self.solver.pop()
+        return set(range(len(classes))) - excluded
+
+    def _stretch(self, cube: _Cube, name: str, outside: z3.BoolRef) -> set[int]:
+        """An ordered field's interval of classes, stretched down and up as far as it fits,
+        and missing added if it fits. The nearest class that does not fit on each side is
+        found by bisection, with the solver's models as shortcuts."""
+        classes = self.classes[name]
+        missing = len(classes) - 1 if classes[-1].kind == "missing" else None
+        count = len(classes) - (missing is not None)
+        chosen = cube.fields[name]
+        low = min(i for i in chosen if i != missing)
+        high = max(i for i in chosen if i != missing)
         index, present = self.encoder._fields[name]
-        while len(excluded) < len(classes):
+
+        def bad_between(first: int, last: int) -> int | None:
+            """A class in first..last where a record outside is found, or None."""
+            span = z3.And(index >= min(classes[first].points), index <= max(classes[last].points))
+            if present is not None:
+                span = z3.And(present, span)
             self.solver.push()
-            taken = self.encoder._or(formulas[i] for i in sorted(excluded))
-            self.solver.add(others, outside, z3.Not(taken))
+            self.solver.add(span)
             try:
                 result = self.solver.check()
+                if result == z3.unsat:
+                    return None
                 if result != z3.sat:
-                    if result != z3.unsat:
-                        return set()  # the solver gave up: widen no further (still exact)
-                    break
-                model = self.solver.model()
-                if present is not None and not z3.is_true(
-                        model.eval(present, model_completion=True)):
-                    bad = len(classes) - 1
-                else:
-                    point = model.eval(index, model_completion=True).as_long()
-                    bad = next(i for i, c in enumerate(classes) if point in c.points)
+                    return first  # the solver gave up: treat the whole span as not fitting
+                return self._class_in(self.solver.model(), name)
             finally:
                 self.solver.pop()
-            if bad in excluded:
-                raise _analysis.AnalysisError(f"a record outside the classes of {name} was found")
-            excluded.add(bad)
-        return set(range(len(classes))) - excluded
+
+        self.solver.push()
+        self.solver.add(self._others(cube, name), outside)
+        try:
+            # Down: the largest bad class below low (none: reach 0).
+            bottom = 0
+            known = bad_between(0, low - 1) if low > 0 else None
+            if known is not None:
+                top = low - 1  # the largest bad class is in known..top
+                while known < top:
+                    middle = (known + top + 1) // 2
+                    found = bad_between(middle, top)
+                    if found is None:
+                        top = middle - 1
+                    else:
+                        known = found
+                bottom = known + 1
+            # Up: the smallest bad class above high (none: reach the last).
+            ceiling = count - 1
+            known = bad_between(high + 1, count - 1) if high < count - 1 else None
+            if known is not None:
+                floor = high + 1  # the smallest bad class is in floor..known
+                while floor < known:
+                    middle = (floor + known) // 2
+                    found = bad_between(floor, middle)
+                    if found is None:
+                        floor = middle + 1
+                    else:
+                        known = found
+                ceiling = known - 1
+            wider = set(range(bottom, ceiling + 1)) | (chosen & {missing})
+            if missing is not None and missing not in wider:
+                self.solver.push()
+                self.solver.add(z3.Not(present))
+                try:
+                    if self.solver.check() == z3.unsat:
+                        wider.add(missing)
+                finally:
+                    self.solver.pop()
+            return wider
+        finally:
+            self.solver.pop()
 
     def _alike(self, group: z3.BoolRef, name: str, witness_class: int) -> Callable[[int], bool]:
         """Whether the group treats a class of the field as it treats the witness's class:
@@ -892,6 +986,14 @@ def _in_order(regions: list[Region]) -> tuple[Region, ...]:
 def _nodes(program: ir.Program):
     for rule in program.rules:
         yield from ir.walk(rule.condition)
+
+
+def _fields_of(node: ir.Condition) -> tuple[str, ...]:
+    if isinstance(node, ir.CompareFields):
+        return (node.left, node.right)
+    if isinstance(node, (ir.Compare, ir.IsPresent)):
+        return (node.field,)
+    return ()
 
 
 def _components(program: ir.Program) -> dict[str, str]:
