@@ -262,6 +262,8 @@ def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
     ...  for g in semantic_diff(old, new).groups]
     [('included without a type', 'excluded', ['hours > 10 and hours < 12'])]
     """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
     return _Comparison(old, new).run(limit, max(limit, count_limit))
 
 
@@ -387,6 +389,7 @@ class _Comparison:
         self.encoder = _analysis._Analysis(combined, strict=True)
         self.solver = self.encoder.solver
         self._kept: list[ir.Condition] = []
+        self._parts: dict[tuple, z3.BoolRef] = {}
         n = len(old_rules)
         rules = combined.rules
         lit = self.encoder.lit
@@ -496,8 +499,8 @@ class _Comparison:
         self._class_formulas = {
             name: [self.encode(c.condition) for c in found] for name, found in classes.items()
         }
-        # A literal per class, equal to its formula: assumptions that leave classes out.
-        self._class_literals = {}
+        # A literal per class, equal to its formula: an assumption that puts a field there.
+        self._class_literals: dict[str, list[z3.BoolRef]] = {}
         for name, formulas in self._class_formulas.items():
             literals = [z3.Bool(f"class:{name}:{i}", self.encoder.ctx)
                         for i in range(len(formulas))]
@@ -632,15 +635,26 @@ class _Comparison:
         parts = []
         for name, chosen in cube.fields.items():
             if len(chosen) < len(self.classes[name]):
-                formulas = self._class_formulas[name]
-                parts.append(self.encoder._or(formulas[i] for i in sorted(chosen)))
+                parts.append(self._part((name, chosen)))
         for pair, relations in cube.relations.items():
             if len(relations) < len(self._all_relations(pair)):
-                a, b = pair
-                parts.append(z3.Or(
-                    z3.Not(self.encode(ir.IsPresent(a))), z3.Not(self.encode(ir.IsPresent(b))),
-                    *(self.encode(ir.CompareFields(op, a, b)) for op in sorted(relations))))
+                parts.append(self._part((pair, relations)))
         return self.encoder._and(parts)
+
+    def _part(self, key: tuple) -> z3.BoolRef:
+        """One field's classes, or one pair's relations, as a formula (built once)."""
+        if key not in self._parts:
+            what, chosen = key
+            if isinstance(what, str):
+                formulas = self._class_formulas[what]
+                formula = self.encoder._or(formulas[i] for i in sorted(chosen))
+            else:
+                a, b = what
+                formula = z3.Or(
+                    z3.Not(self.encode(ir.IsPresent(a))), z3.Not(self.encode(ir.IsPresent(b))),
+                    *(self.encode(ir.CompareFields(op, a, b)) for op in sorted(chosen)))
+            self._parts[key] = formula
+        return self._parts[key]
 
     def _generalise(self, witness: Mapping[str, Any], outside: z3.BoolRef,
                     group: z3.BoolRef | None) -> _Cube:
@@ -649,10 +663,10 @@ class _Comparison:
         First each field, least used first, is tried unconstrained; then each remaining field
         is widened by the classes it can take (an ordered field keeping one interval); then
         each compared pair's relation is widened. A cube is a union over the classes of any
-        one field, so a set of classes fits exactly when each class fits on its own: the
-        classes that do not fit are found one solver model at a time, and the rest join.
-        A field the witness leaves missing may need a relation to its pair before it can
-        take values, so that is tried too.
+        one field, so a set of classes fits exactly when each class fits on its own: each
+        class is asked about once (an ordered field's reach, by bisection), and all that fit
+        join. A field the witness leaves missing may need a relation to its pair before it
+        can take values, so that is tried too.
 
         With ``group`` (the group written over the field variables), a code, boolean or text
         is only joined to a class that the group treats alike everywhere (swapping the two
@@ -734,26 +748,19 @@ class _Comparison:
 
     def _fitting(self, cube: _Cube, name: str, outside: z3.BoolRef) -> set[int]:
         """The classes of a field outside the cube's that the cube can take, each on its own
-        (and so all together): every class but those where z3 finds a record outside."""
-        classes = self.classes[name]
+        (and so all together): those where z3 finds no record outside."""
         literals = self._class_literals[name]
-        excluded = set(cube.fields[name])
+        fitting = set()
         self.solver.push()
         self.solver.add(self._others(cube, name), outside)
         try:
-            while len(excluded) < len(classes):
-                result = self.solver.check(*(z3.Not(literals[i]) for i in sorted(excluded)))
-                if result == z3.unsat:
-                    break
-                if result != z3.sat:
-                    return set()  # the solver gave up: widen no further (still exact)
-                bad = self._class_in(self.solver.model(), name)
-                if bad in excluded:
-                    raise _analysis.AnalysisError(f"a value of {name} outside its classes")
-                excluded.add(bad)
+            for i, literal in enumerate(literals):
+                # unknown (the solver gave up) counts as not fitting: the cube stays exact
+                if i not in cube.fields[name] and self.solver.check(literal) == z3.unsat:
+                    fitting.add(i)
         finally:
             self.solver.pop()
-        return set(range(len(classes))) - excluded
+        return fitting
 
     def _stretch(self, cube: _Cube, name: str, outside: z3.BoolRef) -> set[int]:
         """An ordered field's interval of classes, stretched down and up as far as it fits,
