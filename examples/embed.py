@@ -20,8 +20,8 @@ print(f"loaded {book.title!r} version {book.version}: {len(book.rule_ids)} rules
 #    an empty string is a missing value). Keys the rulebook does not know are ignored.
 record = {
     "provision_id": "AMS2026000123",
-    "person_id": "P000123",             # a pseudonym; in production this is the BSN
-    "municipality_code": "0363",        # text, so the leading zero stays
+    "person_id": "999990019",           # a test BSN (passes the 11-test); never use a real one
+    "municipality_code": "0363",        # four digits, the leading zero kept
     "category": "taal",
     "initiative": "gemeente",
     "involved": "ja",

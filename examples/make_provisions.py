@@ -1,11 +1,13 @@
-"""Write examples/provisions.csv: a synthetic monthly SRG delivery for rulebooks/srg.rules.
+"""Write examples/provisions.csv: a synthetic monthly SRG delivery for rulebooks/srg.rules
+(which uses rulebooks/srg-delivery.rules, so its delivery checks apply too).
 
 The file looks like a municipal export: semicolon separated, UTF-8, one row per provision,
 the rulebook's fields plus columns the engine does not read (``reporting_month``,
 ``activity_description``, ``trajectory_id``), which a run must carry through untouched.
 
-Everything is made up. Person ids are pseudonyms ("P000123"), never BSNs; the municipality codes
-are real CBS gemeentecodes (four digits, leading zeros kept). It reads as a combined delivery
+Everything is made up. Person ids are TEST BSNs: nine digits from 999990000 to 999999999 that
+pass the 11-test (as a BSN must), a range used for test data, never a real person's number.
+The municipality codes are real CBS gemeentecodes (four digits, leading zeros kept). It reads as a combined delivery
 from a processor that serves several municipalities, so that the codes vary.
 
 Every case of the CBS newsletter is in it, with realistic weights (most rows are included),
@@ -50,7 +52,12 @@ COLUMNS = (
     "traceable",
     "start_date",
     "end_date",
+    "end_reason",
 )
+
+# Reden einde voorziening [REF 5.1 #18] of an ended provision: 1 volledig afgerond, 2
+# voortijdig gestopt, 3 gestopt door verhuizen, overlijden, detentie of zwangerschap.
+END_REASONS = (("1", 60), ("2", 30), ("3", 10))
 
 # CBS gemeentecode, name, the prefix of the municipality's provision numbers, weight.
 MUNICIPALITIES = (
@@ -124,6 +131,13 @@ PLANTED: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "two_problems": ({"initiative": "gemeentelijk", "involved": "jaa"},
                      ("unknown_code:initiative", "invalid_boolean:involved")),
     "too_few_columns": ({}, ("malformed_row",)),
+    # The delivery checks of rulebooks/srg-delivery.rules. A person id that is no BSN counts
+    # as missing for the rules, so persoon_ontbreekt rejects the traceable record as well.
+    "bsn_elfproef": ({"person_id": "999990018"},
+                     ("invalid_bsn:person_id", "persoon_ontbreekt")),
+    "gemeentecode_drie_cijfers": ({"municipality_code": "363"},
+                                  ("invalid_digits:municipality_code",)),
+    "reden_zonder_einddatum": ({"end_reason": "2"}, ("reden_zonder_einddatum",)),
     "semicolon_in_text": ({"activity_description": "Training; solliciteren en netwerken"},
                           ("voorziening", "training")),
 }
@@ -133,7 +147,7 @@ class _Maker:
     def __init__(self, rng: random.Random):
         self.rng = rng
         self.sequence: Counter[str] = Counter()
-        self.next_person = 100
+        self.next_person = 999_990_000
         self.next_trajectory = 1
         # Persons per municipality who already have a provision, with their count.
         self.persons: dict[str, list[list]] = {code: [] for code, *_ in MUNICIPALITIES}
@@ -144,8 +158,15 @@ class _Maker:
         return code, prefix
 
     def new_person(self, code: str) -> str:
-        person = f"P{self.next_person:06d}"
-        self.next_person += self.rng.randint(1, 9)  # pseudonyms, not consecutive
+        """A test BSN not handed out before: the next numbers passing the 11-test, skipping
+        one or two now and then so that they are not consecutive."""
+        for _ in range(self.rng.randint(1, 2)):
+            self.next_person += 1
+            while not passes_eleven_test(f"{self.next_person:09d}"):
+                self.next_person += 1
+        if self.next_person > 999_999_999:
+            raise ValueError("out of test BSNs")
+        person = f"{self.next_person:09d}"
         self.persons[code].append([person, 1])
         return person
 
@@ -175,6 +196,14 @@ class _Maker:
         if draw < 0.225 and (LAST_DAY - start).days > 20:
             return start + dt.timedelta(days=self.rng.randint(14, (LAST_DAY - start).days))
         return ""
+
+    def end_reason(self, end: dt.date | str) -> str:
+        """1, 2 or 3 for an ended provision; for a running one mostly empty, sometimes the
+        2013 layout's default 9 (niet van toepassing)."""
+        if isinstance(end, dt.date):
+            codes, weights = zip(*END_REASONS)
+            return self.rng.choices(codes, weights)[0]
+        return "9" if self.rng.random() < 0.3 else ""
 
     def boolean(self, value: bool) -> str:
         if self.rng.random() < 0.025:
@@ -212,6 +241,7 @@ class _Maker:
             "traceable": self.boolean(traceable),
             "start_date": self.date_text(start),
             "end_date": self.date_text(end),
+            "end_reason": self.end_reason(end),
         }
 
     def funding_in(self) -> str:
@@ -280,8 +310,15 @@ class _Maker:
         overrides, _ = PLANTED[case]
         category = "training" if case == "semicolon_in_text" else "coaching"
         row = self.row(category, category, end="")
+        row["end_reason"] = ""  # running, no reason: only the override makes the case
         row.update(overrides)
         return row
+
+
+def passes_eleven_test(digits: str) -> bool:
+    """The BSN 11-test: 9*d1 + 8*d2 + ... + 2*d8 - 1*d9 is a multiple of 11 (and not 0)."""
+    total = sum(w * int(d) for w, d in zip((9, 8, 7, 6, 5, 4, 3, 2, -1), digits))
+    return len(digits) == 9 and total % 11 == 0 and total != 0
 
 
 def build(seed: int = SEED) -> list[tuple[str, dict[str, str]]]:

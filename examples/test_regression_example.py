@@ -37,7 +37,8 @@ exclude taal_toegevoegd when category = taal and funding = toegevoegd
 '''
 
 V1 = srg_rules.load(RULEBOOK)
-V2 = srg_rules.parse(RULEBOOK.read_text(encoding="utf-8") + CHANGE, "srg-v2.rules")
+V2 = srg_rules.parse(RULEBOOK.read_text(encoding="utf-8") + CHANGE,
+                     str(RULEBOOK.with_name("srg-v2.rules")))
 
 
 def _show(record: dict) -> None:

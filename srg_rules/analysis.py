@@ -127,6 +127,8 @@ class Finding:
         span: where it is (the rule, or the expectation); None for a program without sources.
         related: the other places involved, as (label, span) pairs.
         expectation: for ``expectation_violated``, the expectation that does not hold.
+        source: when the witness is a provision that a trajectory made, a source record that
+            yields it (the record an expectation speaks of).
 
     Findings compare by value; they are not hashable (the witness is a dict).
     """
@@ -141,15 +143,19 @@ class Finding:
     span: Span | None = attrs.field(default=None, eq=False, repr=False)
     related: tuple[tuple[str, Span], ...] = attrs.field(default=(), eq=False, repr=False)
     expectation: ir.Expectation | None = None
+    source: dict[str, Any] | None = None
 
 
-def analyse(program: ir.Program, *, strict: bool = False) -> tuple[Finding, ...]:
+def analyse(program: ir.Program, *, strict: bool = False,
+            assume: ir.Condition | None = None) -> tuple[Finding, ...]:
     """Every finding about the rules of ``program`` (expectations: :func:`check_expectations`).
 
     Args:
         program: the program to analyse.
         strict: raise :class:`AnalysisError` when a solver model does not re-evaluate as the
             solver said (a bug), instead of dropping the finding.
+        assume: a condition every record considered meets (e.g. a decision date inside one
+            period); the analysis speaks only of such records.
 
     >>> from srg_rules import parse
     >>> book = parse('''
@@ -159,10 +165,11 @@ def analyse(program: ir.Program, *, strict: bool = False) -> tuple[Finding, ...]
     >>> [(f.code, f.rules) for f in analyse(book.program)]
     [('unsatisfiable_rule', ('line-3',)), ('never_included', ())]
     """
-    return _Analysis(program, strict).run()
+    return _Analysis(program, strict, assume).run()
 
 
-def check_expectations(program: ir.Program, *, strict: bool = False) -> tuple[Finding, ...]:
+def check_expectations(program: ir.Program, *, strict: bool = False,
+                       assume: ir.Condition | None = None) -> tuple[Finding, ...]:
     """An ``expectation_violated`` finding, with a counterexample, per expectation that fails.
 
     >>> from srg_rules import parse
@@ -177,7 +184,7 @@ def check_expectations(program: ir.Program, *, strict: bool = False) -> tuple[Fi
     >>> finding.witness["hours"] < 0, finding.decision.status
     (True, <Status.REJECTED: 'rejected'>)
     """
-    return _Analysis(program, strict).expectations()
+    return _Analysis(program, strict, assume).expectations()
 
 
 def to_diagnostics(findings: Iterable[Finding]) -> tuple[Diagnostic, ...]:
@@ -186,7 +193,11 @@ def to_diagnostics(findings: Iterable[Finding]) -> tuple[Diagnostic, ...]:
     for finding in findings:
         span = finding.span or Span(SourceFile("<rulebook>", ""), 0, 0)
         help_text = finding.help or ""
-        if finding.witness is not None:
+        if finding.source is not None:
+            example = f"example record: {describe_record(finding.source)}"
+            if finding.decision is not None:
+                example += f" (one of its provisions is decided {_decision_words(finding.decision)})"
+        elif finding.witness is not None:
             example = f"example record: {describe_record(finding.witness)}"
             if finding.decision is not None:
                 example += f" (decided {_decision_words(finding.decision)})"
@@ -251,20 +262,29 @@ class _Answer:
 
 
 class _Analysis:
-    def __init__(self, program: ir.Program, strict: bool):
+    def __init__(self, program: ir.Program, strict: bool, assume: ir.Condition | None = None):
         self.program = program
         self.strict = strict
         self.rules = program.rules
         self.interpreter = Interpreter(program)
-        self.domains = _domains.from_program(program)
+        self.domains = _domains.from_program(program, () if assume is None else (assume,))
+        # With trajectories, the rules only ever see the provisions they yield.
+        from .registration import provision_space
+
+        space = provision_space(program, self.domains)
+        if space is not None:
+            assume = space if assume is None else ir.AllOf((assume, space))
+        self.assume = assume
         # A context of its own: analyses in threads do not share z3 state, and one gives the
         # same witnesses whatever ran before it.
         self.ctx = z3.Context()
         self.solver = z3.Solver(ctx=self.ctx)
         self.true, self.false = z3.BoolVal(True, self.ctx), z3.BoolVal(False, self.ctx)
         self._fields: dict[str, tuple[z3.ArithRef, z3.BoolRef | None]] = {}
-        self._cache: dict[int, z3.BoolRef] = {}
+        self._cache: dict[int, tuple[ir.Condition, z3.BoolRef]] = {}
         self._encode_fields()
+        if assume is not None:
+            self.solver.add(self.encode(assume))
         self.lit = [z3.Bool(f"rule{i}", self.ctx) for i in range(len(self.rules))]
         self.neg = [z3.Not(lit) for lit in self.lit]
         self._negated = {neg.get_id(): i for i, neg in enumerate(self.neg)}
@@ -324,8 +344,9 @@ class _Analysis:
     def encode(self, node: ir.Condition) -> z3.BoolRef:
         key = id(node)  # nodes are shared (a define's body); equality would walk whole trees
         if key not in self._cache:
-            self._cache[key] = self._encode(node)
-        return self._cache[key]
+            # The node is kept with its formula: an id is unique only while its node lives.
+            self._cache[key] = (node, self._encode(node))
+        return self._cache[key][1]
 
     def _encode(self, node: ir.Condition) -> z3.BoolRef:
         if isinstance(node, ir.AllOf):
@@ -711,50 +732,73 @@ class _Analysis:
     def expectations(self) -> tuple[Finding, ...]:
         found = []
         for expectation in self.program.expectations:
-            outcome, holds = self._outcome(expectation)
-            condition = expectation.condition
-            # `expect rejected` speaks of every valid record; the other outcomes of the records
-            # no reject rule matches (docs/language.md, "Expectations").
-            in_scope = (z3.BoolVal(True, ctx=self.ctx) if expectation.outcome == "rejected"
-                        else z3.Not(self.any_reject))
-            answer = self.ask(
-                lambda s: evaluate(condition, s.record)
-                and (expectation.outcome == "rejected" or not _rejected_by_rule(
-                    self.interpreter.decide_values(s.record)))
-                and not holds(self.interpreter.decide_values(s.record)),
-                [], (), constraint=z3.And(self.encode(condition), in_scope, z3.Not(outcome)),
-            )
-            if answer.status != "sat":
-                continue
+            for check in expectation_checks(self.program, expectation, self.domains):
+                finding = self._expectation(expectation, check)
+                if finding is not None:
+                    found.append(finding)
+        return tuple(found)
+
+    def _expectation(self, expectation: ir.Expectation, check: ExpectationCheck) -> Finding | None:
+        outcome, holds = self._outcome(check.outcome)
+        condition = check.condition
+        rejected = check.outcome.kind == "rejected"
+        # `expect rejected` speaks of every valid record; the other outcomes of the records
+        # no reject rule matches (docs/language.md, "Expectations").
+        in_scope = z3.BoolVal(True, ctx=self.ctx) if rejected else z3.Not(self.any_reject)
+        answer = self.ask(
+            lambda s: evaluate(condition, s.record)
+            and (rejected or not _rejected_by_rule(self.interpreter.decide_values(s.record)))
+            and not holds(self.interpreter.decide_values(s.record)),
+            [], (), constraint=z3.And(self.encode(condition), in_scope, z3.Not(outcome)),
+        )
+        if answer.status != "sat":
+            return None
+        if True:
             record = answer.sample.record
             decision = self.interpreter.decide_values(record)
             rule_ids = tuple(r for r in decision.reasons if r in self._ids)
-            wanted = (f"type {expectation.code}" if expectation.outcome == "type"
-                      else expectation.outcome)
+            wanted = expectation.describe()
             got = str(decision.status) + (f", type {decision.type}" if decision.type else "")
+            source = None
+            if check.component is not None:
+                # The source record the user wrote the expectation about.
+                from .registration import source_record
+
+                source = source_record(self.program, expectation.condition, check.component,
+                                       record, self.domains)
             related = tuple(
                 (f"decided by {_rule_words(self.program.rule(r))}", self.program.rule(r).span)
                 for r in rule_ids if self.program.rule(r).span is not None
             )
-            found.append(Finding(
+            count = len(expectation.types)
+            if check.component is None and check.outcome.code == "":
+                what = (f"a record meeting that is not split by a trajectory: it is one "
+                        f"provision, {got}")
+            elif check.component is None:
+                what = f"a record meeting that is {got}"
+            elif check.outcome.code == "":
+                what = (f"a record meeting that is split into provisions other than {count} "
+                        f"(its provision '{check.component}' is {got})")
+            else:
+                what = f"the provision '{check.component}' that a record meeting that yields is {got}"
+            return Finding(
                 "expectation_violated", CODES["expectation_violated"],
-                f"expected {wanted} when {condition_text(condition)}, but a record meeting "
-                f"that is {got}",
+                f"expected {wanted} when {condition_text(expectation.condition)}, but {what}",
                 rule_ids, record, decision,
                 "fix the rules, or narrow the expectation's condition",
                 span=expectation.span, related=related, expectation=expectation,
-            ))
-        return tuple(found)
+                source=source,
+            )
 
-    def _outcome(self, expectation: ir.Expectation) -> tuple[z3.BoolRef, Callable[[Decision], bool]]:
-        if expectation.outcome == "included":
+    def _outcome(self, outcome: ir.Outcome) -> tuple[z3.BoolRef, Callable[[Decision], bool]]:
+        if outcome.kind == "included":
             return self.included, lambda d: d.status is Status.INCLUDED
-        if expectation.outcome == "excluded":
+        if outcome.kind == "excluded":
             return self.excluded, lambda d: d.status is Status.EXCLUDED
-        if expectation.outcome == "rejected":
+        if outcome.kind == "rejected":
             return (z3.Or(self.any_reject, z3.And(self.admitted, self.two_types)),
                     lambda d: d.status is Status.REJECTED)
-        code = expectation.code
+        code = outcome.code
         typed = self._or(self.lit[i] for i in sorted(self.C) if self.rules[i].code == code)
         return (z3.And(self.included, typed),
                 lambda d: d.status is Status.INCLUDED and d.type == code)
@@ -769,6 +813,31 @@ _ORDER: dict[str, Callable[[Any, Any], z3.BoolRef]] = {
     "ge": lambda a, b: a >= b,
 }
 """Comparisons on point indices: points are distinct, and ascending for ordered types."""
+
+
+@attrs.frozen
+class ExpectationCheck:
+    """One question an expectation asks of the provisions: every provision meeting
+    ``condition`` has ``outcome``. ``component`` names the trajectory's provision, if any."""
+
+    condition: ir.Condition
+    outcome: ir.Outcome
+    component: str | None = None
+
+
+def expectation_checks(program: ir.Program, expectation: ir.Expectation,
+                       domains: Mapping[str, Any]) -> list[ExpectationCheck]:
+    """The questions one expectation asks, over provision records.
+
+    Without trajectories, every outcome is asked of the records meeting the condition. With
+    them, see :func:`srg_rules.registration.split_expectation`.
+    """
+    if not program.trajectories:
+        return [ExpectationCheck(expectation.condition, outcome) for outcome in expectation.outcomes]
+    from .registration import split_expectation
+
+    return [ExpectationCheck(condition, outcome, component)
+            for condition, outcome, component in split_expectation(program, expectation, domains)]
 
 
 def _rejected_by_rule(decision: Decision) -> bool:

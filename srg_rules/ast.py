@@ -19,13 +19,18 @@ import attrs
 from .source import Span
 
 __all__ = [
+    "Activities",
     "AllOf",
     "AnyOf",
+    "Assignment",
     "Classification",
     "CodeEntry",
+    "Combination",
+    "Component",
     "Comparison",
     "Condition",
     "Date",
+    "DecisionDate",
     "Definition",
     "Expectation",
     "FieldDeclaration",
@@ -33,6 +38,7 @@ __all__ = [
     "Name",
     "Not",
     "Number",
+    "Outcome",
     "OutputDeclaration",
     "Presence",
     "Reference",
@@ -40,7 +46,10 @@ __all__ = [
     "Rulebook",
     "Statement",
     "Text",
+    "Trajectory",
     "TypeSpec",
+    "Use",
+    "Validity",
     "Value",
     "ValueSet",
     "Word",
@@ -170,9 +179,35 @@ Condition = Union[Comparison, Presence, Reference, Not, AllOf, AnyOf]
 
 
 @attrs.frozen
+class Validity:
+    """``valid from D [until D]`` or ``valid until D``: dates as written, both ends inclusive."""
+
+    start: Date | None
+    end: Date | None
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Header:
     title: str
     version: str | None = None
+    validity: Validity | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Use:
+    """``use "path"``: the fields and rules of another rulebook become part of this one."""
+
+    path: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class DecisionDate:
+    """``rules in force on FIELD``: the date field that picks the rules in force."""
+
+    field: Name
     span: Span | None = _span()
 
 
@@ -180,15 +215,18 @@ class Header:
 class CodeEntry:
     value: Value
     label: str | None = None
+    validity: Validity | None = None
     span: Span | None = _span()
 
 
 @attrs.frozen
 class TypeSpec:
-    """A type as written: its name (``code``, ``text`` ...) and, for ``code``, its values."""
+    """A type as written: its name (``code``, ``text``, ``digits`` ...), for ``code`` its
+    values, and for a type that takes one (``digits(4)``) its argument."""
 
     name: Name
     codes: tuple[CodeEntry, ...] | None = None
+    argument: Number | None = None
     span: Span | None = _span()
 
 
@@ -222,32 +260,90 @@ class Rule:
     name: Name | None
     condition: Condition
     because: str | None = None
+    validity: Validity | None = None
     span: Span | None = _span()
 
 
 @attrs.frozen
 class Classification:
-    """``classify [name] as CODE when condition [because "..."]``."""
+    """``classify [name] as CODE when condition [valid ...] [because "..."]``."""
 
     name: Name | None
     code: Value
     condition: Condition
     because: str | None = None
+    validity: Validity | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Assignment:
+    """``field = value`` in a trajectory component."""
+
+    field: Name
+    value: Value
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Component:
+    """``yields NAME with field = value, ...``: one provision a trajectory stands for."""
+
+    name: Name
+    assignments: tuple[Assignment, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Trajectory:
+    """``trajectory NAME when condition yields ... yields ...``."""
+
+    name: Name
+    condition: Condition
+    components: tuple[Component, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Combination:
+    """``field by way`` in an activities statement (``start_date by earliest``)."""
+
+    field: Name
+    way: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Activities:
+    """``activities share KEY, ... [combine field by way, ...]``."""
+
+    key: tuple[Name, ...]
+    combinations: tuple[Combination, ...] = ()
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Outcome:
+    """One expected outcome: a status (``included`` ...) or ``type`` with its ``code``."""
+
+    kind: str
+    code: Value | None = None
     span: Span | None = _span()
 
 
 @attrs.frozen
 class Expectation:
-    """``expect included|excluded|rejected when ...`` or ``expect type CODE when ...``."""
+    """``expect OUTCOME [and OUTCOME ...] when ...``; an outcome is included, excluded,
+    rejected or ``type CODE``."""
 
-    outcome: str
+    outcomes: tuple[Outcome, ...]
     condition: Condition
-    code: Value | None = None
     span: Span | None = _span()
 
 
 Statement = Union[
-    Header, FieldDeclaration, OutputDeclaration, Definition, Rule, Classification, Expectation
+    Header, Use, FieldDeclaration, OutputDeclaration, DecisionDate, Definition, Rule,
+    Classification, Trajectory, Activities, Expectation,
 ]
 
 

@@ -106,7 +106,7 @@ def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) ->
     A bare word is a value of the field's code list, ``true``/``false`` for a boolean field,
     or else the name of another field of the same type.
     """
-    kind = field.type.name
+    kind = field.type.base
     if isinstance(value, ast.Word):
         word = value.text
         if field.codes is not None and word in field.codes:
@@ -115,7 +115,7 @@ def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) ->
             return Literal(_BOOLEAN_WORDS[word.lower()])
         other = fields.get(word)
         if other is not None:
-            if other.type.name != kind:
+            if other.type.base != kind:
                 return OperandProblem(
                     "type_mismatch",
                     f"'{field.name}' is {field.type.noun} but '{word}' is {other.type.noun}",
@@ -138,7 +138,7 @@ def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) ->
                 "unknown_field", f"no field named '{word}'",
                 did_you_mean(word, fields) or f'to compare with the text {word}, quote it: "{word}"',
             )
-        same_type = [name for name, other in fields.items() if other.type.name == kind]
+        same_type = [name for name, other in fields.items() if other.type.base == kind]
         return OperandProblem(
             "type_mismatch", f"'{field.name}' is {field.type.noun}, but '{word}' is not",
             did_you_mean(word, same_type)
@@ -214,6 +214,7 @@ class _Context:
         self.definitions: dict[str, ast.Definition] = {}
         self.rule_ids: dict[int, str] = {}
         self.used_definitions: set[str] = set()
+        self.names: dict[str, Span] = {}
 
     def report(self, code: str, message: str, span: Span, help: str | None = None,
                severity: Severity = Severity.ERROR,
@@ -243,6 +244,21 @@ def _type_of(context: _Context, spec: ast.TypeSpec, what: str):
             "unknown_type", f"'{spec.name.text}' is not a type", spec.name.span,
             did_you_mean(spec.name.text, VALUE_TYPES)
             or "the types are " + ", ".join(VALUE_TYPES),
+        )
+        return None, None
+    if value_type.with_argument is not None:
+        argument = spec.argument
+        if argument is None or not isinstance(argument.value, int) or not 1 <= argument.value <= 64:
+            context.report(
+                "type_argument", f"'{value_type.name}' needs {value_type.argument} (1 to 64)",
+                (argument or spec).span, f"write e.g. {value_type.name}(4)",
+            )
+            return None, None
+        return value_type.with_argument(argument.value), None
+    if spec.argument is not None:
+        context.report(
+            "type_argument", f"the type '{value_type.name}' takes no argument", spec.argument.span,
+            f"write just '{value_type.name}'",
         )
         return None, None
     if value_type.name != "code":
@@ -280,18 +296,21 @@ def _type_of(context: _Context, spec: ast.TypeSpec, what: str):
     return value_type, codes
 
 
-def _check_declarations(context: _Context) -> None:
-    names: dict[str, Span] = {}
+def _claim(context: _Context, name: ast.Name, what: str) -> None:
+    """Fields, defines, rules and trajectories share one namespace."""
+    if name.text in context.names:
+        context.report(
+            "duplicate_name", f"the name '{name.text}' is already used", name.span,
+            f"give this {what} another name",
+            related=(("first used", context.names[name.text]),),
+        )
+    else:
+        context.names[name.text] = name.span
 
+
+def _check_declarations(context: _Context) -> None:
     def claim(name: ast.Name, what: str) -> None:
-        if name.text in names:
-            context.report(
-                "duplicate_name", f"the name '{name.text}' is already used", name.span,
-                f"give this {what} another name",
-                related=(("first used", names[name.text]),),
-            )
-        else:
-            names[name.text] = name.span
+        _claim(context, name, what)
 
     for _, declaration in context.statements(ast.FieldDeclaration):
         claim(declaration.name, "field")
@@ -331,7 +350,7 @@ def _check_declarations(context: _Context) -> None:
 
 def _check_conditions(context: _Context) -> None:
     for _, statement in context.statements((ast.Definition, ast.Rule, ast.Classification,
-                                             ast.Expectation)):
+                                             ast.Trajectory, ast.Expectation)):
         _check_condition(context, statement.condition)
 
 
@@ -400,7 +419,7 @@ def _check_comparison(context: _Context, comparison: ast.Comparison) -> None:
     if field is None:
         return
     spec = OPERATORS[comparison.op]
-    if field.type.name not in spec.types:
+    if field.type.base not in spec.types:
         applies = " and ".join(sorted(VALUE_TYPES[t].noun[2:] + "s" for t in spec.types))
         context.report(
             "type_mismatch",
@@ -466,7 +485,8 @@ def _references(condition: ast.Condition) -> set[str]:
 
 def _check_outputs(context: _Context) -> None:
     classifications = list(context.statements(ast.Classification))
-    type_expectations = [(i, e) for i, e in context.statements(ast.Expectation) if e.code is not None]
+    type_expectations = [(i, outcome) for i, e in context.statements(ast.Expectation)
+                         for outcome in e.outcomes if outcome.code is not None]
     if (classifications or type_expectations) and context.output is None:
         if not any(True for _ in context.statements(ast.OutputDeclaration)):
             first = (classifications or type_expectations)[0][1]
@@ -496,6 +516,193 @@ def _check_unused_definitions(context: _Context) -> None:
             )
 
 
+def _real_date(context: _Context, date: ast.Date | None) -> _dt.date | None:
+    if date is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(date.text)
+    except ValueError:
+        context.report("invalid_date", f"{date.text} is not a real date", date.span,
+                       "dates are written YYYY-MM-DD")
+        return None
+
+
+def _validities(context: _Context) -> Iterator[tuple[ast.Validity, str]]:
+    """Every validity period in the rulebook, with what carries it."""
+    for _, header in context.statements(ast.Header):
+        if header.validity is not None:
+            yield header.validity, "the rulebook"
+    for _, declaration in context.statements((ast.FieldDeclaration, ast.OutputDeclaration)):
+        for entry in declaration.type.codes or ():
+            if entry.validity is not None:
+                yield entry.validity, f"the value {ast.code_text(entry.value)}"
+    for _, statement in context.statements((ast.Rule, ast.Classification)):
+        if statement.validity is not None:
+            yield statement.validity, "the rule"
+
+
+def _check_periods(context: _Context) -> None:
+    """The decision date, and validity periods that are real and not empty."""
+    dated = [s for _, s in context.statements(ast.DecisionDate)]
+    for extra in dated[1:]:
+        context.report(
+            "duplicate_decision_date", "a rulebook names one decision date", extra.span,
+            "keep one 'rules in force on' line", related=(("first named", dated[0].span),),
+        )
+    if dated:
+        field = _field(context, dated[0].field)
+        if field is not None and field.type.name != "date":
+            context.report(
+                "type_mismatch",
+                f"'{field.name}' is {field.type.noun}; the rules in force are picked by a date",
+                dated[0].field.span,
+                did_you_mean(field.name, dates := [n for n, f in context.fields.items()
+                                                   if f.type.name == "date"])
+                or ("name a date field: " + ", ".join(dates) if dates else
+                    "declare the date that picks the rules, e.g. field reporting_date: date"),
+            )
+        elif field is not None and field.optional:
+            context.report(
+                "optional_decision_date",
+                f"'{field.name}' is optional, but every record needs a date to pick its rules",
+                dated[0].field.span,
+                f"remove 'optional' from field {field.name}, or name a date every record has",
+            )
+    dated_rulebook = any(h.validity is not None for _, h in context.statements(ast.Header))
+    for _, rule in context.statements((ast.Rule, ast.Classification)):
+        if dated_rulebook and rule.name is not None and rule.name.text == "not_in_force":
+            context.report(
+                "reserved_name", "'not_in_force' is the reason of a record outside the "
+                "rulebook's validity period", rule.name.span, "give this rule another name",
+            )
+    for validity, owner in _validities(context):
+        start, end = _real_date(context, validity.start), _real_date(context, validity.end)
+        if start is not None and end is not None and end < start:
+            context.report(
+                "empty_period", f"{owner} would be in force from {start} until {end}, "
+                "which is no day at all", validity.span, "swap the two dates",
+            )
+        if not dated:
+            context.report(
+                "missing_decision_date",
+                f"{owner} has a validity period, but the rulebook does not say which date of a "
+                "record picks the rules in force", validity.span,
+                "add a line such as: rules in force on start_date",
+            )
+
+
+def _check_registration(context: _Context) -> None:
+    """Trajectories (one source record, several provisions) and activities (several source
+    records, one provision)."""
+    for _, trajectory in context.statements(ast.Trajectory):
+        _claim(context, trajectory.name, "trajectory")
+        seen: dict[str, Span] = {}
+        for component in trajectory.components:
+            if component.name.text in seen:
+                context.report(
+                    "duplicate_name",
+                    f"trajectory '{trajectory.name.text}' already yields '{component.name.text}'",
+                    component.name.span, "give each provision of a trajectory its own name",
+                    related=(("first yielded", seen[component.name.text]),),
+                )
+            seen.setdefault(component.name.text, component.name.span)
+            assigned: dict[str, Span] = {}
+            for assignment in component.assignments:
+                field = _field(context, assignment.field)
+                if field is None:
+                    continue
+                if field.name in assigned:
+                    context.report(
+                        "duplicate_assignment", f"'{field.name}' is set twice", assignment.span,
+                        "set each field once", related=(("first set", assigned[field.name]),),
+                    )
+                assigned.setdefault(field.name, assignment.span)
+                value = assignment.value
+                if isinstance(value, ast.Word) and value.text in context.fields \
+                        and value.text not in (field.codes or ()):
+                    context.report(
+                        "type_mismatch", f"'{value.text}' is a field; a provision of a "
+                        "trajectory inherits its fields and sets values only", value.span,
+                        "write the value the provision gets, e.g. "
+                        + (f"{field.name} = {next(iter(field.codes))}" if field.codes
+                           else f"{field.name} = ..."),
+                    )
+                    continue
+                operand = resolve_operand(field, value, context.fields)
+                if isinstance(operand, OperandProblem):
+                    context.report(operand.code, operand.message, assignment.value.span,
+                                   operand.help)
+    groupings = [s for _, s in context.statements(ast.Activities)]
+    for extra in groupings[1:]:
+        context.report(
+            "duplicate_activities", "a rulebook says once which activities form one provision",
+            extra.span, "merge the two 'activities' statements",
+            related=(("first statement", groupings[0].span),),
+        )
+    if not groupings:
+        return
+    from .combine import COMBINATIONS  # noqa: PLC0415 - the table is small and check-only here
+
+    grouping = groupings[0]
+    key: dict[str, Span] = {}
+    for name in grouping.key:
+        field = _field(context, name)
+        if field is not None and field.name in key:
+            context.report("duplicate_name", f"'{field.name}' is in the key twice", name.span,
+                           related=(("first", key[field.name]),))
+        if field is not None:
+            key.setdefault(field.name, name.span)
+    combined: dict[str, Span] = {}
+    for combination in grouping.combinations:
+        field = _field(context, combination.field)
+        way = COMBINATIONS.get(combination.way.text)
+        if way is None:
+            context.report(
+                "unknown_combination", f"'{combination.way.text}' is not a way to combine",
+                combination.way.span,
+                did_you_mean(combination.way.text, COMBINATIONS)
+                or "the ways are " + ", ".join(COMBINATIONS),
+            )
+        if field is None:
+            continue
+        if field.name in key:
+            context.report(
+                "type_mismatch", f"'{field.name}' is part of the key, the same in every activity",
+                combination.field.span, f"remove 'combine {field.name} by ...'",
+            )
+        elif field.name in combined:
+            context.report(
+                "duplicate_assignment", f"'{field.name}' is combined twice", combination.span,
+                "combine each field one way", related=(("first", combined[field.name]),),
+            )
+        elif way is not None and field.type.base not in way.types:
+            fitting = [w.name for w in COMBINATIONS.values() if field.type.base in w.types]
+            context.report(
+                "type_mismatch",
+                f"'{way.name}' does not apply to '{field.name}', which is {field.type.noun}",
+                combination.way.span, "for this field use one of: " + ", ".join(fitting),
+            )
+        combined.setdefault(field.name, combination.span)
+
+
+def _check_expectations(context: _Context) -> None:
+    for _, expectation in context.statements(ast.Expectation):
+        statuses = {o.kind for o in expectation.outcomes if o.code is None}
+        has_type = any(o.code is not None for o in expectation.outcomes)
+        if len(statuses) > 1:
+            context.report(
+                "conflicting_outcomes",
+                f"a provision cannot be {' and '.join(sorted(statuses))} at once",
+                expectation.span, "write one expectation per outcome",
+            )
+        elif has_type and statuses - {"included"}:
+            context.report(
+                "conflicting_outcomes",
+                f"only an included provision has a type, and this expects it {min(statuses)}",
+                expectation.span, "expect the type alone (it implies included), or the status",
+            )
+
+
 # Order matters: declarations build the fields and names that conditions are checked
 # against; outputs need the output declaration; unused defines need the condition walk.
 PASSES: tuple[Callable[[_Context], None], ...] = (
@@ -504,5 +711,8 @@ PASSES: tuple[Callable[[_Context], None], ...] = (
     _check_conditions,
     _check_cycles,
     _check_outputs,
+    _check_periods,
+    _check_registration,
+    _check_expectations,
     _check_unused_definitions,
 )

@@ -12,14 +12,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import attrs
 
 from . import __version__
 from .diagnostics import RulebookError
 from .explain import Decision, Status
 from .format import format_text
-from .records import MALFORMED_ROW, InputError, OutputFile, open_records
+from .records import (
+    MALFORMED_ROW,
+    REASON_SEPARATOR,
+    InputError,
+    OutputFile,
+    Row,
+    open_records,
+)
 from .rulebook import Rulebook, diagnose, load, read_source
 from .summary import Summary
 from .testing import companion_tables, run_all
@@ -31,6 +40,10 @@ _MALFORMED_SHOWN = 20
 # Below this size the row-by-row path is as quick as starting DuckDB, and it names every
 # malformed row on the terminal.
 _DUCKDB_FROM_BYTES = 8_000_000
+# The columns a run adds for a rulebook with a registration level: which provision of a
+# trajectory a row is, and which input rows it came from (lineage).
+COMPONENT_COLUMN = "component"
+SOURCE_ROWS_COLUMN = "source_rows"
 
 
 class _UserError(Exception):
@@ -105,10 +118,18 @@ def _parser() -> argparse.ArgumentParser:
     test.set_defaults(handler=_test)
 
     diff = commands.add_parser(
-        "diff", help="which records two versions of a rulebook decide differently")
+        "diff", help="which records two versions of a rulebook, or the rules in force on two "
+        "dates, decide differently")
     diff.add_argument("old", help="the old version")
-    diff.add_argument("new", help="the new version")
+    diff.add_argument("new", nargs="?",
+                      help="the new version; with --old-date and --new-date it may be left out "
+                      "to compare two dates of OLD (a second file not ending in .rules is then "
+                      "DATA)")
     diff.add_argument("data", nargs="?", help="a record file to run both versions over")
+    diff.add_argument("--old-date", type=_date, metavar="YYYY-MM-DD",
+                      help="compare the old version's rules in force on this date")
+    diff.add_argument("--new-date", type=_date, metavar="YYYY-MM-DD",
+                      help="compare the new version's rules in force on this date")
     diff.set_defaults(handler=_diff)
 
     sql = commands.add_parser(
@@ -182,7 +203,12 @@ def _count(n: int, noun: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     book = _load(args.rulebook)
-    if _use_duckdb(args):
+    if book.has_registration:
+        if args.engine == "duckdb" or Path(args.input).suffix.lower() in (".parquet", ".pq"):
+            raise _UserError(f"{args.rulebook}: a rulebook with 'activities' or 'trajectory' "
+                             "statements runs on the python engine, over CSV or JSON Lines")
+        summary = _run_source(book, args)
+    elif _use_duckdb(args):
         from .filerun import run_file
 
         counts = run_file(book.program, args.input, args.output)
@@ -269,6 +295,74 @@ def _run_rows(book: Rulebook, args: argparse.Namespace) -> Summary:
     return summary
 
 
+def _run_source(book: Rulebook, args: argparse.Namespace) -> Summary:
+    """Source records -> provisions -> decisions; the output has one row per provision, with
+    the input rows it came from."""
+    fields = book.fields
+    records = open_records(
+        args.input,
+        required=[name for name, field in fields.items() if not field.optional],
+        known=list(fields),
+    )
+    has_components = bool(book.program.trajectories)
+    columns = (*fields, *((COMPONENT_COLUMN,) if has_components else ()), SOURCE_ROWS_COLUMN)
+    output = OutputFile(args.output, attrs.evolve(records, columns=columns))
+    summary = Summary()
+    progress = _Progress(Path(args.input))
+    malformed: list[Row] = []
+    summary.source_rows = 0
+
+    def readable() -> Iterator[tuple[int, dict]]:
+        for row in records.rows:
+            progress.tick(row.line)
+            summary.source_rows += 1
+            if row.problem is not None:
+                malformed.append(row)
+                continue
+            yield row.number, row.values
+
+    try:
+        for provision, decision in book.decide_rows(readable()):
+            values = dict(provision.text)
+            if has_components:
+                values[COMPONENT_COLUMN] = provision.component or ""
+            values[SOURCE_ROWS_COLUMN] = REASON_SEPARATOR.join(map(str, provision.rows))
+            output.write(Row(provision.rows[0], provision.rows[0], values), decision)
+            summary.add(decision)
+        for row in malformed:
+            # A row that cannot be read as a record is a provision of its own, rejected.
+            if row.number <= malformed[min(len(malformed), _MALFORMED_SHOWN) - 1].number:
+                print(f"{records.path}:{row.line}: record {row.number} {row.problem}; "
+                      f"rejected as {MALFORMED_ROW}", file=sys.stderr)
+            values = {name: row.values.get(name, "") for name in fields}
+            values[SOURCE_ROWS_COLUMN] = str(row.number)
+            decision = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
+            output.write(Row(row.number, row.line, values), decision)
+            summary.add(decision)
+        output.commit()
+    except BaseException:
+        output.discard()
+        raise
+    finally:
+        progress.clear()
+    return summary
+
+
+def _explain_provisions(book: Rulebook, made, what: str) -> None:
+    made = list(made)
+    if len(made) > 1:
+        print(f"{what} is a trajectory of {len(made)} provisions.")
+    for number, (provision, _decision) in enumerate(made, start=1):
+        if len(made) > 1:
+            print(f"\n--- provision {number}: {provision.component} ---")
+        if len(provision.rows) > 1:
+            rows = ", ".join(map(str, provision.rows))
+            print(f"One provision made of the activities in records {rows}.")
+        for message in provision.messages:
+            print(message)
+        print(book.explain_provision(provision).render(), end="")
+
+
 class _Progress:
     """A one-line progress report on a terminal's standard error; silent when not a terminal."""
 
@@ -306,6 +400,10 @@ def _sql(args: argparse.Namespace) -> int:
     from .backends.sql import to_sql
 
     book = _load(args.rulebook)
+    if book.has_registration:
+        raise _UserError(f"{args.rulebook}: the SQL backend does not implement 'activities' and "
+                         "'trajectory' statements yet; run the rulebook with srg-rules run, or "
+                         "write its provision-level rules without them")
     try:
         text = to_sql(book.program, args.table, args.dialect, pretty=True)
     except Exception as error:  # sqlglot's UnsupportedError and ParseError, named per dialect
@@ -330,11 +428,29 @@ def _test(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def _date(text: str):
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def _diff(args: argparse.Namespace) -> int:
     from .diff import IncompatibleSchemas, run_diff
 
+    new, data = args.new, args.data
+    one_rulebook = new is None or (data is None and not new.endswith(".rules")
+                                   and args.old_date is not None and args.new_date is not None)
+    if one_rulebook:
+        if args.old_date is None or args.new_date is None:
+            raise _UserError("diff needs two rulebooks, or one rulebook with --old-date and "
+                             "--new-date to compare the rules in force on two dates")
+        new, data = args.old, new
     try:
-        text, code = run_diff(args.old, args.new, args.data, load=_load)
+        text, code = run_diff(args.old, new, data, load=_load, old_date=args.old_date,
+                              new_date=args.new_date)
     except IncompatibleSchemas as error:
         raise _UserError(str(error)) from None
     print(text, end="" if text.endswith("\n") else "\n")
@@ -380,13 +496,30 @@ def _explain(args: argparse.Namespace) -> int:
             raise _UserError(f"--record: not valid JSON ({error.msg} at column {error.colno})") from None
         if not isinstance(record, dict):
             raise _UserError("--record: expected a JSON object, e.g. '{\"category\": \"taal\"}'")
-        print(book.explain(record).render(), end="")
+        if book.has_registration:
+            _explain_provisions(book, book.decide_source([record]), "the record")
+        else:
+            print(book.explain(record).render(), end="")
         return EXIT_OK
     if args.row is None:
         raise _UserError("explain needs --row N to say which record of the file to explain")
     if args.row < 1:
         raise _UserError("--row counts from 1 (the first record after the header)")
     records = open_records(args.input)
+    if book.has_registration:
+        # A provision may be made of several rows anywhere in the file: read them all.
+        rows = list(records.rows)
+        if args.row > len(rows):
+            raise _UserError(f"{args.input}: there is no record {args.row}; the file has {len(rows)}")
+        row = rows[args.row - 1]
+        print(f"{records.path}:{row.line}: record {row.number}")
+        if row.problem is not None:
+            print(f"Decision: rejected\n  - {MALFORMED_ROW}: the row {row.problem}")
+            return EXIT_OK
+        made = book.decide_rows((r.number, r.values) for r in rows if r.problem is None)
+        _explain_provisions(book, ((p, d) for p, d in made if args.row in p.rows),
+                            f"record {args.row}")
+        return EXIT_OK
     count = 0
     for row in records.rows:
         count = row.number

@@ -7,7 +7,9 @@ whose encoding it reuses. Input: two :class:`ir.Program` s, an old and a new ver
 (``excluded -> included type 42``), each group written as regions, conditions in the
 rulebook language, each with a witness record; :func:`diff_data` gives a :class:`DataDiff`:
 how many records of a file change, from what to what, and the reasons that differ.
-:func:`run_diff` is ``srg-rules diff OLD NEW [DATA]``: the text and an exit status.
+:func:`run_diff` is ``srg-rules diff OLD NEW [DATA]``: the text and an exit status; with
+dates, it compares the rules in force on two days (of one rulebook or of two), each version
+being :meth:`ir.Program.at` that day (:func:`at_date`).
 
 Which records are compared: every record whose values are valid for the old version or for
 the new one (see :mod:`srg_rules.domains` for "valid"). The fields are those of both
@@ -48,6 +50,7 @@ is what z3 checks and what is blocked. When z3 finds no record of the group outs
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import re
 import textwrap
@@ -76,6 +79,7 @@ __all__ = [
     "Outcome",
     "ReasonChange",
     "Region",
+    "at_date",
     "diff_data",
     "run_diff",
     "semantic_diff",
@@ -455,7 +459,7 @@ class _Comparison:
                 constants.setdefault(component[node.field], set()).update(found)
         classes: dict[str, list[_Class]] = {}
         for name, domain in self.domains.items():
-            kind = domain.field.type.name
+            kind = domain.field.type.base  # a bsn or digits(n) is a text
             fixed = constants.get(component[name], set())
             points = domain.points
             result: list[_Class] = []
@@ -911,7 +915,7 @@ class _Comparison:
         return text if top else f"({text})"
 
     def _value(self, name: str, value: Any) -> str:
-        kind = self.schema.fields[name].type.name
+        kind = self.schema.fields[name].type.base
         if kind == "text" or (kind == "code" and not _WORD.fullmatch(value)):
             return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
         if isinstance(value, float):
@@ -1154,23 +1158,35 @@ def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str])
 
 
 def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
-             load: Callable[[str], Rulebook] = load) -> tuple[str, int]:
+             load: Callable[[str], Rulebook] = load, old_date: datetime.date | None = None,
+             new_date: datetime.date | None = None) -> tuple[str, int]:
     """``srg-rules diff OLD NEW [DATA]``: the report, and the exit status (0: the versions
     decide every record the same, 1: they differ, like ``diff``).
 
     Args:
         old_path: the old version's rulebook.
-        new_path: the new version's rulebook.
+        new_path: the new version's rulebook (the same path compares two periods of one).
         data_path: a record file to run both versions over, or None.
         load: how to load a rulebook (the CLI passes its own, which reports diagnostics).
+        old_date: compare the old version's rules in force on this day (see
+            :func:`at_date`), whatever a record's own decision date; None: all its rules.
+        new_date: the same for the new version.
 
     Raises:
         IncompatibleSchemas: the versions' fields cannot be compared.
         InputError: the data file cannot be read.
     """
     old_book, new_book = load(old_path), load(new_path)
+    old_book, new_book = at_date(old_book, old_date), at_date(new_book, new_date)
     diff = semantic_diff(old_book.program, new_book.program)
-    text = f"old: {_name(old_path, old_book)}\nnew: {_name(new_path, new_book)}\n\n"
+    text = (f"old: {_name(old_path, old_book)}{_on(old_date)}\n"
+            f"new: {_name(new_path, new_book)}{_on(new_date)}\n\n")
+    dated = [b.program.decision_date for b, d in ((old_book, old_date), (new_book, new_date))
+             if d is not None and b.program.decision_date is not None]
+    if dated:
+        text += _wrap(f"A version with a date decides every record by the rules in force on "
+                      f"that date, whatever the record's {' or '.join(dict.fromkeys(dated))} "
+                      "says.", "", "") + "\n\n"
     text += diff.render()
     changed = not diff.same
     if data_path is not None:
@@ -1178,6 +1194,22 @@ def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
         text += "\n" + data.render()
         changed = changed or data.changed > 0
     return text, 1 if changed else 0
+
+
+def at_date(book: Rulebook, day: datetime.date | None) -> Rulebook:
+    """The rules of ``book`` in force on ``day`` (:meth:`ir.Program.at`), as a rulebook that
+    decides every record by them, whatever its own decision date; ``book`` itself for None.
+
+    So ``semantic_diff(at_date(book, d1).program, at_date(book, d2).program)`` is every
+    record that the rules in force on the two days decide differently.
+    """
+    if day is None:
+        return book
+    return Rulebook(book.program.at(day), book.syntax, book.source, book.warnings, book.backend)
+
+
+def _on(day: datetime.date | None) -> str:
+    return f", the rules in force on {day.isoformat()}" if day is not None else ""
 
 
 def _name(path: str, book: Rulebook) -> str:

@@ -8,7 +8,9 @@ only ever sees integers.
 
 What "valid" means here is what :meth:`Schema.read` can produce without a problem: a listed code
 that reads back as itself (not blank, no surrounding spaces), a non-blank text without
-surrounding spaces, any int or finite float, a date from 0001-01-01 to 9999-12-31, a boolean.
+surrounding spaces (for ``bsn`` and ``digits(n)``: one that type reads as itself, so n ASCII
+digits, passing the 11-test for a BSN), any int or finite float, a date from 0001-01-01 to
+9999-12-31, a boolean.
 
 Invariants (the reason the analysis is exact):
 
@@ -25,7 +27,9 @@ Invariants (the reason the analysis is exact):
    constants exists, and it keeps every ``<``, ``=``, ``in`` and field-to-field comparison.
    Codes and booleans: every valid value is a point. Texts: a value equal to a constant stays;
    the others (at most ``k`` distinct) map one-to-one onto ``k`` fresh texts that equal no
-   constant, which keeps every ``=``, ``!=``, ``in`` and field-to-field comparison. Missing
+   constant, which keeps every ``=``, ``!=``, ``in`` and field-to-field comparison (with
+   ``k`` fresh values for each type of text in the component, each valid for its type, so
+   that a value maps to one its fields can hold). Missing
    stays missing. Conversely every point is a valid value, so nothing the points allow is
    impossible.
 """
@@ -33,6 +37,7 @@ Invariants (the reason the analysis is exact):
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
 import sys
 from collections.abc import Iterable, Iterator
@@ -42,7 +47,7 @@ from typing import Any
 import attrs
 
 from . import ir
-from .schema import Field
+from .schema import Field, ValueType, passes_eleven_test
 
 __all__ = ["Domain", "from_program", "is_valid"]
 
@@ -95,12 +100,21 @@ class Domain:
 
 
 def is_valid(field: Field, value: Any) -> bool:
-    """Whether ``value`` is a typed value that reading a record can give ``field``."""
-    kind = field.type.name
+    """Whether ``value`` is a typed value that reading a record can give ``field``.
+
+    >>> from srg_rules import parse
+    >>> person = parse("field p: bsn\ninclude when p is present").program.schema.fields["p"]
+    >>> is_valid(person, "999990019"), is_valid(person, "999990018"), is_valid(person, "other")
+    (True, False, False)
+    """
+    kind = field.type.base
     if kind in ("code", "text"):
         if not isinstance(value, str) or not value or value != value.strip():
             return False
-        return field.codes is None or value in field.codes
+        if field.codes is not None:
+            return value in field.codes
+        # bsn and digits(n) are texts that their own reading must accept as they are.
+        return field.type.name == "text" or field.read(value) == (value, None)
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
@@ -110,11 +124,20 @@ def is_valid(field: Field, value: Any) -> bool:
     return isinstance(value, bool)
 
 
-def from_program(program: ir.Program) -> dict[str, Domain]:
-    """A :class:`Domain` for every field of the program's schema, in schema order."""
+def from_program(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> dict[str, Domain]:
+    """A :class:`Domain` for every field of the program's schema, in schema order.
+
+    ``extra``: further conditions whose constants the domains must tell apart (an analysis's
+    assumptions).
+    """
     fields = program.schema.fields
     conditions = [rule.condition for rule in program.rules]
     conditions += [expectation.condition for expectation in program.expectations]
+    for trajectory in program.trajectories:
+        conditions.append(trajectory.condition)
+        conditions += [ir.Compare("eq", name, value) for component in trajectory.components
+                       for name, value in component.assignments]
+    conditions += extra
     parent = {name: name for name in fields}
 
     def find(name: str) -> str:
@@ -159,7 +182,7 @@ def _nodes(conditions: Iterable[ir.Condition]) -> Iterator[ir.Condition]:
 
 
 def _component(members: list[Field], constants: list[Any]) -> dict[str, Domain]:
-    kind = members[0].type.name
+    kind = members[0].type.base  # fields are compared only with fields of the same base
     size = len(members)
     if kind == "number":
         points = _number_points([c for c in constants if is_valid(members[0], c)], size)
@@ -171,8 +194,15 @@ def _component(members: list[Field], constants: list[Any]) -> dict[str, Domain]:
         points = _unique(code for f in members for code in (f.codes or ()))
         points = [p for p in points if any(is_valid(f, p) for f in members)]
     else:
-        points = _unique(c for c in constants if is_valid(members[0], c))
-        points += _fresh_texts(set(constants), size)
+        points = _unique(c for c in constants if any(is_valid(f, c) for f in members))
+        # Fresh values for each type of text the component holds: a value held by fields of
+        # several types is valid for the narrowest of them (a bsn is digits(9) is text, and
+        # no other two of them share a value), which has as many fresh points as fields.
+        taken = set(constants)
+        for value_type in _unique(f.type for f in members):
+            fresh = _fresh_texts(taken, size, value_type)
+            points += fresh
+            taken.update(fresh)
     index = {value: i for i, value in enumerate(points)}
     return {
         f.name: Domain(
@@ -186,16 +216,18 @@ def _unique(values: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
-def _fresh_texts(taken: set[Any], count: int) -> list[str]:
-    """``count`` readable texts equal to no constant: other, other2, ..."""
-    fresh: list[str] = []
-    n = 1
-    while len(fresh) < count:
-        candidate = "other" if n == 1 else f"other{n}"
-        if candidate not in taken:
-            fresh.append(candidate)
-        n += 1
-    return fresh
+def _fresh_texts(taken: set[Any], count: int, value_type: ValueType) -> list[str]:
+    """``count`` valid texts of the type equal to no constant (fewer when the type has fewer
+    values left): other, other2, ... for a text; for ``digits(n)`` 0...0, 0...1, ...; for a
+    BSN the test numbers from 999990000 up that pass the 11-test."""
+    if value_type.name == "bsn":
+        candidates: Iterable[str] = (f"{n:09d}" for n in range(999_990_000, 10**9)
+                                     if passes_eleven_test(f"{n:09d}"))
+    elif value_type.length is not None:
+        candidates = (f"{n:0{value_type.length}d}" for n in range(10**value_type.length))
+    else:
+        candidates = ("other" if n == 1 else f"other{n}" for n in itertools.count(1))
+    return list(itertools.islice((c for c in candidates if c not in taken), count))
 
 
 # --- ordered types -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import re
+from pathlib import PurePath
 from typing import Any
 
 import attrs
@@ -95,6 +96,8 @@ class Explanation:
     rules: tuple[RuleTrace, ...]
     labels: dict[str, str | None] = attrs.field(factory=dict)
     title: str | None = None
+    # The path of the rulebook explained; rules from other (used) files name their file.
+    home: str | None = None
 
     def matched(self, verb: str) -> tuple[ir.CompiledRule, ...]:
         return tuple(r.rule for r in self.rules if r.rule.verb == verb and r.matched)
@@ -174,7 +177,14 @@ class Explanation:
         rule = rule_trace.rule
         mark = "matched:    " if rule_trace.matched else "not matched:"
         target = f" (type {rule.code})" if rule.code is not None else ""
-        where = f", line {rule.span.line}" if rule.span is not None and rule.id != f"line-{rule.span.line}" else ""
+        where = ""
+        if rule.span is not None:
+            path = rule.span.source.path
+            if self.home is not None and path != self.home:
+                # A rule from a used rulebook: say which file it is in.
+                where = f", {PurePath(path).name} line {rule.span.line}"
+            elif rule.id != f"line-{rule.span.line}":
+                where = f", line {rule.span.line}"
         lines = [f"  {mark} {rule.id}{target}{where}"]
         lines.extend(self._trace_lines(rule_trace.trace, depth=3))
         return lines

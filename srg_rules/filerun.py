@@ -39,6 +39,12 @@ Parquet is decided as its CSV export would be: every column is read as its text 
 YYYY-MM-DD, a TIMESTAMP read by a date field as its date, a float NaN as missing).
 JSON Lines files go the Python way.
 
+Progress: by default a one-line bar on standard error while the run lasts, when standard
+error is a terminal (nothing otherwise); DuckDB's own estimate of the query's progress is
+polled from a watcher thread (``query_progress()``), the byte scan and a fallback to the
+Python path report theirs too. ``progress=None`` silences it and a callable receives the
+fractions instead.
+
 Invariants: every input row is in the output exactly once and in order, or the run fails and
 no output file appears; the counts add up to the number of rows.
 """
@@ -47,6 +53,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 import threading
 import uuid
@@ -62,13 +69,16 @@ from .backends.interpreter import Interpreter
 from .explain import Decision, Status
 from .records import (MALFORMED_ROW, OUTPUT_COLUMNS, REASON_SEPARATOR, InputError, OutputFile,
                       open_records)
+from .schema import ValueType
 from .summary import Summary
 
-__all__ = ["PARQUET_SUFFIXES", "SPARE_COLUMNS", "run_file"]
+__all__ = ["PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL", "TerminalProgress", "run_file"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # Extra values a malformed CSV row may have and still be read by DuckDB.
 SPARE_COLUMNS = 8
+# ``run_file(progress=TERMINAL)``, the default: a bar on standard error when it is a terminal.
+TERMINAL = "terminal"
 
 class _UsePython(Exception):
     """The file needs the row-by-row path; the message says why."""
@@ -76,7 +86,7 @@ class _UsePython(Exception):
 
 def run_file(program: ir.Program, input_path: str | os.PathLike[str],
              output_path: str | os.PathLike[str], *,
-             progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+             progress: Callable[[float], None] | str | None = TERMINAL) -> dict[str, Any]:
     """Decide every row of a CSV or Parquet file and write them, with the decisions, to
     ``output_path`` in the input's format.
 
@@ -85,7 +95,9 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
         input_path: a CSV file (comma or semicolon, with or without a byte order mark),
             a Parquet file (``.parquet``, ``.pq``) or a JSON Lines file.
         output_path: where the decided rows go; replaced only when the run succeeds.
-        progress: called now and then with the fraction done (0.0 to 1.0) while DuckDB runs.
+        progress: called now and then with the fraction done (0.0 to 1.0) while the run
+            lasts; :data:`TERMINAL` (the default) draws a bar on standard error when it is a
+            terminal and is silent otherwise; None is silent.
 
     Returns:
         ``Summary.as_dict()`` of the run (``records``, ``statuses``, ``reasons``, ``types``),
@@ -108,6 +120,14 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
     3;b;excluded;;no_include_matched
     1;2;rejected;;malformed_row
     """
+    if progress == TERMINAL:
+        bar = TerminalProgress.on_stderr()
+        try:
+            return run_file(program, input_path, output_path, progress=bar)
+        finally:
+            if bar is not None:
+                bar.clear()
+    assert not isinstance(progress, str), f"progress must be a callable, None or {TERMINAL!r}"
     source = Path(input_path)
     target = Path(output_path)
     directory = target.resolve().parent
@@ -126,7 +146,7 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
             raise _UsePython("not CSV")
         return _run_csv(program, source, target, records.columns, records.delimiter, progress)
     except _UsePython:
-        return _run_python(program, source, target)
+        return _run_python(program, source, target, progress)
 
 
 def _close(rows: Iterator[Any]) -> None:
@@ -150,7 +170,7 @@ def _run_csv(program: ir.Program, source: Path, target: Path, columns: tuple[str
     if any(not name for name in names) or len({n.lower() for n in names}) < len(names):
         # DuckDB has no empty column names and does not tell "A" from "a".
         raise _UsePython("column names DuckDB cannot keep apart")
-    reason = _read_otherwise(source, delimiter)
+    reason = _read_otherwise(source, delimiter, progress=progress)
     if reason is not None:
         raise _UsePython(reason)
     with _Connection(progress) as connection:
@@ -249,7 +269,8 @@ def _csv_params(delimiter: str) -> list[exp.CopyParameter]:
     ]
 
 
-def _read_otherwise(path: Path, delimiter: str, chunk: int = 1 << 24) -> str | None:
+def _read_otherwise(path: Path, delimiter: str, chunk: int = 1 << 24,
+                    progress: Callable[[float], None] | None = None) -> str | None:
     """Why DuckDB might read the file otherwise than Python's csv module, or None.
 
     A byte scan, no parsing, and conservative: it may send a file DuckDB would read right
@@ -257,12 +278,19 @@ def _read_otherwise(path: Path, delimiter: str, chunk: int = 1 << 24) -> str | N
     delimiter or line end and a quote (DuckDB skips it, Python keeps it and reads the quote
     as a character). A carriage return without a line feed after it (Python ends a row there;
     DuckDB reads a file with one kind of line end).
+
+    ``progress`` sees the scan as the first 5% of the run.
     """
     edge = re.compile(rb"(?:^|[" + re.escape(delimiter.encode()) + rb"\r\n])[ \t]+\"|\"[ \t]+(?:["
                       + re.escape(delimiter.encode()) + rb"\r\n]|$)", re.MULTILINE)
     carry = b""
+    size = max(1, path.stat().st_size)
+    done = 0
     with open(path, "rb") as handle:
         while block := handle.read(chunk):
+            done += len(block)
+            if progress is not None:
+                progress(0.05 * done / size)
             window = carry + block
             # The window's ends count as line ends, so a pattern cut by a chunk boundary is
             # still found (at worst where there is none).
@@ -319,7 +347,7 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         prefix = sql_backend.internal_prefix(columns)
         field_columns = {name: f"{prefix}f{i}" for i, name in enumerate(fields)}
         texts = [exp.alias_(_as_text(exp.column(name, quoted=True), types[name],
-                                     fields[name].type.name), field_columns[name], quoted=True)
+                                     fields[name].type), field_columns[name], quoted=True)
                  for name in fields if name in types]
         rows = exp.select(exp.Star(), *texts).from_(read)
         present = [*columns, *(field_columns[n] for n in fields if n in types)]
@@ -339,23 +367,39 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
             temp.unlink(missing_ok=True)
 
 
-def _as_text(column: exp.Expression, column_type: str, field_type: str) -> exp.Expression:
+def _as_text(column: exp.Expression, column_type: str, field_type: ValueType) -> exp.Expression:
     """A Parquet value as the text a CSV export of the file would hold."""
     if column_type == "VARCHAR":
         return column
     if column_type in ("FLOAT", "DOUBLE", "REAL"):
         return exp.Case().when(exp.func("isnan", column), exp.null()).else_(
             exp.cast(column.copy(), "VARCHAR"))
-    if column_type.startswith("TIMESTAMP") and field_type == "date":
+    if column_type.startswith("TIMESTAMP") and field_type.base == "date":
         return exp.cast(exp.cast(column, "DATE"), "VARCHAR")
+    if field_type.length is not None and column_type in _INTEGER_COLUMNS:
+        # An integer column lost a code's leading zeros; the schema reads an int for a
+        # digits(n) or bsn field zero-filled to n digits (str.zfill), and so does this.
+        text = exp.cast(column, "VARCHAR")
+        return exp.Case().when(
+            exp.LT(this=exp.Length(this=text), expression=exp.Literal.number(field_type.length)),
+            exp.func("lpad", text.copy(), exp.Literal.number(field_type.length),
+                     exp.Literal.string("0"))).else_(text.copy())
     return exp.cast(column, "VARCHAR")
+
+
+_INTEGER_COLUMNS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                              "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"})
 
 
 # --- the Python path -----------------------------------------------------------------------
 
 
-def _run_python(program: ir.Program, source: Path, target: Path) -> dict[str, Any]:
-    """Row by row, exactly as ``srg-rules run`` decides a file with the interpreter."""
+def _run_python(program: ir.Program, source: Path, target: Path,
+                progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+    """Row by row, exactly as ``srg-rules run`` decides a file with the interpreter.
+
+    ``progress`` is told the share of the file's lines read every 50,000 rows (the number of
+    lines estimated from the first megabyte)."""
     fields = program.schema.fields
     records = open_records(source, required=[n for n, f in fields.items() if not f.optional],
                            known=list(fields))
@@ -363,11 +407,14 @@ def _run_python(program: ir.Program, source: Path, target: Path) -> dict[str, An
     interpreter = Interpreter(program)
     summary = Summary()
     malformed = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
+    lines = _estimated_lines(source) if progress is not None else 0
     try:
         for row in records.rows:
             decision = malformed if row.problem is not None else interpreter.decide(row.values)
             output.write(row, decision)
             summary.add(decision)
+            if progress is not None and summary.records % 50_000 == 0:
+                progress(min(row.line / lines, 0.999))
         output.commit()
     except BaseException:
         output.discard()
@@ -375,7 +422,52 @@ def _run_python(program: ir.Program, source: Path, target: Path) -> dict[str, An
     return {**summary.as_dict(), "engine": "python"}
 
 
+def _estimated_lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        sample = handle.read(1 << 20)
+    return max(1, int(path.stat().st_size * max(1, sample.count(b"\n")) / max(1, len(sample))))
+
+
 # --- shared --------------------------------------------------------------------------------
+
+
+class TerminalProgress:
+    """A one-line progress bar on a stream (standard error). It never goes back (a run's
+    stages report from 0 each), is redrawn only when the shown percentage changes, and
+    :meth:`clear` removes it."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+        self._shown = ""
+        self._share = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def on_stderr(cls) -> TerminalProgress | None:
+        """A bar on standard error when it is a terminal, else None."""
+        stream = sys.stderr
+        try:
+            terminal = stream is not None and stream.isatty()
+        except (AttributeError, ValueError):  # replaced or closed by the caller
+            terminal = False
+        return cls(stream) if terminal else None
+
+    def __call__(self, fraction: float) -> None:
+        with self._lock:
+            share = self._share = min(max(fraction, self._share), 1.0)
+            text = f"\r  [{'#' * int(30 * share):<30}] {100 * share:5.1f}%  deciding"
+            if text == self._shown:
+                return
+            self._stream.write(text)
+            self._stream.flush()
+            self._shown = text
+
+    def clear(self) -> None:
+        with self._lock:
+            if self._shown:
+                self._stream.write("\r" + " " * (len(self._shown) - 1) + "\r")
+                self._stream.flush()
+                self._shown = ""
 
 
 def _text(value: str) -> exp.Literal:

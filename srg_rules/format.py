@@ -167,7 +167,8 @@ def _comment_text(span: Span) -> str:
 
 def _anchors(node) -> tuple:
     """The children of a node that comments can attach to, in source order."""
-    if isinstance(node, (ast.Rule, ast.Classification, ast.Definition, ast.Expectation)):
+    if isinstance(node, (ast.Rule, ast.Classification, ast.Definition, ast.Expectation,
+                         ast.Trajectory)):
         return (node.condition,)
     if isinstance(node, (ast.FieldDeclaration, ast.OutputDeclaration)):
         return (node.type,) if node.type.codes else ()
@@ -198,8 +199,8 @@ def _ends_parent(parent, child) -> bool:
     if isinstance(parent, (ast.AllOf, ast.AnyOf)):
         return child is parent.items[-1]
     if isinstance(parent, (ast.Rule, ast.Classification)):
-        return parent.because is None
-    return not isinstance(parent, (ast.ValueSet, ast.TypeSpec))
+        return parent.because is None and parent.validity is None
+    return not isinstance(parent, (ast.ValueSet, ast.TypeSpec, ast.Trajectory))
 
 
 @attrs.define
@@ -515,6 +516,15 @@ def _value(value: ast.Value) -> str:
     raise ValueError(f"not a value: {value!r}")
 
 
+def _validity(validity: ast.Validity) -> str:
+    if validity.start is not None:
+        until = f" until {_value(validity.end)}" if validity.end is not None else ""
+        return f"valid from {_value(validity.start)}{until}"
+    if validity.end is None:
+        raise ValueError("a validity period needs a start or an end")
+    return f"valid until {_value(validity.end)}"
+
+
 def _precedence(condition: ast.Condition) -> int:
     if isinstance(condition, ast.AnyOf):
         return 1
@@ -553,7 +563,12 @@ class _Printer:
     def _statement(self, s: ast.Statement) -> _Doc:
         if isinstance(s, ast.Header):
             version = f" version {_quote(s.version)}" if s.version is not None else ""
-            return f"rulebook {_quote(s.title)}{version}"
+            validity = f" {_validity(s.validity)}" if s.validity is not None else ""
+            return f"rulebook {_quote(s.title)}{version}{validity}"
+        if isinstance(s, ast.Use):
+            return f"use {_quote(s.path)}"
+        if isinstance(s, ast.DecisionDate):
+            return f"rules in force on {_name(s.field)}"
         if isinstance(s, ast.FieldDeclaration):
             optional = " optional" if s.optional else ""
             return _group(f"field {_name(s.name)}: ", self._type(s.type), optional)
@@ -565,35 +580,63 @@ class _Printer:
             if s.verb not in _VERBS:
                 raise ValueError(f"not a rule verb: {s.verb!r}")
             name = f" {_name(s.name, _NOT_A_RULE_NAME)}" if s.name is not None else ""
-            return self._ruled(f"{s.verb}{name} when ", s.condition, s.because)
+            return self._ruled(f"{s.verb}{name} when ", s.condition, s.validity, s.because)
         if isinstance(s, ast.Classification):
             name = f" {_name(s.name, _NOT_A_CLASSIFICATION_NAME)}" if s.name is not None else ""
             head = f"classify{name} as {_value(s.code)} when "
-            return self._ruled(head, s.condition, s.because)
+            return self._ruled(head, s.condition, s.validity, s.because)
+        if isinstance(s, ast.Trajectory):
+            parts: list[_Doc] = [f"trajectory {_name(s.name)} when ", self._root(s.condition)]
+            if not s.components:
+                raise ValueError("a trajectory yields at least one provision")
+            for component in s.components:
+                assignments = ", ".join(
+                    f"{_name(a.field)} = {_value(a.value)}" for a in component.assignments
+                )
+                parts.append(_Indent([_HARD, f"yields {_name(component.name)} with {assignments}"]))
+            return _group(*parts)
+        if isinstance(s, ast.Activities):
+            if not s.key:
+                raise ValueError("activities share at least one field")
+            parts = [f"activities share {', '.join(_name(n) for n in s.key)}"]
+            if s.combinations:
+                ways = ", ".join(f"{_name(c.field)} by {_name(c.way)}" for c in s.combinations)
+                parts.append(_Indent([_LINE, f"combine {ways}"]))
+            return _group(*parts)
         if isinstance(s, ast.Expectation):
-            if s.outcome == "type" and s.code is not None:
-                head = f"expect type {_value(s.code)} when "
-            elif s.outcome in _STATUSES and s.code is None:
-                head = f"expect {s.outcome} when "
-            else:
-                raise ValueError(f"not an expected outcome: {s.outcome!r} {s.code!r}")
-            return _group(head, self._root(s.condition))
+            if not s.outcomes:
+                raise ValueError("an expectation needs an outcome")
+            outcomes = []
+            for outcome in s.outcomes:
+                if outcome.kind == "type" and outcome.code is not None:
+                    outcomes.append(f"type {_value(outcome.code)}")
+                elif outcome.kind in _STATUSES and outcome.code is None:
+                    outcomes.append(outcome.kind)
+                else:
+                    raise ValueError(f"not an expected outcome: {outcome!r}")
+            return _group(f"expect {' and '.join(outcomes)} when ", self._root(s.condition))
         raise ValueError(f"not a statement: {s!r}")
 
-    def _ruled(self, head: str, condition: ast.Condition, because: str | None) -> _Doc:
+    def _ruled(self, head: str, condition: ast.Condition, validity: ast.Validity | None,
+               because: str | None) -> _Doc:
         parts: list[_Doc] = [head, self._root(condition)]
+        if validity is not None:
+            parts.append(_Indent([_LINE, _validity(validity)]))
         if because is not None:
             parts.append(_Indent([_LINE, f"because {_quote(because)}"]))
         return _group(*parts)
 
     def _type(self, type_spec: ast.TypeSpec) -> _Doc:
         name = _name(type_spec.name)
+        if type_spec.argument is not None:
+            return f"{name}({_value(type_spec.argument)})"
         if type_spec.codes is None:
             return name
         entries = []
         for entry in type_spec.codes:
             label = f" {_quote(entry.label)}" if entry.label is not None else ""
-            entries.append((entry, _value(entry.value) + label))
+            validity = f" {_validity(entry.validity)}" if entry.validity is not None else ""
+            entries.append((entry, _value(entry.value) + label + validity))
         return [name, " ", self._braced(type_spec, entries)]
 
     def _braced(self, container, entries: list[tuple[object, _Doc]]) -> _Doc:

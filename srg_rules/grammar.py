@@ -44,7 +44,8 @@ _TERMINAL_NAMES = {
 }
 
 _STATEMENT_KEYWORDS = (
-    "rulebook", "field", "output", "define", "reject", "include", "exclude", "classify", "expect",
+    "rulebook", "use", "field", "output", "rules", "define", "reject", "include", "exclude",
+    "classify", "trajectory", "activities", "expect",
 )
 _STATEMENT_START = re.compile(r"^[ \t]*(?:%s)\b" % "|".join(_STATEMENT_KEYWORDS), re.MULTILINE)
 

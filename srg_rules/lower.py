@@ -59,11 +59,27 @@ class _Lower(Transformer):
         return children[0]
 
     def header(self, meta, children):
-        title, version = children
+        title, version, validity = children
         return ast.Header(
-            _unquote(title), _unquote(version) if version is not None else None,
+            _unquote(title), _unquote(version) if version is not None else None, validity,
             span=self._span(meta),
         )
+
+    def use(self, meta, children):
+        return ast.Use(_unquote(children[0]), span=self._span(meta))
+
+    def decision_date(self, meta, children):
+        return ast.DecisionDate(self._name(children[0]), span=self._span(meta))
+
+    def _date(self, token: Token | None) -> ast.Date | None:
+        return None if token is None else ast.Date(str(token), span=self._token_span(token))
+
+    def valid_from(self, meta, children):
+        start, end = children
+        return ast.Validity(self._date(start), self._date(end), span=self._span(meta))
+
+    def valid_until(self, meta, children):
+        return ast.Validity(None, self._date(children[0]), span=self._span(meta))
 
     def field_declaration(self, meta, children):
         name, type_spec, optional = children
@@ -76,16 +92,22 @@ class _Lower(Transformer):
         return ast.OutputDeclaration(self._name(name), type_spec, span=self._span(meta))
 
     def type_spec(self, meta, children):
-        name, codes = children
-        return ast.TypeSpec(self._name(name), codes, span=self._span(meta))
+        name, detail = children
+        if isinstance(detail, ast.Number):
+            return ast.TypeSpec(self._name(name), None, detail, span=self._span(meta))
+        return ast.TypeSpec(self._name(name), detail, span=self._span(meta))
+
+    def type_argument(self, meta, children):
+        return self.number(meta, children)
 
     def code_list(self, meta, entries):
         return tuple(entries)
 
     def code_entry(self, meta, children):
-        value, label = children
+        value, label, validity = children
         return ast.CodeEntry(
-            value, _unquote(label) if label is not None else None, span=self._span(meta)
+            value, _unquote(label) if label is not None else None, validity,
+            span=self._span(meta),
         )
 
     def definition(self, meta, children):
@@ -93,25 +115,50 @@ class _Lower(Transformer):
         return ast.Definition(self._name(name), condition, span=self._span(meta))
 
     def rule(self, meta, children):
-        verb, name, condition, because = children
-        return ast.Rule(str(verb), self._name(name), condition, because, span=self._span(meta))
+        verb, name, condition, validity, because = children
+        return ast.Rule(
+            str(verb), self._name(name), condition, because, validity, span=self._span(meta)
+        )
 
     def classification(self, meta, children):
-        name, code, condition, because = children
-        return ast.Classification(self._name(name), code, condition, because, span=self._span(meta))
+        name, code, condition, validity, because = children
+        return ast.Classification(
+            self._name(name), code, condition, because, validity, span=self._span(meta)
+        )
+
+    def trajectory(self, meta, children):
+        name, condition, *components = children
+        return ast.Trajectory(self._name(name), condition, tuple(components), span=self._span(meta))
+
+    def component(self, meta, children):
+        name, *assignments = children
+        return ast.Component(self._name(name), tuple(assignments), span=self._span(meta))
+
+    def assignment(self, meta, children):
+        field, value = children
+        return ast.Assignment(self._name(field), value, span=self._span(meta))
+
+    def activities(self, meta, children):
+        key = tuple(self._name(c) for c in children if isinstance(c, Token))
+        combinations = tuple(c for c in children if isinstance(c, ast.Combination))
+        return ast.Activities(key, combinations, span=self._span(meta))
+
+    def combination(self, meta, children):
+        field, way = children
+        return ast.Combination(self._name(field), self._name(way), span=self._span(meta))
 
     def because(self, meta, children):
         return _unquote(children[0])
 
     def expectation(self, meta, children):
-        (outcome, code), condition = children
-        return ast.Expectation(outcome, condition, code, span=self._span(meta))
+        *outcomes, condition = children
+        return ast.Expectation(tuple(outcomes), condition, span=self._span(meta))
 
     def expected_status(self, meta, children):
-        return str(children[0]), None
+        return ast.Outcome(str(children[0]), span=self._span(meta))
 
     def expected_type(self, meta, children):
-        return "type", children[0]
+        return ast.Outcome("type", children[0], span=self._span(meta))
 
     # --- conditions ---------------------------------------------------------------------
 

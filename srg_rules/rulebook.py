@@ -1,4 +1,4 @@
-"""The pipeline driver: text -> parse -> lower -> check -> IR -> a backend, as one object.
+"""The pipeline driver: text -> parse -> lower -> link -> check -> IR -> a backend, as one object.
 
 Input: rulebook text or a path. Output: a :class:`Rulebook` ready to decide and explain
 records, or a :class:`RulebookError` carrying every diagnostic. This module owns no stage; it
@@ -12,6 +12,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from . import ast, ir
 from .backends import BACKENDS, Compiled
 from .backends.interpreter import Interpreter
@@ -19,7 +21,9 @@ from .check import Checked, check
 from .diagnostics import Diagnostic, RulebookError
 from .explain import Decision, Explanation
 from .grammar import parse_condition_tree, parse_tree
+from .link import link
 from .lower import lower
+from .registration import Provision, provisions
 from .schema import Field, OutputSpec
 from .source import SourceFile, Span
 
@@ -86,7 +90,48 @@ class Rulebook:
 
     def explain(self, record: Mapping[str, Any]) -> Explanation:
         """The decision for a record and why; ``str()`` of the result reads as plain words."""
-        return self._reference.explain(record)
+        return attrs.evolve(self._reference.explain(record), home=self.source.path)
+
+    @property
+    def has_registration(self) -> bool:
+        """Whether the rulebook's input records are source records (it has ``activities`` or
+        ``trajectory`` statements) rather than provisions; see :meth:`decide_source`."""
+        return self.program.has_registration
+
+    def decide_source(self, records: Iterable[Mapping[str, Any]]) -> Iterator[tuple[Provision, Decision]]:
+        """Turn source records into provisions and decide each one.
+
+        Activities sharing the key fields become one provision and a trajectory becomes one
+        provision per ``yields`` clause (see :mod:`srg_rules.registration`). Each provision
+        names the input positions it came from (``provision.rows``, counted from 1), so every
+        input record is accounted for. A rulebook without such statements yields one provision
+        per record.
+
+        >>> book = parse('''
+        ... field id: text
+        ... field kind: code {coaching, training, coach_cursus}
+        ... trajectory coach_cursus when kind = coach_cursus
+        ...     yields coaching with kind = coaching
+        ...     yields training with kind = training
+        ... include when kind in {coaching, training}
+        ... ''')
+        >>> [(p.component, d.status.value) for p, d in book.decide_source([{"id": "1", "kind": "coach_cursus"}])]
+        [('coaching', 'included'), ('training', 'included')]
+        """
+        return self.decide_rows(enumerate(records, 1))
+
+    def decide_rows(self, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> Iterator[tuple[Provision, Decision]]:
+        """Like :meth:`decide_source`, for records numbered by the caller (e.g. file rows)."""
+        decide = self._reference.decide_values
+        for provision in provisions(self.program, rows):
+            yield provision, decide(provision.values, provision.problems)
+
+    def explain_provision(self, provision: Provision) -> Explanation:
+        """Why a provision from :meth:`decide_source` got its decision."""
+        return attrs.evolve(
+            self._reference.explain_values(provision.values, reasons=provision.problems),
+            home=self.source.path,
+        )
 
     def with_backend(self, backend: str) -> Rulebook:
         """The same rulebook, deciding with another registered backend."""
@@ -107,7 +152,7 @@ class Rulebook:
         if tree is None:
             raise RulebookError(syntax_errors)
         condition = lower(tree, where)
-        probe = ast.Expectation("included", condition, span=condition.span)
+        probe = ast.Expectation((ast.Outcome("included"),), condition, span=condition.span)
         checked = check(ast.Rulebook((*self.syntax.statements, probe), span=self.syntax.span))
         errors = [d for d in checked.diagnostics if d.is_error and d.span.source is where]
         if errors:
@@ -123,7 +168,8 @@ def diagnose(text: str, source: str = "<string>", *, analyse: bool = True) -> tu
 
     Args:
         text: the rulebook.
-        source: the name diagnostics use for it.
+        source: the name diagnostics use for it: the rulebook's path, whose directory a
+            ``use "other.rules"`` is relative to (for ``<string>``, the current directory).
         analyse: for a rulebook without errors, also run the exact analysis (rules that never
             match, overlapping or missing types, dead and redundant rules, violated
             expectations), each finding with an example record.
@@ -134,9 +180,17 @@ def diagnose(text: str, source: str = "<string>", *, analyse: bool = True) -> tu
     from . import analysis  # z3 is loaded only when a rulebook is analysed
 
     program = ir.from_ast(checked)
-    findings = analysis.analyse(program) + analysis.check_expectations(program)
-    return tuple(sorted(diagnostics + analysis.to_diagnostics(findings),
-                        key=lambda d: (d.span.start, d.code)))
+    if program.dated:  # the rules in force, period by period; each finding names its period
+        from .periods import findings as dated_findings
+
+        findings = dated_findings(program)
+    else:
+        findings = analysis.analyse(program) + analysis.check_expectations(program)
+    found = diagnostics + analysis.to_diagnostics(findings)
+    files = list(dict.fromkeys([checked.rulebook.span.source.path,
+                                *(d.span.source.path for d in found)]))
+    return tuple(sorted(found, key=lambda d: (files.index(d.span.source.path), d.span.start,
+                                              d.code)))
 
 
 def parse(text: str, source: str = "<string>", *, backend: str = "interpreter") -> Rulebook:
@@ -144,7 +198,9 @@ def parse(text: str, source: str = "<string>", *, backend: str = "interpreter") 
 
     Args:
         text: the rulebook.
-        source: the name diagnostics use for it (a path, or ``<string>``).
+        source: the name diagnostics use for it (a path, or ``<string>``); a
+            ``use "other.rules"`` is relative to its directory (to the current directory
+            for ``<string>``).
         backend: the registered backend that decides records.
 
     Raises:
@@ -159,7 +215,7 @@ def parse(text: str, source: str = "<string>", *, backend: str = "interpreter") 
 
 
 def load(path: str | PathLike[str], *, backend: str = "interpreter") -> Rulebook:
-    """Read, check and return the rulebook at ``path`` (UTF-8).
+    """Read, check and return the rulebook at ``path`` (UTF-8), with the rulebooks it uses.
 
     Raises:
         FileNotFoundError: no such file.
@@ -184,10 +240,24 @@ def read_source(path: str | PathLike[str]) -> str:
 
 
 def _build(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
+    """parse -> lower -> link (``use``) -> check. Diagnostics come file by file (the given
+    file first, then the used ones in the order they are used), by position within each."""
     tree, syntax_errors = parse_tree(source)
     if tree is None:
         return None, tuple(syntax_errors)
-    checked = check(lower(tree, source))
-    if not checked.ok:
-        return None, checked.diagnostics
-    return checked, checked.diagnostics
+    linked, link_errors = link(lower(tree, source), source)
+    checked = check(linked)
+    diagnostics = _in_file_order((*link_errors, *checked.diagnostics), linked, source)
+    if not checked.ok or link_errors:
+        return None, diagnostics
+    return checked, diagnostics
+
+
+def _in_file_order(diagnostics: Iterable[Diagnostic], linked: ast.Rulebook,
+                   source: SourceFile) -> tuple[Diagnostic, ...]:
+    rank = {id(source): 0}
+    for statement in linked.statements:
+        if statement.span is not None:
+            rank.setdefault(id(statement.span.source), len(rank))
+    return tuple(sorted(diagnostics, key=lambda d: (
+        rank.get(id(d.span.source), len(rank)), d.span.start, d.span.end)))

@@ -35,6 +35,7 @@ __all__ = [
     "VALUE_TYPES",
     "ValueType",
     "is_missing",
+    "passes_eleven_test",
 ]
 
 Scalar = str | int | float | bool | _dt.date
@@ -153,12 +154,43 @@ def _to_boolean(raw: Any) -> bool:
     raise InvalidValue(f"expected true or false, got {type(raw).__name__}")
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _to_digits(length: int) -> Callable[[Any], str]:
+    def convert(raw: Any) -> str:
+        text = _to_text(raw) if not isinstance(raw, int) or isinstance(raw, bool) else str(raw)
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            text = text.zfill(length)  # a number read from a typed column lost its leading zeros
+        if len(text) != length or not _DIGITS.fullmatch(text):
+            raise InvalidValue(f"{text!r} is not {length} digits")
+        return text
+
+    return convert
+
+
+def passes_eleven_test(digits: str) -> bool:
+    """The BSN 11-test: 9*d1 + 8*d2 + ... + 2*d8 - 1*d9 is a multiple of 11 (and not 0)."""
+    weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+    total = sum(weight * int(digit) for weight, digit in zip(weights, digits))
+    return total % 11 == 0 and total != 0
+
+
+def _to_bsn(raw: Any) -> str:
+    text = _to_digits(9)(raw)
+    if not passes_eleven_test(text):
+        raise InvalidValue(f"{text!r} is not a valid BSN (it fails the 11-test)")
+    return text
+
+
 @attrs.frozen
 class ValueType:
     """A field type: its name in rulebooks, how raw values convert, and what it supports.
 
     ``convert`` returns the typed value (or None for a value that means missing) and raises
-    :class:`InvalidValue` for a value that is not of the type.
+    :class:`InvalidValue` for a value that is not of the type. ``base`` is the type whose
+    values it holds and whose operators apply (a ``bsn`` is a text that passes the 11-test).
+    A type written with an argument (``digits(4)``) is made by ``with_argument``.
     """
 
     name: str
@@ -166,6 +198,17 @@ class ValueType:
     convert: Callable[[Any], Any]
     ordered: bool
     problem_code: str  # the reason code of a record whose value does not convert
+    base: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
+    argument: str | None = None  # what the argument means ("the number of digits"), if any
+    with_argument: Callable[[int], ValueType] | None = attrs.field(default=None, eq=False, repr=False)
+    length: int | None = None  # for digits(n): n
+
+
+def _digits_type(length: int) -> ValueType:
+    return ValueType(
+        f"digits({length})", f"{length} digits", _to_digits(length), ordered=False,
+        problem_code="invalid_digits", base="text", length=length,
+    )
 
 
 VALUE_TYPES: dict[str, ValueType] = {
@@ -176,6 +219,12 @@ VALUE_TYPES: dict[str, ValueType] = {
         ValueType("number", "a number", _to_number, ordered=True, problem_code="invalid_number"),
         ValueType("date", "a date", _to_date, ordered=True, problem_code="invalid_date"),
         ValueType("boolean", "a boolean", _to_boolean, ordered=False, problem_code="invalid_boolean"),
+        # A Dutch citizen service number: nine digits passing the 11-test [REF 5.1 #8].
+        ValueType("bsn", "a BSN", _to_bsn, ordered=False, problem_code="invalid_bsn",
+                  base="text", length=9),
+        # A fixed number of digits, leading zeros kept: a CBS municipality code is digits(4).
+        ValueType("digits", "digits", _to_digits(1), ordered=False, problem_code="invalid_digits",
+                  base="text", argument="the number of digits", with_argument=_digits_type),
     )
 }
 

@@ -62,7 +62,7 @@ from hypothesis import strategies as st
 from . import ir
 from .operators import OPERATORS
 from .rulebook import Rulebook
-from .schema import Field
+from .schema import Field, passes_eleven_test
 
 __all__ = ["MAX_ALTERNATIVES", "records"]
 
@@ -80,6 +80,8 @@ _EXACT = 2**53 - 1
 _FLOAT_SPAN = 2.0**20
 # A date interval this short is enumerated, so that exclusions never make a draw fail.
 _ENUMERATE_DAYS = 512
+# So are the values of digits(n) when there are this few (n up to 3).
+_ENUMERATE_DIGITS = 1000
 _MIN_DAY = _dt.date.min.toordinal()
 _MAX_DAY = _dt.date.max.toordinal()
 _ERA = (_dt.date(1950, 1, 1).toordinal(), _dt.date(2100, 12, 31).toordinal())
@@ -355,7 +357,7 @@ class _Domain:
     """The values one field may take in one alternative. Values are keys (see ``_key``)."""
 
     name: str
-    kind: str
+    kind: str  # the type's base: code, text, number, date, boolean
     optional: bool
     codes: tuple[str, ...] | None
     present: bool | None  # None: present or missing
@@ -367,10 +369,13 @@ class _Domain:
     hi_strict: bool = False
     conflict: str | None = None  # why no value fits, when presence alone decides it
     why: tuple[str, ...] = ()  # the comparisons applied, for the error message
+    # A text type that takes only some texts (bsn, digits(n)): its name and length.
+    text_type: str | None = None
+    length: int | None = None
 
     @classmethod
     def of(cls, field: Field) -> _Domain:
-        kind = field.type.name
+        kind = field.type.base
         codes = None
         allowed: frozenset[Any] | None = None
         if field.codes is not None:
@@ -381,6 +386,8 @@ class _Domain:
             allowed = frozenset({False, True})
         domain = cls(field.name, kind, field.optional, codes, None if field.optional else True,
                      allowed)
+        if kind == "text" and field.codes is None and field.type.name != "text":
+            domain = attrs.evolve(domain, text_type=field.type.name, length=field.type.length)
         if kind == "date":
             domain = attrs.evolve(domain, lo=_MIN_DAY, hi=_MAX_DAY)
         return domain
@@ -453,7 +460,12 @@ class _Domain:
         if self.kind == "code":
             return key in (self.codes or ())
         if self.kind == "text":
-            return isinstance(key, str) and bool(key) and key == key.strip()
+            if not (isinstance(key, str) and bool(key) and key == key.strip()):
+                return False
+            if self.length is not None and not (len(key) == self.length and key.isascii()
+                                                and key.isdigit()):
+                return False
+            return self.text_type != "bsn" or passes_eleven_test(key)
         if self.kind == "date":
             return isinstance(key, int) and _MIN_DAY <= key <= _MAX_DAY
         if isinstance(key, bool):
@@ -481,6 +493,9 @@ class _Domain:
             else:
                 ordered = sorted(self.allowed, key=_sort_key)
             return [key for key in ordered if self.admits(key)]
+        if self.length is not None and 10**self.length <= _ENUMERATE_DIGITS:
+            return [key for n in range(10**self.length)
+                    if self.admits(key := f"{n:0{self.length}d}")]
         if self.kind == "date" and self.hi - self.lo < _ENUMERATE_DAYS:
             return [day for day in range(self.lo, self.hi + 1) if day not in self.excluded]
         if (self.kind == "number" and self.lo is not None and self.lo == self.hi
@@ -732,7 +747,7 @@ def _boundaries(fields: Mapping[str, Field], roots: Iterable[ir.Condition]) -> t
     for root in roots:
         for node in ir.walk(root):
             if isinstance(node, ir.Compare):
-                kind = fields[node.field].type.name
+                kind = fields[node.field].type.base
                 values = node.value if isinstance(node.value, frozenset) else (node.value,)
                 for value in values:
                     constants[node.field].update(_near(kind, _key(kind, value)))
@@ -819,11 +834,29 @@ def _values(domain: _Domain, near: Iterable[Any]) -> st.SearchStrategy[Any]:
 
 def _anything(domain: _Domain) -> st.SearchStrategy[Any]:
     """Any key the domain admits (it holds more than can be listed)."""
+    if domain.text_type == "bsn":
+        return _bsns().filter(domain.admits)
+    if domain.length is not None:
+        return st.text("0123456789", min_size=domain.length, max_size=domain.length).filter(
+            domain.admits)
     if domain.kind == "text":
         return st.text(max_size=24).map(str.strip).filter(domain.admits)
     if domain.kind == "date":
         return _days(domain)
     return _numbers(domain)
+
+
+def _bsns() -> st.SearchStrategy[str]:
+    """Nine digits passing the 11-test: eight drawn, the ninth the one that makes the weighted
+    sum a multiple of 11 (none does when it would be 10; the sum must not be 0)."""
+
+    def complete(eight: str) -> str | None:
+        total = sum(weight * int(d) for weight, d in zip((9, 8, 7, 6, 5, 4, 3, 2), eight))
+        last = total % 11
+        return None if last == 10 or total == 0 else eight + str(last)
+
+    return st.text("0123456789", min_size=8, max_size=8).map(complete).filter(
+        lambda bsn: bsn is not None)
 
 
 def _days(domain: _Domain) -> st.SearchStrategy[int]:

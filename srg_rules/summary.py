@@ -18,6 +18,8 @@ __all__ = ["Summary"]
 class Summary:
     def __init__(self) -> None:
         self.records = 0
+        # With a registration level, the source rows read (``records`` counts provisions).
+        self.source_rows: int | None = None
         self.statuses: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
         self.types: Counter[str | None] = Counter()
@@ -27,6 +29,7 @@ class Summary:
         """The summary :meth:`as_dict` (or a DuckDB run) wrote."""
         summary = cls()
         summary.records = counts["records"]
+        summary.source_rows = counts.get("source_rows")
         summary.statuses.update(counts["statuses"])
         summary.reasons.update(counts["reasons"])
         summary.types.update({(None if t == "none" else t): n for t, n in counts["types"].items()})
@@ -41,6 +44,7 @@ class Summary:
 
     def as_dict(self) -> dict:
         return {
+            **({"source_rows": self.source_rows} if self.source_rows is not None else {}),
             "records": self.records,
             "statuses": {s.value: self.statuses[s.value] for s in Status},
             "reasons": dict(self.reasons.most_common()),
@@ -49,7 +53,11 @@ class Summary:
 
     def render(self, labels: Mapping[str, str | None] | None = None) -> str:
         labels = labels or {}
-        lines = [f"records read: {self.records}"]
+        if self.source_rows is None:
+            lines = [f"records read: {self.records}"]
+        else:
+            lines = [f"source rows read: {self.source_rows}",
+                     f"provisions made of them: {self.records}"]
         for status in Status:
             count = self.statuses[status.value]
             share = f"  ({100 * count / self.records:.1f}%)" if self.records else ""

@@ -12,6 +12,11 @@ columns are record fields plus ``expected_status`` and, optionally, ``expected_t
 YAML list of ``{case, record: {...}, expected: {status, type, reasons}}``. A rulebook's own
 tables sit beside it: ``NAME.examples.csv`` / ``NAME.examples.yaml`` for ``NAME.rules``.
 
+For a rulebook with a registration level (``activities``, ``trajectory``), the rows of a table
+are source records taken together, as a run takes a file: rows sharing the activities' key
+form one provision, and each row is judged by the provisions it became. A row a trajectory
+splits lists the types (and reasons) of its provisions in order, joined by ``+``: ``40+42``.
+
 Expectations are proved by the exact analysis over every valid record, not sampled: a violated
 one comes with a counterexample record.
 """
@@ -36,6 +41,8 @@ EXPECTED_STATUS, EXPECTED_TYPE, EXPECTED_REASONS, CASE = (
     "expected_status", "expected_type", "expected_reasons", "case")
 _META = (EXPECTED_STATUS, EXPECTED_TYPE, EXPECTED_REASONS, CASE)
 _STATUSES = {s.value for s in Status}
+PROVISION_SEPARATOR = "+"
+"""Between the types (and reasons) of the provisions one example row became."""
 
 
 @attrs.frozen
@@ -51,14 +58,23 @@ class Example:
 
     def judge(self, decision: Decision) -> list[str]:
         """What differs between the decision and this example's expectation (empty: passed)."""
+        return self.judge_all([decision])
+
+    def judge_all(self, decisions: Sequence[Decision]) -> list[str]:
+        """Like :meth:`judge`, for a row that became several provisions (a trajectory): the
+        status holds for each, and types and reasons list theirs in order, joined by ``+``."""
         problems = []
-        if decision.status.value != self.status:
-            problems.append(f"status is {decision.status.value}, expected {self.status}")
-        if self.status == "included" and (decision.type or None) != self.type:
-            problems.append(f"type is {decision.type or 'none'}, expected {self.type or 'none'}")
-        if self.reasons is not None and decision.reasons != self.reasons:
-            problems.append(f"reasons are {'|'.join(decision.reasons)}, "
-                            f"expected {'|'.join(self.reasons)}")
+        statuses = sorted({d.status.value for d in decisions})
+        if statuses != [self.status]:
+            problems.append(f"status is {' and '.join(statuses) or 'none'}, expected {self.status}")
+        types = PROVISION_SEPARATOR.join(d.type or "none" for d in decisions)
+        wanted = self.type or "none"
+        if self.status == "included" and types != wanted:
+            problems.append(f"type is {types}, expected {wanted}")
+        if self.reasons is not None:
+            got = PROVISION_SEPARATOR.join("|".join(d.reasons) for d in decisions)
+            if got != "|".join(self.reasons):
+                problems.append(f"reasons are {got}, expected {'|'.join(self.reasons)}")
         return problems
 
 
@@ -163,6 +179,8 @@ def _example(where: str, name: str, record: dict[str, Any], status: Any, type_: 
 
 
 def run_examples(book: Rulebook, examples: Sequence[Example]) -> list[CaseResult]:
+    if book.has_registration:
+        return _run_source_examples(book, examples)
     results = []
     for example in examples:
         decision = book.decide(example.record)
@@ -172,6 +190,46 @@ def run_examples(book: Rulebook, examples: Sequence[Example]) -> list[CaseResult
                                       "; ".join(problems), book.explain(example.record).render()))
         else:
             results.append(CaseResult("example", example.name, example.location, True))
+    return results
+
+
+def _explain_source(book: Rulebook, record: dict[str, Any]) -> str:
+    """The explanation of a record, or of each provision it yields."""
+    if not book.has_registration:
+        return book.explain(record).render()
+    parts = []
+    for provision, _ in book.decide_source([record]):
+        if provision.component is not None:
+            parts.append(f"provision '{provision.component}':")
+        parts.extend(provision.messages)
+        parts.append(book.explain_provision(provision).render())
+    return "\n".join(parts)
+
+
+def _run_source_examples(book: Rulebook, examples: Sequence[Example]) -> list[CaseResult]:
+    """The rows of a table are source records, in order: activities of one provision (rows
+    sharing its key) are combined and trajectories split, as a run would. Each row is judged
+    by the provisions it went into."""
+    made: dict[int, list] = {}
+    for provision, decision in book.decide_source(example.record for example in examples):
+        for row in provision.rows:
+            made.setdefault(row, []).append((provision, decision))
+    results = []
+    for number, example in enumerate(examples, start=1):
+        provisions = made.get(number, [])
+        problems = example.judge_all([decision for _, decision in provisions])
+        if not problems:
+            results.append(CaseResult("example", example.name, example.location, True))
+            continue
+        details = []
+        for provision, _ in provisions:
+            what = f"provision '{provision.component}'" if provision.component else "provision"
+            rows = ", ".join(map(str, provision.rows))
+            details.append(f"{what} made of example row(s) {rows}:")
+            details.extend(provision.messages)
+            details.append(book.explain_provision(provision).render())
+        results.append(CaseResult("example", example.name, example.location, False,
+                                  "; ".join(problems), "\n".join(details)))
     return results
 
 
@@ -185,16 +243,15 @@ def check_expectations(book: Rulebook) -> list[CaseResult]:
     violations = {id(f.expectation): f for f in violated_expectations(book.program)}
     results = []
     for expectation in expectations:
-        location = (f"{book.source.path}:{expectation.span.line}" if expectation.span is not None
-                    else book.source.path)
-        name = (f"type {expectation.code}" if expectation.outcome == "type"
-                else expectation.outcome) + f" when {_condition_words(expectation)}"
+        location = (f"{expectation.span.source.path}:{expectation.span.line}"
+                    if expectation.span is not None else book.source.path)
+        name = f"{expectation.describe()} when {_condition_words(expectation)}"
         finding = violations.get(id(expectation))
         if finding is None:
             results.append(CaseResult("expectation", name, location, True))
             continue
-        record = finding.witness or {}
-        details = "counterexample: " + describe_record(record) + "\n\n" + book.explain(record).render()
+        record = finding.source or finding.witness or {}
+        details = "counterexample: " + describe_record(record) + "\n\n" + _explain_source(book, record)
         results.append(CaseResult("expectation", name, location, False, finding.message, details))
     return results
 

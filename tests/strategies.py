@@ -12,7 +12,12 @@ Invariants:
   a generated structure, choosing at each point only what the checker accepts there: a code
   is written as a word, a number or a quoted text only when that form means that code; a word
   on the right of a comparison names a code, ``true``/``false`` or a field of the same type.
-- Every construct of the language appears: all eight operators, ``is missing``/``is
+- Every field type appears, ``bsn`` and ``digits(n)`` included (their constants mostly
+  valid values, now and then one no record can hold; their raw values valid, zero-filled
+  ints, and near misses: a digit too many or too few, a failed 11-test, non-ASCII digits).
+- Every construct of the language appears (validity periods too, on the rulebook, code values,
+  output codes and rules, when a required date field can be the decision date): all eight
+  operators, ``is missing``/``is
   present``/``is not missing``, ``not``, ``and``, ``or``, parentheses, defines (using earlier
   defines), bare boolean fields, field-to-field comparisons, the four verbs, named and unnamed
   rules (several on one line, so ``line-N-2`` ids occur), ``because``, headers, comments and
@@ -45,7 +50,10 @@ __all__ = [
     "text_literal",
 ]
 
-TYPES = ("code", "text", "number", "date", "boolean")
+TYPES = ("code", "text", "number", "date", "boolean", "bsn", "digits")
+# The types whose values are texts: text operators apply, and fields of any two of them can be
+# compared with each other.
+TEXT_TYPES = ("text", "bsn", "digits")
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -113,13 +121,21 @@ class FieldSpec:
     """
 
     name: str
-    type: str
+    type: str  # a type name; "digits" with its ``length``
     optional: bool
     codes: tuple[CodeSpec, ...] = ()
     values: tuple = ()
+    length: int | None = None  # for digits(n)
+
+    @property
+    def base(self) -> str:
+        """The type whose operators apply: a bsn and a digits(n) are texts."""
+        return "text" if self.type in TEXT_TYPES else self.type
 
     def declaration(self, entries: tuple[str, ...] = ()) -> str:
         spec = self.type if not entries else "code {" + ", ".join(entries) + "}"
+        if self.type == "digits":
+            spec = f"digits({self.length})"
         return f"field {self.name}: {spec}" + (" optional" if self.optional else "")
 
 
@@ -180,6 +196,29 @@ _texts = st.one_of(
 )
 
 
+def eleven_test(digits: str) -> bool:
+    """The BSN 11-test, written out again here so that the tests do not trust the schema's."""
+    if len(digits) != 9 or not (digits.isascii() and digits.isdigit()):
+        return False
+    total = sum(w * int(d) for w, d in zip((9, 8, 7, 6, 5, 4, 3, 2, -1), digits))
+    return total % 11 == 0 and total != 0
+
+
+@st.composite
+def _bsn(draw) -> str:
+    """A valid BSN: eight digits and the check digit that passes the 11-test."""
+    while True:
+        eight = draw(st.text("0123456789", min_size=8, max_size=8))
+        total = sum(w * int(d) for w, d in zip((9, 8, 7, 6, 5, 4, 3, 2), eight))
+        if total % 11 != 10 and total:
+            return eight + str(total % 11)
+
+
+# Test BSNs (the 99999xxxx range, never a real person's) that pass, and nine digits that fail.
+_GOOD_BSNS = ("999990019", "999990020", "999990032", "999990007", "111222333", "012345672")
+_BAD_BSNS = ("123456789", "999990018", "000000000", "99999001", "9999900190")
+
+
 @st.composite
 def _code_list(draw, min_size: int = 1) -> tuple[CodeSpec, ...]:
     values = draw(st.lists(_code_values, min_size=min_size, max_size=6, unique=True))
@@ -198,6 +237,20 @@ def _field(draw, name: str, types: tuple[str, ...] = TYPES) -> FieldSpec:
         values = tuple(draw(st.lists(_dates, min_size=1, max_size=4, unique=True)))
     elif kind == "text":
         values = tuple(draw(st.lists(_texts.filter(_readable), min_size=1, max_size=4, unique=True)))
+    elif kind == "bsn":
+        # Valid ones first (records draw from them); now and then a constant no BSN equals.
+        good = draw(st.lists(st.one_of(st.sampled_from(_GOOD_BSNS), _bsn()), min_size=1,
+                             max_size=3, unique=True))
+        bad = draw(st.lists(st.sampled_from(_BAD_BSNS), max_size=1))
+        values = tuple(good + bad)
+    elif kind == "digits":
+        length = draw(st.sampled_from((1, 2, 4, 4, 6)))
+        good = draw(st.lists(st.text("0123456789", min_size=length, max_size=length),
+                             min_size=1, max_size=3, unique=True))
+        bad = draw(st.lists(st.sampled_from(("0" * (length + 1), "1" * max(length - 1, 1) + "x")),
+                            max_size=1))
+        return FieldSpec(name, kind, optional, values=tuple(good + [b for b in bad if b not in good]),
+                         length=length)
     else:
         values = ()
     return FieldSpec(name, kind, optional, values=values)
@@ -250,7 +303,8 @@ def _leaf(draw, schema: SchemaSpec, defines: list[str]) -> _Cond:
     roll = draw(st.integers(0, 9))
     if roll == 0:
         return f"{name} {draw(st.sampled_from(('is missing', 'is present', 'is not missing')))}", 2
-    same_type = [f for f in schema.fields if f.type == kind]
+    # Fields of the same base type compare (a bsn with a text, a digits(4) with a digits(6)).
+    same_type = [f for f in schema.fields if f.base == field.base]
     if roll in (1, 2):
         # Field to field: the word must not read as a code or a boolean literal instead.
         # Mostly another field; now and then the field itself.
@@ -263,6 +317,7 @@ def _leaf(draw, schema: SchemaSpec, defines: list[str]) -> _Cond:
             other = draw(st.sampled_from(others))
             ops = ("=", "!=", "<", "<=", ">", ">=") if kind in ("number", "date") else ("=", "!=")
             return f"{name} {draw(st.sampled_from(ops))} {other.name}", 2
+    kind = field.base
     if kind == "boolean":
         form = draw(st.sampled_from(("bare", "bare", "=", "!=")))
         if form == "bare":
@@ -312,25 +367,32 @@ _becauses = st.one_of(st.sampled_from(HOSTILE_TEXTS), _texts)
 
 
 @st.composite
-def programs(draw, schema: SchemaSpec) -> str:
-    """Rulebook text for ``schema``: declarations, defines and rules of every kind."""
+def programs(draw, schema: SchemaSpec, dated: bool = True) -> str:
+    """Rulebook text for ``schema``: declarations, defines and rules of every kind (with
+    ``dated``, now and then validity periods and a decision date)."""
     names = list(schema.names)
     statements: list[str] = []
+    dates = draw(_decision_date(schema)) if dated else None
     if draw(st.integers(0, 3)) == 0:
         title = draw(_becauses)
         version = draw(st.one_of(st.none(), _becauses))
         statements.append(f"rulebook {text_literal(title)}"
-                          + (f" version {text_literal(version)}" if version is not None else ""))
+                          + (f" version {text_literal(version)}" if version is not None else "")
+                          + draw(_validity(dates)))
     for field in schema.fields:
         entries = tuple(
             draw(st.sampled_from(code.forms))
             + (f" {text_literal(draw(_texts))}" if draw(st.integers(0, 3)) == 0 else "")
+            + draw(_validity(dates))
             for code in field.codes
         )
         statements.append(field.declaration(entries))
+    if dates is not None:
+        statements.append(f"rules in force on {dates.name}")
     if schema.output is not None:
         entries = ", ".join(
             draw(st.sampled_from(c.forms)) + f" {text_literal(draw(_texts))}"
+            + draw(_validity(dates))
             for c in schema.output.codes
         )
         statements.append(f"output {schema.output.name}: code {{{entries}}}")
@@ -354,6 +416,7 @@ def programs(draw, schema: SchemaSpec) -> str:
                 name = f" {candidate}"
         condition = draw(_condition(schema, defines))[0]
         because = f" because {text_literal(draw(_becauses))}" if draw(st.integers(0, 3)) == 0 else ""
+        condition += draw(_validity(dates))
         if verb == "classify":
             code = draw(st.sampled_from(draw(st.sampled_from(schema.output.codes)).forms))
             rules.append(f"classify{name} as {code} when {condition}{because}")
@@ -375,9 +438,34 @@ def programs(draw, schema: SchemaSpec) -> str:
     return text
 
 
-def rulebook_texts() -> st.SearchStrategy[str]:
-    """Rulebook text for a generated schema."""
-    return schemas().flatmap(programs)
+@st.composite
+def _decision_date(draw, schema: SchemaSpec) -> FieldSpec | None:
+    """Now and then a required date field that picks the rules in force (None: the rulebook
+    has no validity periods)."""
+    candidates = [f for f in schema.fields if f.type == "date" and not f.optional]
+    if not candidates or draw(st.booleans()):
+        return None
+    return draw(st.sampled_from(candidates))
+
+
+@st.composite
+def _validity(draw, decision: FieldSpec | None) -> str:
+    """`` valid from ... until ...`` now and then, its dates among those records aim at (so
+    that records fall on both ends and on the days beside them); "" without a decision date."""
+    if decision is None or draw(st.integers(0, 2)):
+        return ""
+    first, last = sorted(draw(st.sampled_from(decision.values)) for _ in range(2))
+    form = draw(st.sampled_from(("from", "until", "both")))
+    if form == "from":
+        return f" valid from {_date_text(first)}"
+    if form == "until":
+        return f" valid until {_date_text(last)}"
+    return f" valid from {_date_text(first)} until {_date_text(last)}"
+
+
+def rulebook_texts(dated: bool = True) -> st.SearchStrategy[str]:
+    """Rulebook text for a generated schema, sometimes with validity periods (``dated``)."""
+    return schemas().flatmap(lambda schema: programs(schema, dated=dated))
 
 
 # --- records -------------------------------------------------------------------------------
@@ -425,6 +513,12 @@ def valid_value(field: FieldSpec) -> st.SearchStrategy:
     if field.type == "boolean":
         return st.one_of(st.sampled_from(("true", "false", "True", "ja", "nee", "1", "0")),
                          st.booleans(), missing)
+    if field.type in ("bsn", "digits"):
+        good = st.sampled_from(_valid_digits(field))
+        drawn = _bsn() if field.type == "bsn" else st.text(
+            "0123456789", min_size=field.length, max_size=field.length)
+        # A number from a typed column (its leading zeros lost) reads zero-filled.
+        return st.one_of(good, good, good.map(lambda t: f" {t}\t"), good.map(int), drawn, missing)
     return st.one_of(st.sampled_from(field.values), st.sampled_from(field.values).map(lambda t: f" {t}\t"),
                      missing)
 
@@ -481,10 +575,32 @@ def raw_value(field: FieldSpec) -> st.SearchStrategy:
             st.booleans(),
             odd,
         )
+    if field.type in ("bsn", "digits"):
+        good = st.sampled_from(_valid_digits(field))
+        length = field.length or 9
+        return st.one_of(
+            good, good, good.map(lambda t: f" {t} "), good.map(int), good.map(float),
+            good.map(lambda t: t[1:]), good.map(lambda t: t + "0"), good.map(lambda t: "-" + t),
+            good.map(lambda t: t[:-1] + "x"), good.map(lambda t: t[:-1] + "\u0663"),
+            good.map(lambda t: "\uff10" + t[1:]),
+            st.sampled_from(_BAD_BSNS) if field.type == "bsn" else st.just("0" * (length + 1)),
+            st.text("0123456789", min_size=length, max_size=length),
+            st.integers(-(10**length), 10**(length + 1)),
+            odd,
+        )
     return st.one_of(
         st.sampled_from(field.values), st.sampled_from(field.values).map(lambda t: f"  {t}\t"),
         _texts, odd,
     )
+
+
+def _valid_digits(field: FieldSpec) -> list[str]:
+    """The field's constants that are valid values of it, or one that is."""
+    if field.type == "bsn":
+        good = [v for v in field.values if eleven_test(v)]
+        return good or ["999990019"]
+    good = [v for v in field.values if len(v) == field.length and v.isascii() and v.isdigit()]
+    return good or ["0" * field.length]
 
 
 _HOSTILE_KEYS = ("__class__", "get", "x0", "'); raise SystemExit; ('", "", "category ", "P",
@@ -531,6 +647,12 @@ def schema_of(program) -> SchemaSpec:
     for name, field in program.schema.fields.items():
         kind = field.type.name
         found = sorted(constants[name], key=repr)
+        if kind == "bsn" or field.type.length is not None:
+            fields.append(FieldSpec(name, "bsn" if kind == "bsn" else "digits", field.optional,
+                                    values=tuple(found) or (("999990019",) if kind == "bsn"
+                                                            else ("0" * field.type.length,)),
+                                    length=field.type.length))
+            continue
         if kind == "code":
             codes = tuple(CodeSpec(c, _code_forms(c)) for c in field.codes or {})
             fields.append(FieldSpec(name, kind, field.optional, codes=codes))

@@ -26,7 +26,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import srg_rules
-from srg_rules import Severity, Status, analysis, domains, ir
+import attrs
+
+from srg_rules import Severity, Status, analysis, domains, ir, registration
 from srg_rules.backends.interpreter import Interpreter, evaluate
 from srg_rules.explain import AMBIGUOUS_TYPE
 from srg_rules.schema import VALUE_TYPES, Field, OutputSpec, Schema
@@ -482,8 +484,8 @@ def programs(draw) -> ir.Program:
         for i, verb in enumerate(verbs)
     )
     expectations = tuple(
-        ir.Expectation(outcome, draw(_conditions),
-                       draw(st.sampled_from(["1", "2"])) if outcome == "type" else None)
+        ir.Expectation((ir.Outcome(outcome, draw(st.sampled_from(["1", "2"]))
+                                   if outcome == "type" else None),), draw(_conditions))
         for outcome in draw(st.lists(
             st.sampled_from(["included", "excluded", "rejected", "type"]), max_size=2))
     )
@@ -491,11 +493,13 @@ def programs(draw) -> ir.Program:
     return ir.Program(Schema(_SCHEMA.fields, output), rules, expectations)
 
 
-def brute_force(program: ir.Program) -> set[tuple]:
-    """The findings by their definitions (analysis module docstring), over the grid."""
+def brute_force(program: ir.Program, records: list[dict] | None = None) -> set[tuple]:
+    """The findings by their definitions (analysis module docstring), over the grid (or the
+    given records); expectations only for programs without trajectories."""
+    records = GRID if records is None else records
     rules = program.rules
     n = len(rules)
-    match = [frozenset(k for k, record in enumerate(GRID) if evaluate(rule.condition, record))
+    match = [frozenset(k for k, record in enumerate(records) if evaluate(rule.condition, record))
              for rule in rules]
     verbs = {v: {i for i in range(n) if rules[i].verb == v}
              for v in ("reject", "exclude", "include", "classify")}
@@ -504,7 +508,7 @@ def brute_force(program: ir.Program) -> set[tuple]:
     def union(indices) -> frozenset[int]:
         return frozenset().union(*(match[i] for i in indices))
 
-    everything = frozenset(range(len(GRID)))
+    everything = frozenset(range(len(records)))
     admitted = (everything - union(R) - union(E)) & union(I)
     ambiguous = {k for k in admitted if sum(k in match[c] for c in C) >= 2}
     included = admitted - ambiguous
@@ -550,19 +554,20 @@ def brute_force(program: ir.Program) -> set[tuple]:
     elif not excluded:
         found.add(("always_included",))
     interpreter = Interpreter(program)
-    for j, expectation in enumerate(program.expectations):
-        for record in GRID:
+    for j, expectation in enumerate(() if program.trajectories else program.expectations):
+        for record in records:
             if not evaluate(expectation.condition, record):
                 continue
             decision = interpreter.decide_values(record)
-            if expectation.outcome != "rejected" and _rejected_by_rule(decision):
+            [outcome] = expectation.outcomes
+            if outcome.kind != "rejected" and _rejected_by_rule(decision):
                 continue  # outside the expectation's scope (docs/language.md, "Expectations")
             holds = {
                 "included": decision.status is Status.INCLUDED,
                 "excluded": decision.status is Status.EXCLUDED,
                 "rejected": decision.status is Status.REJECTED,
-                "type": decision.status is Status.INCLUDED and decision.type == expectation.code,
-            }[expectation.outcome]
+                "type": decision.status is Status.INCLUDED and decision.type == outcome.code,
+            }[outcome.kind]
             if not holds:
                 found.add(("expectation_violated", j))
                 break
@@ -662,8 +667,8 @@ def rich_programs(draw) -> ir.Program:
         for i, verb in enumerate(verbs)
     )
     expectations = tuple(
-        ir.Expectation(outcome, draw(_rich_conditions),
-                       draw(st.sampled_from(["1", "2"])) if outcome == "type" else None)
+        ir.Expectation((ir.Outcome(outcome, draw(st.sampled_from(["1", "2"]))
+                                   if outcome == "type" else None),), draw(_rich_conditions))
         for outcome in draw(st.lists(
             st.sampled_from(["included", "excluded", "rejected", "type"]), max_size=2))
     )
@@ -720,11 +725,108 @@ def test_no_record_contradicts_the_analysis(program: ir.Program, records: list[d
         for expectation in program.expectations:
             if any(f.expectation is expectation for f in violated):
                 continue
+            [outcome] = expectation.outcomes
             if evaluate(expectation.condition, record) and not (
-                expectation.outcome != "rejected" and _rejected_by_rule(decision)
+                outcome.kind != "rejected" and _rejected_by_rule(decision)
             ):
-                wanted = expectation.outcome
+                wanted = outcome.kind
                 if wanted == "type":
-                    assert decision.status is Status.INCLUDED and decision.type == expectation.code
+                    assert decision.status is Status.INCLUDED and decision.type == outcome.code
                 else:
                     assert decision.status == wanted
+
+
+# --- the registration level: trajectories ----------------------------------------------------
+
+# Source records may lack the fields a trajectory sets (they are overwritten), so the sources
+# include a missing category, which no provision record ever has.
+SOURCES = GRID + [{**record, "category": None} for record in GRID if record["category"] == "a"]
+
+_components = st.lists(
+    st.one_of(
+        st.tuples(st.just("category"), st.sampled_from(_CODES)).map(lambda a: (a,)),
+        st.tuples(st.just("flag"), st.booleans()).map(lambda a: (a,)),
+        st.tuples(st.tuples(st.just("category"), st.sampled_from(_CODES)),
+                  st.tuples(st.just("flag"), st.booleans())).map(tuple),
+    ),
+    min_size=1, max_size=2,
+)
+
+
+@st.composite
+def programs_with_trajectories(draw) -> ir.Program:
+    program = draw(programs())
+    trajectories = tuple(
+        ir.Trajectory(f"t{i}", draw(_conditions), tuple(
+            ir.Component(f"c{k}", assignments) for k, assignments in enumerate(draw(_components))))
+        for i in range(draw(st.integers(1, 2)))
+    )
+    outcomes = st.one_of(
+        st.sampled_from(["included", "excluded", "rejected"]).map(lambda s: (ir.Outcome(s),)),
+        st.lists(st.sampled_from(["1", "2"]), min_size=1, max_size=2)
+        .map(lambda codes: tuple(ir.Outcome("type", c) for c in codes)),
+    )
+    expectations = tuple(ir.Expectation(draw(outcomes), draw(_conditions))
+                         for _ in range(draw(st.integers(0, 2))))
+    return attrs.evolve(program, trajectories=trajectories, expectations=expectations)
+
+
+def _split_sources(program: ir.Program) -> list[tuple[dict, list]]:
+    """Each valid source record with its provisions (values, decision)."""
+    interpreter = Interpreter(program)
+    result = []
+    for record in SOURCES:
+        made = list(registration.provisions(program, [(1, record)]))
+        if any(p.problems and p.problems != (registration.AMBIGUOUS_TRAJECTORY,) for p in made):
+            continue  # not a valid source record: the analysis speaks of valid ones
+        result.append((record, [(p, interpreter.decide_values(p.values, p.problems)) for p in made]))
+    return result
+
+
+def _violated_by_sources(program: ir.Program) -> set[tuple]:
+    """docs/language.md, "The registration level", Expectations, by brute force."""
+    found = set()
+    sources = _split_sources(program)
+    provisions = [(p, d) for _, made in sources for p, d in made if not p.problems]
+    for j, expectation in enumerate(program.expectations):
+        types = expectation.types
+        if len(types) <= 1:
+            # About provisions: every one meeting the condition has every outcome.
+            for provision, decision in provisions:
+                if not evaluate(expectation.condition, provision.values):
+                    continue
+                for outcome in expectation.outcomes:
+                    if outcome.kind != "rejected" and _rejected_by_rule(decision):
+                        continue
+                    holds = (decision.status is Status.INCLUDED and decision.type == outcome.code
+                             if outcome.kind == "type" else decision.status.value == outcome.kind)
+                    if not holds:
+                        found.add(("expectation_violated", j))
+            continue
+        # About source records: a trajectory splits each into len(types) provisions, in order.
+        for record, made in sources:
+            if not evaluate(expectation.condition, record) or made[0][0].problems:
+                continue
+            trajectory = next((t for t in program.trajectories if evaluate(t.condition, record)),
+                              None)
+            for index, (_provision, decision) in enumerate(made):
+                if _rejected_by_rule(decision):
+                    continue
+                if trajectory is None or len(types) != len(trajectory.components) or not (
+                        decision.status is Status.INCLUDED and decision.type == types[index]):
+                    found.add(("expectation_violated", j))
+    return found
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs_with_trajectories())
+def test_analysis_with_trajectories_agrees_with_brute_force(program: ir.Program) -> None:
+    """The rules see exactly the provisions the sources yield; expectations speak of sources."""
+    provisions = {}
+    for _record, made in _split_sources(program):
+        for provision, _ in made:
+            if not provision.problems:
+                provisions[tuple(sorted(provision.values.items(), key=lambda kv: kv[0]))] = dict(
+                    provision.values)
+    expected = brute_force(program, list(provisions.values())) | _violated_by_sources(program)
+    assert _analysed(program) == expected

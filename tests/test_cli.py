@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +18,10 @@ SRG = str(ROOT / "rulebooks" / "srg.rules")
 HEADER = ("provision_id;person_id;municipality_code;category;initiative;involved;judgement;"
           "funding;traceable;start_date;end_date")
 ROWS = [
-    "V1;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;",
-    "V2;P1;0363;taal;gemeente;;;inburgering;ja;2025-01-01;",
-    "V3;P2;0599;coaching;gemeente;;;reintegratie;ja;2025-02-01;2025-01-01",
-    "V4;P3;0599;mantelzorg;gemeente;;;reintegratie;ja;2025-02-01;",
+    "V1;999990019;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;",
+    "V2;999990019;0363;taal;gemeente;;;inburgering;ja;2025-01-01;",
+    "V3;999990020;0599;coaching;gemeente;;;reintegratie;ja;2025-02-01;2025-01-01",
+    "V4;999990032;0599;mantelzorg;gemeente;;;reintegratie;ja;2025-02-01;",
 ]
 
 
@@ -245,8 +246,9 @@ def test_diff_exits_like_diff(tmp_path: Path, capsys) -> None:
         "not in {reintegratie, toegevoegd, verantwoord, inburgering}")
     new = tmp_path / "v2.rules"
     new.write_text(text, encoding="utf-8")
+    shutil.copy(ROOT / "rulebooks" / "srg-delivery.rules", tmp_path)  # what v2 uses
     data = str(ROOT / "examples" / "provisions.csv")
     assert main(["diff", SRG, str(new), data]) == 1
     out = capsys.readouterr().out
     assert "excluded -> included type 42" in out
-    assert "10 of 299 records change decision" in out
+    assert "10 of 302 records change decision" in out

@@ -103,7 +103,10 @@ def test_a_capped_group_says_how_many_regions_are_left() -> None:
     for whole, group in zip(full.groups, capped.groups, strict=True):
         assert len(group.regions) == 1 and group.more_is_exact
         assert group.more == len(whole.regions) - 1
-    assert "and 2 more regions, not listed" in capped.render()
+    rendered = capped.render()
+    for whole in full.groups:
+        if len(whole.regions) > 2:
+            assert f"and {len(whole.regions) - 1} more regions, not listed" in rendered
     counted = semantic_diff(old, new, limit=1, count_limit=2)
     excluded = [g for g in counted.groups if g.new == Outcome(Status.EXCLUDED)][0]
     assert excluded.more == 1 and not excluded.more_is_exact

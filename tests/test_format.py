@@ -348,7 +348,9 @@ def test_trees_without_a_text_form_are_refused(statement: ast.Statement) -> None
 # that the lexer always reads as keywords in a given place are left out there.
 
 _SOFT_WORDS = ["type", "output", "include", "code", "and", "or", "is", "in", "because", "when",
-               "as", "missing", "present", "true", "optional", "version", "included"]
+               "as", "missing", "present", "true", "optional", "version", "included", "valid",
+               "from", "until", "rules", "force", "on", "use", "trajectory", "yields", "with",
+               "activities", "share", "combine", "by", "digits"]
 _names = st.sampled_from(["age", "category", "hours", "funding", "x_1", "_y"] + _SOFT_WORDS)
 _condition_names = _names.filter(lambda n: n != "not").map(ast.Name)
 _words = st.sampled_from(["taal", "mantelzorg", "a", "B_2", "not", "when", "true"] + _SOFT_WORDS)
@@ -386,26 +388,48 @@ def _junctions(children: st.SearchStrategy) -> st.SearchStrategy:
 
 _conditions = st.recursive(_atoms, _junctions, max_leaves=12)
 _because = st.none() | _texts
-_code_entries = st.builds(ast.CodeEntry, _values, st.none() | _texts)
+_dates = st.dates().map(lambda d: ast.Date(d.isoformat()))
+_validities = st.none() | st.one_of(
+    st.builds(ast.Validity, _dates, st.none() | _dates),
+    st.builds(ast.Validity, st.none(), _dates),
+)
+_code_entries = st.builds(ast.CodeEntry, _values, st.none() | _texts, _validities)
 _type_specs = st.one_of(
     st.builds(ast.TypeSpec, _names.map(ast.Name)),
     st.builds(ast.TypeSpec, st.just(ast.Name("code")),
               st.lists(_code_entries, min_size=1, max_size=6).map(tuple)),
+    st.builds(ast.TypeSpec, _names.map(ast.Name), st.none(),
+              st.integers(0, 99).map(lambda n: ast.Number(n))),
+)
+_outcomes = st.one_of(
+    st.builds(ast.Outcome, st.sampled_from(["included", "excluded", "rejected"])),
+    st.builds(ast.Outcome, st.just("type"), _values),
+)
+_components = st.builds(
+    ast.Component, _names.map(ast.Name),
+    st.lists(st.builds(ast.Assignment, _names.map(ast.Name), _values), min_size=1, max_size=3)
+    .map(tuple),
 )
 
 _statements = st.one_of(
-    st.builds(ast.Header, _texts, st.none() | _texts),
+    st.builds(ast.Header, _texts, st.none() | _texts, _validities),
+    st.builds(ast.Use, _texts),
     st.builds(ast.FieldDeclaration, _names.map(ast.Name), _type_specs, st.booleans()),
     st.builds(ast.OutputDeclaration, _names.map(ast.Name), _type_specs),
+    st.builds(ast.DecisionDate, _names.map(ast.Name)),
     st.builds(ast.Definition, _names.map(ast.Name), _conditions),
     st.builds(ast.Rule, st.sampled_from(["reject", "include", "exclude"]),
               st.none() | _names.filter(lambda n: n != "when").map(ast.Name),
-              _conditions, _because),
+              _conditions, _because, _validities),
     st.builds(ast.Classification, st.none() | _names.filter(lambda n: n != "as").map(ast.Name),
-              _values, _conditions, _because),
-    st.builds(ast.Expectation, st.sampled_from(["included", "excluded", "rejected"]),
+              _values, _conditions, _because, _validities),
+    st.builds(ast.Trajectory, _names.map(ast.Name), _conditions,
+              st.lists(_components, min_size=1, max_size=3).map(tuple)),
+    st.builds(ast.Activities, st.lists(_names.map(ast.Name), min_size=1, max_size=3).map(tuple),
+              st.lists(st.builds(ast.Combination, _names.map(ast.Name), _names.map(ast.Name)),
+                       max_size=3).map(tuple)),
+    st.builds(ast.Expectation, st.lists(_outcomes, min_size=1, max_size=3).map(tuple),
               _conditions),
-    st.builds(ast.Expectation, st.just("type"), _conditions, _values),
 )
 
 _rulebooks = st.lists(_statements, max_size=6).map(lambda s: ast.Rulebook(tuple(s)))

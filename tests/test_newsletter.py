@@ -40,7 +40,7 @@ def record(**overrides: str) -> dict[str, str]:
     """A valid record as an export writes it; the overrides make the case."""
     base = {
         "provision_id": "AMS2025000123",
-        "person_id": "P000123",
+        "person_id": "999990019",
         "municipality_code": "0363",
         "category": "coaching",
         "initiative": "gemeente",
@@ -317,7 +317,7 @@ def test_planted_bad_rows_are_rejected_with_their_reasons(generator, run):
     _, decided_rows, _ = run
     by_id = {r["provision_id"]: r for r in decided_rows}
     planted = [(case, row) for case, row in generator.build() if case in generator.PLANTED]
-    assert len(planted) == len(generator.PLANTED) == 11
+    assert len(planted) == len(generator.PLANTED) == 14
     rejected = 0
     for case, row in planted:
         reasons = generator.PLANTED[case][1]
@@ -326,7 +326,7 @@ def test_planted_bad_rows_are_rejected_with_their_reasons(generator, run):
         if case != "semicolon_in_text":
             assert out["status"] == REJECTED, case
             rejected += 1
-    assert rejected == 10
+    assert rejected == 13
 
 
 def test_planted_bad_rows_give_the_same_reasons_through_the_api(book, generator):

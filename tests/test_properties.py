@@ -95,7 +95,7 @@ def _values_for(field) -> st.SearchStrategy:
             "number": st.integers(-5, 50) | st.floats(-5, 50),
             "date": st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)),
             "boolean": st.booleans(),
-        }[field.type.name]
+        }[field.type.base]
     return typed | _ANY_VALUE if field.optional else typed | _ANY_VALUE
 
 

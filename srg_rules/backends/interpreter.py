@@ -18,7 +18,7 @@ A comparison with a missing value is false; ``not`` is plain negation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .. import ir
@@ -92,9 +92,10 @@ class Interpreter:
         for record in records:
             yield self.decide(record)
 
-    def decide_values(self, values: Mapping[str, Any]) -> Decision:
-        """Decide typed, valid values (as the analysis and strategies produce them)."""
-        return self._decide(values, [])
+    def decide_values(self, values: Mapping[str, Any], problems: Sequence[str] = ()) -> Decision:
+        """Decide typed values (as the analysis, strategies and the registration level produce
+        them); ``problems`` are reasons found before the rules, which reject the record."""
+        return self._decide(values, list(problems))
 
     def _decide(self, values: Mapping[str, Any], problems: list[str]) -> Decision:
         rejected = [r.id for r in self._rejects if evaluate(r.condition, values)]
@@ -117,7 +118,14 @@ class Interpreter:
 
     def explain(self, record: Mapping[str, Any]) -> Explanation:
         values, problems = self.program.schema.read(record)
-        decision = self._decide(values, [p.reason for p in problems])
+        return self.explain_values(values, problems)
+
+    def explain_values(self, values: Mapping[str, Any], problems: Sequence[Any] = (),
+                       reasons: Sequence[str] = ()) -> Explanation:
+        """Explain typed values; ``problems`` are FieldProblems, ``reasons`` other reasons
+        found before the rules (a provision's conflicts)."""
+        problems = tuple(problems)
+        decision = self._decide(values, [*(p.reason for p in problems), *reasons])
         traces = tuple(RuleTrace(rule, trace(rule.condition, values)) for rule in self.program.rules)
         output = self.program.schema.output
         return Explanation(

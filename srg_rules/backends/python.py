@@ -20,7 +20,9 @@ How it reads a record fast without changing what a record means:
   that gives the same value: a per-field memo from raw value to typed value, filled only with
   what ``Field.read`` returned for exact ``str`` values and ``None``, starting with the field's
   code values. A code value is then one set membership test, and a date or number string seen
-  before one dict lookup. A text field is ``str.strip``. A value the memo does not know goes
+  before one dict lookup. A text field is ``str.strip``; a ``bsn`` or ``digits(n)`` field
+  goes through ``Field.read`` like a number (its 11-test and length are the schema's own).
+  A value the memo does not know goes
   through ``Field.read``; a value with a problem sends the record down the slow path (an
   exception caught in the same function), which reads every field with ``Field.read``
   exactly as :meth:`Schema.read` does and collects the problems in field order.
@@ -376,8 +378,10 @@ class _Generator:
         for index, (key, field) in enumerate(self.fields.items()):
             x, name = f"x{index}", self.key[key]
             text = field.type is VALUE_TYPES["text"] and field.codes is None
-            # Texts are mostly all different: remembering them would only fill memory.
-            reader = self.readers[key] = _FieldReader(field, remember_values=not text)
+            # Texts and BSNs are mostly all different: remembering them would only fill
+            # memory. A digits(n) field (a municipality code) repeats, and is remembered.
+            reader = self.readers[key] = _FieldReader(
+                field, remember_values=not (text or field.type is VALUE_TYPES["bsn"]))
             if text:
                 # A str reads as itself stripped (str.strip raises TypeError on anything
                 # else, which takes the slow path); a blank one is missing.

@@ -19,6 +19,8 @@ interpreter decides:
   string arithmetic, so no engine's lenient date parser is involved) and is kept as its
   ``YYYYMMDD`` text, which orders as the dates do. A boolean is one of the words of
   :mod:`srg_rules.schema`, in any case. Digits are ASCII digits, as the schema reads them.
+  A ``digits(n)`` value is exactly n of them (leading zeros kept, compared as text); a
+  ``bsn`` is nine that pass the 11-test (weights 9 down to 2, then -1).
 - **Conditions** are two-valued: every comparison is ``COALESCE(value OP constant, FALSE)``
   over the typed value, which is NULL when the field is missing *or invalid*, so a
   comparison with a missing value is false and ``NOT`` is plain negation.
@@ -265,7 +267,7 @@ class _Reader:
 
     def __init__(self, plan: _Plan, field: Field, raw: exp.Expression, invalid_marker: str | None):
         self.field = field
-        kind = field.type.name
+        kind = field.type.base
         stripped = _strip(raw)
         missing = [_string("")] + ([_string(_NO_DATE)] if kind == "date" else [])
         text = plan.bind("t", _case([(_in(stripped, missing), exp.Null())], stripped))
@@ -286,6 +288,8 @@ class _Reader:
         ])
 
     def _value(self, plan: _Plan, kind: str, text: exp.Expression) -> exp.Expression:
+        if kind == "text" and self.field.type.length is not None:
+            return self._digits(plan, text, self.field.type.length)
         if kind == "text":
             return text
         if kind == "code":
@@ -307,6 +311,20 @@ class _Reader:
                                                  replacement=_string("")))
             return _case([(_real_date(compact), compact)])
         raise NotImplementedError(f"no SQL reading for field type {kind!r}")
+
+    def _digits(self, plan: _Plan, text: exp.Expression, length: int) -> exp.Expression:
+        """``digits(n)``: exactly n ASCII digits; a ``bsn`` must also pass the 11-test."""
+        digits = _matching(text, f"^[0-9]{{{length}}}$")
+        if self.field.type.name != "bsn":
+            return digits
+        bound = plan.bind("d", digits)
+        total = plan.bind("s", _eleven_test_sum(bound))
+        # A multiple of 11 and not 0. The sum lies in -9..396, and ``%`` truncates towards
+        # zero in every dialect, which tells multiples of 11 apart as Python's ``%`` does.
+        return _case([(_and([
+            _compare("eq", exp.Mod(this=total, expression=exp.Literal.number(11)),
+                     exp.Literal.number(0)),
+            _compare("ne", total.copy(), exp.Literal.number(0))]), bound.copy())])
 
     def _number(self, plan: _Plan, text: exp.Expression) -> exp.Expression:
         """A number's DOUBLE, and for an integer text its exact digits as well.
@@ -341,6 +359,18 @@ class _Reader:
 
 
 _INTEGER_PATTERN = "^[+-]?[0-9]+$"
+
+# schema.passes_eleven_test: the weights of a BSN's nine digits.
+_ELEVEN_TEST_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+
+
+def _eleven_test_sum(digits: exp.Expression) -> exp.Expression:
+    """The weighted sum of the BSN 11-test over ``digits``: nine ASCII digits, or NULL (so
+    the casts never see anything but a digit)."""
+    return _sum([exp.Mul(this=exp.Literal.number(weight), expression=exp.cast(
+        exp.Substring(this=digits.copy(), start=exp.Literal.number(position),
+                      length=exp.Literal.number(1)), "INT"))
+        for position, weight in enumerate(_ELEVEN_TEST_WEIGHTS, start=1)])
 
 
 def _real_date(compact: exp.Expression) -> exp.Expression:
@@ -424,7 +454,7 @@ class _Conditions:
     def _comparison(self, node: ir.Compare) -> exp.Expression:
         reader = self.readers[node.field]
         value = reader.value
-        kind = reader.field.type.name
+        kind = reader.field.type.base
         if node.op not in SUPPORTED_OPERATORS:
             raise UnsupportedOperator(node.op)
         if kind == "boolean":
@@ -448,7 +478,7 @@ class _Conditions:
 
     def _compare_fields(self, node: ir.CompareFields) -> exp.Expression:
         left, right = self.readers[node.left], self.readers[node.right]
-        if left.field.type.name == "number":
+        if left.field.type.base == "number":
             return _false_if_null(_number_vs_number(left, right, node.op))
         return _false_if_null(_compare(node.op, left.value, right.value))
 

@@ -1,0 +1,371 @@
+"""The registration level: a municipality's source records -> the SRG's provision records.
+
+Place in the pipeline: after :mod:`srg_rules.ir`, before the rules decide. A program with an
+``activities`` statement or ``trajectory`` statements does not take its input records as
+provisions: the SRG wants exactly one record per provision per person, while municipal systems
+hold trajectories that bundle provisions and activities (course days) that belong to one
+provision ([NB] "De voorzieningen die binnen dat traject vallen, moeten allemaal apart worden
+geregistreerd ... Die activiteiten hoeven niet apart te worden geregistreerd").
+
+Input: source rows, each a row number and a mapping of raw values. Output: :class:`Provision`
+records, each with the rows it came from (its lineage). The steps, in this order:
+
+1. every row is read against the schema (typed values, field problems);
+2. ``activities share KEY`` groups rows with equal key values (a missing key value is a value
+   like any other) into one provision; every other field combines by its declared way
+   (:mod:`srg_rules.combine`; ``same`` unless said). A row with a field problem rejects its
+   whole provision, naming the row; so does a conflict (two activities with different
+   funding), naming the rows and their values. Nothing is ever picked silently;
+3. a provision matching the condition of a ``trajectory`` becomes one provision per ``yields``
+   clause, each inheriting every field and setting the clause's values; one matching two
+   trajectories is rejected (``ambiguous_trajectory``).
+
+Accounting: every source row is in the lineage of at least one provision (exactly one, unless
+a trajectory splits it), and every provision is decided, so no row is ever dropped. Grouping
+needs every row before the first provision is complete: a program with ``activities`` holds one
+entry per provision in memory (streaming stays O(1) without it).
+
+The analysis sees only provisions: :func:`provision_space` is the condition that says which
+records a program's registration level can produce, and :func:`split_expectation` turns an
+expectation about source records into questions about provisions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from . import ir
+from .backends.interpreter import evaluate
+from .combine import COMBINATIONS, Conflict
+
+__all__ = [
+    "AMBIGUOUS_TRAJECTORY",
+    "CONFLICT",
+    "Provision",
+    "format_typed",
+    "provision_space",
+    "provisions",
+    "source_record",
+    "split_expectation",
+]
+
+AMBIGUOUS_TRAJECTORY = "ambiguous_trajectory"
+"""The reason of a source record that matches the conditions of two trajectories."""
+
+CONFLICT = "conflict"
+"""The reason prefix (``conflict:FIELD``) of a provision whose activities disagree."""
+
+_MAX_SPLIT_POINTS = 4096
+
+
+@attrs.frozen
+class Provision:
+    """One provision record, ready for the rules.
+
+    Attributes:
+        values: typed values of every declared field (None: missing or unreadable).
+        rows: the source row numbers it came from, in input order.
+        text: the values as written to an output file (raw text of a single untouched row).
+        component: the ``yields`` clause it came from, for a provision of a trajectory.
+        problems: reasons that reject it before any rule runs (field problems, conflicts).
+        messages: those problems in words, naming rows and values.
+    """
+
+    values: Mapping[str, Any]
+    rows: tuple[int, ...]
+    text: Mapping[str, str]
+    component: str | None = None
+    problems: tuple[str, ...] = ()
+    messages: tuple[str, ...] = ()
+
+
+def format_typed(value: Any) -> str:
+    """A typed value written as a record file holds it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def provisions(program: ir.Program, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> Iterator[Provision]:
+    """The provision records of source rows (see the module's docstring for the steps).
+
+    >>> from srg_rules import parse
+    >>> book = parse('''
+    ... field id: text
+    ... field kind: code {coaching, training, coach_cursus}
+    ... field hours: number
+    ... activities share id combine hours by sum
+    ... trajectory coach_cursus when kind = coach_cursus
+    ...     yields coaching with kind = coaching
+    ...     yields training with kind = training
+    ... include when hours > 0
+    ... ''')
+    >>> rows = [(1, {"id": "A", "kind": "training", "hours": "4"}),
+    ...         (2, {"id": "A", "kind": "training", "hours": "4"}),
+    ...         (3, {"id": "B", "kind": "coach_cursus", "hours": "10"})]
+    >>> [(p.values["kind"], p.values["hours"], p.rows, p.component)
+    ...  for p in provisions(book.program, rows)]
+    [('training', 8, (1, 2), None), ('coaching', 10, (3,), 'coaching'), ('training', 10, (3,), 'training')]
+    """
+    schema = program.schema
+    read = ((number, raw, *schema.read(raw)) for number, raw in rows)
+    if program.activities is None:
+        merged: Iterable[Provision] = (_single(program, n, raw, v, p) for n, raw, v, p in read)
+    else:
+        merged = _merge(program, read)
+    for provision in merged:
+        yield from _split(program, provision)
+
+
+def _single(program: ir.Program, number: int, raw: Mapping[str, Any], values: dict[str, Any],
+            problems: list) -> Provision:
+    text = {name: _raw_text(raw.get(name)) for name in program.schema.fields}
+    return Provision(
+        values, (number,), text, None, tuple(p.reason for p in problems),
+        tuple(f"row {number}: {p.field}: {p.message}" for p in problems),
+    )
+
+
+def _raw_text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    return raw if isinstance(raw, str) else format_typed(raw)
+
+
+def _merge(program: ir.Program, read: Iterable[tuple]) -> Iterator[Provision]:
+    activities = program.activities
+    assert activities is not None
+    groups: dict[tuple, list[tuple]] = {}
+    for number, raw, values, problems in read:
+        key = tuple(values[name] for name in activities.key)
+        if any(p.field in activities.key for p in problems):
+            key = ("row", number)  # an unreadable key groups with nothing
+        groups.setdefault(key, []).append((number, raw, values, problems))
+    for group in groups.values():
+        if len(group) == 1:
+            yield _single(program, *group[0])
+            continue
+        yield _combine(program, group)
+
+
+def _combine(program: ir.Program, group: list[tuple]) -> Provision:
+    activities = program.activities
+    numbers = tuple(number for number, *_ in group)
+    first_values = group[0][2]
+    values: dict[str, Any] = {name: first_values[name] for name in activities.key}
+    problems: list[str] = []
+    messages: list[str] = []
+    for number, _raw, _values, row_problems in group:
+        for problem in row_problems:
+            if problem.reason not in problems:
+                problems.append(problem.reason)
+            messages.append(f"row {number}: {problem.field}: {problem.message}")
+    text: dict[str, str] = {}
+    for name, way_name in activities.ways:
+        column = [row_values[name] for _, _, row_values, _ in group]
+        try:
+            values[name] = COMBINATIONS[way_name].combine(column)
+        except Conflict:
+            values[name] = None
+            reason = f"{CONFLICT}:{name}"
+            if reason not in problems:
+                problems.append(reason)
+            shown = ", ".join(f"row {n} {format_typed(v) or '(missing)'}"
+                              for n, v in zip(numbers, column))
+            messages.append(f"the activities of one provision differ in {name}: {shown}")
+    troubled = {reason.partition(":")[2] for reason in problems}
+    for name in program.schema.fields:
+        written = [_raw_text(raw.get(name)) for _, raw, _, _ in group]
+        if len(set(written)) == 1 and values.get(name) == first_values[name]:
+            # Every activity wrote the same and that is the provision's value: keep its form.
+            text[name] = written[0]
+        elif name in troubled:
+            # Unreadable or in conflict: show what the first row that has a value wrote.
+            text[name] = next((w for w in written if w.strip()), "")
+        else:
+            text[name] = format_typed(values[name])
+    return Provision(values, numbers, text, None, tuple(problems), tuple(messages))
+
+
+def _split(program: ir.Program, provision: Provision) -> Iterator[Provision]:
+    if not program.trajectories or len(provision.rows) > 1 and provision.problems:
+        yield provision
+        return
+    matching = [t for t in program.trajectories if evaluate(t.condition, provision.values)]
+    if not matching:
+        yield provision
+        return
+    if len(matching) > 1:
+        names = " and ".join(f"'{t.name}'" for t in matching)
+        yield attrs.evolve(
+            provision, problems=(*provision.problems, AMBIGUOUS_TRAJECTORY),
+            messages=(*provision.messages, f"the record is a trajectory of two kinds: {names}"),
+        )
+        return
+    for component in matching[0].components:
+        values = dict(provision.values)
+        text = dict(provision.text)
+        for name, value in component.assignments:
+            values[name] = value
+            text[name] = format_typed(value)
+        # A source record need not have the fields its provisions get from the trajectory (a
+        # coach-cursus row has no category of its own): problems there are overwritten.
+        assigned = {name for name, _ in component.assignments}
+        kept = [(reason, message) for reason, message in zip(provision.problems, provision.messages)
+                if _problem_field(reason) not in assigned]
+        yield attrs.evolve(
+            provision, values=values, text=text, component=component.name,
+            problems=tuple(r for r, _ in kept), messages=tuple(m for _, m in kept),
+        )
+
+
+def _problem_field(reason: str) -> str | None:
+    return reason.partition(":")[2] or None
+
+
+# --- for the analysis ------------------------------------------------------------------------
+
+
+def _constant(condition: ir.Condition, fixed: Mapping[str, Any]) -> ir.Condition:
+    """``condition`` with the fields in ``fixed`` replaced by their values (None: missing).
+
+    True and false are the empty ``AllOf`` and ``AnyOf``.
+    """
+    true, false = ir.AllOf(()), ir.AnyOf(())
+
+    def walk(node: ir.Condition) -> ir.Condition:
+        if isinstance(node, ir.Compare) and node.field in fixed:
+            return true if evaluate(node, {node.field: fixed[node.field]}) else false
+        if isinstance(node, ir.IsPresent) and node.field in fixed:
+            return true if fixed[node.field] is not None else false
+        if isinstance(node, ir.CompareFields) and (node.left in fixed or node.right in fixed):
+            if node.left in fixed and node.right in fixed:
+                return true if evaluate(node, fixed) else false
+            known, other = (node.left, node.right) if node.left in fixed else (node.right, node.left)
+            value = fixed[known]
+            if value is None:
+                return false
+            op = node.op if known == node.right else _MIRROR[node.op]
+            return ir.Compare(op, other, value)
+        if isinstance(node, ir.AllOf):
+            return ir.AllOf(tuple(walk(item) for item in node.items))
+        if isinstance(node, ir.AnyOf):
+            return ir.AnyOf(tuple(walk(item) for item in node.items))
+        if isinstance(node, ir.Not):
+            return ir.Not(walk(node.item))
+        if isinstance(node, ir.Defined):
+            return walk(node.body)
+        return node
+
+    return walk(condition)
+
+
+_MIRROR = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
+
+
+def _assigned(component: ir.Component) -> ir.Condition:
+    return ir.AllOf(tuple(ir.Compare("eq", name, value) for name, value in component.assignments))
+
+
+def _exists(condition: ir.Condition, names: Iterable[str], domains: Mapping[str, Any],
+            program: ir.Program) -> ir.Condition:
+    """There are values of the fields ``names`` for which ``condition`` holds.
+
+    Exact over the analysis's finite domains: every value of a field behaves as one of its
+    domain's points, so trying each point (and missing, for an optional field) decides it.
+    """
+    names = list(dict.fromkeys(names))
+    choices = []
+    for name in names:
+        # Missing too, even for a required field: a source record need not have the fields a
+        # trajectory sets (they are overwritten, see _split).
+        choices.append([*domains[name].points, None])
+    combinations = list(itertools.islice(itertools.product(*choices), _MAX_SPLIT_POINTS + 1))
+    if len(combinations) > _MAX_SPLIT_POINTS:
+        raise ValueError("a trajectory sets too many fields for an exact analysis")
+    return ir.AnyOf(tuple(_constant(condition, dict(zip(names, combo))) for combo in combinations))
+
+
+def _source(program: ir.Program, trajectory: ir.Trajectory) -> ir.Condition:
+    """A source record that this trajectory, and no other, splits."""
+    others = tuple(ir.Not(t.condition) for t in program.trajectories if t is not trajectory)
+    return ir.AllOf((trajectory.condition, *others))
+
+
+def provision_space(program: ir.Program, domains: Mapping[str, Any]) -> ir.Condition | None:
+    """The provision records the registration level can produce (None: every record).
+
+    A provision is a source record no trajectory matches, or a component of a record exactly
+    one trajectory matches: its set fields have the component's values, and some values of
+    those fields (the source's) made the trajectory match.
+    """
+    if not program.trajectories:
+        return None
+    unsplit = ir.Not(ir.AnyOf(tuple(t.condition for t in program.trajectories)))
+    parts: list[ir.Condition] = [unsplit]
+    for trajectory in program.trajectories:
+        source = _source(program, trajectory)
+        for component in trajectory.components:
+            names = [name for name, _ in component.assignments]
+            parts.append(ir.AllOf((_assigned(component), _exists(source, names, domains, program))))
+    return ir.AnyOf(tuple(parts))
+
+
+def source_record(program: ir.Program, condition: ir.Condition, component: str,
+                  provision: Mapping[str, Any], domains: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A source record meeting ``condition`` that yields ``provision`` as its ``component``:
+    the provision with the fields the component sets put back to values the trajectory
+    matched (None if there is none, which the analysis never asks)."""
+    for trajectory in program.trajectories:
+        for part in trajectory.components:
+            if part.name != component:
+                continue
+            names = list(dict.fromkeys(name for name, _ in part.assignments))
+            choices = [[*domains[name].points, None] for name in names]
+            source = ir.AllOf((condition, _source(program, trajectory)))
+            for combination in itertools.islice(itertools.product(*choices), _MAX_SPLIT_POINTS):
+                record = {**provision, **dict(zip(names, combination))}
+                if evaluate(source, record):
+                    return record
+    return None
+
+
+def split_expectation(program: ir.Program, expectation: ir.Expectation,
+                      domains: Mapping[str, Any]) -> list[tuple[ir.Condition, ir.Outcome, str | None]]:
+    """The questions an expectation asks of provision records.
+
+    An expectation with at most one type speaks of provisions, as it does without trajectories:
+    every provision meeting the condition has the outcomes (the analysis already considers only
+    the provisions the registration level can make). An expectation listing several types
+    speaks of the source records meeting the condition: a trajectory must split each of them
+    into as many provisions as there are types, whose types are the listed ones in the order
+    of its ``yields`` clauses; a record no trajectory splits has one provision, so it cannot
+    meet such an expectation.
+
+    Returns (condition on the provision, outcome, component name) triples. A count of types
+    that can never match becomes a question no provision can pass (type ``""``).
+    """
+    condition = expectation.condition
+    types = expectation.types
+    if len(types) <= 1:
+        return [(condition, outcome, None) for outcome in expectation.outcomes]
+    impossible = ir.Outcome("type", "")
+    unsplit = ir.AllOf((condition, ir.Not(ir.AnyOf(tuple(t.condition for t in program.trajectories)))))
+    questions: list[tuple[ir.Condition, ir.Outcome, str | None]] = [(unsplit, impossible, None)]
+    for trajectory in program.trajectories:
+        source = ir.AllOf((condition, _source(program, trajectory)))
+        for index, component in enumerate(trajectory.components):
+            names = [name for name, _ in component.assignments]
+            provision = ir.AllOf((_assigned(component), _exists(source, names, domains, program)))
+            wanted = types[index] if len(types) == len(trajectory.components) else ""
+            questions.append((provision, ir.Outcome("type", wanted), component.name))
+    return questions
