@@ -18,6 +18,7 @@ from .diagnostics import Severity as Severity
 from .explain import Decision as Decision
 from .explain import Explanation as Explanation
 from .explain import Status as Status
+from .registration import Provision as Provision
 from .rulebook import Rulebook as Rulebook
 from .rulebook import diagnose as diagnose
 from .rulebook import load as load
@@ -27,6 +28,7 @@ __all__ = [
     "Decision",
     "Diagnostic",
     "Explanation",
+    "Provision",
     "Rulebook",
     "RulebookError",
     "Severity",

@@ -54,7 +54,7 @@ import datetime
 import decimal
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from os import PathLike
 from typing import Any
 
@@ -1128,12 +1128,11 @@ def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str])
     records = open_records(path, required=required, known=[*old_fields, *new_fields])
     total = malformed = reasons_only = 0
     changes: dict[tuple[Outcome, Outcome], dict[tuple, list]] = {}
-    for row in records.rows:
+    for number, before, after in _decided_pairs(old_book, new_book, records.rows):
         total += 1
-        if row.problem is not None:
+        if before is None:
             malformed += 1
             continue
-        before, after = old_book.decide(row.values), new_book.decide(row.values)
         kind = (Outcome.of(before), Outcome.of(after))
         if kind[0] == kind[1]:
             reasons_only += before.reasons != after.reasons
@@ -1141,7 +1140,7 @@ def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str])
         key = (tuple(r for r in before.reasons if r not in after.reasons),
                tuple(r for r in after.reasons if r not in before.reasons),
                tuple(r for r in before.reasons if r in after.reasons))
-        changes.setdefault(kind, {}).setdefault(key, []).append(row.number)
+        changes.setdefault(kind, {}).setdefault(key, []).append(number)
     result = []
     for (old, new), by_reasons in changes.items():
         rows = sorted(r for numbers in by_reasons.values() for r in numbers)
@@ -1152,6 +1151,41 @@ def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str])
         result.append(DataChange(old, new, len(rows), tuple(rows[:_EXAMPLE_ROWS]), tuple(reasons)))
     result.sort(key=lambda c: (-c.count, c.old.sort_key(), c.new.sort_key()))
     return DataDiff(str(path), total, malformed, tuple(result), reasons_only)
+
+
+def _decided_pairs(old_book: Rulebook, new_book: Rulebook, rows: Iterable) -> Iterator[tuple]:
+    """(row number, old decision, new decision) per record; None, None for a malformed row.
+
+    With a registration level (the same in both versions, see :func:`same_registration`) the
+    pairs are per provision, numbered by the first source row it came from.
+    """
+    if not (old_book.has_registration or new_book.has_registration):
+        for row in rows:
+            if row.problem is not None:
+                yield row.number, None, None
+            else:
+                yield row.number, old_book.decide(row.values), new_book.decide(row.values)
+        return
+    readable = []
+    for row in rows:
+        if row.problem is not None:
+            yield row.number, None, None
+        else:
+            readable.append((row.number, row.values))
+    old_made = old_book.decide_rows(readable)
+    new_made = new_book.decide_rows(readable)
+    for (provision, before), (_, after) in zip(old_made, new_made, strict=True):
+        yield provision.rows[0], before, after
+
+
+def same_registration(old: ir.Program, new: ir.Program) -> None:
+    """Raise :class:`IncompatibleSchemas` unless both versions make provisions from source
+    records the same way: the diff compares the rules that decide provisions."""
+    if (old.activities, old.trajectories) != (new.activities, new.trajectories):
+        raise IncompatibleSchemas(
+            "the versions make provisions from source records differently (their 'activities' "
+            "or 'trajectory' statements differ); diff compares the rules that decide "
+            "provisions, so give both versions the same registration level")
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -1178,6 +1212,7 @@ def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
     """
     old_book, new_book = load(old_path), load(new_path)
     old_book, new_book = at_date(old_book, old_date), at_date(new_book, new_date)
+    same_registration(old_book.program, new_book.program)
     diff = semantic_diff(old_book.program, new_book.program)
     text = (f"old: {_name(old_path, old_book)}{_on(old_date)}\n"
             f"new: {_name(new_path, new_book)}{_on(new_date)}\n\n")
@@ -1187,6 +1222,10 @@ def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
         text += _wrap(f"A version with a date decides every record by the rules in force on "
                       f"that date, whatever the record's {' or '.join(dict.fromkeys(dated))} "
                       "says.", "", "") + "\n\n"
+    if old_book.has_registration:
+        text += _wrap("Both versions make provisions from source records the same way; the "
+                      "records below are provision records, and in the data, provisions are "
+                      "numbered by the first source row they came from.", "", "") + "\n\n"
     text += diff.render()
     changed = not diff.same
     if data_path is not None:

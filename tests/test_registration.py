@@ -361,3 +361,30 @@ def test_sql_is_refused_rather_than_silently_wrong(tmp_path, cli):
     result = cli("sql", "source.rules", cwd=tmp_path)
     assert result.returncode == 2
     assert "does not implement 'activities' and 'trajectory'" in result.stderr
+
+
+def test_diff_compares_provisions_when_both_versions_make_them_alike(tmp_path, cli):
+    (tmp_path / "old.rules").write_text(SOURCE_RULES, encoding="utf-8")
+    (tmp_path / "new.rules").write_text(
+        SOURCE_RULES.replace("exclude wmo when funding = wmo", "exclude wmo when funding = wmo "
+                             "and category = training"), encoding="utf-8")
+    (tmp_path / "in.csv").write_text(
+        "provision_id,person_id,kind,category,funding,start_date\n"
+        "C1,P1,coach_cursus,,wmo,2025-09-01\n"
+        "T1,P2,training,training,wmo,2025-10-01\n"
+        "T1,P2,training,training,wmo,2025-11-01\n", encoding="utf-8")
+    result = cli("diff", "old.rules", "new.rules", "in.csv", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    # Of the three provisions (two from the coach-cursus in row 1), only its coaching changes.
+    assert "1 of 3 records changes decision" in result.stdout
+    assert "excluded -> included type 40: 1 record (record 1)" in result.stdout
+
+
+def test_diff_refuses_versions_that_make_provisions_differently(tmp_path, cli):
+    (tmp_path / "old.rules").write_text(SOURCE_RULES, encoding="utf-8")
+    (tmp_path / "new.rules").write_text(
+        SOURCE_RULES.replace("combine start_date by earliest", "combine start_date by latest"),
+        encoding="utf-8")
+    result = cli("diff", "old.rules", "new.rules", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "make provisions from source records differently" in result.stderr
