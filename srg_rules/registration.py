@@ -144,17 +144,33 @@ def _raw_text(raw: Any) -> str:
 def _merge(program: ir.Program, read: Iterable[tuple]) -> Iterator[Provision]:
     activities = program.activities
     assert activities is not None
+    names = tuple(program.schema.fields)
+    # Every row is held until the input ends, so rows are kept small: tuples in field order
+    # (not the reader's dicts, which also hold undeclared columns), and one object for each
+    # repeated value ("gemeente", a date), not one per row.
+    shared: dict[Any, Any] = {}
+
+    def share(value: Any) -> Any:
+        if isinstance(value, (str, _dt.date)) and (not isinstance(value, str) or len(value) <= 32):
+            return shared.setdefault(value, value)
+        return value
+
     groups: dict[tuple, list[tuple]] = {}
     for number, raw, values, problems in read:
         key = tuple(values[name] for name in activities.key)
         if any(p.field in activities.key for p in problems):
             key = ("row", number)  # an unreadable key groups with nothing
-        groups.setdefault(key, []).append((number, raw, values, problems))
+        groups.setdefault(key, []).append((
+            number, tuple(share(raw.get(name)) for name in names),
+            tuple(share(values[name]) for name in names), tuple(problems),
+        ))
     for group in groups.values():
-        if len(group) == 1:
-            yield _single(program, *group[0])
+        rows = [(number, dict(zip(names, raw)), dict(zip(names, values)), problems)
+                for number, raw, values, problems in group]
+        if len(rows) == 1:
+            yield _single(program, *rows[0])
             continue
-        yield _combine(program, group)
+        yield _combine(program, rows)
 
 
 def _combine(program: ir.Program, group: list[tuple]) -> Provision:
