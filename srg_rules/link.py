@@ -133,8 +133,13 @@ class _Linker:
         shown = resolve_path(use, source)
         where = _path_span(use)
         path = Path(shown)
-        if not path.is_file():
-            what = "is a directory, not a rulebook" if path.is_dir() else "no such rulebook"
+        try:
+            is_file, is_dir = path.is_file(), path.is_dir()
+            resolved = path.resolve()
+        except (OSError, ValueError):  # a name too long for the system, a NUL character
+            is_file, is_dir, resolved = False, False, path
+        if not is_file:
+            what = "is a directory, not a rulebook" if is_dir else "no such rulebook"
             self.diagnostics.append(Diagnostic(
                 "use_not_found", f"'{shown}': {what}", where,
                 help=("the path is relative to the directory of this file"
@@ -142,7 +147,6 @@ class _Linker:
                       "the path is relative to the current directory"),
             ))
             return []
-        resolved = path.resolve()
         if resolved in stack:
             circle = stack[stack.index(resolved):]
             if len(circle) == 1:

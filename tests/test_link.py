@@ -169,3 +169,10 @@ def test_the_shipped_rulebook_uses_the_delivery_checks():
     assert set(delivery.fields) < set(book.fields)
     assert set(delivery.rule_ids) < set(book.rule_ids)
     assert book.title == "SRG selectie en type"
+
+
+@pytest.mark.parametrize("path", ["a" * 5000, "a\x00b", "."], ids=["too-long", "nul", "directory"])
+def test_a_path_the_system_cannot_open_is_a_diagnostic(path: str) -> None:
+    with pytest.raises(RulebookError) as caught:
+        srg_rules.parse(f'use "{path}"\nfield a: text\ninclude when a is present\n')
+    assert [d.code for d in caught.value.diagnostics] == ["use_not_found"]
