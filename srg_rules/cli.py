@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
                      "the rulebook as one SQL query inside DuckDB, for large CSV and Parquet "
                      "files (needs -o); auto (default) takes duckdb for Parquet and for CSV "
                      f"files over {_DUCKDB_FROM_BYTES // 1_000_000} MB")
+    run.add_argument("--memory-limit", metavar="SIZE", default=None,
+                     help="the most memory the duckdb engine may use before it spills to a "
+                     "temporary folder, e.g. 2GB (default: 500MB)")
     run.set_defaults(handler=_run)
 
     explain = commands.add_parser("explain", help="show why one record was decided as it was")
@@ -209,9 +212,12 @@ def _run(args: argparse.Namespace) -> int:
                              "statements runs on the python engine, over CSV or JSON Lines")
         summary = _run_source(book, args)
     elif _use_duckdb(args):
-        from .filerun import run_file
+        from .filerun import DEFAULT_MEMORY_LIMIT, MEMORY_SIZE, run_file
 
-        counts = run_file(book.program, args.input, args.output)
+        limit = args.memory_limit or DEFAULT_MEMORY_LIMIT
+        if not MEMORY_SIZE.fullmatch(limit):
+            raise _UserError(f"--memory-limit {limit}: write a size such as 500MB or 2GB")
+        counts = run_file(book.program, args.input, args.output, memory_limit=limit)
         summary = Summary.from_dict(counts)
         malformed = summary.reasons[MALFORMED_ROW]
         if malformed:

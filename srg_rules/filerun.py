@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -72,7 +73,8 @@ from .records import (MALFORMED_ROW, OUTPUT_COLUMNS, REASON_SEPARATOR, InputErro
 from .schema import ValueType
 from .summary import Summary
 
-__all__ = ["PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL", "TerminalProgress", "run_file"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "MEMORY_SIZE", "PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL",
+           "TerminalProgress", "run_file"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # Extra values a malformed CSV row may have and still be read by DuckDB.
@@ -80,13 +82,19 @@ SPARE_COLUMNS = 8
 # ``run_file(progress=TERMINAL)``, the default: a bar on standard error when it is a terminal.
 TERMINAL = "terminal"
 
+DEFAULT_MEMORY_LIMIT = "500MB"
+"""DuckDB's memory limit for a run: measured, the peak memory of a run stays near it."""
+
+MEMORY_SIZE = re.compile(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
 class _UsePython(Exception):
     """The file needs the row-by-row path; the message says why."""
 
 
 def run_file(program: ir.Program, input_path: str | os.PathLike[str],
              output_path: str | os.PathLike[str], *,
-             progress: Callable[[float], None] | str | None = TERMINAL) -> dict[str, Any]:
+             progress: Callable[[float], None] | str | None = TERMINAL,
+             memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> dict[str, Any]:
     """Decide every row of a CSV or Parquet file and write them, with the decisions, to
     ``output_path`` in the input's format.
 
@@ -98,6 +106,9 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
         progress: called now and then with the fraction done (0.0 to 1.0) while the run
             lasts; :data:`TERMINAL` (the default) draws a bar on standard error when it is a
             terminal and is silent otherwise; None is silent.
+        memory_limit: the most memory DuckDB may use (``"500MB"``, ``"2GB"``); beyond it,
+            DuckDB spills to a temporary folder, so a file of any size runs in bounded memory
+            (docs/benchmarks.md). None: DuckDB's own default, 80% of the machine's memory.
 
     Returns:
         ``Summary.as_dict()`` of the run (``records``, ``statuses``, ``reasons``, ``types``),
@@ -123,11 +134,14 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
     if progress == TERMINAL:
         bar = TerminalProgress.on_stderr()
         try:
-            return run_file(program, input_path, output_path, progress=bar)
+            return run_file(program, input_path, output_path, progress=bar,
+                            memory_limit=memory_limit)
         finally:
             if bar is not None:
                 bar.clear()
     assert not isinstance(progress, str), f"progress must be a callable, None or {TERMINAL!r}"
+    if memory_limit is not None and not MEMORY_SIZE.fullmatch(memory_limit):
+        raise ValueError(f"memory limit {memory_limit!r}: write a size such as 500MB or 2GB")
     source = Path(input_path)
     target = Path(output_path)
     directory = target.resolve().parent
@@ -136,7 +150,7 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
     if source.suffix.lower() in PARQUET_SUFFIXES:
         if not source.exists():
             raise InputError(f"{source}: no such file")
-        return _run_parquet(program, source, target, progress)
+        return _run_parquet(program, source, target, progress, memory_limit)
     fields = program.schema.fields
     records = open_records(source, required=[n for n, f in fields.items() if not f.optional],
                            known=list(fields))
@@ -144,7 +158,8 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
     try:
         if records.format != "csv":
             raise _UsePython("not CSV")
-        return _run_csv(program, source, target, records.columns, records.delimiter, progress)
+        return _run_csv(program, source, target, records.columns, records.delimiter, progress,
+                        memory_limit)
     except _UsePython:
         return _run_python(program, source, target, progress)
 
@@ -164,7 +179,8 @@ def _close(rows: Iterator[Any]) -> None:
 
 
 def _run_csv(program: ir.Program, source: Path, target: Path, columns: tuple[str, ...],
-             delimiter: str, progress: Callable[[float], None] | None) -> dict[str, Any]:
+             delimiter: str, progress: Callable[[float], None] | None,
+             memory_limit: str | None) -> dict[str, Any]:
     kept = [c for c in columns if c not in OUTPUT_COLUMNS]
     names = [*kept, *OUTPUT_COLUMNS]
     if any(not name for name in names) or len({n.lower() for n in names}) < len(names):
@@ -173,7 +189,7 @@ def _run_csv(program: ir.Program, source: Path, target: Path, columns: tuple[str
     reason = _read_otherwise(source, delimiter, progress=progress)
     if reason is not None:
         raise _UsePython(reason)
-    with _Connection(progress) as connection:
+    with _Connection(progress, memory_limit) as connection:
         try:
             return _copy_csv(connection, program, source, target, columns, kept, delimiter,
                              padded=True)
@@ -325,9 +341,10 @@ def _quote_beside_blank(window: bytes) -> bool:
 
 
 def _run_parquet(program: ir.Program, source: Path, target: Path,
-                 progress: Callable[[float], None] | None) -> dict[str, Any]:
+                 progress: Callable[[float], None] | None,
+                 memory_limit: str | None) -> dict[str, Any]:
     read = exp.Anonymous(this="read_parquet", expressions=[_text(str(source))])
-    with _Connection(progress) as connection:
+    with _Connection(progress, memory_limit) as connection:
         try:
             described = connection.rows(exp.Describe(this=exp.select(exp.Star()).from_(read)))
         except Exception as error:  # noqa: BLE001
@@ -511,10 +528,21 @@ def _publish(temp: Path, target: Path) -> None:
 class _Connection:
     """An in-memory DuckDB for one run, reporting progress from a watcher thread."""
 
-    def __init__(self, progress: Callable[[float], None] | None):
+    def __init__(self, progress: Callable[[float], None] | None, memory_limit: str | None):
         import duckdb
 
         self._db = duckdb.connect(":memory:")
+        limit = memory_limit
+        self._spill: str | None = None
+        if limit is not None:
+            # Beyond the limit DuckDB spills to disk: to a private folder of this run, removed
+            # with it (an in-memory database would otherwise use ./.tmp).
+            self._spill = tempfile.mkdtemp(prefix="srg-rules-duckdb-")
+            self._db.execute(exp.Set(expressions=[exp.SetItem(this=exp.EQ(
+                this=exp.column("memory_limit"), expression=exp.Literal.string(limit)))]).sql("duckdb"))
+            self._db.execute(exp.Set(expressions=[exp.SetItem(this=exp.EQ(
+                this=exp.column("temp_directory"),
+                expression=exp.Literal.string(self._spill)))]).sql("duckdb"))
         # DuckDB turns a long IN list into a join, and that join does not keep the rows in
         # the order they were read; without it the whole query streams in order.
         self._db.execute("SET disabled_optimizers = 'in_clause'")
@@ -529,6 +557,8 @@ class _Connection:
 
     def __exit__(self, *exc: object) -> None:
         self._db.close()
+        if self._spill is not None:
+            shutil.rmtree(self._spill, ignore_errors=True)
 
     def run(self, statement: exp.Expression) -> None:
         text = statement.sql(dialect="duckdb")

@@ -15,6 +15,8 @@ columns, stay true).
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from functools import lru_cache
 from importlib import resources
@@ -68,7 +70,31 @@ def _parser() -> Lark:
         start=["start", "lone_condition"],
         propagate_positions=True,
         maybe_placeholders=True,
+        cache=parser_cache_path("rulebook") or False,
     )
+
+
+def parser_cache_path(name: str) -> str | None:
+    """Where Lark may keep a built parser between runs (building the LALR tables is most of the
+    time it takes to load a rulebook), or None for no cache.
+
+    The cache is a pickle, so it lives in the user's own cache folder (``$XDG_CACHE_HOME`` or
+    ``~/.cache``), made private, never in a shared temporary folder where another user could
+    plant one. Lark names it by a hash of the grammar and its own version and checks the hash
+    on load. ``SRG_RULES_NO_CACHE=1`` turns it off.
+    """
+    if os.environ.get("SRG_RULES_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "srg-rules")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if os.stat(folder).st_uid != os.getuid() or not os.access(folder, os.W_OK):
+            return None
+    except (OSError, AttributeError):  # AttributeError: no getuid (Windows)
+        return None
+    digest = hashlib.sha256(grammar_text().encode("utf-8")).hexdigest()[:16]
+    return os.path.join(folder, f"{name}-{digest}.lark")
 
 
 def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:

@@ -6,6 +6,7 @@ import csv
 import json
 import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -252,3 +253,18 @@ def test_diff_exits_like_diff(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "excluded -> included type 42" in out
     assert "10 of 302 records change decision" in out
+
+
+def test_duckdb_memory_limit_is_checked_and_used(tmp_path: Path, capsys, monkeypatch) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill))
+    source = _write(tmp_path / "in.csv", [HEADER, *ROWS])
+    out = tmp_path / "out.csv"
+    assert main(["run", SRG, str(source), "-o", str(out), "--engine", "duckdb",
+                 "--memory-limit", "lots"]) == 2
+    assert "--memory-limit lots: write a size such as 500MB or 2GB" in capsys.readouterr().err
+    assert main(["run", SRG, str(source), "-o", str(out), "--engine", "duckdb",
+                 "--memory-limit", "64MB"]) == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1 + len(ROWS)
+    assert not list(spill.iterdir()), "the spill folder is removed after the run"

@@ -1,0 +1,210 @@
+"""Benchmark: ``srg-rules run`` end to end on big files, against a hand-written DuckDB COPY.
+
+Input: nothing; it writes an SRG-like delivery of ``--rows`` rows (semicolon CSV with the
+columns of ``examples/make_provisions.py``, records from :mod:`workload`) and the same rows as
+Parquet (every column VARCHAR) into a temporary folder, deleted afterwards.
+
+Contenders, each a fresh process, interleaved over ``--rounds`` rounds (median reported):
+
+- ``srg-rules run srg.rules IN -o OUT`` (``rulebooks/srg.rules`` at ``workload.SRG_COMMIT``) on the CSV (DuckDB path, chosen by size)
+  and on the Parquet file; with ``--python``, also ``--engine python`` on the CSV;
+- a hand-written ``COPY (SELECT ...) TO`` doing the same work: read the file as text, check
+  and convert every field, decide the SRG rules with reasons (the query of
+  ``workload.duckdb_query``), and write every input column plus status, type and reasons in
+  the input's format. It prints no summary, does no pre-scan and no fallback: it is the
+  least a hand-written job does.
+
+Output: wall seconds and CPU seconds (user + system over all threads), each with its ratio to
+the hand-written COPY on the same format, and the peak RSS of each process (``ru_maxrss`` from
+``wait4``, so DuckDB's own memory is included; this process stays small, since a child's
+``ru_maxrss`` starts at its parent's size at fork).
+
+``--setting NAME=VALUE`` (repeatable) runs our DuckDB path once more with extra DuckDB
+settings (``memory_limit=1GB``, ``threads=1``...), in-process through ``run_file`` with the
+settings added to its connection, to see what they change.
+
+    python benchmarks/run_files.py [--rows 1000000] [--rounds 3] [--python] [--setting ...]
+    python benchmarks/run_files.py --rows 10000000 --rounds 1 --python --no-parquet   # memory
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import workload  # noqa: E402
+
+COLUMNS = list(workload.make_provisions.COLUMNS)
+
+
+def write_inputs(folder: Path, rows: int, parquet: bool) -> tuple[Path, Path | None]:
+    pool = workload.records(min(rows, 100_000), seed=1)
+    source = folder / "in.csv"
+    with open(source, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\n")
+        writer.writerow(COLUMNS)
+        written = 0
+        while written < rows:
+            chunk = pool[:rows - written]
+            writer.writerows([row[c] for c in COLUMNS] for row in chunk)
+            written += len(chunk)
+    target = None
+    if parquet:
+        import duckdb
+
+        target = folder / "in.parquet"
+        duckdb.execute("SET enable_progress_bar = false")
+        duckdb.execute(f"COPY (SELECT * FROM read_csv('{source}', delim=';', header=true, "
+                       f"all_varchar=true)) TO '{target}' (FORMAT parquet)")
+    return source, target
+
+
+def handwritten_copy(source: Path, target: Path) -> str:
+    """The Python program of the hand-written job."""
+    fmt = "parquet" if source.suffix == ".parquet" else "csv"
+    read = (f"read_parquet('{source}')" if fmt == "parquet" else
+            f"read_csv('{source}', delim=';', header=true, all_varchar=true)")
+    query = workload.duckdb_query(workload.SRG, COLUMNS, read)
+    options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, DELIMITER ';', HEADER true"
+    return ("import duckdb\nduckdb.execute(\"SET enable_progress_bar = false\")\n"
+            f"duckdb.execute({f'COPY ({query}) TO {chr(39)}{target}{chr(39)} ({options})'!r})\n")
+
+
+def with_settings(settings: list[str], rulebook: Path, source: Path, target: Path) -> str:
+    """A Python program running ``run_file`` with extra settings on its DuckDB connection."""
+    return f"""
+import srg_rules
+from srg_rules import filerun
+settings = {settings!r}
+original = filerun._Connection.__init__
+def patched(self, progress):
+    original(self, progress)
+    for setting in settings:
+        name, value = setting.split('=', 1)
+        self._db.execute(f"SET {{name}} = '{{value}}'")
+filerun._Connection.__init__ = patched
+book = srg_rules.load({str(rulebook)!r})
+print(filerun.run_file(book.program, {str(source)!r}, {str(target)!r})["engine"])
+"""
+
+
+def run(command: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (bytes) and CPU seconds (user + system, all threads) of one
+    process, from wait4."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            raise SystemExit(f"{command} failed ({process.returncode}):\n{err.read().decode()}")
+        return seconds, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--python", action="store_true", help="also time --engine python")
+    parser.add_argument("--no-parquet", action="store_true")
+    parser.add_argument("--no-handwritten", action="store_true")
+    parser.add_argument("--setting", action="append", default=[],
+                        help="NAME=VALUE: also run our DuckDB path with this DuckDB setting")
+    parser.add_argument("--folder", help="where to write the files (default: a temporary folder)")
+    args = parser.parse_args(argv)
+
+    folder = Path(tempfile.mkdtemp(prefix="srg-bench-", dir=args.folder))
+    try:
+        started = time.perf_counter()
+        # In a child, so that this process stays small: a child's ru_maxrss starts at its
+        # parent's size at fork.
+        subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); "
+                        f"import run_files, pathlib; run_files.write_inputs(pathlib.Path({str(folder)!r}), "
+                        f"{args.rows}, {not args.no_parquet})"], check=True)
+        source = folder / "in.csv"
+        parquet = folder / "in.parquet" if not args.no_parquet else None
+        rulebook = folder / "srg.rules"
+        rulebook.write_text(workload.srg_text(), encoding="utf-8")
+        print(f"{args.rows:,} rows: CSV {source.stat().st_size / 1e6:,.0f} MB"
+              + (f", Parquet {parquet.stat().st_size / 1e6:,.0f} MB" if parquet else "")
+              + f" (written in {time.perf_counter() - started:.0f} s)", flush=True)
+        cli = [sys.executable, "-m", "srg_rules", "run", str(rulebook)]
+        contenders: dict[str, list[str]] = {}
+        inputs = [("CSV", source)] + ([("Parquet", parquet)] if parquet else [])
+        for label, path in inputs:
+            out = folder / f"out{path.suffix}"
+            if not args.no_handwritten:
+                contenders[f"hand-written DuckDB COPY, {label}"] = [
+                    sys.executable, "-c", handwritten_copy(path, folder / f"hand{path.suffix}")]
+            contenders[f"srg-rules run, {label}"] = cli + [str(path), "-o", str(out)]
+        if args.setting:
+            contenders[f"srg-rules run_file with {', '.join(args.setting)}, CSV"] = [
+                sys.executable, "-c", with_settings(args.setting, rulebook, source, folder / "set.csv")]
+        if args.python:
+            contenders["srg-rules run --engine python, CSV"] = cli + [
+                str(source), "-o", str(folder / "py.csv"), "--engine", "python"]
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        peaks: dict[str, list[int]] = {name: [] for name in contenders}
+        cpus: dict[str, list[float]] = {name: [] for name in contenders}
+        for number in range(args.rounds):
+            for name, command in contenders.items():
+                seconds, peak, cpu = run(command)
+                times[name].append(seconds)
+                peaks[name].append(peak)
+                cpus[name].append(cpu)
+                print(f"  round {number + 1}: {name}: {seconds:.2f} s, CPU {cpu:.2f} s, "
+                      f"{peak / 2**20:,.0f} MB",
+                      file=sys.stderr, flush=True)
+        if not args.no_handwritten:
+            _same_decisions(folder, inputs)
+        print(f"median of {args.rounds} interleaved rounds, each a fresh process")
+        print(f"{'contender':<58}{'seconds':>9}{'ratio':>8}{'CPU s':>8}{'ratio':>8}"
+              f"{'peak RSS MB':>13}")
+        for name, runs in times.items():
+            label = name.rsplit(", ", 1)[1]
+            base = f"hand-written DuckDB COPY, {label}"
+            ratio = f"{statistics.median(runs) / statistics.median(times[base]):.2f}" \
+                if base in times else "-"
+            cpu = statistics.median(cpus[name])
+            cpu_ratio = f"{cpu / statistics.median(cpus[base]):.2f}" if base in cpus else "-"
+            print(f"{name:<58}{statistics.median(runs):>9.2f}{ratio:>8}{cpu:>8.2f}{cpu_ratio:>8}"
+                  f"{max(peaks[name]) / 2**20:>13,.0f}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+def _same_decisions(folder: Path, inputs) -> None:
+    """The hand-written job decided every row as srg-rules run did."""
+    import duckdb
+
+    for label, path in inputs:
+        if path.suffix == ".parquet":
+            ours, hand = (f"read_parquet('{folder / name}')" for name in ("out.parquet", "hand.parquet"))
+        else:
+            ours, hand = (f"read_csv('{folder / name}', delim=';', header=true, all_varchar=true)"
+                          for name in ("out.csv", "hand.csv"))
+        differ = duckdb.execute(
+            f"SELECT count(*) FROM (SELECT provision_id, status, coalesce(type, '') AS type, reasons FROM {ours} "
+            f"EXCEPT ALL SELECT provision_id, status, coalesce(type, '') AS type, reasons FROM {hand})").fetchone()[0]
+        if differ:
+            raise SystemExit(f"{label}: the hand-written job decided {differ} rows otherwise")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
