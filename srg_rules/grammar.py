@@ -63,6 +63,9 @@ def grammar_text() -> str:
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
+    cache = parser_cache_path("rulebook")
+    # cache_grammar keeps .grammar on a parser loaded from the cache (from_lark needs it).
+    cached = {"cache": cache, "cache_grammar": True} if cache is not None else {}
     return Lark(
         grammar_text(),
         parser="lalr",
@@ -70,7 +73,7 @@ def _parser() -> Lark:
         start=["start", "lone_condition"],
         propagate_positions=True,
         maybe_placeholders=True,
-        cache=parser_cache_path("rulebook") or False,
+        **cached,
     )
 
 
