@@ -783,7 +783,8 @@ class _Analysis:
                 what = f"the provision '{check.component}' that a record meeting that yields is {got}"
             return Finding(
                 "expectation_violated", CODES["expectation_violated"],
-                f"expected {wanted} when {condition_text(expectation.condition)}, but {what}",
+                f"expected {wanted} when {condition_text(expectation.condition, self.program.schema)}, "
+                f"but {what}",
                 rule_ids, record, decision,
                 "fix the rules, or narrow the expectation's condition",
                 span=expectation.span, related=related, expectation=expectation,

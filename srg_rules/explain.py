@@ -21,7 +21,7 @@ import attrs
 
 from . import ir
 from .operators import OPERATORS
-from .schema import FieldProblem
+from .schema import FieldProblem, Schema
 
 __all__ = [
     "AMBIGUOUS_TYPE",
@@ -249,22 +249,29 @@ def format_value(value: Any) -> str:
 _SPACE = re.compile(r"\s+")
 
 
-def condition_text(node: ir.Condition) -> str:
-    """A condition as the rulebook wrote it, or, without a source, as it would be written."""
+def condition_text(node: ir.Condition, schema: Schema | None = None) -> str:
+    """A condition as the rulebook wrote it, or, without a source, as it would be written.
+
+    Without a source, a text constant is always quoted (a bare word may name a field); a code
+    is bare when it is a plain word and ``schema`` says the field holds codes.
+
+    >>> condition_text(ir.Compare("eq", "name", "w"))
+    'name = "w"'
+    """
     if node.span is not None:
-        text = _SPACE.sub(" ", node.span.text.strip())
-        # A span that ends inside a trailing comment cannot happen (comments are outside
-        # conditions), but keep one line per node whatever the source looked like.
-        return text
-    return _print(node, top=True)
+        # Keep one line per node whatever the source looked like.
+        return _SPACE.sub(" ", node.span.text.strip())
+    return _print(node, schema, top=True)
 
 
-def _print(node: ir.Condition, top: bool = False) -> str:
+def _print(node: ir.Condition, schema: Schema | None, top: bool = False) -> str:
     if isinstance(node, ir.Compare):
         spec = OPERATORS[node.op]
         if node.op == "eq" and node.value is True:
             return node.field
-        return f"{node.field} {spec.symbol} {_literal(node.value)}"
+        field = schema.fields.get(node.field) if schema is not None else None
+        bare = field is not None and field.codes is not None
+        return f"{node.field} {spec.symbol} {_literal(node.value, bare)}"
     if isinstance(node, ir.CompareFields):
         return f"{node.left} {OPERATORS[node.op].symbol} {node.right}"
     if isinstance(node, ir.IsPresent):
@@ -272,17 +279,22 @@ def _print(node: ir.Condition, top: bool = False) -> str:
     if isinstance(node, ir.Not):
         if isinstance(node.item, ir.IsPresent):
             return f"{node.item.field} is missing"
-        return f"not {_print(node.item)}"
+        return f"not {_print(node.item, schema)}"
     if isinstance(node, ir.Defined):
         return node.name
     joiner = " and " if isinstance(node, ir.AllOf) else " or "
-    text = joiner.join(_print(item) for item in node.items)
+    text = joiner.join(_print(item, schema) for item in node.items)
     return text if top else f"({text})"
 
 
-def _literal(value: Any) -> str:
+_PLAIN_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+
+
+def _literal(value: Any, bare_codes: bool = False) -> str:
     if isinstance(value, frozenset):
-        return "{" + ", ".join(sorted(_literal(v) for v in value)) + "}"
+        return "{" + ", ".join(sorted(_literal(v, bare_codes) for v in value)) + "}"
     if isinstance(value, str):
-        return value if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*|\d+", value) else f'"{value}"'
+        if bare_codes and _PLAIN_CODE.fullmatch(value):
+            return value
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return format_value(value)

@@ -772,13 +772,13 @@ def programs_with_trajectories(draw) -> ir.Program:
 
 
 def _split_sources(program: ir.Program) -> list[tuple[dict, list]]:
-    """Each valid source record with its provisions (values, decision)."""
+    """Each source record with its provisions (provision, decision). A provision with a
+    problem (a field its trajectory does not set is missing) is not a valid record: the
+    analysis speaks of the others."""
     interpreter = Interpreter(program)
     result = []
     for record in SOURCES:
         made = list(registration.provisions(program, [(1, record)]))
-        if any(p.problems and p.problems != (registration.AMBIGUOUS_TRAJECTORY,) for p in made):
-            continue  # not a valid source record: the analysis speaks of valid ones
         result.append((record, [(p, interpreter.decide_values(p.values, p.problems)) for p in made]))
     return result
 
@@ -805,12 +805,14 @@ def _violated_by_sources(program: ir.Program) -> set[tuple]:
             continue
         # About source records: a trajectory splits each into len(types) provisions, in order.
         for record, made in sources:
-            if not evaluate(expectation.condition, record) or made[0][0].problems:
+            if not evaluate(expectation.condition, record):
                 continue
+            if registration.AMBIGUOUS_TRAJECTORY in made[0][0].problems:
+                continue  # rejected before the rules: no provision to judge
             trajectory = next((t for t in program.trajectories if evaluate(t.condition, record)),
                               None)
-            for index, (_provision, decision) in enumerate(made):
-                if _rejected_by_rule(decision):
+            for index, (provision, decision) in enumerate(made):
+                if provision.problems or _rejected_by_rule(decision):
                     continue
                 if trajectory is None or len(types) != len(trajectory.components) or not (
                         decision.status is Status.INCLUDED and decision.type == types[index]):
