@@ -330,6 +330,8 @@ def _run_source(book: Rulebook, args: argparse.Namespace) -> Summary:
     try:
         for provision, decision in book.decide_rows(readable()):
             values = dict(provision.text)
+            if records.format == "jsonl":
+                values = {name: (text if text != "" else None) for name, text in values.items()}
             if has_components:
                 values[COMPONENT_COLUMN] = provision.component or ""
             values[SOURCE_ROWS_COLUMN] = REASON_SEPARATOR.join(map(str, provision.rows))
@@ -340,7 +342,7 @@ def _run_source(book: Rulebook, args: argparse.Namespace) -> Summary:
             if row.number <= malformed[min(len(malformed), _MALFORMED_SHOWN) - 1].number:
                 print(f"{records.path}:{row.line}: record {row.number} {row.problem}; "
                       f"rejected as {MALFORMED_ROW}", file=sys.stderr)
-            values = {name: row.values.get(name, "") for name in fields}
+            values = {name: row.values.get(name) for name in fields}
             values[SOURCE_ROWS_COLUMN] = str(row.number)
             decision = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
             output.write(Row(row.number, row.line, values), decision)

@@ -388,3 +388,17 @@ def test_diff_refuses_versions_that_make_provisions_differently(tmp_path, cli):
     result = cli("diff", "old.rules", "new.rules", cwd=tmp_path)
     assert result.returncode == 2
     assert "make provisions from source records differently" in result.stderr
+
+
+def test_json_lines_in_json_lines_out_with_nulls_for_missing(tmp_path, cli):
+    (tmp_path / "source.rules").write_text(SOURCE_RULES, encoding="utf-8")
+    (tmp_path / "in.jsonl").write_text(
+        '{"provision_id": "C1", "kind": "coach_cursus", "funding": "reintegratie", '
+        '"start_date": "2025-09-01"}\n[1]\n', encoding="utf-8")
+    result = cli("run", "source.rules", "in.jsonl", "-o", "out.jsonl", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [(p["component"], p["category"], p["type"]) for p in lines[:2]] == [
+        ("coaching", "coaching", "40"), ("training", "training", "42")]
+    assert lines[0]["person_id"] is None and lines[0]["source_rows"] == "1"
+    assert lines[2]["reasons"] == ["malformed_row"] and lines[2]["source_rows"] == "2"
