@@ -4,7 +4,11 @@ Input: nothing; it generates SRG-like records (:mod:`workload`, from
 ``examples/make_provisions.py``) and runs, for each rule set (``rulebooks/srg.rules`` and
 generated rulebooks of 10, 50 and 200 rules over the same fields):
 
-The SRG rule set is ``rulebooks/srg.rules`` at commit ``workload.SRG_COMMIT``.
+The SRG rule set is ``rulebooks/srg.rules`` as it is in the working tree, with the delivery
+checks of ``rulebooks/srg-delivery.rules`` it uses; the benchmark first checks that its own
+transcription (``workload.SRG``, from which the hand-written baselines and the peer encodings
+are made) has the loaded program's rules in its order and decides every record of the pool as
+the file does.
 
 - embedded, one record per call: the hand-written Python function (the baseline), our
   compiled backend (``backend="python"``), our reference interpreter, and the peers
@@ -285,8 +289,7 @@ def run_rule_set(rules: workload.RuleSet, book, pool, tables, args, skip) -> dic
 def memory_child(args) -> None:
     """In a fresh process: prepare one contender, then decide everything once; print JSON."""
     rules = _rule_set(args.memory_child_rules)
-    book = srg_rules.parse(rules.rulebook()) if rules is not workload.SRG else \
-        srg_rules.parse(workload.srg_text(), "srg.rules")
+    book = srg_rules.parse(rules.rulebook()) if rules is not workload.SRG else workload.srg_book()
     pool = workload.records(args.records, seed=1)
     name = args.memory_child
     if name in TABLE:
@@ -450,13 +453,17 @@ def main(argv: list[str] | None = None) -> int:
         for rule_name in rule_names:
             rules = _rule_set(rule_name)
             if rules is workload.SRG:
-                book = srg_rules.parse(workload.srg_text(), "srg.rules")
+                book = workload.srg_book()
                 mirror = srg_rules.parse(rules.rulebook())
+                if tuple(book.rule_ids) != tuple(r.id for r in rules.rules):
+                    raise SystemExit(f"workload.SRG's rules {[r.id for r in rules.rules]} are not "
+                                     f"those of {workload.SRG_PATH}: {list(book.rule_ids)}")
                 interpreter, mirrored = Interpreter(book.program), Interpreter(mirror.program)
                 for record in pool:  # the benchmark's copy of the SRG rules is the real file
                     if interpreter.decide(record) != mirrored.decide(record):
-                        raise SystemExit(f"workload.SRG differs from rulebooks/srg.rules at "
-                                         f"{workload.SRG_COMMIT} on {record}")
+                        raise SystemExit(f"workload.SRG differs from {workload.SRG_PATH} on "
+                                         f"{record}:\n  {interpreter.decide(record)}\n  "
+                                         f"{mirrored.decide(record)}")
             else:
                 book = srg_rules.parse(rules.rulebook())
             print(f"... {rule_name}", file=sys.stderr, flush=True)

@@ -6,8 +6,9 @@ Parquet (every column VARCHAR) into a temporary folder, deleted afterwards.
 
 Contenders, each a fresh process, interleaved over ``--rounds`` rounds (median reported):
 
-- ``srg-rules run srg.rules IN -o OUT`` (``rulebooks/srg.rules`` at ``workload.SRG_COMMIT``) on the CSV (DuckDB path, chosen by size)
-  and on the Parquet file; with ``--python``, also ``--engine python`` on the CSV;
+- ``srg-rules run rulebooks/srg.rules IN -o OUT`` (the rulebook as it is, with the delivery
+  checks of ``srg-delivery.rules`` it uses) on the CSV (DuckDB path, chosen by size) and on
+  the Parquet file; with ``--python``, also ``--engine python`` on the CSV;
 - a hand-written ``COPY (SELECT ...) TO`` doing the same work: read the file as text, check
   and convert every field, decide the SRG rules with reasons (the query of
   ``workload.duckdb_query``), and write every input column plus status, type and reasons in
@@ -138,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"{args.rows}, {not args.no_parquet})"], check=True)
         source = folder / "in.csv"
         parquet = folder / "in.parquet" if not args.no_parquet else None
-        rulebook = folder / "srg.rules"
-        rulebook.write_text(workload.srg_text(), encoding="utf-8")
+        rulebook = workload.SRG_PATH  # as it is, beside the srg-delivery.rules it uses
         print(f"{args.rows:,} rows: CSV {source.stat().st_size / 1e6:,.0f} MB"
               + (f", Parquet {parquet.stat().st_size / 1e6:,.0f} MB" if parquet else "")
               + f" (written in {time.perf_counter() - started:.0f} s)", flush=True)
