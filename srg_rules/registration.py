@@ -42,12 +42,12 @@ import attrs
 from . import ir
 from .backends.interpreter import evaluate
 from .combine import COMBINATIONS, Conflict
+from .schema import format_typed
 
 __all__ = [
     "AMBIGUOUS_TRAJECTORY",
     "CONFLICT",
     "Provision",
-    "format_typed",
     "provision_space",
     "provisions",
     "source_record",
@@ -82,17 +82,6 @@ class Provision:
     component: str | None = None
     problems: tuple[str, ...] = ()
     messages: tuple[str, ...] = ()
-
-
-def format_typed(value: Any) -> str:
-    """A typed value written as a record file holds it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def provisions(program: ir.Program, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> Iterator[Provision]:

@@ -35,6 +35,7 @@ __all__ = [
     "Schema",
     "VALUE_TYPES",
     "ValueType",
+    "format_typed",
     "is_missing",
     "passes_eleven_test",
 ]
@@ -198,6 +199,21 @@ def _to_bsn(raw: Any) -> str:
     if not passes_eleven_test(text):
         raise InvalidValue(f"{text!r} is not a valid BSN (it fails the 11-test)")
     return text
+
+
+def format_typed(value: Any) -> str:
+    """A typed value written as a record file holds it, so that reading it gives it back.
+
+    >>> format_typed(None), format_typed(True), format_typed(_dt.date(2025, 1, 31)), format_typed(0.1)
+    ('', 'true', '2025-01-31', '0.1')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return str(value)  # for a float, str() is its shortest exact form, as repr()
 
 
 @attrs.frozen

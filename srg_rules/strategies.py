@@ -62,7 +62,7 @@ from hypothesis import strategies as st
 from . import ir
 from .operators import OPERATORS
 from .rulebook import Rulebook
-from .schema import Field, passes_eleven_test
+from .schema import Field, format_typed, passes_eleven_test
 
 __all__ = ["MAX_ALTERNATIVES", "records"]
 
@@ -175,7 +175,7 @@ def records(book: Rulebook, where: str | None = None, *, raw: bool = False) -> s
 
     strategy = st.one_of([_drawn(plan, fields, boundaries, related) for plan in plans])
     if raw:
-        return strategy.map(lambda record: {name: _to_raw(value) for name, value in record.items()})
+        return strategy.map(lambda record: {name: format_typed(value) for name, value in record.items()})
     return strategy
 
 
@@ -908,14 +908,3 @@ def _floats(domain: _Domain) -> st.SearchStrategy[int | float]:
                      allow_nan=False, allow_infinity=False).map(_canonical)
 
 
-def _to_raw(value: Any) -> str:
-    """A typed value as a CSV file carries it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
