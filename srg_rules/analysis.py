@@ -79,6 +79,7 @@ from . import ir
 from .backends.interpreter import Interpreter, evaluate
 from .diagnostics import Diagnostic, Severity
 from .explain import AMBIGUOUS_TYPE, Decision, Status, condition_text, format_value
+from .registration import provision_space, source_record, split_expectation
 from .source import SourceFile, Span
 
 __all__ = [
@@ -269,8 +270,6 @@ class _Analysis:
         self.interpreter = Interpreter(program)
         self.domains = _domains.from_program(program, () if assume is None else (assume,))
         # With trajectories, the rules only ever see the provisions they yield.
-        from .registration import provision_space
-
         space = provision_space(program, self.domains)
         if space is not None:
             assume = space if assume is None else ir.AllOf((assume, space))
@@ -753,43 +752,42 @@ class _Analysis:
         )
         if answer.status != "sat":
             return None
-        if True:
-            record = answer.sample.record
-            decision = self.interpreter.decide_values(record)
-            rule_ids = tuple(r for r in decision.reasons if r in self._ids)
-            wanted = expectation.describe()
-            got = str(decision.status) + (f", type {decision.type}" if decision.type else "")
-            source = None
-            if check.component is not None:
-                # The source record the user wrote the expectation about.
-                from .registration import source_record
+        record = answer.sample.record
+        decision = self.interpreter.decide_values(record)
+        rule_ids = tuple(r for r in decision.reasons if r in self._ids)
+        wanted = expectation.describe()
+        got = str(decision.status) + (f", type {decision.type}" if decision.type else "")
+        source = None
+        if check.component is not None:
+            # The source record the user wrote the expectation about.
+            from .registration import source_record
 
-                source = source_record(self.program, expectation.condition, check.component,
-                                       record, self.domains)
-            related = tuple(
-                (f"decided by {_rule_words(self.program.rule(r))}", self.program.rule(r).span)
-                for r in rule_ids if self.program.rule(r).span is not None
-            )
-            count = len(expectation.types)
-            if check.component is None and check.outcome.code == "":
-                what = (f"a record meeting that is not split by a trajectory: it is one "
-                        f"provision, {got}")
-            elif check.component is None:
-                what = f"a record meeting that is {got}"
-            elif check.outcome.code == "":
-                what = (f"a record meeting that is split into provisions other than {count} "
-                        f"(its provision '{check.component}' is {got})")
-            else:
-                what = f"the provision '{check.component}' that a record meeting that yields is {got}"
-            return Finding(
-                "expectation_violated", CODES["expectation_violated"],
-                f"expected {wanted} when {condition_text(expectation.condition, self.program.schema)}, "
-                f"but {what}",
-                rule_ids, record, decision,
-                "fix the rules, or narrow the expectation's condition",
-                span=expectation.span, related=related, expectation=expectation,
-                source=source,
-            )
+            source = source_record(self.program, expectation.condition, check.component,
+                                   record, self.domains)
+        related = tuple(
+            (f"decided by {_rule_words(self.program.rule(r))}", self.program.rule(r).span)
+            for r in rule_ids if self.program.rule(r).span is not None
+        )
+        count = len(expectation.types)
+        if check.component is None and check.outcome.code == "":
+            what = (f"a record meeting that is not split by a trajectory: it is one "
+                    f"provision, {got}")
+        elif check.component is None:
+            what = f"a record meeting that is {got}"
+        elif check.outcome.code == "":
+            what = (f"a record meeting that is split into provisions other than {count} "
+                    f"(its provision '{check.component}' is {got})")
+        else:
+            what = f"the provision '{check.component}' that a record meeting that yields is {got}"
+        return Finding(
+            "expectation_violated", CODES["expectation_violated"],
+            f"expected {wanted} when {condition_text(expectation.condition, self.program.schema)}, "
+            f"but {what}",
+            rule_ids, record, decision,
+            "fix the rules, or narrow the expectation's condition",
+            span=expectation.span, related=related, expectation=expectation,
+            source=source,
+        )
 
     def _outcome(self, outcome: ir.Outcome) -> tuple[z3.BoolRef, Callable[[Decision], bool]]:
         if outcome.kind == "included":
@@ -835,8 +833,6 @@ def expectation_checks(program: ir.Program, expectation: ir.Expectation,
     """
     if not program.trajectories:
         return [ExpectationCheck(expectation.condition, outcome) for outcome in expectation.outcomes]
-    from .registration import split_expectation
-
     return [ExpectationCheck(condition, outcome, component)
             for condition, outcome, component in split_expectation(program, expectation, domains)]
 

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from . import ast
+from .combine import COMBINATIONS
 from .diagnostics import Diagnostic, Severity, did_you_mean
 from .operators import OPERATORS
 from .schema import VALUE_TYPES, Field, OutputSpec, Schema
@@ -641,8 +642,6 @@ def _check_registration(context: _Context) -> None:
         )
     if not groupings:
         return
-    from .combine import COMBINATIONS  # noqa: PLC0415 - the table is small and check-only here
-
     grouping = groupings[0]
     key: dict[str, Span] = {}
     for name in grouping.key:

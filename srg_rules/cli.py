@@ -337,9 +337,9 @@ def _run_source(book: Rulebook, args: argparse.Namespace) -> Summary:
             values[SOURCE_ROWS_COLUMN] = REASON_SEPARATOR.join(map(str, provision.rows))
             output.write(Row(provision.rows[0], provision.rows[0], values), decision)
             summary.add(decision)
-        for row in malformed:
+        for shown, row in enumerate(malformed):
             # A row that cannot be read as a record is a provision of its own, rejected.
-            if row.number <= malformed[min(len(malformed), _MALFORMED_SHOWN) - 1].number:
+            if shown < _MALFORMED_SHOWN:
                 print(f"{records.path}:{row.line}: record {row.number} {row.problem}; "
                       f"rejected as {MALFORMED_ROW}", file=sys.stderr)
             values = {name: row.values.get(name) for name in fields}
@@ -347,6 +347,9 @@ def _run_source(book: Rulebook, args: argparse.Namespace) -> Summary:
             decision = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
             output.write(Row(row.number, row.line, values), decision)
             summary.add(decision)
+        if len(malformed) > _MALFORMED_SHOWN:
+            print(f"srg-rules: ... and {len(malformed) - _MALFORMED_SHOWN} more malformed records",
+                  file=sys.stderr)
         output.commit()
     except BaseException:
         output.discard()

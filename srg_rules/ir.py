@@ -20,6 +20,7 @@ import attrs
 
 from . import ast
 from .check import Checked, FieldRef, Literal, resolve_operand
+from .combine import DEFAULT_WAY
 from .schema import Schema
 from .source import Span
 
@@ -475,8 +476,6 @@ class _Lowering:
         return field.name, operand.value
 
     def activities(self, node: ast.Activities) -> Activities:
-        from .combine import DEFAULT_WAY
-
         key = tuple(dict.fromkeys(name.text for name in node.key))
         named = {c.field.text: c.way.text for c in node.combinations}
         ways = tuple((name, named.get(name, DEFAULT_WAY))

@@ -36,6 +36,8 @@ class OperatorSpec:
         evaluate: the scalar function on two present values.
         negation: the id of the operator that is its negation on present values.
         words: how an explanation reads it ("is less than").
+        mirror: the id of the operator with its sides swapped (``a < b`` is ``b > a``); None
+            for the set operators, whose right-hand side is not a value.
     """
 
     id: str
@@ -45,6 +47,7 @@ class OperatorSpec:
     evaluate: Callable[[Any, Any], bool]
     negation: str
     words: str
+    mirror: str | None = None
 
 
 _ALL = frozenset({"code", "text", "number", "date", "boolean"})
@@ -63,12 +66,14 @@ def _not_contains(value: Any, values: frozenset) -> bool:
 OPERATORS: dict[str, OperatorSpec] = {
     spec.id: spec
     for spec in (
-        OperatorSpec("eq", "=", False, _ALL, operator.eq, "ne", "is"),
-        OperatorSpec("ne", "!=", False, _ALL, operator.ne, "eq", "is not"),
-        OperatorSpec("lt", "<", False, _ORDERED, operator.lt, "ge", "is before / less than"),
-        OperatorSpec("le", "<=", False, _ORDERED, operator.le, "gt", "is at most"),
-        OperatorSpec("gt", ">", False, _ORDERED, operator.gt, "le", "is after / more than"),
-        OperatorSpec("ge", ">=", False, _ORDERED, operator.ge, "lt", "is at least"),
+        OperatorSpec("eq", "=", False, _ALL, operator.eq, "ne", "is", mirror="eq"),
+        OperatorSpec("ne", "!=", False, _ALL, operator.ne, "eq", "is not", mirror="ne"),
+        OperatorSpec("lt", "<", False, _ORDERED, operator.lt, "ge", "is before / less than",
+                     mirror="gt"),
+        OperatorSpec("le", "<=", False, _ORDERED, operator.le, "gt", "is at most", mirror="ge"),
+        OperatorSpec("gt", ">", False, _ORDERED, operator.gt, "le", "is after / more than",
+                     mirror="lt"),
+        OperatorSpec("ge", ">=", False, _ORDERED, operator.ge, "lt", "is at least", mirror="le"),
         OperatorSpec("in_set", "in", True, _SETS, _contains, "not_in_set", "is one of"),
         OperatorSpec("not_in_set", "not in", True, _SETS, _not_contains, "in_set", "is none of"),
     )

@@ -42,6 +42,7 @@ import attrs
 from . import ir
 from .backends.interpreter import evaluate
 from .combine import COMBINATIONS, Conflict
+from .operators import OPERATORS
 from .schema import format_typed
 
 __all__ = [
@@ -259,7 +260,7 @@ def _constant(condition: ir.Condition, fixed: Mapping[str, Any]) -> ir.Condition
             value = fixed[known]
             if value is None:
                 return false
-            op = node.op if known == node.right else _MIRROR[node.op]
+            op = node.op if known == node.right else OPERATORS[node.op].mirror
             return ir.Compare(op, other, value)
         if isinstance(node, ir.AllOf):
             return ir.AllOf(tuple(walk(item) for item in node.items))
@@ -274,7 +275,6 @@ def _constant(condition: ir.Condition, fixed: Mapping[str, Any]) -> ir.Condition
     return walk(condition)
 
 
-_MIRROR = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
 
 
 def _assigned(component: ir.Component) -> ir.Condition:

@@ -94,7 +94,6 @@ _ORDERED_RELATIONS = {
 }
 _UNORDERED_RELATIONS = {"eq": frozenset("="), "ne": frozenset("!")}
 # ``a OP b`` is ``b MIRROR[OP] a``.
-_MIRROR = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
 
 
 def records(book: Rulebook, where: str | None = None, *, raw: bool = False) -> st.SearchStrategy[dict[str, Any]]:
@@ -630,7 +629,7 @@ def _pairs_consistent(links: Sequence[_Link], domains: Mapping[str, _Domain]) ->
             continue
         op, pair = link.op, (link.left, link.right)
         if link.left > link.right:
-            op, pair = _MIRROR[op], (link.right, link.left)
+            op, pair = OPERATORS[op].mirror, (link.right, link.left)
         allowed = relations.get(pair, table["eq"] | table["ne"]) & table[op]
         if not allowed:
             return f"the comparisons of '{pair[0]}' with '{pair[1]}' contradict each other"
@@ -801,7 +800,7 @@ def _record(draw: st.DrawFn, plan: _Plan, names: tuple[str, ...],
             if link.left == name and link.right in keys and link.right != name:
                 domain = domain.meets(link.op, keys[link.right])
             elif link.right == name and link.left in keys and link.left != name:
-                domain = domain.meets(_MIRROR[link.op], keys[link.left])
+                domain = domain.meets(OPERATORS[link.op].mirror, keys[link.left])
         # Only a combination of comparisons the propagation cannot see through gets here.
         assume(domain.has_value())
         # The values beside those of the fields it is compared with, a third of the time.
