@@ -15,9 +15,9 @@
 from .diagnostics import Diagnostic as Diagnostic
 from .diagnostics import RulebookError as RulebookError
 from .diagnostics import Severity as Severity
-from .explain import Decision as Decision
+from .decision import Decision as Decision
 from .explain import Explanation as Explanation
-from .explain import Status as Status
+from .decision import Status as Status
 from .registration import Provision as Provision
 from .rulebook import Rulebook as Rulebook
 from .rulebook import diagnose as diagnose

@@ -67,7 +67,6 @@ a missing optional field; findings come in rulebook order.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -75,10 +74,10 @@ import attrs
 import z3
 
 from . import domains as _domains
-from . import ir
+from . import ir, printer
 from .backends.interpreter import Interpreter, evaluate
 from .diagnostics import Diagnostic, Severity
-from .explain import AMBIGUOUS_TYPE, Decision, Status, condition_text, format_value
+from .decision import AMBIGUOUS_TYPE, Decision, Status
 from .registration import provision_space, source_record, split_expectation
 from .source import SourceFile, Span
 
@@ -197,11 +196,11 @@ def to_diagnostics(findings: Iterable[Finding]) -> tuple[Diagnostic, ...]:
         if finding.source is not None:
             example = f"example record: {describe_record(finding.source)}"
             if finding.decision is not None:
-                example += f" (one of its provisions is decided {_decision_words(finding.decision)})"
+                example += f" (one of its provisions is decided {printer.decision(finding.decision)})"
         elif finding.witness is not None:
             example = f"example record: {describe_record(finding.witness)}"
             if finding.decision is not None:
-                example += f" (decided {_decision_words(finding.decision)})"
+                example += f" (decided {printer.decision(finding.decision)})"
             help_text = f"{help_text}; {example}" if help_text else example
         result.append(Diagnostic(
             finding.code, finding.message, span, finding.severity, help_text or None,
@@ -211,37 +210,9 @@ def to_diagnostics(findings: Iterable[Finding]) -> tuple[Diagnostic, ...]:
 
 
 def describe_record(record: Mapping[str, Any]) -> str:
-    """A record in one line, values written as a rulebook writes them.
-
-    >>> import datetime
-    >>> describe_record({"category": "taal", "hours": 12, "name": "Jan de Vries", "end": None,
-    ...                  "start": datetime.date(2024, 1, 31)})
-    'category=taal, hours=12, name="Jan de Vries", end=(missing), start=2024-01-31'
-    """
-    if not record:
-        return "(no fields)"
-    parts = []
-    for name, value in record.items():
-        if value is None:
-            shown = "(missing)"
-        elif isinstance(value, str) and not _WORD.fullmatch(value):
-            shown = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        else:
-            shown = format_value(value)
-        parts.append(f"{name}={shown}")
-    return ", ".join(parts)
-
-
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
-
-
-def _decision_words(decision: Decision) -> str:
-    words = str(decision.status)
-    if decision.type is not None:
-        words += f", type {decision.type}"
-    if decision.reasons:
-        words += ": " + ", ".join(decision.reasons)
-    return words
+    """A record in one line, values written as a rulebook writes them (see
+    :func:`srg_rules.printer.record`)."""
+    return printer.record(record)
 
 
 # --- the solver side -------------------------------------------------------------------------
@@ -359,18 +330,20 @@ class _Analysis:
         if isinstance(node, ir.IsPresent):
             present = self._fields[node.field][1]
             return self.true if present is None else present
-        if isinstance(node, ir.CompareFields):
-            left, left_present = self._fields[node.left]
-            right, right_present = self._fields[node.right]
-            return self._present(_ORDER[node.op](left, right), left_present, right_present)
         assert isinstance(node, ir.Compare)
-        index, present = self._fields[node.field]
-        domain = self.domains[node.field]
+        pair = ir.field_pair(node)
+        if pair is not None:
+            left, left_present = self._fields[pair[0]]
+            right, right_present = self._fields[pair[1]]
+            return self._present(_ORDER[node.op](left, right), left_present, right_present)
+        name, value = ir.field_constant(node)
+        index, present = self._fields[name]
+        domain = self.domains[name]
         if node.op in ("in_set", "not_in_set"):
-            points = {domain.index(value) for value in node.value} - {None}
+            points = {domain.index(v) for v in value} - {None}
             matches = self._or(index == i for i in sorted(points))
             return self._present(matches if node.op == "in_set" else z3.Not(matches), present)
-        point = domain.index(node.value)
+        point = domain.index(value)
         if point is None:
             # No valid value equals the constant (a blank text, say), and points hold every
             # ordered constant: only = and != get here.
@@ -781,7 +754,7 @@ class _Analysis:
             what = f"the provision '{check.component}' that a record meeting that yields is {got}"
         return Finding(
             "expectation_violated", CODES["expectation_violated"],
-            f"expected {wanted} when {condition_text(expectation.condition, self.program.schema)}, "
+            f"expected {wanted} when {printer.condition(expectation.condition, self.program.schema)}, "
             f"but {what}",
             rule_ids, record, decision,
             "fix the rules, or narrow the expectation's condition",

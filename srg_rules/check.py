@@ -8,7 +8,7 @@ established (every name resolves, every operand has the type its field needs).
 The checks run as an ordered tuple of passes (:data:`PASSES`); each adds diagnostics and may
 read what earlier passes put in the context. ``resolve_operand`` is the one place that decides
 what the right-hand side of a comparison means (a code value, a literal, or another field);
-the IR uses it too.
+the checker hands what it resolved to the IR in :class:`Checked`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from . import ast
+from .checked import Checked, FieldRef, Literal
 from .combine import COMBINATIONS
 from .diagnostics import Diagnostic, Severity, did_you_mean
 from .operators import OPERATORS
@@ -32,35 +33,10 @@ _BOOLEAN_WORDS = {"true": True, "false": False}
 
 
 @attrs.frozen
-class Literal:
-    value: Any
-
-
-@attrs.frozen
-class FieldRef:
-    name: str
-
-
-@attrs.frozen
 class OperandProblem:
     code: str
     message: str
     help: str | None = None
-
-
-@attrs.frozen
-class Checked:
-    """What checking established. ``schema`` is None only when there were errors."""
-
-    rulebook: ast.Rulebook
-    schema: Schema | None
-    definitions: dict[str, ast.Definition]
-    rule_ids: dict[int, str]  # statement index -> rule id, for rules and classifications
-    diagnostics: tuple[Diagnostic, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not any(d.is_error for d in self.diagnostics)
 
 
 def check(rulebook: ast.Rulebook) -> Checked:
@@ -81,7 +57,7 @@ def check(rulebook: ast.Rulebook) -> Checked:
         schema = Schema(dict(context.fields), context.output)
     return Checked(
         rulebook, schema, dict(context.definitions), context.rule_ids,
-        tuple(sorted(context.diagnostics, key=_position)),
+        tuple(sorted(context.diagnostics, key=_position)), context.operands,
     )
 
 
@@ -216,6 +192,14 @@ class _Context:
         self.rule_ids: dict[int, str] = {}
         self.used_definitions: set[str] = set()
         self.names: dict[str, Span] = {}
+        self.operands: dict[int, Literal | FieldRef] = {}
+
+    def resolve(self, field: Field, value: ast.Value) -> Literal | FieldRef | OperandProblem:
+        """What ``value`` means beside ``field``, remembered for the IR."""
+        operand = resolve_operand(field, value, self.fields)
+        if not isinstance(operand, OperandProblem):
+            self.operands[id(value)] = operand
+        return operand
 
     def report(self, code: str, message: str, span: Span, help: str | None = None,
                severity: Severity = Severity.ERROR,
@@ -431,7 +415,7 @@ def _check_comparison(context: _Context, comparison: ast.Comparison) -> None:
         return
     values = comparison.value.items if isinstance(comparison.value, ast.ValueSet) else (comparison.value,)
     for value in values:
-        operand = resolve_operand(field, value, context.fields)
+        operand = context.resolve(field, value)
         if isinstance(operand, OperandProblem):
             context.report(operand.code, operand.message, value.span, operand.help)
         elif isinstance(operand, FieldRef) and spec.takes_set:
@@ -629,7 +613,7 @@ def _check_registration(context: _Context) -> None:
                            else f"{field.name} = ..."),
                     )
                     continue
-                operand = resolve_operand(field, value, context.fields)
+                operand = context.resolve(field, value)
                 if isinstance(operand, OperandProblem):
                     context.report(operand.code, operand.message, assignment.value.span,
                                    operand.help)

@@ -19,7 +19,7 @@ import attrs
 
 from . import __version__
 from .diagnostics import RulebookError
-from .explain import Decision, Status
+from .decision import Decision, Status
 from .format import format_text
 from .records import (
     MALFORMED_ROW,

@@ -51,8 +51,6 @@ is what z3 checks and what is blocked. When z3 finds no record of the group outs
 from __future__ import annotations
 
 import datetime
-import decimal
-import re
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from os import PathLike
@@ -62,9 +60,9 @@ import attrs
 import z3
 
 from . import analysis as _analysis
-from . import ir
+from . import ir, printer
 from .backends.interpreter import Interpreter, evaluate
-from .explain import Decision, Status, format_value
+from .decision import Decision, Status
 from .operators import OPERATORS
 from .records import open_records
 from .rulebook import Rulebook, load
@@ -91,7 +89,6 @@ COUNT_LIMIT = 50
 """Regions counted per group by default; past it a group says "at least"."""
 _EXAMPLE_ROWS = 5
 _WIDTH = 100
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")  # a code written bare
 
 
 class IncompatibleSchemas(ValueError):
@@ -340,7 +337,7 @@ def _reading_rules(version: Schema, merged: Schema, prefix: str) -> tuple[ir.Com
         if field.codes is not None and set(field.codes) != set(shared.codes or ()):
             rules.append(ir.CompiledRule(
                 f"{prefix}unknown_code:{name}", "reject",
-                ir.Compare("not_in_set", name, frozenset(field.codes))))
+                ir.compare("not_in_set", name, frozenset(field.codes))))
         if not field.optional and shared.optional:
             rules.append(ir.CompiledRule(
                 f"{prefix}missing_value:{name}", "reject", ir.Not(ir.IsPresent(name))))
@@ -414,7 +411,7 @@ class _Comparison:
         # the others first keeps it as the cut instead of cutting along the others.
         uses = dict.fromkeys(self.schema.fields, 0)
         for node in _nodes(combined):
-            for name in _fields_of(node):
+            for name in (ir.fields_of(node) if isinstance(node, (ir.Compare, ir.IsPresent)) else ()):
                 uses[name] += 1
         self.order = sorted(self.schema.fields, key=lambda name: uses[name])
         self.ordered = {name: field.type.ordered for name, field in self.schema.fields.items()}
@@ -452,11 +449,13 @@ class _Comparison:
         component = _components(program)
         constants: dict[str, set[int]] = {}
         for node in _nodes(program):
-            if isinstance(node, ir.Compare):
-                values = node.value if isinstance(node.value, frozenset) else (node.value,)
-                domain = self.domains[node.field]
+            constant = ir.field_constant(node) if isinstance(node, ir.Compare) else None
+            if constant is not None:
+                name, value = constant
+                values = value if isinstance(value, frozenset) else (value,)
+                domain = self.domains[name]
                 found = {domain.index(v) for v in values} - {None}
-                constants.setdefault(component[node.field], set()).update(found)
+                constants.setdefault(component[name], set()).update(found)
         classes: dict[str, list[_Class]] = {}
         for name, domain in self.domains.items():
             kind = domain.field.type.base  # a bsn or digits(n) is a text
@@ -469,9 +468,9 @@ class _Comparison:
                     if run and (i is None or i in fixed or i != run[-1] + 1):
                         below = max((points[c] for c in fixed if c < run[0]), default=None)
                         above = min((points[c] for c in fixed if c > run[-1]), default=None)
-                        bounds = [ir.Compare("gt", name, below)] if below is not None else []
+                        bounds = [ir.compare("gt", name, below)] if below is not None else []
                         if above is not None:
-                            bounds.append(ir.Compare("lt", name, above))
+                            bounds.append(ir.compare("lt", name, above))
                         condition = (ir.IsPresent(name) if not bounds else bounds[0]
                                      if len(bounds) == 1 else ir.AllOf(tuple(bounds)))
                         result.append(_Class(condition, frozenset(run), "gap", None, below, above))
@@ -479,7 +478,7 @@ class _Comparison:
                     if i is None:
                         break
                     if i in fixed:
-                        result.append(_Class(ir.Compare("eq", name, points[i]), frozenset({i}),
+                        result.append(_Class(ir.compare("eq", name, points[i]), frozenset({i}),
                                              "value", points[i]))
                     else:
                         run.append(i)
@@ -487,15 +486,15 @@ class _Comparison:
                 named = [i for i in domain.allowed if i in fixed]
                 others = frozenset(i for i in domain.allowed if i not in fixed)
                 for i in named:
-                    result.append(_Class(ir.Compare("eq", name, points[i]), frozenset({i}),
+                    result.append(_Class(ir.compare("eq", name, points[i]), frozenset({i}),
                                          "value", points[i]))
                 if others:
-                    condition = (ir.Compare("not_in_set", name, frozenset(points[i] for i in named))
+                    condition = (ir.compare("not_in_set", name, frozenset(points[i] for i in named))
                                  if named else ir.IsPresent(name))
                     result.append(_Class(condition, others, "other"))
             else:  # codes and booleans: every point is a value of its own
                 for i in domain.allowed:
-                    result.append(_Class(ir.Compare("eq", name, points[i]), frozenset({i}),
+                    result.append(_Class(ir.compare("eq", name, points[i]), frozenset({i}),
                                          "value", points[i]))
             if domain.field.optional:
                 result.append(_Class(ir.Not(ir.IsPresent(name)), frozenset(), "missing"))
@@ -516,8 +515,9 @@ class _Comparison:
         """The pairs of fields the programs compare, each the way round it is first written."""
         pairs: dict[frozenset[str], tuple[str, str]] = {}
         for node in _nodes(program):
-            if isinstance(node, ir.CompareFields) and node.left != node.right:
-                pairs.setdefault(frozenset((node.left, node.right)), (node.left, node.right))
+            pair = ir.field_pair(node) if isinstance(node, ir.Compare) else None
+            if pair is not None and pair[0] != pair[1]:
+                pairs.setdefault(frozenset(pair), pair)
         return list(pairs.values())
 
     # --- questions ---
@@ -656,7 +656,7 @@ class _Comparison:
                 a, b = what
                 formula = z3.Or(
                     z3.Not(self.encode(ir.IsPresent(a))), z3.Not(self.encode(ir.IsPresent(b))),
-                    *(self.encode(ir.CompareFields(op, a, b)) for op in sorted(chosen)))
+                    *(self.encode(ir.Compare(op, ir.FieldValue(a), ir.FieldValue(b))) for op in sorted(chosen)))
             self._parts[key] = formula
         return self._parts[key]
 
@@ -874,7 +874,7 @@ class _Comparison:
         for pair, relations in cube.relations.items():
             if len(relations) == len(self._all_relations(pair)):
                 continue
-            compare = ir.CompareFields(_RELATION_OPERATOR[relations], *pair)
+            compare = ir.Compare(_RELATION_OPERATOR[relations], *(ir.FieldValue(f) for f in pair))
             absent = [ir.Not(ir.IsPresent(f)) for f in pair if f in may_miss]
             parts.append(ir.AnyOf((*absent, compare)) if absent else compare)
             if not absent:  # "(a is missing or a < b)" says nothing of b's presence
@@ -884,46 +884,15 @@ class _Comparison:
             return None
         return parts[0] if len(parts) == 1 else ir.AllOf(tuple(parts))
 
-    def text(self, node: ir.Condition, top: bool = True) -> str:
+    def text(self, node: ir.Condition) -> str:
         """A condition as a rulebook writes it: texts always quoted (a bare word may name a
         field), codes bare when they are words, numbers without exponents, sets in domain
         order."""
-        if isinstance(node, ir.Compare):
-            if node.op == "eq" and node.value is True:
-                return node.field
-            if isinstance(node.value, frozenset):
-                domain = self.domains[node.field]
-                values = sorted(node.value, key=lambda v: (domain.index(v) is None,
-                                                           domain.index(v) or 0, repr(v)))
-                shown = "{" + ", ".join(self._value(node.field, v) for v in values) + "}"
-            else:
-                shown = self._value(node.field, node.value)
-            return f"{node.field} {OPERATORS[node.op].symbol} {shown}"
-        if isinstance(node, ir.CompareFields):
-            return f"{node.left} {OPERATORS[node.op].symbol} {node.right}"
-        if isinstance(node, ir.IsPresent):
-            return f"{node.field} is present"
-        if isinstance(node, ir.Not) and isinstance(node.item, ir.IsPresent):
-            return f"{node.item.field} is missing"
-        if isinstance(node, ir.Not):
-            return f"not {self.text(node.item, top=False)}"
-        if isinstance(node, ir.Defined):
-            return node.name
-        assert isinstance(node, (ir.AllOf, ir.AnyOf))
-        joiner = " and " if isinstance(node, ir.AllOf) else " or "
-        text = joiner.join(self.text(item, top=False) for item in node.items)
-        return text if top else f"({text})"
+        return printer.condition(node, self.schema, from_source=False, set_order=self._in_domain_order)
 
-    def _value(self, name: str, value: Any) -> str:
-        kind = self.schema.fields[name].type.base
-        if kind == "text" or (kind == "code" and not _WORD.fullmatch(value)):
-            return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        if isinstance(value, float):
-            shown = repr(value)
-            if "e" in shown:  # the language has no exponents: the same float in full
-                shown = format(decimal.Decimal(shown), "f")
-            return shown if "." in shown else shown + ".0"
-        return format_value(value)
+    def _in_domain_order(self, name: str, values: frozenset) -> list:
+        domain = self.domains[name]
+        return sorted(values, key=lambda v: (domain.index(v) is None, domain.index(v) or 0, repr(v)))
 
     def _field_condition(self, name: str, chosen: frozenset[int]) -> ir.Condition | None:
         classes = self.classes[name]
@@ -945,14 +914,14 @@ class _Comparison:
     def _interval(name: str, present: list[_Class], low: int, high: int) -> ir.Condition:
         first, last = present[low], present[high]
         if low == high and first.kind == "value":
-            return ir.Compare("eq", name, first.value)
+            return ir.compare("eq", name, first.value)
         bounds = []
         if low > 0:
-            bounds.append(ir.Compare("ge", name, first.value) if first.kind == "value"
-                          else ir.Compare("gt", name, first.below))
+            bounds.append(ir.compare("ge", name, first.value) if first.kind == "value"
+                          else ir.compare("gt", name, first.below))
         if high < len(present) - 1:
-            bounds.append(ir.Compare("le", name, last.value) if last.kind == "value"
-                          else ir.Compare("lt", name, last.above))
+            bounds.append(ir.compare("le", name, last.value) if last.kind == "value"
+                          else ir.compare("lt", name, last.above))
         return bounds[0] if len(bounds) == 1 else ir.AllOf(tuple(bounds))
 
     @staticmethod
@@ -961,21 +930,21 @@ class _Comparison:
         if any(c.kind == "other" for c in chosen):  # a text other than the constants left out
             left_out = [c.value for i, c in enumerate(present) if i not in picked]
             if len(left_out) == 1:
-                return ir.Compare("ne", name, left_out[0])
-            return ir.Compare("not_in_set", name, frozenset(left_out))
+                return ir.compare("ne", name, left_out[0])
+            return ir.compare("not_in_set", name, frozenset(left_out))
         values = [c.value for c in chosen]
         if isinstance(values[0], bool):
-            return ir.Compare("eq", name, values[0])  # one of two: a set would be both
+            return ir.compare("eq", name, values[0])  # one of two: a set would be both
         if len(values) == 1:
-            return ir.Compare("eq", name, values[0])
+            return ir.compare("eq", name, values[0])
         if any(c.kind == "other" for c in present):  # other texts are left out too
-            return ir.Compare("in_set", name, frozenset(values))
+            return ir.compare("in_set", name, frozenset(values))
         left_out = [c.value for i, c in enumerate(present) if i not in picked]
         if len(left_out) == 1:
-            return ir.Compare("ne", name, left_out[0])
+            return ir.compare("ne", name, left_out[0])
         if len(left_out) < len(values):
-            return ir.Compare("not_in_set", name, frozenset(left_out))
-        return ir.Compare("in_set", name, frozenset(values))
+            return ir.compare("not_in_set", name, frozenset(left_out))
+        return ir.compare("in_set", name, frozenset(values))
 
 
 def _runs(indices: list[int]) -> list[list[int]]:
@@ -999,14 +968,6 @@ def _nodes(program: ir.Program):
         yield from ir.walk(rule.condition)
 
 
-def _fields_of(node: ir.Condition) -> tuple[str, ...]:
-    if isinstance(node, ir.CompareFields):
-        return (node.left, node.right)
-    if isinstance(node, (ir.Compare, ir.IsPresent)):
-        return (node.field,)
-    return ()
-
-
 def _components(program: ir.Program) -> dict[str, str]:
     """Each field's component (as in :func:`srg_rules.domains.from_program`): the fields
     joined by field-to-field comparisons share their points and constants."""
@@ -1018,8 +979,9 @@ def _components(program: ir.Program) -> dict[str, str]:
         return name
 
     for node in _nodes(program):
-        if isinstance(node, ir.CompareFields):
-            parent[find(node.left)] = find(node.right)
+        pair = ir.field_pair(node) if isinstance(node, ir.Compare) else None
+        if pair is not None:
+            parent[find(pair[0])] = find(pair[1])
     return {name: find(name) for name in parent}
 
 

@@ -135,7 +135,7 @@ def from_program(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> dic
     conditions += [expectation.condition for expectation in program.expectations]
     for trajectory in program.trajectories:
         conditions.append(trajectory.condition)
-        conditions += [ir.Compare("eq", name, value) for component in trajectory.components
+        conditions += [ir.compare("eq", name, value) for component in trajectory.components
                        for name, value in component.assignments]
     conditions += extra
     parent = {name: name for name in fields}
@@ -148,12 +148,19 @@ def from_program(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> dic
 
     constants: dict[str, list[Any]] = {name: [] for name in fields}
     for node in _nodes(conditions):
-        if isinstance(node, ir.CompareFields):
-            parent[find(node.left)] = find(node.right)
-        elif isinstance(node, ir.Compare):
-            values = node.value if isinstance(node.value, frozenset) else (node.value,)
+        if not isinstance(node, ir.Compare):
+            continue
+        pair, constant = ir.field_pair(node), ir.field_constant(node)
+        if pair is not None:
+            parent[find(pair[0])] = find(pair[1])
+        elif constant is not None:
+            name, value = constant
+            values = value if isinstance(value, frozenset) else (value,)
             # Sets are unordered; sort so that the points do not depend on hash order.
-            constants[node.field].extend(sorted(values, key=repr))
+            constants[name].extend(sorted(values, key=repr))
+        else:
+            raise ir.UnhandledNode(f"no finite domain for the operands of {node!r}")
+
     components: dict[str, list[Field]] = {}
     for name, field in fields.items():
         components.setdefault(find(name), []).append(field)
@@ -164,21 +171,9 @@ def from_program(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> dic
 
 
 def _nodes(conditions: Iterable[ir.Condition]) -> Iterator[ir.Condition]:
-    seen: set[int] = set()  # a define's body is shared by every use; walk it once
     for condition in conditions:
-        stack = [condition]
-        while stack:
-            node = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            yield node
-            if isinstance(node, (ir.AllOf, ir.AnyOf)):
-                stack.extend(node.items)
-            elif isinstance(node, ir.Not):
-                stack.append(node.item)
-            elif isinstance(node, ir.Defined):
-                stack.append(node.body)
+        # A define's body is shared by every use; walk it once.
+        yield from ir.walk(condition, once=True)
 
 
 def _component(members: list[Field], constants: list[Any]) -> dict[str, Domain]:

@@ -11,61 +11,20 @@ below, or ``<problem>:<field>`` for a field that is missing or not of its type (
 
 from __future__ import annotations
 
-import datetime as _dt
-import enum
-import re
 from pathlib import PurePath
 from typing import Any
 
 import attrs
 
-from . import ir
-from .operators import OPERATORS
-from .schema import FieldProblem, Schema
+from . import ir, printer
+from .decision import AMBIGUOUS_TYPE, NO_INCLUDE_MATCHED, UNCLASSIFIED, Decision, Status
+from .schema import FieldProblem
 
 __all__ = [
-    "AMBIGUOUS_TYPE",
-    "Decision",
     "Explanation",
-    "NO_INCLUDE_MATCHED",
     "RuleTrace",
-    "Status",
     "Trace",
-    "UNCLASSIFIED",
-    "condition_text",
 ]
-
-NO_INCLUDE_MATCHED = "no_include_matched"
-UNCLASSIFIED = "unclassified"
-AMBIGUOUS_TYPE = "ambiguous_type"
-
-
-class Status(enum.StrEnum):
-    """A record's status. Compares equal to its string value (``"included"``)."""
-
-    INCLUDED = "included"
-    EXCLUDED = "excluded"
-    REJECTED = "rejected"
-
-
-@attrs.frozen(slots=True)
-class Decision:
-    """What a rulebook decided for one record. Its fields are public API.
-
-    Attributes:
-        status: included, excluded or rejected.
-        type: the code of the classify rule that matched (included records only), else None.
-        reasons: the rule ids and reason codes that decided it, in rulebook order.
-    """
-
-    status: Status
-    type: str | None = None
-    reasons: tuple[str, ...] = ()
-
-    @property
-    def included(self) -> bool:
-        return self.status is Status.INCLUDED
-
 
 @attrs.frozen
 class Trace:
@@ -193,20 +152,19 @@ class Explanation:
         indent = "  " * depth
         mark = "yes" if trace.result else "no "
         node = trace.node
-        lines = [f"{indent}{mark}  {condition_text(node)}{self._values_note(node)}"]
+        lines = [f"{indent}{mark}  {printer.condition(node)}{self._values_note(node)}"]
         shown = _deciding_children(trace)
         for child in shown:
             lines.extend(self._trace_lines(child, depth + 2))
         return lines
 
     def _values_note(self, node: ir.Condition) -> str:
-        fields: list[str] = []
-        if isinstance(node, ir.Compare) or isinstance(node, ir.IsPresent):
-            fields = [node.field]
-        elif isinstance(node, ir.CompareFields):
-            fields = [node.left, node.right]
-        elif isinstance(node, ir.Not) and isinstance(node.item, ir.IsPresent):
-            fields = [node.item.field]
+        # The values a leaf reads (a comparison, a presence test); a combination's parts show
+        # their own.
+        fields: tuple[str, ...] = ()
+        if not isinstance(node, (ir.AllOf, ir.AnyOf, ir.Defined)) and not (
+                isinstance(node, ir.Not) and not isinstance(node.item, ir.IsPresent)):
+            fields = ir.fields_of(node)
         if not fields:
             return ""
         return "   <- " + ", ".join(self._value_words(f) for f in fields)
@@ -217,7 +175,7 @@ class Explanation:
         value = self.values.get(field)
         if value is None:
             return f"{field} is missing"
-        return f"{field} is {format_value(value)}"
+        return f"{field} is {printer.shown(value)}"
 
 
 def _deciding_children(trace: Trace) -> tuple[Trace, ...]:
@@ -230,71 +188,3 @@ def _deciding_children(trace: Trace) -> tuple[Trace, ...]:
     if isinstance(node, ir.Not) and isinstance(node.item, ir.IsPresent):
         return ()
     return trace.children
-
-
-def _ids(ids) -> str:
-    return ", ".join(ids)
-
-
-def format_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, frozenset):
-        return "{" + ", ".join(sorted(format_value(v) for v in value)) + "}"
-    return str(value)
-
-
-_SPACE = re.compile(r"\s+")
-
-
-def condition_text(node: ir.Condition, schema: Schema | None = None) -> str:
-    """A condition as the rulebook wrote it, or, without a source, as it would be written.
-
-    Without a source, a text constant is always quoted (a bare word may name a field); a code
-    is bare when it is a plain word and ``schema`` says the field holds codes.
-
-    >>> condition_text(ir.Compare("eq", "name", "w"))
-    'name = "w"'
-    """
-    if node.span is not None:
-        # Keep one line per node whatever the source looked like.
-        return _SPACE.sub(" ", node.span.text.strip())
-    return _print(node, schema, top=True)
-
-
-def _print(node: ir.Condition, schema: Schema | None, top: bool = False) -> str:
-    if isinstance(node, ir.Compare):
-        spec = OPERATORS[node.op]
-        if node.op == "eq" and node.value is True:
-            return node.field
-        field = schema.fields.get(node.field) if schema is not None else None
-        bare = field is not None and field.codes is not None
-        return f"{node.field} {spec.symbol} {_literal(node.value, bare)}"
-    if isinstance(node, ir.CompareFields):
-        return f"{node.left} {OPERATORS[node.op].symbol} {node.right}"
-    if isinstance(node, ir.IsPresent):
-        return f"{node.field} is present"
-    if isinstance(node, ir.Not):
-        if isinstance(node.item, ir.IsPresent):
-            return f"{node.item.field} is missing"
-        return f"not {_print(node.item, schema)}"
-    if isinstance(node, ir.Defined):
-        return node.name
-    joiner = " and " if isinstance(node, ir.AllOf) else " or "
-    text = joiner.join(_print(item, schema) for item in node.items)
-    return text if top else f"({text})"
-
-
-_PLAIN_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
-
-
-def _literal(value: Any, bare_codes: bool = False) -> str:
-    if isinstance(value, frozenset):
-        return "{" + ", ".join(sorted(_literal(v, bare_codes) for v in value)) + "}"
-    if isinstance(value, str):
-        if bare_codes and _PLAIN_CODE.fullmatch(value):
-            return value
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return format_value(value)

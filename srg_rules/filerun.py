@@ -67,7 +67,7 @@ from sqlglot import exp
 from . import ir
 from .backends import sql as sql_backend
 from .backends.interpreter import Interpreter
-from .explain import Decision, Status
+from .decision import Decision, Status
 from .records import (MALFORMED_ROW, OUTPUT_COLUMNS, REASON_SEPARATOR, InputError, OutputFile,
                       open_records)
 from .schema import ValueType

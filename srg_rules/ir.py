@@ -5,22 +5,27 @@ Input: a rulebook that :func:`srg_rules.check.check` found free of errors. Outpu
 whose leaves are typed comparisons on named fields. Backends (interpreter, compiled Python,
 SQL) and the analysis read this and nothing before it.
 
-Invariants: names are resolved (a define is a :class:`Defined` node carrying its body; a field
-on the right of a comparison is a :class:`CompareFields`); literal values have their field's
-Python type (str for codes and text, int/float, ``datetime.date``, bool); every node points
-back at the span of the text it came from (not part of equality).
+Invariants: names are resolved (a define is a :class:`Defined` node carrying its body; the
+operands of a comparison are :class:`FieldValue` s and :class:`Constant` s, as the checker
+resolved them); constants have their field's Python type (str for codes and text, int/float,
+``datetime.date``, bool); every node points back at the span of the text it came from (not
+part of equality). Consumers dispatch on node kinds through :class:`Visitor` or use the shared
+machinery here (:func:`walk`, :func:`transform`, :func:`fields_of`), so that a node kind
+nobody taught them raises instead of passing silently.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Union
 
 import attrs
 
 from . import ast
-from .check import Checked, FieldRef, Literal, resolve_operand
+from .checked import Checked, FieldRef, Literal
 from .combine import DEFAULT_WAY
+from .operators import OPERATORS
 from .schema import Schema
 from .source import Span
 
@@ -29,21 +34,38 @@ __all__ = [
     "AllOf",
     "AnyOf",
     "Compare",
-    "CompareFields",
     "CompiledRule",
     "Component",
     "Condition",
+    "Constant",
     "Defined",
     "Expectation",
+    "FieldValue",
     "IsPresent",
+    "NODE_KINDS",
     "NOT_IN_FORCE",
     "Not",
+    "Operand",
     "Outcome",
     "Period",
     "Program",
     "Trajectory",
+    "UnhandledNode",
+    "Visitor",
+    "children",
+    "compare",
+    "compare_fields",
+    "field_constant",
+    "field_pair",
+    "fields_of",
     "from_ast",
+    "node_kind",
+    "outside",
+    "rebuild",
+    "transform",
     "walk",
+    "with_constants",
+    "within",
 ]
 
 
@@ -51,51 +73,116 @@ def _span() -> Any:
     return attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
-@attrs.frozen
-class Compare:
-    """``field OP value``; for the set operators ``value`` is a frozenset."""
+# --- node kinds ----------------------------------------------------------------------------
 
-    op: str
-    field: str
+NODE_KINDS: dict[type, str] = {}
+"""Every kind of node a condition tree holds (operands included), by class, with the name of
+the :class:`Visitor` method that handles it. A consumer that walks trees dispatches through
+this table, so a node kind it does not handle is an error, never a silent pass."""
+
+
+def node_kind(name: str):
+    """Register a node class under ``name`` (its :class:`Visitor` method)."""
+
+    def register(cls: type) -> type:
+        NODE_KINDS[cls] = name
+        return cls
+
+    return register
+
+
+class UnhandledNode(TypeError):
+    """A consumer met a node kind it has no method for: a construct it was not taught."""
+
+
+class Visitor:
+    """Dispatch on the kind of an IR node: ``visitor(node)`` calls the method named in
+    :data:`NODE_KINDS` (``compare``, ``all_of`` ...) with the node and ``args``.
+
+    A kind the subclass has no method for raises :class:`UnhandledNode`, so adding a node kind
+    makes every consumer that does not handle it fail loudly (tests/test_node_kinds.py builds
+    every kind and runs it through every consumer).
+    """
+
+    def __call__(self, node: Any, *args: Any) -> Any:
+        name = NODE_KINDS.get(type(node))
+        method = getattr(self, name, None) if name is not None else None
+        if method is None:
+            raise UnhandledNode(
+                f"{type(self).__name__} does not handle {type(node).__name__} nodes")
+        return method(node, *args)
+
+
+# --- operands ------------------------------------------------------------------------------
+
+
+@node_kind("field_value")
+@attrs.frozen(cache_hash=True)
+class FieldValue:
+    """The typed value of a field of the record (None when it is missing or not valid)."""
+
+    name: str
+    span: Span | None = _span()
+
+
+@node_kind("constant")
+@attrs.frozen(cache_hash=True)
+class Constant:
+    """A value written in the rulebook, of the type of what it is compared with; a frozenset
+    for the right-hand side of the set operators."""
+
     value: Any
     span: Span | None = _span()
 
 
-@attrs.frozen
-class CompareFields:
-    """``left OP right`` between two fields of the same type."""
+Operand = Union[FieldValue, Constant]
+
+
+# --- conditions ----------------------------------------------------------------------------
+
+
+@node_kind("compare")
+@attrs.frozen(cache_hash=True)
+class Compare:
+    """``left OP right``: false when either side is missing. Both sides have one type; for
+    the set operators ``right`` is a :class:`Constant` holding a frozenset."""
 
     op: str
-    left: str
-    right: str
+    left: Operand
+    right: Operand
     span: Span | None = _span()
 
 
-@attrs.frozen
+@node_kind("is_present")
+@attrs.frozen(cache_hash=True)
 class IsPresent:
     field: str
     span: Span | None = _span()
 
 
-@attrs.frozen
+@node_kind("negation")
+@attrs.frozen(cache_hash=True)
 class Not:
     item: Condition
     span: Span | None = _span()
 
 
-@attrs.frozen
+@node_kind("all_of")
+@attrs.frozen(cache_hash=True)
 class AllOf:
     items: tuple[Condition, ...]
     span: Span | None = _span()
 
 
-@attrs.frozen
+@node_kind("any_of")
+@attrs.frozen(cache_hash=True)
 class AnyOf:
     items: tuple[Condition, ...]
     span: Span | None = _span()
 
 
-@attrs.frozen
+@node_kind("defined")
+@attrs.frozen(cache_hash=True)
 class Defined:
     """A use of a define: evaluates as its body; kept so explanations can name it."""
 
@@ -104,7 +191,158 @@ class Defined:
     span: Span | None = _span()
 
 
-Condition = Union[Compare, CompareFields, IsPresent, Not, AllOf, AnyOf, Defined]
+Condition = Union[Compare, IsPresent, Not, AllOf, AnyOf, Defined]
+
+
+def compare(op: str, field: str, value: Any, span: Span | None = None) -> Compare:
+    """``field OP constant``, the common case.
+
+    >>> compare("eq", "category", "taal")
+    Compare(op='eq', left=FieldValue(name='category'), right=Constant(value='taal'))
+    """
+    return Compare(op, FieldValue(field), Constant(value), span=span)
+
+
+def compare_fields(op: str, left: str, right: str, span: Span | None = None) -> Compare:
+    """``left OP right`` between two fields."""
+    return Compare(op, FieldValue(left), FieldValue(right), span=span)
+
+
+def field_constant(node: Compare) -> tuple[str, Any] | None:
+    """``(field, value)`` of a comparison of a field with a constant, else None."""
+    if isinstance(node.left, FieldValue) and isinstance(node.right, Constant):
+        return node.left.name, node.right.value
+    return None
+
+
+def field_pair(node: Compare) -> tuple[str, str] | None:
+    """``(left, right)`` of a comparison of two fields, else None."""
+    if isinstance(node.left, FieldValue) and isinstance(node.right, FieldValue):
+        return node.left.name, node.right.name
+    return None
+
+
+# --- shared tree machinery -----------------------------------------------------------------
+# Every consumer that does not need to know a node's meaning goes through these, which read
+# a node's parts from its attrs fields: a new node kind is walked, rebuilt and searched for
+# fields without anyone teaching them.
+
+
+def children(node: Any) -> tuple[Any, ...]:
+    """The nodes directly below ``node`` (operands included), in field order."""
+    if type(node) not in NODE_KINDS:
+        raise UnhandledNode(f"not an IR node: {node!r}")
+    parts: list[Any] = []
+    for attribute in attrs.fields(type(node)):
+        value = getattr(node, attribute.name)
+        if type(value) in NODE_KINDS:
+            parts.append(value)
+        elif isinstance(value, tuple):
+            parts.extend(item for item in value if type(item) in NODE_KINDS)
+    return tuple(parts)
+
+
+def rebuild(node: Any, replace: Callable[[Any], Any]) -> Any:
+    """``node`` with every direct child ``c`` replaced by ``replace(c)``; the same object
+    when nothing changed."""
+    changes: dict[str, Any] = {}
+    for attribute in attrs.fields(type(node)):
+        value = getattr(node, attribute.name)
+        if type(value) in NODE_KINDS:
+            new = replace(value)
+            if new is not value:
+                changes[attribute.name] = new
+        elif isinstance(value, tuple) and any(type(item) in NODE_KINDS for item in value):
+            items = tuple(replace(item) if type(item) in NODE_KINDS else item for item in value)
+            if any(a is not b for a, b in zip(items, value)):
+                changes[attribute.name] = items
+    return attrs.evolve(node, **changes) if changes else node
+
+
+def walk(node: Any, *, once: bool = False) -> Iterator[Any]:
+    """Every node of a tree, parents before children, operands included. ``once``: a node
+    object shared by several parents (a define's body) is visited once."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if once:
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def transform(node: Any, change: Callable[[Any], Any | None]) -> Any:
+    """The tree with each node for which ``change`` returns a replacement replaced (and not
+    entered); other nodes are rebuilt from their transformed children."""
+    memo: dict[int, Any] = {}
+
+    def visit(current: Any) -> Any:
+        key = id(current)
+        if key not in memo:
+            replaced = change(current)
+            memo[key] = rebuild(current, visit) if replaced is None else replaced
+        return memo[key]
+
+    return visit(node)
+
+
+def fields_of(node: Any) -> tuple[str, ...]:
+    """The names of the fields a tree reads, in first-seen order.
+
+    >>> fields_of(AllOf((compare("eq", "a", 1), Not(IsPresent("b")))))
+    ('a', 'b')
+    """
+    names: dict[str, None] = {}
+    for part in walk(node, once=True):
+        if isinstance(part, FieldValue):
+            names.setdefault(part.name)
+        elif isinstance(part, IsPresent):
+            names.setdefault(part.field)
+    return tuple(names)
+
+
+def with_constants(node: Any, fixed: Mapping[str, Any]) -> Any:
+    """The tree with the fields in ``fixed`` read as those values (None: missing); a
+    comparison or presence test that then reads no field is folded to true (the empty
+    :class:`AllOf`) or false (the empty :class:`AnyOf`), and a constant left of a field is
+    moved right.
+
+    >>> with_constants(AllOf((compare("eq", "a", 1), compare("lt", "b", 2))), {"a": 1})
+    AllOf(items=(AllOf(items=()), Compare(op='lt', left=FieldValue(name='b'), right=Constant(value=2))))
+    """
+    true, false = AllOf(()), AnyOf(())
+
+    def operand(part: Any) -> Any:
+        if isinstance(part, FieldValue) and part.name in fixed:
+            return Constant(fixed[part.name], span=part.span)
+        return rebuild(part, operand)
+
+    def change(part: Any) -> Any | None:
+        if isinstance(part, IsPresent):
+            if part.field not in fixed:
+                return part
+            return true if fixed[part.field] is not None else false
+        if not isinstance(part, Compare):
+            return None
+        left, right = operand(part.left), operand(part.right)
+        if isinstance(left, Constant) and isinstance(right, Constant):
+            if left.value is None or right.value is None:
+                return false
+            return true if OPERATORS[part.op].evaluate(left.value, right.value) else false
+        if isinstance(left, Constant) and left.value is None:
+            return false
+        if isinstance(right, Constant) and right.value is None:
+            return false
+        if isinstance(left, Constant) and OPERATORS[part.op].mirror is not None:
+            return Compare(OPERATORS[part.op].mirror, right, left)
+        if left is part.left and right is part.right:
+            return part
+        return Compare(part.op, left, right, span=part.span)
+
+    return transform(node, change)
 
 
 @attrs.frozen
@@ -270,7 +508,7 @@ class Program:
             out = frozenset(code for code, period in dated if not period.contains(day))
             if out:
                 template = implied[f"{NOT_IN_FORCE}:{name}"]
-                rules.append(attrs.evolve(template, condition=Compare("in_set", name, out),
+                rules.append(attrs.evolve(template, condition=compare("in_set", name, out),
                                           body=None))
         closed = {code for code, period in self.output_validity if not period.contains(day)}
         for rule in self.rules:
@@ -401,12 +639,12 @@ def _in_force(program: Program, checked: Checked) -> Program:
     if program.validity is not None:
         header = next(s for s in statements if isinstance(s, ast.Header))
         implied.append(CompiledRule(
-            NOT_IN_FORCE, "reject", _outside(day, program.validity),
+            NOT_IN_FORCE, "reject", outside(day, program.validity),
             f"the rulebook is in force {program.validity.describe()}, and the record's {day} "
             "lies outside that", span=header.span, implicit=True,
         ))
     for name, dated in program.code_validity:
-        parts = tuple(AllOf((Compare("eq", name, code), _outside(day, period)))
+        parts = tuple(AllOf((compare("eq", name, code), outside(day, period)))
                       for code, period in dated)
         words = "; ".join(f"{code} {period.describe()}" for code, period in dated)
         implied.append(CompiledRule(
@@ -420,10 +658,10 @@ def _in_force(program: Program, checked: Checked) -> Program:
         guards: list[Condition] = []
         clause = getattr(statement, "validity", None)
         if rule.validity is not None:
-            guards.append(_within(day, rule.validity, clause.span if clause else None))
+            guards.append(within(day, rule.validity, clause.span if clause else None))
         entry = outputs.get(rule.code) if rule.verb == "classify" else None
         if entry is not None:
-            guards.append(_within(day, _period(entry.validity), entry.span))
+            guards.append(within(day, _period(entry.validity), entry.span))
         if not guards:
             rules.append(rule)
             continue
@@ -438,25 +676,25 @@ def _in_force(program: Program, checked: Checked) -> Program:
     return attrs.evolve(program, rules=(*implied, *rules))
 
 
-def _within(field: str, period: Period, span: Span | None) -> Condition:
+def within(field: str, period: Period, span: Span | None) -> Condition:
     """``field`` lies in ``period`` (false when it is missing)."""
     parts = []
     if period.start is not None:
-        parts.append(Compare("ge", field, period.start))
+        parts.append(compare("ge", field, period.start))
     if period.end is not None:
-        parts.append(Compare("le", field, period.end))
+        parts.append(compare("le", field, period.end))
     if len(parts) == 1:
         return attrs.evolve(parts[0], span=span)
     return AllOf(tuple(parts), span=span)
 
 
-def _outside(field: str, period: Period) -> Condition:
+def outside(field: str, period: Period) -> Condition:
     """``field`` lies before or after ``period`` (false when it is missing)."""
     parts = []
     if period.start is not None:
-        parts.append(Compare("lt", field, period.start))
+        parts.append(compare("lt", field, period.start))
     if period.end is not None:
-        parts.append(Compare("gt", field, period.end))
+        parts.append(compare("gt", field, period.end))
     return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
 
 
@@ -464,16 +702,16 @@ class _Lowering:
     def __init__(self, checked: Checked):
         self._schema = checked.schema
         self._definitions = checked.definitions
+        self._operands = checked.operands
         self._defined: dict[str, Condition] = {}
 
     def output_code(self, value: ast.Value) -> str:
         return ast.code_text(value)
 
     def assignment(self, node: ast.Assignment) -> tuple[str, Any]:
-        field = self._schema.fields[node.field.text]
-        operand = resolve_operand(field, node.value, self._schema.fields)
+        operand = self._operands[id(node.value)]
         assert isinstance(operand, Literal)
-        return field.name, operand.value
+        return node.field.text, operand.value
 
     def activities(self, node: ast.Activities) -> Activities:
         key = tuple(dict.fromkeys(name.text for name in node.key))
@@ -497,7 +735,7 @@ class _Lowering:
             if name in self._definitions:
                 return Defined(name, self._definition(name), span=node.span)
             # A bare boolean field: true when present and true.
-            return Compare("eq", name, True, span=node.span)
+            return compare("eq", name, True, span=node.span)
         return self._comparison(node)
 
     def _definition(self, name: str) -> Condition:
@@ -506,26 +744,13 @@ class _Lowering:
         return self._defined[name]
 
     def _comparison(self, node: ast.Comparison) -> Condition:
-        field = self._schema.fields[node.field.text]
+        left = FieldValue(node.field.text, span=node.field.span)
         if isinstance(node.value, ast.ValueSet):
-            values = frozenset(
-                resolve_operand(field, item, self._schema.fields).value for item in node.value.items
-            )
-            return Compare(node.op, field.name, values, span=node.span)
-        operand = resolve_operand(field, node.value, self._schema.fields)
+            values = frozenset(self._operands[id(item)].value for item in node.value.items)
+            return Compare(node.op, left, Constant(values, span=node.value.span), span=node.span)
+        operand = self._operands[id(node.value)]
         if isinstance(operand, FieldRef):
-            return CompareFields(node.op, field.name, operand.name, span=node.span)
-        assert isinstance(operand, Literal)
-        return Compare(node.op, field.name, operand.value, span=node.span)
-
-
-def walk(condition: Condition):
-    """Every node of a condition tree, parents before children."""
-    yield condition
-    if isinstance(condition, (AllOf, AnyOf)):
-        for item in condition.items:
-            yield from walk(item)
-    elif isinstance(condition, Not):
-        yield from walk(condition.item)
-    elif isinstance(condition, Defined):
-        yield from walk(condition.body)
+            return Compare(node.op, left, FieldValue(operand.name, span=node.value.span),
+                           span=node.span)
+        return Compare(node.op, left, Constant(operand.value, span=node.value.span),
+                       span=node.span)

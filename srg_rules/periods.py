@@ -200,14 +200,9 @@ def _runs(where: list[tuple[int, Finding]], analysed: list) -> list[list[tuple[i
 
 
 def _within(field: str | None, period: ir.Period) -> ir.Condition | None:
-    parts: list[ir.Condition] = []
-    if field is not None and period.start is not None:
-        parts.append(ir.Compare("ge", field, period.start))
-    if field is not None and period.end is not None:
-        parts.append(ir.Compare("le", field, period.end))
-    if not parts:
+    if field is None or (period.start is None and period.end is None):
         return None
-    return parts[0] if len(parts) == 1 else ir.AllOf(tuple(parts))
+    return ir.within(field, period, None)
 
 
 def _validities(program: ir.Program) -> Iterable[ir.Period]:

@@ -28,7 +28,7 @@ from typing import IO, Any
 import attrs
 
 from .diagnostics import did_you_mean
-from .explain import Decision
+from .decision import Decision
 
 __all__ = ["InputError", "OUTPUT_COLUMNS", "RecordFile", "Row", "open_records", "OutputFile"]
 

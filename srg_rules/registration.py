@@ -42,7 +42,6 @@ import attrs
 from . import ir
 from .backends.interpreter import evaluate
 from .combine import COMBINATIONS, Conflict
-from .operators import OPERATORS
 from .schema import format_typed
 
 __all__ = [
@@ -241,44 +240,8 @@ def _problem_field(reason: str) -> str | None:
 # --- for the analysis ------------------------------------------------------------------------
 
 
-def _constant(condition: ir.Condition, fixed: Mapping[str, Any]) -> ir.Condition:
-    """``condition`` with the fields in ``fixed`` replaced by their values (None: missing).
-
-    True and false are the empty ``AllOf`` and ``AnyOf``.
-    """
-    true, false = ir.AllOf(()), ir.AnyOf(())
-
-    def walk(node: ir.Condition) -> ir.Condition:
-        if isinstance(node, ir.Compare) and node.field in fixed:
-            return true if evaluate(node, {node.field: fixed[node.field]}) else false
-        if isinstance(node, ir.IsPresent) and node.field in fixed:
-            return true if fixed[node.field] is not None else false
-        if isinstance(node, ir.CompareFields) and (node.left in fixed or node.right in fixed):
-            if node.left in fixed and node.right in fixed:
-                return true if evaluate(node, fixed) else false
-            known, other = (node.left, node.right) if node.left in fixed else (node.right, node.left)
-            value = fixed[known]
-            if value is None:
-                return false
-            op = node.op if known == node.right else OPERATORS[node.op].mirror
-            return ir.Compare(op, other, value)
-        if isinstance(node, ir.AllOf):
-            return ir.AllOf(tuple(walk(item) for item in node.items))
-        if isinstance(node, ir.AnyOf):
-            return ir.AnyOf(tuple(walk(item) for item in node.items))
-        if isinstance(node, ir.Not):
-            return ir.Not(walk(node.item))
-        if isinstance(node, ir.Defined):
-            return walk(node.body)
-        return node
-
-    return walk(condition)
-
-
-
-
 def _assigned(component: ir.Component) -> ir.Condition:
-    return ir.AllOf(tuple(ir.Compare("eq", name, value) for name, value in component.assignments))
+    return ir.AllOf(tuple(ir.compare("eq", name, value) for name, value in component.assignments))
 
 
 def _exists(condition: ir.Condition, names: Iterable[str], domains: Mapping[str, Any],
@@ -297,7 +260,7 @@ def _exists(condition: ir.Condition, names: Iterable[str], domains: Mapping[str,
     combinations = list(itertools.islice(itertools.product(*choices), _MAX_SPLIT_POINTS + 1))
     if len(combinations) > _MAX_SPLIT_POINTS:
         raise ValueError("a trajectory sets too many fields for an exact analysis")
-    return ir.AnyOf(tuple(_constant(condition, dict(zip(names, combo))) for combo in combinations))
+    return ir.AnyOf(tuple(ir.with_constants(condition, dict(zip(names, combo))) for combo in combinations))
 
 
 def _source(program: ir.Program, trajectory: ir.Trajectory) -> ir.Condition:

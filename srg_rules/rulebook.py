@@ -17,9 +17,11 @@ import attrs
 from . import ast, ir
 from .backends import BACKENDS, Compiled
 from .backends.interpreter import Interpreter
-from .check import Checked, check
+from .check import check
+from .checked import Checked
 from .diagnostics import Diagnostic, RulebookError
-from .explain import Decision, Explanation
+from .decision import Decision
+from .explain import Explanation
 from .grammar import parse_condition_tree, parse_tree
 from .link import link
 from .lower import lower

@@ -231,16 +231,21 @@ def _nnf(condition: ir.Condition, fields: Mapping[str, Field], negated: bool = F
     if isinstance(condition, ir.IsPresent):
         return _Presence(condition.field, not negated)
     if isinstance(condition, ir.Compare):
+        pair = ir.field_pair(condition)
+        if pair is not None:
+            left, right = pair
+            if not negated:
+                return _Link(condition.op, left, right)
+            return _Or((*_missing(fields, left), *_missing(fields, right),
+                        _Link(OPERATORS[condition.op].negation, left, right)))
+        constant = ir.field_constant(condition)
+        if constant is None:
+            raise ir.UnhandledNode(f"no strategy for the operands of {condition!r}")
+        name, value = constant
         if not negated:
-            return _Is(condition.op, condition.field, condition.value)
+            return _Is(condition.op, name, value)
         # A comparison is false on a missing value, so its negation holds there.
-        return _Or((*_missing(fields, condition.field),
-                    _Is(OPERATORS[condition.op].negation, condition.field, condition.value)))
-    if isinstance(condition, ir.CompareFields):
-        if not negated:
-            return _Link(condition.op, condition.left, condition.right)
-        return _Or((*_missing(fields, condition.left), *_missing(fields, condition.right),
-                    _Link(OPERATORS[condition.op].negation, condition.left, condition.right)))
+        return _Or((*_missing(fields, name), _Is(OPERATORS[condition.op].negation, name, value)))
     raise TypeError(f"not a condition: {condition!r}")
 
 
@@ -745,14 +750,21 @@ def _boundaries(fields: Mapping[str, Field], roots: Iterable[ir.Condition]) -> t
     related: dict[str, set[str]] = {name: set() for name in fields}
     for root in roots:
         for node in ir.walk(root):
-            if isinstance(node, ir.Compare):
-                kind = fields[node.field].type.base
-                values = node.value if isinstance(node.value, frozenset) else (node.value,)
+            if not isinstance(node, ir.Compare):
+                continue
+            constant, pair = ir.field_constant(node), ir.field_pair(node)
+            if constant is not None:
+                name, constant_value = constant
+                kind = fields[name].type.base
+                values = constant_value if isinstance(constant_value, frozenset) else (constant_value,)
                 for value in values:
-                    constants[node.field].update(_near(kind, _key(kind, value)))
-            elif isinstance(node, ir.CompareFields) and node.left != node.right:
-                related[node.left].add(node.right)
-                related[node.right].add(node.left)
+                    constants[name].update(_near(kind, _key(kind, value)))
+            elif pair is not None:
+                if pair[0] != pair[1]:
+                    related[pair[0]].add(pair[1])
+                    related[pair[1]].add(pair[0])
+            else:
+                raise ir.UnhandledNode(f"no boundaries for the operands of {node!r}")
     boundaries = {name: tuple(sorted(keys, key=_sort_key)) for name, keys in constants.items()}
     return boundaries, {name: tuple(sorted(others)) for name, others in related.items()}
 

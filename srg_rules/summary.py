@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from .explain import Decision, Status
+from .decision import Decision, Status
 
 __all__ = ["Summary"]
 

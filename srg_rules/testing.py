@@ -30,7 +30,8 @@ from typing import Any
 
 import attrs
 
-from .explain import Decision, Status
+from . import printer
+from .decision import Decision, Status
 from .records import InputError, open_records
 from .rulebook import Rulebook
 
@@ -257,9 +258,7 @@ def check_expectations(book: Rulebook) -> list[CaseResult]:
 
 
 def _condition_words(expectation) -> str:
-    from .explain import condition_text
-
-    return condition_text(expectation.condition)
+    return printer.condition(expectation.condition)
 
 
 def run_all(book: Rulebook, tables: Sequence[str | os.PathLike[str]]) -> list[CaseResult]:

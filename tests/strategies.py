@@ -640,9 +640,11 @@ def schema_of(program) -> SchemaSpec:
     constants: dict[str, set] = {name: set() for name in program.schema.fields}
     for rule in program.rules:
         for node in ir.walk(rule.condition):
-            if isinstance(node, ir.Compare):
-                values = node.value if isinstance(node.value, frozenset) else {node.value}
-                constants[node.field].update(v for v in values if not isinstance(v, bool))
+            constant = ir.field_constant(node) if isinstance(node, ir.Compare) else None
+            if constant is not None:
+                name, value = constant
+                values = value if isinstance(value, frozenset) else {value}
+                constants[name].update(v for v in values if not isinstance(v, bool))
     fields = []
     for name, field in program.schema.fields.items():
         kind = field.type.name

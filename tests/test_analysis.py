@@ -389,8 +389,8 @@ def test_a_field_with_no_valid_value() -> None:
         "y": Field("y", VALUE_TYPES["boolean"]),
     })
     program = ir.Program(schema, (
-        ir.CompiledRule("r", "include", ir.Compare("eq", "x", " a")),
-        ir.CompiledRule("s", "include", ir.Compare("ne", "x", " a")),
+        ir.CompiledRule("r", "include", ir.compare("eq", "x", " a")),
+        ir.CompiledRule("s", "include", ir.compare("ne", "x", " a")),
         ir.CompiledRule("t", "include", ir.Not(ir.IsPresent("x"))),
     ))
     findings = analysis.analyse(program, strict=True)
@@ -449,17 +449,17 @@ GRID = _grid()
 
 _number = st.sampled_from(_CONSTANTS)
 _atoms = st.one_of(
-    st.builds(ir.Compare, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
+    st.builds(ir.compare, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
               st.sampled_from(["hours", "age"]), _number),
-    st.builds(ir.Compare, st.sampled_from(["in_set", "not_in_set"]),
+    st.builds(ir.compare, st.sampled_from(["in_set", "not_in_set"]),
               st.sampled_from(["hours", "age"]), st.frozensets(_number, min_size=1, max_size=2)),
-    st.builds(ir.Compare, st.sampled_from(["eq", "ne"]), st.just("category"),
+    st.builds(ir.compare, st.sampled_from(["eq", "ne"]), st.just("category"),
               st.sampled_from(_CODES)),
-    st.builds(ir.Compare, st.sampled_from(["in_set", "not_in_set"]), st.just("category"),
+    st.builds(ir.compare, st.sampled_from(["in_set", "not_in_set"]), st.just("category"),
               st.frozensets(st.sampled_from(_CODES), min_size=1, max_size=2)),
-    st.builds(ir.Compare, st.sampled_from(["eq", "ne"]), st.just("flag"), st.booleans()),
+    st.builds(ir.compare, st.sampled_from(["eq", "ne"]), st.just("flag"), st.booleans()),
     st.builds(ir.IsPresent, st.sampled_from(["hours", "flag", "age"])),
-    st.builds(ir.CompareFields, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
+    st.builds(ir.compare_fields, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
               st.just("hours"), st.just("age")),
 )
 _conditions = st.recursive(
@@ -628,21 +628,21 @@ _DATES = (dt.date(2024, 1, 1), dt.date(2024, 1, 2), dt.date(2024, 3, 1))
 _TEXTS = ("jan", "piet", "", " jan")
 
 _rich_atoms = st.one_of(
-    st.builds(ir.Compare, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
+    st.builds(ir.compare, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
               st.just("hours"), st.sampled_from(_HOURS)),
-    st.builds(ir.Compare, st.sampled_from(["in_set", "not_in_set"]), st.just("hours"),
+    st.builds(ir.compare, st.sampled_from(["in_set", "not_in_set"]), st.just("hours"),
               st.frozensets(st.sampled_from(_HOURS), min_size=1, max_size=2)),
-    st.builds(ir.Compare, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
+    st.builds(ir.compare, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
               st.sampled_from(["start", "end"]), st.sampled_from(_DATES)),
-    st.builds(ir.CompareFields, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
+    st.builds(ir.compare_fields, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
               st.sampled_from(["start", "end"]), st.sampled_from(["start", "end"])),
-    st.builds(ir.Compare, st.sampled_from(["eq", "ne"]), st.sampled_from(["name", "alias"]),
+    st.builds(ir.compare, st.sampled_from(["eq", "ne"]), st.sampled_from(["name", "alias"]),
               st.sampled_from(_TEXTS)),
-    st.builds(ir.Compare, st.sampled_from(["in_set", "not_in_set"]),
+    st.builds(ir.compare, st.sampled_from(["in_set", "not_in_set"]),
               st.sampled_from(["name", "alias"]),
               st.frozensets(st.sampled_from(_TEXTS), min_size=1, max_size=2)),
-    st.builds(ir.CompareFields, st.sampled_from(["eq", "ne"]), st.just("name"), st.just("alias")),
-    st.builds(ir.Compare, st.sampled_from(["eq", "ne"]), st.just("category"),
+    st.builds(ir.compare_fields, st.sampled_from(["eq", "ne"]), st.just("name"), st.just("alias")),
+    st.builds(ir.compare, st.sampled_from(["eq", "ne"]), st.just("category"),
               st.sampled_from(_CODES)),
     st.builds(ir.IsPresent, st.sampled_from(["hours", "end", "name"])),
 )

@@ -355,9 +355,9 @@ def _hostile_program() -> ir.Program:
     for i, name in enumerate(names):
         other = names[(i + 1) % len(names)]
         condition = ir.AnyOf((
-            ir.Compare("eq", name, _PAYLOADS[i % len(_PAYLOADS)]),
-            ir.AllOf((ir.CompareFields("eq", name, other), ir.IsPresent(other))),
-            ir.Not(ir.Compare("in_set", other, frozenset(_PAYLOADS[:3]))),
+            ir.compare("eq", name, _PAYLOADS[i % len(_PAYLOADS)]),
+            ir.AllOf((ir.compare_fields("eq", name, other), ir.IsPresent(other))),
+            ir.Not(ir.compare("in_set", other, frozenset(_PAYLOADS[:3]))),
         ))
         verb = ("reject", "include", "exclude", "classify")[i % 4]
         rules.append(ir.CompiledRule(
@@ -430,9 +430,9 @@ def _operator_program(op: str, kind: str) -> ir.Program:
     codes = {"a": None, "b": None, "c": None} if kind == "code" else None
     fields = {name: Field(name, VALUE_TYPES[kind], optional=True, codes=codes) for name in ("f", "g")}
     rules = (
-        ir.CompiledRule("constant", "include", ir.Compare(op, "f", values if spec.takes_set else scalar)),
-        ir.CompiledRule("fields", "include", ir.CompareFields(op, "f", "g")) if not spec.takes_set
-        else ir.CompiledRule("negated", "include", ir.Not(ir.Compare(op, "g", values))),
+        ir.CompiledRule("constant", "include", ir.compare(op, "f", values if spec.takes_set else scalar)),
+        ir.CompiledRule("fields", "include", ir.compare_fields(op, "f", "g")) if not spec.takes_set
+        else ir.CompiledRule("negated", "include", ir.Not(ir.compare(op, "g", values))),
     )
     return ir.Program(Schema(fields), rules)
 

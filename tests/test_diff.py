@@ -220,20 +220,20 @@ def _schema(codes: tuple[str, ...], age_optional: bool, flag: bool) -> Schema:
 def _conditions(codes: tuple[str, ...], flag: bool):
     number = st.sampled_from(_CONSTANTS)
     atoms = [
-        st.builds(ir.Compare, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
+        st.builds(ir.compare, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
                   st.sampled_from(["hours", "age"]), number),
-        st.builds(ir.Compare, st.sampled_from(["in_set", "not_in_set"]),
+        st.builds(ir.compare, st.sampled_from(["in_set", "not_in_set"]),
                   st.sampled_from(["hours", "age"]), st.frozensets(number, min_size=1, max_size=2)),
-        st.builds(ir.Compare, st.sampled_from(["eq", "ne"]), st.just("category"),
+        st.builds(ir.compare, st.sampled_from(["eq", "ne"]), st.just("category"),
                   st.sampled_from(codes)),
-        st.builds(ir.Compare, st.sampled_from(["in_set", "not_in_set"]), st.just("category"),
+        st.builds(ir.compare, st.sampled_from(["in_set", "not_in_set"]), st.just("category"),
                   st.frozensets(st.sampled_from(codes), min_size=1, max_size=2)),
         st.builds(ir.IsPresent, st.sampled_from(["hours", "age", *(["flag"] if flag else [])])),
-        st.builds(ir.CompareFields, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
+        st.builds(ir.compare_fields, st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]),
                   st.just("hours"), st.just("age")),
     ]
     if flag:
-        atoms.append(st.builds(ir.Compare, st.just("eq"), st.just("flag"), st.booleans()))
+        atoms.append(st.builds(ir.compare, st.just("eq"), st.just("flag"), st.booleans()))
     return st.recursive(
         st.one_of(atoms),
         lambda inner: st.one_of(
@@ -256,13 +256,12 @@ def _rules(draw, conditions, start: int, count: int) -> list[ir.CompiledRule]:
 
 def _uses(condition: ir.Condition, schema: Schema) -> bool:
     """Whether a condition only names the schema's fields and codes."""
+    if any(name not in schema.fields for name in ir.fields_of(condition)):
+        return False
     for node in ir.walk(condition):
-        names = ([node.left, node.right] if isinstance(node, ir.CompareFields)
-                 else [node.field] if isinstance(node, (ir.Compare, ir.IsPresent)) else [])
-        if any(name not in schema.fields for name in names):
-            return False
-        if isinstance(node, ir.Compare) and node.field == "category":
-            values = node.value if isinstance(node.value, frozenset) else {node.value}
+        constant = ir.field_constant(node) if isinstance(node, ir.Compare) else None
+        if constant is not None and constant[0] == "category":
+            values = constant[1] if isinstance(constant[1], frozenset) else {constant[1]}
             if not values <= set(schema.fields["category"].codes):
                 return False
     return True

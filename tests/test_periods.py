@@ -145,8 +145,8 @@ def test_at_keeps_the_rules_in_force_without_their_periods():
     program = srg_rules.parse(BOOK).program
     on = program.at(_date("2019-06-01"))
     assert [r.id for r in on.rules] == ["not_in_force:funding", "line-7", "newer", "line-10"]
-    assert on.rule("newer").condition == ir.Compare("eq", "category", "b")
-    assert on.rule("not_in_force:funding").condition == ir.Compare(
+    assert on.rule("newer").condition == ir.compare("eq", "category", "b")
+    assert on.rule("not_in_force:funding").condition == ir.compare(
         "in_set", "funding", frozenset({"y"}))
     assert not on.dated and program.dated
     before = program.at(_date("2012-01-01"))

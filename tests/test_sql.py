@@ -218,7 +218,7 @@ def test_whitespace_is_what_str_strip_removes() -> None:
 def test_unsupported_operator_is_reported_at_compile_time() -> None:
     book = srg_rules.parse("field n: number\ninclude when n > 1")
     rule = book.program.rules[0]
-    odd = ir.CompiledRule(rule.id, rule.verb, ir.Compare("near", "n", 1))
+    odd = ir.CompiledRule(rule.id, rule.verb, ir.compare("near", "n", 1))
     program = ir.Program(book.program.schema, (odd,))
     with pytest.raises(sql.UnsupportedOperator) as caught:
         sql.to_sql(program)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
-from ..explain import Decision
+from ..decision import Decision
 from ..ir import Program
 from . import interpreter, python
 

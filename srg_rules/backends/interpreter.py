@@ -21,45 +21,82 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import functools
+from collections.abc import Callable
+
 from .. import ir
-from ..explain import (
-    AMBIGUOUS_TYPE,
-    NO_INCLUDE_MATCHED,
-    UNCLASSIFIED,
-    Decision,
-    Explanation,
-    RuleTrace,
-    Status,
-    Trace,
-)
+from ..decision import VERBS, Decision, decide
+from ..explain import Explanation, RuleTrace, Trace
 from ..operators import OPERATORS
 
 __all__ = ["Interpreter", "compile_program", "evaluate"]
 
+Values = Mapping[str, Any]
 
-def evaluate(condition: ir.Condition, values: Mapping[str, Any]) -> bool:
+
+class _Closures(ir.Visitor):
+    """Turns a condition into a function of the record's typed values, node by node.
+
+    Operands become functions giving a value (None: missing), conditions functions giving a
+    truth value. This is the semantics, written once; :func:`evaluate` and :func:`trace` run it.
+    """
+
+    def field_value(self, node: ir.FieldValue) -> Callable[[Values], Any]:
+        name = node.name
+        return lambda values: values[name]
+
+    def constant(self, node: ir.Constant) -> Callable[[Values], Any]:
+        value = node.value
+        return lambda values: value
+
+    def compare(self, node: ir.Compare) -> Callable[[Values], bool]:
+        left, right = self(node.left), self(node.right)
+        test = OPERATORS[node.op].evaluate
+
+        def compare(values: Values) -> bool:
+            a = left(values)
+            if a is None:
+                return False
+            b = right(values)
+            return b is not None and test(a, b)
+
+        return compare
+
+    def is_present(self, node: ir.IsPresent) -> Callable[[Values], bool]:
+        name = node.field
+        return lambda values: values[name] is not None
+
+    def negation(self, node: ir.Not) -> Callable[[Values], bool]:
+        item = self(node.item)
+        return lambda values: not item(values)
+
+    def all_of(self, node: ir.AllOf) -> Callable[[Values], bool]:
+        items = tuple(self(item) for item in node.items)
+        return lambda values: all(item(values) for item in items)
+
+    def any_of(self, node: ir.AnyOf) -> Callable[[Values], bool]:
+        items = tuple(self(item) for item in node.items)
+        return lambda values: any(item(values) for item in items)
+
+    def defined(self, node: ir.Defined) -> Callable[[Values], bool]:
+        return self(node.body)
+
+
+_CLOSURES = _Closures()
+
+
+@functools.lru_cache(maxsize=4096)
+def _closure(condition: ir.Condition) -> Callable[[Values], bool]:
+    return _CLOSURES(condition)
+
+
+def evaluate(condition: ir.Condition, values: Values) -> bool:
     """The truth of a condition over typed values (None is missing)."""
-    if isinstance(condition, ir.Compare):
-        value = values[condition.field]
-        return value is not None and OPERATORS[condition.op].evaluate(value, condition.value)
-    if isinstance(condition, ir.AllOf):
-        return all(evaluate(item, values) for item in condition.items)
-    if isinstance(condition, ir.AnyOf):
-        return any(evaluate(item, values) for item in condition.items)
-    if isinstance(condition, ir.Not):
-        return not evaluate(condition.item, values)
-    if isinstance(condition, ir.Defined):
-        return evaluate(condition.body, values)
-    if isinstance(condition, ir.IsPresent):
-        return values[condition.field] is not None
-    if isinstance(condition, ir.CompareFields):
-        left, right = values[condition.left], values[condition.right]
-        return left is not None and right is not None and OPERATORS[condition.op].evaluate(left, right)
-    raise TypeError(f"not a condition: {condition!r}")
+    return _closure(condition)(values)
 
 
-def trace(condition: ir.Condition, values: Mapping[str, Any]) -> Trace:
-    """Like :func:`evaluate`, keeping the value of every node (no short-circuit)."""
+def trace(condition: ir.Condition, values: Values) -> Trace:
+    """Like :func:`evaluate`, keeping the value of every condition node (no short-circuit)."""
     if isinstance(condition, (ir.AllOf, ir.AnyOf)):
         children = tuple(trace(item, values) for item in condition.items)
         combine = all if isinstance(condition, ir.AllOf) else any
@@ -78,10 +115,9 @@ class Interpreter:
 
     def __init__(self, program: ir.Program):
         self.program = program
-        self._rejects = program.by_verb("reject")
-        self._includes = program.by_verb("include")
-        self._excludes = program.by_verb("exclude")
-        self._classifications = program.by_verb("classify")
+        self._rules = tuple((verb, tuple((rule, _CLOSURES(rule.condition))
+                                         for rule in program.by_verb(verb)))
+                            for verb in VERBS)
         self._has_output = program.schema.output is not None
 
     def decide(self, record: Mapping[str, Any]) -> Decision:
@@ -98,23 +134,9 @@ class Interpreter:
         return self._decide(values, list(problems))
 
     def _decide(self, values: Mapping[str, Any], problems: list[str]) -> Decision:
-        rejected = [r.id for r in self._rejects if evaluate(r.condition, values)]
-        if problems or rejected:
-            return Decision(Status.REJECTED, None, (*problems, *rejected))
-        excluded = tuple(r.id for r in self._excludes if evaluate(r.condition, values))
-        if excluded:
-            return Decision(Status.EXCLUDED, None, excluded)
-        included = tuple(r.id for r in self._includes if evaluate(r.condition, values))
-        if not included:
-            return Decision(Status.EXCLUDED, None, (NO_INCLUDE_MATCHED,))
-        types = [r for r in self._classifications if evaluate(r.condition, values)]
-        if len(types) > 1:
-            return Decision(Status.REJECTED, None, (AMBIGUOUS_TYPE, *(r.id for r in types)))
-        if types:
-            return Decision(Status.INCLUDED, types[0].code, (*included, types[0].id))
-        if self._has_output:
-            return Decision(Status.INCLUDED, None, (*included, UNCLASSIFIED))
-        return Decision(Status.INCLUDED, None, included)
+        matched = {verb: [rule for rule, test in rules if test(values)]
+                   for verb, rules in self._rules}
+        return decide(matched, problems, self._has_output)
 
     def explain(self, record: Mapping[str, Any]) -> Explanation:
         values, problems = self.program.schema.read(record)

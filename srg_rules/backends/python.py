@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from .. import ir
-from ..explain import AMBIGUOUS_TYPE, NO_INCLUDE_MATCHED, UNCLASSIFIED, Decision, Status
+from ..decision import AMBIGUOUS_TYPE, NO_INCLUDE_MATCHED, UNCLASSIFIED, Decision, Status
 from ..operators import OPERATORS
 from ..schema import VALUE_TYPES, Field
 
@@ -347,15 +347,9 @@ class _Generator:
         return "\n".join(lines) + "\n", self.env
 
     def _check_names(self, condition: ir.Condition) -> None:
-        for node in ir.walk(condition):
-            names = ()
-            if isinstance(node, (ir.Compare, ir.IsPresent)):
-                names = (node.field,)
-            elif isinstance(node, ir.CompareFields):
-                names = (node.left, node.right)
-            for name in names:
-                if name not in self.fields:
-                    raise ValueError(f"a condition uses {name!r}, which is not a field of the schema")
+        for name in ir.fields_of(condition):
+            if name not in self.fields:
+                raise ValueError(f"a condition uses {name!r}, which is not a field of the schema")
 
     def _count_defines(self, condition: ir.Condition) -> None:
         stack = [condition]
@@ -502,11 +496,11 @@ class _Generator:
             return self._shared_define(node)
         if isinstance(node, ir.IsPresent):
             return f"({self.local_of[node.field]} is not None)"
-        if isinstance(node, ir.Compare):
-            return self._compare(node)
-        if isinstance(node, ir.CompareFields):
-            left, right = self.local_of[node.left], self.local_of[node.right]
+        if isinstance(node, ir.Compare) and ir.field_pair(node) is not None:
+            left, right = (self.local_of[name] for name in ir.field_pair(node))
             return f"({left} is not None and {right} is not None and {self._apply(node.op, left, right)})"
+        if isinstance(node, ir.Compare) and ir.field_constant(node) is not None:
+            return self._compare(node)
         raise TypeError(f"not a condition: {node!r}")
 
     def _shared_define(self, node: ir.Defined) -> str:
@@ -524,8 +518,9 @@ class _Generator:
         return local
 
     def _compare(self, node: ir.Compare) -> str:
-        x, value, op = self.local_of[node.field], node.value, node.op
-        if op == "eq" and value.__class__ is bool and self.fields[node.field].type is VALUE_TYPES["boolean"]:
+        field, value = ir.field_constant(node)
+        x, op = self.local_of[field], node.op
+        if op == "eq" and value.__class__ is bool and self.fields[field].type is VALUE_TYPES["boolean"]:
             # A boolean field holds True, False or None, so identity is equality here.
             return f"({x} is {'True' if value else 'False'})"
         constant = self.name("C", value)

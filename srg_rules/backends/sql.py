@@ -63,7 +63,7 @@ import sqlglot
 from sqlglot import exp
 
 from .. import ir
-from ..explain import AMBIGUOUS_TYPE, NO_INCLUDE_MATCHED, UNCLASSIFIED, Decision, Status
+from ..decision import AMBIGUOUS_TYPE, NO_INCLUDE_MATCHED, UNCLASSIFIED, Decision, Status
 from ..records import MALFORMED_ROW, OUTPUT_COLUMNS, REASON_SEPARATOR
 from ..schema import FALSE_WORDS, TRUE_WORDS, Field
 
@@ -443,31 +443,31 @@ class _Conditions:
             return self.defines[node.name]
         if isinstance(node, ir.IsPresent):
             return _is_not_null(self.readers[node.field].value)
-        if isinstance(node, ir.CompareFields):
+        if isinstance(node, ir.Compare) and ir.field_pair(node) is not None:
             if node.op not in _COMPARISONS:
                 raise UnsupportedOperator(node.op)
-            return self._compare_fields(node)
-        if isinstance(node, ir.Compare):
-            return self._comparison(node)
+            return self._compare_fields(node.op, *ir.field_pair(node))
+        if isinstance(node, ir.Compare) and ir.field_constant(node) is not None:
+            return self._comparison(node.op, *ir.field_constant(node))
         raise TypeError(f"not a condition: {node!r}")
 
-    def _comparison(self, node: ir.Compare) -> exp.Expression:
-        reader = self.readers[node.field]
+    def _comparison(self, op: str, field: str, constant: Any) -> exp.Expression:
+        reader = self.readers[field]
         value = reader.value
         kind = reader.field.type.base
-        if node.op not in SUPPORTED_OPERATORS:
-            raise UnsupportedOperator(node.op)
+        if op not in SUPPORTED_OPERATORS:
+            raise UnsupportedOperator(op)
         if kind == "boolean":
             # v = TRUE / v = FALSE, and != as the other one (a missing value is neither).
-            wanted = bool(node.value) if node.op == "eq" else not node.value
+            wanted = bool(constant) if op == "eq" else not constant
             return _false_if_null(value.copy() if wanted else _not(value))
         if kind == "number":
-            return _false_if_null(_number_vs_constants(reader, node.op, node.value))
-        if node.op in ("in_set", "not_in_set"):
-            items = [self._constant(kind, v) for v in sorted(node.value)]
+            return _false_if_null(_number_vs_constants(reader, op, constant))
+        if op in ("in_set", "not_in_set"):
+            items = [self._constant(kind, v) for v in sorted(constant)]
             test = _in(value, items)
-            return _false_if_null(test if node.op == "in_set" else _not(test))
-        return _false_if_null(_compare(node.op, value, self._constant(kind, node.value)))
+            return _false_if_null(test if op == "in_set" else _not(test))
+        return _false_if_null(_compare(op, value, self._constant(kind, constant)))
 
     @staticmethod
     def _constant(kind: str, constant: Any) -> exp.Expression:
@@ -476,11 +476,11 @@ class _Conditions:
             return _string(f"{constant.year:04d}{constant.month:02d}{constant.day:02d}")
         return _string(str(constant))
 
-    def _compare_fields(self, node: ir.CompareFields) -> exp.Expression:
-        left, right = self.readers[node.left], self.readers[node.right]
+    def _compare_fields(self, op: str, left_name: str, right_name: str) -> exp.Expression:
+        left, right = self.readers[left_name], self.readers[right_name]
         if left.field.type.base == "number":
-            return _false_if_null(_number_vs_number(left, right, node.op))
-        return _false_if_null(_compare(node.op, left.value, right.value))
+            return _false_if_null(_number_vs_number(left, right, op))
+        return _false_if_null(_compare(op, left.value, right.value))
 
 
 # --- numbers, exactly ----------------------------------------------------------------------
