@@ -5,6 +5,12 @@ exit status: 0 for success, 1 when a rulebook has errors (or, for ``test``, a ca
 2 for a usage or input problem (a missing file, an unreadable record file), 130 when
 interrupted. No traceback reaches the user for bad input: every expected failure is a message
 naming the file and, where it can, the line.
+
+Place in the pipeline: the outermost layer. This module parses arguments, chooses (which
+engine runs a file, which rulebook a diff compares) and prints (diagnostics, messages, the
+summary); the stages do the work: :mod:`srg_rules.rulebook` builds a rulebook,
+:mod:`srg_rules.run` and :mod:`srg_rules.filerun` run it over a file and tell this module,
+through hooks, what to show while they do (progress, malformed rows).
 """
 
 from __future__ import annotations
@@ -12,24 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-
-import attrs
 
 from . import __version__
 from .diagnostics import RulebookError
-from .decision import Decision, Status
 from .format import format_text
-from .records import (
-    MALFORMED_ROW,
-    REASON_SEPARATOR,
-    InputError,
-    OutputFile,
-    Row,
-    open_records,
-)
-from .rulebook import Rulebook, diagnose, load, read_source
+from .link import read_source
+from .records import MALFORMED_ROW, InputError, Row, open_records
+from .rulebook import Rulebook, diagnose, load
+from .run import TerminalProgress, run_records, run_source
 from .summary import Summary
 from .testing import companion_tables, run_all
 
@@ -40,10 +38,6 @@ _MALFORMED_SHOWN = 20
 # Below this size the row-by-row path is as quick as starting DuckDB, and it names every
 # malformed row on the terminal.
 _DUCKDB_FROM_BYTES = 8_000_000
-# The columns a run adds for a rulebook with a registration level: which provision of a
-# trajectory a row is, and which input rows it came from (lineage).
-COMPONENT_COLUMN = "component"
-SOURCE_ROWS_COLUMN = "source_rows"
 
 
 class _UserError(Exception):
@@ -206,25 +200,32 @@ def _count(n: int, noun: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     book = _load(args.rulebook)
-    if book.has_registration:
-        if args.engine == "duckdb" or Path(args.input).suffix.lower() in (".parquet", ".pq"):
-            raise _UserError(f"{args.rulebook}: a rulebook with 'activities' or 'trajectory' "
-                             "statements runs on the python engine, over CSV or JSON Lines")
-        summary = _run_source(book, args)
-    elif _use_duckdb(args):
+    engine = _engine(book, args)
+    if engine == "duckdb":
         from .filerun import DEFAULT_MEMORY_LIMIT, MEMORY_SIZE, run_file
 
         limit = args.memory_limit or DEFAULT_MEMORY_LIMIT
         if not MEMORY_SIZE.fullmatch(limit):
             raise _UserError(f"--memory-limit {limit}: write a size such as 500MB or 2GB")
-        counts = run_file(book.program, args.input, args.output, memory_limit=limit)
-        summary = Summary.from_dict(counts)
-        malformed = summary.reasons[MALFORMED_ROW]
-        if malformed:
-            print(f"srg-rules: {malformed} malformed record(s) rejected as {MALFORMED_ROW}; "
-                  "rerun with --engine python to list them", file=sys.stderr)
-    else:
-        summary = _run_rows(book, args)
+    bar = TerminalProgress.on_stderr()
+    malformed = _MalformedRows(bar)
+    try:
+        if engine == "source":
+            summary = run_source(book, args.input, args.output, progress=bar,
+                                 malformed=malformed)
+        elif engine == "duckdb":
+            summary = Summary.from_dict(run_file(book.program, args.input, args.output,
+                                                 progress=bar, memory_limit=limit))
+        else:
+            summary = run_records(book.decide, book.fields, args.input, args.output,
+                                  progress=bar, malformed=malformed, replaced=_note_replaced)
+    finally:
+        if bar is not None:
+            bar.clear()
+    if engine == "duckdb" and summary.reasons[MALFORMED_ROW]:
+        print(f"srg-rules: {summary.reasons[MALFORMED_ROW]} malformed record(s) rejected as "
+              f"{MALFORMED_ROW}; rerun with --engine python to list them", file=sys.stderr)
+    malformed.tell_the_rest()
     report = sys.stdout if args.output else sys.stderr
     header = f"rulebook: {args.rulebook}"
     if book.title:
@@ -239,6 +240,17 @@ def _run(args: argparse.Namespace) -> int:
         Path(args.summary_json).write_text(json.dumps(summary.as_dict(), indent=2) + "\n",
                                            encoding="utf-8")
     return EXIT_OK
+
+
+def _engine(book: Rulebook, args: argparse.Namespace) -> str:
+    """Which run decides the file: ``source`` (a rulebook with a registration level, row by
+    row), ``duckdb`` (the whole file as one query) or ``python`` (row by row)."""
+    if book.has_registration:
+        if args.engine == "duckdb" or Path(args.input).suffix.lower() in (".parquet", ".pq"):
+            raise _UserError(f"{args.rulebook}: a rulebook with 'activities' or 'trajectory' "
+                             "statements runs on the python engine, over CSV or JSON Lines")
+        return "source"
+    return "duckdb" if _use_duckdb(args) else "python"
 
 
 def _use_duckdb(args: argparse.Namespace) -> bool:
@@ -260,103 +272,31 @@ def _use_duckdb(args: argparse.Namespace) -> bool:
             and path.stat().st_size >= _DUCKDB_FROM_BYTES)
 
 
-def _run_rows(book: Rulebook, args: argparse.Namespace) -> Summary:
-    fields = book.fields
-    records = open_records(
-        args.input,
-        required=[name for name, field in fields.items() if not field.optional],
-        known=list(fields),
-    )
-    output = OutputFile(args.output, records)
-    if output.replaced:
-        print(f"srg-rules: note: the input's column(s) {', '.join(output.replaced)} are "
-              "replaced by the new decisions", file=sys.stderr)
-    summary = Summary()
-    malformed = 0
-    malformed_decision = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
-    progress = _Progress(Path(args.input))
-    try:
-        for row in records.rows:
-            if row.problem is not None:
-                malformed += 1
-                if malformed <= _MALFORMED_SHOWN:
-                    progress.clear()
-                    print(f"{records.path}:{row.line}: record {row.number} {row.problem}; "
-                          f"rejected as {MALFORMED_ROW}", file=sys.stderr)
-                decision = malformed_decision
-            else:
-                decision = book.decide(row.values)
-            output.write(row, decision)
-            summary.add(decision)
-            progress.tick(row.line)
-        output.commit()
-    except BaseException:
-        output.discard()
-        raise
-    finally:
-        progress.clear()
-    if malformed > _MALFORMED_SHOWN:
-        print(f"srg-rules: ... and {malformed - _MALFORMED_SHOWN} more malformed records",
-              file=sys.stderr)
-    return summary
+def _note_replaced(columns: tuple[str, ...]) -> None:
+    print(f"srg-rules: note: the input's column(s) {', '.join(columns)} are "
+          "replaced by the new decisions", file=sys.stderr)
 
 
-def _run_source(book: Rulebook, args: argparse.Namespace) -> Summary:
-    """Source records -> provisions -> decisions; the output has one row per provision, with
-    the input rows it came from."""
-    fields = book.fields
-    records = open_records(
-        args.input,
-        required=[name for name, field in fields.items() if not field.optional],
-        known=list(fields),
-    )
-    has_components = bool(book.program.trajectories)
-    columns = (*fields, *((COMPONENT_COLUMN,) if has_components else ()), SOURCE_ROWS_COLUMN)
-    output = OutputFile(args.output, attrs.evolve(records, columns=columns))
-    summary = Summary()
-    progress = _Progress(Path(args.input))
-    malformed: list[Row] = []
-    summary.source_rows = 0
+class _MalformedRows:
+    """Names the first malformed rows of a run on standard error (the progress bar cleared
+    first), and counts the rest for :meth:`tell_the_rest`."""
 
-    def readable() -> Iterator[tuple[int, dict]]:
-        for row in records.rows:
-            progress.tick(row.line)
-            summary.source_rows += 1
-            if row.problem is not None:
-                malformed.append(row)
-                continue
-            yield row.number, row.values
+    def __init__(self, bar: TerminalProgress | None):
+        self.bar = bar
+        self.count = 0
 
-    try:
-        for provision, decision in book.decide_rows(readable()):
-            values = dict(provision.text)
-            if records.format == "jsonl":
-                values = {name: (text if text != "" else None) for name, text in values.items()}
-            if has_components:
-                values[COMPONENT_COLUMN] = provision.component or ""
-            values[SOURCE_ROWS_COLUMN] = REASON_SEPARATOR.join(map(str, provision.rows))
-            output.write(Row(provision.rows[0], provision.rows[0], values), decision)
-            summary.add(decision)
-        for shown, row in enumerate(malformed):
-            # A row that cannot be read as a record is a provision of its own, rejected.
-            if shown < _MALFORMED_SHOWN:
-                print(f"{records.path}:{row.line}: record {row.number} {row.problem}; "
-                      f"rejected as {MALFORMED_ROW}", file=sys.stderr)
-            values = {name: row.values.get(name) for name in fields}
-            values[SOURCE_ROWS_COLUMN] = str(row.number)
-            decision = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
-            output.write(Row(row.number, row.line, values), decision)
-            summary.add(decision)
-        if len(malformed) > _MALFORMED_SHOWN:
-            print(f"srg-rules: ... and {len(malformed) - _MALFORMED_SHOWN} more malformed records",
+    def __call__(self, path: Path, row: Row) -> None:
+        self.count += 1
+        if self.count <= _MALFORMED_SHOWN:
+            if self.bar is not None:
+                self.bar.clear()
+            print(f"{path}:{row.line}: record {row.number} {row.problem}; "
+                  f"rejected as {MALFORMED_ROW}", file=sys.stderr)
+
+    def tell_the_rest(self) -> None:
+        if self.count > _MALFORMED_SHOWN:
+            print(f"srg-rules: ... and {self.count - _MALFORMED_SHOWN} more malformed records",
                   file=sys.stderr)
-        output.commit()
-    except BaseException:
-        output.discard()
-        raise
-    finally:
-        progress.clear()
-    return summary
 
 
 def _explain_provisions(book: Rulebook, made, what: str) -> None:
@@ -372,39 +312,6 @@ def _explain_provisions(book: Rulebook, made, what: str) -> None:
         for message in provision.messages:
             print(message)
         print(book.explain_provision(provision).render(), end="")
-
-
-class _Progress:
-    """A one-line progress report on a terminal's standard error; silent when not a terminal."""
-
-    def __init__(self, path: Path, every: int = 50_000):
-        self._on = sys.stderr.isatty()
-        self._every = every
-        self._count = 0
-        self._shown = False
-        self._lines = 0
-        if self._on:
-            # Lines, not bytes, are what the reader reports; estimate the total from the size.
-            with open(path, "rb") as handle:
-                sample = handle.read(1 << 20)
-            size = path.stat().st_size
-            self._lines = max(1, int(size * max(1, sample.count(b"\n")) / max(1, len(sample))))
-
-    def tick(self, line: int) -> None:
-        self._count += 1
-        if not self._on or self._count % self._every:
-            return
-        share = min(line / self._lines, 0.999)
-        bar = "#" * int(30 * share)
-        sys.stderr.write(f"\r  [{bar:<30}] {100 * share:5.1f}%  {self._count:,} records")
-        sys.stderr.flush()
-        self._shown = True
-
-    def clear(self) -> None:
-        if self._shown:
-            sys.stderr.write("\r" + " " * 70 + "\r")
-            sys.stderr.flush()
-            self._shown = False
 
 
 def _sql(args: argparse.Namespace) -> int:
@@ -449,7 +356,7 @@ def _date(text: str):
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .diff import IncompatibleSchemas, run_diff
+    from .analysis.diff import IncompatibleSchemas, run_diff
 
     new, data = args.new, args.data
     one_rulebook = new is None or (data is None and not new.endswith(".rules")

@@ -45,6 +45,13 @@ polled from a watcher thread (``query_progress()``), the byte scan and a fallbac
 Python path report theirs too. ``progress=None`` silences it and a callable receives the
 fractions instead.
 
+The frame is the one every run shares (:mod:`srg_rules.run`): the output is written to a
+temporary file beside the target and published when the run succeeded
+(:func:`srg_rules.records.replacing`), the counts are a :class:`~srg_rules.summary.Summary`,
+the bar is :class:`srg_rules.run.TerminalProgress`, and the Python path is
+:func:`srg_rules.run.run_records` with the reference interpreter. This module holds what is
+DuckDB's: the SQL that reads, decides and writes the file, and when not to trust it.
+
 Invariants: every input row is in the output exactly once and in order, or the run fails and
 no output file appears; the counts add up to the number of rows.
 """
@@ -54,7 +61,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 import tempfile
 import threading
 import uuid
@@ -67,14 +73,13 @@ from sqlglot import exp
 from . import ir
 from .backends import sql as sql_backend
 from .backends.interpreter import Interpreter
-from .decision import Decision, Status
-from .records import (MALFORMED_ROW, OUTPUT_COLUMNS, REASON_SEPARATOR, InputError, OutputFile,
-                      open_records)
+from .records import OUTPUT_COLUMNS, REASON_SEPARATOR, InputError, replacing
+from .run import TerminalProgress, open_input, run_records
 from .schema import ValueType
 from .summary import Summary
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "MEMORY_SIZE", "PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL",
-           "TerminalProgress", "run_file"]
+           "run_file"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # Extra values a malformed CSV row may have and still be read by DuckDB.
@@ -151,9 +156,7 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
         if not source.exists():
             raise InputError(f"{source}: no such file")
         return _run_parquet(program, source, target, progress, memory_limit)
-    fields = program.schema.fields
-    records = open_records(source, required=[n for n, f in fields.items() if not f.optional],
-                           known=list(fields))
+    records = open_input(source, program.schema.fields)
     _close(records.rows)  # only the header was needed; DuckDB reads the rows
     try:
         if records.format != "csv":
@@ -243,8 +246,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
     passthrough = [exp.alias_(exp.Nullif(this=exp.column(c, quoted=True), expression=_text("")),
                               c, quoted=True) for c in kept]
     decided = query.select(rows, passthrough=passthrough)
-    temp = _temp_beside(target)
-    try:
+    with replacing(target) as temp:
         try:
             connection.run(exp.Copy(this=decided.subquery(), kind=False, files=[_text(str(temp))],
                                     params=_csv_params(delimiter)))
@@ -267,10 +269,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
                                    expression=_text("VARCHAR")) for n in out_columns]),
             }.items()])
         summary = _summary(connection, written, *out_columns[-3:])
-        _publish(temp, target)
-        return summary
-    finally:
-        temp.unlink(missing_ok=True)
+    return summary
 
 
 def _csv_params(delimiter: str) -> list[exp.CopyParameter]:
@@ -371,17 +370,13 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         query = sql_backend.Query(program, present, "text", None,
                                    field_columns={n: c for n, c in field_columns.items() if n in types})
         decided = query.select(rows, passthrough=[exp.column(c, quoted=True) for c in kept])
-        temp = _temp_beside(target)
-        try:
+        with replacing(target) as temp:
             connection.run(exp.Copy(this=decided.subquery(), kind=False, files=[_text(str(temp))],
                                     params=[exp.CopyParameter(this=exp.var("FORMAT"),
                                                               expression=exp.var("parquet"))]))
             written = exp.Anonymous(this="read_parquet", expressions=[_text(str(temp))])
             summary = _summary(connection, written, *OUTPUT_COLUMNS)
-            _publish(temp, target)
-            return summary
-        finally:
-            temp.unlink(missing_ok=True)
+        return summary
 
 
 def _as_text(column: exp.Expression, column_type: str, field_type: ValueType) -> exp.Expression:
@@ -413,78 +408,22 @@ _INTEGER_COLUMNS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEI
 
 def _run_python(program: ir.Program, source: Path, target: Path,
                 progress: Callable[[float], None] | None = None) -> dict[str, Any]:
-    """Row by row, exactly as ``srg-rules run`` decides a file with the interpreter.
-
-    ``progress`` is told the share of the file's lines read every 50,000 rows (the number of
-    lines estimated from the first megabyte)."""
-    fields = program.schema.fields
-    records = open_records(source, required=[n for n, f in fields.items() if not f.optional],
-                           known=list(fields))
-    output = OutputFile(target, records)
-    interpreter = Interpreter(program)
-    summary = Summary()
-    malformed = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
-    lines = _estimated_lines(source) if progress is not None else 0
-    try:
-        for row in records.rows:
-            decision = malformed if row.problem is not None else interpreter.decide(row.values)
-            output.write(row, decision)
-            summary.add(decision)
-            if progress is not None and summary.records % 50_000 == 0:
-                progress(min(row.line / lines, 0.999))
-        output.commit()
-    except BaseException:
-        output.discard()
-        raise
+    """Row by row, exactly as ``srg-rules run`` decides a file with the interpreter (the one
+    run loop, :func:`srg_rules.run.run_records`); ``progress`` is told the share of the file
+    read."""
+    summary = run_records(Interpreter(program).decide, program.schema.fields, source, target,
+                          progress=None if progress is None else _shares(progress))
     return {**summary.as_dict(), "engine": "python"}
 
 
-def _estimated_lines(path: Path) -> int:
-    with open(path, "rb") as handle:
-        sample = handle.read(1 << 20)
-    return max(1, int(path.stat().st_size * max(1, sample.count(b"\n")) / max(1, len(sample))))
+def _shares(progress: Callable[[float], None]) -> Callable[[float, int], None]:
+    """The run loop's progress hook for one that takes the share done only."""
+    def report(fraction: float, rows: int) -> None:
+        progress(fraction)
+    return report
 
 
 # --- shared --------------------------------------------------------------------------------
-
-
-class TerminalProgress:
-    """A one-line progress bar on a stream (standard error). It never goes back (a run's
-    stages report from 0 each), is redrawn only when the shown percentage changes, and
-    :meth:`clear` removes it."""
-
-    def __init__(self, stream: Any):
-        self._stream = stream
-        self._shown = ""
-        self._share = 0.0
-        self._lock = threading.Lock()
-
-    @classmethod
-    def on_stderr(cls) -> TerminalProgress | None:
-        """A bar on standard error when it is a terminal, else None."""
-        stream = sys.stderr
-        try:
-            terminal = stream is not None and stream.isatty()
-        except (AttributeError, ValueError):  # replaced or closed by the caller
-            terminal = False
-        return cls(stream) if terminal else None
-
-    def __call__(self, fraction: float) -> None:
-        with self._lock:
-            share = self._share = min(max(fraction, self._share), 1.0)
-            text = f"\r  [{'#' * int(30 * share):<30}] {100 * share:5.1f}%  deciding"
-            if text == self._shown:
-                return
-            self._stream.write(text)
-            self._stream.flush()
-            self._shown = text
-
-    def clear(self) -> None:
-        with self._lock:
-            if self._shown:
-                self._stream.write("\r" + " " * (len(self._shown) - 1) + "\r")
-                self._stream.flush()
-                self._shown = ""
 
 
 def _text(value: str) -> exp.Literal:
@@ -500,29 +439,9 @@ def _summary(connection: _Connection, written: exp.Expression, status: str, type
         *(k.copy() for k in keys))
     summary = Summary()
     for decided_status, decided_type, decided_reasons, count in connection.rows(query):
-        summary.records += count
-        summary.statuses[decided_status] += count
-        for reason in (decided_reasons or "").split(REASON_SEPARATOR):
-            if reason:
-                summary.reasons[reason] += count
-        if decided_status == Status.INCLUDED.value:
-            summary.types[decided_type or None] += count
+        reasons = [r for r in (decided_reasons or "").split(REASON_SEPARATOR) if r]
+        summary.add_counted(decided_status, decided_type or None, reasons, count)
     return {**summary.as_dict(), "engine": "duckdb"}
-
-
-def _temp_beside(target: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
-                                dir=target.resolve().parent)
-    os.close(fd)
-    return Path(name)
-
-
-def _publish(temp: Path, target: Path) -> None:
-    # mkstemp makes the file private; the output is an ordinary file like any other.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp, 0o666 & ~umask)
-    os.replace(temp, target)
 
 
 class _Connection:

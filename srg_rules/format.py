@@ -23,30 +23,28 @@ line, then breaks its condition before ``and``/``or``; continuation lines are in
 :data:`INDENT` per level of nesting. A ``{...}`` list that does not fit, or that holds a comment,
 gets one value per line.
 
-Comments are collected with a Lark lexer callback and attached to the node they annotate, in the
-manner of Prettier: an own-line comment to the node that follows it, an end-of-line comment to
-the node it trails. Anchors are statements, the operands of ``and``/``or``, and the values of
-``{...}`` lists; a comment that would land where no line break is possible (just after ``when``)
-moves up to the nearest place that allows one, in the end above its statement. The layout is
-computed by a small Wadler-style printer (groups that break as a whole).
+Comments come from the one parse of the text (:func:`srg_rules.grammar.parse_tree_and_comments`
+collects them with a lexer callback of the one cached parser), and are attached to the node
+they annotate in the manner of Prettier: an own-line comment to the node that follows it, an
+end-of-line comment to the node it trails. Anchors are statements, the operands of
+``and``/``or``, and the values of ``{...}`` lists; a comment that would land where no line
+break is possible (just after ``when``) moves up to the nearest place that allows one, in the
+end above its statement. The layout is computed by a small Wadler-style document renderer
+(groups that break as a whole). Every name, value and condition leaf comes from
+:mod:`srg_rules.printer`, the one printer that ``explain``, ``diff`` and the analysis use too;
+this module owns only the layout.
 """
 
 from __future__ import annotations
 
-import decimal
-import math
-import re
 from collections.abc import Sequence
-from contextvars import ContextVar
-from functools import lru_cache
 from typing import Union
 
 import attrs
-from lark import Lark, Token
 
-from . import ast
+from . import ast, printer
 from .diagnostics import RulebookError
-from .grammar import grammar_text, parse_tree
+from .grammar import parse_tree_and_comments
 from .lower import lower
 from .source import SourceFile, Span
 
@@ -77,10 +75,10 @@ def format_text(text: str, source: str = "<string>") -> str:
     include taal when category = taal and funding in {a, b}  # art. 3
     """
     source_file = SourceFile(source, text)
-    tree, diagnostics = parse_tree(source_file)
+    tree, comments, diagnostics = parse_tree_and_comments(source_file)
     if tree is None:
         raise RulebookError(diagnostics)
-    return format_rulebook(lower(tree, source_file), comments=_comments(source_file))
+    return format_rulebook(lower(tree, source_file), comments=comments)
 
 
 def format_rulebook(rulebook: ast.Rulebook, comments: Sequence[Span] = ()) -> str:
@@ -101,7 +99,7 @@ def format_rulebook(rulebook: ast.Rulebook, comments: Sequence[Span] = ()) -> st
     exclude when category in {taal, "a \\"b\\""}
     """
     attached = _Attachments.build(rulebook, comments)
-    printer = _Printer(attached)
+    layout = _Layout(attached)
     lines: list[str] = []
     previous: ast.Statement | None = None
     for statement in rulebook.statements:
@@ -114,7 +112,7 @@ def format_rulebook(rulebook: ast.Rulebook, comments: Sequence[Span] = ()) -> st
             if isinstance(item, str):
                 lines.append(item)
             else:
-                lines.append(printer.statement(item))
+                lines.append(layout.statement(item))
         previous = statement
     for blank, comment in attached.end:
         if blank and lines:
@@ -124,41 +122,6 @@ def format_rulebook(rulebook: ast.Rulebook, comments: Sequence[Span] = ()) -> st
 
 
 # --- comments ----------------------------------------------------------------------------
-
-_sink: ContextVar[list[Token] | None] = ContextVar("srg_rules_format_comments", default=None)
-
-
-def _collect(token: Token) -> Token:
-    sink = _sink.get()
-    if sink is not None:
-        sink.append(token)
-    return token
-
-
-@lru_cache(maxsize=1)
-def _comment_parser() -> Lark:
-    # A parser of its own: grammar.py's parser has no lexer callbacks, and a callback is the
-    # only way to see ignored tokens while the contextual lexer runs (lexing without parsing
-    # would use the basic lexer, which reads soft keywords differently). The callback is
-    # fixed when the parser is built, so it writes to a per-call sink held in a ContextVar.
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        start="start",
-        lexer_callbacks={"COMMENT": _collect},
-    )
-
-
-def _comments(source: SourceFile) -> tuple[Span, ...]:
-    """The spans of every comment in a text that parses."""
-    sink: list[Token] = []
-    reset = _sink.set(sink)
-    try:
-        _comment_parser().parse(source.text)
-    finally:
-        _sink.reset(reset)
-    return tuple(Span(source, token.start_pos, token.end_pos) for token in sink)
 
 
 def _comment_text(span: Span) -> str:
@@ -220,38 +183,41 @@ class _Attachments:
 
     @classmethod
     def build(cls, rulebook: ast.Rulebook, comments: Sequence[Span]) -> _Attachments:
-        statements = rulebook.statements
-        text = _source_text(rulebook, comments)
-        attached = cls(text)
-        if comments and any(s.span is None for s in statements):
+        if comments and any(s.span is None for s in rulebook.statements):
             raise ValueError("comments can only be attached to a parsed rulebook (spans missing)")
+        attached = cls(_source_text(rulebook, comments))
+        attached.attach(rulebook.statements, comments)
+        return attached
+
+    def attach(self, statements: Sequence[ast.Statement], comments: Sequence[Span]) -> None:
+        """Place every comment, and note which statements have a blank line above them."""
+        text = self.source_text
         index = 0
         previous_line: int | None = None  # last line of the previous top-level item
         for comment in sorted(comments, key=lambda span: span.start):
             while index < len(statements) and statements[index].span.end <= comment.start:
-                attached._close(statements[index], previous_line)
+                self._close(statements[index], previous_line)
                 previous_line = statements[index].span.end_line
                 index += 1
             own_line = not text[text.rfind("\n", 0, comment.start) + 1 : comment.start].strip()
             inside = index < len(statements) and statements[index].span.start <= comment.start
             if inside:
-                attached._attach_inside(statements[index], comment, own_line)
+                self._attach_inside(statements[index], comment, own_line)
             elif not own_line and index > 0:
-                attached.trailing.setdefault(id(statements[index - 1]), []).append(
+                self.trailing.setdefault(id(statements[index - 1]), []).append(
                     _comment_text(comment)
                 )
             else:
                 blank = previous_line is not None and comment.line - previous_line >= 2
                 item = (blank, _comment_text(comment))
                 if index < len(statements):
-                    attached.above.setdefault(id(statements[index]), []).append(item)
+                    self.above.setdefault(id(statements[index]), []).append(item)
                 else:
-                    attached.end.append(item)
+                    self.end.append(item)
                 previous_line = comment.end_line
         for statement in statements[index:]:
-            attached._close(statement, previous_line)
+            self._close(statement, previous_line)
             previous_line = statement.span.end_line if statement.span is not None else None
-        return attached
 
     def _close(self, statement: ast.Statement, previous_line: int | None) -> None:
         span = statement.span
@@ -454,13 +420,6 @@ def _fits(contents: _Doc, rest: list[tuple[int, bool, _Doc]], room: int) -> bool
 
 # --- printing ------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-
-_SYMBOLS = {
-    "eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=",
-    "in_set": "in", "not_in_set": "not in",
-}
 _STATUSES = ("included", "excluded", "rejected")
 _VERBS = ("reject", "include", "exclude")
 
@@ -468,84 +427,24 @@ _VERBS = ("reject", "include", "exclude")
 # no text form in that place.
 _NOT_A_RULE_NAME = frozenset({"when"})
 _NOT_A_CLASSIFICATION_NAME = frozenset({"as"})
-_NOT_A_CONDITION_NAME = frozenset({"not"})
 
 
-def _name(name: ast.Name, reserved: frozenset[str] = frozenset()) -> str:
-    if not _WORD.match(name.text) or name.text in reserved:
-        raise ValueError(f"{name.text!r} cannot be written as a name here")
-    return name.text
-
-
-def _quote(value: str) -> str:
-    if "\n" in value:
-        raise ValueError(f"quoted text cannot hold a line break: {value!r}")
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _number(value: int | float) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"not a number: {value!r}")
-    if isinstance(value, int):
-        return str(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{value!r} has no text form")
-    text = repr(value)
-    if "e" in text:
-        # The grammar has no exponents: write the same float out in full.
-        text = format(decimal.Decimal(text), "f")
-        if "." not in text:
-            text += ".0"
-    return text
-
-
-def _value(value: ast.Value) -> str:
-    if isinstance(value, ast.Word):
-        if not _WORD.match(value.text):
-            raise ValueError(f"{value.text!r} is not a word; use ast.Text for quoted text")
-        return value.text
-    if isinstance(value, ast.Text):
-        # Always quoted, even a plain word: a bare word may name a field, a quoted one never.
-        return _quote(value.value)
-    if isinstance(value, ast.Number):
-        return value.written if value.written is not None else _number(value.value)
-    if isinstance(value, ast.Date):
-        if not _DATE.match(value.text):
-            raise ValueError(f"{value.text!r} is not a date (YYYY-MM-DD)")
-        return value.text
-    raise ValueError(f"not a value: {value!r}")
+def _quoted(text: str) -> str:
+    # Strict: a text with a line break has no text form, so the tree is refused.
+    return printer.quoted(text, strict=True)
 
 
 def _validity(validity: ast.Validity) -> str:
     if validity.start is not None:
-        until = f" until {_value(validity.end)}" if validity.end is not None else ""
-        return f"valid from {_value(validity.start)}{until}"
+        until = f" until {printer.written(validity.end)}" if validity.end is not None else ""
+        return f"valid from {printer.written(validity.start)}{until}"
     if validity.end is None:
         raise ValueError("a validity period needs a start or an end")
-    return f"valid until {_value(validity.end)}"
-
-
-def _precedence(condition: ast.Condition) -> int:
-    if isinstance(condition, ast.AnyOf):
-        return 1
-    if isinstance(condition, ast.AllOf):
-        return 2
-    return 3
-
-
-def _needs_parentheses(parent: ast.Condition, child: ast.Condition) -> bool:
-    if isinstance(parent, ast.Not):
-        return _precedence(child) < 3
-    # A nested junction of the same kind is kept grouped: flattening it would change the tree.
-    # An `and` inside an `or` is grouped too, though precedence does not need it: policy staff
-    # should not have to know that `and` binds tighter to read a rule right.
-    if isinstance(parent, ast.AnyOf) and isinstance(child, ast.AllOf):
-        return True
-    return _precedence(child) <= _precedence(parent)
+    return f"valid until {printer.written(validity.end)}"
 
 
 @attrs.define
-class _Printer:
+class _Layout:
     attached: _Attachments
 
     def _trailing(self, node) -> list[_Doc]:
@@ -562,45 +461,51 @@ class _Printer:
 
     def _statement(self, s: ast.Statement) -> _Doc:
         if isinstance(s, ast.Header):
-            version = f" version {_quote(s.version)}" if s.version is not None else ""
+            version = f" version {_quoted(s.version)}" if s.version is not None else ""
             validity = f" {_validity(s.validity)}" if s.validity is not None else ""
-            return f"rulebook {_quote(s.title)}{version}{validity}"
+            return f"rulebook {_quoted(s.title)}{version}{validity}"
         if isinstance(s, ast.Use):
-            return f"use {_quote(s.path)}"
+            return f"use {_quoted(s.path)}"
         if isinstance(s, ast.DecisionDate):
-            return f"rules in force on {_name(s.field)}"
+            return f"rules in force on {printer.name(s.field)}"
         if isinstance(s, ast.FieldDeclaration):
             optional = " optional" if s.optional else ""
-            return _group(f"field {_name(s.name)}: ", self._type(s.type), optional)
+            return _group(f"field {printer.name(s.name)}: ", self._type(s.type), optional)
         if isinstance(s, ast.OutputDeclaration):
-            return _group(f"output {_name(s.name)}: ", self._type(s.type))
+            return _group(f"output {printer.name(s.name)}: ", self._type(s.type))
         if isinstance(s, ast.Definition):
-            return _group(f"define {_name(s.name)}: ", self._root(s.condition))
+            return _group(f"define {printer.name(s.name)}: ", self._root(s.condition))
         if isinstance(s, ast.Rule):
             if s.verb not in _VERBS:
                 raise ValueError(f"not a rule verb: {s.verb!r}")
-            name = f" {_name(s.name, _NOT_A_RULE_NAME)}" if s.name is not None else ""
+            name = f" {printer.name(s.name, _NOT_A_RULE_NAME)}" if s.name is not None else ""
             return self._ruled(f"{s.verb}{name} when ", s.condition, s.validity, s.because)
         if isinstance(s, ast.Classification):
-            name = f" {_name(s.name, _NOT_A_CLASSIFICATION_NAME)}" if s.name is not None else ""
-            head = f"classify{name} as {_value(s.code)} when "
+            name = (f" {printer.name(s.name, _NOT_A_CLASSIFICATION_NAME)}"
+                    if s.name is not None else "")
+            head = f"classify{name} as {printer.written(s.code)} when "
             return self._ruled(head, s.condition, s.validity, s.because)
         if isinstance(s, ast.Trajectory):
-            parts: list[_Doc] = [f"trajectory {_name(s.name)} when ", self._root(s.condition)]
+            parts: list[_Doc] = [
+                f"trajectory {printer.name(s.name)} when ", self._root(s.condition)
+            ]
             if not s.components:
                 raise ValueError("a trajectory yields at least one provision")
             for component in s.components:
                 assignments = ", ".join(
-                    f"{_name(a.field)} = {_value(a.value)}" for a in component.assignments
+                    f"{printer.name(a.field)} = {printer.written(a.value)}"
+                    for a in component.assignments
                 )
-                parts.append(_Indent([_HARD, f"yields {_name(component.name)} with {assignments}"]))
+                provision = printer.name(component.name)
+                parts.append(_Indent([_HARD, f"yields {provision} with {assignments}"]))
             return _group(*parts)
         if isinstance(s, ast.Activities):
             if not s.key:
                 raise ValueError("activities share at least one field")
-            parts = [f"activities share {', '.join(_name(n) for n in s.key)}"]
+            parts = [f"activities share {', '.join(printer.name(n) for n in s.key)}"]
             if s.combinations:
-                ways = ", ".join(f"{_name(c.field)} by {_name(c.way)}" for c in s.combinations)
+                ways = ", ".join(f"{printer.name(c.field)} by {printer.name(c.way)}"
+                                 for c in s.combinations)
                 parts.append(_Indent([_LINE, f"combine {ways}"]))
             return _group(*parts)
         if isinstance(s, ast.Expectation):
@@ -609,7 +514,7 @@ class _Printer:
             outcomes = []
             for outcome in s.outcomes:
                 if outcome.kind == "type" and outcome.code is not None:
-                    outcomes.append(f"type {_value(outcome.code)}")
+                    outcomes.append(f"type {printer.written(outcome.code)}")
                 elif outcome.kind in _STATUSES and outcome.code is None:
                     outcomes.append(outcome.kind)
                 else:
@@ -623,20 +528,20 @@ class _Printer:
         if validity is not None:
             parts.append(_Indent([_LINE, _validity(validity)]))
         if because is not None:
-            parts.append(_Indent([_LINE, f"because {_quote(because)}"]))
+            parts.append(_Indent([_LINE, f"because {_quoted(because)}"]))
         return _group(*parts)
 
     def _type(self, type_spec: ast.TypeSpec) -> _Doc:
-        name = _name(type_spec.name)
+        name = printer.name(type_spec.name)
         if type_spec.argument is not None:
-            return f"{name}({_value(type_spec.argument)})"
+            return f"{name}({printer.written(type_spec.argument)})"
         if type_spec.codes is None:
             return name
         entries = []
         for entry in type_spec.codes:
-            label = f" {_quote(entry.label)}" if entry.label is not None else ""
+            label = f" {_quoted(entry.label)}" if entry.label is not None else ""
             validity = f" {_validity(entry.validity)}" if entry.validity is not None else ""
-            entries.append((entry, _value(entry.value) + label + validity))
+            entries.append((entry, printer.written(entry.value) + label + validity))
         return [name, " ", self._braced(type_spec, entries)]
 
     def _braced(self, container, entries: list[tuple[object, _Doc]]) -> _Doc:
@@ -658,9 +563,9 @@ class _Printer:
     def _root(self, condition: ast.Condition) -> _Doc:
         return [self._condition(condition), self._trailing(condition)]
 
-    def _operand(self, parent: ast.Condition, child: ast.Condition) -> _Doc:
+    def _operand(self, child: ast.Condition) -> _Doc:
         doc = self._condition(child)
-        if _needs_parentheses(parent, child):
+        if printer.grouped(child):
             doc = ["(", doc, ")"]
         return [doc, self._trailing(child)]
 
@@ -670,28 +575,17 @@ class _Printer:
                 raise ValueError(f"{type(c).__name__} needs at least two conditions")
             word = "and" if isinstance(c, ast.AllOf) else "or"
             # Operator lines sit one level in; an operand's own continuation lines one further.
-            parts: list[_Doc] = [_Indent(self._operand(c, c.items[0]))]
+            parts: list[_Doc] = [_Indent(self._operand(c.items[0]))]
             for item in c.items[1:]:
                 parts.append(
-                    _Indent([_LINE, self._leading(item), f"{word} ", self._operand(c, item)])
+                    _Indent([_LINE, self._leading(item), f"{word} ", self._operand(item)])
                 )
             return _group(*parts)
         if isinstance(c, ast.Not):
-            return ["not ", self._operand(c, c.item)]
-        if isinstance(c, ast.Reference):
-            return _name(c.name, _NOT_A_CONDITION_NAME)
-        if isinstance(c, ast.Presence):
-            state = "present" if c.present else "missing"
-            return f"{_name(c.field, _NOT_A_CONDITION_NAME)} is {state}"
-        if isinstance(c, ast.Comparison):
-            if c.op not in _SYMBOLS:
-                raise ValueError(f"not a comparison operator: {c.op!r}")
-            head = f"{_name(c.field, _NOT_A_CONDITION_NAME)} {_SYMBOLS[c.op]} "
-            is_set = c.op in ("in_set", "not_in_set")
-            if is_set != isinstance(c.value, ast.ValueSet):
-                raise ValueError(f"operator {c.op!r} does not take {c.value!r}")
-            if is_set:
-                entries = [(value, _value(value)) for value in c.value.items]
-                return [head, self._braced(c.value, entries)]
-            return head + _value(c.value)
-        raise ValueError(f"not a condition: {c!r}")
+            return ["not ", self._operand(c.item)]
+        if isinstance(c, ast.Comparison) and isinstance(c.value, ast.ValueSet):
+            # A list lays out like a code list: one value per line when it does not fit.
+            head = printer.comparison_head(c)
+            entries = [(value, printer.written(value)) for value in c.value.items]
+            return [head, self._braced(c.value, entries)]
+        return printer.leaf(c)

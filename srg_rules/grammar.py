@@ -11,6 +11,13 @@ To report *every* syntax error rather than the first, a failed parse is retried 
 statement: each statement starts with its own keyword at the start of a line, so the text is
 cut there and each piece parsed with everything else blanked out (offsets, and so lines and
 columns, stay true).
+
+One Lark parser object serves every use (rulebooks, lone conditions, the formatter). The
+grammar ignores ``# ...`` comments, and a lexer callback on the COMMENT terminal is the only
+way to see an ignored token while the contextual lexer runs; the callback is fixed when the
+parser is built (or loaded from its cache), so it writes into a sink that
+:func:`parse_tree_and_comments` sets for the one parse that asks, per thread and per task
+(a :class:`~contextvars.ContextVar`). Concurrent parses never see each other's comments.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from contextvars import ContextVar
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -28,7 +36,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from .diagnostics import Diagnostic
 from .source import SourceFile, Span
 
-__all__ = ["grammar_text", "parse_condition_tree", "parse_tree"]
+__all__ = ["grammar_text", "parse_condition_tree", "parse_tree", "parse_tree_and_comments"]
 
 _GRAMMAR_NAME = "rulebook.lark"
 
@@ -61,6 +69,17 @@ def grammar_text() -> str:
     return checkout.read_text(encoding="utf-8")
 
 
+# The comment tokens of the parse under way, when its caller asked for them (else None).
+_comment_sink: ContextVar[list[Token] | None] = ContextVar("srg_rules_comments", default=None)
+
+
+def _collect_comment(token: Token) -> Token:
+    sink = _comment_sink.get()
+    if sink is not None:
+        sink.append(token)
+    return token
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     cache = parser_cache_path("rulebook")
@@ -73,6 +92,9 @@ def _parser() -> Lark:
         start=["start", "lone_condition"],
         propagate_positions=True,
         maybe_placeholders=True,
+        # Not part of the cached tables (Lark leaves callbacks out of the cache key and
+        # passes them again on load), so a cache file serves with and without it.
+        lexer_callbacks={"COMMENT": _collect_comment},
         **cached,
     )
 
@@ -102,10 +124,38 @@ def parser_cache_path(name: str) -> str | None:
 
 def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
     """Parse a rulebook. Returns the tree (None when there were syntax errors) and diagnostics."""
+    tree, _, diagnostics = parse_tree_and_comments(source)
+    return tree, diagnostics
+
+
+def parse_tree_and_comments(
+    source: SourceFile,
+) -> tuple[Tree | None, tuple[Span, ...], list[Diagnostic]]:
+    """Parse a rulebook, and collect the spans of its ``# ...`` comments in the same pass.
+
+    Returns the tree (None when there were syntax errors), the comments in source order (empty
+    when there were syntax errors), and the diagnostics.
+
+    >>> source = SourceFile("<doc>", "include when a  # why\\n# end\\n")
+    >>> tree, comments, diagnostics = parse_tree_and_comments(source)
+    >>> [span.text for span in comments], diagnostics
+    (['# why', '# end'], [])
+    """
+    sink: list[Token] = []
+    reset = _comment_sink.set(sink)
     try:
-        return _parser().parse(source.text, start="start"), []
+        tree = _parser().parse(source.text, start="start")
     except UnexpectedInput:
-        pass
+        tree = None
+    finally:
+        _comment_sink.reset(reset)
+    if tree is not None:
+        return tree, tuple(Span(source, t.start_pos, t.end_pos) for t in sink), []
+    return None, (), _syntax_errors(source)
+
+
+def _syntax_errors(source: SourceFile) -> list[Diagnostic]:
+    """Every syntax error of a text that does not parse, one statement at a time."""
     diagnostics: list[Diagnostic] = []
     for start, end in _statement_ranges(source.text):
         masked = _blank(source.text[:start]) + source.text[start:end]
@@ -121,7 +171,7 @@ def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
             _parser().parse(source.text, start="start")
         except UnexpectedInput as error:
             diagnostics.append(_to_diagnostic(error, source, len(source.text)))
-    return None, diagnostics
+    return diagnostics
 
 
 def parse_condition_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:

@@ -325,6 +325,8 @@ def with_constants(node: Any, fixed: Mapping[str, Any]) -> Any:
             if part.field not in fixed:
                 return part
             return true if fixed[part.field] is not None else false
+        if isinstance(part, FieldValue):
+            return operand(part)
         if not isinstance(part, Compare):
             return None
         left, right = operand(part.left), operand(part.right)
@@ -744,13 +746,20 @@ class _Lowering:
         return self._defined[name]
 
     def _comparison(self, node: ast.Comparison) -> Condition:
-        left = FieldValue(node.field.text, span=node.field.span)
+        left = self._operand(node.field)
         if isinstance(node.value, ast.ValueSet):
             values = frozenset(self._operands[id(item)].value for item in node.value.items)
             return Compare(node.op, left, Constant(values, span=node.value.span), span=node.span)
-        operand = self._operands[id(node.value)]
+        right = self._operand(node.value)
+        if isinstance(left, Constant) and not isinstance(right, Constant):
+            # Constants stand on the right, as every consumer reads a comparison best.
+            return Compare(OPERATORS[node.op].mirror, right, left, span=node.span)
+        return Compare(node.op, left, right, span=node.span)
+
+    def _operand(self, node: ast.Name | ast.Value) -> Operand:
+        if isinstance(node, ast.Name):
+            return FieldValue(node.text, span=node.span)
+        operand = self._operands[id(node)]
         if isinstance(operand, FieldRef):
-            return Compare(node.op, left, FieldValue(operand.name, span=node.value.span),
-                           span=node.span)
-        return Compare(node.op, left, Constant(operand.value, span=node.value.span),
-                       span=node.span)
+            return FieldValue(operand.name, span=node.span)
+        return Constant(operand.value, span=node.span)

@@ -30,11 +30,17 @@ A rulebook with a ``use`` that could not be linked keeps its other statements, s
 checker still reports what else is wrong (names from the missing file show up as unknown).
 
 ``srg-rules fmt`` does not link: it formats the file it is given, ``use`` lines and all.
+
+:func:`read_source` reads one rulebook file (the given one, or a used one) as text, a byte
+that is not UTF-8 being a diagnostic at its position. It lives here, the lowest stage that
+reads files, so that :mod:`srg_rules.rulebook` and the CLI read rulebooks the way linking does
+without this module importing the driver.
 """
 
 from __future__ import annotations
 
 import os
+from os import PathLike
 from pathlib import Path
 
 import attrs
@@ -45,7 +51,7 @@ from .grammar import parse_tree
 from .lower import lower
 from .source import SourceFile, Span
 
-__all__ = ["link", "resolve_path"]
+__all__ = ["link", "read_source", "resolve_path"]
 
 
 def link(rulebook: ast.Rulebook, source: SourceFile) -> tuple[ast.Rulebook, tuple[Diagnostic, ...]]:
@@ -64,6 +70,27 @@ def link(rulebook: ast.Rulebook, source: SourceFile) -> tuple[ast.Rulebook, tupl
         linker.seen.add(root)
     statements = linker.statements(rulebook, source, [root] if root is not None else [])
     return ast.Rulebook(tuple(statements), span=rulebook.span), tuple(linker.diagnostics)
+
+
+def read_source(path: str | PathLike[str]) -> str:
+    """A rulebook file's text; a byte that is not UTF-8 is a diagnostic at its position.
+
+    Raises:
+        OSError: the file cannot be read (FileNotFoundError, IsADirectoryError...).
+        RulebookError: the file is not UTF-8 text; its one diagnostic (``encoding``) points
+            at the first byte that is not.
+    """
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        good = data[: error.start].decode("utf-8", errors="replace")
+        text = good + data[error.start :].decode("utf-8", errors="replace")
+        raise RulebookError([Diagnostic(
+            "encoding", f"byte 0x{data[error.start]:02x} is not UTF-8 text",
+            Span(SourceFile(str(path), text), len(good), len(good) + 1),
+            help="save the rulebook as UTF-8",
+        )]) from None
 
 
 def resolve_path(use: ast.Use, source: SourceFile) -> str:
@@ -163,8 +190,6 @@ class _Linker:
         if resolved in self.seen:
             return []  # taken in already, through another use
         self.seen.add(resolved)
-        from .rulebook import read_source  # noqa: PLC0415 - rulebook imports this module
-
         try:
             text = read_source(path)
         except RulebookError as error:  # not UTF-8

@@ -13,6 +13,7 @@ import re
 from lark import Token, Transformer, Tree, v_args
 
 from . import ast
+from .operators import OPERATORS
 from .source import SourceFile, Span
 
 __all__ = ["lower"]
@@ -176,20 +177,17 @@ class _Lower(Transformer):
 
     def _comparison(op):  # noqa: N805 - a factory evaluated in the class body
         def lower_comparison(self, meta, children):
-            field, value = children
-            return ast.Comparison(op, self._name(field), value, span=self._span(meta))
+            left, value = children
+            if isinstance(left, Token):
+                left = self._name(left)
+            return ast.Comparison(op, left, value, span=self._span(meta))
 
         return lower_comparison
 
-    eq = _comparison("eq")
-    ne = _comparison("ne")
-    lt = _comparison("lt")
-    le = _comparison("le")
-    gt = _comparison("gt")
-    ge = _comparison("ge")
-    in_set = _comparison("in_set")
-    not_in_set = _comparison("not_in_set")
-    del _comparison
+    # One alternative per operator of the registry (the grammar names them by operator id).
+    for _op in OPERATORS:
+        locals()[_op] = _comparison(_op)
+    del _comparison, _op
 
     def is_missing(self, meta, children):
         return ast.Presence(self._name(children[0]), False, span=self._span(meta))

@@ -1,14 +1,20 @@
 """The one printer: conditions, values, records and decisions as a rulebook writes them.
 
 Place in the pipeline: beside the IR, below every renderer. Input: IR conditions and operands
-(:mod:`srg_rules.ir`), typed values, :class:`Decision` s. Output: text that ``explain``,
-``diff``, the analysis findings and ``test`` print. The formatter (:mod:`srg_rules.format`)
-prints the AST with the same value writers (:func:`number`, :func:`quoted`).
+(:mod:`srg_rules.ir`), typed values, :class:`Decision` s; and the leaves of AST conditions
+(:mod:`srg_rules.ast`: comparisons, presence tests, references) with their names and values as
+written. Output: text that ``explain``, ``diff``, the analysis findings and ``test`` print, and
+the leaves, names and values of the formatter's layout (:mod:`srg_rules.format` lays out
+statements, ``and``/``or`` and comments; every word of a condition comes from here).
 
 Invariant: a condition printed here parses back, in a rulebook with the same fields, to the
 same condition (tests/test_printer.py holds this over generated conditions): a text constant
 is always quoted (a bare word may name a field), a code is bare only when it is a plain word
-of a code field, a number is written out in full (the language has no exponents).
+of a code field, a number is written out in full (the language has no exponents), and an
+``and``/``or`` inside another condition is in parentheses (the AST keeps that grouping, and
+readers need not know that ``and`` binds tighter). An AST leaf is written back as its author
+wrote it, up to spacing; one with no text form (a name that is not a word, a text with a line
+break) raises ``ValueError`` rather than print what would not parse.
 """
 
 from __future__ import annotations
@@ -20,19 +26,25 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import ir
+from . import ast, ir
 from .decision import Decision, Status
 from .operators import OPERATORS
 from .schema import Schema
 
 __all__ = [
+    "CONDITION_KEYWORDS",
+    "comparison_head",
     "condition",
     "decision",
+    "grouped",
+    "leaf",
+    "name",
     "number",
     "outcome",
     "quoted",
     "record",
     "value",
+    "written",
 ]
 
 PLAIN_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
@@ -41,12 +53,15 @@ PLAIN_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 _SPACE = re.compile(r"\s+")
 
 
-def quoted(text: str) -> str:
-    """A text as a quoted rulebook string.
+def quoted(text: str, *, strict: bool = False) -> str:
+    """A text as a quoted rulebook string; ``strict``: refuse a text the language cannot hold
+    (one with a line break) instead of writing it anyway, as a record's value is.
 
     >>> print(quoted('say "hi"'))
     "say \\"hi\\""
     """
+    if strict and "\n" in text:
+        raise ValueError(f"quoted text cannot hold a line break: {text!r}")
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -151,7 +166,7 @@ def condition(node: ir.Condition, schema: Schema | None = None, *,
     if from_source and node.span is not None:
         # Keep one line per node whatever the source looked like.
         return _SPACE.sub(" ", node.span.text.strip())
-    return _Printer(schema, set_order)(node, True)
+    return _Printer(schema, set_order)(node)
 
 
 class _Printer(ir.Visitor):
@@ -174,13 +189,13 @@ class _Printer(ir.Visitor):
             return "{" + ", ".join(sorted(value(v, bare_code=bare) for v in node.value)) + "}"
         return value(node.value, bare_code=bare)
 
-    def field_value(self, node: ir.FieldValue, top: bool = False) -> str:
+    def field_value(self, node: ir.FieldValue) -> str:
         return node.name
 
-    def constant(self, node: ir.Constant, top: bool = False) -> str:
+    def constant(self, node: ir.Constant) -> str:
         return self._constant(node, None)
 
-    def compare(self, node: ir.Compare, top: bool = False) -> str:
+    def compare(self, node: ir.Compare) -> str:
         pair = ir.field_constant(node)
         if pair is not None and node.op == "eq" and pair[1] is True:
             return pair[0]  # a bare boolean field
@@ -192,23 +207,117 @@ class _Printer(ir.Visitor):
             right = self(node.right)
         return f"{left} {OPERATORS[node.op].symbol} {right}"
 
-    def is_present(self, node: ir.IsPresent, top: bool = False) -> str:
+    def is_present(self, node: ir.IsPresent) -> str:
         return f"{node.field} is present"
 
-    def negation(self, node: ir.Not, top: bool = False) -> str:
+    def negation(self, node: ir.Not) -> str:
         if isinstance(node.item, ir.IsPresent):
             return f"{node.item.field} is missing"
-        return f"not {self(node.item)}"
+        return f"not {self._part(node.item)}"
 
-    def defined(self, node: ir.Defined, top: bool = False) -> str:
+    def defined(self, node: ir.Defined) -> str:
         return node.name
 
-    def all_of(self, node: ir.AllOf, top: bool = False) -> str:
-        return self._joined(" and ", node.items, top)
+    def all_of(self, node: ir.AllOf) -> str:
+        return " and ".join(self._part(item) for item in node.items)
 
-    def any_of(self, node: ir.AnyOf, top: bool = False) -> str:
-        return self._joined(" or ", node.items, top)
+    def any_of(self, node: ir.AnyOf) -> str:
+        return " or ".join(self._part(item) for item in node.items)
 
-    def _joined(self, joiner: str, items: tuple[ir.Condition, ...], top: bool) -> str:
-        text = joiner.join(self(item) for item in items)
-        return text if top else f"({text})"
+    def _part(self, item: ir.Condition) -> str:
+        """A condition inside a ``not``, ``and`` or ``or``, in parentheses if :func:`grouped`."""
+        text = self(item)
+        return f"({text})" if grouped(item) else text
+
+
+# --- the AST: leaves of a condition as its rulebook writes them ----------------------------
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+CONDITION_KEYWORDS = frozenset({"not"})
+"""Words the lexer always reads as keywords where a condition starts: no field or define of
+that name can be written there."""
+
+
+def name(written_name: ast.Name, reserved: frozenset[str] = frozenset()) -> str:
+    """A name as written; ``reserved``: the keywords the lexer reads in its place.
+
+    >>> name(ast.Name("hours"))
+    'hours'
+    """
+    if not _WORD.match(written_name.text) or written_name.text in reserved:
+        raise ValueError(f"{written_name.text!r} cannot be written as a name here")
+    return written_name.text
+
+
+def written(literal: ast.Value) -> str:
+    """An AST value as written: a word bare, a text always quoted (a bare word may name a
+    field, a quoted one never), a number as its author wrote it, a date.
+
+    >>> written(ast.Text("taal")), written(ast.Number(1e-05)), written(ast.Word("taal"))
+    ('"taal"', '0.00001', 'taal')
+    """
+    if isinstance(literal, ast.Word):
+        if not _WORD.match(literal.text):
+            raise ValueError(f"{literal.text!r} is not a word; use ast.Text for quoted text")
+        return literal.text
+    if isinstance(literal, ast.Text):
+        return quoted(literal.value, strict=True)
+    if isinstance(literal, ast.Number):
+        return literal.written if literal.written is not None else number(literal.value)
+    if isinstance(literal, ast.Date):
+        if not _DATE.match(literal.text):
+            raise ValueError(f"{literal.text!r} is not a date (YYYY-MM-DD)")
+        return literal.text
+    raise ValueError(f"not a value: {literal!r}")
+
+
+def comparison_head(comparison: ast.Comparison) -> str:
+    """What precedes the value of a comparison: ``hours >= `` (the formatter lays out a
+    ``{...}`` list after it itself, comments and all)."""
+    if comparison.op not in OPERATORS:
+        raise ValueError(f"not a comparison operator: {comparison.op!r}")
+    spec = OPERATORS[comparison.op]
+    head = f"{_side(comparison.field)} {spec.symbol} "
+    if spec.takes_set != isinstance(comparison.value, ast.ValueSet):
+        raise ValueError(f"operator {comparison.op!r} does not take {comparison.value!r}")
+    return head
+
+
+def leaf(condition: ast.Comparison | ast.Presence | ast.Reference) -> str:
+    """A comparison, presence test or reference on one line.
+
+    >>> leaf(ast.Comparison("in_set", ast.Name("c"), ast.ValueSet((ast.Word("a"), ast.Number(1)))))
+    'c in {a, 1}'
+    >>> leaf(ast.Presence(ast.Name("end"), False)), leaf(ast.Reference(ast.Name("young")))
+    ('end is missing', 'young')
+    """
+    if isinstance(condition, ast.Reference):
+        return name(condition.name, CONDITION_KEYWORDS)
+    if isinstance(condition, ast.Presence):
+        state = "present" if condition.present else "missing"
+        return f"{name(condition.field, CONDITION_KEYWORDS)} is {state}"
+    if isinstance(condition, ast.Comparison):
+        head = comparison_head(condition)
+        if isinstance(condition.value, ast.ValueSet):
+            if not condition.value.items:
+                raise ValueError("a {...} list needs at least one value")
+            return head + "{" + ", ".join(written(v) for v in condition.value.items) + "}"
+        return head + _side(condition.value)
+    raise ValueError(f"not a condition: {condition!r}")
+
+
+def _side(operand: ast.Name | ast.Value) -> str:
+    """One side of a comparison: a field's name or a value."""
+    if isinstance(operand, ast.Name):
+        return name(operand, CONDITION_KEYWORDS)
+    return written(operand)
+
+
+def grouped(child: ast.Condition | ir.Condition) -> bool:
+    """Whether ``child``, inside a ``not``, ``and`` or ``or``, is written in parentheses: when
+    it is an ``and`` or an ``or`` itself. Flattening a nested junction of the same kind would
+    change the tree; an ``and`` inside an ``or`` is grouped although precedence does not need
+    it, so that policy staff need not know that ``and`` binds tighter to read a rule right."""
+    return isinstance(child, (ast.AllOf, ast.AnyOf, ir.AllOf, ir.AnyOf))

@@ -12,6 +12,11 @@ whose message names the file and, where it can, the line.
 
 CSV: comma or semicolon separated (taken from the header line), UTF-8 with or without a byte
 order mark. JSON Lines: one object per line; blank lines are not records.
+
+Output files are written whole or not at all: every writer (:class:`OutputFile` here, the
+DuckDB run of :mod:`srg_rules.filerun`) writes to a temporary file beside the target
+(:func:`temp_beside`) and moves it into place only when the run succeeded (:func:`publish`);
+:func:`replacing` is that frame as a ``with`` block.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,7 +36,8 @@ import attrs
 from .diagnostics import did_you_mean
 from .decision import Decision
 
-__all__ = ["InputError", "OUTPUT_COLUMNS", "RecordFile", "Row", "open_records", "OutputFile"]
+__all__ = ["InputError", "MALFORMED_ROW", "OUTPUT_COLUMNS", "REASON_SEPARATOR", "RecordFile", "Row",
+           "open_records", "OutputFile", "publish", "replacing", "temp_beside"]
 
 OUTPUT_COLUMNS = ("status", "type", "reasons")
 MALFORMED_ROW = "malformed_row"
@@ -216,17 +223,8 @@ class OutputFile:
         self._format = records.format
         self._target = Path(path) if path is not None else None
         if self._target is not None:
-            directory = self._target.resolve().parent
-            if not directory.is_dir():
-                raise InputError(f"{self._target}: the folder {directory} does not exist")
-            fd, temp = tempfile.mkstemp(prefix=f".{self._target.name}.", suffix=".partial",
-                                        dir=directory)
-            self._temp: Path | None = Path(temp)
-            # mkstemp makes the file private; the output is an ordinary file like any other.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp, 0o666 & ~umask)
-            self._handle: IO[str] = open(fd, "w", encoding="utf-8", newline="")
+            self._temp: Path | None = temp_beside(self._target)
+            self._handle: IO[str] = open(self._temp, "w", encoding="utf-8", newline="")
         else:
             self._temp = None
             self._handle = sys.stdout
@@ -260,7 +258,7 @@ class OutputFile:
             self._handle.flush()
             return
         self._handle.close()
-        os.replace(self._temp, self._target)
+        publish(self._temp, self._target)
         self._temp = None
 
     def discard(self) -> None:
@@ -269,3 +267,41 @@ class OutputFile:
         self._handle.close()
         self._temp.unlink(missing_ok=True)
         self._temp = None
+
+
+def temp_beside(target: str | os.PathLike[str]) -> Path:
+    """A new, empty temporary file in the target's folder (so that :func:`publish` is one
+    rename on the same file system), named after the target and ending in ``.partial``.
+
+    Raises:
+        InputError: the target's folder does not exist.
+    """
+    target = Path(target)
+    directory = target.resolve().parent
+    if not directory.is_dir():
+        raise InputError(f"{target}: the folder {directory} does not exist")
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
+    os.close(fd)
+    return Path(name)
+
+
+def publish(temp: Path, target: str | os.PathLike[str]) -> None:
+    """Move a finished temporary file into place, replacing the target in one step."""
+    # mkstemp makes the file private; the output is an ordinary file like any other.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)
+    os.replace(temp, target)
+
+
+@contextmanager
+def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary file beside ``target`` for the block to write; it replaces the target when
+    the block ends normally and is removed when it raises (an interrupt included), so no file
+    that looks complete but is not ever appears."""
+    temp = temp_beside(target)
+    try:
+        yield temp
+        publish(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)

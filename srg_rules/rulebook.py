@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -23,13 +22,13 @@ from .diagnostics import Diagnostic, RulebookError
 from .decision import Decision
 from .explain import Explanation
 from .grammar import parse_condition_tree, parse_tree
-from .link import link
+from .link import link, read_source
 from .lower import lower
 from .registration import Provision, provisions
 from .schema import Field, OutputSpec
-from .source import SourceFile, Span
+from .source import SourceFile
 
-__all__ = ["Rulebook", "diagnose", "load", "parse", "read_source"]
+__all__ = ["Rulebook", "diagnose", "load", "parse"]
 
 
 class Rulebook:
@@ -143,8 +142,9 @@ class Rulebook:
         r"""A condition written in this rulebook's terms (its fields and defines), checked.
 
         >>> book = parse("field hours: number optional\ninclude when hours > 10")
-        >>> book.condition("hours > 10 and hours <= 12")
-        AllOf(items=(Compare(op='gt', field='hours', value=10), Compare(op='le', field='hours', value=12)))
+        >>> book.condition("hours > 10 and hours <= 12")  # doctest: +NORMALIZE_WHITESPACE
+        AllOf(items=(Compare(op='gt', left=FieldValue(name='hours'), right=Constant(value=10)),
+                     Compare(op='le', left=FieldValue(name='hours'), right=Constant(value=12))))
 
         Raises:
             RulebookError: the condition does not parse, or names what the rulebook lacks.
@@ -183,7 +183,7 @@ def diagnose(text: str, source: str = "<string>", *, analyse: bool = True) -> tu
 
     program = ir.from_ast(checked)
     if program.dated:  # the rules in force, period by period; each finding names its period
-        from .periods import findings as dated_findings
+        from .analysis.periods import findings as dated_findings
 
         findings = dated_findings(program)
     else:
@@ -224,21 +224,6 @@ def load(path: str | PathLike[str], *, backend: str = "interpreter") -> Rulebook
         RulebookError: the file is not UTF-8 text, or the rulebook has errors.
     """
     return parse(read_source(path), str(path), backend=backend)
-
-
-def read_source(path: str | PathLike[str]) -> str:
-    """A rulebook file's text; a byte that is not UTF-8 is a diagnostic at its position."""
-    data = Path(path).read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        good = data[: error.start].decode("utf-8", errors="replace")
-        text = good + data[error.start :].decode("utf-8", errors="replace")
-        raise RulebookError([Diagnostic(
-            "encoding", f"byte 0x{data[error.start]:02x} is not UTF-8 text",
-            Span(SourceFile(str(path), text), len(good), len(good) + 1),
-            help="save the rulebook as UTF-8",
-        )]) from None
 
 
 def _build(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:

@@ -1,14 +1,16 @@
 """The summary of a run: how many records were read, and how they were decided.
 
-Input: one :class:`Decision` per record, as a run produces them. Output: counts per status,
-per reason and per type, and a plain-text report. The counts always add up: every record read
+Place in the pipeline: the last step of every run (:mod:`srg_rules.run`,
+:mod:`srg_rules.filerun`). Input: one :class:`Decision` per record, as a run produces them, or
+counts of records decided alike (a DuckDB run counts the written file). Output: counts per
+status, per reason and per type, and a plain-text report. The counts always add up: every record read
 is counted once under exactly one status.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from .decision import Decision, Status
 
@@ -41,6 +43,17 @@ class Summary:
         self.reasons.update(decision.reasons)
         if decision.status is Status.INCLUDED:
             self.types[decision.type] += 1
+
+    def add_counted(self, status: str, type_: str | None, reasons: Iterable[str],
+                    count: int) -> None:
+        """Count ``count`` records decided alike at once (a row of a GROUP BY over a decided
+        table); the same counts as :meth:`add` called ``count`` times."""
+        self.records += count
+        self.statuses[status] += count
+        for reason in reasons:
+            self.reasons[reason] += count
+        if status == Status.INCLUDED.value:
+            self.types[type_] += count
 
     def as_dict(self) -> dict:
         return {

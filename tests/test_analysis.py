@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 import srg_rules
 import attrs
 
-from srg_rules import Severity, Status, analysis, domains, ir, registration
+from srg_rules import Severity, Status, analysis, ir, registration
+from srg_rules.analysis import domains
 from srg_rules.backends.interpreter import Interpreter, evaluate
 from srg_rules.explain import AMBIGUOUS_TYPE
 from srg_rules.schema import VALUE_TYPES, Field, OutputSpec, Schema

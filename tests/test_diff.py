@@ -24,9 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import srg_rules
-from srg_rules import Status, diff, domains, ir
+from srg_rules import Status, ir
+from srg_rules.analysis import diff, domains
 from srg_rules.backends.interpreter import Interpreter
-from srg_rules.diff import IncompatibleSchemas, Outcome, diff_data, run_diff, semantic_diff
+from srg_rules.analysis.diff import IncompatibleSchemas, Outcome, diff_data, run_diff, semantic_diff
 from srg_rules.schema import VALUE_TYPES, Field, OutputSpec, Schema
 
 ROOT = Path(__file__).parent.parent
@@ -202,7 +203,7 @@ GRID = [
 ]
 """Exact for the programs below: a record over valid values has a grid record on which every
 comparison of both programs (and so every decision) is the same (the argument of
-srg_rules.domains, with the grid's two numbers per interval), and every code and missing value
+srg_rules.analysis.domains, with the grid's two numbers per interval), and every code and missing value
 is in it."""
 
 

@@ -15,6 +15,7 @@ import textwrap
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lark import Lark
 
 from srg_rules import ast
 from srg_rules.diagnostics import RulebookError
@@ -301,6 +302,20 @@ def test_syntax_errors_raise_rulebook_error_with_every_diagnostic() -> None:
         format_text("include when x ==\nexclude when (y\n", source="bad.rules")
     assert len(caught.value.diagnostics) == 2
     assert all(d.path == "bad.rules" for d in caught.value.diagnostics)
+
+
+def test_a_text_is_parsed_once_comments_and_all(monkeypatch) -> None:
+    # The comments come from the one parse of the one cached parser (srg_rules.grammar).
+    calls = []
+    parse = Lark.parse
+
+    def counted(self, *args, **kwargs):
+        calls.append(args)
+        return parse(self, *args, **kwargs)
+
+    monkeypatch.setattr(Lark, "parse", counted)
+    assert format_text("include when x = 1  # why\n") == "include when x = 1  # why\n"
+    assert len(calls) == 1
 
 
 def test_crlf_input() -> None:

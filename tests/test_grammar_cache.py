@@ -1,5 +1,8 @@
 """The built parser is cached in the user's own, private cache folder, and a damaged or
-foreign cache file is never trusted: loading still works, from the grammar."""
+foreign cache file is never trusted: loading still works, from the grammar.
+
+The one parser also collects the comments of a parse (for the formatter): a parser loaded from
+the cache does so too, and parses running at once in several threads each get their own."""
 
 from __future__ import annotations
 
@@ -7,9 +10,13 @@ import os
 import stat
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from srg_rules.grammar import parse_tree, parse_tree_and_comments
+from srg_rules.source import SourceFile
 
 ROOT = Path(__file__).parent.parent
 LOAD = "import srg_rules; print(srg_rules.load('rulebooks/srg.rules').rule_ids[0])"
@@ -40,3 +47,42 @@ def test_no_cache_when_the_folder_cannot_be_made(tmp_path: Path) -> None:
     blocker.write_text("a file where the cache folder would go", encoding="utf-8")
     result = _load(blocker)
     assert result.returncode == 0, result.stderr
+
+
+FORMAT = ("from srg_rules.format import format_text; "
+          "print(format_text('include when a=1 # kept\\n# last\\n'), end='')")
+
+
+def test_a_parser_from_the_cache_collects_comments(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("SRG_RULES_NO_CACHE", None)
+    runs = [subprocess.run([sys.executable, "-c", FORMAT], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120) for _ in range(2)]
+    assert list((tmp_path / "srg-rules").glob("rulebook-*.lark")), "no cache was written"
+    for run in runs:  # the first builds the parser, the second loads it from the cache
+        assert run.returncode == 0, run.stderr
+        assert run.stdout == "include when a = 1  # kept\n# last\n"
+
+
+def _comments_of(number: int) -> list[str]:
+    text = "".join(f"include when x{number} = {i}  # {number}/{i}\n" for i in range(40))
+    tree, comments, diagnostics = parse_tree_and_comments(SourceFile(f"<{number}>", text))
+    assert tree is not None and not diagnostics
+    return [span.text for span in comments]
+
+
+def test_comments_of_concurrent_parses_stay_apart() -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(_comments_of, range(64)))
+    for number, comments in enumerate(results):
+        assert comments == [f"# {number}/{i}" for i in range(40)]
+
+
+def test_a_plain_parse_and_a_failed_one_collect_nothing() -> None:
+    # Comments are gathered only for the parse that asks, and none for a text that fails.
+    tree, _ = parse_tree(SourceFile("<plain>", "include when a  # not collected\n"))
+    assert tree is not None
+    tree, comments, diagnostics = parse_tree_and_comments(
+        SourceFile("<bad>", "# one\ninclude when a ==\n"))
+    assert tree is None and comments == () and diagnostics
+    assert _comments_of(1)[0] == "# 1/0"

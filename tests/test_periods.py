@@ -28,8 +28,8 @@ from srg_rules import ir
 from srg_rules.backends import BACKENDS
 from srg_rules.backends.interpreter import Interpreter
 from srg_rules.cli import main
-from srg_rules.diff import semantic_diff
-from srg_rules.periods import analyse_periods, describe, periods
+from srg_rules.analysis.diff import semantic_diff
+from srg_rules.analysis.periods import analyse_periods, describe, periods
 
 try:  # tests/ as a package, or as a directory on sys.path (pytest's default)
     from tests import strategies

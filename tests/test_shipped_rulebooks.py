@@ -9,7 +9,7 @@ import pytest
 
 import srg_rules
 from srg_rules.format import format_text
-from srg_rules.rulebook import read_source
+from srg_rules.link import read_source
 
 ROOT = Path(__file__).parent.parent
 

@@ -32,7 +32,11 @@ How it reads a record fast without changing what a record means:
   the first rule that needs it, so a record computes it at most once.
 - Which rules matched is kept as a bit mask per verb, and the mask picks a prebuilt
   :class:`Decision` (decisions are frozen and shared), so deciding allocates nothing on the
-  common paths.
+  common paths. Each decision is made once by :func:`srg_rules.decision.decide` from the
+  rules its mask says matched: the backend does not restate the order of the verbs, it only
+  tests them in :data:`srg_rules.decision.VERBS` order and returns at the first that decides.
+- Conditions and operands are written by one :class:`ir.Visitor` method per node kind; a new
+  operand kind (a date moved by some months) is one more method returning an ``_Operand``.
 
 Invariants: evaluating a condition has no side effects, so evaluation order and short-circuits
 are invisible; the memo tables are bounded (:data:`VALUE_MEMO_SIZE`,
@@ -48,8 +52,10 @@ import datetime as _dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+import attrs
+
 from .. import ir
-from ..decision import AMBIGUOUS_TYPE, NO_INCLUDE_MATCHED, UNCLASSIFIED, Decision, Status
+from ..decision import VERBS, Decision, decide
 from ..operators import OPERATORS
 from ..schema import VALUE_TYPES, Field
 
@@ -214,47 +220,44 @@ def _problem_reasons(*reasons: str | None) -> tuple[str, ...]:
 
 
 class _Outcomes:
-    """Builds the decisions that the rule masks select (bit i: the i-th rule of a verb)."""
+    """The decisions that the rule masks select (bit i: the i-th rule of a verb), each made by
+    :func:`srg_rules.decision.decide` from the rules the mask says matched.
 
-    def __init__(self, program: ir.Program, rejects, excludes, includes, classifications):
-        self.reject_ids = tuple(r.id for r in rejects)
-        self.exclude_ids = tuple(r.id for r in excludes)
-        self.include_ids = tuple(r.id for r in includes)
-        self.classifications = tuple(classifications)
+    The generated function returns as soon as a verb decides (see ``_Generator.sections``),
+    so a mask reaches here only with the verbs that outrank it unmatched: each method hands
+    ``decide`` the matches of its own verbs alone.
+    """
+
+    def __init__(self, program: ir.Program):
+        self.rules = {verb: program.by_verb(verb) for verb in VERBS}
         self.has_output = program.schema.output is not None
         self.rejected: dict[tuple[tuple[str, ...], int], Decision] = {}
-        self.no_include = Decision(Status.EXCLUDED, None, (NO_INCLUDE_MATCHED,))
+        self.no_include = decide({}, has_output=self.has_output)
 
-    @staticmethod
-    def _ids(ids: tuple[str, ...], mask: int) -> list[str]:
-        return [rule_id for bit, rule_id in enumerate(ids) if mask >> bit & 1]
+    def matched(self, verb: str, mask: int, shift: int = 0) -> tuple[ir.CompiledRule, ...]:
+        """The rules of ``verb`` whose bits (from bit ``shift`` on) are set in ``mask``."""
+        return tuple(rule for bit, rule in enumerate(self.rules[verb], start=shift)
+                     if mask >> bit & 1)
 
     def reject(self, problems: tuple[str, ...], mask: int) -> Decision:
         """The problems' reasons, then the ids of the reject rules that matched."""
         key = (problems, mask)
         decision = self.rejected.get(key)
         if decision is None:
-            reasons = (*problems, *self._ids(self.reject_ids, mask))
-            decision = Decision(Status.REJECTED, None, reasons)
+            decision = decide({"reject": self.matched("reject", mask)}, problems,
+                              self.has_output)
             if len(self.rejected) < DECISION_MEMO_SIZE:
                 self.rejected[key] = decision
         return decision
 
     def exclude(self, mask: int) -> Decision:
-        return Decision(Status.EXCLUDED, None, tuple(self._ids(self.exclude_ids, mask)))
+        return decide({"exclude": self.matched("exclude", mask)}, has_output=self.has_output)
 
     def include(self, mask: int) -> Decision:
         """Include rules in the low bits, classify rules above them."""
-        count = len(self.include_ids)
-        included = tuple(self._ids(self.include_ids, mask))
-        types = [r for bit, r in enumerate(self.classifications) if mask >> (count + bit) & 1]
-        if len(types) > 1:
-            return Decision(Status.REJECTED, None, (AMBIGUOUS_TYPE, *(r.id for r in types)))
-        if types:
-            return Decision(Status.INCLUDED, types[0].code, (*included, types[0].id))
-        if self.has_output:
-            return Decision(Status.INCLUDED, None, (*included, UNCLASSIFIED))
-        return Decision(Status.INCLUDED, None, included)
+        return decide({"include": self.matched("include", mask),
+                       "classify": self.matched("classify", mask, len(self.rules["include"]))},
+                      has_output=self.has_output)
 
 
 def _memoized(build: Callable[[int], Decision], memo: dict[int, Decision]) -> Callable[[int], Decision]:
@@ -282,14 +285,27 @@ def _key_literal(key: Any) -> str | None:
     return literal
 
 
+@attrs.frozen
+class _Operand:
+    """An operand as the generated source writes it: ``text`` (a local or an environment
+    name), whether it ``maybe_none`` (a missing value), and the value of a constant
+    (``_MISS`` for anything else), which lets a comparison leave out a needless None test."""
+
+    text: str
+    maybe_none: bool
+    constant: Any = _MISS
+
+
 # --- the generator -----------------------------------------------------------------------
 
 
-class _Generator:
+class _Generator(ir.Visitor):
     """Writes the source of ``decide`` and fills its environment.
 
     Every name the source uses is made here from a prefix and a counter; every value it needs
-    is put in the environment under such a name.
+    is put in the environment under such a name. As an :class:`ir.Visitor` it writes a node as
+    Python: a condition as a boolean expression (one method per kind), an operand as an
+    :class:`_Operand`; a node kind it has no method for raises :class:`ir.UnhandledNode`.
     """
 
     def __init__(self, program: ir.Program):
@@ -317,15 +333,11 @@ class _Generator:
 
     def generate(self) -> tuple[str, dict[str, Any]]:
         program = self.program
-        rejects = program.by_verb("reject")
-        excludes = program.by_verb("exclude")
-        includes = program.by_verb("include")
-        classifications = program.by_verb("classify")
         for rule in program.rules:
             self._check_names(rule.condition)
             self._count_defines(rule.condition)
 
-        self.outcomes = outcomes = _Outcomes(program, rejects, excludes, includes, classifications)
+        self.outcomes = outcomes = _Outcomes(program)
         self.env.update(
             M=_MISS, B=_BAD, Slow=_SlowPath, CATCH=(TypeError, _SlowPath),
             PROBLEMS=_problem_reasons, STRIP=str.strip, NOINC=outcomes.no_include,
@@ -338,7 +350,7 @@ class _Generator:
                 self.key[key] = f"N{index}"
                 self.env[f"N{index}"] = key
 
-        body = self._rules(rejects, excludes, includes, classifications)
+        body = self._rules()
         lines = ["def decide(record):", "    get = record.get", "    try:"]
         lines += self._fast_reads()
         lines += ["        P = ()", "    except CATCH:"]
@@ -352,6 +364,8 @@ class _Generator:
                 raise ValueError(f"a condition uses {name!r}, which is not a field of the schema")
 
     def _count_defines(self, condition: ir.Condition) -> None:
+        """Count the uses of each define; a define's body is entered at its first use only,
+        so that a define used inside another counts once per use of the outer one's body."""
         stack = [condition]
         while stack:
             node = stack.pop()
@@ -360,10 +374,8 @@ class _Generator:
                 self.define_uses[node.name] = self.define_uses.get(node.name, 0) + 1
                 if not seen:
                     stack.append(node.body)
-            elif isinstance(node, (ir.AllOf, ir.AnyOf)):
-                stack.extend(node.items)
-            elif isinstance(node, ir.Not):
-                stack.append(node.item)
+            else:
+                stack.extend(ir.children(node))
 
     # --- reading the record --------------------------------------------------------------
 
@@ -423,31 +435,52 @@ class _Generator:
 
     # --- the rules -------------------------------------------------------------------------
 
-    def _rules(self, rejects, excludes, includes, classifications) -> list[str]:
+    def _rules(self) -> list[str]:
+        """The rules' tests, one section per verb in the order the verbs decide
+        (:data:`srg_rules.decision.VERBS`). A section returns as soon as its verb settles
+        the decision, which is what lets ``_Outcomes`` consult only that verb's matches."""
+        sections = {"reject": self._rejects, "exclude": self._excludes,
+                    "include": self._includes, "classify": self._classifications}
         lines: list[str] = []
-        if rejects:
-            lines.append("    r = 0")
-            for bit, rule in enumerate(rejects):
-                lines += self._test(rule, f"r |= {1 << bit}")
-            lines += ["    if P or r:", "        return MKR(P, r)"]
-        else:
-            lines += ["    if P:", "        return MKR(P, 0)"]
-        if excludes:
-            lines.append("    e = 0")
-            for bit, rule in enumerate(excludes):
-                lines += self._test(rule, f"e |= {1 << bit}")
-            table = self._table("DX", "e", len(excludes), len(excludes), self.outcomes.exclude)
-            lines += ["    if e:", f"        return {table}"]
-        lines.append("    m = 0")
+        for verb in VERBS:
+            lines += sections[verb](self.outcomes.rules[verb])
+        return lines
+
+    def _rejects(self, rejects: tuple[ir.CompiledRule, ...]) -> list[str]:
+        """Field problems and reject rules: any of them rejects."""
+        if not rejects:
+            return ["    if P:", "        return MKR(P, 0)"]
+        lines = ["    r = 0"]
+        for bit, rule in enumerate(rejects):
+            lines += self._test(rule, f"r |= {1 << bit}")
+        return lines + ["    if P or r:", "        return MKR(P, r)"]
+
+    def _excludes(self, excludes: tuple[ir.CompiledRule, ...]) -> list[str]:
+        if not excludes:
+            return []
+        lines = ["    e = 0"]
+        for bit, rule in enumerate(excludes):
+            lines += self._test(rule, f"e |= {1 << bit}")
+        table = self._table("DX", "e", len(excludes), len(excludes), self.outcomes.exclude)
+        return lines + ["    if e:", f"        return {table}"]
+
+    def _includes(self, includes: tuple[ir.CompiledRule, ...]) -> list[str]:
+        """Include rules in the low bits of ``m``; none matching excludes the record."""
+        lines = ["    m = 0"]
         for bit, rule in enumerate(includes):
             lines += self._test(rule, f"m |= {1 << bit}")
-        lines += ["    if not m:", "        return NOINC"]
-        for bit, rule in enumerate(classifications, start=len(includes)):
+        return lines + ["    if not m:", "        return NOINC"]
+
+    def _classifications(self, classifications: tuple[ir.CompiledRule, ...]) -> list[str]:
+        """Classify rules in the bits of ``m`` above the include rules'; the mask picks the
+        decision."""
+        includes = len(self.outcomes.rules["include"])
+        lines: list[str] = []
+        for bit, rule in enumerate(classifications, start=includes):
             lines += self._test(rule, f"m |= {1 << bit}")
-        bits = len(includes) + len(classifications)
-        table = self._table("DI", "m", bits, len(includes), self.outcomes.include)
-        lines.append(f"    return {table}")
-        return lines
+        bits = includes + len(classifications)
+        table = self._table("DI", "m", bits, includes, self.outcomes.include)
+        return lines + [f"    return {table}"]
 
     def _test(self, rule: ir.CompiledRule, then: str) -> list[str]:
         """``if <condition>: <then>``, after the assignments the condition needs."""
@@ -471,6 +504,8 @@ class _Generator:
         self.env[name] = [build(m) if m & needed else None for m in range(1 << bits)]
         return f"{name}[{mask}]"
 
+    # --- conditions: one method per node kind ------------------------------------------------
+
     def expression(self, node: ir.Condition, depth: int = 0) -> str:
         """A Python expression for a condition, over the field locals."""
         if depth > _MAX_DEPTH:
@@ -480,28 +515,52 @@ class _Generator:
             local = f"h{self.counter}"
             self.pending.append(f"{local} = {self.expression(node)}")
             return local
-        if isinstance(node, ir.AllOf):
-            if not node.items:
-                return "True"
-            return "(" + " and ".join(self.expression(i, depth + 1) for i in node.items) + ")"
-        if isinstance(node, ir.AnyOf):
-            if not node.items:
-                return "False"
-            return "(" + " or ".join(self.expression(i, depth + 1) for i in node.items) + ")"
-        if isinstance(node, ir.Not):
-            return f"(not {self.expression(node.item, depth + 1)})"
-        if isinstance(node, ir.Defined):
-            if self.define_uses.get(node.name, 0) <= 1:
-                return self.expression(node.body, depth + 1)
-            return self._shared_define(node)
-        if isinstance(node, ir.IsPresent):
-            return f"({self.local_of[node.field]} is not None)"
-        if isinstance(node, ir.Compare) and ir.field_pair(node) is not None:
-            left, right = (self.local_of[name] for name in ir.field_pair(node))
-            return f"({left} is not None and {right} is not None and {self._apply(node.op, left, right)})"
-        if isinstance(node, ir.Compare) and ir.field_constant(node) is not None:
-            return self._compare(node)
-        raise TypeError(f"not a condition: {node!r}")
+        return self(node, depth)
+
+    def all_of(self, node: ir.AllOf, depth: int) -> str:
+        if not node.items:
+            return "True"
+        return "(" + " and ".join(self.expression(i, depth + 1) for i in node.items) + ")"
+
+    def any_of(self, node: ir.AnyOf, depth: int) -> str:
+        if not node.items:
+            return "False"
+        return "(" + " or ".join(self.expression(i, depth + 1) for i in node.items) + ")"
+
+    def negation(self, node: ir.Not, depth: int) -> str:
+        return f"(not {self.expression(node.item, depth + 1)})"
+
+    def defined(self, node: ir.Defined, depth: int) -> str:
+        if self.define_uses.get(node.name, 0) <= 1:
+            return self.expression(node.body, depth + 1)
+        return self._shared_define(node)
+
+    def is_present(self, node: ir.IsPresent, depth: int) -> str:
+        return f"({self.local_of[node.field]} is not None)"
+
+    def compare(self, node: ir.Compare, depth: int) -> str:
+        """``left OP right``, false when either side is None: each side that can be None is
+        tested first, unless the operator is false on None anyway."""
+        op = node.op
+        if (op == "eq" and isinstance(node.left, ir.FieldValue)
+                and isinstance(node.right, ir.Constant) and node.right.value.__class__ is bool
+                and self.fields[node.left.name].type is VALUE_TYPES["boolean"]):
+            # A boolean field holds True, False or None, so identity is equality here.
+            return f"({self.local_of[node.left.name]} is {'True' if node.right.value else 'False'})"
+        left, right = self(node.left, depth), self(node.right, depth)
+        guards = [f"{side.text} is not None" for side in (left, right) if side.maybe_none]
+        if (op in ("eq", "in_set") and right.constant is not _MISS
+                and self._never_matches_none(op, right.constant)):
+            guards = []
+        return "(" + " and ".join([*guards, self._apply(op, left.text, right.text)]) + ")"
+
+    # --- operands: one method per node kind --------------------------------------------------
+
+    def field_value(self, node: ir.FieldValue, depth: int) -> _Operand:
+        return _Operand(self.local_of[node.name], maybe_none=True)
+
+    def constant(self, node: ir.Constant, depth: int) -> _Operand:
+        return _Operand(self.name("C", node.value), maybe_none=False, constant=node.value)
 
     def _shared_define(self, node: ir.Defined) -> str:
         """A define used more than once: a local assigned before the first rule that uses it.
@@ -517,19 +576,9 @@ class _Generator:
             self.pending.append(f"{local} = {body}")
         return local
 
-    def _compare(self, node: ir.Compare) -> str:
-        field, value = ir.field_constant(node)
-        x, op = self.local_of[field], node.op
-        if op == "eq" and value.__class__ is bool and self.fields[field].type is VALUE_TYPES["boolean"]:
-            # A boolean field holds True, False or None, so identity is equality here.
-            return f"({x} is {'True' if value else 'False'})"
-        constant = self.name("C", value)
-        if op in ("eq", "in_set") and self._never_matches_none(op, value):
-            return f"({self._apply(op, x, constant)})"
-        return f"({x} is not None and {self._apply(op, x, constant)})"
-
     @staticmethod
     def _never_matches_none(op: str, value: Any) -> bool:
+        """``None OP value`` is false, so ``x OP value`` needs no test of ``x`` for None."""
         if op == "eq":
             return value.__class__ in _PLAIN_TYPES
         return value.__class__ is frozenset and all(v.__class__ in _PLAIN_TYPES for v in value)

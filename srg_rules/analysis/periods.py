@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from . import ir
+from .. import ir
 
 if TYPE_CHECKING:  # z3 loads only when a program is analysed
-    from .analysis import Finding
+    from .findings import Finding
 
 __all__ = ["DatedFinding", "analyse_periods", "boundaries", "describe", "findings", "periods"]
 
@@ -134,7 +134,7 @@ def analyse_periods(program: ir.Program, *, strict: bool = False) -> tuple[Dated
     >>> [(f.finding.code, describe(f.period)) for f in analyse_periods(book.program)]
     [('classification_gap', 'from 2015-01-01 on')]
     """
-    from . import analysis
+    from . import findings as analysis  # z3 loads only when a program is analysed
 
     def run(rules: ir.Program, assume: ir.Condition | None):
         return (analysis.analyse(rules, strict=strict, assume=assume)

@@ -3,7 +3,7 @@
 Input: an :class:`ir.Program` (its schema and the constants and field-to-field comparisons in
 every rule and expectation). Output: :func:`from_program` gives each field a :class:`Domain`,
 a short tuple of valid typed values (``points``) and the indices of the points the field may
-take. :mod:`srg_rules.analysis` encodes a field as an index into its points, so the solver
+take. :mod:`srg_rules.analysis.encoding` encodes a field as an index into its points, so the solver
 only ever sees integers.
 
 What "valid" means here is what :meth:`Schema.read` can produce without a problem: a listed code
@@ -46,8 +46,9 @@ from typing import Any
 
 import attrs
 
-from . import ir
-from .schema import Field, ValueType, passes_eleven_test
+from .. import ir
+from ..schema import Field, ValueType, passes_eleven_test
+from .encoding import comparisons
 
 __all__ = ["Domain", "from_program", "is_valid"]
 
@@ -131,49 +132,15 @@ def from_program(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> dic
     assumptions).
     """
     fields = program.schema.fields
-    conditions = [rule.condition for rule in program.rules]
-    conditions += [expectation.condition for expectation in program.expectations]
-    for trajectory in program.trajectories:
-        conditions.append(trajectory.condition)
-        conditions += [ir.compare("eq", name, value) for component in trajectory.components
-                       for name, value in component.assignments]
-    conditions += extra
-    parent = {name: name for name in fields}
-
-    def find(name: str) -> str:
-        while parent[name] != name:
-            parent[name] = parent[parent[name]]
-            name = parent[name]
-        return name
-
-    constants: dict[str, list[Any]] = {name: [] for name in fields}
-    for node in _nodes(conditions):
-        if not isinstance(node, ir.Compare):
-            continue
-        pair, constant = ir.field_pair(node), ir.field_constant(node)
-        if pair is not None:
-            parent[find(pair[0])] = find(pair[1])
-        elif constant is not None:
-            name, value = constant
-            values = value if isinstance(value, frozenset) else (value,)
-            # Sets are unordered; sort so that the points do not depend on hash order.
-            constants[name].extend(sorted(values, key=repr))
-        else:
-            raise ir.UnhandledNode(f"no finite domain for the operands of {node!r}")
-
-    components: dict[str, list[Field]] = {}
+    compared = comparisons(program, extra)
+    members_of: dict[str, list[Field]] = {}
     for name, field in fields.items():
-        components.setdefault(find(name), []).append(field)
+        members_of.setdefault(compared.components[name], []).append(field)
     domains: dict[str, Domain] = {}
-    for members in components.values():
-        domains.update(_component(members, [c for f in members for c in constants[f.name]]))
+    for members in members_of.values():
+        domains.update(_component(
+            members, [c for f in members for c in compared.constants[f.name]]))
     return {name: domains[name] for name in fields}
-
-
-def _nodes(conditions: Iterable[ir.Condition]) -> Iterator[ir.Condition]:
-    for condition in conditions:
-        # A define's body is shared by every use; walk it once.
-        yield from ir.walk(condition, once=True)
 
 
 def _component(members: list[Field], constants: list[Any]) -> dict[str, Domain]:

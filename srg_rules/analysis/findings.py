@@ -7,7 +7,7 @@ repeat others, a rulebook that includes nothing or everything); :func:`check_exp
 gives the ``expect`` statements that do not hold. :func:`to_diagnostics` turns findings into
 :class:`Diagnostic` s pointing at the rules involved.
 
-Semantics are the reference interpreter's over *valid* records (see :mod:`srg_rules.domains`):
+Semantics are the reference interpreter's over *valid* records (see :mod:`srg_rules.analysis.domains`):
 a record fails no field check, yet may still be rejected by a reject rule or by
 ``ambiguous_type``. Writing R, E, I for "some reject / exclude / include rule matches",
 *admitted* is ``not R and not E and I``; an admitted record matched by two classify rules is
@@ -50,7 +50,7 @@ The findings, each exactly as defined here:
 Why it is exact. Each field is a z3 integer indexing the field's finite :class:`Domain`
 (plus a presence boolean for an optional field), and each rule a boolean defined as its
 encoded condition. The domain abstraction keeps the truth of every comparison the program
-makes (proved in :mod:`srg_rules.domains`), so a question about valid records is a
+makes (proved in :mod:`srg_rules.analysis.domains`), so a question about valid records is a
 quantifier-free question over bounded integers, which z3 decides: *unsat* is a proof over all
 valid records, *sat* comes with a model. A finding that needs a record (an overlap, a gap, a
 violated expectation) is reported only for a model that, turned back into a typed record, the
@@ -73,21 +73,24 @@ from typing import Any
 import attrs
 import z3
 
-from . import domains as _domains
-from . import ir, printer
-from .backends.interpreter import Interpreter, evaluate
-from .diagnostics import Diagnostic, Severity
-from .decision import AMBIGUOUS_TYPE, Decision, Status
-from .registration import provision_space, source_record, split_expectation
-from .source import SourceFile, Span
+from .. import ir, printer
+from ..backends.interpreter import Interpreter, evaluate
+from ..decision import AMBIGUOUS_TYPE, Decision, Status
+from ..diagnostics import Diagnostic, Severity
+from ..registration import provision_space, source_record, split_expectation
+from ..source import SourceFile, Span
+from . import domains as finite_domains
+from .encoding import Encoder
 
 __all__ = [
     "AnalysisError",
     "CODES",
+    "ExpectationCheck",
     "Finding",
     "analyse",
     "check_expectations",
     "describe_record",
+    "expectation_checks",
     "to_diagnostics",
 ]
 
@@ -239,7 +242,7 @@ class _Analysis:
         self.strict = strict
         self.rules = program.rules
         self.interpreter = Interpreter(program)
-        self.domains = _domains.from_program(program, () if assume is None else (assume,))
+        self.domains = finite_domains.from_program(program, () if assume is None else (assume,))
         # With trajectories, the rules only ever see the provisions they yield.
         space = provision_space(program, self.domains)
         if space is not None:
@@ -249,112 +252,35 @@ class _Analysis:
         # same witnesses whatever ran before it.
         self.ctx = z3.Context()
         self.solver = z3.Solver(ctx=self.ctx)
-        self.true, self.false = z3.BoolVal(True, self.ctx), z3.BoolVal(False, self.ctx)
-        self._fields: dict[str, tuple[z3.ArithRef, z3.BoolRef | None]] = {}
-        self._cache: dict[int, tuple[ir.Condition, z3.BoolRef]] = {}
-        self._encode_fields()
+        self.encoder = Encoder(self.domains, self.ctx, self.solver)
+        self.encode = self.encoder.condition
         if assume is not None:
             self.solver.add(self.encode(assume))
-        self.lit = [z3.Bool(f"rule{i}", self.ctx) for i in range(len(self.rules))]
-        self.neg = [z3.Not(lit) for lit in self.lit]
+        bound = self.encoder.rules(self.rules, self.solver)
+        self.lit, self.neg = bound.literals, bound.negations
         self._negated = {neg.get_id(): i for i, neg in enumerate(self.neg)}
-        for lit, rule in zip(self.lit, self.rules):
-            self.solver.add(lit == self.encode(rule.condition))
-        verbs: dict[str, list[int]] = {"reject": [], "exclude": [], "include": [], "classify": []}
-        for i, rule in enumerate(self.rules):
-            verbs[rule.verb].append(i)
         self.R, self.E, self.I, self.C = (
-            frozenset(verbs[v]) for v in ("reject", "exclude", "include", "classify")
+            frozenset(i for i, rule in enumerate(self.rules) if rule.verb == verb)
+            for verb in ("reject", "exclude", "include", "classify")
         )
-        self.any_reject = self._define("any_reject", self._or(self.lit[i] for i in sorted(self.R)))
-        self.any_exclude = self._define("any_exclude", self._or(self.lit[i] for i in sorted(self.E)))
-        self.any_include = self._define("any_include", self._or(self.lit[i] for i in sorted(self.I)))
-        self.admitted = self._define("admitted", z3.And(
-            z3.Not(self.any_reject), z3.Not(self.any_exclude), self.any_include))
-        types = [self.lit[i] for i in sorted(self.C)]
-        self.two_types = self._define(
-            "two_types", z3.AtLeast(*types, 2) if len(types) >= 2 else self.false)
-        self.included = self._define(
-            "included", z3.And(self.admitted, z3.Not(self.two_types)))
-        self.excluded = self._define("excluded", z3.And(
-            z3.Not(self.any_reject), z3.Or(self.any_exclude, z3.Not(self.any_include))))
+        self.bound = bound
+        self.any_reject = bound.verdict("rejected_by_rule")
+        self.any_exclude = bound.verdict("excluded_by_rule")
+        self.any_include = bound.verdict("included_by_rule")
+        self.admitted = bound.verdict("admitted")
+        self.two_types = bound.verdict("two_types")
+        self.included = bound.verdict("included")
+        self.excluded = bound.verdict("excluded")
         self.samples: list[_Sample] = []
         self.by_rule: list[list[_Sample]] = [[] for _ in self.rules]
         self.pairs: dict[tuple[int, int], _Sample] = {}  # classify overlaps seen so far
         self._ids = {rule.id for rule in self.rules}
 
-    # --- encoding ---
-
-    def _or(self, items: Iterable[z3.BoolRef]) -> z3.BoolRef:
-        items = list(items)
-        return z3.Or(items) if items else self.false
-
-    def _and(self, items: Iterable[z3.BoolRef]) -> z3.BoolRef:
-        items = list(items)
-        return z3.And(items) if items else self.true
-
     def _define(self, name: str, formula: z3.BoolRef) -> z3.BoolRef:
+        """``formula`` as a fresh literal the solver knows it equals."""
         literal = z3.Bool(name, self.ctx)
         self.solver.add(literal == formula)
         return literal
-
-    def _encode_fields(self) -> None:
-        for name, domain in self.domains.items():
-            index = z3.Int(f"field:{name}", self.ctx)
-            present = z3.Bool(f"present:{name}", self.ctx) if domain.field.optional else None
-            runs = [z3.And(index >= lo, index <= hi) for lo, hi in domain.ranges()]
-            if runs:
-                self.solver.add(self._or(runs))
-            elif present is not None:
-                self.solver.add(z3.Not(present))  # no valid value: the field is always missing
-            else:
-                self.solver.add(self.false)  # a required field with no valid value
-            self._fields[name] = (index, present)
-
-    def encode(self, node: ir.Condition) -> z3.BoolRef:
-        key = id(node)  # nodes are shared (a define's body); equality would walk whole trees
-        if key not in self._cache:
-            # The node is kept with its formula: an id is unique only while its node lives.
-            self._cache[key] = (node, self._encode(node))
-        return self._cache[key][1]
-
-    def _encode(self, node: ir.Condition) -> z3.BoolRef:
-        if isinstance(node, ir.AllOf):
-            return self._and(self.encode(item) for item in node.items)
-        if isinstance(node, ir.AnyOf):
-            return self._or(self.encode(item) for item in node.items)
-        if isinstance(node, ir.Not):
-            return z3.Not(self.encode(node.item))
-        if isinstance(node, ir.Defined):
-            return self.encode(node.body)
-        if isinstance(node, ir.IsPresent):
-            present = self._fields[node.field][1]
-            return self.true if present is None else present
-        assert isinstance(node, ir.Compare)
-        pair = ir.field_pair(node)
-        if pair is not None:
-            left, left_present = self._fields[pair[0]]
-            right, right_present = self._fields[pair[1]]
-            return self._present(_ORDER[node.op](left, right), left_present, right_present)
-        name, value = ir.field_constant(node)
-        index, present = self._fields[name]
-        domain = self.domains[name]
-        if node.op in ("in_set", "not_in_set"):
-            points = {domain.index(v) for v in value} - {None}
-            matches = self._or(index == i for i in sorted(points))
-            return self._present(matches if node.op == "in_set" else z3.Not(matches), present)
-        point = domain.index(value)
-        if point is None:
-            # No valid value equals the constant (a blank text, say), and points hold every
-            # ordered constant: only = and != get here.
-            return self._present(self.true if node.op == "ne" else self.false, present)
-        return self._present(_ORDER[node.op](index, point), present)
-
-    @staticmethod
-    def _present(atom: z3.BoolRef, *presence: z3.BoolRef | None) -> z3.BoolRef:
-        """A comparison with a missing value is false."""
-        guards = [p for p in presence if p is not None]
-        return z3.And(*guards, atom) if guards else atom
 
     # --- questions ---
 
@@ -396,14 +322,7 @@ class _Analysis:
         return _Answer("sat", sample)
 
     def _sample(self, model: z3.ModelRef) -> _Sample:
-        values: dict[str, Any] = {}
-        for name, (index, present) in self._fields.items():
-            if present is not None and not z3.is_true(model.eval(present, model_completion=True)):
-                values[name] = None
-            else:
-                point = model.eval(index, model_completion=True).as_long()
-                values[name] = self.domains[name].points[point]
-        record = values
+        record = self.encoder.record(model)
         matched = frozenset(i for i, rule in enumerate(self.rules)
                             if evaluate(rule.condition, record))
         sample = _Sample(record, matched)
@@ -542,7 +461,7 @@ class _Analysis:
         types = sorted((live & self.C) - dead)
         ambiguous = self._define("ambiguous_unless_rejected", z3.And(
             z3.Not(self.any_exclude), self.any_include,
-            z3.AtLeast(*(self.lit[i] for i in types), 2) if len(types) >= 2 else self.false))
+            self.encoder.at_least_two([self.lit[i] for i in types])))
         type_set = frozenset(types)
 
         def is_ambiguous(m: frozenset[int]) -> bool:
@@ -606,7 +525,7 @@ class _Analysis:
                     lambda s: (x in s.matched and self._admitted(s.matched)
                                and not s.matched.isdisjoint(wanted)),
                     [self.lit[x], self.admitted], self.by_rule[x],
-                    constraint=self._or(self.lit[y] for y in remaining),
+                    constraint=self.encoder.any([self.lit[y] for y in remaining]),
                 )
                 if answer.status != "sat":
                     break
@@ -733,8 +652,6 @@ class _Analysis:
         source = None
         if check.component is not None:
             # The source record the user wrote the expectation about.
-            from .registration import source_record
-
             source = source_record(self.program, expectation.condition, check.component,
                                    record, self.domains)
         related = tuple(
@@ -768,23 +685,12 @@ class _Analysis:
         if outcome.kind == "excluded":
             return self.excluded, lambda d: d.status is Status.EXCLUDED
         if outcome.kind == "rejected":
-            return (z3.Or(self.any_reject, z3.And(self.admitted, self.two_types)),
+            return (self.bound.verdict("rejected"),
                     lambda d: d.status is Status.REJECTED)
         code = outcome.code
-        typed = self._or(self.lit[i] for i in sorted(self.C) if self.rules[i].code == code)
+        typed = self.encoder.any([self.lit[i] for i in sorted(self.C) if self.rules[i].code == code])
         return (z3.And(self.included, typed),
                 lambda d: d.status is Status.INCLUDED and d.type == code)
-
-
-_ORDER: dict[str, Callable[[Any, Any], z3.BoolRef]] = {
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "lt": lambda a, b: a < b,
-    "le": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b,
-    "ge": lambda a, b: a >= b,
-}
-"""Comparisons on point indices: points are distinct, and ascending for ordered types."""
 
 
 @attrs.frozen

@@ -1,0 +1,266 @@
+"""What a version diff says: outcomes, regions, groups, and how two schemas are compared.
+
+Place in the pipeline: the data of :mod:`srg_rules.analysis.diff`, below the solver side
+(:mod:`srg_rules.analysis.regions`) that fills it in. Input: two versions' schemas, or the
+regions the solver proved. Output: :func:`merge_schemas` gives the schema records are compared
+over (the fields of both versions) with notes on how the versions' fields differ, and
+:func:`reading_rules` the reject rules that stand for what one version cannot read;
+:class:`Diff` holds the groups of records that change, and renders them for policy staff.
+
+Invariants: an :class:`Outcome` is a status and a type, never the reasons; :class:`Diff`
+renders its groups in the order it holds them, each region with its witness and the two
+versions' decisions of it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .. import ir, printer
+from ..backends.interpreter import evaluate
+from ..decision import Decision, Status
+from ..schema import Field, Schema
+
+__all__ = [
+    "Diff",
+    "Group",
+    "IncompatibleSchemas",
+    "Outcome",
+    "Region",
+    "merge_schemas",
+    "reading_rules",
+    "wrap",
+]
+
+_WIDTH = 100
+
+
+class IncompatibleSchemas(ValueError):
+    """The two versions' fields cannot be compared; the message names the field."""
+
+
+@attrs.frozen(order=False)
+class Outcome:
+    """What a version decides for a record, without the reasons: a status and a type.
+
+    >>> str(Outcome(Status.INCLUDED, "42")), str(Outcome(Status.EXCLUDED))
+    ('included type 42', 'excluded')
+    """
+
+    status: Status
+    type: str | None = None
+
+    @classmethod
+    def of(cls, decision: Decision) -> Outcome:
+        return cls(decision.status, decision.type)
+
+    def __str__(self) -> str:
+        if self.status is Status.INCLUDED:
+            return (f"included type {self.type}" if self.type is not None
+                    else "included without a type")
+        return str(self.status)
+
+    def sort_key(self) -> tuple:
+        rank = {Status.INCLUDED: 0, Status.EXCLUDED: 1, Status.REJECTED: 2}[self.status]
+        code = self.type
+        return (rank, code is None, _code_key(code) if code is not None else ())
+
+
+def _code_key(code: str) -> tuple:
+    return (0, int(code), code) if code.isdigit() else (1, 0, code)
+
+
+@attrs.frozen(eq=False)
+class Region:
+    """Part of a group, as a condition in the rulebook language, with a witness.
+
+    Attributes:
+        condition: the region; None when it is every compared record.
+        text: the condition as a rulebook writes it ("every record" for None).
+        witness: a complete record in the region (field -> typed value, None when missing).
+        old: the old version's decision for the witness.
+        new: the new version's decision for the witness.
+    """
+
+    condition: ir.Condition | None
+    text: str
+    witness: Mapping[str, Any]
+    old: Decision
+    new: Decision
+
+    def contains(self, values: Mapping[str, Any]) -> bool:
+        """Whether typed values (None: missing) meet the region's condition."""
+        return self.condition is None or evaluate(self.condition, values)
+
+
+@attrs.frozen(eq=False)
+class Group:
+    """Every compared record that goes from ``old`` to ``new``.
+
+    Attributes:
+        old: the outcome in the old version.
+        new: the outcome in the new version.
+        regions: disjoint regions; with ``more == 0`` their union is the whole group.
+        more: how many regions are not listed.
+        more_is_exact: False when counting stopped, so ``more`` is a lower bound.
+    """
+
+    old: Outcome
+    new: Outcome
+    regions: tuple[Region, ...]
+    more: int = 0
+    more_is_exact: bool = True
+
+    def contains(self, values: Mapping[str, Any]) -> bool:
+        """Whether a record lies in one of the listed regions."""
+        return any(region.contains(values) for region in self.regions)
+
+
+@attrs.frozen(eq=False)
+class Diff:
+    """The semantic difference between two versions. Its fields are public API.
+
+    Attributes:
+        old: the old program.
+        new: the new program.
+        groups: one per kind of change, ordered by the old outcome then the new one.
+        notes: how the versions' fields differ, in plain words (empty when they are the same).
+    """
+
+    old: ir.Program
+    new: ir.Program
+    groups: tuple[Group, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def same(self) -> bool:
+        """True when the two versions decide every compared record the same (a proof)."""
+        return not self.groups
+
+    def render(self) -> str:
+        """The difference in plain words, for policy staff."""
+        lines: list[str] = []
+        if self.notes:
+            lines.append("The fields differ:")
+            lines.extend(wrap(note, "  - ", "    ") for note in self.notes)
+            lines.append("")
+        if self.same:
+            valid = "valid record" + (" (valid for either version)" if self.notes else "")
+            lines.append(f"No record changes: the two versions decide every {valid} the same "
+                         "(the same status and type).")
+            return "\n".join(lines) + "\n"
+        count = len(self.groups)
+        lines.append(f"{count} kind{'s' if count != 1 else ''} of change:")
+        for number, group in enumerate(self.groups, start=1):
+            lines.append("")
+            lines.append(f"{number}. {group.old} -> {group.new}")
+            total = len(group.regions) + group.more
+            if total == 1:
+                lines.append("   for every record that meets this condition:")
+            else:
+                at_least = "" if group.more_is_exact else "at least "
+                lines.append(f"   for every record that meets one of these {at_least}{total} "
+                             "conditions:")
+            for region in group.regions:
+                lines.append(wrap(region.text, "   - ", "     "))
+                lines.append(wrap(printer.record(region.witness),
+                                   "     for example: ", "       "))
+                lines.append(f"       old version: {_decision_words(region.old)}")
+                lines.append(f"       new version: {_decision_words(region.new)}")
+            if group.more:
+                at_least = "" if group.more_is_exact else "at least "
+                lines.append(f"   - and {at_least}{group.more} more region"
+                             f"{'s' if group.more != 1 else ''}, not listed")
+        return "\n".join(lines) + "\n"
+
+
+def _decision_words(decision: Decision) -> str:
+    words = str(Outcome.of(decision))
+    if decision.reasons:
+        words += " (" + ", ".join(decision.reasons) + ")"
+    return words
+
+
+def wrap(text: str, first: str, rest: str) -> str:
+    return textwrap.fill(text, _WIDTH, initial_indent=first, subsequent_indent=rest,
+                         break_on_hyphens=False, break_long_words=False)
+
+
+# --- the schemas ------------------------------------------------------------------------------
+
+
+def merge_schemas(old: Schema, new: Schema) -> tuple[Schema, tuple[str, ...]]:
+    """The fields of both versions, each optional unless both require it, with the union of
+    its code lists (old codes first); and notes on how the versions' fields differ."""
+    fields: dict[str, Field] = {}
+    notes: list[str] = []
+    for name, field in new.fields.items():
+        if name not in old.fields and not field.optional:
+            raise IncompatibleSchemas(
+                f"field '{name}' is new and required: records of the old version do not have "
+                "it, so the versions cannot be compared; declare it optional to compare them")
+    for name in [*old.fields, *(n for n in new.fields if n not in old.fields)]:
+        before, after = old.fields.get(name), new.fields.get(name)
+        if before is not None and after is not None and before.type.name != after.type.name:
+            raise IncompatibleSchemas(
+                f"field '{name}' changed type from {before.type.name} to {after.type.name}: "
+                "the versions cannot be compared; give the new field another name")
+        if before is None:
+            notes.append(f"field {name} is new ({after.type.name}, optional); the old "
+                         "version ignores it")
+        elif after is None:
+            notes.append(f"field {name} is no longer used; the new version ignores it"
+                         + ("" if before.optional else ", where the old one rejects records "
+                            f"without it (missing_value:{name})"))
+        elif before.optional != after.optional:
+            which = "new" if before.optional else "old"
+            notes.append(f"field {name} is required only in the {which} version, which "
+                         f"rejects records without it (missing_value:{name})")
+        template = before or after
+        codes = None
+        if template.codes is not None:
+            old_codes = dict(before.codes) if before is not None else {}
+            new_codes = dict(after.codes) if after is not None else {}
+            codes = {**old_codes, **{c: label for c, label in new_codes.items()
+                                     if c not in old_codes}}
+            if before is not None and after is not None:
+                for codes_of, version, other in ((new_codes, "old", old_codes),
+                                                 (old_codes, "new", new_codes)):
+                    only = [c for c in codes_of if c not in other]
+                    if only:
+                        what = "has new" if version == "old" else "no longer has"
+                        notes.append(
+                            f"field {name} {what} code{'s' if len(only) > 1 else ''} "
+                            f"{', '.join(only)}, which the {version} version rejects "
+                            f"(unknown_code:{name})")
+        required = not (before is None or before.optional or after is None or after.optional)
+        fields[name] = Field(name, template.type, not required, codes)
+    before_types = list(old.output.codes) if old.output else []
+    after_types = list(new.output.codes) if new.output else []
+    for only, what in (([c for c in after_types if c not in before_types], "new"),
+                       ([c for c in before_types if c not in after_types], "gone")):
+        if only:
+            notes.append(f"the types {', '.join(only)} are {what}" if len(only) > 1
+                         else f"type {only[0]} is {what}")
+    return Schema(fields), tuple(notes)
+
+
+def reading_rules(version: Schema, merged: Schema, prefix: str) -> tuple[ir.CompiledRule, ...]:
+    """Reject rules that hold exactly when the version cannot read a merged-valid record:
+    a code outside its list, or a value it requires left out. Fields it does not declare it
+    ignores."""
+    rules = []
+    for name, field in version.fields.items():
+        shared = merged.fields[name]
+        if field.codes is not None and set(field.codes) != set(shared.codes or ()):
+            rules.append(ir.CompiledRule(
+                f"{prefix}unknown_code:{name}", "reject",
+                ir.compare("not_in_set", name, frozenset(field.codes))))
+        if not field.optional and shared.optional:
+            rules.append(ir.CompiledRule(
+                f"{prefix}missing_value:{name}", "reject", ir.Not(ir.IsPresent(name))))
+    return tuple(rules)

@@ -1,0 +1,191 @@
+"""The version diff over a record file: how many records change, from what to what, and why.
+
+Place in the pipeline: beside :mod:`srg_rules.analysis.diff`, over two loaded rulebooks and
+their backends. Input: an old and a new :class:`~srg_rules.rulebook.Rulebook` and a record file
+(see :mod:`srg_rules.records`). Output: :func:`diff_data` gives a :class:`DataDiff`.
+
+Invariants: every record of the file is counted once (a malformed row as malformed, which
+both versions reject); a record is a change when its outcome (status and type) differs, and
+only its reasons otherwise; with a registration level (the same in both versions, see
+:func:`same_registration`) the records are provisions, numbered by their first source row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from os import PathLike
+
+import attrs
+
+from .. import ir
+from ..records import open_records
+from ..rulebook import Rulebook
+from .changes import IncompatibleSchemas, Outcome
+
+__all__ = ["DataChange", "DataDiff", "ReasonChange", "diff_data", "same_registration"]
+
+_EXAMPLE_ROWS = 5
+
+
+
+@attrs.frozen
+class ReasonChange:
+    """Records of one change that share the reasons that differ."""
+
+    old: tuple[str, ...]  # reasons of the old decision the new one does not have
+    new: tuple[str, ...]  # reasons of the new decision the old one does not have
+    count: int
+    rows: tuple[int, ...]  # the first few record numbers (1 = the first record)
+    shared: tuple[str, ...] = ()  # reasons of both decisions (a rule that changed, say)
+
+
+@attrs.frozen
+class DataChange:
+    """The records of a file that go from ``old`` to ``new``."""
+
+    old: Outcome
+    new: Outcome
+    count: int
+    rows: tuple[int, ...]
+    reasons: tuple[ReasonChange, ...]
+
+
+@attrs.frozen
+class DataDiff:
+    """What changes for the records of one file. Its fields are public API.
+
+    Attributes:
+        path: the file.
+        total: the records read (malformed rows included).
+        malformed: rows that cannot be read as records; both versions reject them, unchanged.
+        changes: one per kind of change, the most frequent first.
+        reasons_only: records whose outcome stays but whose reasons change.
+    """
+
+    path: str
+    total: int
+    malformed: int
+    changes: tuple[DataChange, ...]
+    reasons_only: int = 0
+
+    @property
+    def changed(self) -> int:
+        return sum(change.count for change in self.changes)
+
+    def render(self) -> str:
+        """The counts in plain words, with the first few record numbers of each change."""
+        changes = "changes" if self.changed == 1 else "change"
+        lines = [f"In {self.path}: {self.changed} of {_records(self.total)} {changes} decision."]
+        for change in self.changes:
+            lines.append(f"  {change.old} -> {change.new}: {_records(change.count)} "
+                         f"({_rows(change.rows, change.count)})")
+            for reasons in change.reasons:
+                if reasons.old or reasons.new:
+                    old = ", ".join(reasons.old) or "(no reason)"
+                    new = ", ".join(reasons.new) or "(no reason)"
+                    line = f"    because {old} -> {new}: {_records(reasons.count)}"
+                else:
+                    line = (f"    by the same rules ({', '.join(reasons.shared)}), which changed: "
+                            f"{_records(reasons.count)}")
+                if len(change.reasons) > 1:
+                    line += f" ({_rows(reasons.rows, reasons.count)})"
+                lines.append(line)
+        if self.reasons_only:
+            keeps = "keeps its" if self.reasons_only == 1 else "keep their"
+            lines.append(f"  {_records(self.reasons_only)} {keeps} decision, with other reasons.")
+        if self.malformed:
+            verb = "is" if self.malformed == 1 else "are"
+            lines.append(f"  {_records(self.malformed)} cannot be read (malformed_row) and "
+                         f"{verb} rejected by both versions.")
+        if self.changes:
+            lines.append("Records count from 1, the first after the header; "
+                         "srg-rules explain RULEBOOK DATA --row N shows why.")
+        return "\n".join(lines) + "\n"
+
+
+def _records(n: int) -> str:
+    return f"{n} record{'s' if n != 1 else ''}"
+
+
+def _rows(rows: tuple[int, ...], count: int) -> str:
+    shown = ", ".join(str(r) for r in rows)
+    more = ", ..." if count > len(rows) else ""
+    return ("record " if count == 1 else "records ") + shown + more
+
+
+def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str]) -> DataDiff:
+    """Decide every record of a file with both versions and count what changes.
+
+    Args:
+        old_book: the old version.
+        new_book: the new version.
+        path: a CSV or JSON Lines file (see :mod:`srg_rules.records`).
+
+    Raises:
+        InputError: the file cannot be read, or its header lacks a field both versions require.
+    """
+    old_fields, new_fields = old_book.fields, new_book.fields
+    required = [name for name, field in old_fields.items() if not field.optional
+                and name in new_fields and not new_fields[name].optional]
+    records = open_records(path, required=required, known=[*old_fields, *new_fields])
+    total = malformed = reasons_only = 0
+    changes: dict[tuple[Outcome, Outcome], dict[tuple, list]] = {}
+    for number, before, after in _decided_pairs(old_book, new_book, records.rows):
+        total += 1
+        if before is None:
+            malformed += 1
+            continue
+        kind = (Outcome.of(before), Outcome.of(after))
+        if kind[0] == kind[1]:
+            reasons_only += before.reasons != after.reasons
+            continue
+        key = (tuple(r for r in before.reasons if r not in after.reasons),
+               tuple(r for r in after.reasons if r not in before.reasons),
+               tuple(r for r in before.reasons if r in after.reasons))
+        changes.setdefault(kind, {}).setdefault(key, []).append(number)
+    result = []
+    for (old, new), by_reasons in changes.items():
+        rows = sorted(r for numbers in by_reasons.values() for r in numbers)
+        reasons = sorted(
+            (ReasonChange(o, n, len(numbers), tuple(numbers[:_EXAMPLE_ROWS]), shared)
+             for (o, n, shared), numbers in by_reasons.items()),
+            key=lambda r: (-r.count, r.rows))
+        result.append(DataChange(old, new, len(rows), tuple(rows[:_EXAMPLE_ROWS]), tuple(reasons)))
+    result.sort(key=lambda c: (-c.count, c.old.sort_key(), c.new.sort_key()))
+    return DataDiff(str(path), total, malformed, tuple(result), reasons_only)
+
+
+def _decided_pairs(old_book: Rulebook, new_book: Rulebook, rows: Iterable) -> Iterator[tuple]:
+    """(row number, old decision, new decision) per record; None, None for a malformed row.
+
+    With a registration level (the same in both versions, see :func:`same_registration`) the
+    pairs are per provision, numbered by the first source row it came from.
+    """
+    if not (old_book.has_registration or new_book.has_registration):
+        for row in rows:
+            if row.problem is not None:
+                yield row.number, None, None
+            else:
+                yield row.number, old_book.decide(row.values), new_book.decide(row.values)
+        return
+    readable = []
+    for row in rows:
+        if row.problem is not None:
+            yield row.number, None, None
+        else:
+            readable.append((row.number, row.values))
+    old_made = old_book.decide_rows(readable)
+    new_made = new_book.decide_rows(readable)
+    for (provision, before), (_, after) in zip(old_made, new_made, strict=True):
+        yield provision.rows[0], before, after
+
+
+def same_registration(old: ir.Program, new: ir.Program) -> None:
+    """Raise :class:`IncompatibleSchemas` unless both versions make provisions from source
+    records the same way: the diff compares the rules that decide provisions."""
+    if (old.activities, old.trajectories) != (new.activities, new.trajectories):
+        raise IncompatibleSchemas(
+            "the versions make provisions from source records differently (their 'activities' "
+            "or 'trajectory' statements differ); diff compares the rules that decide "
+            "provisions, so give both versions the same registration level")
+

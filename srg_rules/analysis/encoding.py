@@ -1,0 +1,446 @@
+"""The encoder: conditions and a rulebook's outcome as z3 formulas over finite domains.
+
+Place in the pipeline: the one bridge from the IR to the solver, used by the findings
+(:mod:`srg_rules.analysis.findings`), the analysis per period and the version diff
+(:mod:`srg_rules.analysis.diff`). Input: each field's :class:`~srg_rules.analysis.domains.Domain`
+and a z3 context. Output: per field an *index* term (a z3 integer, the position of the field's
+value among its domain's points) and, for an optional field, a *presence* term (a z3 boolean);
+:meth:`Encoder.condition` turns a condition into a formula over those terms;
+:meth:`Encoder.outcome` builds a rulebook's outcome (:func:`srg_rules.decision.verdicts`) from
+its rules' formulas; :meth:`Encoder.record` turns a solver model back into a typed record.
+
+Invariants:
+
+1. A formula holds for an assignment of the terms exactly when the condition holds for the
+   record those terms stand for (a comparison with a missing value is false), provided the
+   assignment meets :attr:`Encoder.validity` (each index lies in its field's allowed points).
+   Domains keep the truth of every comparison the program makes (:mod:`.domains`), so this is
+   exact over all valid records.
+2. Formulas are cached per node object, and the cache holds the node: a caller never has to
+   keep a node alive for the cache's sake, and a shared subtree (a define's body) is encoded
+   once.
+3. Every node kind is dispatched through :class:`srg_rules.ir.Visitor`: a kind the encoder was
+   not taught raises :class:`srg_rules.ir.UnhandledNode`, never a wrong formula.
+4. The encoder creates its terms, and the validity constraints, in schema order on
+   construction (adding each constraint to the caller's solver as it is made, when given
+   one). z3's models depend on the order it meets terms in, not only on the assertions, so
+   this order is what keeps the analysis's example records, and the golden files, stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import z3
+
+from .. import ir
+from ..decision import VERBS, Verdicts, verdicts
+if TYPE_CHECKING:
+    from .domains import Domain
+
+__all__ = ["Comparisons", "Encoder", "FieldTerms", "RuleFormulas", "comparisons", "components"]
+
+_ORDER: dict[str, Callable[[Any, Any], z3.BoolRef]] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+}
+"""Comparisons on point indices: points are distinct, and ascending for ordered types."""
+
+
+@attrs.frozen
+class FieldTerms:
+    """The solver's view of one field.
+
+    Attributes:
+        index: the position of the field's value among its domain's points.
+        present: true when the field has a value; None for a required field (always present).
+    """
+
+    index: z3.ArithRef
+    present: z3.BoolRef | None
+
+
+_VERDICT_LITERALS = {
+    "rejected_by_rule": "any_reject", "excluded_by_rule": "any_exclude",
+    "included_by_rule": "any_include", "admitted": "admitted", "two_types": "two_types",
+    "included": "included", "excluded": "excluded",
+}
+"""The verdicts :meth:`Encoder.rules` binds to a solver literal, with the literal's name."""
+
+
+class _Later:
+    """A formula to make when it is needed (see :meth:`Encoder.rules`): made afresh on each
+    call, as the analysis always made it, so that z3 meets the same terms in the same order."""
+
+    def __init__(self, make: Callable[[], z3.BoolRef]):
+        self.make = make
+
+    def __call__(self) -> z3.BoolRef:
+        return self.make()
+
+
+def _made(item: Any) -> z3.BoolRef:
+    return item() if isinstance(item, _Later) else item
+
+
+class _LaterLogic:
+    """The encoder's logic, each formula made only when asked for (a :class:`_Later`)."""
+
+    def __init__(self, encoder: Encoder):
+        self.encoder = encoder
+
+    def any(self, items: Sequence[Any]) -> _Later:
+        items = list(items)
+        return _Later(lambda: self.encoder.any([_made(i) for i in items]))
+
+    def all(self, items: Sequence[Any]) -> _Later:
+        items = list(items)
+        return _Later(lambda: self.encoder.all([_made(i) for i in items]))
+
+    def negate(self, item: Any) -> _Later:
+        return _Later(lambda: self.encoder.negate(_made(item)))
+
+    def at_least_two(self, items: Sequence[Any]) -> _Later:
+        items = list(items)
+        return _Later(lambda: self.encoder.at_least_two([_made(i) for i in items]))
+
+
+@attrs.frozen
+class RuleFormulas:
+    """A program's rules bound in a solver (see :meth:`Encoder.rules`).
+
+    Attributes:
+        literals: per rule, a literal the solver knows equals the rule's condition.
+        negations: per rule, its literal negated: an assumption that the rule does not
+            match, which names the rule when it turns up in an unsat core.
+        named: the verdicts of :data:`_VERDICT_LITERALS` (by their name in
+            :class:`srg_rules.decision.Verdicts`), each a literal the solver knows the
+            meaning of.
+    """
+
+    literals: tuple[z3.BoolRef, ...]
+    negations: tuple[z3.BoolRef, ...]
+    named: dict[str, z3.BoolRef]
+    later: Verdicts[Any] = attrs.field(repr=False)
+
+    def verdict(self, name: str) -> z3.BoolRef:
+        """A verdict of the program's outcome (``rejected``, ``ambiguous``, ``admitted`` ...)
+        as a formula over the literals; an unnamed one is made on each call."""
+        return self.named[name] if name in self.named else _made(getattr(self.later, name))
+
+
+class Encoder(ir.Visitor):
+    """Conditions over one set of domains as z3 formulas in one context.
+
+    It is a :class:`srg_rules.decision.Logic` over z3 booleans, so the decision's outcome
+    logic builds in it unchanged.
+
+    >>> import z3
+    >>> from srg_rules import parse
+    >>> from srg_rules.analysis.domains import from_program
+    >>> program = parse("field hours: number\\ninclude when hours > 10").program
+    >>> encoder = Encoder(from_program(program), z3.Context())
+    >>> solver = z3.Solver(ctx=encoder.context)
+    >>> solver.add(*encoder.validity, encoder.condition(program.rules[0].condition))
+    >>> solver.check(), encoder.record(solver.model())
+    (sat, {'hours': 11})
+    """
+
+    def __init__(self, domains: Mapping[str, Domain], context: z3.Context,
+                 solver: z3.Solver | None = None):
+        """``solver``: a solver to add each field's validity constraint to as the field's
+        terms are made (the order z3 sees terms in fixes its models, so the analysis gets the
+        same example records as it always has); without one, add :attr:`validity` yourself.
+        """
+        self.domains = dict(domains)
+        self.context = context
+        self.true = z3.BoolVal(True, context)
+        self.false = z3.BoolVal(False, context)
+        self.fields: dict[str, FieldTerms] = {}
+        validity: list[z3.BoolRef] = []
+        for name, domain in self.domains.items():
+            index = z3.Int(f"field:{name}", context)
+            present = z3.Bool(f"present:{name}", context) if domain.field.optional else None
+            runs = [z3.And(index >= lo, index <= hi) for lo, hi in domain.ranges()]
+            if runs:
+                validity.append(self.any(runs))
+            elif present is not None:
+                validity.append(z3.Not(present))  # no valid value: the field is always missing
+            else:
+                validity.append(self.false)  # a required field with no valid value
+            if solver is not None:
+                solver.add(validity[-1])
+            self.fields[name] = FieldTerms(index, present)
+        self.validity: tuple[z3.BoolRef, ...] = tuple(validity)
+        """What every valid record meets: each field's index among its allowed points."""
+        self._formulas: dict[int, tuple[Any, z3.BoolRef]] = {}
+
+    # --- terms and records ---
+
+    def index(self, name: str) -> z3.ArithRef:
+        """The field's index term."""
+        return self.fields[name].index
+
+    def present(self, name: str) -> z3.BoolRef | None:
+        """The field's presence term; None for a required field."""
+        return self.fields[name].present
+
+    def record(self, model: z3.ModelRef) -> dict[str, Any]:
+        """The typed record a model stands for, over every field (None: missing)."""
+        values: dict[str, Any] = {}
+        for name, terms in self.fields.items():
+            present = terms.present
+            if present is not None and not z3.is_true(model.eval(present, model_completion=True)):
+                values[name] = None
+            else:
+                point = model.eval(terms.index, model_completion=True).as_long()
+                values[name] = self.domains[name].points[point]
+        return values
+
+    # --- the decision's logic ---
+
+    def any(self, items: Sequence[z3.BoolRef]) -> z3.BoolRef:
+        items = list(items)
+        return z3.Or(items) if items else self.false
+
+    def all(self, items: Sequence[z3.BoolRef]) -> z3.BoolRef:
+        items = list(items)
+        return z3.And(items) if items else self.true
+
+    def negate(self, item: z3.BoolRef) -> z3.BoolRef:
+        return z3.Not(item)
+
+    def at_least_two(self, items: Sequence[z3.BoolRef]) -> z3.BoolRef:
+        items = list(items)
+        return z3.AtLeast(*items, 2) if len(items) >= 2 else self.false
+
+    def outcome(self, matched: Mapping[str, Sequence[z3.BoolRef]],
+                name: Callable[[str, z3.BoolRef], z3.BoolRef] = lambda _, formula: formula,
+                ) -> Verdicts[z3.BoolRef]:
+        """A rulebook's outcome, from the formulas of its rules per verb (see
+        :func:`srg_rules.decision.verdicts`, which ``name`` is passed to)."""
+        return verdicts(self, matched, name)
+
+    def rules(self, rules: Sequence[ir.CompiledRule], solver: z3.Solver) -> RuleFormulas:
+        """Bind each rule, and the outcome of the rules together, to literals in ``solver``.
+
+        The literals are ``rule0``, ``rule1`` ... and ``any_reject``, ``any_exclude``,
+        ``any_include``, ``admitted``, ``two_types``, ``included``, ``excluded``. Both the
+        analysis and the diff bind their rules here, so their solvers see the same
+        assertions in the same order, which is what keeps their example records stable.
+        """
+        context = self.context
+        literals = tuple(z3.Bool(f"rule{i}", context) for i in range(len(rules)))
+        negations = tuple(z3.Not(literal) for literal in literals)
+        for literal, rule in zip(literals, rules):
+            solver.add(literal == self.condition(rule.condition))
+        matched: dict[str, list[z3.BoolRef]] = {verb: [] for verb in VERBS}
+        for literal, rule in zip(literals, rules):
+            matched[rule.verb].append(literal)
+        # verdicts() is asked for formulas it does not make: each is made, and its literal
+        # defined, in the order of _VERDICT_LITERALS, whatever order verdicts() names them
+        # in; the unnamed verdicts are made only when a caller asks. z3's models depend on
+        # the order it meets terms in, and the example records (so golden files) on them.
+        waiting: dict[str, _Later] = {}
+        named: dict[str, z3.BoolRef] = {}
+
+        def bind(verdict: str, formula: _Later) -> Any:
+            if verdict not in _VERDICT_LITERALS:
+                return formula
+            waiting[verdict] = formula
+            return _Later(lambda: named[verdict])
+
+        later = verdicts(_LaterLogic(self), matched, bind)
+        for verdict, literal_name in _VERDICT_LITERALS.items():
+            formula = waiting[verdict]()
+            named[verdict] = z3.Bool(literal_name, context)
+            solver.add(named[verdict] == formula)
+        return RuleFormulas(literals, negations, named, later)
+
+    # --- conditions ---
+
+    def condition(self, node: ir.Condition) -> z3.BoolRef:
+        """The condition as a formula over the field terms (cached per node)."""
+        # Keyed by the node object, which the entry holds: its id stays unique while cached,
+        # and nodes are shared (a define's body), so identity finds them without walking
+        # whole trees. (A cache by equality would also do, but keeps other z3 terms alive,
+        # and z3's models, so the witnesses, depend on which terms are alive.)
+        entry = self._formulas.get(id(node))
+        if entry is None:
+            entry = self._formulas[id(node)] = (node, self(node))
+        return entry[1]
+
+    def all_of(self, node: ir.AllOf) -> z3.BoolRef:
+        return self.all([self.condition(item) for item in node.items])
+
+    def any_of(self, node: ir.AnyOf) -> z3.BoolRef:
+        return self.any([self.condition(item) for item in node.items])
+
+    def negation(self, node: ir.Not) -> z3.BoolRef:
+        return z3.Not(self.condition(node.item))
+
+    def defined(self, node: ir.Defined) -> z3.BoolRef:
+        return self.condition(node.body)
+
+    def is_present(self, node: ir.IsPresent) -> z3.BoolRef:
+        present = self.fields[node.field].present
+        return self.true if present is None else present
+
+    def field_value(self, node: ir.FieldValue) -> FieldTerms:
+        return self.fields[node.name]
+
+    def constant(self, node: ir.Constant) -> ir.Constant:
+        # A constant has no term of its own: it is a point of the domain of the field it is
+        # compared with, which only the comparison knows.
+        return node
+
+    def compare(self, node: ir.Compare) -> z3.BoolRef:
+        left, right = self(node.left), self(node.right)
+        if not isinstance(left, FieldTerms):
+            raise ir.UnhandledNode(f"the encoder compares a field with a field or a constant, "
+                                   f"not {node!r}")
+        if isinstance(right, FieldTerms):
+            return self._present(_ORDER[node.op](left.index, right.index),
+                                 left.present, right.present)
+        domain = self.domains[node.left.name]
+        value = right.value
+        if node.op in ("in_set", "not_in_set"):
+            points = {domain.index(v) for v in value} - {None}
+            matches = self.any([left.index == i for i in sorted(points)])
+            return self._present(matches if node.op == "in_set" else z3.Not(matches),
+                                 left.present)
+        point = domain.index(value)
+        if point is None:
+            # No valid value equals the constant (a blank text, say), and points hold every
+            # ordered constant: only = and != get here.
+            return self._present(self.true if node.op == "ne" else self.false, left.present)
+        return self._present(_ORDER[node.op](left.index, point), left.present)
+
+    @staticmethod
+    def _present(atom: z3.BoolRef, *presence: z3.BoolRef | None) -> z3.BoolRef:
+        """A comparison with a missing value is false."""
+        guards = [p for p in presence if p is not None]
+        return z3.And(*guards, atom) if guards else atom
+
+
+# --- what the domains must keep apart ----------------------------------------------------------
+# The survey lives beside the encoder: what a node kind contributes to the finite domains is
+# part of how the analysis encodes it, and a new kind is taught both in this one module.
+
+
+@attrs.frozen
+class Comparisons:
+    """What a program's conditions compare, which is what its domains must keep apart.
+
+    Attributes:
+        components: each field's component, as the name of the one field standing for it:
+            fields joined by field-to-field comparisons share a component (and their points).
+        constants: per field, the constants it is compared with, in the order met (the
+            members of a set sorted by ``repr``, so that nothing depends on hash order).
+        pairs: the pairs of distinct fields compared with each other, each the way round it is
+            first written, in the order met.
+    """
+
+    components: dict[str, str]
+    constants: dict[str, list[Any]]
+    pairs: tuple[tuple[str, str], ...]
+
+
+def comparisons(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> Comparisons:
+    """What the conditions of every rule, expectation and trajectory of ``program`` (and
+    ``extra``) compare.
+
+    Raises:
+        ir.UnhandledNode: a node kind that this survey was not taught (its constants would
+            otherwise be missed, and the analysis would prove something false).
+
+    >>> from srg_rules import parse
+    >>> book = parse('''
+    ... field a: date
+    ... field b: date
+    ... field c: date
+    ... include when a < b and c > 2024-01-01
+    ... ''')
+    >>> found = comparisons(book.program)
+    >>> found.components["a"] == found.components["b"] != found.components["c"], found.pairs
+    (True, (('a', 'b'),))
+    """
+    fields = program.schema.fields
+    conditions = [rule.condition for rule in program.rules]
+    conditions += [expectation.condition for expectation in program.expectations]
+    for trajectory in program.trajectories:
+        conditions.append(trajectory.condition)
+        conditions += [ir.compare("eq", name, value) for component in trajectory.components
+                       for name, value in component.assignments]
+    conditions += extra
+    survey = _Survey(fields)
+    for condition in conditions:
+        # A define's body is shared by every use; walk it once.
+        for node in ir.walk(condition, once=True):
+            survey(node)
+    return Comparisons({name: survey.find(name) for name in fields}, survey.constants,
+                       tuple(survey.pairs.values()))
+
+
+def components(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> dict[str, str]:
+    """Each field's component (see :class:`Comparisons`), as the domains form them."""
+    return comparisons(program, extra).components
+
+
+class _Survey(ir.Visitor):
+    """Collects, node by node, the field pairs (in a union-find) and constants compared."""
+
+    def __init__(self, fields: Iterable[str]):
+        self.parent = {name: name for name in fields}
+        self.constants: dict[str, list[Any]] = {name: [] for name in self.parent}
+        self.pairs: dict[frozenset[str], tuple[str, str]] = {}
+
+    def find(self, name: str) -> str:
+        parent = self.parent
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    def compare(self, node: ir.Compare) -> None:
+        pair, constant = ir.field_pair(node), ir.field_constant(node)
+        if pair is not None:
+            self.parent[self.find(pair[0])] = self.find(pair[1])
+            if pair[0] != pair[1]:
+                self.pairs.setdefault(frozenset(pair), pair)
+        elif constant is not None:
+            name, value = constant
+            values = value if isinstance(value, frozenset) else (value,)
+            # Sets are unordered; sort so that the points do not depend on hash order.
+            self.constants[name].extend(sorted(values, key=repr))
+        else:
+            raise ir.UnhandledNode(f"no finite domain for the operands of {node!r}")
+
+    # The other kinds compare nothing themselves; the walk visits their parts.
+
+    def field_value(self, node: ir.FieldValue) -> None:
+        pass
+
+    def constant(self, node: ir.Constant) -> None:
+        pass
+
+    def is_present(self, node: ir.IsPresent) -> None:
+        pass
+
+    def negation(self, node: ir.Not) -> None:
+        pass
+
+    def all_of(self, node: ir.AllOf) -> None:
+        pass
+
+    def any_of(self, node: ir.AnyOf) -> None:
+        pass
+
+    def defined(self, node: ir.Defined) -> None:
+        pass

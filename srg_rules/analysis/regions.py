@@ -1,0 +1,651 @@
+"""The solver side of the version diff: each group of changed records as exact regions.
+
+Place in the pipeline: under :func:`srg_rules.analysis.diff.semantic_diff`, over the encoder
+(:mod:`srg_rules.analysis.encoding`). Input: two :class:`ir.Program` s. Output:
+:meth:`Comparison.run` gives the :class:`~srg_rules.analysis.changes.Diff`: every kind of
+change some compared record undergoes, each as disjoint regions (conditions in the rulebook
+language, printed by :mod:`srg_rules.printer`) with a witness the two reference interpreters
+decide as the group says. Why it is exact, and the invariants, are in
+:mod:`srg_rules.analysis.diff`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import z3
+
+from .. import ir, printer
+from ..backends.interpreter import Interpreter, evaluate
+from ..decision import VERBS, Decision, Status
+from .changes import Diff, Group, Outcome, Region, merge_schemas, reading_rules
+from .domains import from_program
+from .encoding import Comparisons, comparisons
+from .encoding import Encoder
+from .findings import AnalysisError, describe_record
+
+__all__ = ["Comparison"]
+
+# --- the solver side ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Class:
+    """A set of a field's domain points that every printed comparison treats alike."""
+
+    condition: ir.Condition  # holds exactly for the values of the class
+    points: frozenset[int]  # empty for the missing class
+    kind: str  # "missing", "value" (one constant, code or boolean), "gap", "other"
+    value: Any = None  # for "value"
+    below: Any = None  # for "gap": the constant under it (None: none)
+    above: Any = None  # for "gap": the constant over it (None: none)
+
+
+_ORDERED_RELATIONS = ("lt", "eq", "gt")
+_UNORDERED_RELATIONS = ("eq", "ne")
+# A set of relations between two present values, as the one operator that says it.
+_RELATION_OPERATOR = {
+    frozenset({"lt"}): "lt", frozenset({"eq"}): "eq", frozenset({"gt"}): "gt",
+    frozenset({"lt", "eq"}): "le", frozenset({"gt", "eq"}): "ge", frozenset({"lt", "gt"}): "ne",
+    frozenset({"ne"}): "ne",
+}
+
+
+@attrs.frozen
+class _Cube:
+    """Per field, a set of class indices; per compared pair, a set of relations (constraining
+    only records where both fields are present)."""
+
+    fields: dict[str, frozenset[int]]
+    relations: dict[tuple[str, str], frozenset[str]]
+
+
+class Comparison:
+    """Two versions over one set of field terms, and the questions the diff asks of them."""
+
+    def __init__(self, old: ir.Program, new: ir.Program):
+        self.old, self.new = old, new
+        self.schema, self.notes = merge_schemas(old.schema, new.schema)
+        old_rules = (*reading_rules(old.schema, self.schema, "old:"), *old.rules)
+        new_rules = (*reading_rules(new.schema, self.schema, "new:"), *new.rules)
+        # One program holding both versions' rules: its domains are split at the constants of
+        # both, and the encoder encodes every rule over one set of field terms.
+        combined = ir.Program(self.schema, (*old_rules, *new_rules))
+        self.domains = from_program(combined)
+        # A context of its own, as the analysis has: the same witnesses whatever ran before.
+        context = z3.Context()
+        self.solver = z3.Solver(ctx=context)
+        self.encoder = Encoder(self.domains, context, self.solver)
+        rules = combined.rules
+        # A literal per rule, equal to its condition: the outcomes are written over these.
+        # Kept for the solver's lifetime: the solver's models (so the witnesses) depend on
+        # the terms it has met, and the binding is the one the analysis makes.
+        self.bound = self.encoder.rules(rules, self.solver)
+        literals = self.bound.literals
+        self._parts: dict[tuple, z3.BoolRef] = {}
+        n = len(old_rules)
+        self.old_outcomes = self._outcomes(range(n), rules, literals.__getitem__)
+        self.new_outcomes = self._outcomes(range(n, len(rules)), rules, literals.__getitem__)
+        # The same outcomes written over the field terms themselves (not the rule literals),
+        # so that a field can be substituted in them.
+        direct = lambda i: self.encoder.condition(rules[i].condition)  # noqa: E731
+        self._direct = (self._outcomes(range(n), rules, direct),
+                        self._outcomes(range(n, len(rules)), rules, direct))
+        self.old_interpreter = Interpreter(old)
+        self.new_interpreter = Interpreter(new)
+        compared = comparisons(combined)
+        self.classes = self._classes(compared)
+        self.pairs = list(compared.pairs)
+        # The order fields are widened in: the least used first. A field many conditions test
+        # is where the group splits (initiative, in the SRG's "gemeentelijke inzet"); freeing
+        # the others first keeps it as the cut instead of cutting along the others.
+        uses = dict.fromkeys(self.schema.fields, 0)
+        for rule in rules:
+            for node in ir.walk(rule.condition):
+                if isinstance(node, (ir.Compare, ir.IsPresent)):
+                    for name in ir.fields_of(node):
+                        uses[name] += 1
+        self.order = sorted(self.schema.fields, key=lambda name: uses[name])
+        self.ordered = {name: field.type.ordered for name, field in self.schema.fields.items()}
+
+    def encode(self, node: ir.Condition) -> z3.BoolRef:
+        return self.encoder.condition(node)
+
+    def _outcomes(self, indices: range, rules: tuple[ir.CompiledRule, ...],
+                  formula: Callable[[int], z3.BoolRef]) -> dict[Outcome, z3.BoolRef]:
+        """Each outcome of one version as a formula; exactly one holds for every record.
+
+        These are :func:`srg_rules.decision.verdicts` (reject > exclude > include >
+        classify) written out: built through ``verdicts`` they are equivalent, but z3 then
+        meets other terms and finds other witnesses, which would change every golden report.
+        tests/test_diff.py checks them against the reference interpreters on every witness.
+        """
+        by_verb: dict[str, list[int]] = {verb: [] for verb in VERBS}
+        for i in indices:
+            by_verb[rules[i].verb].append(i)
+        any_of = self.encoder.any
+        rejected = any_of(formula(i) for i in by_verb["reject"])
+        excluded = any_of(formula(i) for i in by_verb["exclude"])
+        included = any_of(formula(i) for i in by_verb["include"])
+        admitted = z3.And(z3.Not(rejected), z3.Not(excluded), included)
+        types = [formula(i) for i in by_verb["classify"]]
+        one_type = z3.AtMost(*types, 1) if len(types) >= 2 else self.encoder.true
+        outcomes = {
+            Outcome(Status.REJECTED): z3.Or(rejected, z3.And(admitted, z3.Not(one_type))),
+            Outcome(Status.EXCLUDED): z3.And(z3.Not(rejected), z3.Or(excluded, z3.Not(included))),
+            Outcome(Status.INCLUDED): z3.And(admitted, z3.Not(any_of(types))),
+        }
+        for code in dict.fromkeys(rules[i].code for i in by_verb["classify"]):
+            outcomes[Outcome(Status.INCLUDED, code)] = z3.And(admitted, one_type, any_of(
+                formula(i) for i in by_verb["classify"] if rules[i].code == code))
+        return outcomes
+
+    def _classes(self, compared: Comparisons) -> dict[str, list[_Class]]:
+        """Each field's classes: the present ones (ascending for ordered types), then missing."""
+        component = compared.components
+        # Per component, the points of the constants its fields are compared with.
+        constants: dict[str, set[int]] = {}
+        for name, values in compared.constants.items():
+            if values:
+                domain = self.domains[name]
+                found = {domain.index(v) for v in values} - {None}
+                constants.setdefault(component[name], set()).update(found)
+        classes: dict[str, list[_Class]] = {}
+        for name, domain in self.domains.items():
+            kind = domain.field.type.base  # a bsn or digits(n) is a text
+            fixed = constants.get(component[name], set())
+            points = domain.points
+            result: list[_Class] = []
+            if kind in ("number", "date"):
+                run: list[int] = []
+                for i in [*domain.allowed, None]:
+                    if run and (i is None or i in fixed or i != run[-1] + 1):
+                        below = max((points[c] for c in fixed if c < run[0]), default=None)
+                        above = min((points[c] for c in fixed if c > run[-1]), default=None)
+                        bounds = [ir.compare("gt", name, below)] if below is not None else []
+                        if above is not None:
+                            bounds.append(ir.compare("lt", name, above))
+                        condition = (ir.IsPresent(name) if not bounds else bounds[0]
+                                     if len(bounds) == 1 else ir.AllOf(tuple(bounds)))
+                        result.append(_Class(condition, frozenset(run), "gap", None, below, above))
+                        run = []
+                    if i is None:
+                        break
+                    if i in fixed:
+                        result.append(_Class(ir.compare("eq", name, points[i]), frozenset({i}),
+                                             "value", points[i]))
+                    else:
+                        run.append(i)
+            elif kind == "text":
+                named = [i for i in domain.allowed if i in fixed]
+                others = frozenset(i for i in domain.allowed if i not in fixed)
+                for i in named:
+                    result.append(_Class(ir.compare("eq", name, points[i]), frozenset({i}),
+                                         "value", points[i]))
+                if others:
+                    condition = (ir.compare("not_in_set", name, frozenset(points[i] for i in named))
+                                 if named else ir.IsPresent(name))
+                    result.append(_Class(condition, others, "other"))
+            else:  # codes and booleans: every point is a value of its own
+                for i in domain.allowed:
+                    result.append(_Class(ir.compare("eq", name, points[i]), frozenset({i}),
+                                         "value", points[i]))
+            if domain.field.optional:
+                result.append(_Class(ir.Not(ir.IsPresent(name)), frozenset(), "missing"))
+            classes[name] = result
+        self._class_formulas = {
+            name: [self.encode(c.condition) for c in found] for name, found in classes.items()
+        }
+        # A literal per class, equal to its formula: an assumption that puts a field there.
+        self._class_literals: dict[str, list[z3.BoolRef]] = {}
+        for name, formulas in self._class_formulas.items():
+            literals = [z3.Bool(f"class:{name}:{i}", self.encoder.context)
+                        for i in range(len(formulas))]
+            self.solver.add(*(lit == formula for lit, formula in zip(literals, formulas)))
+            self._class_literals[name] = literals
+        return classes
+
+    # --- questions ---
+
+    def unsat(self, *formulas: z3.BoolRef) -> bool:
+        self.solver.push()
+        self.solver.add(*formulas)
+        try:
+            return self.solver.check() == z3.unsat
+        finally:
+            self.solver.pop()
+
+    def find(self, *formulas: z3.BoolRef) -> dict[str, Any] | None:
+        """A record meeting the formulas, or None when there is none (unsat)."""
+        self.solver.push()
+        self.solver.add(*formulas)
+        try:
+            result = self.solver.check()
+            if result == z3.unsat:
+                return None
+            if result != z3.sat:
+                raise AnalysisError("the solver gave up; the diff cannot be proven")
+            return self.encoder.record(self.solver.model())
+        finally:
+            self.solver.pop()
+
+    def decide(self, record: Mapping[str, Any]) -> tuple[Decision, Decision]:
+        """The two reference interpreters' decisions, reading the record as input."""
+        return self.old_interpreter.decide(record), self.new_interpreter.decide(record)
+
+    # --- the diff ---
+
+    def run(self, limit: int, count_limit: int) -> Diff:
+        same = self.encoder.any(
+            z3.And(formula, self.new_outcomes[outcome])
+            for outcome, formula in self.old_outcomes.items() if outcome in self.new_outcomes)
+        kinds: list[tuple[Outcome, Outcome]] = []
+        while True:
+            record = self.find(z3.Not(same), *(z3.Not(self._group(*k)) for k in kinds))
+            if record is None:
+                break
+            old, new = (Outcome.of(d) for d in self.decide(record))
+            if old == new or (old, new) in kinds:
+                raise AnalysisError(
+                    f"the record {describe_record(record)} is decided {old} by the "
+                    f"old version and {new} by the new one, not as the solver found")
+            kinds.append((old, new))
+        kinds.sort(key=lambda k: (k[0].sort_key(), k[1].sort_key()))
+        groups = []
+        for old, new in kinds:
+            # Two ways to widen a cube (see _generalise): keep the one giving fewer regions.
+            # The second stops as soon as it cannot do better.
+            group = self._regions(old, new, limit, count_limit, alike=True)
+            total = len(group.regions) + group.more
+            if total > 1 and group.more_is_exact:
+                other = self._regions(old, new, limit, min(count_limit, total - 1), alike=False)
+                if other.more_is_exact and len(other.regions) + other.more < total:
+                    group = other
+            groups.append(group)
+        return Diff(self.old, self.new, tuple(groups), self.notes)
+
+    def _group(self, old: Outcome, new: Outcome, direct: bool = False) -> z3.BoolRef:
+        olds, news = self._direct if direct else (self.old_outcomes, self.new_outcomes)
+        return z3.And(olds.get(old, self.encoder.false), news.get(new, self.encoder.false))
+
+    def _regions(self, old: Outcome, new: Outcome, limit: int, count_limit: int,
+                 alike: bool) -> Group:
+        group = self._group(old, new)
+        direct = self._group(old, new, direct=True) if alike else None
+        regions: list[Region] = []
+        found: list[z3.BoolRef] = []
+        count = 0
+        while count < count_limit:
+            witness = self.find(group, *(z3.Not(f) for f in found))
+            if witness is None:
+                return Group(old, new, _in_order(regions), count - len(regions))
+            # Outside: a record the region must not hold, in another group or another region.
+            outside = z3.Or(z3.Not(group), *found)
+            cube = self._generalise(witness, outside, direct)
+            condition = self._condition(cube)
+            formula = self.encode(condition) if condition is not None else self.encoder.true
+            decisions = self.decide(witness)
+            if (not self.unsat(formula, outside)
+                    or (condition is not None and not evaluate(condition, witness))
+                    or tuple(Outcome.of(d) for d in decisions) != (old, new)):
+                raise AnalysisError(
+                    f"the region {self.text(condition) if condition else 'every record'} "
+                    f"with witness {describe_record(witness)} does not hold "
+                    f"as {old} -> {new}")
+            found.append(formula)
+            count += 1
+            if len(regions) < limit:
+                text = self.text(condition) if condition is not None else "every record"
+                regions.append(Region(condition, text, witness, *decisions))
+        more_left = self.find(group, *(z3.Not(f) for f in found)) is not None
+        return Group(old, new, _in_order(regions), count - len(regions), not more_left)
+
+    def _class_of(self, name: str, value: Any) -> int:
+        if value is None:
+            return len(self.classes[name]) - 1  # missing is last
+        point = self.domains[name].index(value)
+        for i, found in enumerate(self.classes[name]):
+            if point in found.points:
+                return i
+        raise AnalysisError(f"{name}={value!r} is in no class")
+
+    def _all_relations(self, pair: tuple[str, str]) -> tuple[str, ...]:
+        return _ORDERED_RELATIONS if self.ordered[pair[0]] else _UNORDERED_RELATIONS
+
+    def _relation(self, pair: tuple[str, str], record: Mapping[str, Any]) -> frozenset[str]:
+        a, b = record[pair[0]], record[pair[1]]
+        if a is None or b is None:
+            return frozenset(self._all_relations(pair))  # it constrains only present pairs
+        if self.ordered[pair[0]]:
+            return frozenset({"lt" if a < b else "eq" if a == b else "gt"})
+        return frozenset({"eq" if a == b else "ne"})
+
+    def _formula(self, cube: _Cube) -> z3.BoolRef:
+        parts = []
+        for name, chosen in cube.fields.items():
+            if len(chosen) < len(self.classes[name]):
+                parts.append(self._part((name, chosen)))
+        for pair, relations in cube.relations.items():
+            if len(relations) < len(self._all_relations(pair)):
+                parts.append(self._part((pair, relations)))
+        return self.encoder.all(parts)
+
+    def _part(self, key: tuple) -> z3.BoolRef:
+        """One field's classes, or one pair's relations, as a formula (built once)."""
+        if key not in self._parts:
+            what, chosen = key
+            if isinstance(what, str):
+                formulas = self._class_formulas[what]
+                formula = self.encoder.any(formulas[i] for i in sorted(chosen))
+            else:
+                a, b = what
+                formula = z3.Or(
+                    z3.Not(self.encode(ir.IsPresent(a))), z3.Not(self.encode(ir.IsPresent(b))),
+                    *(self.encode(ir.Compare(op, ir.FieldValue(a), ir.FieldValue(b))) for op in sorted(chosen)))
+            self._parts[key] = formula
+        return self._parts[key]
+
+    def _generalise(self, witness: Mapping[str, Any], outside: z3.BoolRef,
+                    group: z3.BoolRef | None) -> _Cube:
+        """The witness's cell, widened while z3 proves the cube holds nothing ``outside``.
+
+        First each field, least used first, is tried unconstrained; then each remaining field
+        is widened by the classes it can take (an ordered field keeping one interval); then
+        each compared pair's relation is widened. A cube is a union over the classes of any
+        one field, so a set of classes fits exactly when each class fits on its own: each
+        class is asked about once (an ordered field's reach, by bisection), and all that fit
+        join. A field the witness leaves missing may need a relation to its pair before it
+        can take values, so that is tried too.
+
+        With ``group`` (the group written over the field variables), a code, boolean or text
+        is only joined to a class that the group treats alike everywhere (swapping the two
+        never changes membership). That avoids widening by accident (``initiative = gemeente``
+        happening to fit beside ``initiative = burger and judgement = positief``), which cuts
+        the rest of the group into more pieces; the caller tries both ways.
+        """
+        cube = _Cube(
+            {name: frozenset({self._class_of(name, witness[name])}) for name in self.classes},
+            {pair: self._relation(pair, witness) for pair in self.pairs},
+        )
+        if not self.unsat(self._formula(cube), outside):
+            raise AnalysisError(
+                f"the record {describe_record(witness)} is not alone in its cell")
+        for name in self.order:
+            everything = frozenset(range(len(self.classes[name])))
+            trial = attrs.evolve(cube, fields={**cube.fields, name: everything})
+            if self.unsat(self._formula(trial), outside):
+                cube = trial
+        paired = {name for pair in self.pairs for name in pair}
+        for name in self.order:
+            classes = self.classes[name]
+            chosen = cube.fields[name]
+            if len(chosen) == len(classes):
+                continue
+            missing = len(classes) - 1 if classes[-1].kind == "missing" else None
+            present = sorted(i for i in chosen if i != missing)
+            if self.ordered[name] and present:
+                cube = attrs.evolve(cube, fields={
+                    **cube.fields, name: frozenset(self._stretch(cube, name, outside))})
+                continue
+            fitting = self._fitting(cube, name, outside)
+            if not fitting and chosen == {missing} and name in paired:
+                for pair in self.pairs:
+                    if (name not in pair
+                            or len(cube.relations[pair]) < len(self._all_relations(pair))):
+                        continue
+                    for relation in self._all_relations(pair):
+                        narrowed = attrs.evolve(
+                            cube, relations={**cube.relations, pair: frozenset({relation})})
+                        fitting = self._fitting(narrowed, name, outside)
+                        if fitting:
+                            cube = narrowed
+                            break
+                    if fitting:
+                        break
+            if self.ordered[name]:  # missing so far: join the longest interval that fits
+                run = max(_runs(sorted(i for i in fitting if i != missing)), key=len, default=[])
+                wider = {*chosen, *run}
+            else:
+                if group is not None and name not in paired and fitting:
+                    alike = self._alike(group, name, min(chosen))
+                    fitting = {i for i in fitting if alike(i)}
+                wider = chosen | fitting
+            cube = attrs.evolve(cube, fields={**cube.fields, name: frozenset(wider)})
+        for pair in self.pairs:
+            for relation in self._all_relations(pair):
+                chosen = cube.relations[pair]
+                if relation in chosen:
+                    continue
+                trial = attrs.evolve(cube, relations={**cube.relations, pair: chosen | {relation}})
+                if self.unsat(self._formula(trial), outside):
+                    cube = trial
+        return cube
+
+    def _class_in(self, model: z3.ModelRef, name: str) -> int:
+        """The class of a field's value in a model."""
+        index, present = self.encoder.index(name), self.encoder.present(name)
+        classes = self.classes[name]
+        if present is not None and not z3.is_true(model.eval(present, model_completion=True)):
+            return len(classes) - 1
+        point = model.eval(index, model_completion=True).as_long()
+        return next(i for i, c in enumerate(classes) if point in c.points)
+
+    def _others(self, cube: _Cube, name: str) -> z3.BoolRef:
+        """The cube with the field unconstrained."""
+        everything = frozenset(range(len(self.classes[name])))
+        return self._formula(attrs.evolve(cube, fields={**cube.fields, name: everything}))
+
+    def _fitting(self, cube: _Cube, name: str, outside: z3.BoolRef) -> set[int]:
+        """The classes of a field outside the cube's that the cube can take, each on its own
+        (and so all together): those where z3 finds no record outside."""
+        literals = self._class_literals[name]
+        fitting = set()
+        self.solver.push()
+        self.solver.add(self._others(cube, name), outside)
+        try:
+            for i, literal in enumerate(literals):
+                # unknown (the solver gave up) counts as not fitting: the cube stays exact
+                if i not in cube.fields[name] and self.solver.check(literal) == z3.unsat:
+                    fitting.add(i)
+        finally:
+            self.solver.pop()
+        return fitting
+
+    def _stretch(self, cube: _Cube, name: str, outside: z3.BoolRef) -> set[int]:
+        """An ordered field's interval of classes, stretched down and up as far as it fits,
+        and missing added if it fits. The nearest class that does not fit on each side is
+        found by bisection, with the solver's models as shortcuts."""
+        classes = self.classes[name]
+        missing = len(classes) - 1 if classes[-1].kind == "missing" else None
+        count = len(classes) - (missing is not None)
+        chosen = cube.fields[name]
+        low = min(i for i in chosen if i != missing)
+        high = max(i for i in chosen if i != missing)
+        index, present = self.encoder.index(name), self.encoder.present(name)
+
+        def bad_between(first: int, last: int) -> int | None:
+            """A class in first..last where a record outside is found, or None."""
+            span = z3.And(index >= min(classes[first].points), index <= max(classes[last].points))
+            if present is not None:
+                span = z3.And(present, span)
+            self.solver.push()
+            self.solver.add(span)
+            try:
+                result = self.solver.check()
+                if result == z3.unsat:
+                    return None
+                if result != z3.sat:
+                    return first  # the solver gave up: treat the whole span as not fitting
+                return self._class_in(self.solver.model(), name)
+            finally:
+                self.solver.pop()
+
+        self.solver.push()
+        self.solver.add(self._others(cube, name), outside)
+        try:
+            # Down: the largest bad class below low (none: reach 0).
+            bottom = 0
+            known = bad_between(0, low - 1) if low > 0 else None
+            if known is not None:
+                top = low - 1  # the largest bad class is in known..top
+                while known < top:
+                    middle = (known + top + 1) // 2
+                    found = bad_between(middle, top)
+                    if found is None:
+                        top = middle - 1
+                    else:
+                        known = found
+                bottom = known + 1
+            # Up: the smallest bad class above high (none: reach the last).
+            ceiling = count - 1
+            known = bad_between(high + 1, count - 1) if high < count - 1 else None
+            if known is not None:
+                floor = high + 1  # the smallest bad class is in floor..known
+                while floor < known:
+                    middle = (floor + known) // 2
+                    found = bad_between(floor, middle)
+                    if found is None:
+                        floor = middle + 1
+                    else:
+                        known = found
+                ceiling = known - 1
+            wider = set(range(bottom, ceiling + 1)) | (chosen & {missing})
+            if missing is not None and missing not in wider:
+                self.solver.push()
+                self.solver.add(z3.Not(present))
+                try:
+                    if self.solver.check() == z3.unsat:
+                        wider.add(missing)
+                finally:
+                    self.solver.pop()
+            return wider
+        finally:
+            self.solver.pop()
+
+    def _alike(self, group: z3.BoolRef, name: str, witness_class: int) -> Callable[[int], bool]:
+        """Whether the group treats a class of the field as it treats the witness's class:
+        with the field fixed to either, the group is the same set of the other fields.
+        (Only for a field compared with no other, whose classes are single points.)"""
+        index, present = self.encoder.index(name), self.encoder.present(name)
+
+        def fixed(i: int) -> z3.BoolRef:
+            found = self.classes[name][i]
+            swaps = []
+            if present is not None:
+                swaps.append((present, z3.BoolVal(found.kind != "missing", self.encoder.context)))
+            if found.points:
+                swaps.append((index, z3.IntVal(min(found.points), self.encoder.context)))
+            return z3.substitute(group, *swaps) if swaps else group
+
+        reference = fixed(witness_class)
+        return lambda i: self.unsat(z3.Xor(fixed(i), reference))
+
+    # --- printing ---
+
+    def _condition(self, cube: _Cube) -> ir.Condition | None:
+        """The cube as a condition in the rulebook language (None: no constraint)."""
+        parts: list[ir.Condition] = []
+        may_miss = set()
+        for name, chosen in cube.fields.items():
+            classes = self.classes[name]
+            if classes[-1].kind == "missing" and len(classes) - 1 in chosen:
+                may_miss.add(name)
+            part = self._field_condition(name, chosen)
+            if isinstance(part, ir.AllOf):
+                parts.extend(part.items)
+            elif part is not None:
+                parts.append(part)
+        implied = set()  # fields a printed comparison already says are present
+        for pair, relations in cube.relations.items():
+            if len(relations) == len(self._all_relations(pair)):
+                continue
+            compare = ir.Compare(_RELATION_OPERATOR[relations], *(ir.FieldValue(f) for f in pair))
+            absent = [ir.Not(ir.IsPresent(f)) for f in pair if f in may_miss]
+            parts.append(ir.AnyOf((*absent, compare)) if absent else compare)
+            if not absent:  # "(a is missing or a < b)" says nothing of b's presence
+                implied.update(pair)
+        parts = [p for p in parts if not (isinstance(p, ir.IsPresent) and p.field in implied)]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else ir.AllOf(tuple(parts))
+
+    def text(self, node: ir.Condition) -> str:
+        """A condition as a rulebook writes it: texts always quoted (a bare word may name a
+        field), codes bare when they are words, numbers without exponents, sets in domain
+        order."""
+        return printer.condition(node, self.schema, from_source=False, set_order=self._in_domain_order)
+
+    def _in_domain_order(self, name: str, values: frozenset) -> list:
+        domain = self.domains[name]
+        return sorted(values, key=lambda v: (domain.index(v) is None, domain.index(v) or 0, repr(v)))
+
+    def _field_condition(self, name: str, chosen: frozenset[int]) -> ir.Condition | None:
+        classes = self.classes[name]
+        has_missing = classes[-1].kind == "missing"
+        present = classes[:-1] if has_missing else classes
+        with_missing = has_missing and len(classes) - 1 in chosen
+        picked = sorted(i for i in chosen if i < len(present))
+        if not picked:
+            return ir.Not(ir.IsPresent(name))
+        if len(picked) == len(present):
+            return None if with_missing or not has_missing else ir.IsPresent(name)
+        if self.ordered[name]:
+            base = self._interval(name, present, picked[0], picked[-1])
+        else:
+            base = self._choice(name, present, picked)
+        return ir.AnyOf((ir.Not(ir.IsPresent(name)), base)) if with_missing else base
+
+    @staticmethod
+    def _interval(name: str, present: list[_Class], low: int, high: int) -> ir.Condition:
+        first, last = present[low], present[high]
+        if low == high and first.kind == "value":
+            return ir.compare("eq", name, first.value)
+        bounds = []
+        if low > 0:
+            bounds.append(ir.compare("ge", name, first.value) if first.kind == "value"
+                          else ir.compare("gt", name, first.below))
+        if high < len(present) - 1:
+            bounds.append(ir.compare("le", name, last.value) if last.kind == "value"
+                          else ir.compare("lt", name, last.above))
+        return bounds[0] if len(bounds) == 1 else ir.AllOf(tuple(bounds))
+
+    @staticmethod
+    def _choice(name: str, present: list[_Class], picked: list[int]) -> ir.Condition:
+        chosen = [present[i] for i in picked]
+        if any(c.kind == "other" for c in chosen):  # a text other than the constants left out
+            left_out = [c.value for i, c in enumerate(present) if i not in picked]
+            if len(left_out) == 1:
+                return ir.compare("ne", name, left_out[0])
+            return ir.compare("not_in_set", name, frozenset(left_out))
+        values = [c.value for c in chosen]
+        if isinstance(values[0], bool):
+            return ir.compare("eq", name, values[0])  # one of two: a set would be both
+        if len(values) == 1:
+            return ir.compare("eq", name, values[0])
+        if any(c.kind == "other" for c in present):  # other texts are left out too
+            return ir.compare("in_set", name, frozenset(values))
+        left_out = [c.value for i, c in enumerate(present) if i not in picked]
+        if len(left_out) == 1:
+            return ir.compare("ne", name, left_out[0])
+        if len(left_out) < len(values):
+            return ir.compare("not_in_set", name, frozenset(left_out))
+        return ir.compare("in_set", name, frozenset(values))
+
+
+def _runs(indices: list[int]) -> list[list[int]]:
+    """Ascending indices as runs of neighbours: [1, 2, 4] -> [[1, 2], [4]]."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def _in_order(regions: list[Region]) -> tuple[Region, ...]:
+    # The solver's order of discovery means nothing to a reader; the text's order is stable.
+    return tuple(sorted(regions, key=lambda region: region.text))
+

@@ -1,0 +1,208 @@
+"""The query: a program becomes one SQL query over a relation of raw records.
+
+Place in the pipeline: the SQL backend's entry (:func:`to_expression`, :func:`to_sql`; also
+:class:`Query` for :mod:`srg_rules.filerun` and :mod:`srg_rules.backends.sql.running`).
+Input: an :class:`ir.Program` and the relation's columns when known. Output: a sqlglot
+``SELECT`` adding ``status``, ``type`` and ``reasons``, or its text in a dialect.
+
+Every intermediate value (a field's text, value and problem, a define, a rule's match, the
+verdicts) is named in a :class:`Plan` and computed once, in stages: each stage is a derived
+table over the previous one (``SELECT *, <new values> FROM (...)``). The stages are
+:mod:`~srg_rules.backends.sql.reading`, :mod:`~srg_rules.backends.sql.conditions` and
+:mod:`~srg_rules.backends.sql.outcome`.
+
+Invariants: the query's own names start with a prefix no input column starts with
+(:func:`internal_prefix`); a construct a dialect cannot express is an error, never silently
+different SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import sqlglot
+from sqlglot import exp
+
+from ... import ir
+from ...decision import VERBS
+from ...records import OUTPUT_COLUMNS
+from .builders import Plan, column, ident
+from .conditions import Conditions
+from .outcome import decision_columns
+from .reading import Reader
+
+__all__ = ["DIALECTS", "Query", "STAR_EXCEPT_DIALECTS", "internal_prefix", "to_expression",
+           "to_sql"]
+
+DIALECTS = ("duckdb", "postgres", "spark")  # the dialects the tests run or check
+
+
+def internal_prefix(taken: Iterable[str]) -> str:
+    """A prefix for the query's own names that no input column starts with. DuckDB compares
+    names without regard to case, so neither does this."""
+    lowered = [name.lower() for name in taken]
+    prefix = "_srg_"
+    while any(name.startswith(prefix) for name in lowered):
+        prefix = "_" + prefix
+    return prefix
+
+
+class Query:
+    """A program's plan and its three output expressions, ready to be put over a source.
+
+    :func:`to_expression` is the usual way in; :mod:`srg_rules.filerun` uses this directly
+    to name its own columns. ``columns`` are the source's column names (None: unknown, see
+    :func:`to_expression`); ``field_columns`` maps a field to the column it reads when that
+    is not the field's own name; ``invalid_markers`` maps a field to a text that reads as a
+    value of the wrong type; ``malformed`` names a boolean column of unreadable rows.
+    """
+
+    def __init__(self, program: ir.Program, columns: Sequence[str] | None,
+                 reasons: str, malformed: str | None,
+                 invalid_markers: Mapping[str, str] | None = None,
+                 field_columns: Mapping[str, str] | None = None, lateral: bool = False):
+        if reasons not in ("text", "list"):
+            raise ValueError(f"reasons must be 'text' or 'list', not {reasons!r}")
+        schema = program.schema
+        self.program = program
+        self.columns = None if columns is None else list(columns)
+        self.lateral = lateral and columns is None
+        taken = [*(columns or ()), *schema.fields, *(field_columns or {}).values()]
+        self.prefix = internal_prefix(taken)
+        self.plan = Plan(self.prefix)
+        known = None if columns is None else set(columns)
+        self.readers: dict[str, Reader] = {}
+        for name, field in schema.fields.items():
+            source_column = (field_columns or {}).get(name, name)
+            if known is not None and source_column not in known:
+                raw: exp.Expression = exp.cast(exp.Null(), "VARCHAR")  # an absent column is missing
+            else:
+                raw = column(source_column, "src" if self.lateral else None)
+            self.readers[name] = Reader(self.plan, field, raw,
+                                        (invalid_markers or {}).get(name))
+        conditions = Conditions(self.plan, self.readers)
+        matched: dict[str, list[tuple[ir.CompiledRule, exp.Column]]] = {verb: [] for verb in VERBS}
+        for rule in program.rules:
+            match = self.plan.bind(rule.verb, conditions.condition(rule.condition))
+            matched[rule.verb].append((rule, match))
+        problems = [(reader.bad, reader.reason) for reader in self.readers.values()]
+        self.outputs = decision_columns(self.plan, problems, matched, schema.output is not None,
+                                        reasons, malformed)
+
+    def _stages(self, relation: exp.Expression | None) -> exp.Expression:
+        """The named values, stage by stage, each stage a derived table over the previous."""
+        for index, names in enumerate(self.plan.stages(), start=1):
+            values = [exp.alias_(self.plan.expressions[n], n, quoted=True) for n in names]
+            stage = exp.select(exp.Star(), *values).from_(relation) if relation is not None \
+                else exp.select(*values)
+            relation = stage.subquery(ident(f"{self.prefix}stage{index}"))
+        assert relation is not None
+        return relation
+
+    def select(self, source: exp.Expression, passthrough: Sequence[exp.Expression] | None = None
+               ) -> exp.Select:
+        """The query over ``source`` (a table or a subquery)."""
+        outputs = [exp.alias_(e, name, quoted=True) for name, e in self.outputs.items()]
+        if self.lateral:
+            # Without EXCEPT, the values cannot ride along with columns that are not known:
+            # they are computed in a LATERAL subquery per row instead.
+            decided = exp.select(*outputs).from_(self._stages(None))
+            lateral = exp.Lateral(this=decided.subquery(),
+                                  alias=exp.TableAlias(this=ident(f"{self.prefix}decision")))
+            query = exp.select(
+                exp.Column(this=exp.Star(), table=ident("src")),
+                *(column(name, f"{self.prefix}decision") for name in self.outputs),
+            ).from_(_aliased(source, "src"))
+            query.set("joins", [exp.Join(this=lateral, kind="CROSS")])
+            return query
+        relation = self._stages(_aliased(source, f"{self.prefix}input"))
+        if self.columns is None:
+            # The input's own columns, whatever they are, less the query's.
+            star = exp.Star(except_=[column(name) for name in self.plan.expressions])
+            return exp.select(star, *outputs).from_(relation)
+        if passthrough is None:
+            passthrough = [column(c) for c in self.columns if c not in OUTPUT_COLUMNS]
+        return exp.select(*passthrough, *outputs).from_(relation)
+
+
+def _aliased(source: exp.Expression, alias: str) -> exp.Expression:
+    if isinstance(source, exp.Select):
+        return source.subquery(ident(alias))
+    return exp.alias_(source, ident(alias), table=True)
+
+
+def _source(table: str | exp.Expression) -> exp.Expression:
+    if isinstance(table, exp.Expression):
+        return table
+    # A name, possibly qualified (catalog.schema.table); each part quoted.
+    parts = [ident(part) for part in table.split(".")]
+    if not all(part.name for part in parts) or len(parts) > 3:
+        raise ValueError(f"not a table name: {table!r}")
+    return exp.Table(this=parts[-1], db=parts[-2] if len(parts) > 1 else None,
+                     catalog=parts[-3] if len(parts) > 2 else None)
+
+
+def to_expression(program: ir.Program, table: str | exp.Expression = "records", *,
+                  columns: Sequence[str] | None = None, reasons: str = "text",
+                  malformed: str | None = None, lateral: bool = False) -> exp.Select:
+    """The program as one query that adds ``status``, ``type`` and ``reasons`` to ``table``.
+
+    Args:
+        program: a checked program.
+        table: the records: a table name (``records``, ``db.records``; each part is quoted)
+            or a sqlglot expression (a subquery, a table function).
+        columns: the relation's column names, when known. The query then returns these
+            columns (less status, type and reasons, which it replaces) and the three new
+            ones. A declared field that is not among them is missing in every record.
+            Without it, the query returns ``* EXCEPT (<its own columns>)`` and the three new
+            ones (DuckDB writes EXCEPT as EXCLUDE; Spark has it from 4.0).
+        reasons: ``"text"``: the reasons joined with ``|``, as a run writes them; ``"list"``:
+            an array of texts.
+        malformed: the name of a boolean column marking rows that could not be read; those
+            are rejected with the reason ``malformed_row``.
+        lateral: without ``columns``, compute the decision in a ``CROSS JOIN LATERAL``
+            subquery per row instead of using EXCEPT (for PostgreSQL, which has no EXCEPT;
+            DuckDB plans it very slowly).
+
+    >>> import srg_rules
+    >>> book = srg_rules.parse("field hours: number\\ninclude big when hours > 10")
+    >>> query = to_expression(book.program, columns=["hours"])
+    >>> [e.alias_or_name for e in query.expressions]
+    ['hours', 'status', 'type', 'reasons']
+    """
+    query = Query(program, columns, reasons, malformed, lateral=lateral)
+    return query.select(_source(table))
+
+
+# Dialects whose SELECT * can leave columns out (EXCEPT, or DuckDB's EXCLUDE).
+STAR_EXCEPT_DIALECTS = frozenset({"duckdb", "spark", "databricks", "bigquery", "snowflake"})
+
+
+def to_sql(program: ir.Program, table: str | exp.Expression = "records",
+           dialect: str = "duckdb", *, columns: Sequence[str] | None = None,
+           reasons: str = "text", pretty: bool = False) -> str:
+    """The program as SQL text for ``dialect`` (``duckdb``, ``postgres``, ``spark``, or any
+    other dialect sqlglot writes; only the first three are tested).
+
+    See :func:`to_expression` for the arguments. Without ``columns``, a dialect that has no
+    ``SELECT * EXCEPT`` (PostgreSQL) gets the ``CROSS JOIN LATERAL`` form. The text is
+    generated with ``unsupported_level=RAISE``: a construct the dialect cannot express is an
+    error, never silently different SQL.
+
+    >>> import srg_rules
+    >>> book = srg_rules.parse("field ok: boolean\\ninclude when ok")
+    >>> to_sql(book.program, dialect="spark", columns=["ok"])[:32]
+    'SELECT `ok`, CASE WHEN `_srg_4_r'
+    >>> to_sql(book.program, table="db.records", dialect="postgres").split(" CROSS JOIN ")[0]
+    'SELECT "src".*, "_srg_decision"."status", "_srg_decision"."type", "_srg_decision"."reasons" FROM "db"."records" AS "src"'
+    """
+    lateral = columns is None and dialect not in STAR_EXCEPT_DIALECTS
+    expression = to_expression(program, table, columns=columns, reasons=reasons, lateral=lateral)
+    if dialect == "postgres":
+        # PostgreSQL has no ARRAY_COMPACT; ARRAY_REMOVE(a, NULL) removes the NULLs in order.
+        expression = expression.transform(
+            lambda node: exp.ArrayRemove(this=node.this, expression=exp.Null())
+            if isinstance(node, exp.ArrayCompact) else node)
+    return expression.sql(dialect=dialect, pretty=pretty,
+                          unsupported_level=sqlglot.ErrorLevel.RAISE)
+

@@ -1,0 +1,200 @@
+"""Reading a field in SQL: its raw text stripped, checked and typed as the schema reads it.
+
+Place in the pipeline: the first stage of the query (:mod:`srg_rules.backends.sql.query`).
+Input: a :class:`srg_rules.schema.Field` and the SQL expression of its raw text. Output: a
+:class:`Reader`: named plan values for the field's text, its typed value and whether it has a
+problem, and the problem's reason.
+
+Invariants: the typed value is NULL exactly when :meth:`Field.read` finds the value missing or
+invalid, and otherwise orders and compares as the Python value does (a date as its
+``YYYYMMDD`` text, a number as a DOUBLE with the exact digits of an integer text beside it);
+nothing is cast that might fail to parse.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from sqlglot import exp
+
+from ...schema import FALSE_WORDS, TRUE_WORDS, Field
+from .builders import (
+    Plan,
+    add_all,
+    and_,
+    case,
+    comparison,
+    double,
+    false_if_null,
+    in_,
+    is_not_null,
+    is_null,
+    matching,
+    not_,
+    or_,
+    string,
+    strip,
+)
+
+__all__ = ["Reader"]
+
+# schema._to_date reads this as "no date" (the CBS layouts' unknown end date).
+_NO_DATE = "00000000"
+
+# Written with classes, not backslashes, so that the pattern is the same string in every
+# dialect's literal syntax. The comma alternative is schema._to_number's lone decimal comma:
+# a text with one comma and no point reads as if the comma were a point; any other comma
+# cannot match.
+_NUMBER_PATTERN = "^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$"
+_DATE_PATTERN = "^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8})$"
+
+
+class Reader:
+    """One field, read: its stripped text ``text`` (NULL when missing), its typed ``value``
+    (NULL when missing or invalid), whether it has a problem (``bad``, a boolean) and the
+    problem's reason (``reason``, an expression to use only where ``bad`` holds)."""
+
+    def __init__(self, plan: Plan, field: Field, raw: exp.Expression, invalid_marker: str | None):
+        self.field = field
+        # What a comparison needs to know of its operand (see conditions.Operand).
+        self.kind = kind = field.type.base
+        stripped = strip(raw)
+        missing = [string("")] + ([string(_NO_DATE)] if kind == "date" else [])
+        text = plan.bind("t", case([(in_(stripped, missing), exp.Null())], stripped))
+        value = self._value(plan, kind, text)
+        if invalid_marker is not None:
+            # A Python value that is not of the field's type and has no text form (a bool for
+            # a text field): compile_program writes a marker no record can hold.
+            value = case([(comparison("eq", text, string(invalid_marker)), exp.Null())],
+                          value)
+        self.text = text
+        self.value = plan.bind("v", value)
+        # The reason is only worked out for rejected records; deciding needs the flag alone.
+        self.bad = plan.bind("bad", is_null(self.value) if not field.optional
+                             else and_([is_not_null(text), is_null(self.value)]))
+        self.reason = case([
+            (is_null(text), string(f"missing_value:{field.name}")),
+            (is_null(self.value), string(f"{field.type.problem_code}:{field.name}")),
+        ])
+
+    def _value(self, plan: Plan, kind: str, text: exp.Expression) -> exp.Expression:
+        if kind == "text" and self.field.type.length is not None:
+            return self._digits(plan, text, self.field.type.length)
+        if kind == "text":
+            return text
+        if kind == "code":
+            codes = sorted(self.field.codes or ())
+            if not codes:
+                return exp.Null()
+            return case([(in_(text, [string(c) for c in codes]), text)])
+        if kind == "boolean":
+            lowered = exp.Lower(this=text)
+            return case([
+                (in_(lowered, [string(w) for w in sorted(TRUE_WORDS)]), exp.true()),
+                (in_(lowered.copy(), [string(w) for w in sorted(FALSE_WORDS)]), exp.false()),
+            ])
+        if kind == "number":
+            return self._number(plan, text)
+        if kind == "date":
+            digits = plan.bind("d", matching(text, _DATE_PATTERN))
+            compact = plan.bind("c", exp.Replace(this=digits, expression=string("-"),
+                                                 replacement=string("")))
+            return case([(_real_date(compact), compact)])
+        raise NotImplementedError(f"no SQL reading for field type {kind!r}")
+
+    def _digits(self, plan: Plan, text: exp.Expression, length: int) -> exp.Expression:
+        """``digits(n)``: exactly n ASCII digits; a ``bsn`` must also pass the 11-test."""
+        digits = matching(text, f"^[0-9]{{{length}}}$")
+        if self.field.type.name != "bsn":
+            return digits
+        bound = plan.bind("d", digits)
+        total = plan.bind("s", _eleven_test_sum(bound))
+        # A multiple of 11 and not 0. The sum lies in -9..396, and ``%`` truncates towards
+        # zero in every dialect, which tells multiples of 11 apart as Python's ``%`` does.
+        return case([(and_([
+            comparison("eq", exp.Mod(this=total, expression=exp.Literal.number(11)),
+                     exp.Literal.number(0)),
+            comparison("ne", total.copy(), exp.Literal.number(0))]), bound.copy())])
+
+    def _number(self, plan: Plan, text: exp.Expression) -> exp.Expression:
+        """A number's DOUBLE, and for an integer text its exact digits as well.
+
+        schema._to_number keeps an integer text as an exact integer of any size, and makes
+        any other number a float, which must be finite. The DOUBLE orders every value
+        (rounding keeps order); the digits (``integer``, ``negative``, ``digits``) settle
+        what the DOUBLE cannot, between integers that round to the same DOUBLE.
+        """
+        digits = plan.bind("n", matching(text, _NUMBER_PATTERN))
+        number = plan.bind("f", exp.cast(
+            exp.Replace(this=digits, expression=string(","), replacement=string(".")),
+            "DOUBLE"))
+        # A number text with no point, comma or exponent is an integer text.
+        self.integer = plan.bind("i", false_if_null(and_([
+            exp.Not(this=exp.Like(this=digits.copy(), expression=string(f"%{mark}%")))
+            for mark in ".,eE"])))
+        unsigned = exp.Trim(this=exp.Trim(this=digits.copy(), expression=string("+-"),
+                                          position="LEADING"),
+                            expression=string("0"), position="LEADING")
+        self.digits = plan.bind("m", case([
+            (not_(self.integer), exp.Null()),
+            (comparison("eq", unsigned, string("")), string("0")),
+        ], unsigned.copy()))
+        self.negative = plan.bind("neg", and_([
+            self.integer, exp.Like(this=digits.copy(), expression=string("-%")),
+            comparison("ne", self.digits, string("0"))]))
+        # A float that overflows is not a number (schema: "too large a number"); an integer
+        # is, however large, and its DOUBLE is then infinite, which still orders it right.
+        return case([(or_([self.integer, comparison("lt", exp.Abs(this=number), double(math.inf))]),
+                       number.copy())])
+
+
+# schema.passes_eleven_test: the weights of a BSN's nine digits.
+_ELEVEN_TEST_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+
+
+def _eleven_test_sum(digits: exp.Expression) -> exp.Expression:
+    """The weighted sum of the BSN 11-test over ``digits``: nine ASCII digits, or NULL (so
+    the casts never see anything but a digit)."""
+    return add_all([exp.Mul(this=exp.Literal.number(weight), expression=exp.cast(
+        exp.Substring(this=digits.copy(), start=exp.Literal.number(position),
+                      length=exp.Literal.number(1)), "INT"))
+        for position, weight in enumerate(_ELEVEN_TEST_WEIGHTS, start=1)])
+
+
+def _real_date(compact: exp.Expression) -> exp.Expression:
+    """``compact`` (8 ASCII digits) is a date Python's ``datetime.date`` accepts: year
+    0001-9999, month 01-12, a day the month has (29 February in leap years). String
+    comparisons of fixed-width digit strings, so nothing is cast that might not parse."""
+
+    def part(start: int, length: int) -> exp.Expression:
+        return exp.Substring(this=compact, start=exp.Literal.number(start),
+                             length=exp.Literal.number(length))
+
+    def between(item: exp.Expression, low: str, high: str) -> exp.Expression:
+        return exp.Between(this=item, low=string(low), high=string(high))
+
+    def strings(values: Iterable[str]) -> list[exp.Expression]:
+        return [string(v) for v in values]
+
+    year, century, year_in_century = part(1, 4), part(1, 2), part(3, 2)
+    month, day = part(5, 2), part(7, 2)
+    fours = [f"{n:02d}" for n in range(0, 100, 4)]
+    leap = or_([
+        and_([in_(year_in_century, strings(fours[1:]))]),
+        and_([comparison("eq", year_in_century.copy(), string("00")),
+              in_(century, strings(fours))]),
+    ])
+    return and_([
+        comparison("ne", year, string("0000")),
+        or_([
+            and_([in_(month, strings(("01", "03", "05", "07", "08", "10", "12"))),
+                  between(day, "01", "31")]),
+            and_([in_(month.copy(), strings(("04", "06", "09", "11"))),
+                  between(day.copy(), "01", "30")]),
+            and_([comparison("eq", month.copy(), string("02")),
+                  or_([between(day.copy(), "01", "28"),
+                       and_([comparison("eq", day.copy(), string("29")), leap])])]),
+        ]),
+    ])
+

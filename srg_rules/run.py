@@ -1,0 +1,269 @@
+"""Running a rulebook over a record file: the one loop every run goes through.
+
+Place in the pipeline: after a rulebook is built (:mod:`srg_rules.rulebook`), around a
+backend. Input: a record file (CSV or JSON Lines, read by :mod:`srg_rules.records`), a way to
+decide, and an output path (None: standard output). Output: the decided records, written in
+the input's format, and the run's :class:`~srg_rules.summary.Summary`.
+
+The loop is the same for every kind of run: open the input, decide, write, count, report
+progress, then commit the output file, or discard it on an error or an interrupt. Two kinds
+of run go through it here:
+
+- :func:`run_records`: one decision per record (a rulebook on provisions);
+- :func:`run_source`: a source extract, at the registration level (a rulebook with
+  ``activities`` or ``trajectory`` statements): several rows may make one provision and a
+  trajectory several provisions, each decided once; the output has one row per provision,
+  with the lineage columns ``component`` (which provision of a trajectory, when the rulebook
+  has trajectories) and ``source_rows`` (the input rows it came from).
+
+A whole file decided inside DuckDB (:mod:`srg_rules.filerun`) shares the frame (the
+temporary file and its publishing from :mod:`srg_rules.records`, the counting of
+:class:`~srg_rules.summary.Summary`, the progress hook, :class:`TerminalProgress`) and falls
+back to :func:`run_records` for a file DuckDB might read otherwise.
+
+What the caller sees happen is told through hooks, so that this module prints nothing: a
+progress hook (:data:`Progress`), a hook for each row that cannot be read as a record, and one
+for the input's columns that the decisions replace.
+
+Invariants: every input row is accounted for once (a row that cannot be read as a record is
+rejected as ``malformed_row``, never dropped); the summary counts every row written; the output
+file appears only when the whole run succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .decision import Decision, Status
+from .records import (MALFORMED_ROW, REASON_SEPARATOR, OutputFile, RecordFile, Row,
+                      open_records)
+from .schema import Field
+from .summary import Summary
+
+if TYPE_CHECKING:
+    from .rulebook import Rulebook
+
+__all__ = ["COMPONENT_COLUMN", "MALFORMED", "PROGRESS_EVERY", "Progress", "SOURCE_ROWS_COLUMN",
+           "TerminalProgress", "estimated_lines", "open_input", "run_records", "run_source"]
+
+# The columns a run adds for a rulebook with a registration level: which provision of a
+# trajectory a row is, and which input rows it came from (lineage).
+COMPONENT_COLUMN = "component"
+SOURCE_ROWS_COLUMN = "source_rows"
+
+MALFORMED = Decision(Status.REJECTED, None, (MALFORMED_ROW,))
+"""The decision for a row that cannot be read as a record."""
+
+PROGRESS_EVERY = 50_000
+"""Rows read between two calls of a progress hook; a smaller file reports none."""
+
+Progress = Callable[[float, int], None]
+"""A progress hook: told, every :data:`PROGRESS_EVERY` rows read, the share of the input read
+(0.0 to 1.0, from the line reached and the number of lines :func:`estimated_lines` gives) and
+the number of rows read so far."""
+
+Malformed = Callable[[Path, Row], None]
+"""A hook told of each row of a file (its path) that cannot be read as a record, as it is
+rejected."""
+
+
+def open_input(path: str | os.PathLike[str], fields: Mapping[str, Field]) -> RecordFile:
+    """Open a record file for a rulebook with these fields: its header must hold every field
+    that is not optional.
+
+    Raises:
+        InputError: the file is missing, unreadable, empty, not UTF-8, or lacks columns.
+    """
+    return open_records(path, required=[name for name, field in fields.items()
+                                        if not field.optional], known=list(fields))
+
+
+def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping[str, Field],
+                input_path: str | os.PathLike[str],
+                output_path: str | os.PathLike[str] | None, *,
+                progress: Progress | None = None, malformed: Malformed | None = None,
+                replaced: Callable[[tuple[str, ...]], None] | None = None) -> Summary:
+    """Decide every record of a file, one decision per record, and write them.
+
+    Args:
+        decide: decides one record's values (e.g. :meth:`Rulebook.decide`).
+        fields: the rulebook's fields (the header must hold those that are not optional).
+        input_path: a CSV or JSON Lines file.
+        output_path: where the decided records go, in the input's format; replaced only
+            when the run succeeds. None: standard output.
+        progress: told now and then how far the run is (:data:`Progress`).
+        malformed: told of each row that cannot be read as a record, as it is rejected.
+        replaced: told, before the first row, of the input's columns (``status``, ``type``,
+            ``reasons``) that the decisions replace, if it has any.
+
+    Raises:
+        InputError: the input cannot be read at all, or the output's folder does not exist.
+
+    >>> import srg_rules, tempfile, pathlib
+    >>> book = srg_rules.parse("field n: number\\ninclude big when n > 10")
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "in.csv").write_text("n;id\\n12;a\\n1;2;3\\n")
+    >>> summary = run_records(book.decide, book.fields, folder / "in.csv", folder / "out.csv")
+    >>> summary.as_dict()["statuses"]
+    {'included': 1, 'excluded': 0, 'rejected': 1}
+    >>> print((folder / "out.csv").read_text(), end="")
+    n;id;status;type;reasons
+    12;a;included;;big
+    1;2;rejected;;malformed_row
+    """
+    records = open_input(input_path, fields)
+    output = OutputFile(output_path, records)
+
+    def decided() -> Iterator[tuple[Row, Decision]]:
+        if replaced is not None and output.replaced:
+            replaced(output.replaced)
+        for row in _read(records, progress):
+            if row.problem is not None:
+                if malformed is not None:
+                    malformed(records.path, row)
+                yield row, MALFORMED
+            else:
+                yield row, decide(row.values)
+
+    return _write_all(output, decided())
+
+
+def run_source(book: Rulebook, input_path: str | os.PathLike[str],
+               output_path: str | os.PathLike[str] | None, *,
+               progress: Progress | None = None,
+               malformed: Malformed | None = None) -> Summary:
+    """Source records -> provisions -> decisions, for a rulebook with a registration level.
+
+    The output has one row per provision: its values, then ``component`` (when the rulebook
+    has trajectories) and ``source_rows``, the numbers of the input rows it was made of. A row
+    that cannot be read as a record is a provision of its own, rejected, written after the
+    others. The summary counts provisions, and ``source_rows`` the rows read.
+
+    Arguments and errors as for :func:`run_records`.
+    """
+    fields = book.fields
+    records = open_input(input_path, fields)
+    has_components = bool(book.program.trajectories)
+    columns = (*fields, *((COMPONENT_COLUMN,) if has_components else ()), SOURCE_ROWS_COLUMN)
+    output = OutputFile(output_path, attrs.evolve(records, columns=columns))
+    unreadable: list[Row] = []
+    read = 0
+
+    def readable() -> Iterator[tuple[int, Mapping[str, Any]]]:
+        nonlocal read
+        for row in _read(records, progress):
+            read += 1
+            if row.problem is not None:
+                unreadable.append(row)
+                continue
+            yield row.number, row.values
+
+    def decided() -> Iterator[tuple[Row, Decision]]:
+        for provision, decision in book.decide_rows(readable()):
+            values: dict[str, Any] = dict(provision.text)
+            if records.format == "jsonl":
+                values = {name: (text if text != "" else None) for name, text in values.items()}
+            if has_components:
+                values[COMPONENT_COLUMN] = provision.component or ""
+            values[SOURCE_ROWS_COLUMN] = REASON_SEPARATOR.join(map(str, provision.rows))
+            yield Row(provision.rows[0], provision.rows[0], values), decision
+        for row in unreadable:
+            if malformed is not None:
+                malformed(records.path, row)
+            values = {name: row.values.get(name) for name in fields}
+            values[SOURCE_ROWS_COLUMN] = str(row.number)
+            yield Row(row.number, row.line, values), MALFORMED
+
+    summary = _write_all(output, decided())
+    summary.source_rows = read
+    return summary
+
+
+def _write_all(output: OutputFile, decided: Iterable[tuple[Row, Decision]]) -> Summary:
+    """Write and count every decided row, then commit the output; on any error or an
+    interrupt, discard it instead."""
+    summary = Summary()
+    try:
+        for row, decision in decided:
+            output.write(row, decision)
+            summary.add(decision)
+        output.commit()
+    except BaseException:
+        output.discard()
+        raise
+    return summary
+
+
+def _read(records: RecordFile, progress: Progress | None) -> Iterator[Row]:
+    """The file's rows, reporting to ``progress`` as they are read (after each
+    :data:`PROGRESS_EVERY`-th row has been handled)."""
+    if progress is None:
+        return records.rows  # no per-row bookkeeping when no one is told
+    return _reporting(records, progress)
+
+
+def _reporting(records: RecordFile, progress: Progress) -> Iterator[Row]:
+    lines = estimated_lines(records.path)
+    for count, row in enumerate(records.rows, start=1):
+        yield row
+        if count % PROGRESS_EVERY == 0:
+            progress(min(row.line / lines, 0.999), count)
+
+
+def estimated_lines(path: Path) -> int:
+    """The number of lines of a file, estimated from its size and its first megabyte: a
+    reader reports the line it reached, not the bytes."""
+    with open(path, "rb") as handle:
+        sample = handle.read(1 << 20)
+    return max(1, int(path.stat().st_size * max(1, sample.count(b"\n")) / max(1, len(sample))))
+
+
+class TerminalProgress:
+    """A progress hook drawing a one-line bar on a stream (standard error).
+
+    It takes the share done and, when a row-by-row run gives it, the rows read
+    (``[####    ]  12.0%  150,000 records``; without a count the bar says ``deciding``). It
+    never goes back (a run's stages report from 0 each), is redrawn only when its text
+    changes, and :meth:`clear` removes it; several threads may report to it.
+    """
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+        self._shown = ""
+        self._share = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def on_stderr(cls) -> TerminalProgress | None:
+        """A bar on standard error when it is a terminal, else None."""
+        stream = sys.stderr
+        try:
+            terminal = stream is not None and stream.isatty()
+        except (AttributeError, ValueError):  # replaced or closed by the caller
+            terminal = False
+        return cls(stream) if terminal else None
+
+    def __call__(self, fraction: float, rows: int | None = None) -> None:
+        with self._lock:
+            share = self._share = min(max(fraction, self._share), 1.0)
+            what = "deciding" if rows is None else f"{rows:,} records"
+            text = f"\r  [{'#' * int(30 * share):<30}] {100 * share:5.1f}%  {what}"
+            if text == self._shown:
+                return
+            self._stream.write(text)
+            self._stream.flush()
+            self._shown = text
+
+    def clear(self) -> None:
+        with self._lock:
+            if self._shown:
+                self._stream.write("\r" + " " * (len(self._shown) - 1) + "\r")
+                self._stream.flush()
+                self._shown = ""
