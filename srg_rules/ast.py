@@ -119,6 +119,19 @@ def code_text(value: Value) -> str:
 
 
 @attrs.frozen
+class DateShift:
+    """``BASE + N UNIT`` or ``BASE - N UNIT``: a date field (a :class:`Word`) or a date
+    literal moved by ``amount`` (negative: back) days, weeks, months or years. ``unit`` is as
+    written (``month`` or ``months``); ``amount`` keeps how it was written, for the checker."""
+
+    base: Word | Date
+    amount: Number
+    later: bool
+    unit: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class ValueSet:
     items: tuple[Value, ...]
     span: Span | None = _span()
@@ -132,8 +145,8 @@ class Comparison:
     """``field OP value``: ``op`` is an operator id (``eq``, ``ne``, ``lt`` ... ``in_set``)."""
 
     op: str
-    field: Name
-    value: Value | ValueSet
+    field: Name | DateShift
+    value: Value | ValueSet | DateShift
     span: Span | None = _span()
 
 

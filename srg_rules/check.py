@@ -19,8 +19,9 @@ from typing import Any
 
 import attrs
 
-from . import ast
+from . import ast, dates
 from .checked import Checked, FieldRef, Literal
+
 from .combine import COMBINATIONS
 from .diagnostics import Diagnostic, Severity, did_you_mean
 from .operators import OPERATORS
@@ -400,10 +401,27 @@ def _field(context: _Context, name: ast.Name) -> Field | None:
 
 
 def _check_comparison(context: _Context, comparison: ast.Comparison) -> None:
-    field = _field(context, comparison.field)
+    if isinstance(comparison.field, ast.DateShift):
+        if not _check_date_shift(context, comparison.field):
+            return
+        # A moved date is a date: the right-hand side reads as beside a date field.
+        field = Field(printed_shift(comparison.field), VALUE_TYPES["date"])
+    else:
+        field = _field(context, comparison.field)
     if field is None:
         return
     spec = OPERATORS[comparison.op]
+    if isinstance(comparison.value, ast.DateShift):
+        if field.type.base != "date":
+            context.report(
+                "type_mismatch",
+                f"'{field.name}' is {field.type.noun}; date arithmetic gives a date",
+                comparison.value.span,
+                "moving by days, weeks, months or years applies to dates only",
+            )
+            return
+        _check_date_shift(context, comparison.value)
+        return
     if field.type.base not in spec.types:
         applies = " and ".join(sorted(VALUE_TYPES[t].noun[2:] + "s" for t in spec.types))
         context.report(
@@ -423,6 +441,63 @@ def _check_comparison(context: _Context, comparison: ast.Comparison) -> None:
                 "type_mismatch", f"'{value.text}' is a field; a list holds values only", value.span,
                 did_you_mean(value.text, field.codes or ()) if field.codes else None,
             )
+
+
+def printed_shift(shift: ast.DateShift) -> str:
+    """A date shift as written, for messages: ``start_date + 1 months``."""
+    base = shift.base.text
+    amount = shift.amount.written or str(shift.amount.value)
+    return f"{base} {'+' if shift.later else '-'} {amount} {shift.unit}"
+
+
+def _check_date_shift(context: _Context, shift: ast.DateShift) -> bool:
+    """Whether ``shift`` moves a date by a whole number of units; the base's meaning is
+    remembered for the IR."""
+    ok = True
+    amount = shift.amount
+    if not isinstance(amount.value, int) or amount.value < 0:
+        context.report(
+            "invalid_amount", f"a date moves by a whole number of {dates.unit_of(shift.unit)}, "
+            f"not {amount.written or amount.value}", amount.span,
+            "write a whole number, e.g. + 1 months; use - to move back",
+        )
+        ok = False
+    if isinstance(shift.base, ast.Date):
+        operand = _date_literal(context, shift.base)
+        if operand is None:
+            return False
+        if ok and dates.shift(operand.value, _signed(shift), dates.unit_of(shift.unit)) is None:
+            context.report("invalid_date", f"{printed_shift(shift)} lies outside the calendar",
+                           shift.span, "dates run from 0001-01-01 to 9999-12-31")
+            return False
+        context.operands[id(shift.base)] = operand
+        return ok
+    name = ast.Name(shift.base.text, span=shift.base.span)
+    field = _field(context, name)
+    if field is None:
+        return False
+    if field.type.base != "date":
+        context.report(
+            "type_mismatch", f"'{field.name}' is {field.type.noun}; only a date moves by "
+            f"{dates.unit_of(shift.unit)}", shift.span,
+            "date arithmetic applies to date fields and date literals",
+        )
+        return False
+    context.operands[id(shift.base)] = FieldRef(field.name)
+    return ok
+
+
+def _signed(shift: ast.DateShift) -> int:
+    return shift.amount.value if shift.later else -shift.amount.value
+
+
+def _date_literal(context: _Context, value: ast.Date) -> Literal | None:
+    date_field = Field("date", VALUE_TYPES["date"])
+    operand = resolve_operand(date_field, value, {})
+    if isinstance(operand, OperandProblem):
+        context.report(operand.code, operand.message, value.span, operand.help)
+        return None
+    return operand
 
 
 def _check_cycles(context: _Context) -> None:

@@ -33,6 +33,9 @@ class Trace:
     node: ir.Condition
     result: bool
     children: tuple[Trace, ...] = ()
+    # The values of the computed operands of a leaf (a moved date, ...), as (operand, value),
+    # so that an explanation shows what was compared, not only what was read.
+    computed: tuple[tuple[ir.Operand, Any], ...] = ()
 
 
 @attrs.frozen
@@ -152,7 +155,10 @@ class Explanation:
         indent = "  " * depth
         mark = "yes" if trace.result else "no "
         node = trace.node
-        lines = [f"{indent}{mark}  {printer.condition(node)}{self._values_note(node)}"]
+        note = self._values_note(node)
+        if note:
+            note += self._computed_note(trace)
+        lines = [f"{indent}{mark}  {printer.condition(node)}{note}"]
         shown = _deciding_children(trace)
         for child in shown:
             lines.extend(self._trace_lines(child, depth + 2))
@@ -168,6 +174,12 @@ class Explanation:
         if not fields:
             return ""
         return "   <- " + ", ".join(self._value_words(f) for f in fields)
+
+    def _computed_note(self, trace: Trace) -> str:
+        words = [f"{printer.operand(operand)} is "
+                 + ("missing" if value is None else printer.shown(value))
+                 for operand, value in trace.computed]
+        return ", " + ", ".join(words) if words else ""
 
     def _value_words(self, field: str) -> str:
         if any(p.field == field for p in self.problems):

@@ -22,7 +22,7 @@ from typing import Any, Union
 
 import attrs
 
-from . import ast
+from . import ast, dates
 from .checked import Checked, FieldRef, Literal
 from .combine import DEFAULT_WAY
 from .operators import OPERATORS
@@ -38,6 +38,7 @@ __all__ = [
     "Component",
     "Condition",
     "Constant",
+    "DateShift",
     "Defined",
     "Expectation",
     "FieldValue",
@@ -58,6 +59,7 @@ __all__ = [
     "field_constant",
     "field_pair",
     "fields_of",
+    "fold",
     "from_ast",
     "node_kind",
     "outside",
@@ -135,7 +137,29 @@ class Constant:
     span: Span | None = _span()
 
 
-Operand = Union[FieldValue, Constant]
+@node_kind("date_shift")
+@attrs.frozen(cache_hash=True)
+class DateShift:
+    """A date operand moved by ``amount`` (negative: back) ``unit`` s (days, weeks, months or
+    years) as :func:`srg_rules.dates.shift` moves it: missing when the base is missing or the
+    result leaves the calendar. A shift of a constant is folded when the IR is made."""
+
+    base: Operand
+    amount: int
+    unit: str
+    span: Span | None = _span()
+
+
+Operand = Union[FieldValue, Constant, DateShift]
+
+
+def fold(operand: Operand) -> Operand:
+    """An operand that reads no field, as the constant it is; others as they are."""
+    if isinstance(operand, DateShift) and isinstance(operand.base, Constant) \
+            and operand.base.value is not None:
+        return Constant(dates.shift(operand.base.value, operand.amount, operand.unit),
+                        span=operand.span)
+    return operand
 
 
 # --- conditions ----------------------------------------------------------------------------
@@ -318,7 +342,7 @@ def with_constants(node: Any, fixed: Mapping[str, Any]) -> Any:
     def operand(part: Any) -> Any:
         if isinstance(part, FieldValue) and part.name in fixed:
             return Constant(fixed[part.name], span=part.span)
-        return rebuild(part, operand)
+        return fold(rebuild(part, operand))
 
     def change(part: Any) -> Any | None:
         if isinstance(part, IsPresent):
@@ -756,9 +780,14 @@ class _Lowering:
             return Compare(OPERATORS[node.op].mirror, right, left, span=node.span)
         return Compare(node.op, left, right, span=node.span)
 
-    def _operand(self, node: ast.Name | ast.Value) -> Operand:
+    def _operand(self, node: ast.Name | ast.Value | ast.DateShift) -> Operand:
         if isinstance(node, ast.Name):
             return FieldValue(node.text, span=node.span)
+        if isinstance(node, ast.DateShift):
+            amount = node.amount.value if node.later else -node.amount.value
+            shift = DateShift(self._operand(node.base), amount, dates.unit_of(node.unit),
+                              span=node.span)
+            return fold(shift)
         operand = self._operands[id(node)]
         if isinstance(operand, FieldRef):
             return FieldValue(operand.name, span=node.span)

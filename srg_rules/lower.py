@@ -189,6 +189,20 @@ class _Lower(Transformer):
         locals()[_op] = _comparison(_op)
     del _comparison, _op
 
+    def _date_shift(later):  # noqa: N805 - a factory evaluated in the class body
+        def lower_date_shift(self, meta, children):
+            base, amount, unit = children
+            raw = str(amount)
+            number = ast.Number(float(raw) if "." in raw else int(raw),
+                                span=self._token_span(amount), written=raw)
+            return ast.DateShift(base, number, later, str(unit), span=self._span(meta))
+
+        return lower_date_shift
+
+    date_later = _date_shift(True)
+    date_earlier = _date_shift(False)
+    del _date_shift
+
     def is_missing(self, meta, children):
         return ast.Presence(self._name(children[0]), False, span=self._span(meta))
 

@@ -40,6 +40,7 @@ __all__ = [
     "leaf",
     "name",
     "number",
+    "operand",
     "outcome",
     "quoted",
     "record",
@@ -146,6 +147,15 @@ def decision(decided: Decision) -> str:
     return words
 
 
+def operand(node: ir.Operand, schema: Schema | None = None) -> str:
+    """An operand as a rulebook writes it (``reporting_date + 1 months``).
+
+    >>> operand(ir.DateShift(ir.FieldValue("d"), -2, "weeks"))
+    'd - 2 weeks'
+    """
+    return _Printer(schema, None)(node)
+
+
 SetOrder = Callable[[str, frozenset], list]
 
 
@@ -194,6 +204,15 @@ class _Printer(ir.Visitor):
 
     def constant(self, node: ir.Constant) -> str:
         return self._constant(node, None)
+
+    def date_shift(self, node: ir.DateShift) -> str:
+        sign = "+" if node.amount >= 0 else "-"
+        return f"{self._operand(node.base)} {sign} {abs(node.amount)} {node.unit}"
+
+    def _operand(self, node: ir.Operand) -> str:
+        if isinstance(node, ir.Constant):
+            return value(node.value)
+        return self(node)
 
     def compare(self, node: ir.Compare) -> str:
         pair = ir.field_constant(node)
@@ -308,10 +327,13 @@ def leaf(condition: ast.Comparison | ast.Presence | ast.Reference) -> str:
     raise ValueError(f"not a condition: {condition!r}")
 
 
-def _side(operand: ast.Name | ast.Value) -> str:
-    """One side of a comparison: a field's name or a value."""
+def _side(operand: ast.Name | ast.Value | ast.DateShift) -> str:
+    """One side of a comparison: a field's name, a value, or a date moved by some units."""
     if isinstance(operand, ast.Name):
         return name(operand, CONDITION_KEYWORDS)
+    if isinstance(operand, ast.DateShift):
+        sign = "+" if operand.later else "-"
+        return f"{written(operand.base)} {sign} {written(operand.amount)} {operand.unit}"
     return written(operand)
 
 

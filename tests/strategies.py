@@ -316,7 +316,14 @@ def _leaf(draw, schema: SchemaSpec, defines: list[str]) -> _Cond:
         if others:
             other = draw(st.sampled_from(others))
             ops = ("=", "!=", "<", "<=", ">", ">=") if kind in ("number", "date") else ("=", "!=")
-            return f"{name} {draw(st.sampled_from(ops))} {other.name}", 2
+            left, right = name, other.name
+            if kind == "date" and draw(st.integers(0, 2)) == 0:
+                # A date moved by some units, on either side (docs/language.md).
+                if draw(st.booleans()):
+                    left += draw(_shift())
+                else:
+                    right += draw(_shift())
+            return f"{left} {draw(st.sampled_from(ops))} {right}", 2
     kind = field.base
     if kind == "boolean":
         form = draw(st.sampled_from(("bare", "bare", "=", "!=")))
@@ -344,7 +351,29 @@ def _leaf(draw, schema: SchemaSpec, defines: list[str]) -> _Cond:
         items = [value() for _ in range(draw(st.integers(1, 3)))]
         trailing = "," if draw(st.integers(0, 5)) == 0 else ""
         return f"{name} {op} {{{', '.join(items)}{trailing}}}", 2
+    if kind == "date" and draw(st.integers(0, 3)) == 0:
+        shift = draw(_shift())
+        if draw(st.booleans()):
+            return f"{name}{shift} {op} {value()}", 2
+        constant = draw(st.sampled_from(field.values))
+        if _shifted(constant, shift) is not None:  # a literal moved off the calendar is an error
+            return f"{name} {op} {_date_text(constant)}{shift}", 2
     return f"{name} {op} {value()}", 2
+
+
+@st.composite
+def _shift(draw) -> str:
+    """`` + N UNIT`` or `` - N UNIT``, mostly small, months most often (clamping matters)."""
+    unit = draw(st.sampled_from(("days", "weeks", "months", "months", "years", "month", "day")))
+    amount = draw(st.sampled_from((0, 1, 1, 2, 3, 12, 400)))
+    return f" {draw(st.sampled_from('+-'))} {amount} {unit}"
+
+
+def _shifted(day: dt.date, shift: str) -> dt.date | None:
+    from srg_rules import dates
+
+    sign, amount, unit = shift.split()
+    return dates.shift(day, int(amount) * (1 if sign == "+" else -1), dates.unit_of(unit))
 
 
 @st.composite

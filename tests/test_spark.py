@@ -30,8 +30,10 @@ from srg_rules.backends import sql  # noqa: E402
 
 try:  # tests/ as a package, or as a directory on sys.path (pytest's default)
     from tests import strategies
+    from tests.test_sql import SHIFT_EDGES, shift_edges_book
 except ImportError:  # pragma: no cover
     import strategies
+    from test_sql import SHIFT_EDGES, shift_edges_book
 
 ROOT = Path(__file__).parent.parent
 SRG = ROOT / "rulebooks" / "srg.rules"
@@ -121,6 +123,16 @@ def test_numbers_dates_and_hostile_codes_on_spark(spark) -> None:
                             ("20240301", "ends with \\"), ("x", "tab\there"), (None, "Plain"))]
     _assert_agree(spark, book, records)
     _assert_agree(spark, book, records[:40], reasons="list")
+
+
+@pytest.mark.parametrize("start", range(0, len(SHIFT_EDGES), 6))
+def test_dates_moved_at_the_edges_on_spark(spark, start: int) -> None:
+    """DATE_ADD and ADD_MONTHS move dates as srg_rules.dates does: ADD_MONTHS clamps to the
+    month's end and (Spark 3 and later) does not keep a month end; no date leaves Spark's
+    calendar under ANSI mode. Six shifts a query keep the generated code within the JVM's
+    64 KB a method."""
+    book, records = shift_edges_book(SHIFT_EDGES[start:start + 6])
+    _assert_agree(spark, book, records)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))

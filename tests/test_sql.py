@@ -6,6 +6,9 @@
 - Edges the generators rarely reach, as tables: numbers around 2**53 and beyond, decimal
   commas, overflow, other scripts' digits (not numbers); real and unreal dates; Unicode
   white space.
+- Dates moved (``d + 1 months``): every edge of srg_rules.dates as a table, and Hypothesis
+  shifts of days near month ends, leap days and both ends of the calendar, on DuckDB and
+  (with a server) PostgreSQL; tests/test_spark.py runs the table on Spark.
 - Golden SQL: the query of tests/golden/sql/small.rules in each dialect, which also reads
   back unchanged through sqlglot's parser.
 - Injection: hostile column names, code values, because texts and table names stay data.
@@ -18,6 +21,7 @@ Regenerate the golden SQL after an intended change: ``python tests/test_sql.py -
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
 import io
@@ -36,7 +40,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 import srg_rules
-from srg_rules import ir
+from srg_rules import dates, ir
 from srg_rules.backends import sql
 from srg_rules.backends.interpreter import Interpreter
 from srg_rules.cli import main
@@ -191,6 +195,124 @@ def test_dates() -> None:
               "2024-1-1", "2024/02/29", "２０２４-02-29", " 2024-02-28\u3000", "2024-02-29T00:00",
               dt.date(2024, 2, 28), dt.datetime(2024, 2, 29, 23, 59), 20240229, True)
     _agree(book, [{"d": d, "e": e} for d in values for e in ("2024-02-29", "2024-03-01", "")])
+
+
+# --- dates moved (docs/language.md, "Date arithmetic") ----------------------------------------
+
+# Shifts whose results reach every rule of srg_rules.dates: clamping, no sticking month end,
+# leap days, both ends of the calendar, and amounts that leave it from every date.
+SHIFT_EDGES = [(1, "months"), (-1, "months"), (2, "months"), (1, "years"), (-4, "years"),
+               (1, "days"), (-1, "days"), (1, "weeks"), (-3, "weeks"), (9998, "years"),
+               (-9998, "years"), (119987, "months"), (3652058, "days"), (-3652058, "days"),
+               (3652059, "days"), (-120000, "months"), (0, "months")]
+SHIFT_BASES = ["2024-01-31", "2024-02-29", "2024-03-31", "2023-12-31", "2024-05-31",
+               "0001-01-01", "0001-02-28", "0999-12-31", "1900-02-28", "2000-02-29",
+               "2100-02-28", "9999-12-15", "9999-12-31", "20240531", "2024-02-30", "", None]
+
+
+def _shift(amount: int, unit: str) -> str:
+    return f"{'+' if amount >= 0 else '-'} {abs(amount)} {unit}"
+
+
+def shift_edges_book(shifts: list[tuple[int, str]]) -> tuple[srg_rules.Rulebook, list[dict]]:
+    """A rulebook that tells, for every shift of ``d`` in ``shifts``, how its own field ``e<i>``
+    compares with the result (rule ``s<i>_ge``: at or after it, ``s<i>_le``: at or before it, so
+    both for the very day and neither for a missing result), and records that put each ``e<i>``
+    on the interpreter's result and a day either side of it."""
+    lines = ["field d: date optional"]
+    for i, (amount, unit) in enumerate(shifts):
+        lines += [f"field e{i}: date optional",
+                  f"include s{i}_ge when e{i} >= d {_shift(amount, unit)}",
+                  f"include s{i}_le when d {_shift(amount, unit)} >= e{i}"]
+    records = []
+    for text in SHIFT_BASES:
+        base = None
+        if text and text != "2024-02-30":
+            base = dt.date(int(text[:4]), int(text[-5:-3] if "-" in text else text[4:6]),
+                           int(text[-2:]))
+        for offset in (-1, 0, 1):
+            record = {"d": text}
+            for i, (amount, unit) in enumerate(shifts):
+                moved = (None if base is None else dates.shift(base, amount, unit)) \
+                    or dt.date(2024, 6, 15)
+                record[f"e{i}"] = (dates.shift(moved, offset, "days") or moved).isoformat()
+            records.append(record)
+    return srg_rules.parse("\n".join(lines)), records
+
+
+def test_dates_moved_at_the_edges() -> None:
+    book, records = shift_edges_book(SHIFT_EDGES)
+    _agree(book, records)
+
+
+def test_a_shift_that_always_leaves_the_calendar_is_no_sql_date() -> None:
+    """No engine is asked to move a date it could not hold: the result is NULL outright."""
+    book = srg_rules.parse("field d: date\ninclude when d < d + 10000 years\n"
+                           "include when d > d - 99999999999999999999 days")
+    for dialect in sql.DIALECTS:
+        query = sql.to_sql(book.program, dialect=dialect)
+        assert "MAKE_DATE" not in query and "INTERVAL" not in query, dialect
+
+
+@st.composite
+def _calendar_days(draw) -> dt.date:
+    """Any day, drawn often at a month's end, on a leap day, and near either end."""
+    which = draw(st.sampled_from(["any", "month_end", "leap_day", "first_years", "last_years"]))
+    if which == "month_end":
+        year, month = draw(st.integers(1, 9999)), draw(st.integers(1, 12))
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+    if which == "leap_day":
+        year = draw(st.integers(1, 2499)) * 4
+        return dt.date(year, 2, 29 if calendar.isleap(year) else 28)
+    if which == "first_years":
+        return draw(st.dates(dt.date(1, 1, 1), dt.date(2, 12, 31)))
+    if which == "last_years":
+        return draw(st.dates(dt.date(9998, 1, 1), dt.date(9999, 12, 31)))
+    return draw(st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)))
+
+
+_AMOUNTS = st.one_of(st.integers(-40, 40), st.integers(-130_000, 130_000),
+                     st.integers(-3_700_000, 3_700_000))
+_UNITS = st.sampled_from(["days", "weeks", "months", "years", "day", "month"])
+_OPS = st.sampled_from(["<", "<=", "=", "!=", ">=", ">"])
+
+
+@st.composite
+def _shift_cases(draw):
+    """``e OP d ± N UNIT`` and ``d ± N UNIT OP e`` with records whose ``d`` is any day or
+    one whose result is at (or a day beside) the calendar's end, and whose ``e`` falls on the
+    result, a day beside it, or anywhere."""
+    amount, unit, left, right = draw(_AMOUNTS), draw(_UNITS), draw(_OPS), draw(_OPS)
+    book = srg_rules.parse(
+        "field d: date optional\nfield e: date\n"
+        f"include right when e {right} d {_shift(amount, unit)}\n"
+        f"include left when d {_shift(amount, unit)} {left} e\n")
+    # The days whose result is the first or last of the calendar, where it starts to leave it.
+    edges = [d for d in (dates.shift(dt.date(9999, 12, 31), -amount, dates.unit_of(unit)),
+                         dates.shift(dt.date(1, 1, 1), -amount, dates.unit_of(unit)))
+             if d is not None]
+    near_edges = [d for d in (dates.shift(e, k, "days") for e in edges for k in (-1, 0, 1))
+                  if d is not None]
+    records = []
+    for _ in range(draw(st.integers(1, 6))):
+        day = draw(st.one_of(_calendar_days(), st.none(),
+                             *([st.sampled_from(near_edges)] if near_edges else [])))
+        moved = None if day is None else dates.shift(day, amount, dates.unit_of(unit))
+        near = [] if moved is None else [
+            d for d in (dates.shift(moved, k, "days") for k in (-1, 0, 1)) if d is not None]
+        other = draw(st.sampled_from(near) if near and draw(st.booleans()) else _calendar_days())
+        # A record file's two date forms (strftime would not pad a year below 1000).
+        written = "{0.year:04d}{0.month:02d}{0.day:02d}" if draw(st.booleans()) else "{0}"
+        records.append({"d": "" if day is None else written.format(day),
+                        "e": written.format(other)})
+    return book, records
+
+
+@settings(max_examples=150, **_SETTINGS)
+@given(_shift_cases())
+def test_duckdb_moves_dates_as_the_interpreter(case) -> None:
+    book, records = case
+    _agree(book, records)
 
 
 def test_booleans_codes_and_texts() -> None:
@@ -495,15 +617,15 @@ def test_run_file_reports_missing_required_columns(tmp_path: Path) -> None:
 # --- PostgreSQL (only where a server is at hand) ---------------------------------------------
 
 
-@pytest.mark.skipif(not (os.environ.get("SRG_TEST_PGHOST") and shutil.which("psql")),
-                    reason="set SRG_TEST_PGHOST to a PostgreSQL host or socket folder to run")
-@settings(max_examples=40, **_SETTINGS)
-@given(_rulebook_and_records(max_records=8))
-def test_postgres_decides_as_the_interpreter(case) -> None:
-    book, records = case
+_POSTGRES = pytest.mark.skipif(
+    not (os.environ.get("SRG_TEST_PGHOST") and shutil.which("psql")),
+    reason="set SRG_TEST_PGHOST to a PostgreSQL host or socket folder to run")
+
+
+def _decide_on_postgres(book: srg_rules.Rulebook, rows: list[dict]) -> list[dict] | None:
+    """Each row's output columns from the PostgreSQL query, or None where PostgreSQL rejects
+    a number beyond DOUBLE PRECISION (see backends/sql/numbers.py)."""
     fields = list(book.fields)
-    rows = [{f: _as_text(r.get(f)) for f in fields} for r in records]
-    rows = [r for r in rows if not any(v is not None and "\x00" in v for v in r.values())]
     columns = ["row_number", *fields]
     table = exp.Schema(this=exp.to_table("records"), expressions=[
         exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=exp.DataType.build("TEXT"))
@@ -523,13 +645,47 @@ def test_postgres_decides_as_the_interpreter(case) -> None:
                              os.environ.get("SRG_TEST_PGUSER", "postgres"), "-X", "-q",
                              "-v", "ON_ERROR_STOP=1"], input=script, capture_output=True, text=True)
     if "out of range for type double precision" in result.stderr:
-        return  # PostgreSQL rejects numbers beyond DOUBLE PRECISION (see backends/sql.py)
+        return None
     assert result.returncode == 0, result.stderr
-    got = list(csv.DictReader(io.StringIO(result.stdout)))
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def _assert_postgres_agrees(book: srg_rules.Rulebook, rows: list[dict]) -> None:
+    got = _decide_on_postgres(book, rows)
+    if got is None:
+        return
+    assert len(got) == len(rows)
     for row, decided in zip(rows, got):
         want = book.decide(row)
         assert (decided["status"], None if decided["type"] == "<NULL>" else decided["type"],
                 tuple(decided["reasons"].split("|"))) == (want.status.value, want.type, want.reasons)
+
+
+@_POSTGRES
+@settings(max_examples=40, **_SETTINGS)
+@given(_rulebook_and_records(max_records=8))
+def test_postgres_decides_as_the_interpreter(case) -> None:
+    book, records = case
+    fields = list(book.fields)
+    rows = [{f: _as_text(r.get(f)) for f in fields} for r in records]
+    rows = [r for r in rows if not any(v is not None and "\x00" in v for v in r.values())]
+    _assert_postgres_agrees(book, rows)
+
+
+@_POSTGRES
+def test_postgres_moves_dates_at_the_edges() -> None:
+    """PostgreSQL's ``date + INTERVAL`` clamps as srg_rules.dates does, and never meets a date
+    before its 4713 BC limit."""
+    book, records = shift_edges_book(SHIFT_EDGES)
+    _assert_postgres_agrees(book, [{f: r.get(f) for f in book.fields} for r in records])
+
+
+@_POSTGRES
+@settings(max_examples=30, **_SETTINGS)
+@given(_shift_cases())
+def test_postgres_moves_dates_as_the_interpreter(case) -> None:
+    book, records = case
+    _assert_postgres_agrees(book, [{f: r.get(f) for f in book.fields} for r in records])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,8 @@
 - ``where`` is exact about emptiness: on a schema whose values can be enumerated up to the
   constants used, ``records`` raises ValueError exactly when no record meets the condition.
 - All of this holds on generated rulebooks too, with each rule's condition as ``where``.
+- Date arithmetic: a field lands at, and a day beside, another's shifted value, on month ends
+  and leap days; ``where`` with date arithmetic is met, and an impossible one raises.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from hypothesis import strategies as st
 
 import srg_rules
 from srg_rules import RulebookError, Status
-from srg_rules import strategies
+from srg_rules import dates, strategies
 from srg_rules.backends.interpreter import evaluate
 from srg_rules.strategies import records
 
@@ -426,3 +428,129 @@ def test_generated_rulebooks(text: str, data: st.DataObject) -> None:
         record = data.draw(meeting, label=f"a record meeting rule {rule.id}")
         assert evaluate(written, record)
         assert book.program.schema.read(record) == (record, [])
+
+
+# --- date arithmetic -------------------------------------------------------------------------
+
+SHIFTS = srg_rules.parse('''
+field start: date
+field reporting: date
+field end: date optional
+field category: code {taal, ips}
+reject niet_gestart when start > reporting + 1 months
+exclude lang_lopend when end is missing and start < reporting - 10 years
+reject te_laat when end + 2 weeks <= reporting
+include when category = taal and start + 1 months >= 2024-03-31
+''', "shifts.rules")
+
+
+def _shift(day: dt.date | None, amount: int, unit: str) -> dt.date | None:
+    return None if day is None else dates.shift(day, amount, unit)
+
+
+def _month_end(day: dt.date | None) -> bool:
+    return day is not None and (day + dt.timedelta(days=1)).day == 1
+
+
+def test_records_with_date_arithmetic_are_valid_and_decided() -> None:
+    @FAST
+    @given(records(SHIFTS))
+    def check(record):
+        assert SHIFTS.program.schema.read(record) == (record, [])
+        assert SHIFTS.decide(record).status in set(Status)
+
+    check()
+
+
+SHIFTED_WHERE = [
+    "start > reporting + 1 months",
+    "start = reporting + 1 months",
+    "not (start > reporting + 1 months)",
+    "start + 2 weeks <= reporting and reporting < 2024-01-01 and start > 2023-12-01",
+    "end + 2 weeks = reporting - 1 years",
+    "start + 1 months = 2024-02-29",
+    "start + 1 months >= 2024-03-31 and start < 2024-03-05",
+    "not (start + 1 months >= 2024-03-31) and category = ips",
+    "end + 1 months != 2024-03-29 and end is present",
+    "not (end - 1 years < 2024-02-29)",
+    "2024-01-31 + 1 months <= start and start < reporting - 10 years",
+    "start + 1 weeks > start + 6 days",
+    "start + 1 months > start - 3 days",
+    "not (end + 1 years = end + 12 months)",
+    "start + 1 months = 2024-03-30 or end is missing",
+]
+
+
+@pytest.mark.parametrize("where", SHIFTED_WHERE)
+def test_where_with_date_arithmetic_records_meet_the_condition(where: str) -> None:
+    condition = SHIFTS.condition(where)
+
+    @FAST
+    @given(records(SHIFTS, where=where))
+    def check(record):
+        assert evaluate(condition, record), record
+        assert SHIFTS.program.schema.read(record) == (record, [])
+
+    check()
+
+
+_SHIFT_BOUNDARY_CASES = {
+    # The day itself, the day before and the day after the other field's shifted value.
+    "start = reporting + 1 months": lambda r: r["start"] == _shift(r["reporting"], 1, "months"),
+    "start = reporting + 1 months + 1 day":
+        lambda r: r["start"] == _shift(r["reporting"], 1, "months") + dt.timedelta(1),
+    "start = reporting + 1 months - 1 day":
+        lambda r: r["start"] == _shift(r["reporting"], 1, "months") - dt.timedelta(1),
+    "end + 2 weeks = reporting": lambda r: _shift(r["end"], 2, "weeks") == r["reporting"],
+    "start = reporting - 10 years": lambda r: r["start"] == _shift(r["reporting"], -10, "years"),
+    # The base of a step of months on a month end, on a leap day, on a clamping day.
+    "reporting on a month end": lambda r: _month_end(r["reporting"]),
+    "reporting on 29 February": lambda r: (r["reporting"].month, r["reporting"].day) == (2, 29),
+    "reporting on 28 February": lambda r: (r["reporting"].month, r["reporting"].day) == (2, 28),
+    "reporting + 1 months clamps": lambda r: _shift(r["reporting"], 1, "months").day
+        < r["reporting"].day,
+    # A shifted field against a constant: the days whose shift lands beside 2024-03-31.
+    "start = 2024-02-29": lambda r: r["start"] == dt.date(2024, 2, 29),
+    "start = 2024-03-01": lambda r: r["start"] == dt.date(2024, 3, 1),
+}
+
+
+@pytest.mark.parametrize("wanted", list(_SHIFT_BOUNDARY_CASES.values()),
+                         ids=list(_SHIFT_BOUNDARY_CASES))
+def test_date_arithmetic_boundaries_occur(wanted) -> None:
+    _first(records(SHIFTS), wanted)
+
+
+@pytest.mark.parametrize(("where", "wanted"), [
+    ("start > reporting + 1 months",
+     lambda r: r["start"] == _shift(r["reporting"], 1, "months") + dt.timedelta(1)),
+    ("not (start > reporting + 1 months)",
+     lambda r: r["start"] == _shift(r["reporting"], 1, "months")),
+    # Three days of January move onto the last of February.
+    ("start = reporting + 1 months", lambda r: r["reporting"].day == 31),
+    ("start = reporting + 1 months", lambda r: (r["start"].month, r["start"].day) == (2, 29)),
+    ("start + 1 months = 2024-02-29", lambda r: r["start"] == dt.date(2024, 1, 29)),
+    ("start + 1 months = 2024-02-29", lambda r: r["start"] == dt.date(2024, 1, 31)),
+    # A shift leaving the calendar is missing, so the negated comparison holds there.
+    ("not (end + 1 days > 2024-01-01) and end > 9999-12-30",
+     lambda r: r["end"] == dt.date(9999, 12, 31)),
+    ("not (end - 1 years < 2024-02-29)", lambda r: r["end"] is None),
+    # No day moves back a year onto 2024-02-29: 2025-03-01 is the first not before it.
+    ("not (end - 1 years < 2024-02-29)", lambda r: r["end"] == dt.date(2025, 3, 1)),
+    ("end - 1 years < 2024-02-29", lambda r: r["end"] == dt.date(2025, 2, 28)),
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_where_with_date_arithmetic_reaches_every_region(where, wanted) -> None:
+    _first(records(SHIFTS, where=where), wanted)
+
+
+@pytest.mark.parametrize("where", [
+    "start + 1 months = 2024-03-30",  # 2024-02-29 + 1 months is 2024-03-29, the 1st is April 1
+    "start + 1 days < 2024-01-01 and start > 2023-12-31",
+    "start + 3 days = start",
+    "start + 1 months <= start",
+    "start + 1 months >= 2024-03-31 and start < 2024-03-01",
+    "end + 1 days > 9999-12-31",
+])
+def test_unsatisfiable_where_with_date_arithmetic_raises(where: str) -> None:
+    with pytest.raises(ValueError, match="can never hold"):
+        records(SHIFTS, where=where)

@@ -32,10 +32,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import datetime as _dt
+
 import attrs
 import z3
 
-from .. import ir
+from .. import dates, ir
 from ..decision import VERBS, Verdicts, verdicts
 if TYPE_CHECKING:
     from .domains import Domain
@@ -180,6 +182,9 @@ class Encoder(ir.Visitor):
         self.validity: tuple[z3.BoolRef, ...] = tuple(validity)
         """What every valid record meets: each field's index among its allowed points."""
         self._formulas: dict[int, tuple[Any, z3.BoolRef]] = {}
+        self.approximated: list[ir.Compare] = []
+        """The comparisons encoded as free booleans (see :meth:`_approximated`): while there
+        is one, a finding that rests on a model may be missing (never wrong)."""
 
     # --- terms and records ---
 
@@ -300,7 +305,17 @@ class Encoder(ir.Visitor):
         # compared with, which only the comparison knows.
         return node
 
+    def date_shift(self, node: ir.DateShift) -> ir.DateShift:
+        # A moved date has no term of its own: the comparison that holds it is rewritten over
+        # its base (see unshifted), or, between two fields, over-approximated.
+        return node
+
     def compare(self, node: ir.Compare) -> z3.BoolRef:
+        rewritten = unshifted(node)
+        if rewritten is not None:
+            return self.condition(rewritten)
+        if ir.field_pair(node) is None and ir.field_constant(node) is None:
+            return self._approximated(node)
         left, right = self(node.left), self(node.right)
         if not isinstance(left, FieldTerms):
             raise ir.UnhandledNode(f"the encoder compares a field with a field or a constant, "
@@ -321,6 +336,19 @@ class Encoder(ir.Visitor):
             # ordered constant: only = and != get here.
             return self._present(self.true if node.op == "ne" else self.false, left.present)
         return self._present(_ORDER[node.op](left.index, point), left.present)
+
+    def _approximated(self, node: ir.Compare) -> z3.BoolRef:
+        """A comparison the finite domains cannot decide exactly (a date of one field against
+        a moved date of another): a free boolean of its own (one per comparison), false when
+        a field it reads is missing. Every valid record still has a model (so an unsat answer
+        remains a proof); a model's record may decide it otherwise, which is why every
+        finding that rests on a model is re-decided by the interpreter first."""
+        for part in ir.walk(node):
+            if not isinstance(part, (ir.Compare, ir.DateShift, ir.FieldValue, ir.Constant)):
+                raise ir.UnhandledNode(f"the encoder cannot approximate {part!r}")
+        self.approximated.append(node)
+        atom = z3.Bool(f"approximated:{len(self.approximated)}", self.context)
+        return self._present(atom, *(self.fields[name].present for name in ir.fields_of(node)))
 
     @staticmethod
     def _present(atom: z3.BoolRef, *presence: z3.BoolRef | None) -> z3.BoolRef:
@@ -409,7 +437,15 @@ class _Survey(ir.Visitor):
         return name
 
     def compare(self, node: ir.Compare) -> None:
+        rewritten = unshifted(node)
+        if rewritten is not None:
+            for part in ir.walk(rewritten):
+                if isinstance(part, ir.Compare):
+                    self.compare(part)
+            return
         pair, constant = ir.field_pair(node), ir.field_constant(node)
+        if pair is None and constant is None and _shifted_fields(node):
+            return  # over-approximated by the encoder: it needs no points of its own
         if pair is not None:
             self.parent[self.find(pair[0])] = self.find(pair[1])
             if pair[0] != pair[1]:
@@ -425,6 +461,9 @@ class _Survey(ir.Visitor):
     # The other kinds compare nothing themselves; the walk visits their parts.
 
     def field_value(self, node: ir.FieldValue) -> None:
+        pass
+
+    def date_shift(self, node: ir.DateShift) -> None:
         pass
 
     def constant(self, node: ir.Constant) -> None:
@@ -444,3 +483,82 @@ class _Survey(ir.Visitor):
 
     def defined(self, node: ir.Defined) -> None:
         pass
+
+
+# --- moved dates -------------------------------------------------------------------------------
+
+
+def _shifted_fields(node: ir.Compare) -> bool:
+    """Whether the comparison holds a moved date of a field, with fields on both sides."""
+    sides = (node.left, node.right)
+    return (any(isinstance(side, ir.DateShift) for side in sides)
+            and all(not isinstance(side, ir.Constant) for side in sides))
+
+
+def unshifted(node: ir.Compare) -> ir.Condition | None:
+    """A comparison of a moved date of a field with a constant, as the same condition over the
+    field itself (None for any other comparison).
+
+    Exact: moving a date is monotone (a later date never moves before an earlier one), so the
+    days whose moved date is below a constant are the days below a threshold, found by
+    bisection over the calendar; and the days whose move leaves the calendar (which count as
+    missing) lie at one end, cut off by a bound of their own.
+
+    >>> import datetime
+    >>> shifted = ir.DateShift(ir.FieldValue("d"), 1, "months")
+    >>> print(ir.Compare("lt", shifted, ir.Constant(datetime.date(2024, 2, 29))))
+    Compare(op='lt', left=DateShift(base=FieldValue(name='d'), amount=1, unit='months'), right=Constant(value=datetime.date(2024, 2, 29)))
+    >>> from srg_rules import printer
+    >>> print(printer.condition(unshifted(ir.Compare("lt", shifted, ir.Constant(datetime.date(2024, 2, 29))))))
+    d >= 0001-01-01 and d <= 9999-11-30 and d < 2024-01-29
+    """
+    if not (isinstance(node.left, ir.DateShift) and isinstance(node.right, ir.Constant)
+            and isinstance(node.left.base, ir.FieldValue)):
+        return None
+    shift, target = node.left, node.right.value
+    name = shift.base.name
+
+    def moved(ordinal: int) -> Any:
+        return dates.shift(_dt.date.fromordinal(ordinal), shift.amount, shift.unit)
+
+    first, last = _dt.date.min.toordinal(), _dt.date.max.toordinal()
+    # The days whose move stays in the calendar: one run, cut off at one end.
+    low = _first(first, last, lambda d: moved(d) is not None) if shift.amount < 0 else first
+    high = (_first(first, last + 1, lambda d: moved(d) is None) - 1) if shift.amount > 0 else last
+    in_calendar = [ir.compare("ge", name, _dt.date.fromordinal(low)),
+                   ir.compare("le", name, _dt.date.fromordinal(high))]
+    # First days (in the calendar run) whose moved date reaches / passes the constant.
+    reaches = _first(low, high + 1, lambda d: moved(d) >= target)
+    passes = _first(low, high + 1, lambda d: moved(d) > target)
+
+    def below(ordinal: int) -> ir.Condition:
+        return (ir.compare("lt", name, _dt.date.fromordinal(ordinal)) if ordinal <= high
+                else ir.AllOf(()))
+
+    def from_(ordinal: int) -> ir.Condition:
+        return (ir.compare("ge", name, _dt.date.fromordinal(ordinal)) if ordinal <= high
+                else ir.AnyOf(()))
+
+    if node.op == "in_set" or node.op == "not_in_set":
+        return None
+    parts = {
+        "lt": [below(reaches)],
+        "le": [below(passes)],
+        "gt": [from_(passes)],
+        "ge": [from_(reaches)],
+        "eq": [from_(reaches), below(passes)],
+        "ne": [ir.AnyOf((below(reaches), from_(passes)))],
+    }[node.op]
+    return ir.AllOf((*in_calendar, *parts), span=node.span)
+
+
+def _first(low: int, high: int, holds: Callable[[int], bool]) -> int:
+    """The least ``d`` in ``[low, high)`` for which ``holds`` (monotone: false, then true),
+    or ``high`` when there is none."""
+    while low < high:
+        middle = (low + high) // 2
+        if holds(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low

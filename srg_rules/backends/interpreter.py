@@ -24,7 +24,7 @@ from typing import Any
 import functools
 from collections.abc import Callable
 
-from .. import ir
+from .. import dates, ir
 from ..decision import VERBS, Decision, decide
 from ..explain import Explanation, RuleTrace, Trace
 from ..operators import OPERATORS
@@ -48,6 +48,15 @@ class _Closures(ir.Visitor):
     def constant(self, node: ir.Constant) -> Callable[[Values], Any]:
         value = node.value
         return lambda values: value
+
+    def date_shift(self, node: ir.DateShift) -> Callable[[Values], Any]:
+        base, amount, unit = self(node.base), node.amount, node.unit
+
+        def moved(values: Values) -> Any:
+            day = base(values)
+            return None if day is None else dates.shift(day, amount, unit)
+
+        return moved
 
     def compare(self, node: ir.Compare) -> Callable[[Values], bool]:
         left, right = self(node.left), self(node.right)
@@ -107,7 +116,35 @@ def trace(condition: ir.Condition, values: Values) -> Trace:
     if isinstance(condition, ir.Defined):
         child = trace(condition.body, values)
         return Trace(condition, child.result, (child,))
-    return Trace(condition, evaluate(condition, values))
+    computed = ()
+    if isinstance(condition, ir.Compare):
+        computed = tuple((side, _closure(side)(values)) for side in (condition.left, condition.right)
+                         if not isinstance(side, (ir.FieldValue, ir.Constant)))
+    return Trace(condition, evaluate(condition, values), computed=computed)
+
+
+class _Matches(Mapping[str, list]):
+    """The rules of each verb that match, found when :func:`decide` first asks for the verb:
+    a record rejected by a rule is not tried against the others (the result is the same)."""
+
+    def __init__(self, rules: Mapping[str, tuple[tuple[ir.CompiledRule, Any], ...]],
+                 values: Values):
+        self._rules = rules
+        self._values = values
+        self._found: dict[str, list] = {}
+
+    def __getitem__(self, verb: str) -> list:
+        found = self._found.get(verb)
+        if found is None:
+            values = self._values
+            found = self._found[verb] = [rule for rule, test in self._rules[verb] if test(values)]
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
 
 
 class Interpreter:
@@ -115,9 +152,9 @@ class Interpreter:
 
     def __init__(self, program: ir.Program):
         self.program = program
-        self._rules = tuple((verb, tuple((rule, _CLOSURES(rule.condition))
-                                         for rule in program.by_verb(verb)))
-                            for verb in VERBS)
+        self._rules = {verb: tuple((rule, _CLOSURES(rule.condition))
+                                   for rule in program.by_verb(verb))
+                       for verb in VERBS}
         self._has_output = program.schema.output is not None
 
     def decide(self, record: Mapping[str, Any]) -> Decision:
@@ -134,9 +171,7 @@ class Interpreter:
         return self._decide(values, list(problems))
 
     def _decide(self, values: Mapping[str, Any], problems: list[str]) -> Decision:
-        matched = {verb: [rule for rule, test in rules if test(values)]
-                   for verb, rules in self._rules}
-        return decide(matched, problems, self._has_output)
+        return decide(_Matches(self._rules, values), problems, self._has_output)
 
     def explain(self, record: Mapping[str, Any]) -> Explanation:
         values, problems = self.program.schema.read(record)

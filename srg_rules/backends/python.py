@@ -54,7 +54,7 @@ from typing import Any
 
 import attrs
 
-from .. import ir
+from .. import dates, ir
 from ..decision import VERBS, Decision, decide
 from ..operators import OPERATORS
 from ..schema import VALUE_TYPES, Field
@@ -294,6 +294,18 @@ class _Operand:
     text: str
     maybe_none: bool
     constant: Any = _MISS
+    # For a computed operand: the source that computes it into ``text`` (a walrus), written
+    # where the value is first needed, so a record computes it once.
+    first: str | None = None
+
+
+def _shifter(amount: int, unit: str) -> Callable[[Any], Any]:
+    """A date (or None) moved as :func:`srg_rules.dates.shift` moves it."""
+
+    def shifted(day: Any) -> Any:
+        return None if day is None else dates.shift(day, amount, unit)
+
+    return shifted
 
 
 # --- the generator -----------------------------------------------------------------------
@@ -548,11 +560,15 @@ class _Generator(ir.Visitor):
             # A boolean field holds True, False or None, so identity is equality here.
             return f"({self.local_of[node.left.name]} is {'True' if node.right.value else 'False'})"
         left, right = self(node.left, depth), self(node.right, depth)
-        guards = [f"{side.text} is not None" for side in (left, right) if side.maybe_none]
+        guards = [f"{side.first or side.text} is not None" for side in (left, right)
+                  if side.maybe_none]
         if (op in ("eq", "in_set") and right.constant is not _MISS
-                and self._never_matches_none(op, right.constant)):
+                and self._never_matches_none(op, right.constant) and left.first is None):
             guards = []
-        return "(" + " and ".join([*guards, self._apply(op, left.text, right.text)]) + ")"
+        computed = {id(side) for side in (left, right) if side.maybe_none and guards}
+        texts = [side.text if id(side) in computed or side.first is None else side.first
+                 for side in (left, right)]
+        return "(" + " and ".join([*guards, self._apply(op, *texts)]) + ")"
 
     # --- operands: one method per node kind --------------------------------------------------
 
@@ -561,6 +577,14 @@ class _Generator(ir.Visitor):
 
     def constant(self, node: ir.Constant, depth: int) -> _Operand:
         return _Operand(self.name("C", node.value), maybe_none=False, constant=node.value)
+
+    def date_shift(self, node: ir.DateShift, depth: int) -> _Operand:
+        base = self(node.base, depth)
+        shift = self.name("SH", _shifter(node.amount, node.unit))
+        self.counter += 1
+        local = f"h{self.counter}"
+        return _Operand(local, maybe_none=True,
+                        first=f"({local} := {shift}({base.first or base.text}))")
 
     def _shared_define(self, node: ir.Defined) -> str:
         """A define used more than once: a local assigned before the first rule that uses it.

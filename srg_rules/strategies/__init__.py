@@ -42,11 +42,25 @@ How ``where`` is met, constructively rather than by filtering:
    fields (``end_date < start_date``) is met by drawing the smaller side first and narrowing
    the other side's domain to the values that fit the drawn one.
 
+Date arithmetic: a date shift never moves a later day before an earlier one, so the days of a
+field whose shift meets a comparison with a constant (``start + 1 months >= 2024-03-31``) are
+an interval, less a few days for ``!=`` (:func:`planning.preimage`, exact, including that a
+shift leaving the calendar is missing): such a comparison, or its negation, becomes ordinary
+comparisons of the field with constants (so an impossible one raises ValueError). A field with
+date arithmetic compared with itself (``d + 1 weeks > d + 6 days``) is decided from the steps
+when they are of one kind. Between two fields (``start > reporting + 1 months``) the
+comparison is checked on the drawn record by the reference interpreter (``.filter``), and the
+field drawn second (the one with more days) is first narrowed to the days that meet it, so the
+filter seldom rejects.
+
 What falls back to filtering (sound, but a narrow condition of this shape can fail Hypothesis's
 health checks):
 
 - when expanding an ``and`` would make more than :data:`MAX_ALTERNATIVES` alternatives, the
   items that do not fit stay whole and are checked with ``.filter`` on the drawn records;
+- a comparison with date arithmetic between two fields (see above); a condition in which
+  only such comparisons conflict (``a > b + 1 months and b > a``) is not detected, and never
+  yields a record;
 - when comparisons between fields leave a field no value although each pair of fields is
   consistent (three code fields pairwise different with two codes between them, or a chain of
   ``<`` through excluded values), the draw is rejected with :func:`hypothesis.assume`; an
@@ -55,6 +69,7 @@ health checks):
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import math
 from collections.abc import Iterable, Mapping
@@ -64,7 +79,7 @@ import attrs
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from .. import ir
+from .. import dates, ir
 from ..operators import OPERATORS
 from ..rulebook import Rulebook
 from ..schema import Field, format_typed
@@ -79,13 +94,20 @@ from .planning import (
     Or,
     Plan,
     Presence,
+    Shifted,
+    Side,
     as_float,
     canonical,
     expand,
     holds,
+    MAX_DAY,
+    MIN_DAY,
     key_of,
+    narrowed,
+    near_preimages,
     neighbours,
     plan_of,
+    preimage,
     sort_key,
     value_of,
 )
@@ -112,8 +134,12 @@ def records(book: Rulebook, where: str | None = None, *, raw: bool = False) -> s
     code and boolean fields take every value; text fields take the texts they are compared
     with or any other text; an optional field is missing about one time in four. A field
     compared with another field (``end_date < start_date``) is, a third of the time, drawn equal
-    to it or one step to either side. Other dates lean to the years 1950 to 2100. Records
-    shrink toward missing values and toward the boundaries.
+    to it or one step to either side. Date arithmetic moves these boundaries: a field compared
+    with a shifted field (``start > reporting + 1 months``) is drawn at, or a day beside, the
+    other's shifted value, a shifted field compared with a constant at the days whose shift
+    lands beside it, and a field moved by months or years (or compared with one) leans to
+    month ends, the 28th to 31st and leap days, where the step clamps. Other dates lean to the
+    years 1950 to 2100. Records shrink toward missing values and toward the boundaries.
 
     Args:
         book: a :class:`srg_rules.Rulebook`.
@@ -156,7 +182,7 @@ def records(book: Rulebook, where: str | None = None, *, raw: bool = False) -> s
     roots += [expectation.condition for expectation in program.expectations]
     if condition is not None:
         roots.append(condition)
-    boundaries, related = _boundaries(fields, roots)
+    edges = _boundaries(fields, roots)
 
     if condition is None:
         alternatives = [Conjunct((), ())]
@@ -178,7 +204,7 @@ def records(book: Rulebook, where: str | None = None, *, raw: bool = False) -> s
             raise ValueError(f"the rulebook has no valid record ({why})")
         raise ValueError(f"the condition can never hold: {where} ({why or 'it is false'})")
 
-    strategy = st.one_of([_drawn(plan, fields, boundaries, related) for plan in plans])
+    strategy = st.one_of([_drawn(plan, fields, edges) for plan in plans])
     if raw:
         return strategy.map(lambda record: {name: format_typed(value) for name, value in record.items()})
     return strategy
@@ -197,11 +223,21 @@ class _ConstantOperand:
     value: Any
 
 
-class _Operands(ir.Visitor):
-    """The operands a strategy can plan for: a field's value and a constant. A new operand kind
-    is one more method here (and a leaf the planner understands)."""
+@attrs.frozen
+class _ShiftedOperand:
+    """A date field moved by date arithmetic (``reporting_date + 1 months``)."""
 
-    KINDS = (ir.FieldValue, ir.Constant)
+    name: str
+    amount: int
+    unit: str
+
+
+class _Operands(ir.Visitor):
+    """The operands a strategy can plan for: a field's value, a constant and a date field
+    moved by date arithmetic. A new operand kind is one more method here (and a leaf the
+    planner understands)."""
+
+    KINDS = (ir.FieldValue, ir.Constant, ir.DateShift)
 
     def field_value(self, node: ir.FieldValue, *_: Any) -> _FieldOperand:
         return _FieldOperand(node.name)
@@ -209,15 +245,68 @@ class _Operands(ir.Visitor):
     def constant(self, node: ir.Constant, *_: Any) -> _ConstantOperand:
         return _ConstantOperand(node.value)
 
+    def date_shift(self, node: ir.DateShift, *args: Any) -> _ShiftedOperand | _ConstantOperand:
+        base = self(node.base, *args)
+        if isinstance(base, _FieldOperand):
+            return _ShiftedOperand(base.name, node.amount, node.unit)
+        if isinstance(base, _ConstantOperand):  # the IR folds these; a shift of one is one
+            moved = None if base.value is None else dates.shift(base.value, node.amount, node.unit)
+            return _ConstantOperand(moved)
+        raise ir.UnhandledNode(f"no strategy for date arithmetic on {node.base!r}")
+
     def comparison(self, node: ir.Compare, *args: Any) -> tuple[str, Any, Any]:
         """``("link", left, right)`` for two fields, ``("is", field, value)`` for a field and
-        a constant; any other pair of operands is a construct the strategies were not taught."""
+        a constant, ``("shifted", left, right)`` (two :class:`Side` s) when date arithmetic
+        moves a field on either side; any other pair of operands is a construct the
+        strategies were not taught."""
         left, right = self(node.left, *args), self(node.right, *args)
+        if isinstance(left, _ShiftedOperand) or isinstance(right, _ShiftedOperand):
+            sides = (_side(left), _side(right))
+            if all(side is not None for side in sides) and any(s.field for s in sides):
+                return "shifted", *sides
         if isinstance(left, _FieldOperand) and isinstance(right, _FieldOperand):
             return "link", left.name, right.name
         if isinstance(left, _FieldOperand) and isinstance(right, _ConstantOperand):
             return "is", left.name, right.value
         raise ir.UnhandledNode(f"no strategy for the operands of {node!r}")
+
+
+def _side(operand: Any) -> Side | None:
+    if isinstance(operand, _ShiftedOperand):
+        return Side(operand.name, operand.amount, operand.unit)
+    if isinstance(operand, _FieldOperand):
+        return Side(operand.name)
+    if isinstance(operand, _ConstantOperand) and isinstance(operand.value, _dt.date):
+        return Side(None, value=operand.value)
+    return None
+
+
+def _family(side: Side) -> str:
+    return "days" if side.unit in ("days", "weeks") else "months"
+
+
+def _written(op: str, left: Side, right: Side) -> str:
+    """A comparison with date arithmetic as a rulebook writes it (for error messages)."""
+
+    def text(side: Side) -> str:
+        if side.field is None:
+            return side.value.isoformat()
+        if not side.amount:
+            return side.field
+        return f"{side.field} {'+' if side.amount > 0 else '-'} {abs(side.amount)} {side.unit}"
+
+    return f"{text(left)} {OPERATORS[op].symbol} {text(right)}"
+
+
+def _read(side: Side, record: Mapping[str, Any]) -> int | None:
+    """The day (ordinal) a side of a shifted comparison has in a (partly drawn) record of keys."""
+    if side.field is None:
+        return side.value.toordinal()
+    day = record.get(side.field)
+    if day is None:
+        return None
+    moved = dates.shift(_dt.date.fromordinal(day), side.amount, side.unit)
+    return None if moved is None else moved.toordinal()
 
 
 class _NegationNormalForm(_Operands):
@@ -248,6 +337,8 @@ class _NegationNormalForm(_Operands):
 
     def compare(self, node: ir.Compare, negated: bool) -> Node:
         shape, left, right = self.comparison(node, negated)
+        if shape == "shifted":
+            return self._shifted(node, left, right, negated)
         if shape == "link":
             if not negated:
                 return Link(node.op, left, right)
@@ -262,6 +353,82 @@ class _NegationNormalForm(_Operands):
         # A required field is never missing in a valid record: leave out the alternative.
         return (Presence(name, False),) if self.fields[name].optional else ()
 
+    def _shifted(self, node: ir.Compare, left: Side, right: Side, negated: bool) -> Node:
+        """A comparison with date arithmetic. Against a constant it is an interval of the
+        field's days (:func:`preimage`), planned like any comparison with a constant; between
+        fields it is a :class:`Shifted` leaf, checked on the drawn record."""
+        if left.field is None:  # the IR puts constants on the right; mirror if not
+            left, right, node = right, left, attrs.evolve(
+                node, op=OPERATORS[node.op].mirror, left=node.right, right=node.left)
+        names = tuple(dict.fromkeys(s.field for s in (left, right) if s.field is not None))
+        present = tuple(Presence(name, True) for name in names)
+        missing = tuple(m for name in names for m in self._missing(name))
+        if right.field is None:
+            written = _written(node.op, left, right)
+            days = self._days(node.op, left, right.value.toordinal(), written)
+            if not negated:
+                return And((*present, days))
+            # The other days of the calendar: those whose shift leaves it included.
+            return Or((*missing, And((*present, self._complement(left, days, f"not ({written})")))))
+        if left.field == right.field and (_family(left) == _family(right)
+                                          or not left.amount or not right.amount):
+            return self._same_field(node.op, left, right, negated, missing, present)
+        leaf = Shifted(node.op, left, right, negated, node)
+        return Or((*missing, And((*present, leaf)))) if negated else And((*present, leaf))
+
+    def _same_field(self, op: str, left: Side, right: Side, negated: bool,
+                    missing: tuple[Node, ...], present: tuple[Node, ...]) -> Node:
+        """``a + s1 OP a + s2`` with steps of one kind (days and weeks, or months and years):
+        the order of the two sides is that of the steps, wherever both stay in the calendar
+        (a step of months always reaches another month)."""
+        steps = [side.amount * (7 if side.unit == "weeks" else 12 if side.unit == "years" else 1)
+                 for side in (left, right)]
+        written = _written(op, left, right)
+        relation = OPERATORS[op].evaluate(steps[0], steps[1])
+        lo = max(preimage("ge", s.amount, s.unit, MIN_DAY)[0] for s in (left, right))
+        hi = min(preimage("ge", s.amount, s.unit, MIN_DAY)[1] for s in (left, right))
+        name, day = left.field, _dt.date.fromordinal
+        inside = (Is("ge", name, day(lo), written), Is("le", name, day(hi), written))
+        if not negated:
+            return And((*present, *inside)) if relation else Is("in_set", name, frozenset(), written)
+        if not relation:
+            return Or((*missing, And(present)))
+        shown = f"not ({written})"
+        outside = [Is("lt", name, day(lo), shown)] if lo > MIN_DAY else []
+        outside += [Is("gt", name, day(hi), shown)] if hi < MAX_DAY else []
+        return Or((*missing, And((*present, Or(tuple(outside))))))
+
+    @staticmethod
+    def _days(op: str, side: Side, target: int, shown: str) -> Node:
+        """The days of ``side.field`` whose shift meets ``OP target``, as leaves."""
+        lo, hi, excluded = preimage(op, side.amount, side.unit, target)
+        name, day = side.field, _dt.date.fromordinal
+        if lo > hi:  # no day: a comparison the planner sees cannot hold, with its reason
+            return And((Is("ge", name, day(lo), shown), Is("le", name, day(hi), shown))) \
+                if lo <= MAX_DAY and hi >= MIN_DAY else Is("in_set", name, frozenset(), shown)
+        leaves = [Is("ge", name, day(lo), shown), Is("le", name, day(hi), shown)]
+        leaves += [Is("ne", name, day(d), shown) for d in sorted(excluded)]
+        return And(tuple(leaves))
+
+    @staticmethod
+    def _complement(side: Side, days: Node, shown: str) -> Node:
+        """The days not in ``days`` (an interval with excluded days, as ``_days`` makes it)."""
+        assert isinstance(days, (And, Is))
+        items = days.items if isinstance(days, And) else (days,)
+        bounds = {leaf.op: leaf.value for leaf in items if leaf.op in ("ge", "le")}
+        if not bounds:  # no day met it: every day does not
+            return And(())
+        lo, hi = bounds["ge"].toordinal(), bounds["le"].toordinal()
+        if lo > hi:
+            return And(())
+        name, day, parts = side.field, _dt.date.fromordinal, []
+        if lo > MIN_DAY:
+            parts.append(Is("lt", name, day(lo), shown))
+        if hi < MAX_DAY:
+            parts.append(Is("gt", name, day(hi), shown))
+        parts += [Is("eq", name, leaf.value, shown) for leaf in items if leaf.op == "ne"]
+        return Or(tuple(parts))
+
 
 def _nnf(condition: ir.Condition, fields: Mapping[str, Field]) -> Node:
     """The condition with every negation pushed into the leaves, meaning the same."""
@@ -272,8 +439,9 @@ def _nnf(condition: ir.Condition, fields: Mapping[str, Field]) -> Node:
 
 
 class _Boundaries(_Operands):
-    """Collects, for each field, the keys at the edges its comparisons create, and the fields
-    it is compared with."""
+    """Collects, for each field, the keys at the edges its comparisons create, the fields it
+    is compared with, the comparisons with date arithmetic it takes part in, and whether it is
+    moved by months or years (where month ends and leap days matter)."""
 
     KINDS = None  # every kind
 
@@ -281,6 +449,8 @@ class _Boundaries(_Operands):
         self.fields = fields
         self.constants: dict[str, set[Any]] = {name: set() for name in fields}
         self.related: dict[str, set[str]] = {name: set() for name in fields}
+        self.shifted: dict[str, set[tuple[Side, Side]]] = {name: set() for name in fields}
+        self.by_months: set[str] = set()
 
     def all_of(self, node: ir.AllOf) -> None:
         for item in node.items:
@@ -301,7 +471,9 @@ class _Boundaries(_Operands):
 
     def compare(self, node: ir.Compare) -> None:
         shape, left, right = self.comparison(node)
-        if shape == "is":
+        if shape == "shifted":
+            self._shifted(left, right)
+        elif shape == "is":
             kind = self.fields[left].type.base
             values = right if isinstance(right, frozenset) else (right,)
             for value in values:
@@ -310,25 +482,52 @@ class _Boundaries(_Operands):
             self.related[left].add(right)
             self.related[right].add(left)
 
+    def _shifted(self, left: Side, right: Side) -> None:
+        by_months = any(side.unit in ("months", "years") and side.amount for side in (left, right))
+        for own, other in ((left, right), (right, left)):
+            if own.field is None:
+                continue
+            if by_months:  # both sides: clamping decides where they meet
+                self.by_months.add(own.field)
+            if other.field is None:
+                # The days whose shift lands on the constant or beside it.
+                target = other.value.toordinal()
+                self.constants[own.field].update(near_preimages(own.amount, own.unit, target))
+            elif other.field != own.field:
+                # Drawn after the other field: near the days whose shift meets its shift.
+                self.shifted[own.field].add((own, other))
 
-def _boundaries(fields: Mapping[str, Field], roots: Iterable[ir.Condition]) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[str, ...]]]:
-    """For each field, the keys at the edges its comparisons create; and the fields it is
-    compared with."""
+
+@attrs.frozen
+class _Edges:
+    """What draws a record to the boundaries its rulebook and condition create."""
+
+    constants: dict[str, tuple[Any, ...]]  # per field, the keys beside its constants
+    related: dict[str, tuple[str, ...]]  # per field, the fields it is compared with
+    # Per field, (own side, other side) of each comparison with date arithmetic on a side.
+    shifted: dict[str, tuple[tuple[Side, Side], ...]]
+    by_months: frozenset[str]  # the date fields moved by months or years
+
+
+def _boundaries(fields: Mapping[str, Field], roots: Iterable[ir.Condition]) -> _Edges:
+    """For each field, the keys at the edges its comparisons create; the fields it is
+    compared with; its comparisons with date arithmetic; the fields moved by months."""
     found = _Boundaries(fields)
     for root in roots:
         found(root)
     boundaries = {name: tuple(sorted(keys, key=sort_key)) for name, keys in found.constants.items()}
-    return boundaries, {name: tuple(sorted(others)) for name, others in found.related.items()}
+    return _Edges(boundaries, {name: tuple(sorted(others)) for name, others in found.related.items()},
+                  {name: tuple(sorted(pairs, key=repr)) for name, pairs in found.shifted.items()},
+                  frozenset(found.by_months))
 
 
 # --- drawing ---------------------------------------------------------------------------------
 
 
-def _drawn(plan: Plan, fields: Mapping[str, Field], boundaries: Mapping[str, tuple[Any, ...]],
-           related: Mapping[str, tuple[str, ...]]) -> st.SearchStrategy[dict[str, Any]]:
+def _drawn(plan: Plan, fields: Mapping[str, Field], edges: _Edges) -> st.SearchStrategy[dict[str, Any]]:
     # Building a strategy costs more than drawing from it: keep one per domain.
     cache: dict[tuple[Domain, tuple[Any, ...]], st.SearchStrategy[Any]] = {}
-    strategy = _record(plan, tuple(fields), boundaries, related, cache)
+    strategy = _record(plan, tuple(fields), edges, cache)
     if plan.residual:
         residual = plan.residual
         strategy = strategy.filter(lambda record: all(holds(node, record) for node in residual))
@@ -336,9 +535,9 @@ def _drawn(plan: Plan, fields: Mapping[str, Field], boundaries: Mapping[str, tup
 
 
 @st.composite
-def _record(draw: st.DrawFn, plan: Plan, names: tuple[str, ...],
-            boundaries: Mapping[str, tuple[Any, ...]], related: Mapping[str, tuple[str, ...]],
+def _record(draw: st.DrawFn, plan: Plan, names: tuple[str, ...], edges: _Edges,
             cache: dict[tuple[Domain, tuple[Any, ...]], st.SearchStrategy[Any]]) -> dict[str, Any]:
+    boundaries, related = edges.constants, edges.related
     keys: dict[str, Any] = {}
     for name in plan.order:
         domain = plan.domains[name]
@@ -351,34 +550,105 @@ def _record(draw: st.DrawFn, plan: Plan, names: tuple[str, ...],
                 domain = domain.meets(link.op, keys[link.right])
             elif link.right == name and link.left in keys and link.left != name:
                 domain = domain.meets(OPERATORS[link.op].mirror, keys[link.left])
+        if plan.shifted:
+            domain = _narrowed_by_shifts(domain, name, plan.shifted, keys)
         # Only a combination of comparisons the propagation cannot see through gets here.
         assume(domain.has_value())
         # The values beside those of the fields it is compared with, a third of the time.
         beside = sorted({near for other in related[name] if keys.get(other) is not None
                          for near in neighbours(domain.kind, keys[other]) if domain.admits(near)},
                         key=sort_key)
+        if edges.shifted[name]:
+            beside = sorted({*beside, *_beside_shifts(domain, edges.shifted[name], keys)})
         if beside and draw(st.integers(0, 2)) == 0:
             keys[name] = draw(st.sampled_from(beside))
             continue
+        by_months = name in edges.by_months
         if domain is plan.domains[name]:
             strategy = cache.get((domain, boundaries[name]))
             if strategy is None:
-                strategy = cache[(domain, boundaries[name])] = _values(domain, boundaries[name])
+                strategy = cache[(domain, boundaries[name])] = _values(
+                    domain, boundaries[name], by_months)
         else:  # narrowed by a drawn value: seldom the same twice
-            strategy = _values(domain, boundaries[name])
+            strategy = _values(domain, boundaries[name], by_months)
         keys[name] = draw(strategy)
     return {name: None if keys[name] is None else value_of(plan.domains[name].kind, keys[name])
             for name in names}
 
 
-def _values(domain: Domain, near: Iterable[Any]) -> st.SearchStrategy[Any]:
-    """The keys of a present value: boundaries half the time, any admitted value otherwise."""
+def _narrowed_by_shifts(domain: Domain, name: str, shifted: tuple[Shifted, ...],
+                        keys: Mapping[str, Any]) -> Domain:
+    """``domain`` with each comparison with date arithmetic applied whose other side is drawn:
+    exactly the days that meet it (:func:`preimage`). A negated one is left to the filter,
+    as is one whose narrowing leaves no day (a shift leaving the calendar is missing, so
+    only the filter sees the days that meet it then)."""
+    for leaf in shifted:
+        if leaf.negated or leaf.left.field == leaf.right.field:
+            continue
+        for own, other, op in ((leaf.left, leaf.right, leaf.op),
+                               (leaf.right, leaf.left, OPERATORS[leaf.op].mirror)):
+            if own.field != name or other.field not in keys:
+                continue
+            target = _read(other, keys)
+            if target is None:
+                continue  # the comparison is false: the filter rejects the record
+            narrower = narrowed(domain, op, own.amount, own.unit, target)
+            if narrower.has_value():
+                domain = narrower
+    return domain
+
+
+def _beside_shifts(domain: Domain, pairs: tuple[tuple[Side, Side], ...],
+                   keys: Mapping[str, Any]) -> set[Any]:
+    """The days at, before and after where this field's shift meets a drawn field's shift
+    (``a`` beside ``b + 1 months``)."""
+    near: set[Any] = set()
+    for own, other in pairs:
+        target = _read(other, keys) if other.field in keys else None
+        if target is not None:
+            near.update(d for d in near_preimages(own.amount, own.unit, target)
+                        if domain.admits(d))
+    return near
+
+
+def _values(domain: Domain, near: Iterable[Any], by_months: bool = False) -> st.SearchStrategy[Any]:
+    """The keys of a present value: boundaries half the time, any admitted value otherwise.
+    A date moved by months or years also leans to month ends and leap days."""
     finite = domain.finite()
     if finite is not None:
         return st.sampled_from(finite)
     edges = sorted({key for key in near if domain.admits(key)}, key=sort_key)
     anything = _anything(domain)
+    if by_months and domain.kind == "date":
+        anything = st.one_of(_month_ends(domain), anything)
     return st.one_of(st.sampled_from(edges), anything) if edges else anything
+
+
+def _month_ends(domain: Domain) -> st.SearchStrategy[int]:
+    """Days where a step of months clamps: the 28th to 31st of a month and the 1st after, and
+    half the time Feb 28 and 29 of a leap year and Mar 1, in years of the domain, leaning to
+    this era."""
+    first, last = _dt.date.fromordinal(domain.lo).year, _dt.date.fromordinal(domain.hi).year
+    lo, hi = max(first, 1950), min(last, 2100)
+    if lo > hi:
+        lo, hi = first, last
+
+    def day(year: int, month: int, day_of_month: int) -> int:
+        if day_of_month == 1:  # the day after the month's end
+            month, year = (1, year + 1) if month == 12 else (month + 1, year)
+            if year > 9999:
+                return MAX_DAY
+        clamped = min(day_of_month, calendar.monthrange(year, month)[1]) if day_of_month > 1 else 1
+        return _dt.date(year, month, clamped).toordinal()
+
+    def leap(year: int, day_of_month: int) -> int:
+        year = max(first, year - year % 4)  # a leap year, but for 1900, 2100 ...
+        return day(year, 2, day_of_month)
+
+    month_ends = st.builds(day, st.integers(lo, hi), st.integers(1, 12),
+                           st.sampled_from([28, 29, 30, 31, 1]))
+    leap_days = st.builds(leap, st.integers(lo, hi), st.sampled_from([28, 29, 1]))
+    return st.one_of(month_ends, leap_days).filter(domain.admits)
 
 
 def _anything(domain: Domain) -> st.SearchStrategy[Any]:

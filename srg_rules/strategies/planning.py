@@ -3,25 +3,31 @@ each field may take in one alternative of it.
 
 Place in the pipeline: below :mod:`srg_rules.strategies`, which turns IR conditions into the
 leaves here and draws records from the plans made here. Input: a condition in negation normal
-form over :class:`Is`, :class:`Link` and :class:`Presence` leaves, and the schema's fields.
-Output: its alternatives (:func:`expand`), and for each a :class:`Plan` (one :class:`Domain`
-per field, the comparisons between fields, a draw order) or a sentence saying why it can
-never hold (:func:`plan_of`).
+form over :class:`Is`, :class:`Link`, :class:`Shifted` and :class:`Presence` leaves, and
+the schema's fields. Output: its alternatives (:func:`expand`), and for each a :class:`Plan`
+(one :class:`Domain` per field, the comparisons between fields, a draw order) or a sentence
+saying why it can never hold (:func:`plan_of`).
 
 Invariants: values are held as keys (:func:`key_of`: dates as day ordinals, numbers as the
 schema reads them); a domain only narrows; propagation between compared fields settles (no
-strict cycle remains), so a plan's domains are consistent pair by pair.
+strict cycle remains), so a plan's domains are consistent pair by pair. A comparison
+involving date arithmetic between fields (:class:`Shifted`) is checked by the reference
+interpreter on the drawn record; :func:`preimage` (exact, because a date shift never moves a
+later day before an earlier one) narrows the field drawn second to the days that meet it.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Union
 
 import attrs
 
+from .. import dates
+from ..backends.interpreter import evaluate
 from ..operators import OPERATORS
 from ..schema import Field, passes_eleven_test
 
@@ -39,13 +45,18 @@ __all__ = [
     "Or",
     "Plan",
     "Presence",
+    "Shifted",
+    "Side",
     "as_float",
     "canonical",
     "expand",
     "holds",
     "key_of",
     "neighbours",
+    "narrowed",
+    "near_preimages",
     "plan_of",
+    "preimage",
     "sort_key",
     "value_of",
 ]
@@ -76,11 +87,14 @@ _UNORDERED_RELATIONS = {"eq": frozenset("="), "ne": frozenset("!")}
 
 @attrs.frozen
 class Is:
-    """``field OP value`` with the field present (a positive comparison leaf)."""
+    """``field OP value`` with the field present (a positive comparison leaf). ``shown``: the
+    comparison the rulebook wrote, when this leaf was derived from it (date arithmetic), for
+    the reason a condition can never hold."""
 
     op: str
     field: str
     value: Any
+    shown: str | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen
@@ -99,6 +113,31 @@ class Presence:
 
 
 @attrs.frozen
+class Side:
+    """One side of a comparison with date arithmetic: a date field moved by ``amount`` (may
+    be 0) ``unit`` s, or (``field`` None) the constant ``value``."""
+
+    field: str | None
+    amount: int = 0
+    unit: str = "days"
+    value: Any = None
+
+
+@attrs.frozen
+class Shifted:
+    """A comparison between fields with date arithmetic on a side (``a > b + 1 months``), or
+    with ``negated`` its negation; ``condition`` is the IR comparison itself, which the
+    reference interpreter decides. Fields it reads are made present by :class:`Presence`
+    leaves beside it, so it only speaks of present fields."""
+
+    op: str
+    left: Side
+    right: Side
+    negated: bool
+    condition: Any = attrs.field(eq=False, repr=False)  # an ir.Compare
+
+
+@attrs.frozen
 class And:
     items: tuple[Node, ...]
 
@@ -108,8 +147,8 @@ class Or:
     items: tuple[Node, ...]
 
 
-Node = Union[Is, Link, Presence, And, Or]
-Leaf = Union[Is, Link, Presence]
+Node = Union[Is, Link, Shifted, Presence, And, Or]
+Leaf = Union[Is, Link, Shifted, Presence]
 
 
 def holds(node: Node, record: Mapping[str, Any]) -> bool:
@@ -123,6 +162,9 @@ def holds(node: Node, record: Mapping[str, Any]) -> bool:
     if isinstance(node, Is):
         value = record[node.field]
         return value is not None and OPERATORS[node.op].evaluate(value, node.value)
+    if isinstance(node, Shifted):
+        # The oracle decides: a shift leaving the calendar is missing, so the comparison false.
+        return evaluate(node.condition, record) != node.negated
     left, right = record[node.left], record[node.right]
     return left is not None and right is not None and OPERATORS[node.op].evaluate(left, right)
 
@@ -445,18 +487,26 @@ class Plan:
     links: tuple[Link, ...]
     order: tuple[str, ...]  # draw order: the smaller side of an ordered comparison first
     residual: tuple[Node, ...]
+    # Comparisons with date arithmetic between fields: in ``residual`` too, and used to narrow
+    # the field drawn second.
+    shifted: tuple[Shifted, ...] = ()
 
 
 def plan_of(conjunct: Conjunct, fields: Mapping[str, Field]) -> Plan | str:
     """The domains of one alternative, or a sentence saying why it can never hold."""
     domains = {name: Domain.of(field) for name, field in fields.items()}
     links: list[Link] = []
+    shifted: list[Shifted] = []
     for leaf in conjunct.leaves:
-        if isinstance(leaf, Presence):
+        if isinstance(leaf, Shifted):
+            shifted.append(leaf)
+        elif isinstance(leaf, Presence):
             domains[leaf.field] = domains[leaf.field].with_presence(leaf.present)
         elif isinstance(leaf, Is):
             kind = domains[leaf.field].kind
-            why = f"{leaf.field} {_symbol(leaf.op)} {_show(kind, key_of(kind, leaf.value))}"
+            why = leaf.shown or f"{leaf.field} {_symbol(leaf.op)} {_show(kind, key_of(kind, leaf.value))}"
+            if why in domains[leaf.field].why:  # one written comparison, several leaves
+                why = None
             domains[leaf.field] = domains[leaf.field].meets(leaf.op, key_of(kind, leaf.value), why)
         else:
             links.append(leaf)
@@ -472,8 +522,25 @@ def plan_of(conjunct: Conjunct, fields: Mapping[str, Field]) -> Plan | str:
         reason = _propagate(links, domains)
         if reason:
             return reason
-    return Plan(domains, tuple(links), _draw_order(list(fields), links, domains),
-                 conjunct.residual)
+    order = _shifted_order(list(_draw_order(list(fields), links, domains)), shifted, domains)
+    return Plan(domains, tuple(links), tuple(order), conjunct.residual + tuple(shifted),
+                tuple(shifted))
+
+
+def _shifted_order(order: list[str], shifted: Sequence[Shifted],
+                   domains: Mapping[str, Domain]) -> list[str]:
+    """The draw order with, of two fields compared with date arithmetic, the one with fewer
+    days first: the other is then narrowed to the days that meet it (the reverse would
+    draw the wide one freely and seldom leave the narrow one a day)."""
+    for leaf in shifted:
+        one, other = leaf.left.field, leaf.right.field
+        if leaf.negated or one is None or other is None or one == other:
+            continue
+        first, second = sorted((one, other), key=order.index)
+        if domains[second].hi - domains[second].lo < domains[first].hi - domains[first].lo:
+            order.remove(second)
+            order.insert(order.index(first), second)
+    return order
 
 
 def _ordered(domains: Mapping[str, Domain], link: Link) -> bool:
@@ -610,3 +677,69 @@ def neighbours(kind: str, key: Any) -> list[Any]:
             near += [math.nextafter(key, -math.inf), math.nextafter(key, math.inf)]
         return near
     return [key]
+
+
+# --- date arithmetic: the days whose shift meets a comparison --------------------------------
+
+
+def _moved(day: int, amount: int, unit: str) -> int | None:
+    moved = dates.shift(_dt.date.fromordinal(day), amount, unit)
+    return None if moved is None else moved.toordinal()
+
+
+def _first(test: Any, lo: int, hi: int) -> int:
+    """The least day in ``lo..hi`` passing a test that, once passed, stays passed (hi + 1 if
+    none does)."""
+    while lo <= hi:
+        middle = (lo + hi) // 2
+        if test(middle):
+            hi = middle - 1
+        else:
+            lo = middle + 1
+    return lo
+
+
+@functools.lru_cache(maxsize=4096)
+def preimage(op: str, amount: int, unit: str, target: int) -> tuple[int, int, frozenset[int]]:
+    """The days ``d`` (ordinals) whose shift by ``amount unit`` s is in the calendar and meets
+    ``shift(d) OP target``: every day from ``lo`` to ``hi`` but those in ``excluded`` (an empty
+    set when lo > hi). Exact, because a shift never moves a later day before an earlier one
+    (months clamp: Jan 29, 30 and 31 of 2023 all move by a month to Feb 28)."""
+    # Days whose shift leaves the calendar lie at one end: the last days for a move forward.
+    lo = _first(lambda d: _moved(d, amount, unit) is not None, MIN_DAY, MAX_DAY) \
+        if amount < 0 else MIN_DAY
+    hi = _first(lambda d: _moved(d, amount, unit) is None, MIN_DAY, MAX_DAY) - 1 \
+        if amount > 0 else MAX_DAY
+    reaching = _first(lambda d: _moved(d, amount, unit) >= target, lo, hi)
+    passing = _first(lambda d: _moved(d, amount, unit) > target, lo, hi)
+    if op == "eq":
+        return reaching, passing - 1, frozenset()
+    if op == "ne":
+        return lo, hi, frozenset(range(reaching, passing))
+    if op == "gt":
+        return passing, hi, frozenset()
+    if op == "ge":
+        return reaching, hi, frozenset()
+    if op == "lt":
+        return lo, reaching - 1, frozenset()
+    if op == "le":
+        return lo, passing - 1, frozenset()
+    raise ValueError(f"no date arithmetic with operator {op!r}")
+
+
+def narrowed(domain: Domain, op: str, amount: int, unit: str, target: int) -> Domain:
+    """``domain`` with ``field + amount unit OP target`` applied (the field present)."""
+    lo, hi, excluded = preimage(op, amount, unit, target)
+    domain = domain.above(lo, False).below(hi, False)
+    return attrs.evolve(domain.with_presence(True), excluded=domain.excluded | excluded)
+
+
+def near_preimages(amount: int, unit: str, target: int) -> list[int]:
+    """The days whose shift lands on ``target`` or a day beside it, and the last day before
+    and first day after those: where ``field + amount unit`` crosses a boundary at target."""
+    below, above = preimage("lt", amount, unit, target), preimage("gt", amount, unit, target)
+    landing = preimage("eq", amount, unit, target)
+    near = {below[1], above[0], *range(landing[0], landing[1] + 1)}
+    # The day before and after a landing day (a step of months moves several days onto one).
+    near.update(d for day in list(near) for d in (day - 1, day + 1))
+    return sorted(d for d in near if MIN_DAY <= d <= MAX_DAY)

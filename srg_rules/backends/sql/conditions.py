@@ -7,13 +7,22 @@ field. Output: a sqlglot boolean expression that is never NULL.
 This is the one place of the SQL backend that a new condition or operand construct touches:
 :class:`Conditions` is an :class:`ir.Visitor` with one method per node kind, and a kind it has
 no method for raises :class:`ir.UnhandledNode`. An operand method returns an :class:`Operand`
-(a typed SQL value) or a :class:`Fixed` (a constant), so a new kind of operand (a date moved by
-some months, the length of a text) is one more method returning an :class:`Operand`.
+(a typed SQL value: a field's :class:`Reader`, or a :class:`Computed` value) or a
+:class:`Fixed` (a constant), so a new kind of operand (a date moved by some months, the length
+of a text) is one more method returning an :class:`Operand`.
+
+A date moved (:meth:`Conditions.date_shift`) is a date like a field's: its ``YYYYMMDD`` text,
+NULL when missing, computed by the dialect's own date arithmetic (``+ INTERVAL`` in DuckDB and
+PostgreSQL, ``DATE_ADD``/``ADD_MONTHS`` in Spark), which all move months as
+:func:`srg_rules.dates.shift` does (clamped to the month's end, a month end not sticking;
+tests/test_sql.py and tests/test_spark.py check it on each engine).
 
 Invariants: every comparison is ``COALESCE(left OP right, FALSE)`` over typed values that are
 NULL when missing or invalid, so a comparison with a missing value is false and ``NOT`` is
 plain negation; numbers compare exactly as Python compares them
-(:mod:`srg_rules.backends.sql.numbers`); a define is computed once, as a named plan value.
+(:mod:`srg_rules.backends.sql.numbers`); a define is computed once, as a named plan value; a
+date is moved only when the result lies in 0001-01-01..9999-12-31, decided on its text before
+any date is made, so no engine meets a date it cannot hold.
 """
 
 from __future__ import annotations
@@ -25,11 +34,13 @@ from typing import Any, Protocol
 import attrs
 from sqlglot import exp
 
-from ... import ir
+from ... import dates, ir
 from .builders import (
     COMPARISONS,
     Plan,
+    add_all,
     and_,
+    case,
     comparison,
     false_if_null,
     in_,
@@ -41,7 +52,7 @@ from .builders import (
 from .numbers import number_vs_constants, number_vs_number
 from .reading import Reader
 
-__all__ = ["Conditions", "Fixed", "Operand", "SUPPORTED_OPERATORS", "UnsupportedOperator"]
+__all__ = ["Computed", "Conditions", "Fixed", "Operand", "SUPPORTED_OPERATORS", "UnsupportedOperator"]
 
 # The operators this backend writes; any other registered operator is unsupported here.
 SUPPORTED_OPERATORS = frozenset({*COMPARISONS, "in_set", "not_in_set"})
@@ -80,6 +91,14 @@ class Fixed:
     value: Any
 
 
+@attrs.frozen
+class Computed:
+    """An operand computed in the query (a date moved): its typed ``value`` and ``kind``."""
+
+    value: exp.Expression
+    kind: str
+
+
 class Conditions(ir.Visitor):
     """Writes conditions as SQL over the readers' values, binding each define once."""
 
@@ -87,6 +106,8 @@ class Conditions(ir.Visitor):
         self.plan = plan
         self.readers = readers
         self.defines: dict[str, exp.Expression] = {}
+        # One plan value per distinct date shift, however often the rulebook writes it.
+        self.shifts: dict[ir.DateShift, Operand] = {}
 
     def condition(self, node: ir.Condition) -> exp.Expression:
         """The SQL of a condition (or of any node this visitor handles)."""
@@ -129,6 +150,20 @@ class Conditions(ir.Visitor):
     def constant(self, node: ir.Constant) -> Fixed:
         return Fixed(node.value)
 
+    def date_shift(self, node: ir.DateShift) -> Operand | Fixed:
+        base = self(node.base)
+        if isinstance(base, Fixed):
+            # ir.fold leaves only a missing constant unfolded; moved, it stays missing (NULL).
+            day = None if base.value is None else dates.shift(base.value, node.amount, node.unit)
+            return Computed(exp.Null(), "date") if day is None else Fixed(day)
+        if node.amount == 0:
+            return base
+        if node not in self.shifts:
+            moved = _shifted(base.value, node.amount, node.unit)
+            self.shifts[node] = Computed(
+                exp.Null() if moved is None else self.plan.bind("ds", moved), "date")
+        return self.shifts[node]
+
     # --- comparisons -----------------------------------------------------------------------
 
     def _with_constant(self, op: str, operand: Operand, constant: Any) -> exp.Expression:
@@ -152,7 +187,7 @@ class Conditions(ir.Visitor):
     def _constant(kind: str, constant: Any) -> exp.Expression:
         if kind == "date":
             assert isinstance(constant, _dt.date)
-            return string(f"{constant.year:04d}{constant.month:02d}{constant.day:02d}")
+            return string(_date_text(constant))
         return string(str(constant))
 
     @staticmethod
@@ -160,3 +195,54 @@ class Conditions(ir.Visitor):
         if left.kind == "number":
             return false_if_null(number_vs_number(left, right, op))
         return false_if_null(comparison(op, left.value, right.value))
+
+
+# --- dates moved -------------------------------------------------------------------------------
+
+_FIRST_DAY, _LAST_DAY = _dt.date(1, 1, 1), _dt.date(9999, 12, 31)
+
+
+def _date_text(day: _dt.date) -> str:
+    """A date as the SQL backend holds it (reading.py): ``YYYYMMDD``, the year zero-padded."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _shifted(text: exp.Expression, amount: int, unit: str) -> exp.Expression | None:
+    """The ``YYYYMMDD`` text of the date ``text`` (a real date's text, or NULL) moved by
+    ``amount`` ``unit`` s, NULL when the result leaves the calendar; None when every result
+    does (no SQL needed).
+
+    Whether the result stays in the calendar is a comparison of ``text`` with the first or
+    last date that can move that far, worked out here by :func:`dates.shift` itself, so the
+    engine only moves dates whose result it can hold (PostgreSQL raises below 4713 BC, Spark
+    in ANSI mode outside its range). A year is 12 months and a week 7 days.
+    """
+    if unit == "years":
+        amount, unit = amount * 12, "months"
+    elif unit == "weeks":
+        amount, unit = amount * 7, "days"
+    # The days from which the shift lands on the calendar's edge (or beyond it).
+    edge = dates.shift(_LAST_DAY if amount > 0 else _FIRST_DAY, -amount, unit)
+    if edge is None:
+        return None
+    fits = comparison("le" if amount > 0 else "ge", text.copy(), string(_date_text(edge)))
+
+    def part(start: int, length: int) -> exp.Expression:
+        return exp.cast(exp.Substring(this=text.copy(), start=exp.Literal.number(start),
+                                      length=exp.Literal.number(length)), "INT")
+
+    # MAKE_DATE by name: sqlglot writes its DateFromParts as DATE_FROM_PARTS for PostgreSQL,
+    # which has no such function. DuckDB, PostgreSQL and Spark all have MAKE_DATE.
+    day = exp.Anonymous(this="MAKE_DATE", expressions=[part(1, 4), part(5, 2), part(7, 2)])
+    # DuckDB and PostgreSQL: + INTERVAL (a timestamp); Spark: DATE_ADD / ADD_MONTHS (a date).
+    moved = exp.DateAdd(this=day, expression=exp.Literal.number(amount),
+                        unit=exp.var("DAY" if unit == "days" else "MONTH"))
+    # Formatted by arithmetic, not by a dialect's format string, so that a year below 1000
+    # keeps its leading zeros everywhere; CAST to INT as PostgreSQL's EXTRACT is NUMERIC.
+    number = add_all([exp.Mul(this=exp.Year(this=moved), expression=exp.Literal.number(10000)),
+                      exp.Mul(this=exp.Month(this=moved.copy()),
+                              expression=exp.Literal.number(100)),
+                      exp.Day(this=moved.copy())])
+    formatted = exp.func("LPAD", exp.cast(exp.cast(number, "INT"), "TEXT"),
+                         exp.Literal.number(8), string("0"))
+    return case([(fits, formatted)])
