@@ -132,6 +132,16 @@ class DateShift:
 
 
 @attrs.frozen
+class Measure:
+    """``FUNCTION(FIELD)``: a number measured of a field, such as ``length(provision_id)`` (its
+    length in characters). ``function`` is as written; the checker knows the functions."""
+
+    function: Name
+    field: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class ValueSet:
     items: tuple[Value, ...]
     span: Span | None = _span()
@@ -145,8 +155,8 @@ class Comparison:
     """``field OP value``: ``op`` is an operator id (``eq``, ``ne``, ``lt`` ... ``in_set``)."""
 
     op: str
-    field: Name | DateShift
-    value: Value | ValueSet | DateShift
+    field: Name | DateShift | Measure
+    value: Value | ValueSet | DateShift | Measure
     span: Span | None = _span()
 
 

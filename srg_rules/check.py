@@ -400,8 +400,43 @@ def _field(context: _Context, name: ast.Name) -> Field | None:
     return None
 
 
+MEASURES: dict[str, str] = {"length": "the length in characters of a text, code, digits or bsn field"}
+"""The functions a comparison may measure a field with, and what each gives."""
+
+
+def printed_measure(measure: ast.Measure) -> str:
+    """A measure as written, for messages: ``length(provision_id)``."""
+    return f"{measure.function.text}({measure.field.text})"
+
+
+def _check_measure(context: _Context, measure: ast.Measure) -> bool:
+    """Whether ``measure`` is a known function of a field it applies to."""
+    if measure.function.text not in MEASURES:
+        context.report(
+            "unknown_function", f"no function named '{measure.function.text}'",
+            measure.function.span,
+            did_you_mean(measure.function.text, MEASURES) or "length(FIELD) measures a text",
+        )
+        return False
+    field = _field(context, measure.field)
+    if field is None:
+        return False
+    if field.type.base not in ("text", "code"):
+        context.report(
+            "type_mismatch", f"'{field.name}' is {field.type.noun}; length(...) measures a text",
+            measure.span, "length applies to text, code, digits and bsn fields",
+        )
+        return False
+    return True
+
+
 def _check_comparison(context: _Context, comparison: ast.Comparison) -> None:
-    if isinstance(comparison.field, ast.DateShift):
+    if isinstance(comparison.field, ast.Measure):
+        if not _check_measure(context, comparison.field):
+            return
+        # A measure is a number: the right-hand side reads as beside a number field.
+        field = Field(printed_measure(comparison.field), VALUE_TYPES["number"])
+    elif isinstance(comparison.field, ast.DateShift):
         if not _check_date_shift(context, comparison.field):
             return
         # A moved date is a date: the right-hand side reads as beside a date field.
@@ -411,6 +446,17 @@ def _check_comparison(context: _Context, comparison: ast.Comparison) -> None:
     if field is None:
         return
     spec = OPERATORS[comparison.op]
+    if isinstance(comparison.value, ast.Measure):
+        if field.type.base != "number":
+            context.report(
+                "type_mismatch",
+                f"'{field.name}' is {field.type.noun}; {printed_measure(comparison.value)} "
+                "is a number", comparison.value.span,
+                "a length compares with numbers only",
+            )
+            return
+        _check_measure(context, comparison.value)
+        return
     if isinstance(comparison.value, ast.DateShift):
         if field.type.base != "date":
             context.report(

@@ -42,6 +42,7 @@ __all__ = [
     "Defined",
     "Expectation",
     "FieldValue",
+    "Length",
     "IsPresent",
     "NODE_KINDS",
     "NOT_IN_FORCE",
@@ -150,11 +151,24 @@ class DateShift:
     span: Span | None = _span()
 
 
-Operand = Union[FieldValue, Constant, DateShift]
+@node_kind("length")
+@attrs.frozen(cache_hash=True)
+class Length:
+    """The length in characters of a text operand (a text, code, digits or bsn value as
+    written): a number, missing when the operand is. A length of a constant is folded."""
+
+    operand: Operand
+    span: Span | None = _span()
+
+
+Operand = Union[FieldValue, Constant, DateShift, Length]
 
 
 def fold(operand: Operand) -> Operand:
     """An operand that reads no field, as the constant it is; others as they are."""
+    if isinstance(operand, Length) and isinstance(operand.operand, Constant) \
+            and operand.operand.value is not None:
+        return Constant(len(operand.operand.value), span=operand.span)
     if isinstance(operand, DateShift) and isinstance(operand.base, Constant) \
             and operand.base.value is not None:
         return Constant(dates.shift(operand.base.value, operand.amount, operand.unit),
@@ -780,9 +794,11 @@ class _Lowering:
             return Compare(OPERATORS[node.op].mirror, right, left, span=node.span)
         return Compare(node.op, left, right, span=node.span)
 
-    def _operand(self, node: ast.Name | ast.Value | ast.DateShift) -> Operand:
+    def _operand(self, node: ast.Name | ast.Value | ast.DateShift | ast.Measure) -> Operand:
         if isinstance(node, ast.Name):
             return FieldValue(node.text, span=node.span)
+        if isinstance(node, ast.Measure):
+            return fold(Length(FieldValue(node.field.text, span=node.field.span), span=node.span))
         if isinstance(node, ast.DateShift):
             amount = node.amount.value if node.later else -node.amount.value
             shift = DateShift(self._operand(node.base), amount, dates.unit_of(node.unit),

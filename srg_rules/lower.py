@@ -203,6 +203,10 @@ class _Lower(Transformer):
     date_earlier = _date_shift(False)
     del _date_shift
 
+    def measure(self, meta, children):
+        function, field = children
+        return ast.Measure(self._name(function), self._name(field), span=self._span(meta))
+
     def is_missing(self, meta, children):
         return ast.Presence(self._name(children[0]), False, span=self._span(meta))
 

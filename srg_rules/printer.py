@@ -209,6 +209,9 @@ class _Printer(ir.Visitor):
         sign = "+" if node.amount >= 0 else "-"
         return f"{self._operand(node.base)} {sign} {abs(node.amount)} {node.unit}"
 
+    def length(self, node: ir.Length) -> str:
+        return f"length({self._operand(node.operand)})"
+
     def _operand(self, node: ir.Operand) -> str:
         if isinstance(node, ir.Constant):
             return value(node.value)
@@ -327,10 +330,12 @@ def leaf(condition: ast.Comparison | ast.Presence | ast.Reference) -> str:
     raise ValueError(f"not a condition: {condition!r}")
 
 
-def _side(operand: ast.Name | ast.Value | ast.DateShift) -> str:
+def _side(operand: ast.Name | ast.Value | ast.DateShift | ast.Measure) -> str:
     """One side of a comparison: a field's name, a value, or a date moved by some units."""
     if isinstance(operand, ast.Name):
         return name(operand, CONDITION_KEYWORDS)
+    if isinstance(operand, ast.Measure):
+        return f"{operand.function.text}({name(operand.field, CONDITION_KEYWORDS)})"
     if isinstance(operand, ast.DateShift):
         sign = "+" if operand.later else "-"
         return f"{written(operand.base)} {sign} {written(operand.amount)} {operand.unit}"

@@ -310,6 +310,10 @@ class Encoder(ir.Visitor):
         # its base (see unshifted), or, between two fields, over-approximated.
         return node
 
+    def length(self, node: ir.Length) -> ir.Length:
+        # A length has no term of its own: a comparison holding one is over-approximated.
+        return node
+
     def compare(self, node: ir.Compare) -> z3.BoolRef:
         rewritten = unshifted(node)
         if rewritten is not None:
@@ -344,7 +348,8 @@ class Encoder(ir.Visitor):
         remains a proof); a model's record may decide it otherwise, which is why every
         finding that rests on a model is re-decided by the interpreter first."""
         for part in ir.walk(node):
-            if not isinstance(part, (ir.Compare, ir.DateShift, ir.FieldValue, ir.Constant)):
+            if not isinstance(part, (ir.Compare, ir.DateShift, ir.Length, ir.FieldValue,
+                                     ir.Constant)):
                 raise ir.UnhandledNode(f"the encoder cannot approximate {part!r}")
         self.approximated.append(node)
         atom = z3.Bool(f"approximated:{len(self.approximated)}", self.context)
@@ -444,7 +449,7 @@ class _Survey(ir.Visitor):
                     self.compare(part)
             return
         pair, constant = ir.field_pair(node), ir.field_constant(node)
-        if pair is None and constant is None and _shifted_fields(node):
+        if pair is None and constant is None and (_shifted_fields(node) or _measured(node)):
             return  # over-approximated by the encoder: it needs no points of its own
         if pair is not None:
             self.parent[self.find(pair[0])] = self.find(pair[1])
@@ -464,6 +469,9 @@ class _Survey(ir.Visitor):
         pass
 
     def date_shift(self, node: ir.DateShift) -> None:
+        pass
+
+    def length(self, node: ir.Length) -> None:
         pass
 
     def constant(self, node: ir.Constant) -> None:
@@ -486,6 +494,12 @@ class _Survey(ir.Visitor):
 
 
 # --- moved dates -------------------------------------------------------------------------------
+
+
+def _measured(node: ir.Compare) -> bool:
+    """Whether the comparison measures a field (``length(f)``): the encoder over-approximates
+    it, so it needs no points of its own."""
+    return any(isinstance(side, ir.Length) for side in (node.left, node.right))
 
 
 def _shifted_fields(node: ir.Compare) -> bool:

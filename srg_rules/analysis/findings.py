@@ -398,10 +398,12 @@ class _Analysis:
             if not nodes:
                 continue
             shown = printer.condition(nodes[0], self.program.schema)
+            what = ("measures the length of a text"
+                    if any(isinstance(p, ir.Length) for p in ir.walk(nodes[0]))
+                    else "compares a date with a moved date of another field")
             found.append(((i, 4), self._finding(
                 "approximated_condition",
-                f"the analysis cannot decide {_rule_words(rule)} exactly: '{shown}' compares a "
-                "date with a moved date of another field",
+                f"the analysis cannot decide {_rule_words(rule)} exactly: '{shown}' {what}",
                 (i,), None,
                 "what check proves about this rule still holds (no finding is wrong), but a "
                 "finding that needs an example record may be missing for it; test it with "

@@ -58,6 +58,15 @@ class _Closures(ir.Visitor):
 
         return moved
 
+    def length(self, node: ir.Length) -> Callable[[Values], Any]:
+        operand = self(node.operand)
+
+        def measured(values: Values) -> Any:
+            text = operand(values)
+            return None if text is None else len(text)
+
+        return measured
+
     def compare(self, node: ir.Compare) -> Callable[[Values], bool]:
         left, right = self(node.left), self(node.right)
         test = OPERATORS[node.op].evaluate

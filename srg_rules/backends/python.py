@@ -308,6 +308,11 @@ def _shifter(amount: int, unit: str) -> Callable[[Any], Any]:
     return shifted
 
 
+def _length(text: Any) -> Any:
+    """The length of a text (or None), as the interpreter measures it."""
+    return None if text is None else len(text)
+
+
 # --- the generator -----------------------------------------------------------------------
 
 
@@ -585,6 +590,14 @@ class _Generator(ir.Visitor):
         local = f"h{self.counter}"
         return _Operand(local, maybe_none=True,
                         first=f"({local} := {shift}({base.first or base.text}))")
+
+    def length(self, node: ir.Length, depth: int) -> _Operand:
+        operand = self(node.operand, depth)
+        measure = self.name("LN", _length)
+        self.counter += 1
+        local = f"h{self.counter}"
+        return _Operand(local, maybe_none=True,
+                        first=f"({local} := {measure}({operand.first or operand.text}))")
 
     def _shared_define(self, node: ir.Defined) -> str:
         """A define used more than once: a local assigned before the first rule that uses it.

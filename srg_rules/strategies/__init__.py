@@ -102,6 +102,7 @@ from .planning import (
     holds,
     MAX_DAY,
     MIN_DAY,
+    Measured,
     key_of,
     narrowed,
     near_preimages,
@@ -224,6 +225,13 @@ class _ConstantOperand:
 
 
 @attrs.frozen
+class _MeasuredOperand:
+    """The length of a text field (``length(provision_id)``)."""
+
+    name: str
+
+
+@attrs.frozen
 class _ShiftedOperand:
     """A date field moved by date arithmetic (``reporting_date + 1 months``)."""
 
@@ -237,7 +245,7 @@ class _Operands(ir.Visitor):
     moved by date arithmetic. A new operand kind is one more method here (and a leaf the
     planner understands)."""
 
-    KINDS = (ir.FieldValue, ir.Constant, ir.DateShift)
+    KINDS = (ir.FieldValue, ir.Constant, ir.DateShift, ir.Length)
 
     def field_value(self, node: ir.FieldValue, *_: Any) -> _FieldOperand:
         return _FieldOperand(node.name)
@@ -254,12 +262,24 @@ class _Operands(ir.Visitor):
             return _ConstantOperand(moved)
         raise ir.UnhandledNode(f"no strategy for date arithmetic on {node.base!r}")
 
+    def length(self, node: ir.Length, *args: Any) -> _MeasuredOperand | _ConstantOperand:
+        operand = self(node.operand, *args)
+        if isinstance(operand, _FieldOperand):
+            return _MeasuredOperand(operand.name)
+        if isinstance(operand, _ConstantOperand):  # the IR folds these
+            return _ConstantOperand(None if operand.value is None else len(operand.value))
+        raise ir.UnhandledNode(f"no strategy for the length of {node.operand!r}")
+
     def comparison(self, node: ir.Compare, *args: Any) -> tuple[str, Any, Any]:
         """``("link", left, right)`` for two fields, ``("is", field, value)`` for a field and
         a constant, ``("shifted", left, right)`` (two :class:`Side` s) when date arithmetic
         moves a field on either side; any other pair of operands is a construct the
         strategies were not taught."""
         left, right = self(node.left, *args), self(node.right, *args)
+        if isinstance(left, _MeasuredOperand) or isinstance(right, _MeasuredOperand):
+            # ``("measured", measured, other)``: decided by the interpreter on the drawn record.
+            return ("measured", left, right) if isinstance(left, _MeasuredOperand) \
+                else ("measured", right, left)
         if isinstance(left, _ShiftedOperand) or isinstance(right, _ShiftedOperand):
             sides = (_side(left), _side(right))
             if all(side is not None for side in sides) and any(s.field for s in sides):
@@ -337,6 +357,8 @@ class _NegationNormalForm(_Operands):
 
     def compare(self, node: ir.Compare, negated: bool) -> Node:
         shape, left, right = self.comparison(node, negated)
+        if shape == "measured":
+            return Measured(negated, node)
         if shape == "shifted":
             return self._shifted(node, left, right, negated)
         if shape == "link":
@@ -471,7 +493,9 @@ class _Boundaries(_Operands):
 
     def compare(self, node: ir.Compare) -> None:
         shape, left, right = self.comparison(node)
-        if shape == "shifted":
+        if shape == "measured":
+            self._measured(left, right)
+        elif shape == "shifted":
             self._shifted(left, right)
         elif shape == "is":
             kind = self.fields[left].type.base
@@ -481,6 +505,18 @@ class _Boundaries(_Operands):
         elif left != right:
             self.related[left].add(right)
             self.related[right].add(left)
+
+    def _measured(self, measured: _MeasuredOperand, other: Any) -> None:
+        """Texts at the compared length and beside it (a free text field only: a code, digits
+        or bsn value must be one of its own)."""
+        field = self.fields[measured.name]
+        if field.type.name != "text" or not isinstance(other, _ConstantOperand) \
+                or isinstance(other.value, (frozenset, bool)) or other.value is None:
+            return
+        bound = math.floor(other.value) if other.value < 10_000 else None
+        if bound is not None:
+            self.constants[measured.name].update(
+                "x" * n for n in (bound - 1, bound, bound + 1) if n > 0)
 
     def _shifted(self, left: Side, right: Side) -> None:
         by_months = any(side.unit in ("months", "years") and side.amount for side in (left, right))

@@ -41,6 +41,7 @@ __all__ = [
     "MAX_ALTERNATIVES",
     "MAX_DAY",
     "MIN_DAY",
+    "Measured",
     "Node",
     "Or",
     "Plan",
@@ -138,6 +139,15 @@ class Shifted:
 
 
 @attrs.frozen
+class Measured:
+    """A comparison holding a measure of a field (``length(f) > 3``), or with ``negated`` its
+    negation: the reference interpreter decides it on the drawn record (a filter)."""
+
+    negated: bool
+    condition: Any = attrs.field(eq=False, repr=False)  # an ir.Compare
+
+
+@attrs.frozen
 class And:
     items: tuple[Node, ...]
 
@@ -147,8 +157,8 @@ class Or:
     items: tuple[Node, ...]
 
 
-Node = Union[Is, Link, Shifted, Presence, And, Or]
-Leaf = Union[Is, Link, Shifted, Presence]
+Node = Union[Is, Link, Shifted, Measured, Presence, And, Or]
+Leaf = Union[Is, Link, Shifted, Measured, Presence]
 
 
 def holds(node: Node, record: Mapping[str, Any]) -> bool:
@@ -162,6 +172,8 @@ def holds(node: Node, record: Mapping[str, Any]) -> bool:
     if isinstance(node, Is):
         value = record[node.field]
         return value is not None and OPERATORS[node.op].evaluate(value, node.value)
+    if isinstance(node, Measured):
+        return evaluate(node.condition, record) != node.negated
     if isinstance(node, Shifted):
         # The oracle decides: a shift leaving the calendar is missing, so the comparison false.
         return evaluate(node.condition, record) != node.negated
@@ -497,8 +509,11 @@ def plan_of(conjunct: Conjunct, fields: Mapping[str, Field]) -> Plan | str:
     domains = {name: Domain.of(field) for name, field in fields.items()}
     links: list[Link] = []
     shifted: list[Shifted] = []
+    measured: list[Measured] = []
     for leaf in conjunct.leaves:
-        if isinstance(leaf, Shifted):
+        if isinstance(leaf, Measured):
+            measured.append(leaf)
+        elif isinstance(leaf, Shifted):
             shifted.append(leaf)
         elif isinstance(leaf, Presence):
             domains[leaf.field] = domains[leaf.field].with_presence(leaf.present)
@@ -523,7 +538,7 @@ def plan_of(conjunct: Conjunct, fields: Mapping[str, Field]) -> Plan | str:
         if reason:
             return reason
     order = _shifted_order(list(_draw_order(list(fields), links, domains)), shifted, domains)
-    return Plan(domains, tuple(links), tuple(order), conjunct.residual + tuple(shifted),
+    return Plan(domains, tuple(links), tuple(order), conjunct.residual + tuple(measured) + tuple(shifted),
                 tuple(shifted))
 
 

@@ -52,7 +52,7 @@ from .builders import (
 from .numbers import number_vs_constants, number_vs_number
 from .reading import Reader
 
-__all__ = ["Computed", "Conditions", "Fixed", "Operand", "SUPPORTED_OPERATORS", "UnsupportedOperator"]
+__all__ = ["Computed", "Conditions", "Fixed", "Measured", "Operand", "SUPPORTED_OPERATORS", "UnsupportedOperator"]
 
 # The operators this backend writes; any other registered operator is unsupported here.
 SUPPORTED_OPERATORS = frozenset({*COMPARISONS, "in_set", "not_in_set"})
@@ -99,6 +99,18 @@ class Computed:
     kind: str
 
 
+@attrs.frozen
+class Measured:
+    """A number computed in the query (a text's length): read as a number field's reader is
+    read (see :class:`numbers.NumberOperand`), a whole number that is never negative."""
+
+    value: exp.Expression
+    digits: exp.Expression
+    kind: str = "number"
+    integer: exp.Expression = attrs.field(factory=exp.true)
+    negative: exp.Expression = attrs.field(factory=exp.false)
+
+
 class Conditions(ir.Visitor):
     """Writes conditions as SQL over the readers' values, binding each define once."""
 
@@ -108,6 +120,7 @@ class Conditions(ir.Visitor):
         self.defines: dict[str, exp.Expression] = {}
         # One plan value per distinct date shift, however often the rulebook writes it.
         self.shifts: dict[ir.DateShift, Operand] = {}
+        self.lengths: dict[ir.Length, Operand] = {}
 
     def condition(self, node: ir.Condition) -> exp.Expression:
         """The SQL of a condition (or of any node this visitor handles)."""
@@ -163,6 +176,20 @@ class Conditions(ir.Visitor):
             self.shifts[node] = Computed(
                 exp.Null() if moved is None else self.plan.bind("ds", moved), "date")
         return self.shifts[node]
+
+    def length(self, node: ir.Length) -> Operand | Fixed:
+        operand = self(node.operand)
+        if isinstance(operand, Fixed):
+            # ir.fold leaves only a missing constant unfolded: its length is missing (NULL).
+            return Computed(exp.Null(), "number") if operand.value is None \
+                else Fixed(len(operand.value))
+        if node not in self.lengths:
+            # A code or text value's length in characters (LENGTH counts characters in DuckDB,
+            # PostgreSQL and Spark); as a DOUBLE, exact (a length is far below 2**53).
+            count = self.plan.bind("ln", exp.Length(this=operand.value.copy()))
+            self.lengths[node] = Measured(
+                exp.cast(count, "DOUBLE"), exp.cast(count.copy(), "TEXT"))
+        return self.lengths[node]
 
     # --- comparisons -----------------------------------------------------------------------
 
