@@ -29,8 +29,8 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 import datetime as _dt
 
@@ -39,8 +39,23 @@ import z3
 
 from .. import dates, ir
 from ..decision import VERBS, Verdicts, verdicts
-if TYPE_CHECKING:
-    from .domains import Domain
+from ..schema import Field
+
+
+class Domain(Protocol):
+    """What the encoder reads of a field's finite domain (:class:`srg_rules.analysis.domains.
+    Domain` is one): stated here so that the domains, which take their comparisons from this
+    module, are not imported back."""
+
+    @property
+    def field(self) -> Field: ...
+
+    @property
+    def points(self) -> tuple[Any, ...]: ...
+
+    def index(self, value: Any) -> int | None: ...
+
+    def ranges(self) -> Iterator[tuple[int, int]]: ...
 
 __all__ = ["Comparisons", "Encoder", "FieldTerms", "RuleFormulas", "comparisons", "components"]
 

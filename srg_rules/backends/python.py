@@ -570,8 +570,8 @@ class _Generator(ir.Visitor):
         if (op in ("eq", "in_set") and right.constant is not _MISS
                 and self._never_matches_none(op, right.constant) and left.first is None):
             guards = []
-        computed = {id(side) for side in (left, right) if side.maybe_none and guards}
-        texts = [side.text if id(side) in computed or side.first is None else side.first
+        # A computed side is computed where it is first read: in its guard, or else here.
+        texts = [side.first if side.first is not None and not guards else side.text
                  for side in (left, right)]
         return "(" + " and ".join([*guards, self._apply(op, *texts)]) + ")"
 
