@@ -1,0 +1,215 @@
+"""What the checker's passes share: the :class:`Context` they report into, the schema being
+built, and :func:`resolve_operand`, the one place that decides what a written value means
+beside a field (a code value, a literal, or another field).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from .. import ast
+from ..checked import FieldRef, Literal
+from ..diagnostics import Diagnostic, Severity, did_you_mean
+from ..schema import VALUE_TYPES, Field, OutputSpec
+from ..source import Span
+
+_BOOLEAN_WORDS = {"true": True, "false": False}
+
+
+@attrs.frozen
+class OperandProblem:
+    code: str
+    message: str
+    help: str | None = None
+
+
+def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) -> Literal | FieldRef | OperandProblem:
+    """What ``value`` means on the right of a comparison with ``field``.
+
+    A bare word is a value of the field's code list, ``true``/``false`` for a boolean field,
+    or else the name of another field of the same type.
+    """
+    kind = field.type.base
+    if isinstance(value, ast.Word):
+        word = value.text
+        if field.codes is not None and word in field.codes:
+            return Literal(word)
+        if kind == "boolean" and word.lower() in _BOOLEAN_WORDS:
+            return Literal(_BOOLEAN_WORDS[word.lower()])
+        other = fields.get(word)
+        if other is not None:
+            if other.type.base != kind:
+                return OperandProblem(
+                    "type_mismatch",
+                    f"'{field.name}' is {field.type.noun} but '{word}' is {other.type.noun}",
+                    "compare a field only with a field of the same type",
+                )
+            return FieldRef(word)
+        if field.codes is not None:
+            return OperandProblem(
+                "unknown_code",
+                f"'{word}' is not a value of field '{field.name}'",
+                did_you_mean(word, field.codes) or code_list_help(field),
+            )
+        if kind == "boolean":
+            return OperandProblem(
+                "type_mismatch", f"'{field.name}' is a boolean; '{word}' is not true or false",
+                "write true or false, or use the field on its own as a condition",
+            )
+        if kind == "text":
+            return OperandProblem(
+                "unknown_field", f"no field named '{word}'",
+                did_you_mean(word, fields) or f'to compare with the text {word}, quote it: "{word}"',
+            )
+        same_type = [name for name, other in fields.items() if other.type.base == kind]
+        return OperandProblem(
+            "type_mismatch", f"'{field.name}' is {field.type.noun}, but '{word}' is not",
+            did_you_mean(word, same_type)
+            or f"compare it with {field.type.noun}, e.g. {field.name} "
+               + ("> 10" if kind == "number" else "< 2024-01-31"),
+        )
+    if isinstance(value, ast.Text):
+        if kind == "text" and (value.value != value.value.strip() or not value.value):
+            return OperandProblem(
+                "unreadable_text", f'the text "{value.value}" can never match a record',
+                "a record's text is read without surrounding spaces, and a blank text is "
+                "missing (write: is missing); remove the spaces",
+            )
+        if kind in ("code", "text"):
+            if field.codes is not None and value.value not in field.codes:
+                return OperandProblem(
+                    "unknown_code",
+                    f'"{value.value}" is not a value of field \'{field.name}\'',
+                    did_you_mean(value.value, field.codes) or code_list_help(field),
+                )
+            return Literal(value.value)
+        hint = "write dates without quotes, e.g. 2024-01-31" if kind == "date" else None
+        return OperandProblem(
+            "type_mismatch", f"'{field.name}' is {field.type.noun}, not a text", hint
+        )
+    if isinstance(value, ast.Number):
+        if kind == "number":
+            return Literal(value.value)
+        if kind == "code":
+            code = ast.code_text(value)
+            if code not in field.codes:
+                return OperandProblem(
+                    "unknown_code", f"{code} is not a value of field '{field.name}'",
+                    did_you_mean(code, field.codes) or code_list_help(field),
+                )
+            return Literal(code)
+        if kind == "text":
+            return OperandProblem(
+                "type_mismatch", f"'{field.name}' is a text, not a number",
+                f'quote the value: "{value.value}"',
+            )
+        return OperandProblem(
+            "type_mismatch", f"'{field.name}' is {field.type.noun}, but {value.value} is a number"
+        )
+    assert isinstance(value, ast.Date)
+    if kind != "date":
+        return OperandProblem(
+            "type_mismatch", f"'{field.name}' is {field.type.noun}, but {value.text} is a date"
+        )
+    try:
+        return Literal(_dt.date.fromisoformat(value.text))
+    except ValueError:
+        return OperandProblem(
+            "invalid_date", f"{value.text} is not a real date", "dates are written YYYY-MM-DD"
+        )
+
+
+def code_list_help(field: Field) -> str:
+    values = list(field.codes or ())
+    shown = ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
+    return f"the values of '{field.name}' are: {shown}"
+
+
+class Context:
+    def __init__(self, rulebook: ast.Rulebook):
+        self.rulebook = rulebook
+        self.diagnostics: list[Diagnostic] = []
+        self.fields: dict[str, Field] = {}
+        self.output: OutputSpec | None = None
+        self.definitions: dict[str, ast.Definition] = {}
+        self.rule_ids: dict[int, str] = {}
+        self.used_definitions: set[str] = set()
+        self.names: dict[str, Span] = {}
+        self.operands: dict[int, Literal | FieldRef] = {}
+
+    def resolve(self, field: Field, value: ast.Value) -> Literal | FieldRef | OperandProblem:
+        """What ``value`` means beside ``field``, remembered for the IR."""
+        operand = resolve_operand(field, value, self.fields)
+        if not isinstance(operand, OperandProblem):
+            self.operands[id(value)] = operand
+        return operand
+
+    def report(self, code: str, message: str, span: Span, help: str | None = None,
+               severity: Severity = Severity.ERROR,
+               related: tuple[tuple[str, Span], ...] = ()) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, severity, help, related))
+
+    def statements(self, kind: type) -> Iterator[tuple[int, Any]]:
+        for index, statement in enumerate(self.rulebook.statements):
+            if isinstance(statement, kind):
+                yield index, statement
+
+
+def claim_name(context: Context, name: ast.Name, what: str) -> None:
+    """Fields, defines, rules and trajectories share one namespace."""
+    if name.text in context.names:
+        context.report(
+            "duplicate_name", f"the name '{name.text}' is already used", name.span,
+            f"give this {what} another name",
+            related=(("first used", context.names[name.text]),),
+        )
+    else:
+        context.names[name.text] = name.span
+
+
+def declared_field_names(context: Context) -> set[str]:
+    return {s.name.text for _, s in context.statements(ast.FieldDeclaration)}
+
+
+def field_named(context: Context, name: ast.Name) -> Field | None:
+    field = context.fields.get(name.text)
+    if field is not None:
+        return field
+    if name.text in declared_field_names(context):
+        return None  # its type is wrong, which is reported at the declaration
+    if name.text in context.definitions:
+        context.report(
+            "type_mismatch", f"'{name.text}' is a define, not a field", name.span,
+            f"use the define on its own as a condition: {name.text}",
+        )
+        return None
+    context.report(
+        "unknown_field", f"no field named '{name.text}'", name.span,
+        did_you_mean(name.text, context.fields),
+    )
+    return None
+
+
+def real_date(context: Context, date: ast.Date | None) -> _dt.date | None:
+    if date is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(date.text)
+    except ValueError:
+        context.report("invalid_date", f"{date.text} is not a real date", date.span,
+                       "dates are written YYYY-MM-DD")
+        return None
+
+
+def date_literal(context: Context, value: ast.Date) -> Literal | None:
+    date_field = Field("date", VALUE_TYPES["date"])
+    operand = resolve_operand(date_field, value, {})
+    if isinstance(operand, OperandProblem):
+        context.report(operand.code, operand.message, value.span, operand.help)
+        return None
+    return operand
+

@@ -1,0 +1,163 @@
+"""Declarations: the header, fields and their types, the output, rule ids and unused defines."""
+
+from __future__ import annotations
+
+from .. import ast
+from ..diagnostics import Severity, did_you_mean
+from ..schema import VALUE_TYPES, Field, OutputSpec
+from ..source import Span
+from .context import Context, OperandProblem, claim_name, resolve_operand
+
+def rule_id(rule: ast.Rule | ast.Classification, taken: set[str]) -> str:
+    """The rule's name, or for an unnamed rule ``line-N`` from the line it starts on."""
+    if rule.name is not None:
+        return rule.name.text
+    base = f"line-{rule.span.line}" if rule.span is not None else "rule"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def check_header(context: Context) -> None:
+    headers = [s for _, s in context.statements(ast.Header)]
+    for extra in headers[1:]:
+        context.report(
+            "duplicate_header", "a rulebook has one header", extra.span,
+            "merge the two 'rulebook' lines", related=(("first header", headers[0].span),),
+        )
+
+
+def type_of(context: Context, spec: ast.TypeSpec, what: str):
+    """The ValueType and code list of a written type, reporting what is wrong with it."""
+    value_type = VALUE_TYPES.get(spec.name.text)
+    if value_type is None:
+        context.report(
+            "unknown_type", f"'{spec.name.text}' is not a type", spec.name.span,
+            did_you_mean(spec.name.text, VALUE_TYPES)
+            or "the types are " + ", ".join(VALUE_TYPES),
+        )
+        return None, None
+    if value_type.with_argument is not None:
+        argument = spec.argument
+        if argument is None or not isinstance(argument.value, int) or not 1 <= argument.value <= 64:
+            context.report(
+                "type_argument", f"'{value_type.name}' needs {value_type.argument} (1 to 64)",
+                (argument or spec).span, f"write e.g. {value_type.name}(4)",
+            )
+            return None, None
+        return value_type.with_argument(argument.value), None
+    if spec.argument is not None:
+        context.report(
+            "type_argument", f"the type '{value_type.name}' takes no argument", spec.argument.span,
+            f"write just '{value_type.name}'",
+        )
+        return None, None
+    if value_type.name != "code":
+        if spec.codes is not None:
+            context.report(
+                "unexpected_code_list", f"only a code {what} has a list of values", spec.span,
+                "write 'code {...}' for a closed list, or drop the list",
+            )
+        return value_type, None
+    if spec.codes is None:
+        context.report(
+            "missing_code_list", f"a code {what} needs its list of values", spec.span,
+            "list the values, e.g. code {a, b, c}",
+        )
+        return value_type, None
+    codes: dict[str, str | None] = {}
+    first_seen: dict[str, Span] = {}
+    for entry in spec.codes:
+        code = ast.code_text(entry.value)
+        if code != code.strip() or not code:
+            context.report(
+                "unreadable_code", f"the code {code!r} can never be read from a record",
+                entry.span, "a record's value is read without surrounding spaces, and a blank "
+                "value is missing; remove the spaces",
+            )
+            continue
+        if code in codes:
+            context.report(
+                "duplicate_code", f"the value '{code}' is listed twice", entry.span,
+                "remove one of them", related=(("first listed", first_seen[code]),),
+            )
+            continue
+        codes[code] = entry.label
+        first_seen[code] = entry.span
+    return value_type, codes
+
+
+def check_declarations(context: Context) -> None:
+    def claim(name: ast.Name, what: str) -> None:
+        claim_name(context, name, what)
+
+    for _, declaration in context.statements(ast.FieldDeclaration):
+        claim(declaration.name, "field")
+        value_type, codes = type_of(context, declaration.type, "field")
+        if value_type is not None and declaration.name.text not in context.fields:
+            context.fields[declaration.name.text] = Field(
+                declaration.name.text, value_type, declaration.optional, codes
+            )
+    outputs = [s for _, s in context.statements(ast.OutputDeclaration)]
+    for extra in outputs[1:]:
+        context.report(
+            "duplicate_output", "a rulebook has one output", extra.span,
+            related=(("first output", outputs[0].span),),
+        )
+    if outputs:
+        output = outputs[0]
+        value_type, codes = type_of(context, output.type, "output")
+        if value_type is not None and value_type.name != "code":
+            context.report(
+                "type_mismatch", "the output is a code list", output.type.span,
+                'write e.g. output type: code {40 "Coaching naar werk of participatie"}',
+            )
+        elif codes is not None:
+            context.output = OutputSpec(output.name.text, codes)
+    for _, definition in context.statements(ast.Definition):
+        claim(definition.name, "define")
+        context.definitions.setdefault(definition.name.text, definition)
+    taken: set[str] = set()
+    for index, statement in enumerate(context.rulebook.statements):
+        if isinstance(statement, (ast.Rule, ast.Classification)):
+            if statement.name is not None:
+                claim(statement.name, "rule")
+            identifier = rule_id(statement, taken)
+            taken.add(identifier)
+            context.rule_ids[index] = identifier
+
+
+def check_outputs(context: Context) -> None:
+    classifications = list(context.statements(ast.Classification))
+    type_expectations = [(i, outcome) for i, e in context.statements(ast.Expectation)
+                         for outcome in e.outcomes if outcome.code is not None]
+    if (classifications or type_expectations) and context.output is None:
+        if not any(True for _ in context.statements(ast.OutputDeclaration)):
+            first = (classifications or type_expectations)[0][1]
+            context.report(
+                "missing_output", "'classify' needs an 'output' declaring its codes", first.span,
+                'declare it, e.g. output type: code {40 "Coaching naar werk of participatie"}',
+            )
+        return
+    if context.output is None:
+        return
+    output_field = Field(context.output.name, VALUE_TYPES["code"], codes=context.output.codes)
+    for _, statement in [*classifications, *type_expectations]:
+        operand = resolve_operand(output_field, statement.code, {})
+        if isinstance(operand, OperandProblem):
+            message = operand.message.replace(
+                f"field '{context.output.name}'", f"the output '{context.output.name}'"
+            )
+            context.report(operand.code, message, statement.code.span, operand.help)
+
+
+def check_unused_definitions(context: Context) -> None:
+    for name, definition in context.definitions.items():
+        if name not in context.used_definitions:
+            context.report(
+                "unused_define", f"define '{name}' is never used", definition.name.span,
+                "use it in a rule, or remove it", severity=Severity.WARNING,
+            )
+

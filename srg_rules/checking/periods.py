@@ -1,0 +1,73 @@
+"""The decision date (``rules in force on``) and validity periods that are real and not empty."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .. import ast
+from ..diagnostics import did_you_mean
+from .context import Context, field_named, real_date
+
+def validities(context: Context) -> Iterator[tuple[ast.Validity, str]]:
+    """Every validity period in the rulebook, with what carries it."""
+    for _, header in context.statements(ast.Header):
+        if header.validity is not None:
+            yield header.validity, "the rulebook"
+    for _, declaration in context.statements((ast.FieldDeclaration, ast.OutputDeclaration)):
+        for entry in declaration.type.codes or ():
+            if entry.validity is not None:
+                yield entry.validity, f"the value {ast.code_text(entry.value)}"
+    for _, statement in context.statements((ast.Rule, ast.Classification)):
+        if statement.validity is not None:
+            yield statement.validity, "the rule"
+
+
+def check_periods(context: Context) -> None:
+    """The decision date, and validity periods that are real and not empty."""
+    dated = [s for _, s in context.statements(ast.DecisionDate)]
+    for extra in dated[1:]:
+        context.report(
+            "duplicate_decision_date", "a rulebook names one decision date", extra.span,
+            "keep one 'rules in force on' line", related=(("first named", dated[0].span),),
+        )
+    if dated:
+        field = field_named(context, dated[0].field)
+        if field is not None and field.type.name != "date":
+            context.report(
+                "type_mismatch",
+                f"'{field.name}' is {field.type.noun}; the rules in force are picked by a date",
+                dated[0].field.span,
+                did_you_mean(field.name, dates := [n for n, f in context.fields.items()
+                                                   if f.type.name == "date"])
+                or ("name a date field: " + ", ".join(dates) if dates else
+                    "declare the date that picks the rules, e.g. field reporting_date: date"),
+            )
+        elif field is not None and field.optional:
+            context.report(
+                "optional_decision_date",
+                f"'{field.name}' is optional, but every record needs a date to pick its rules",
+                dated[0].field.span,
+                f"remove 'optional' from field {field.name}, or name a date every record has",
+            )
+    dated_rulebook = any(h.validity is not None for _, h in context.statements(ast.Header))
+    for _, rule in context.statements((ast.Rule, ast.Classification)):
+        if dated_rulebook and rule.name is not None and rule.name.text == "not_in_force":
+            context.report(
+                "reserved_name", "'not_in_force' is the reason of a record outside the "
+                "rulebook's validity period", rule.name.span, "give this rule another name",
+            )
+    for validity, owner in validities(context):
+        start, end = real_date(context, validity.start), real_date(context, validity.end)
+        if start is not None and end is not None and end < start:
+            context.report(
+                "empty_period", f"{owner} would be in force from {start} until {end}, "
+                "which is no day at all", validity.span, "swap the two dates",
+            )
+        if not dated:
+            context.report(
+                "missing_decision_date",
+                f"{owner} has a validity period, but the rulebook does not say which date of a "
+                "record picks the rules in force", validity.span,
+                "add a line such as: rules in force on start_date",
+            )
+
