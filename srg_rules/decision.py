@@ -11,8 +11,10 @@ The order, written once (docs/language.md, "Semantics"):
 1. a field problem or a matching ``reject`` rule rejects the record (every reason listed);
 2. else a matching ``exclude`` rule excludes it;
 3. else, when no ``include`` rule matches, it is excluded as :data:`NO_INCLUDE_MATCHED`;
-4. else two matching ``classify`` rules reject it as :data:`AMBIGUOUS_TYPE`;
-5. else it is included, with the type of the one classify rule that matches, or without one
+4. else two matching ``classify`` rules that give different types reject it as
+   :data:`AMBIGUOUS_TYPE`;
+5. else it is included, with the type of the classify rules that match (every one of them
+   among the reasons: two rules that give the same type agree), or without one
    (:data:`UNCLASSIFIED` when the rulebook declares an output).
 
 Reasons are stable strings: a rule's id, one of the codes below, or ``<problem>:<field>`` for
@@ -37,6 +39,7 @@ __all__ = [
     "VERBS",
     "Verdicts",
     "decide",
+    "one_per_type",
     "verdicts",
 ]
 
@@ -99,6 +102,10 @@ def decide(matched: Mapping[str, Sequence[RuleLike]], problems: Sequence[str] = 
     Decision(status=<Status.INCLUDED: 'included'>, type='40', reasons=('a', 't'))
     >>> decide({"include": [R("a")], "exclude": [R("x")]}).reasons
     ('x',)
+    >>> decide({"include": [R("a")], "classify": [R("t", "40"), R("u", "40")]}).reasons
+    ('a', 't', 'u')
+    >>> decide({"include": [R("a")], "classify": [R("t", "40"), R("u", "42")]}).reasons
+    ('ambiguous_type', 't', 'u')
     """
     rejected = matched.get("reject", ())
     if problems or rejected:
@@ -110,10 +117,10 @@ def decide(matched: Mapping[str, Sequence[RuleLike]], problems: Sequence[str] = 
     if not included:
         return Decision(Status.EXCLUDED, None, (NO_INCLUDE_MATCHED,))
     types = matched.get("classify", ())
-    if len(types) > 1:
+    if len({r.code for r in types}) > 1:
         return Decision(Status.REJECTED, None, (AMBIGUOUS_TYPE, *(r.id for r in types)))
     if types:
-        return Decision(Status.INCLUDED, types[0].code, (*included, types[0].id))
+        return Decision(Status.INCLUDED, types[0].code, (*included, *(r.id for r in types)))
     if has_output:
         return Decision(Status.INCLUDED, None, (*included, UNCLASSIFIED))
     return Decision(Status.INCLUDED, None, included)
@@ -142,7 +149,7 @@ class Verdicts(Generic[B]):
         rejected_by_rule: some reject rule matches (field problems are the caller's to add).
         excluded_by_rule: some exclude rule matches.
         included_by_rule: some include rule matches.
-        two_types: two or more classify rules match.
+        two_types: classify rules that give two or more different types match.
         admitted: not rejected by a rule, not excluded, included by a rule.
         ambiguous: admitted, but two types: rejected as :data:`AMBIGUOUS_TYPE`.
         included: admitted with at most one type.
@@ -161,16 +168,34 @@ class Verdicts(Generic[B]):
     rejected: B
 
 
+def one_per_type(logic: Logic[B], formulas: Sequence[B], codes: Sequence[object] | None) -> list[B]:
+    """The classify rules' formulas merged per type: "some rule giving this type matches".
+
+    ``codes`` are the rules' types, parallel to ``formulas`` (None: all different). Rules
+    whose types all differ are returned as they are, so the formulas stay the same terms.
+    """
+    if codes is None or len(set(codes)) == len(codes):
+        return list(formulas)
+    groups: dict[object, list[B]] = {}
+    for code, formula in zip(codes, formulas, strict=True):
+        groups.setdefault(code, []).append(formula)
+    return [group[0] if len(group) == 1 else logic.any(group) for group in groups.values()]
+
+
 def verdicts(logic: Logic[B], matched: Mapping[str, Sequence[B]],
-             name: Callable[[str, B], B] = lambda _, formula: formula) -> Verdicts[B]:
+             name: Callable[[str, B], B] = lambda _, formula: formula,
+             type_codes: Sequence[object] | None = None) -> Verdicts[B]:
     """The outcome of :func:`decide` for a record whose rules' matches are the formulas in
     ``matched`` (per verb), in ``logic``. ``name`` may bind each formula to a name (a solver
     literal, an SQL column) as it is made; it gets the attribute's name and the formula.
+    ``type_codes`` are the types of the classify rules, parallel to ``matched["classify"]``:
+    two rules that give the same type never make a record ambiguous (None: all different).
     """
     rejected_by_rule = name("rejected_by_rule", logic.any(matched.get("reject", ())))
     excluded_by_rule = name("excluded_by_rule", logic.any(matched.get("exclude", ())))
     included_by_rule = name("included_by_rule", logic.any(matched.get("include", ())))
-    two_types = name("two_types", logic.at_least_two(matched.get("classify", ())))
+    two_types = name("two_types", logic.at_least_two(
+        one_per_type(logic, matched.get("classify", ()), type_codes)))
     admitted = name("admitted", logic.all([logic.negate(rejected_by_rule),
                                            logic.negate(excluded_by_rule), included_by_rule]))
     ambiguous = name("ambiguous", logic.all([admitted, two_types]))

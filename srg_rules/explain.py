@@ -108,8 +108,8 @@ class Explanation:
             elif reason == UNCLASSIFIED:
                 lines.append("no classify rule matched, so the record has no type")
             elif reason == AMBIGUOUS_TYPE:
-                lines.append("more than one classify rule matched; the rulebook must give "
-                             "exactly one type (fix the rules)")
+                lines.append("classify rules that give different types matched; the rulebook "
+                             "must give one type (fix the rules)")
             elif reason in by_id:
                 rule = by_id[reason]
                 what = {"reject": "rejected by", "include": "included by",
@@ -127,7 +127,7 @@ class Explanation:
             ("include", "Include rules (at least one must match)"),
             ("exclude", "Exclude rules (any match excludes; exclusion wins)"),
         )
-        classify = (("classify", "Classify rules (exactly one must match an included record)"),)
+        classify = (("classify", "Classify rules (the ones that match an included record must agree on its type)"),)
         status = self.decision.status
         if status is Status.REJECTED and AMBIGUOUS_TYPE not in self.decision.reasons:
             return rejects  # the other rules do not count for a rejected record

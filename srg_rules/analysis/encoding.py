@@ -276,7 +276,8 @@ class Encoder(ir.Visitor):
             waiting[verdict] = formula
             return _Later(lambda: named[verdict])
 
-        later = verdicts(_LaterLogic(self), matched, bind)
+        later = verdicts(_LaterLogic(self), matched, bind,
+                         [rule.code for rule in rules if rule.verb == "classify"])
         for verdict, literal_name in _VERDICT_LITERALS.items():
             formula = waiting[verdict]()
             named[verdict] = z3.Bool(literal_name, context)

@@ -34,11 +34,12 @@ The findings, each exactly as defined here:
 
     So each dead rule, and each redundant reject, include or exclude, can be removed on its own
     without changing any decision (status and type), and so can all of them together. A
-    redundant classify rule that matches an admitted record also overlaps the rule that
-    covers it (a ``classification_overlap``); removing it ends that overlap.
+    redundant classify rule covers records of its own type only, so removing it changes no
+    decision either.
 ``classification_overlap`` (error)
-    two classify rules both match an admitted record (which is then rejected as
-    ``ambiguous_type``); one finding per pair.
+    two classify rules that give different types both match an admitted record (which is then
+    rejected as ``ambiguous_type``); one finding per pair. Two rules that give the same type
+    agree: a record both match is included with that type.
 ``classification_gap`` (warning)
     an admitted record matches no classify rule; only when the rulebook has an output.
 ``never_included`` / ``always_included`` (warning)
@@ -75,7 +76,7 @@ import z3
 
 from .. import ir, printer
 from ..backends.interpreter import Interpreter, evaluate
-from ..decision import AMBIGUOUS_TYPE, Decision, Status
+from ..decision import AMBIGUOUS_TYPE, Decision, Status, one_per_type
 from ..diagnostics import Diagnostic, Severity
 from ..registration import provision_space, source_record, split_expectation
 from ..source import SourceFile, Span
@@ -332,15 +333,20 @@ class _Analysis:
             self.by_rule[i].append(sample)
         if self._admitted(matched):
             types = sorted(matched & self.C)
-            for pair in itertools.combinations(types, 2):
-                self.pairs.setdefault(pair, sample)
+            for x, y in itertools.combinations(types, 2):
+                if self.rules[x].code != self.rules[y].code:
+                    self.pairs.setdefault((x, y), sample)
         return sample
 
     def _admitted(self, matched: frozenset[int]) -> bool:
         return matched.isdisjoint(self.R) and matched.isdisjoint(self.E) and not matched.isdisjoint(self.I)
 
     def _included(self, matched: frozenset[int]) -> bool:
-        return self._admitted(matched) and len(matched & self.C) <= 1
+        return self._admitted(matched) and len(self._types(matched)) <= 1
+
+    def _types(self, matched: frozenset[int]) -> set[str | None]:
+        """The types the matching classify rules give."""
+        return {self.rules[i].code for i in matched & self.C}
 
     def _excluded(self, matched: frozenset[int]) -> bool:
         return matched.isdisjoint(self.R) and (not matched.isdisjoint(self.E) or matched.isdisjoint(self.I))
@@ -485,12 +491,13 @@ class _Analysis:
         types = sorted((live & self.C) - dead)
         ambiguous = self._define("ambiguous_unless_rejected", z3.And(
             z3.Not(self.any_exclude), self.any_include,
-            self.encoder.at_least_two([self.lit[i] for i in types])))
+            self.encoder.at_least_two(one_per_type(
+                self.encoder, [self.lit[i] for i in types], [self.rules[i].code for i in types]))))
         type_set = frozenset(types)
 
         def is_ambiguous(m: frozenset[int]) -> bool:
             return (m.isdisjoint(self.E) and not m.isdisjoint(self.I)
-                    and len(m & type_set) >= 2)
+                    and len({self.rules[i].code for i in m & type_set}) >= 2)
 
         stages = (
             ("reject", lambda x, R, E, I: (R - {x}, (z3.Not(ambiguous),),
@@ -542,7 +549,8 @@ class _Analysis:
 
     def _overlaps(self, admitted_types: list[int], found: list) -> None:
         for k, x in enumerate(admitted_types):
-            remaining = [y for y in admitted_types[k + 1:] if (x, y) not in self.pairs]
+            remaining = [y for y in admitted_types[k + 1:] if (x, y) not in self.pairs
+                         and self.rules[y].code != self.rules[x].code]
             while remaining:
                 wanted = frozenset(remaining)
                 answer = self.ask(
@@ -561,14 +569,12 @@ class _Analysis:
                     and {rules[x].id, rules[y].id} <= set(decision.reasons)):
                 self._mismatch("an overlap record is not rejected as ambiguous_type")
                 continue
-            same = rules[x].code == rules[y].code
-            message = (f"classify rules '{rules[x].id}' and '{rules[y].id}' both match a "
-                       "record that is otherwise included, so it is rejected as ambiguous_type")
-            if same:
-                message += f" (both give type {rules[x].code})"
+            message = (f"classify rules '{rules[x].id}' (type {rules[x].code}) and "
+                       f"'{rules[y].id}' (type {rules[y].code}) both match a record that is "
+                       "otherwise included, so it is rejected as ambiguous_type")
             found.append(((x, 3, y), self._finding(
                 "classification_overlap", message, (x, y), sample,
-                "merge them" if same else "make their conditions exclude each other",
+                "make their conditions exclude each other",
                 related_label="also matching:",
             )))
 

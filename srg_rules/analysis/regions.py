@@ -19,7 +19,7 @@ import z3
 
 from .. import ir, printer
 from ..backends.interpreter import Interpreter, evaluate
-from ..decision import VERBS, Decision, Status
+from ..decision import VERBS, Decision, Status, one_per_type
 from .changes import Diff, Group, Outcome, Region, merge_schemas, reading_rules
 from .domains import from_program
 from .encoding import Comparisons, comparisons
@@ -131,7 +131,8 @@ class Comparison:
         included = any_of(formula(i) for i in by_verb["include"])
         admitted = z3.And(z3.Not(rejected), z3.Not(excluded), included)
         types = [formula(i) for i in by_verb["classify"]]
-        one_type = z3.AtMost(*types, 1) if len(types) >= 2 else self.encoder.true
+        per_type = one_per_type(self.encoder, types, [rules[i].code for i in by_verb["classify"]])
+        one_type = z3.AtMost(*per_type, 1) if len(per_type) >= 2 else self.encoder.true
         outcomes = {
             Outcome(Status.REJECTED): z3.Or(rejected, z3.And(admitted, z3.Not(one_type))),
             Outcome(Status.EXCLUDED): z3.And(z3.Not(rejected), z3.Or(excluded, z3.Not(included))),

@@ -191,8 +191,9 @@ def decision_columns(plan: Plan, problems: Sequence[tuple[exp.Column, exp.Expres
             return formula
         return Atom(plan.bind(names[attribute], logic.sql(formula)))
 
-    verdict = verdicts(logic, atoms, name)
     classify = matched.get("classify", ())
+    codes = [rule.code for rule, _ in classify]
+    verdict = verdicts(logic, atoms, name, codes)
 
     # A rule's reject first and the ambiguity of types last: the order of the decision.
     status_guards = first_match(logic, [verdict.rejected_by_rule, verdict.excluded,
@@ -209,7 +210,12 @@ def decision_columns(plan: Plan, problems: Sequence[tuple[exp.Column, exp.Expres
         return [case([(m, string(rule.id))]) for rule, m in pairs]
 
     which_type: list[exp.Expression] = []
-    if classify:
+    if classify and len(set(codes)) < len(codes):
+        # Rules that give the same type may match together: each one that matches is a reason.
+        unclassified = ([case([(logic.sql(logic.negate(logic.any(
+            [Atom(m) for _, m in classify]))), string(UNCLASSIFIED))])] if has_output else [])
+        which_type = [*ids(classify), *unclassified]
+    elif classify:
         which_type = [case([(m, string(rule.id)) for rule, m in classify],
                            string(UNCLASSIFIED) if has_output else None)]
     elif has_output:
