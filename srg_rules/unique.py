@@ -59,6 +59,11 @@ class KeyCounts:
         return bool(self.statements)
 
     @property
+    def distinct(self) -> int:
+        """How many keys are stored (per statement, added up): what the memory grows with."""
+        return sum(len(counts) for counts in self._counts)
+
+    @property
     def fields(self) -> tuple[str, ...]:
         """Every field some key reads."""
         return tuple(dict.fromkeys(name for s in self.statements for name in s.key))

@@ -18,6 +18,13 @@ def check_unique(context: Context) -> None:
     for _, statement in context.statements(ast.Unique):
         key: dict[str, Span] = {}
         for name in statement.key:
+            if name.text in context.definitions and name.text not in context.fields:
+                context.report(
+                    "type_mismatch", f"'{name.text}' is a define; a key is made of fields",
+                    name.span, "name the fields whose values must not repeat, e.g. "
+                    f"unique {next(iter(context.fields), 'provision_id')}",
+                )
+                continue
             field = field_named(context, name)
             if field is None:
                 continue
