@@ -8,7 +8,7 @@ is counted once under exactly one status.
 
 Per group (``srg-rules run --by FIELD,...``): the same counts for each combination of the
 group fields' values, each value the field's text as read (white space stripped, empty when
-missing). ``as_dict()["by"]`` holds them (docs/cli.md, "The summary as JSON").
+missing). ``as_dict()["by"]`` holds them (docs/cli.md, "The JSON shape").
 """
 
 from __future__ import annotations
