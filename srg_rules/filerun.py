@@ -35,6 +35,11 @@ CSV, read exactly as :mod:`srg_rules.records` reads it (the header by that modul
   projection, but rewrites a long ``IN`` list into a join that does not, so that rewrite is
   switched off for the run.
 
+A program with ``unique`` statements gets one window count per statement over the decided
+rows (:mod:`srg_rules.backends.sql.unique`), the rows numbered as read and written in that
+order; a key with a number field goes the Python way (a CSV file; a Parquet file is refused).
+The counts per group (``by``) come from the same GROUP BY over the written file.
+
 Parquet is decided as its CSV export would be: every column is read as its text (a DATE as
 YYYY-MM-DD, a TIMESTAMP read by a date field as its date, a float NaN as missing).
 JSON Lines files go the Python way.
