@@ -48,6 +48,7 @@ __all__ = [
     "Text",
     "Trajectory",
     "TypeSpec",
+    "Unique",
     "Use",
     "Validity",
     "Value",
@@ -346,6 +347,15 @@ class Activities:
 
 
 @attrs.frozen
+class Unique:
+    """``unique KEY, ...``: a record whose key values occur in more than one record of a run
+    is rejected (a check across records, not a condition on one)."""
+
+    key: tuple[Name, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Outcome:
     """One expected outcome: a status (``included`` ...) or ``type`` with its ``code``."""
 
@@ -366,7 +376,7 @@ class Expectation:
 
 Statement = Union[
     Header, Use, FieldDeclaration, OutputDeclaration, DecisionDate, Definition, Rule,
-    Classification, Trajectory, Activities, Expectation,
+    Classification, Trajectory, Activities, Unique, Expectation,
 ]
 
 

@@ -26,6 +26,7 @@ from .checking.declarations import (check_declarations, check_header, check_outp
 from .checking.operands import check_comparison
 from .checking.periods import check_periods
 from .checking.registration import check_registration
+from .checking.unique import check_unique
 from .diagnostics import Diagnostic, did_you_mean
 from .schema import Schema
 
@@ -173,6 +174,7 @@ PASSES: tuple[Callable[[Context], None], ...] = (
     check_outputs,
     check_periods,
     check_registration,
+    check_unique,
     check_expectations,
     check_unused_definitions,
 )

@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
                      "the rulebook as one SQL query inside DuckDB, for large CSV and Parquet "
                      "files (needs -o); auto (default) takes duckdb for Parquet and for CSV "
                      f"files over {_DUCKDB_FROM_BYTES // 1_000_000} MB")
+    run.add_argument("--by", metavar="FIELD,...", default="",
+                     help="also count the summary per group of these fields' values, e.g. "
+                     "--by municipality_code,reporting_month")
     run.add_argument("--memory-limit", metavar="SIZE", default=None,
                      help="the most memory the duckdb engine may use before it spills to a "
                      "temporary folder, e.g. 2GB (default: 500MB)")
@@ -200,6 +203,7 @@ def _count(n: int, noun: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     book = _load(args.rulebook)
+    by = _group_fields(book, args.by)
     engine = _engine(book, args)
     if engine == "duckdb":
         from .filerun import DEFAULT_MEMORY_LIMIT, MEMORY_SIZE, run_file
@@ -212,13 +216,14 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if engine == "source":
             summary = run_source(book, args.input, args.output, progress=bar,
-                                 malformed=malformed)
+                                 malformed=malformed, by=by)
         elif engine == "duckdb":
             summary = Summary.from_dict(run_file(book.program, args.input, args.output,
-                                                 progress=bar, memory_limit=limit))
+                                                 progress=bar, memory_limit=limit, by=by))
         else:
             summary = run_records(book.decide, book.fields, args.input, args.output,
-                                  progress=bar, malformed=malformed, replaced=_note_replaced)
+                                  progress=bar, malformed=malformed, replaced=_note_replaced,
+                                  unique=book.program.unique, by=by)
     finally:
         if bar is not None:
             bar.clear()
@@ -240,6 +245,22 @@ def _run(args: argparse.Namespace) -> int:
         Path(args.summary_json).write_text(json.dumps(summary.as_dict(), indent=2) + "\n",
                                            encoding="utf-8")
     return EXIT_OK
+
+
+def _group_fields(book: Rulebook, text: str) -> tuple[str, ...]:
+    """The fields of ``--by``: declared fields, each once."""
+    from .diagnostics import did_you_mean
+
+    names = tuple(name.strip() for name in text.split(",")) if text.strip() else ()
+    for name in names:
+        if name not in book.fields:
+            problem = f"no field named '{name}'" if name else "an empty field name"
+            hint = (did_you_mean(name, book.fields) if name else None) or (
+                "name fields of the rulebook, separated by commas: " + ", ".join(book.fields))
+            raise _UserError(f"--by {text}: {problem}\n  help: {hint}")
+    if len(set(names)) < len(names):
+        raise _UserError(f"--by {text}: a field is named twice\n  help: name each field once")
+    return names
 
 
 def _engine(book: Rulebook, args: argparse.Namespace) -> str:
@@ -299,6 +320,29 @@ class _MalformedRows:
                   file=sys.stderr)
 
 
+def _keys_of(book: Rulebook, record) -> dict:
+    from .unique import read_keys
+
+    return read_keys(record, book.fields, {n for s in book.program.unique for n in s.key})
+
+
+def _explain_duplicates(book: Rulebook, values, records) -> None:
+    """Before the record's own explanation: the ``unique`` statements it breaks, naming the
+    other rows of the file with its key (a check across records, which decides last)."""
+    from .unique import sharing
+
+    broken = sharing(book.program.unique, values, records)
+    if not broken:
+        return
+    print("Decision: rejected (a check across the records of the file)")
+    for statement, rows in broken:
+        key = ", ".join(f"{name} = {values[name]}" for name in statement.key)
+        where = f", line {statement.span.line}" if statement.span is not None else ""
+        print(f"  - {statement.reason}: records {', '.join(map(str, rows))} of the file have "
+              f"the same key ({key}; unique {', '.join(statement.key)}{where})")
+    print("\nThe record on its own, before that check:")
+
+
 def _explain_provisions(book: Rulebook, made, what: str) -> None:
     made = list(made)
     if len(made) > 1:
@@ -324,6 +368,9 @@ def _sql(args: argparse.Namespace) -> int:
                          "write its provision-level rules without them")
     try:
         text = to_sql(book.program, args.table, args.dialect, pretty=True)
+        if book.program.unique:
+            print("srg-rules: note: the query decides each record alone; it does not apply the "
+                  "rulebook's 'unique' statements (srg-rules run does)", file=sys.stderr)
     except Exception as error:  # sqlglot's UnsupportedError and ParseError, named per dialect
         raise _UserError(f"the rulebook cannot be written as {args.dialect} SQL: {error}") from None
     print(text if text.endswith(";") else text + ";")
@@ -434,7 +481,12 @@ def _explain(args: argparse.Namespace) -> int:
         if row.problem is not None:
             print(f"Decision: rejected\n  - {MALFORMED_ROW}: the row {row.problem}")
             return EXIT_OK
-        made = book.decide_rows((r.number, r.values) for r in rows if r.problem is None)
+        made = list(book.decide_rows((r.number, r.values) for r in rows if r.problem is None))
+        if book.program.unique:
+            for provision, _ in made:
+                if args.row in provision.rows:
+                    _explain_duplicates(book, provision.values,
+                                        ((p.rows, p.values) for p, _ in made))
         _explain_provisions(book, ((p, d) for p, d in made if args.row in p.rows),
                             f"record {args.row}")
         return EXIT_OK
@@ -447,6 +499,10 @@ def _explain(args: argparse.Namespace) -> int:
         if row.problem is not None:
             print(f"Decision: rejected\n  - {MALFORMED_ROW}: the row {row.problem}")
             return EXIT_OK
+        if book.program.unique:
+            _explain_duplicates(book, _keys_of(book, row.values), (
+                ((other.number,), _keys_of(book, other.values))
+                for other in open_records(args.input).rows if other.problem is None))
         print(book.explain(row.values).render(), end="")
         return EXIT_OK
     raise _UserError(f"{args.input}: there is no record {args.row}; the file has {count}")

@@ -35,6 +35,11 @@ CSV, read exactly as :mod:`srg_rules.records` reads it (the header by that modul
   projection, but rewrites a long ``IN`` list into a join that does not, so that rewrite is
   switched off for the run.
 
+A program with ``unique`` statements gets one window count per statement over the decided
+rows (:mod:`srg_rules.backends.sql.unique`), the rows numbered as read and written in that
+order; a key with a number field goes the Python way (a CSV file; a Parquet file is refused).
+The counts per group (``by``) come from the same GROUP BY over the written file.
+
 Parquet is decided as its CSV export would be: every column is read as its text (a DATE as
 YYYY-MM-DD, a TIMESTAMP read by a date field as its date, a float NaN as missing).
 JSON Lines files go the Python way.
@@ -64,7 +69,7 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +77,8 @@ from sqlglot import exp
 
 from . import ir
 from .backends import sql as sql_backend
+from .backends.sql import unique as sql_unique
+from .backends.sql.builders import strip
 from .backends.interpreter import Interpreter
 from .records import OUTPUT_COLUMNS, REASON_SEPARATOR, InputError, replacing
 from .run import TerminalProgress, open_input, run_records
@@ -99,7 +106,8 @@ class _UsePython(Exception):
 def run_file(program: ir.Program, input_path: str | os.PathLike[str],
              output_path: str | os.PathLike[str], *,
              progress: Callable[[float], None] | str | None = TERMINAL,
-             memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> dict[str, Any]:
+             memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
+             by: Sequence[str] = ()) -> dict[str, Any]:
     """Decide every row of a CSV or Parquet file and write them, with the decisions, to
     ``output_path`` in the input's format.
 
@@ -114,6 +122,8 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
         memory_limit: the most memory DuckDB may use (``"500MB"``, ``"2GB"``); beyond it,
             DuckDB spills to a temporary folder, so a file of any size runs in bounded memory
             (docs/benchmarks.md). None: DuckDB's own default, 80% of the machine's memory.
+        by: fields whose values the counts are grouped by as well (``"by"`` in the result,
+            as :meth:`Summary.as_dict` gives it).
 
     Returns:
         ``Summary.as_dict()`` of the run (``records``, ``statuses``, ``reasons``, ``types``),
@@ -140,7 +150,7 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
         bar = TerminalProgress.on_stderr()
         try:
             return run_file(program, input_path, output_path, progress=bar,
-                            memory_limit=memory_limit)
+                            memory_limit=memory_limit, by=by)
         finally:
             if bar is not None:
                 bar.clear()
@@ -155,16 +165,16 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
     if source.suffix.lower() in PARQUET_SUFFIXES:
         if not source.exists():
             raise InputError(f"{source}: no such file")
-        return _run_parquet(program, source, target, progress, memory_limit)
+        return _run_parquet(program, source, target, progress, memory_limit, by)
     records = open_input(source, program.schema.fields)
     _close(records.rows)  # only the header was needed; DuckDB reads the rows
     try:
         if records.format != "csv":
             raise _UsePython("not CSV")
         return _run_csv(program, source, target, records.columns, records.delimiter, progress,
-                        memory_limit)
+                        memory_limit, by)
     except _UsePython:
-        return _run_python(program, source, target, progress)
+        return _run_python(program, source, target, progress, by)
 
 
 def _close(rows: Iterator[Any]) -> None:
@@ -183,7 +193,7 @@ def _close(rows: Iterator[Any]) -> None:
 
 def _run_csv(program: ir.Program, source: Path, target: Path, columns: tuple[str, ...],
              delimiter: str, progress: Callable[[float], None] | None,
-             memory_limit: str | None) -> dict[str, Any]:
+             memory_limit: str | None, by: Sequence[str] = ()) -> dict[str, Any]:
     kept = [c for c in columns if c not in OUTPUT_COLUMNS]
     names = [*kept, *OUTPUT_COLUMNS]
     if any(not name for name in names) or len({n.lower() for n in names}) < len(names):
@@ -195,10 +205,10 @@ def _run_csv(program: ir.Program, source: Path, target: Path, columns: tuple[str
     with _Connection(progress, memory_limit) as connection:
         try:
             return _copy_csv(connection, program, source, target, columns, kept, delimiter,
-                             padded=True)
+                             padded=True, by=by)
         except _QuotedNewLines:
             return _copy_csv(connection, program, source, target, columns, kept, delimiter,
-                             padded=False)
+                             padded=False, by=by)
 
 
 class _QuotedNewLines(Exception):
@@ -206,8 +216,8 @@ class _QuotedNewLines(Exception):
 
 
 def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target: Path,
-              columns: tuple[str, ...], kept: list[str], delimiter: str, *, padded: bool
-              ) -> dict[str, Any]:
+              columns: tuple[str, ...], kept: list[str], delimiter: str, *, padded: bool,
+              by: Sequence[str] = ()) -> dict[str, Any]:
     width = len(columns)
     spare = SPARE_COLUMNS if padded else 0
     prefix = sql_backend.internal_prefix(columns)
@@ -245,7 +255,9 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
     # An empty value is written bare (NULL), as the Python path writes it, not as "".
     passthrough = [exp.alias_(exp.Nullif(this=exp.column(c, quoted=True), expression=_text("")),
                               c, quoted=True) for c in kept]
-    decided = query.select(rows, passthrough=passthrough)
+    if not sql_unique.supported(query):
+        raise _UsePython("a unique key with a number field")
+    decided = sql_unique.select_with_unique(query, rows, passthrough, malformed_name)
     with replacing(target) as temp:
         try:
             connection.run(exp.Copy(this=decided.subquery(), kind=False, files=[_text(str(temp))],
@@ -268,7 +280,9 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
                     exp.PropertyEQ(this=exp.to_identifier(n, quoted=True),
                                    expression=_text("VARCHAR")) for n in out_columns]),
             }.items()])
-        summary = _summary(connection, written, *out_columns[-3:])
+        groups = [exp.column(out_columns[kept.index(name)], quoted=True) if name in kept else None
+                  for name in by]
+        summary = _summary(connection, written, *out_columns[-3:], by=by, groups=groups)
     return summary
 
 
@@ -341,7 +355,7 @@ def _quote_beside_blank(window: bytes) -> bool:
 
 def _run_parquet(program: ir.Program, source: Path, target: Path,
                  progress: Callable[[float], None] | None,
-                 memory_limit: str | None) -> dict[str, Any]:
+                 memory_limit: str | None, by: Sequence[str] = ()) -> dict[str, Any]:
     read = exp.Anonymous(this="read_parquet", expressions=[_text(str(source))])
     with _Connection(progress, memory_limit) as connection:
         try:
@@ -369,13 +383,19 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         present = [*columns, *(field_columns[n] for n in fields if n in types)]
         query = sql_backend.Query(program, present, "text", None,
                                    field_columns={n: c for n, c in field_columns.items() if n in types})
-        decided = query.select(rows, passthrough=[exp.column(c, quoted=True) for c in kept])
+        if not sql_unique.supported(query):
+            raise InputError(f"{source}: a 'unique' key with a number field is checked row "
+                             "by row, which does not read Parquet; key on text or code fields")
+        decided = sql_unique.select_with_unique(query, rows, [exp.column(c, quoted=True)
+                                                              for c in kept], None)
         with replacing(target) as temp:
             connection.run(exp.Copy(this=decided.subquery(), kind=False, files=[_text(str(temp))],
                                     params=[exp.CopyParameter(this=exp.var("FORMAT"),
                                                               expression=exp.var("parquet"))]))
             written = exp.Anonymous(this="read_parquet", expressions=[_text(str(temp))])
-            summary = _summary(connection, written, *OUTPUT_COLUMNS)
+            groups = [exp.cast(exp.column(name, quoted=True), "VARCHAR") if name in kept
+                      else None for name in by]
+            summary = _summary(connection, written, *OUTPUT_COLUMNS, by=by, groups=groups)
         return summary
 
 
@@ -407,12 +427,14 @@ _INTEGER_COLUMNS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEI
 
 
 def _run_python(program: ir.Program, source: Path, target: Path,
-                progress: Callable[[float], None] | None = None) -> dict[str, Any]:
+                progress: Callable[[float], None] | None = None,
+                by: Sequence[str] = ()) -> dict[str, Any]:
     """Row by row, exactly as ``srg-rules run`` decides a file with the interpreter (the one
     run loop, :func:`srg_rules.run.run_records`); ``progress`` is told the share of the file
     read."""
     summary = run_records(Interpreter(program).decide, program.schema.fields, source, target,
-                          progress=None if progress is None else _shares(progress))
+                          progress=None if progress is None else _shares(progress),
+                          unique=program.unique, by=by)
     return {**summary.as_dict(), "engine": "python"}
 
 
@@ -431,16 +453,26 @@ def _text(value: str) -> exp.Literal:
 
 
 def _summary(connection: _Connection, written: exp.Expression, status: str, type_: str,
-             reasons: str) -> dict[str, Any]:
-    """The counts, from one GROUP BY over the written file (a row per distinct decision)."""
+             reasons: str, by: Sequence[str] = (),
+             groups: Sequence[exp.Expression | None] = ()) -> dict[str, Any]:
+    """The counts, from one GROUP BY over the written file (a row per distinct decision, and
+    per group: ``groups`` are the written columns of the ``by`` fields, None for a field the
+    file lacks, each grouped by its text as ``summary.group_text`` has it)."""
     keys = [exp.column(status, quoted=True), exp.column(type_, quoted=True),
             exp.column(reasons, quoted=True)]
+    keys += [strip(exp.Coalesce(this=group, expressions=[_text("")]))
+             for group in groups if group is not None]
     query = exp.select(*keys, exp.func("count", exp.Star())).from_(written).group_by(
         *(k.copy() for k in keys))
-    summary = Summary()
-    for decided_status, decided_type, decided_reasons, count in connection.rows(query):
+    summary = Summary().grouped_by(by)
+    for decided_status, decided_type, decided_reasons, *found, count in connection.rows(query):
         reasons = [r for r in (decided_reasons or "").split(REASON_SEPARATOR) if r]
         summary.add_counted(decided_status, decided_type or None, reasons, count)
+        if by:
+            texts = iter(found)
+            values = [next(texts) if group is not None else "" for group in groups]
+            summary.group(values).add_counted(decided_status, decided_type or None, reasons,
+                                              count)
     return {**summary.as_dict(), "engine": "duckdb"}
 
 

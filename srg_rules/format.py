@@ -508,6 +508,10 @@ class _Layout:
                                  for c in s.combinations)
                 parts.append(_Indent([_LINE, f"combine {ways}"]))
             return _group(*parts)
+        if isinstance(s, ast.Unique):
+            if not s.key:
+                raise ValueError("unique names at least one field")
+            return f"unique {', '.join(printer.name(n) for n in s.key)}"
         if isinstance(s, ast.Expectation):
             if not s.outcomes:
                 raise ValueError("an expectation needs an outcome")

@@ -55,7 +55,7 @@ _TERMINAL_NAMES = {
 
 _STATEMENT_KEYWORDS = (
     "rulebook", "use", "field", "output", "rules", "define", "reject", "include", "exclude",
-    "classify", "trajectory", "activities", "expect",
+    "classify", "trajectory", "activities", "unique", "expect",
 )
 _STATEMENT_START = re.compile(r"^[ \t]*(?:%s)\b" % "|".join(_STATEMENT_KEYWORDS), re.MULTILINE)
 

@@ -144,6 +144,9 @@ class _Lower(Transformer):
         combinations = tuple(c for c in children if isinstance(c, ast.Combination))
         return ast.Activities(key, combinations, span=self._span(meta))
 
+    def unique(self, meta, children):
+        return ast.Unique(tuple(self._name(c) for c in children), span=self._span(meta))
+
     def combination(self, meta, children):
         field, way = children
         return ast.Combination(self._name(field), self._name(way), span=self._span(meta))

@@ -27,6 +27,7 @@ from .lower import lower
 from .registration import Provision, provisions
 from .schema import Field, OutputSpec
 from .source import SourceFile
+from .unique import KeyCounts, read_keys
 
 __all__ = ["Rulebook", "diagnose", "load", "parse"]
 
@@ -82,12 +83,38 @@ class Rulebook:
         return tuple(rule.id for rule in self.program.rules)
 
     def decide(self, record: Mapping[str, Any]) -> Decision:
-        """Decide one record: any mapping of field name to value (strings are converted)."""
+        """Decide one record: any mapping of field name to value (strings are converted).
+
+        One record alone cannot break a ``unique`` statement, which is a check across the
+        records of a run: ``decide`` does not apply it. :meth:`decide_many` and
+        ``srg-rules run`` do.
+        """
         return self._engine.decide(record)
 
     def decide_many(self, records: Iterable[Mapping[str, Any]]) -> Iterator[Decision]:
-        """Decide records one after another, lazily."""
-        return self._engine.decide_many(records)
+        """Decide records one after another, lazily.
+
+        With ``unique`` statements, the records are decided together: each key is counted
+        over all of them first (so they are read into a list before the first decision), and
+        a record whose key occurs more than once is rejected as ``duplicate:FIELD`` (see
+        :mod:`srg_rules.unique`).
+
+        >>> book = parse("field id: text\\nunique id\\ninclude known when id is present")
+        >>> [d.reasons for d in book.decide_many([{"id": "a"}, {"id": "b"}, {"id": "a"}])]
+        [('duplicate:id',), ('known',), ('duplicate:id',)]
+        """
+        if not self.program.unique:
+            return self._engine.decide_many(records)
+        return self._decide_together(list(records))
+
+    def _decide_together(self, records: list[Mapping[str, Any]]) -> Iterator[Decision]:
+        counts = KeyCounts(self.program.unique)
+        fields = self.fields
+        keys = [read_keys(record, fields, counts.fields) for record in records]
+        for values in keys:
+            counts.count(values)
+        for values, decision in zip(keys, self._engine.decide_many(records)):
+            yield counts.apply(decision, values)
 
     def explain(self, record: Mapping[str, Any]) -> Explanation:
         """The decision for a record and why; ``str()`` of the result reads as plain words."""
@@ -119,10 +146,18 @@ class Rulebook:
         >>> [(p.component, d.status.value) for p, d in book.decide_source([{"id": "1", "kind": "coach_cursus"}])]
         [('coaching', 'included'), ('training', 'included')]
         """
-        return self.decide_rows(enumerate(records, 1))
+        if not self.program.unique:
+            return self.decide_rows(enumerate(records, 1))
+        made = list(self.decide_rows(enumerate(records, 1)))
+        counts = KeyCounts(self.program.unique)
+        for provision, _ in made:
+            counts.count(provision.values)
+        return iter([(p, counts.apply(d, p.values)) for p, d in made])
 
     def decide_rows(self, rows: Iterable[tuple[int, Mapping[str, Any]]]) -> Iterator[tuple[Provision, Decision]]:
-        """Like :meth:`decide_source`, for records numbered by the caller (e.g. file rows)."""
+        """Like :meth:`decide_source`, for records numbered by the caller (e.g. file rows),
+        lazily and one provision at a time: ``unique`` statements are not applied (a run
+        counts the keys first, see :func:`srg_rules.run.run_source`)."""
         decide = self._reference.decide_values
         for provision in provisions(self.program, rows):
             yield provision, decide(provision.values, provision.problems)

@@ -25,6 +25,12 @@ What the caller sees happen is told through hooks, so that this module prints no
 progress hook (:data:`Progress`), a hook for each row that cannot be read as a record, and one
 for the input's columns that the decisions replace.
 
+Checks across records (``unique`` statements, :mod:`srg_rules.unique`) need every key
+before the first decision: a run of a rulebook with them reads its input twice, counting the
+keys (one entry per distinct key, never a record) in the first pass and deciding in the
+second. ``by`` counts the summary per group of fields' values as well
+(:meth:`Summary.group`).
+
 Invariants: every input row is accounted for once (a row that cannot be read as a record is
 rejected as ``malformed_row``, never dropped); the summary counts every row written; the output
 file appears only when the whole run succeeded.
@@ -35,17 +41,20 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from . import ir
 from .decision import Decision, Status
 from .records import (MALFORMED_ROW, REASON_SEPARATOR, OutputFile, RecordFile, Row,
                       open_records)
+from .registration import provisions
 from .schema import Field
-from .summary import Summary
+from .summary import Summary, group_text
+from .unique import KeyCounts, read_keys
 
 if TYPE_CHECKING:
     from .rulebook import Rulebook
@@ -89,7 +98,8 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
                 input_path: str | os.PathLike[str],
                 output_path: str | os.PathLike[str] | None, *,
                 progress: Progress | None = None, malformed: Malformed | None = None,
-                replaced: Callable[[tuple[str, ...]], None] | None = None) -> Summary:
+                replaced: Callable[[tuple[str, ...]], None] | None = None,
+                unique: Sequence[ir.Unique] = (), by: Sequence[str] = ()) -> Summary:
     """Decide every record of a file, one decision per record, and write them.
 
     Args:
@@ -102,6 +112,9 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
         malformed: told of each row that cannot be read as a record, as it is rejected.
         replaced: told, before the first row, of the input's columns (``status``, ``type``,
             ``reasons``) that the decisions replace, if it has any.
+        unique: the program's ``unique`` statements (``program.unique``), applied over the
+            whole file: it is then read twice (the keys are counted first).
+        by: fields whose values the summary counts per group as well.
 
     Raises:
         InputError: the input cannot be read at all, or the output's folder does not exist.
@@ -118,6 +131,11 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
     12;a;included;;big
     1;2;rejected;;malformed_row
     """
+    counts = KeyCounts(unique)
+    if counts:
+        for row in open_input(input_path, fields).rows:
+            if row.problem is None:
+                counts.count_raw(row.values, fields)
     records = open_input(input_path, fields)
     output = OutputFile(output_path, records)
 
@@ -129,22 +147,27 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
                 if malformed is not None:
                     malformed(records.path, row)
                 yield row, MALFORMED
+            elif counts:
+                keys = read_keys(row.values, fields, counts.fields)
+                yield row, counts.apply(decide(row.values), keys)
             else:
                 yield row, decide(row.values)
 
-    return _write_all(output, decided())
+    return _write_all(output, decided(), by)
 
 
 def run_source(book: Rulebook, input_path: str | os.PathLike[str],
                output_path: str | os.PathLike[str] | None, *,
                progress: Progress | None = None,
-               malformed: Malformed | None = None) -> Summary:
+               malformed: Malformed | None = None, by: Sequence[str] = ()) -> Summary:
     """Source records -> provisions -> decisions, for a rulebook with a registration level.
 
     The output has one row per provision: its values, then ``component`` (when the rulebook
     has trajectories) and ``source_rows``, the numbers of the input rows it was made of. A row
     that cannot be read as a record is a provision of its own, rejected, written after the
-    others. The summary counts provisions, and ``source_rows`` the rows read.
+    others. The summary counts provisions, and ``source_rows`` the rows read. The rulebook's
+    ``unique`` statements apply to the provisions (the file is then read twice, the keys of
+    the provisions counted first).
 
     Arguments and errors as for :func:`run_records`.
     """
@@ -155,6 +178,12 @@ def run_source(book: Rulebook, input_path: str | os.PathLike[str],
     output = OutputFile(output_path, attrs.evolve(records, columns=columns))
     unreadable: list[Row] = []
     read = 0
+    counts = KeyCounts(book.program.unique)
+    if counts:
+        first = open_input(input_path, fields).rows
+        for provision in provisions(book.program, ((row.number, row.values) for row in first
+                                                   if row.problem is None)):
+            counts.count(provision.values)
 
     def readable() -> Iterator[tuple[int, Mapping[str, Any]]]:
         nonlocal read
@@ -173,7 +202,8 @@ def run_source(book: Rulebook, input_path: str | os.PathLike[str],
             if has_components:
                 values[COMPONENT_COLUMN] = provision.component or ""
             values[SOURCE_ROWS_COLUMN] = REASON_SEPARATOR.join(map(str, provision.rows))
-            yield Row(provision.rows[0], provision.rows[0], values), decision
+            yield Row(provision.rows[0], provision.rows[0], values), counts.apply(
+                decision, provision.values) if counts else decision
         for row in unreadable:
             if malformed is not None:
                 malformed(records.path, row)
@@ -181,19 +211,22 @@ def run_source(book: Rulebook, input_path: str | os.PathLike[str],
             values[SOURCE_ROWS_COLUMN] = str(row.number)
             yield Row(row.number, row.line, values), MALFORMED
 
-    summary = _write_all(output, decided())
+    summary = _write_all(output, decided(), by)
     summary.source_rows = read
     return summary
 
 
-def _write_all(output: OutputFile, decided: Iterable[tuple[Row, Decision]]) -> Summary:
-    """Write and count every decided row, then commit the output; on any error or an
-    interrupt, discard it instead."""
-    summary = Summary()
+def _write_all(output: OutputFile, decided: Iterable[tuple[Row, Decision]],
+               by: Sequence[str] = ()) -> Summary:
+    """Write and count every decided row (per group of ``by`` too), then commit the output;
+    on any error or an interrupt, discard it instead."""
+    summary = Summary().grouped_by(by)
     try:
         for row, decision in decided:
             output.write(row, decision)
             summary.add(decision)
+            if by:
+                summary.group([group_text(row.values.get(name)) for name in by]).add(decision)
         output.commit()
     except BaseException:
         output.discard()

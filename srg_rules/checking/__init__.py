@@ -4,5 +4,5 @@
 and the one place that resolves what a written value means beside a field; ``declarations``
 builds the schema; ``operands`` types the two sides of a comparison (measures, date
 arithmetic); ``periods`` the decision date and validity periods; ``registration`` trajectories
-and activities.
+and activities; ``unique`` the checks across records.
 """

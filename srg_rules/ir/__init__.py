@@ -25,7 +25,7 @@ from .nodes import (NODE_KINDS, AllOf, AnyOf, Compare, Condition, Constant, Date
                     children, compare, compare_fields, field_constant, field_pair, fields_of,
                     fold, node_kind, rebuild, transform, walk, with_constants)
 from .program import (NOT_IN_FORCE, Activities, CompiledRule, Component, Expectation, Outcome,
-                      Period, Program, Trajectory)
+                      Period, Program, Trajectory, Unique)
 
 __all__ = [
     "Activities",
@@ -50,6 +50,7 @@ __all__ = [
     "Period",
     "Program",
     "Trajectory",
+    "Unique",
     "UnhandledNode",
     "Visitor",
     "children",

@@ -17,7 +17,7 @@ from ..source import Span
 from .nodes import (AllOf, AnyOf, Compare, Condition, Constant, DateShift, Defined, FieldValue,
                     IsPresent, Length, Not, Operand, compare, fold)
 from .program import (NOT_IN_FORCE, Activities, CompiledRule, Component, Expectation, Outcome,
-                      Period, Program, Trajectory)
+                      Period, Program, Trajectory, Unique)
 def from_ast(checked: Checked) -> Program:
     """Lower a checked rulebook to its program. The rulebook must have no errors."""
     if not checked.ok or checked.schema is None:
@@ -30,6 +30,7 @@ def from_ast(checked: Checked) -> Program:
     title = version = decision_date = validity = None
     code_validity: list[tuple[str, tuple[tuple[str, Period], ...]]] = []
     output_validity: list[tuple[str, Period]] = []
+    unique: list[Unique] = []
     for index, statement in enumerate(checked.rulebook.statements):
         if isinstance(statement, ast.Rule):
             rules.append(CompiledRule(
@@ -57,6 +58,9 @@ def from_ast(checked: Checked) -> Program:
             ))
         elif isinstance(statement, ast.Activities) and activities is None:
             activities = lowering.activities(statement)
+        elif isinstance(statement, ast.Unique):
+            unique.append(Unique(tuple(dict.fromkeys(n.text for n in statement.key)),
+                                 span=statement.span))
         elif isinstance(statement, ast.DecisionDate) and decision_date is None:
             decision_date = statement.field.text
         elif isinstance(statement, ast.FieldDeclaration):
@@ -74,6 +78,7 @@ def from_ast(checked: Checked) -> Program:
     program = Program(
         checked.schema, tuple(rules), tuple(expectations), title, version, tuple(trajectories),
         activities, decision_date, validity, tuple(code_validity), tuple(output_validity),
+        tuple(unique),
     )
     return _in_force(program, checked) if decision_date is not None else program
 

@@ -94,6 +94,20 @@ class Activities:
 
 
 @attrs.frozen
+class Unique:
+    """``unique KEY, ...``: a record whose ``key`` values occur in more than one record of a
+    run is rejected with :attr:`reason` (``duplicate:`` and the first key field). A check
+    across records, decided by :mod:`srg_rules.unique`, never by a per-record backend."""
+
+    key: tuple[str, ...]
+    span: Span | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def reason(self) -> str:
+        return f"duplicate:{self.key[0]}"
+
+
+@attrs.frozen
 class Outcome:
     """An expected outcome: ``kind`` is included, excluded, rejected, or type with ``code``."""
 
@@ -144,6 +158,7 @@ class Program:
     validity: Period | None = None
     code_validity: tuple[tuple[str, tuple[tuple[str, Period], ...]], ...] = ()
     output_validity: tuple[tuple[str, Period], ...] = ()
+    unique: tuple[Unique, ...] = ()
 
     @property
     def dated(self) -> bool:
