@@ -21,12 +21,17 @@ def test_the_extract_becomes_a_delivery_with_lineage(tmp_path, capsys) -> None:
     # Every source row is accounted for.
     rows = sorted(int(n) for p in provisions for n in p["source_rows"].split("|"))
     assert sorted(set(rows)) == list(range(1, 21))
-    cursus = [(p["component"], p["status"], p["type"]) for p in provisions
-              if p["provision_id"] == "VB-2025-0101"]
-    assert cursus == [("coaching", "included", "40"), ("training", "included", "42")]
+    # No registration number is written twice: the coach-cursus's training gets its own.
+    numbers = [p["provision_id"] for p in provisions]
+    assert len(set(numbers)) == len(numbers)
+    cursus = [(p["provision_id"], p["component"], p["status"], p["type"]) for p in provisions
+              if p["source_rows"] == "1"]
+    assert cursus == [("VB-2025-0101", "coaching", "included", "40"),
+                      ("VB-2025-0101-2", "training", "included", "42")]
+    # Four training days, only the last with a reason: one provision with that reason.
     [days] = [p for p in provisions if p["provision_id"] == "VB-2025-0102"]
-    assert (days["source_rows"], days["start_date"], days["end_date"], days["type"]) == (
-        "2|3|5|6", "2025-09-15", "2025-12-15", "42")
+    assert (days["source_rows"], days["start_date"], days["end_date"], days["end_reason"],
+            days["type"]) == ("2|3|5|6", "2025-09-15", "2025-12-15", "1", "42")
     [conflict] = [p for p in provisions if p["provision_id"] == "VB-2025-0109"]
     assert (conflict["status"], conflict["reasons"]) == ("rejected", "conflict:funding")
 

@@ -46,6 +46,7 @@ __all__ = [
     "Rulebook",
     "Statement",
     "Text",
+    "TextJoin",
     "Trajectory",
     "TypeSpec",
     "Unique",
@@ -139,6 +140,15 @@ class Measure:
 
     function: Name
     field: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class TextJoin:
+    """``PART ~ PART ~ ...``: a text made of fields (:class:`Word`) and quoted texts, in a
+    trajectory's assignment (``provision_id = provision_id ~ "-2"``)."""
+
+    parts: tuple[Word | Text, ...]
     span: Span | None = _span()
 
 
@@ -302,10 +312,11 @@ class Classification:
 
 @attrs.frozen
 class Assignment:
-    """``field = value`` in a trajectory component."""
+    """``field = value`` in a trajectory component; the value may also be a date moved by some
+    units or a text join, computed from the source record."""
 
     field: Name
-    value: Value
+    value: Value | DateShift | TextJoin
     span: Span | None = _span()
 
 
@@ -330,10 +341,12 @@ class Trajectory:
 
 @attrs.frozen
 class Combination:
-    """``field by way`` in an activities statement (``start_date by earliest``)."""
+    """``field by way`` in an activities statement (``start_date by earliest``); ``by`` is the
+    date field of ``end_reason by latest end_date`` (None without one)."""
 
     field: Name
     way: Name
+    by: Name | None = None
     span: Span | None = _span()
 
 

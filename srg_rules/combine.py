@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["COMBINATIONS", "Combination", "Conflict", "DEFAULT_WAY"]
+__all__ = ["COMBINATIONS", "Combination", "Conflict", "DEFAULT_WAY", "picked"]
 
 
 class Conflict(ValueError):
@@ -107,3 +107,24 @@ COMBINATIONS: dict[str, Combination] = {
 
 DEFAULT_WAY = "same"
 """The way of every field an ``activities`` statement does not name."""
+
+
+def picked(dates: Sequence[Any], latest: bool) -> list[int]:
+    """The positions of the activities that ``FIELD by latest DATE_FIELD`` (``latest``) or
+    ``by earliest DATE_FIELD`` takes the value of, given each activity's date.
+
+    Those at the latest (earliest) present date; an activity without the date takes no part,
+    unless no activity has one: then no date tells them apart, and every activity is picked.
+    The picked activities must agree (``same``), so a tie that disagrees is a conflict.
+
+    >>> import datetime as dt
+    >>> picked([dt.date(2025, 9, 15), None, dt.date(2025, 12, 15)], latest=True)
+    [2]
+    >>> picked([None, None], latest=False)
+    [0, 1]
+    """
+    present = [day for day in dates if day is not None]
+    if not present:
+        return list(range(len(dates)))
+    extreme = max(present) if latest else min(present)
+    return [i for i, day in enumerate(dates) if day == extreme]

@@ -427,6 +427,11 @@ _VERBS = ("reject", "include", "exclude")
 # no text form in that place.
 _NOT_A_RULE_NAME = frozenset({"when"})
 _NOT_A_CLASSIFICATION_NAME = frozenset({"as"})
+# After `combine FIELD by WAY` a statement may start, so its keywords cannot name the date field.
+_NOT_A_DATE_FIELD = frozenset({
+    "rulebook", "use", "field", "output", "rules", "define", "reject", "include", "exclude",
+    "classify", "trajectory", "activities", "expect",
+})
 
 
 def _quoted(text: str) -> str:
@@ -493,7 +498,7 @@ class _Layout:
                 raise ValueError("a trajectory yields at least one provision")
             for component in s.components:
                 assignments = ", ".join(
-                    f"{printer.name(a.field)} = {printer.written(a.value)}"
+                    f"{printer.name(a.field)} = {printer.assigned(a.value)}"
                     for a in component.assignments
                 )
                 provision = printer.name(component.name)
@@ -505,6 +510,8 @@ class _Layout:
             parts = [f"activities share {', '.join(printer.name(n) for n in s.key)}"]
             if s.combinations:
                 ways = ", ".join(f"{printer.name(c.field)} by {printer.name(c.way)}"
+                                 + (f" {printer.name(c.by, _NOT_A_DATE_FIELD)}"
+                                    if c.by is not None else "")
                                  for c in s.combinations)
                 parts.append(_Indent([_LINE, f"combine {ways}"]))
             return _group(*parts)

@@ -240,6 +240,9 @@ def _to_diagnostic(error: UnexpectedInput, source: SourceFile, piece_end: int) -
         while start > 0 and not text[start - 1].isspace():
             start -= 1
         expected = error.expected
+        if isinstance(error, UnexpectedToken) and error.interactive_parser is not None:
+            # The table's set is a merged state's (LALR): ask which tokens really go on.
+            expected = error.interactive_parser.accepts() - {"$END"} or expected
         return Diagnostic(
             "parse_unexpected_end",
             "the statement ends too soon",

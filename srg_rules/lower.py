@@ -148,8 +148,9 @@ class _Lower(Transformer):
         return ast.Unique(tuple(self._name(c) for c in children), span=self._span(meta))
 
     def combination(self, meta, children):
-        field, way = children
-        return ast.Combination(self._name(field), self._name(way), span=self._span(meta))
+        field, way, by = children
+        return ast.Combination(self._name(field), self._name(way), self._name(by),
+                               span=self._span(meta))
 
     def because(self, meta, children):
         return _unquote(children[0])
@@ -215,6 +216,9 @@ class _Lower(Transformer):
 
     def is_present(self, meta, children):
         return ast.Presence(self._name(children[0]), True, span=self._span(meta))
+
+    def text_join(self, meta, parts):
+        return ast.TextJoin(tuple(parts), span=self._span(meta))
 
     def value_set(self, meta, items):
         return ast.ValueSet(tuple(items), span=self._span(meta))

@@ -32,6 +32,7 @@ from .operators import OPERATORS
 from .schema import Schema
 
 __all__ = [
+    "assigned",
     "CONDITION_KEYWORDS",
     "comparison_head",
     "condition",
@@ -340,6 +341,19 @@ def _side(operand: ast.Name | ast.Value | ast.DateShift | ast.Measure) -> str:
         sign = "+" if operand.later else "-"
         return f"{written(operand.base)} {sign} {written(operand.amount)} {operand.unit}"
     return written(operand)
+
+
+def assigned(value: ast.Value | ast.DateShift | ast.TextJoin) -> str:
+    """The value of a trajectory's assignment as written: a value, a moved date or a join.
+
+    >>> assigned(ast.TextJoin((ast.Word("provision_id"), ast.Text("-2"))))
+    'provision_id ~ "-2"'
+    """
+    if isinstance(value, ast.TextJoin):
+        if len(value.parts) < 2:
+            raise ValueError("a text join has at least two parts")
+        return " ~ ".join(written(part) for part in value.parts)
+    return _side(value)
 
 
 def grouped(child: ast.Condition | ir.Condition) -> bool:

@@ -39,15 +39,17 @@ from typing import Any
 
 import attrs
 
-from . import ir
+from . import dates, ir
 from .backends.interpreter import evaluate
-from .combine import COMBINATIONS, Conflict
+from .combine import COMBINATIONS, DEFAULT_WAY, Conflict, picked
 from .schema import format_typed
 
 __all__ = [
     "AMBIGUOUS_TRAJECTORY",
     "CONFLICT",
     "Provision",
+    "approximated",
+    "computed",
     "provision_space",
     "provisions",
     "source_record",
@@ -175,8 +177,22 @@ def _combine(program: ir.Program, group: list[tuple]) -> Provision:
                 problems.append(problem.reason)
             messages.append(f"row {number}: {problem.field}: {problem.message}")
     text: dict[str, str] = {}
+    ordered_by = dict(activities.ordered_by)
     for name, way_name in activities.ways:
         column = [row_values[name] for _, _, row_values, _ in group]
+        rows = numbers
+        what = "the activities of one provision"
+        if name in ordered_by:
+            # `by latest DATE`: the activities at the latest date must agree (combine.picked).
+            by = ordered_by[name]
+            positions = picked([row_values[by] for _, _, row_values, _ in group],
+                               way_name == "latest")
+            column, rows = [column[i] for i in positions], tuple(numbers[i] for i in positions)
+            day = group[positions[0]][2][by]
+            what = (f"the activities of one provision with the {way_name} {by}"
+                    + (f" ({format_typed(day)})" if day is not None else
+                       f" (none has a {by}, so all)"))
+            way_name = DEFAULT_WAY
         try:
             values[name] = COMBINATIONS[way_name].combine(column)
         except Conflict:
@@ -185,8 +201,8 @@ def _combine(program: ir.Program, group: list[tuple]) -> Provision:
             if reason not in problems:
                 problems.append(reason)
             shown = ", ".join(f"row {n} {format_typed(v) or '(missing)'}"
-                              for n, v in zip(numbers, column))
-            messages.append(f"the activities of one provision differ in {name}: {shown}")
+                              for n, v in zip(rows, column))
+            messages.append(f"{what} differ in {name}: {shown}")
     troubled = {reason.partition(":")[2] for reason in problems}
     for name in program.schema.fields:
         written = [_raw_text(raw.get(name)) for _, raw, _, _ in group]
@@ -223,14 +239,64 @@ def _split(program: ir.Program, provision: Provision) -> Iterator[Provision]:
             values[name] = value
             text[name] = format_typed(value)
         # A source record need not have the fields its provisions get from the trajectory (a
-        # coach-cursus row has no category of its own): problems there are overwritten.
-        assigned = {name for name, _ in component.assignments}
+        # coach-cursus row has no category of its own): problems there are overwritten, unless
+        # a computed value reads the field.
+        read = {name for _, expression in component.derived for name in _reads(expression)}
         kept = [(reason, message) for reason, message in zip(provision.problems, provision.messages)
-                if _problem_field(reason) not in assigned]
+                if _problem_field(reason) not in component.sets or _problem_field(reason) in read]
+        troubled = {_problem_field(reason) for reason, _ in kept}
+        for name, expression in component.derived:
+            # Every expression reads the source record: `x = y, y = x` swaps.
+            value, problem = _derive(program, name, expression, provision.values)
+            values[name] = value
+            text[name] = format_typed(value) if value is not None else ""
+            if problem is not None and not troubled & set(_reads(expression)):
+                kept.append((problem.reason, f"{_rows_words(provision.rows)}: {name}: "
+                             f"{problem.message} (computed by yields {component.name})"))
         yield attrs.evolve(
             provision, values=values, text=text, component=component.name,
-            problems=tuple(r for r, _ in kept), messages=tuple(m for _, m in kept),
+            problems=tuple(dict.fromkeys(r for r, _ in kept)), messages=tuple(m for _, m in kept),
         )
+
+
+def _reads(expression: ir.Expression) -> tuple[str, ...]:
+    """The source fields an assignment's expression reads."""
+    if isinstance(expression, ir.TextJoin):
+        return tuple(name for part in expression.parts for name in ir.fields_of(part))
+    return tuple(ir.fields_of(expression))
+
+
+def computed(expression: ir.Expression, values: Mapping[str, Any]) -> Any:
+    """The value an assignment's expression computes from a source record's typed values
+    (None: missing, as it is when a value it reads is missing or a date leaves the calendar).
+
+    >>> computed(ir.TextJoin((ir.FieldValue("id"), ir.Constant("-2"))), {"id": "VB-1"})
+    'VB-1-2'
+    """
+    if isinstance(expression, ir.TextJoin):
+        parts = [computed(part, values) for part in expression.parts]
+        return None if any(part is None for part in parts) else "".join(map(format_typed, parts))
+    if isinstance(expression, ir.Constant):
+        return expression.value
+    if isinstance(expression, ir.FieldValue):
+        return values[expression.name]
+    if isinstance(expression, ir.DateShift):
+        base = computed(expression.base, values)
+        return None if base is None else dates.shift(base, expression.amount, expression.unit)
+    raise ir.UnhandledNode(f"a trajectory's assignment cannot compute {expression!r}")
+
+
+def _derive(program: ir.Program, name: str, expression: ir.Expression,
+            values: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The computed value of field ``name``, read as the field's type like a source value
+    (a join that is not a code of a code field is ``unknown_code:FIELD``; a missing value of a
+    required field ``missing_value:FIELD``), and its problem, if any."""
+    value = computed(expression, values)
+    return program.schema.fields[name].read(None if value is None else format_typed(value))
+
+
+def _rows_words(rows: tuple[int, ...]) -> str:
+    return ("row " if len(rows) == 1 else "rows ") + "|".join(map(str, rows))
 
 
 def _problem_field(reason: str) -> str | None:
@@ -283,9 +349,72 @@ def provision_space(program: ir.Program, domains: Mapping[str, Any]) -> ir.Condi
     for trajectory in program.trajectories:
         source = _source(program, trajectory)
         for component in trajectory.components:
-            names = [name for name, _ in component.assignments]
-            parts.append(ir.AllOf((_assigned(component), _exists(source, names, domains, program))))
+            parts.append(_made(component, source, domains, program))
     return ir.AnyOf(tuple(parts))
+
+
+def _made(component: ir.Component, source: ir.Condition, domains: Mapping[str, Any],
+          program: ir.Program) -> ir.Condition:
+    """The provisions ``component`` makes of the source records meeting ``source``: its
+    constants set, and some source values of the fields it sets meet ``source`` and give
+    its computed values (see :func:`approximated` for where that is not exact)."""
+    if not component.derived:
+        names = [name for name, _ in component.assignments]
+        return ir.AllOf((_assigned(component), _exists(source, names, domains, program)))
+    names = list(dict.fromkeys(component.sets))
+    choices = [[*domains[name].points, None] for name in names]
+    combinations = list(itertools.islice(itertools.product(*choices), _MAX_SPLIT_POINTS + 1))
+    if len(combinations) > _MAX_SPLIT_POINTS:
+        raise ValueError("a trajectory sets too many fields for an exact analysis")
+    made = []
+    for combination in combinations:
+        chosen = dict(zip(names, combination))
+        made.append(ir.AllOf((
+            ir.with_constants(source, chosen),
+            *(_gives(name, expression, chosen) for name, expression in component.derived),
+        )))
+    return ir.AllOf((_assigned(component), ir.AnyOf(tuple(made))))
+
+
+def _gives(name: str, expression: ir.Expression, chosen: Mapping[str, Any]) -> ir.Condition:
+    """The provision's ``name`` is what ``expression`` computes from a source record whose
+    fields in ``chosen`` have those values (the others are the provision's own). Exact for a
+    field's value; a moved date of a chosen field or a text join may be anything (true)."""
+    if not isinstance(expression, ir.FieldValue):
+        fields = set(_reads(expression))
+        if isinstance(expression, ir.DateShift) and not fields & set(chosen):
+            # The provision's date is the moved date of its own (unchanged) field, or missing
+            # (the field is, or the move leaves the calendar). The encoder over-approximates
+            # a shift between two fields.
+            return ir.AnyOf((_same(name, expression, next(iter(fields))),
+                             ir.Not(ir.IsPresent(name))))
+        return ir.AllOf(())
+    if expression.name not in chosen:
+        return _same(name, expression, expression.name)
+    value = chosen[expression.name]
+    if value is None:
+        return ir.Not(ir.IsPresent(name))
+    return ir.compare("eq", name, value)
+
+
+def _same(name: str, expression: ir.Operand, read: str) -> ir.Condition:
+    equal = ir.Compare("eq", ir.FieldValue(name), expression)
+    missing = ir.AllOf((ir.Not(ir.IsPresent(name)), ir.Not(ir.IsPresent(read))))
+    return ir.AnyOf((equal, missing))
+
+
+def approximated(program: ir.Program) -> list[tuple[ir.Trajectory, ir.Component, str]]:
+    """The computed fields of trajectory provisions that the analysis takes to be any value
+    (a text join; a date moved from a field the same clause sets) or over-approximates (a date
+    moved from another field): a finding that rests on a record reading one of them may show
+    a provision the registration level cannot make, so it is reported as approximated."""
+    found = []
+    for trajectory in program.trajectories:
+        for component in trajectory.components:
+            for name, expression in component.derived:
+                if not isinstance(expression, ir.FieldValue):
+                    found.append((trajectory, component, name))
+    return found
 
 
 def source_record(program: ir.Program, condition: ir.Condition, component: str,
@@ -297,12 +426,14 @@ def source_record(program: ir.Program, condition: ir.Condition, component: str,
         for part in trajectory.components:
             if part.name != component:
                 continue
-            names = list(dict.fromkeys(name for name, _ in part.assignments))
+            names = list(dict.fromkeys(part.sets))
             choices = [[*domains[name].points, None] for name in names]
             source = ir.AllOf((condition, _source(program, trajectory)))
             for combination in itertools.islice(itertools.product(*choices), _MAX_SPLIT_POINTS):
                 record = {**provision, **dict(zip(names, combination))}
-                if evaluate(source, record):
+                if evaluate(source, record) and all(
+                        computed(expression, record) == provision[name]
+                        for name, expression in part.derived):
                     return record
     return None
 
@@ -332,8 +463,7 @@ def split_expectation(program: ir.Program, expectation: ir.Expectation,
     for trajectory in program.trajectories:
         source = ir.AllOf((condition, _source(program, trajectory)))
         for index, component in enumerate(trajectory.components):
-            names = [name for name, _ in component.assignments]
-            provision = ir.AllOf((_assigned(component), _exists(source, names, domains, program)))
+            provision = _made(component, source, domains, program)
             wanted = types[index] if len(types) == len(trajectory.components) else ""
             questions.append((provision, ir.Outcome("type", wanted), component.name))
     return questions

@@ -420,10 +420,24 @@ _outcomes = st.one_of(
     st.builds(ast.Outcome, st.sampled_from(["included", "excluded", "rejected"])),
     st.builds(ast.Outcome, st.just("type"), _values),
 )
+_assigned = st.one_of(
+    _values,
+    st.builds(ast.DateShift, st.one_of(_condition_names.map(lambda n: ast.Word(n.text)), _dates),
+              st.integers(0, 99).map(ast.Number), st.booleans(),
+              st.sampled_from(["day", "days", "weeks", "month", "years"])),
+    st.lists(st.one_of(_condition_names.map(lambda n: ast.Word(n.text)), _texts.map(ast.Text)),
+             min_size=2, max_size=4).map(lambda parts: ast.TextJoin(tuple(parts))),
+)
 _components = st.builds(
     ast.Component, _names.map(ast.Name),
-    st.lists(st.builds(ast.Assignment, _names.map(ast.Name), _values), min_size=1, max_size=3)
+    st.lists(st.builds(ast.Assignment, _names.map(ast.Name), _assigned), min_size=1, max_size=3)
     .map(tuple),
+)
+_STATEMENT_WORDS = {"rulebook", "use", "field", "output", "rules", "define", "reject", "include",
+                    "exclude", "classify", "trajectory", "activities", "expect"}
+_combinations = st.builds(
+    ast.Combination, _names.map(ast.Name), _names.map(ast.Name),
+    st.none() | _names.filter(lambda n: n not in _STATEMENT_WORDS).map(ast.Name),
 )
 
 _statements = st.one_of(
@@ -441,8 +455,7 @@ _statements = st.one_of(
     st.builds(ast.Trajectory, _names.map(ast.Name), _conditions,
               st.lists(_components, min_size=1, max_size=3).map(tuple)),
     st.builds(ast.Activities, st.lists(_names.map(ast.Name), min_size=1, max_size=3).map(tuple),
-              st.lists(st.builds(ast.Combination, _names.map(ast.Name), _names.map(ast.Name)),
-                       max_size=3).map(tuple)),
+              st.lists(_combinations, max_size=3).map(tuple)),
     st.builds(ast.Expectation, st.lists(_outcomes, min_size=1, max_size=3).map(tuple),
               _conditions),
 )

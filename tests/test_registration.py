@@ -402,3 +402,174 @@ def test_json_lines_in_json_lines_out_with_nulls_for_missing(tmp_path, cli):
         ("coaching", "coaching", "40"), ("training", "training", "42")]
     assert lines[0]["person_id"] is None and lines[0]["source_rows"] == "1"
     assert lines[2]["reasons"] == ["malformed_row"] and lines[2]["source_rows"] == "2"
+
+
+# --- computed values and picking an activity by a date (issue 12) ---------------------------
+
+EXPRESSION_RULES = """\
+field provision_id: text
+field person_id: text optional
+field kind: code {coaching, training, coach_cursus}
+field category: code {coaching, training}
+field start_date: date
+field end_date: date optional
+field end_reason: code {1, 2, 9} optional
+field left: text optional
+field right: text optional
+output type: code {40, 42}
+
+activities share provision_id, person_id
+    combine start_date by earliest, end_date by latest_or_missing,
+        end_reason by latest end_date
+
+trajectory coach_cursus when kind = coach_cursus
+    yields coaching with category = coaching, left = right, right = left
+    yields training with category = training, provision_id = provision_id ~ "-2",
+        end_date = start_date + 3 months, left = left ~ "/" ~ right
+
+include started when start_date is present
+classify coaching as 40 when category = coaching
+classify training as 42 when category = training
+"""
+
+
+@pytest.fixture(scope="module")
+def computing() -> srg_rules.Rulebook:
+    return srg_rules.parse(EXPRESSION_RULES, "computing.rules")
+
+
+def _source(**values):
+    row = {"provision_id": "VB-1", "person_id": "P1", "kind": "coach_cursus", "category": "",
+           "start_date": "2025-01-31", "end_date": "", "end_reason": "", "left": "L",
+           "right": "R"}
+    row.update(values)
+    return row
+
+
+def test_each_provision_of_a_trajectory_gets_its_own_registration_number(computing):
+    made = list(computing.decide_source([_source()]))
+    assert [p.values["provision_id"] for p, _ in made] == ["VB-1", "VB-1-2"]
+    assert [p.text["provision_id"] for p, _ in made] == ["VB-1", "VB-1-2"]
+    assert [d.type for _, d in made] == ["40", "42"]
+    # Date arithmetic clamps to the month's end; the first provision keeps the source's.
+    assert [p.values["end_date"] for p, _ in made] == [None, dt.date(2025, 4, 30)]
+    assert all(p.rows == (1,) for p, _ in made)
+
+
+def test_every_computed_value_reads_the_source_record_so_two_fields_swap(computing):
+    coaching, training = (p for p, _ in computing.decide_source([_source()]))
+    assert (coaching.values["left"], coaching.values["right"]) == ("R", "L")
+    # Not "R/L": the join reads the source's left, not the value another assignment gives.
+    assert training.values["left"] == "L/R"
+
+
+def test_a_missing_operand_makes_a_missing_value(computing):
+    coaching, training = (p for p, _ in computing.decide_source([_source(right="")]))
+    assert training.values["left"] is None  # optional: missing, no problem
+    assert training.problems == ()
+    assert coaching.values["left"] is None and coaching.values["right"] == "L"
+
+
+def test_a_missing_value_of_a_required_field_is_the_usual_field_problem():
+    book = srg_rules.parse(EXPRESSION_RULES.replace(
+        'provision_id = provision_id ~ "-2"', 'provision_id = provision_id ~ "-" ~ right'))
+    [(_, ok), (provision, decision)] = book.decide_source([_source(right="")])
+    assert ok.status is Status.INCLUDED
+    assert decision.status is Status.REJECTED
+    assert decision.reasons == ("missing_value:provision_id",)
+    assert provision.messages == (
+        "row 1: provision_id: a value is required (computed by yields training)",)
+
+
+def test_a_join_that_is_not_a_code_is_an_unknown_code_of_the_field():
+    book = srg_rules.parse("""\
+field kind: code {a, b}
+field sub: code {a_1, a_2}
+trajectory t when kind = a
+    yields one with sub = kind ~ "_1"
+    yields two with sub = kind ~ "_3"
+include when kind is present
+""")
+    [(one, first), (_, second)] = book.decide_source([{"kind": "a", "sub": ""}])
+    assert one.values["sub"] == "a_1" and first.status is Status.INCLUDED
+    assert second.reasons == ("unknown_code:sub",)
+
+
+def _days(*days):
+    return [_source(kind="training", category="training", start_date=start, end_date=end,
+                    end_reason=reason) for start, end, reason in days]
+
+
+def test_the_reason_of_the_last_activity_is_the_provisions(computing):
+    """Four training days, only the last carrying end_reason 1: one provision with reason 1,
+    not conflict:end_reason."""
+    days = _days(("2025-09-01", "2025-09-01", ""), ("2025-10-01", "2025-10-01", ""),
+                 ("2025-11-01", "2025-11-01", ""), ("2025-12-01", "2025-12-01", "1"))
+    [(provision, decision)] = computing.decide_source(days)
+    assert provision.values["end_reason"] == "1"
+    assert provision.text["end_reason"] == "1"
+    assert decision.status is Status.INCLUDED and provision.rows == (1, 2, 3, 4)
+
+
+def test_by_earliest_takes_the_first_activitys_value():
+    book = srg_rules.parse(EXPRESSION_RULES.replace("by latest end_date", "by earliest end_date"))
+    days = _days(("2025-09-01", "2025-09-01", "2"), ("2025-12-01", "2025-12-01", "1"))
+    [(provision, _)] = book.decide_source(days)
+    assert provision.values["end_reason"] == "2"
+
+
+def test_a_tie_at_the_latest_date_that_disagrees_is_a_conflict(computing):
+    days = _days(("2025-09-01", "2025-12-01", "1"), ("2025-10-01", "2025-12-01", "2"))
+    [(provision, decision)] = computing.decide_source(days)
+    assert decision.reasons == ("conflict:end_reason",)
+    assert provision.messages == (
+        "the activities of one provision with the latest end_date (2025-12-01) differ in "
+        "end_reason: row 1 1, row 2 2",)
+
+
+def test_a_tie_with_a_missing_value_against_a_present_one_is_a_conflict(computing):
+    days = _days(("2025-09-01", "2025-12-01", ""), ("2025-10-01", "2025-12-01", "1"))
+    [(_, decision)] = computing.decide_source(days)
+    assert decision.reasons == ("conflict:end_reason",)
+
+
+def test_activities_without_the_date_take_no_part_unless_none_has_it():
+    book = srg_rules.parse(EXPRESSION_RULES.replace(
+        "end_date by latest_or_missing", "end_date by latest"))
+    # The running activity (no end date) has no reason; the ended one has reason 2.
+    days = _days(("2025-09-01", "2025-09-30", "2"), ("2025-10-01", "", ""))
+    [(provision, _)] = book.decide_source(days)
+    assert provision.values["end_reason"] == "2"
+    # No activity has an end date: nothing tells them apart, so they must agree.
+    agree = _days(("2025-09-01", "", "9"), ("2025-10-01", "", "9"))
+    [(provision, _)] = book.decide_source(agree)
+    assert provision.values["end_reason"] == "9"
+    differ = _days(("2025-09-01", "", "9"), ("2025-10-01", "", ""))
+    [(provision, decision)] = book.decide_source(differ)
+    assert decision.reasons == ("conflict:end_reason",)
+    assert "(none has a end_date, so all)" in provision.messages[0]
+
+
+def test_computed_values_round_trip_through_the_formatter():
+    from srg_rules.format import format_text
+    text = format_text(EXPRESSION_RULES)
+    assert 'provision_id = provision_id ~ "-2"' in text
+    assert "end_reason by latest end_date" in text
+    assert "end_date = start_date + 3 months" in text
+    assert format_text(text) == text
+    assert srg_rules.parse(text).program == srg_rules.parse(EXPRESSION_RULES).program
+
+
+def test_the_analysis_sees_the_provisions_a_trajectory_computes(computing):
+    # The coaching provision's left is the source's right: exact, so no approximation is
+    # reported for rules that do not read a joined or moved value.
+    findings = analysis.analyse(computing.program, strict=True)
+    assert not [f for f in findings if f.code == "approximated_condition"]
+
+
+def test_a_rule_reading_a_joined_value_is_reported_as_approximated():
+    book = srg_rules.parse(EXPRESSION_RULES + 'reject lang when provision_id = "VB-1-2"\n')
+    findings = analysis.analyse(book.program, strict=True)
+    [approximated] = [f for f in findings if f.code == "approximated_condition"]
+    assert "provision 'training' of trajectory 'coach_cursus'" in approximated.message
+    assert approximated.rules == ("lang",)

@@ -427,6 +427,11 @@ def comparisons(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> Comp
         conditions.append(trajectory.condition)
         conditions += [ir.compare("eq", name, value) for component in trajectory.components
                        for name, value in component.assignments]
+        # A value computed from a field is compared with that field's values.
+        conditions += [ir.Compare("eq", ir.FieldValue(name), expression)
+                       for component in trajectory.components
+                       for name, expression in component.derived
+                       if not isinstance(expression, ir.TextJoin)]
     conditions += extra
     survey = _Survey(fields)
     for condition in conditions:

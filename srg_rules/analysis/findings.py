@@ -78,7 +78,7 @@ from .. import ir, printer
 from ..backends.interpreter import Interpreter, evaluate
 from ..decision import AMBIGUOUS_TYPE, Decision, Status, one_per_type
 from ..diagnostics import Diagnostic, Severity
-from ..registration import provision_space, source_record, split_expectation
+from ..registration import approximated, provision_space, source_record, split_expectation
 from ..source import SourceFile, Span
 from . import domains as finite_domains
 from .encoding import Encoder
@@ -391,6 +391,7 @@ class _Analysis:
         self._overlaps(sorted(admitted_types), found)
         self._rulebook(found)
         self._approximations(found)
+        self._approximated_provisions(found)
         found.sort(key=lambda item: item[0])
         return tuple(finding for _, finding in found)
 
@@ -414,6 +415,27 @@ class _Analysis:
                 "what check proves about this rule still holds (no finding is wrong), but a "
                 "finding that needs an example record may be missing for it; test it with "
                 "examples (srg-rules test)",
+            )))
+
+    def _approximated_provisions(self, found: list) -> None:
+        """Say where the provisions of a trajectory are over-approximated (a computed value
+        the analysis takes to be any value, see :func:`srg_rules.registration.approximated`)
+        and a rule reads that field: its proofs hold, but a record may not be a provision."""
+        for trajectory, component, name in approximated(self.program):
+            readers = tuple(i for i, rule in enumerate(self.rules)
+                            if name in ir.fields_of(rule.condition))
+            if not readers:
+                continue
+            found.append(((readers[0], 5), Finding(
+                "approximated_condition", CODES["approximated_condition"],
+                f"the analysis cannot decide {_rule_words(self.rules[readers[0]])} exactly: it "
+                f"reads {name}, which the provision '{component.name}' of trajectory "
+                f"'{trajectory.name}' computes in a way the analysis takes to be any value",
+                tuple(self.rules[i].id for i in readers), None, None,
+                "what check proves about this rule still holds (no finding is wrong), but a "
+                "record a finding shows may be one the trajectory cannot make; test it with "
+                "examples (srg-rules test)",
+                span=component.span or trajectory.span,
             )))
 
     def _satisfiable(self, found: list) -> set[int]:

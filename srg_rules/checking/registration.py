@@ -7,7 +7,8 @@ from .. import ast
 from ..combine import COMBINATIONS
 from ..diagnostics import did_you_mean
 from ..source import Span
-from .context import Context, OperandProblem, claim_name, field_named
+from .assignments import check_assignment, check_picking, picking_help
+from .context import Context, claim_name, field_named
 
 def check_registration(context: Context) -> None:
     """Trajectories (one source record, several provisions) and activities (several source
@@ -35,21 +36,7 @@ def check_registration(context: Context) -> None:
                         "set each field once", related=(("first set", assigned[field.name]),),
                     )
                 assigned.setdefault(field.name, assignment.span)
-                value = assignment.value
-                if isinstance(value, ast.Word) and value.text in context.fields \
-                        and value.text not in (field.codes or ()):
-                    context.report(
-                        "type_mismatch", f"'{value.text}' is a field; a provision of a "
-                        "trajectory inherits its fields and sets values only", value.span,
-                        "write the value the provision gets, e.g. "
-                        + (f"{field.name} = {next(iter(field.codes))}" if field.codes
-                           else f"{field.name} = ..."),
-                    )
-                    continue
-                operand = context.resolve(field, value)
-                if isinstance(operand, OperandProblem):
-                    context.report(operand.code, operand.message, assignment.value.span,
-                                   operand.help)
+                check_assignment(context, field, assignment)
     groupings = [s for _, s in context.statements(ast.Activities)]
     for extra in groupings[1:]:
         context.report(
@@ -69,8 +56,10 @@ def check_registration(context: Context) -> None:
         if field is not None:
             key.setdefault(field.name, name.span)
     combined: dict[str, Span] = {}
+    ways = {c.field.text: c.way.text for c in grouping.combinations}
     for combination in grouping.combinations:
         field = field_named(context, combination.field)
+        picking = check_picking(context, combination, field)
         way = COMBINATIONS.get(combination.way.text)
         if way is None:
             context.report(
@@ -91,12 +80,14 @@ def check_registration(context: Context) -> None:
                 "duplicate_assignment", f"'{field.name}' is combined twice", combination.span,
                 "combine each field one way", related=(("first", combined[field.name]),),
             )
-        elif way is not None and field.type.base not in way.types:
+        elif way is not None and not picking and field.type.base not in way.types:
             fitting = [w.name for w in COMBINATIONS.values() if field.type.base in w.types]
             context.report(
                 "type_mismatch",
                 f"'{way.name}' does not apply to '{field.name}', which is {field.type.noun}",
-                combination.way.span, "for this field use one of: " + ", ".join(fitting),
+                combination.way.span,
+                picking_help(context, combination, field, ways)
+                or "for this field use one of: " + ", ".join(fitting),
             )
         combined.setdefault(field.name, combination.span)
 

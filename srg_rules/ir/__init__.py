@@ -24,8 +24,8 @@ from .nodes import (NODE_KINDS, AllOf, AnyOf, Compare, Condition, Constant, Date
                     FieldValue, IsPresent, Length, Not, Operand, UnhandledNode, Visitor,
                     children, compare, compare_fields, field_constant, field_pair, fields_of,
                     fold, node_kind, rebuild, transform, walk, with_constants)
-from .program import (NOT_IN_FORCE, Activities, CompiledRule, Component, Expectation, Outcome,
-                      Period, Program, Trajectory, Unique)
+from .program import (NOT_IN_FORCE, Activities, CompiledRule, Component, Expectation, Expression,
+                      Outcome, Period, Program, TextJoin, Trajectory, Unique)
 
 __all__ = [
     "Activities",
@@ -39,6 +39,7 @@ __all__ = [
     "DateShift",
     "Defined",
     "Expectation",
+    "Expression",
     "FieldValue",
     "Length",
     "IsPresent",
@@ -49,6 +50,7 @@ __all__ = [
     "Outcome",
     "Period",
     "Program",
+    "TextJoin",
     "Trajectory",
     "Unique",
     "UnhandledNode",

@@ -10,14 +10,14 @@ from typing import Any
 import attrs
 
 from .. import ast, dates
-from ..checked import Checked, FieldRef, Literal
+from ..checked import Checked, FieldRef
 from ..combine import DEFAULT_WAY
 from ..operators import OPERATORS
 from ..source import Span
 from .nodes import (AllOf, AnyOf, Compare, Condition, Constant, DateShift, Defined, FieldValue,
                     IsPresent, Length, Not, Operand, compare, fold)
-from .program import (NOT_IN_FORCE, Activities, CompiledRule, Component, Expectation, Outcome,
-                      Period, Program, Trajectory, Unique)
+from .program import (NOT_IN_FORCE, Activities, CompiledRule, Component, Expectation, Expression,
+                      Outcome, Period, Program, TextJoin, Trajectory, Unique)
 def from_ast(checked: Checked) -> Program:
     """Lower a checked rulebook to its program. The rulebook must have no errors."""
     if not checked.ok or checked.schema is None:
@@ -52,8 +52,7 @@ def from_ast(checked: Checked) -> Program:
         elif isinstance(statement, ast.Trajectory):
             trajectories.append(Trajectory(
                 statement.name.text, lowering.condition(statement.condition),
-                tuple(Component(c.name.text, tuple(lowering.assignment(a) for a in c.assignments),
-                                span=c.span) for c in statement.components),
+                tuple(lowering.component(c) for c in statement.components),
                 span=statement.span,
             ))
         elif isinstance(statement, ast.Activities) and activities is None:
@@ -191,17 +190,35 @@ class _Lowering:
     def output_code(self, value: ast.Value) -> str:
         return ast.code_text(value)
 
-    def assignment(self, node: ast.Assignment) -> tuple[str, Any]:
-        operand = self._operands[id(node.value)]
-        assert isinstance(operand, Literal)
-        return node.field.text, operand.value
+    def component(self, node: ast.Component) -> Component:
+        """A ``yields`` clause: constants apart from the values computed from the source."""
+        constants: list[tuple[str, Any]] = []
+        derived: list[tuple[str, Expression]] = []
+        for assignment in node.assignments:
+            value = self.expression(assignment.value)
+            if isinstance(value, Constant):
+                constants.append((assignment.field.text, value.value))
+            else:
+                derived.append((assignment.field.text, value))
+        return Component(node.name.text, tuple(constants), span=node.span, derived=tuple(derived))
+
+    def expression(self, node: ast.Value | ast.DateShift | ast.TextJoin) -> Expression:
+        """An assignment's value; folded to a :class:`Constant` when it reads no field."""
+        if not isinstance(node, ast.TextJoin):
+            return self._operand(node)
+        parts = tuple(self._operand(part) for part in node.parts)
+        if all(isinstance(part, Constant) for part in parts):
+            return Constant("".join(part.value for part in parts), span=node.span)
+        return TextJoin(parts, span=node.span)
 
     def activities(self, node: ast.Activities) -> Activities:
         key = tuple(dict.fromkeys(name.text for name in node.key))
         named = {c.field.text: c.way.text for c in node.combinations}
         ways = tuple((name, named.get(name, DEFAULT_WAY))
                      for name in self._schema.fields if name not in key)
-        return Activities(key, ways, span=node.span)
+        ordered_by = tuple((c.field.text, c.by.text) for c in node.combinations
+                           if c.by is not None and c.field.text not in key)
+        return Activities(key, ways, span=node.span, ordered_by=ordered_by)
 
     def condition(self, node: ast.Condition) -> Condition:
         if isinstance(node, ast.AllOf):

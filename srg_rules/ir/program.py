@@ -11,7 +11,7 @@ import attrs
 
 from ..schema import Schema
 from ..source import Span
-from .nodes import Condition, IsPresent, compare
+from .nodes import Condition, IsPresent, Operand, compare
 NOT_IN_FORCE = "not_in_force"
 """The id (and so the reason) of the reject rule a dated rulebook implies for records whose
 decision date lies outside its own period; ``not_in_force:FIELD`` for a value of FIELD out of
@@ -65,12 +65,35 @@ class CompiledRule:
 
 
 @attrs.frozen
+class TextJoin:
+    """The text of ``parts`` (fields and constant texts) joined, in a trajectory's assignment;
+    missing when a part is. Not a condition's operand, so not a node kind."""
+
+    parts: tuple[Operand, ...]
+    span: Span | None = attrs.field(default=None, eq=False, repr=False)
+
+
+Expression = Operand | TextJoin
+"""What a trajectory's assignment computes from the source record: a field's value
+(:class:`~srg_rules.ir.nodes.FieldValue`), a moved date
+(:class:`~srg_rules.ir.nodes.DateShift` of a field) or a :class:`TextJoin`."""
+
+
+@attrs.frozen
 class Component:
-    """One provision a trajectory yields: its name and the field values it sets."""
+    """One provision a trajectory yields: its name, the constant field values it sets
+    (``assignments``), and the values it computes from the source record (``derived``:
+    every expression reads the source record, never another assignment of the clause)."""
 
     name: str
     assignments: tuple[tuple[str, Any], ...]
     span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    derived: tuple[tuple[str, Expression], ...] = attrs.field(default=(), kw_only=True)
+
+    @property
+    def sets(self) -> tuple[str, ...]:
+        """Every field the clause sets, constant or computed."""
+        return (*(name for name, _ in self.assignments), *(name for name, _ in self.derived))
 
 
 @attrs.frozen
@@ -86,11 +109,14 @@ class Trajectory:
 @attrs.frozen
 class Activities:
     """Source records with equal ``key`` values are one provision; ``ways`` says how every
-    other declared field combines (a name in :data:`srg_rules.combine.COMBINATIONS`)."""
+    other declared field combines (a name in :data:`srg_rules.combine.COMBINATIONS`);
+    ``ordered_by`` names, for a field combined ``by latest FIELD`` or ``by earliest FIELD``,
+    the date field that picks the activity."""
 
     key: tuple[str, ...]
     ways: tuple[tuple[str, str], ...]
     span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    ordered_by: tuple[tuple[str, str], ...] = attrs.field(default=(), kw_only=True)
 
 
 @attrs.frozen
