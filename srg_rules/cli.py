@@ -218,7 +218,8 @@ def _run(args: argparse.Namespace) -> int:
                                                  progress=bar, memory_limit=limit))
         else:
             summary = run_records(book.decide, book.fields, args.input, args.output,
-                                  progress=bar, malformed=malformed, replaced=_note_replaced)
+                                  progress=bar, malformed=malformed, replaced=_note_replaced,
+                                  warnings=bool(book.program.by_verb("warn")))
     finally:
         if bar is not None:
             bar.clear()

@@ -1,9 +1,10 @@
 """Deciding a whole file inside DuckDB: CSV or Parquet in, the same format out, and the counts.
 
 Input: a program, an input file and an output path. Output: the output file, holding every
-input row once, in input order, with ``status``, ``type`` and ``reasons`` added (as
-``srg-rules run`` writes them: the input's own columns of those names are replaced), and the
-run's summary counts as :meth:`srg_rules.summary.Summary.as_dict` gives them.
+input row once, in input order, with ``status``, ``type`` and ``reasons`` added, and
+``warnings`` for a program with warn rules (as ``srg-rules run`` writes them: the input's own
+columns of those names are replaced), and the run's summary counts as
+:meth:`srg_rules.summary.Summary.as_dict` gives them.
 
 The rows never pass through Python: DuckDB reads the file, the query of
 :mod:`srg_rules.backends.sql` decides every row, and ``COPY (SELECT ...) TO`` writes the
@@ -73,7 +74,7 @@ from sqlglot import exp
 from . import ir
 from .backends import sql as sql_backend
 from .backends.interpreter import Interpreter
-from .records import OUTPUT_COLUMNS, REASON_SEPARATOR, InputError, replacing
+from .records import REASON_SEPARATOR, InputError, output_columns, replacing
 from .run import TerminalProgress, open_input, run_records
 from .schema import ValueType
 from .summary import Summary
@@ -184,8 +185,9 @@ def _close(rows: Iterator[Any]) -> None:
 def _run_csv(program: ir.Program, source: Path, target: Path, columns: tuple[str, ...],
              delimiter: str, progress: Callable[[float], None] | None,
              memory_limit: str | None) -> dict[str, Any]:
-    kept = [c for c in columns if c not in OUTPUT_COLUMNS]
-    names = [*kept, *OUTPUT_COLUMNS]
+    added = _added(program)
+    kept = [c for c in columns if c not in added]
+    names = [*kept, *added]
     if any(not name for name in names) or len({n.lower() for n in names}) < len(names):
         # DuckDB has no empty column names and does not tell "A" from "a".
         raise _UsePython("column names DuckDB cannot keep apart")
@@ -259,7 +261,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
             exp.select(exp.func("count", exp.Star())).from_(exp.to_table(rejects, quoted=True)))
         if rejected:
             raise _UsePython(f"{rejected} row(s) DuckDB's CSV reader rejected")
-        out_columns = [f"{prefix}o{i}" for i in range(len(kept) + 3)]
+        out_columns = [f"{prefix}o{i}" for i in range(len(kept) + len(_added(program)))]
         written = exp.ReadCSV(this=_text(str(temp)), expressions=[
             exp.EQ(this=exp.column(key), expression=value) for key, value in {
                 "header": exp.false(), "skip": exp.Literal.number(1), "delim": _text(delimiter),
@@ -268,7 +270,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
                     exp.PropertyEQ(this=exp.to_identifier(n, quoted=True),
                                    expression=_text("VARCHAR")) for n in out_columns]),
             }.items()])
-        summary = _summary(connection, written, *out_columns[-3:])
+        summary = _summary(connection, written, *out_columns[len(kept):])
     return summary
 
 
@@ -355,8 +357,9 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         if missing:
             raise InputError(f"{source}: the file lacks {len(missing)} column(s) the rulebook "
                              f"requires: {', '.join(missing)}\n  the file has: {', '.join(columns)}")
-        kept = [c for c in columns if c not in OUTPUT_COLUMNS]
-        names = [*kept, *OUTPUT_COLUMNS]
+        added = _added(program)
+        kept = [c for c in columns if c not in added]
+        names = [*kept, *added]
         if len({n.lower() for n in names}) < len(names):
             raise InputError(f"{source}: column names that differ only in case "
                              "(DuckDB cannot keep them apart)")
@@ -375,7 +378,7 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
                                     params=[exp.CopyParameter(this=exp.var("FORMAT"),
                                                               expression=exp.var("parquet"))]))
             written = exp.Anonymous(this="read_parquet", expressions=[_text(str(temp))])
-            summary = _summary(connection, written, *OUTPUT_COLUMNS)
+            summary = _summary(connection, written, *added)
         return summary
 
 
@@ -412,7 +415,8 @@ def _run_python(program: ir.Program, source: Path, target: Path,
     run loop, :func:`srg_rules.run.run_records`); ``progress`` is told the share of the file
     read."""
     summary = run_records(Interpreter(program).decide, program.schema.fields, source, target,
-                          progress=None if progress is None else _shares(progress))
+                          progress=None if progress is None else _shares(progress),
+                          warnings=bool(program.by_verb("warn")))
     return {**summary.as_dict(), "engine": "python"}
 
 
@@ -430,17 +434,25 @@ def _text(value: str) -> exp.Literal:
     return exp.Literal.string(value)
 
 
+def _added(program: ir.Program) -> tuple[str, ...]:
+    """The columns the run adds: status, type, reasons, and warnings for warn rules."""
+    return output_columns(bool(program.by_verb("warn")))
+
+
 def _summary(connection: _Connection, written: exp.Expression, status: str, type_: str,
-             reasons: str) -> dict[str, Any]:
+             reasons: str, warnings: str | None = None) -> dict[str, Any]:
     """The counts, from one GROUP BY over the written file (a row per distinct decision)."""
     keys = [exp.column(status, quoted=True), exp.column(type_, quoted=True),
             exp.column(reasons, quoted=True)]
+    if warnings is not None:
+        keys.append(exp.column(warnings, quoted=True))
     query = exp.select(*keys, exp.func("count", exp.Star())).from_(written).group_by(
         *(k.copy() for k in keys))
     summary = Summary()
-    for decided_status, decided_type, decided_reasons, count in connection.rows(query):
+    for decided_status, decided_type, decided_reasons, *rest in connection.rows(query):
         reasons = [r for r in (decided_reasons or "").split(REASON_SEPARATOR) if r]
-        summary.add_counted(decided_status, decided_type or None, reasons, count)
+        warned = [w for w in (rest[0] or "").split(REASON_SEPARATOR) if w] if len(rest) > 1 else []
+        summary.add_counted(decided_status, decided_type or None, reasons, rest[-1], warned)
     return {**summary.as_dict(), "engine": "duckdb"}
 
 

@@ -89,7 +89,8 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
                 input_path: str | os.PathLike[str],
                 output_path: str | os.PathLike[str] | None, *,
                 progress: Progress | None = None, malformed: Malformed | None = None,
-                replaced: Callable[[tuple[str, ...]], None] | None = None) -> Summary:
+                replaced: Callable[[tuple[str, ...]], None] | None = None,
+                warnings: bool = False) -> Summary:
     """Decide every record of a file, one decision per record, and write them.
 
     Args:
@@ -102,6 +103,8 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
         malformed: told of each row that cannot be read as a record, as it is rejected.
         replaced: told, before the first row, of the input's columns (``status``, ``type``,
             ``reasons``) that the decisions replace, if it has any.
+        warnings: the rulebook has warn rules: the output gets a ``warnings`` column after
+            ``reasons`` (see :class:`~srg_rules.records.OutputFile`).
 
     Raises:
         InputError: the input cannot be read at all, or the output's folder does not exist.
@@ -119,7 +122,7 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
     1;2;rejected;;malformed_row
     """
     records = open_input(input_path, fields)
-    output = OutputFile(output_path, records)
+    output = OutputFile(output_path, records, warnings)
 
     def decided() -> Iterator[tuple[Row, Decision]]:
         if replaced is not None and output.replaced:
@@ -152,7 +155,8 @@ def run_source(book: Rulebook, input_path: str | os.PathLike[str],
     records = open_input(input_path, fields)
     has_components = bool(book.program.trajectories)
     columns = (*fields, *((COMPONENT_COLUMN,) if has_components else ()), SOURCE_ROWS_COLUMN)
-    output = OutputFile(output_path, attrs.evolve(records, columns=columns))
+    output = OutputFile(output_path, attrs.evolve(records, columns=columns),
+                        bool(book.program.by_verb("warn")))
     unreadable: list[Row] = []
     read = 0
 

@@ -3,7 +3,8 @@
 Place in the pipeline: the last step of every run (:mod:`srg_rules.run`,
 :mod:`srg_rules.filerun`). Input: one :class:`Decision` per record, as a run produces them, or
 counts of records decided alike (a DuckDB run counts the written file). Output: counts per
-status, per reason and per type, and a plain-text report. The counts always add up: every record read
+status, per reason, per type and per warning (the warn rules that matched), and a plain-text
+report. The counts always add up: every record read
 is counted once under exactly one status.
 """
 
@@ -25,6 +26,8 @@ class Summary:
         self.statuses: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
         self.types: Counter[str | None] = Counter()
+        # Records per warn rule that matched them (a record may count under several).
+        self.warnings: Counter[str] = Counter()
 
     @classmethod
     def from_dict(cls, counts: Mapping) -> Summary:
@@ -35,6 +38,7 @@ class Summary:
         summary.statuses.update(counts["statuses"])
         summary.reasons.update(counts["reasons"])
         summary.types.update({(None if t == "none" else t): n for t, n in counts["types"].items()})
+        summary.warnings.update(counts.get("warnings", {}))
         return summary
 
     def add(self, decision: Decision) -> None:
@@ -43,15 +47,19 @@ class Summary:
         self.reasons.update(decision.reasons)
         if decision.status is Status.INCLUDED:
             self.types[decision.type] += 1
+        if decision.warnings:
+            self.warnings.update(decision.warnings)
 
     def add_counted(self, status: str, type_: str | None, reasons: Iterable[str],
-                    count: int) -> None:
+                    count: int, warnings: Iterable[str] = ()) -> None:
         """Count ``count`` records decided alike at once (a row of a GROUP BY over a decided
         table); the same counts as :meth:`add` called ``count`` times."""
         self.records += count
         self.statuses[status] += count
         for reason in reasons:
             self.reasons[reason] += count
+        for warning in warnings:
+            self.warnings[warning] += count
         if status == Status.INCLUDED.value:
             self.types[type_] += count
 
@@ -62,6 +70,9 @@ class Summary:
             "statuses": {s.value: self.statuses[s.value] for s in Status},
             "reasons": dict(self.reasons.most_common()),
             "types": {("none" if t is None else t): n for t, n in self.types.most_common()},
+            # Only when some record was warned: a run without warn rules keeps its shape.
+            **({"warnings": dict(sorted(self.warnings.items(), key=lambda item: (-item[1], item[0])))}
+               if self.warnings else {}),
         }
 
     def render(self, labels: Mapping[str, str | None] | None = None) -> str:
@@ -86,4 +97,9 @@ class Summary:
             width = max(len(reason) for reason in self.reasons)
             for reason, count in sorted(self.reasons.items(), key=lambda item: (-item[1], item[0])):
                 lines.append(f"  {reason:<{width}} {count:>9}")
+        if self.warnings:
+            lines.append("warnings (the decision stands):")
+            width = max(len(warning) for warning in self.warnings)
+            for warning, count in sorted(self.warnings.items(), key=lambda item: (-item[1], item[0])):
+                lines.append(f"  {warning:<{width}} {count:>9}")
         return "\n".join(lines)
