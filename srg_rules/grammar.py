@@ -294,7 +294,7 @@ def _help_for_token(text: str, token: Token, expected: set[str]) -> str | None:
         return "rules use 'when' before their condition"
     if token.type == "NAME" and value.lower() in ("en", "of", "niet"):
         return "conditions use 'and', 'or' and 'not'"
-    if "WHEN" in expected and token.type == "NAME" and value == "as":
+    if "WHEN" in expected and value == "as":
         return ("only a classify rule gives a type ('classify NAME as CODE when ...'); "
                 "a reject, include, exclude or warn rule has a name, then 'when'")
     if "WHEN" in expected and token.type == "NAME":
