@@ -288,7 +288,10 @@ class Definition:
 
 @attrs.frozen
 class Rule:
-    """``reject|include|exclude [name] when condition [because "..."]``."""
+    """``reject|include|exclude|warn [name] when condition [valid ...] [because "..."]``.
+
+    A ``warn`` rule decides nothing: a record it matches keeps its decision and gets the
+    rule's id among its warnings."""
 
     verb: str
     name: Name | None
@@ -370,17 +373,19 @@ class Unique:
 
 @attrs.frozen
 class Outcome:
-    """One expected outcome: a status (``included`` ...) or ``type`` with its ``code``."""
+    """One expected outcome: a status (``included`` ...), ``type`` with its ``code``, or
+    ``warning`` with the ``rule`` (a warn rule's name) that must warn."""
 
     kind: str
     code: Value | None = None
+    rule: Name | None = attrs.field(default=None, kw_only=True)
     span: Span | None = _span()
 
 
 @attrs.frozen
 class Expectation:
     """``expect OUTCOME [and OUTCOME ...] when ...``; an outcome is included, excluded,
-    rejected or ``type CODE``."""
+    rejected, ``type CODE`` or ``warning NAME``."""
 
     outcomes: tuple[Outcome, ...]
     condition: Condition

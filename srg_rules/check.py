@@ -147,8 +147,13 @@ def _references(condition: ast.Condition) -> set[str]:
 
 
 def check_expectations(context: Context) -> None:
+    rules = {context.rule_ids[i]: s for i, s in context.statements((ast.Rule, ast.Classification))
+             if i in context.rule_ids}
     for _, expectation in context.statements(ast.Expectation):
-        statuses = {o.kind for o in expectation.outcomes if o.code is None}
+        for outcome in expectation.outcomes:
+            if outcome.kind == "warning" and outcome.rule is not None:
+                check_expected_warning(context, outcome.rule, rules)
+        statuses = {o.kind for o in expectation.outcomes if o.code is None and o.kind != "warning"}
         has_type = any(o.code is not None for o in expectation.outcomes)
         if len(statuses) > 1:
             context.report(
@@ -162,6 +167,29 @@ def check_expectations(context: Context) -> None:
                 f"only an included provision has a type, and this expects it {min(statuses)}",
                 expectation.span, "expect the type alone (it implies included), or the status",
             )
+
+
+def check_expected_warning(context: Context, name: ast.Name,
+                           rules: dict[str, ast.Rule | ast.Classification]) -> None:
+    """``expect warning NAME``: NAME must be a warn rule of the rulebook."""
+    warns = [rule_id for rule_id, rule in rules.items()
+             if isinstance(rule, ast.Rule) and rule.verb == "warn"]
+    rule = rules.get(name.text)
+    if rule is None:
+        context.report(
+            "unknown_rule", f"no warn rule named '{name.text}'", name.span,
+            did_you_mean(name.text, warns) or (
+                "name a warn rule, e.g. warn late_start when ..., and expect warning late_start"
+                if not warns else f"the warn rules are: {', '.join(warns)}"),
+        )
+    elif not (isinstance(rule, ast.Rule) and rule.verb == "warn"):
+        verb = rule.verb if isinstance(rule, ast.Rule) else "classify"
+        context.report(
+            "not_a_warn_rule", f"'{name.text}' is a {verb} rule, not a warn rule", name.span,
+            "only a warn rule gives a warning; expect the status it decides instead"
+            if verb != "classify" else "expect its type instead: expect type ... when ...",
+            related=((f"the {verb} rule", rule.span),) if rule.span is not None else (),
+        )
 
 
 # Order matters: declarations build the fields and names that conditions are checked

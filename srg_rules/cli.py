@@ -223,7 +223,8 @@ def _run(args: argparse.Namespace) -> int:
         else:
             summary = run_records(book.decide, book.fields, args.input, args.output,
                                   progress=bar, malformed=malformed, replaced=_note_replaced,
-                                  unique=book.program.unique, by=by)
+                                  unique=book.program.unique, by=by,
+                                  warnings=bool(book.program.by_verb("warn")))
     finally:
         if bar is not None:
             bar.clear()

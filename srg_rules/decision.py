@@ -19,6 +19,11 @@ The order, written once (docs/language.md, "Semantics"):
 
 Reasons are stable strings: a rule's id, one of the codes below, or ``<problem>:<field>`` for
 a field that is missing or not of its type (``missing_value:start_date``).
+
+``warn`` rules are no verb of the decision (they are not in :data:`VERBS`): they never change
+a status, type or reason. The ids of the warn rules a record matches, in rulebook order, are
+its :attr:`Decision.warnings`, found by each evaluator beside the decision for every record
+whose fields could be read, whatever its status (docs/language.md, "Warnings").
 """
 
 from __future__ import annotations
@@ -67,15 +72,24 @@ class Decision:
         status: included, excluded or rejected.
         type: the code of the classify rule that matched (included records only), else None.
         reasons: the rule ids and reason codes that decided it, in rulebook order.
+        warnings: the ids of the ``warn`` rules that match the record, in rulebook order
+            (empty for a row that could not be read); they do not change the decision.
     """
 
     status: Status
     type: str | None = None
     reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def included(self) -> bool:
         return self.status is Status.INCLUDED
+
+    def __repr__(self) -> str:
+        # The warnings are shown only when there are some: most rulebooks have no warn rules.
+        warned = f", warnings={self.warnings!r}" if self.warnings else ""
+        return (f"Decision(status={self.status!r}, type={self.type!r}, "
+                f"reasons={self.reasons!r}{warned})")
 
 
 class RuleLike(Protocol):

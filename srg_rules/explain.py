@@ -71,6 +71,7 @@ class Explanation:
         """The decision and why, in plain words."""
         lines = [self._headline()]
         lines.extend(f"  - {reason}" for reason in self._why())
+        lines.extend(self._warning_lines())
         lines.append("")
         for verb, heading in self._sections():
             traces = [r for r in self.rules if r.rule.verb == verb]
@@ -121,6 +122,17 @@ class Explanation:
                 lines.append(reason)
         return lines
 
+    def _warning_lines(self) -> list[str]:
+        """The warnings, each with its rule's ``because``; they do not change the decision."""
+        if not self.decision.warnings:
+            return []
+        by_id = {r.rule.id: r.rule for r in self.rules}
+        lines = ["Warnings (the decision stands):"]
+        for warning in self.decision.warnings:
+            because = by_id[warning].because if warning in by_id else None
+            lines.append(f"  - warned by rule {warning}" + (f": {because}" if because else ""))
+        return lines
+
     def _sections(self) -> tuple[tuple[str, str], ...]:
         rejects = (("reject", "Reject rules (any match rejects the record)"),)
         scope = (
@@ -128,12 +140,14 @@ class Explanation:
             ("exclude", "Exclude rules (any match excludes; exclusion wins)"),
         )
         classify = (("classify", "Classify rules (the ones that match an included record must agree on its type)"),)
+        # Warn rules count whatever the decision: every one is shown, matched or not.
+        warns = (("warn", "Warn rules (a match warns; the decision stands)"),)
         status = self.decision.status
         if status is Status.REJECTED and AMBIGUOUS_TYPE not in self.decision.reasons:
-            return rejects  # the other rules do not count for a rejected record
+            return rejects + warns  # the other rules do not count for a rejected record
         if status is Status.EXCLUDED:
-            return rejects + scope
-        return rejects + scope + classify
+            return rejects + scope + warns
+        return rejects + scope + classify + warns
 
     def _rule_lines(self, rule_trace: RuleTrace) -> list[str]:
         rule = rule_trace.rule

@@ -1,9 +1,10 @@
 """Deciding a whole file inside DuckDB: CSV or Parquet in, the same format out, and the counts.
 
 Input: a program, an input file and an output path. Output: the output file, holding every
-input row once, in input order, with ``status``, ``type`` and ``reasons`` added (as
-``srg-rules run`` writes them: the input's own columns of those names are replaced), and the
-run's summary counts as :meth:`srg_rules.summary.Summary.as_dict` gives them.
+input row once, in input order, with ``status``, ``type`` and ``reasons`` added, and
+``warnings`` for a program with warn rules (as ``srg-rules run`` writes them: the input's own
+columns of those names are replaced), and the run's summary counts as
+:meth:`srg_rules.summary.Summary.as_dict` gives them.
 
 The rows never pass through Python: DuckDB reads the file, the query of
 :mod:`srg_rules.backends.sql` decides every row, and ``COPY (SELECT ...) TO`` writes the
@@ -80,7 +81,7 @@ from .backends import sql as sql_backend
 from .backends.sql import unique as sql_unique
 from .backends.sql.builders import strip
 from .backends.interpreter import Interpreter
-from .records import OUTPUT_COLUMNS, REASON_SEPARATOR, InputError, replacing
+from .records import REASON_SEPARATOR, InputError, output_columns, replacing
 from .run import TerminalProgress, open_input, run_records
 from .schema import ValueType
 from .summary import Summary
@@ -194,8 +195,9 @@ def _close(rows: Iterator[Any]) -> None:
 def _run_csv(program: ir.Program, source: Path, target: Path, columns: tuple[str, ...],
              delimiter: str, progress: Callable[[float], None] | None,
              memory_limit: str | None, by: Sequence[str] = ()) -> dict[str, Any]:
-    kept = [c for c in columns if c not in OUTPUT_COLUMNS]
-    names = [*kept, *OUTPUT_COLUMNS]
+    added = _added(program)
+    kept = [c for c in columns if c not in added]
+    names = [*kept, *added]
     if any(not name for name in names) or len({n.lower() for n in names}) < len(names):
         # DuckDB has no empty column names and does not tell "A" from "a".
         raise _UsePython("column names DuckDB cannot keep apart")
@@ -271,7 +273,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
             exp.select(exp.func("count", exp.Star())).from_(exp.to_table(rejects, quoted=True)))
         if rejected:
             raise _UsePython(f"{rejected} row(s) DuckDB's CSV reader rejected")
-        out_columns = [f"{prefix}o{i}" for i in range(len(kept) + 3)]
+        out_columns = [f"{prefix}o{i}" for i in range(len(kept) + len(_added(program)))]
         written = exp.ReadCSV(this=_text(str(temp)), expressions=[
             exp.EQ(this=exp.column(key), expression=value) for key, value in {
                 "header": exp.false(), "skip": exp.Literal.number(1), "delim": _text(delimiter),
@@ -282,7 +284,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
             }.items()])
         groups = [exp.column(out_columns[kept.index(name)], quoted=True) if name in kept else None
                   for name in by]
-        summary = _summary(connection, written, *out_columns[-3:], by=by, groups=groups)
+        summary = _summary(connection, written, *out_columns[len(kept):], by=by, groups=groups)
     return summary
 
 
@@ -369,8 +371,9 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         if missing:
             raise InputError(f"{source}: the file lacks {len(missing)} column(s) the rulebook "
                              f"requires: {', '.join(missing)}\n  the file has: {', '.join(columns)}")
-        kept = [c for c in columns if c not in OUTPUT_COLUMNS]
-        names = [*kept, *OUTPUT_COLUMNS]
+        added = _added(program)
+        kept = [c for c in columns if c not in added]
+        names = [*kept, *added]
         if len({n.lower() for n in names}) < len(names):
             raise InputError(f"{source}: column names that differ only in case "
                              "(DuckDB cannot keep them apart)")
@@ -395,7 +398,7 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
             written = exp.Anonymous(this="read_parquet", expressions=[_text(str(temp))])
             groups = [exp.cast(exp.column(name, quoted=True), "VARCHAR") if name in kept
                       else None for name in by]
-            summary = _summary(connection, written, *OUTPUT_COLUMNS, by=by, groups=groups)
+            summary = _summary(connection, written, *added, by=by, groups=groups)
         return summary
 
 
@@ -434,7 +437,8 @@ def _run_python(program: ir.Program, source: Path, target: Path,
     read."""
     summary = run_records(Interpreter(program).decide, program.schema.fields, source, target,
                           progress=None if progress is None else _shares(progress),
-                          unique=program.unique, by=by)
+                          unique=program.unique, by=by,
+                          warnings=bool(program.by_verb("warn")))
     return {**summary.as_dict(), "engine": "python"}
 
 
@@ -452,14 +456,22 @@ def _text(value: str) -> exp.Literal:
     return exp.Literal.string(value)
 
 
+def _added(program: ir.Program) -> tuple[str, ...]:
+    """The columns the run adds: status, type, reasons, and warnings for warn rules."""
+    return output_columns(bool(program.by_verb("warn")))
+
+
 def _summary(connection: _Connection, written: exp.Expression, status: str, type_: str,
-             reasons: str, by: Sequence[str] = (),
+             reasons: str, warnings: str | None = None, by: Sequence[str] = (),
              groups: Sequence[exp.Expression | None] = ()) -> dict[str, Any]:
     """The counts, from one GROUP BY over the written file (a row per distinct decision, and
     per group: ``groups`` are the written columns of the ``by`` fields, None for a field the
-    file lacks, each grouped by its text as ``summary.group_text`` has it)."""
+    file lacks, each grouped by its text as ``summary.group_text`` has it). ``warnings`` is
+    the written warnings column, when the rulebook has warn rules."""
     keys = [exp.column(status, quoted=True), exp.column(type_, quoted=True),
             exp.column(reasons, quoted=True)]
+    if warnings is not None:
+        keys.append(exp.column(warnings, quoted=True))
     keys += [strip(exp.Coalesce(this=group, expressions=[_text("")]))
              for group in groups if group is not None]
     query = exp.select(*keys, exp.func("count", exp.Star())).from_(written).group_by(
@@ -467,12 +479,15 @@ def _summary(connection: _Connection, written: exp.Expression, status: str, type
     summary = Summary().grouped_by(by)
     for decided_status, decided_type, decided_reasons, *found, count in connection.rows(query):
         reasons = [r for r in (decided_reasons or "").split(REASON_SEPARATOR) if r]
-        summary.add_counted(decided_status, decided_type or None, reasons, count)
+        warned: list[str] = []
+        if warnings is not None:
+            warned = [w for w in (found.pop(0) or "").split(REASON_SEPARATOR) if w]
+        summary.add_counted(decided_status, decided_type or None, reasons, count, warned)
         if by:
             texts = iter(found)
             values = [next(texts) if group is not None else "" for group in groups]
             summary.group(values).add_counted(decided_status, decided_type or None, reasons,
-                                              count)
+                                              count, warned)
     return {**summary.as_dict(), "engine": "duckdb"}
 
 

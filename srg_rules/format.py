@@ -421,7 +421,7 @@ def _fits(contents: _Doc, rest: list[tuple[int, bool, _Doc]], room: int) -> bool
 # --- printing ------------------------------------------------------------------------------
 
 _STATUSES = ("included", "excluded", "rejected")
-_VERBS = ("reject", "include", "exclude")
+_VERBS = ("reject", "include", "exclude", "warn")
 
 # Where a keyword is allowed in place of a name, the lexer reads the keyword: such a name has
 # no text form in that place.
@@ -528,6 +528,8 @@ class _Layout:
                     outcomes.append(f"type {printer.written(outcome.code)}")
                 elif outcome.kind in _STATUSES and outcome.code is None:
                     outcomes.append(outcome.kind)
+                elif outcome.kind == "warning" and outcome.rule is not None:
+                    outcomes.append(f"warning {printer.name(outcome.rule)}")
                 else:
                     raise ValueError(f"not an expected outcome: {outcome!r}")
             return _group(f"expect {' and '.join(outcomes)} when ", self._root(s.condition))

@@ -47,7 +47,7 @@ _TERMINAL_NAMES = {
     "STRING": 'a quoted text ("...")',
     "NUMBER": "a number",
     "DATE": "a date (YYYY-MM-DD)",
-    "RULE_VERB": "'reject', 'include' or 'exclude'",
+    "RULE_VERB": "'reject', 'include', 'exclude' or 'warn'",
     "STATUS_WORD": "'included', 'excluded' or 'rejected'",
     "OPTIONAL": "'optional'",
     "$END": "the end of the file",
@@ -55,7 +55,7 @@ _TERMINAL_NAMES = {
 
 _STATEMENT_KEYWORDS = (
     "rulebook", "use", "field", "output", "rules", "define", "reject", "include", "exclude",
-    "classify", "trajectory", "activities", "unique", "expect",
+    "warn", "classify", "trajectory", "activities", "unique", "expect",
 )
 _STATEMENT_START = re.compile(r"^[ \t]*(?:%s)\b" % "|".join(_STATEMENT_KEYWORDS), re.MULTILINE)
 
@@ -297,6 +297,9 @@ def _help_for_token(text: str, token: Token, expected: set[str]) -> str | None:
         return "rules use 'when' before their condition"
     if token.type == "NAME" and value.lower() in ("en", "of", "niet"):
         return "conditions use 'and', 'or' and 'not'"
+    if "WHEN" in expected and value == "as":
+        return ("only a classify rule gives a type ('classify NAME as CODE when ...'); "
+                "a reject, include, exclude or warn rule has a name, then 'when'")
     if "WHEN" in expected and token.type == "NAME":
         return "a rule has at most one name, then 'when' and its condition"
     if "WHEN" in expected:

@@ -165,6 +165,9 @@ class _Lower(Transformer):
     def expected_type(self, meta, children):
         return ast.Outcome("type", children[0], span=self._span(meta))
 
+    def expected_warning(self, meta, children):
+        return ast.Outcome("warning", rule=self._name(children[0]), span=self._span(meta))
+
     # --- conditions ---------------------------------------------------------------------
 
     def any_of(self, meta, items):

@@ -2,7 +2,9 @@
 
 Input: a path. Output: an iterator of :class:`Row` (every physical record of the file, in
 order, each with its 1-based row number) and a writer that adds ``status``, ``type`` and
-``reasons`` to every row in the same format as the input.
+``reasons`` to every row in the same format as the input, and ``warnings`` after them for a
+rulebook with warn rules (the ids of the warn rules a record matches, joined as the reasons
+are; empty for none).
 
 Invariants: no row is ever skipped. A row that cannot be read as a record (a CSV line with the
 wrong number of values, a JSON line that is not an object) is a :class:`Row` with ``problem``
@@ -37,15 +39,24 @@ from .diagnostics import did_you_mean
 from .decision import Decision
 
 __all__ = ["InputError", "MALFORMED_ROW", "OUTPUT_COLUMNS", "REASON_SEPARATOR", "RecordFile", "Row",
-           "open_records", "OutputFile", "publish", "replacing", "temp_beside"]
+           "WARNINGS_COLUMN", "open_records", "output_columns", "OutputFile", "publish",
+           "replacing", "temp_beside"]
 
 OUTPUT_COLUMNS = ("status", "type", "reasons")
+WARNINGS_COLUMN = "warnings"
+"""The column after :data:`OUTPUT_COLUMNS` of a run of a rulebook with warn rules."""
 MALFORMED_ROW = "malformed_row"
 REASON_SEPARATOR = "|"
 
 # A record file rarely has fields this large, but a stray quote can make the csv module read
 # the rest of the file into one field; the cap keeps that a malformed row, not a crash.
 csv.field_size_limit(16 * 1024 * 1024)
+
+
+def output_columns(warnings: bool = False) -> tuple[str, ...]:
+    """The columns a run adds: :data:`OUTPUT_COLUMNS`, and :data:`WARNINGS_COLUMN` when the
+    rulebook has warn rules."""
+    return (*OUTPUT_COLUMNS, WARNINGS_COLUMN) if warnings else OUTPUT_COLUMNS
 
 
 class InputError(Exception):
@@ -217,10 +228,14 @@ def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
 class OutputFile:
     """Writes decided rows in the input's format to a temporary file beside the target, and
     moves it into place only on :meth:`commit`; an interrupted run leaves no file that looks
-    complete. ``path`` None writes to standard output."""
+    complete. ``path`` None writes to standard output. ``warnings``: the rulebook has warn
+    rules, so every row gets a ``warnings`` column (a JSON line a ``warnings`` list)."""
 
-    def __init__(self, path: str | os.PathLike[str] | None, records: RecordFile):
+    def __init__(self, path: str | os.PathLike[str] | None, records: RecordFile,
+                 warnings: bool = False):
         self._format = records.format
+        self._warnings = warnings
+        added = output_columns(warnings)
         self._target = Path(path) if path is not None else None
         if self._target is not None:
             self._temp: Path | None = temp_beside(self._target)
@@ -229,14 +244,14 @@ class OutputFile:
             self._temp = None
             self._handle = sys.stdout
         if self._format == "csv":
-            kept = tuple(c for c in records.columns if c not in OUTPUT_COLUMNS)
-            self.replaced = tuple(c for c in records.columns if c in OUTPUT_COLUMNS)
+            kept = tuple(c for c in records.columns if c not in added)
+            self.replaced = tuple(c for c in records.columns if c in added)
             self._columns = kept
             # CRLF, as RFC 4180 and spreadsheets have it; it also makes the csv module quote
             # a value holding a bare CR, so that the output reads back row for row.
             self._writer = csv.writer(self._handle, delimiter=records.delimiter,
                                       lineterminator="\r\n")
-            self._writer.writerow([*kept, *OUTPUT_COLUMNS])
+            self._writer.writerow([*kept, *added])
         else:
             self.replaced = ()
 
@@ -247,10 +262,13 @@ class OutputFile:
             self._writer.writerow([
                 *(values.get(column, "") for column in self._columns),
                 decision.status.value, decision.type or "", REASON_SEPARATOR.join(reasons),
+                *((REASON_SEPARATOR.join(decision.warnings),) if self._warnings else ()),
             ])
         else:
             record = dict(row.values)
             record.update(status=decision.status.value, type=decision.type, reasons=list(reasons))
+            if self._warnings:
+                record[WARNINGS_COLUMN] = list(decision.warnings)
             self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
 
     def commit(self) -> None:

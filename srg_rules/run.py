@@ -99,7 +99,8 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
                 output_path: str | os.PathLike[str] | None, *,
                 progress: Progress | None = None, malformed: Malformed | None = None,
                 replaced: Callable[[tuple[str, ...]], None] | None = None,
-                unique: Sequence[ir.Unique] = (), by: Sequence[str] = ()) -> Summary:
+                unique: Sequence[ir.Unique] = (), by: Sequence[str] = (),
+                warnings: bool = False) -> Summary:
     """Decide every record of a file, one decision per record, and write them.
 
     Args:
@@ -115,6 +116,8 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
         unique: the program's ``unique`` statements (``program.unique``), applied over the
             whole file: it is then read twice (the keys are counted first).
         by: fields whose values the summary counts per group as well.
+        warnings: the rulebook has warn rules: the output gets a ``warnings`` column after
+            ``reasons`` (see :class:`~srg_rules.records.OutputFile`).
 
     Raises:
         InputError: the input cannot be read at all, or the output's folder does not exist.
@@ -137,7 +140,7 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
             if row.problem is None:
                 counts.count_raw(row.values, fields)
     records = open_input(input_path, fields)
-    output = OutputFile(output_path, records)
+    output = OutputFile(output_path, records, warnings)
 
     def decided() -> Iterator[tuple[Row, Decision]]:
         if replaced is not None and output.replaced:
@@ -175,7 +178,8 @@ def run_source(book: Rulebook, input_path: str | os.PathLike[str],
     records = open_input(input_path, fields)
     has_components = bool(book.program.trajectories)
     columns = (*fields, *((COMPONENT_COLUMN,) if has_components else ()), SOURCE_ROWS_COLUMN)
-    output = OutputFile(output_path, attrs.evolve(records, columns=columns))
+    output = OutputFile(output_path, attrs.evolve(records, columns=columns),
+                        bool(book.program.by_verb("warn")))
     unreadable: list[Row] = []
     read = 0
     counts = KeyCounts(book.program.unique)

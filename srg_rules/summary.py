@@ -3,7 +3,8 @@
 Place in the pipeline: the last step of every run (:mod:`srg_rules.run`,
 :mod:`srg_rules.filerun`). Input: one :class:`Decision` per record, as a run produces them, or
 counts of records decided alike (a DuckDB run counts the written file). Output: counts per
-status, per reason and per type, and a plain-text report. The counts always add up: every record read
+status, per reason, per type and per warning (the warn rules that matched), and a plain-text
+report. The counts always add up: every record read
 is counted once under exactly one status.
 
 Per group (``srg-rules run --by FIELD,...``): the same counts for each combination of the
@@ -33,6 +34,8 @@ class Summary:
         # ``--by``: the group fields, and a summary per combination of their values.
         self.by: tuple[str, ...] = ()
         self.groups: dict[tuple[str, ...], Summary] = {}
+        # Records per warn rule that matched them (a record may count under several).
+        self.warnings: Counter[str] = Counter()
 
     @classmethod
     def from_dict(cls, counts: Mapping) -> Summary:
@@ -48,6 +51,7 @@ class Summary:
             for group in counts["by"]["groups"]:
                 key = tuple(group["values"][name] for name in summary.by)
                 summary.groups[key] = cls.from_dict(group)
+        summary.warnings.update(counts.get("warnings", {}))
         return summary
 
     def grouped_by(self, fields: Sequence[str]) -> Summary:
@@ -70,15 +74,19 @@ class Summary:
         self.reasons.update(decision.reasons)
         if decision.status is Status.INCLUDED:
             self.types[decision.type] += 1
+        if decision.warnings:
+            self.warnings.update(decision.warnings)
 
     def add_counted(self, status: str, type_: str | None, reasons: Iterable[str],
-                    count: int) -> None:
+                    count: int, warnings: Iterable[str] = ()) -> None:
         """Count ``count`` records decided alike at once (a row of a GROUP BY over a decided
         table); the same counts as :meth:`add` called ``count`` times."""
         self.records += count
         self.statuses[status] += count
         for reason in reasons:
             self.reasons[reason] += count
+        for warning in warnings:
+            self.warnings[warning] += count
         if status == Status.INCLUDED.value:
             self.types[type_] += count
 
@@ -91,6 +99,9 @@ class Summary:
             "reasons": dict(sorted(self.reasons.items(), key=lambda item: (-item[1], item[0]))),
             "types": {("none" if t is None else t): n for t, n in self.types.most_common()},
             **({"by": self._groups_dict()} if self.by else {}),
+            # Only when some record was warned: a run without warn rules keeps its shape.
+            **({"warnings": dict(sorted(self.warnings.items(), key=lambda item: (-item[1], item[0])))}
+               if self.warnings else {}),
         }
 
     def _groups_dict(self) -> dict:
@@ -120,6 +131,11 @@ class Summary:
             width = max(len(reason) for reason in self.reasons)
             for reason, count in sorted(self.reasons.items(), key=lambda item: (-item[1], item[0])):
                 lines.append(f"  {reason:<{width}} {count:>9}")
+        if self.warnings:
+            lines.append("warnings (the decision stands):")
+            width = max(len(warning) for warning in self.warnings)
+            for warning, count in sorted(self.warnings.items(), key=lambda item: (-item[1], item[0])):
+                lines.append(f"  {warning:<{width}} {count:>9}")
         if self.by:
             lines.extend(self._render_groups())
         return "\n".join(lines)

@@ -25,6 +25,8 @@ a first pass over its input and decides in a second.
 
 from __future__ import annotations
 
+import attrs
+
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -121,7 +123,8 @@ def with_duplicates(decision: Decision, reasons: Sequence[str]) -> Decision:
     if not reasons:
         return decision
     kept = decision.reasons if decision.status is Status.REJECTED else ()
-    return Decision(Status.REJECTED, None, (*kept, *reasons))
+    # A duplicate keeps its warnings: they are computed for every record read.
+    return attrs.evolve(decision, status=Status.REJECTED, type=None, reasons=(*kept, *reasons))
 
 
 def sharing(statements: Sequence[ir.Unique], values: Mapping[str, Any],

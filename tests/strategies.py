@@ -19,7 +19,7 @@ Invariants:
   output codes and rules, when a required date field can be the decision date): all eight
   operators, ``is missing``/``is
   present``/``is not missing``, ``not``, ``and``, ``or``, parentheses, defines (using earlier
-  defines), bare boolean fields, field-to-field comparisons, the four verbs, named and unnamed
+  defines), bare boolean fields, field-to-field comparisons, the five verbs (warn too), named and unnamed
   rules (several on one line, so ``line-N-2`` ids occur), ``because``, headers, comments and
   ``expect`` statements.
 - Names, code values and texts include hostile ones (Python builtins and keywords, the
@@ -67,7 +67,7 @@ HOSTILE_NAMES = (
     "import", "def", "class", "return", "type", "output", "field", "define", "optional",
     "when", "because", "as", "in", "is", "and", "or", "missing", "present", "include",
     "exclude", "reject", "classify", "expect", "rulebook", "version", "code", "text",
-    "number", "date", "boolean", "included", "_",
+    "number", "date", "boolean", "included", "_", "warn", "warning", "warnings", "w", "WARN",
 )
 _NOT_A_RULE_NAME = frozenset({"when", "as"})
 
@@ -433,9 +433,10 @@ def programs(draw, schema: SchemaSpec, dated: bool = True) -> str:
         definitions.append(f"define {name}: {draw(_condition(schema, defines))[0]}")
         defines.append(name)
 
-    verbs = ["reject", "include", "include", "include", "exclude", "exclude"] + (
+    verbs = ["reject", "include", "include", "include", "exclude", "exclude", "warn"] + (
         ["classify"] * 3 if schema.output else [])
     rules: list[str] = []
+    warn_names: list[str] = []
     for _ in range(draw(st.integers(1, 7))):
         verb = draw(st.sampled_from(verbs))
         name = ""
@@ -443,6 +444,8 @@ def programs(draw, schema: SchemaSpec, dated: bool = True) -> str:
             candidate = names.pop()
             if candidate not in _NOT_A_RULE_NAME:
                 name = f" {candidate}"
+                if verb == "warn":
+                    warn_names.append(candidate)
         condition = draw(_condition(schema, defines))[0]
         because = f" because {text_literal(draw(_becauses))}" if draw(st.integers(0, 3)) == 0 else ""
         condition += draw(_validity(dates))
@@ -455,6 +458,9 @@ def programs(draw, schema: SchemaSpec, dated: bool = True) -> str:
         outcome = draw(st.sampled_from(("included", "excluded", "rejected")))
         if schema.output is not None and draw(st.booleans()):
             outcome = "type " + draw(st.sampled_from(draw(st.sampled_from(schema.output.codes)).forms))
+        if warn_names and draw(st.booleans()):
+            outcome = f"warning {draw(st.sampled_from(warn_names))}" + (
+                f" and {outcome}" if draw(st.booleans()) else "")
         rules.append(f"expect {outcome} when {draw(_condition(schema, defines))[0]}")
     # Defines may come after the rules that use them; rule order is what decides reasons.
     body = definitions + rules

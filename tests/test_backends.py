@@ -93,7 +93,7 @@ def corpus_entry(text: str, records: list, note: str = "") -> str:
 
 def _outcome(decision):
     # The status's class too: a plain string would compare equal to a Status.
-    return decision.status, type(decision.status), decision.type, decision.reasons
+    return decision.status, type(decision.status), decision.type, decision.reasons, decision.warnings
 
 
 def assert_agree(text: str, records: list, compile_program, source: str = "<string>") -> None:
@@ -324,6 +324,8 @@ _HOSTILE_RULEBOOK = "\n".join([
     "classify True as " + strategies.text_literal(_PAYLOADS[0]) + " when __import__ = "
     + strategies.text_literal(_PAYLOADS[1]) + " because " + strategies.text_literal(_PAYLOADS[2]),
     "classify as " + strategies.text_literal(_PAYLOADS[2]) + " when record < 2024-01-01 or x0",
+    "warn WARN when eval and get > 2 because " + strategies.text_literal(_PAYLOADS[1]),
+    "warn w when __builtins__ is missing or x0",
 ])
 
 
@@ -359,7 +361,7 @@ def _hostile_program() -> ir.Program:
             ir.AllOf((ir.compare_fields("eq", name, other), ir.IsPresent(other))),
             ir.Not(ir.compare("in_set", other, frozenset(_PAYLOADS[:3]))),
         ))
-        verb = ("reject", "include", "exclude", "classify")[i % 4]
+        verb = ("reject", "include", "exclude", "classify", "warn")[i % 5]
         rules.append(ir.CompiledRule(
             _PAYLOADS[i % len(_PAYLOADS)] + str(i), verb, condition, because=_PAYLOADS[0],
             code=_PAYLOADS[i % 4] if verb == "classify" else None,
@@ -396,7 +398,7 @@ def _assert_source_is_inert(compiled, program) -> None:
     the generator made: no value, code, text or rule id from the program is in it."""
     tree = pyast.parse(compiled.source)
     environment = _environment(compiled)
-    made = set(environment) | {"decide", "record", "get", "P", "r", "e", "m"}
+    made = set(environment) | {"decide", "record", "get", "P", "r", "e", "m", "w"}
     for node in pyast.walk(tree):
         if isinstance(node, pyast.Constant):
             assert node.value is None or type(node.value) in (bool, int) or (

@@ -419,6 +419,7 @@ _type_specs = st.one_of(
 _outcomes = st.one_of(
     st.builds(ast.Outcome, st.sampled_from(["included", "excluded", "rejected"])),
     st.builds(ast.Outcome, st.just("type"), _values),
+    st.builds(ast.Outcome, st.just("warning"), rule=_names.map(ast.Name)),
 )
 _assigned = st.one_of(
     _values,
@@ -447,7 +448,7 @@ _statements = st.one_of(
     st.builds(ast.OutputDeclaration, _names.map(ast.Name), _type_specs),
     st.builds(ast.DecisionDate, _names.map(ast.Name)),
     st.builds(ast.Definition, _names.map(ast.Name), _conditions),
-    st.builds(ast.Rule, st.sampled_from(["reject", "include", "exclude"]),
+    st.builds(ast.Rule, st.sampled_from(["reject", "include", "exclude", "warn"]),
               st.none() | _names.filter(lambda n: n != "when").map(ast.Name),
               _conditions, _because, _validities),
     st.builds(ast.Classification, st.none() | _names.filter(lambda n: n != "as").map(ast.Name),

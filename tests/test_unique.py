@@ -267,3 +267,21 @@ def test_by_an_unknown_field_is_a_usage_error(tmp_path, capsys) -> None:
     error = capsys.readouterr().err
     assert "--by municipality,reporting_month: no field named 'municipality'" in error
     assert "did you mean 'municipality_code'?" in error
+
+
+def test_a_duplicate_keeps_its_warnings_in_both_engines(tmp_path) -> None:
+    book = srg_rules.parse(RULES + 'warn weinig_uren when hours < 3 because "weinig uren"\n')
+    source = _write(tmp_path / "in.csv", "p1,0001,0363,2024-01,,2", "p1,0001,0363,2024-01,,2",
+                    "p2,0002,0363,2024-01,,20")
+    python = run_records(book.decide, book.fields, source, tmp_path / "python.csv",
+                         unique=book.program.unique, warnings=True)
+    duck = run_file(book.program, source, tmp_path / "duckdb.csv", progress=None)
+    text = (tmp_path / "python.csv").read_text(encoding="utf-8")
+    assert (tmp_path / "duckdb.csv").read_text(encoding="utf-8") == text
+    rows = [line.split(",")[-4:] for line in text.splitlines()[1:]]
+    assert rows == [["rejected", "", "duplicate:provision_id", "weinig_uren"]] * 2 + [
+        ["included", "A", "line-10|line-11", ""]]
+    assert python.as_dict()["warnings"] == duck["warnings"] == {"weinig_uren": 2}
+    assert [d.warnings for d in book.decide_many([{**dict(zip(HEADER.split(","), r.split(",")))}
+                                                  for r in ("p1,0001,0363,2024-01,,2",) * 2])] \
+        == [("weinig_uren",)] * 2

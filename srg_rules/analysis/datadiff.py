@@ -60,6 +60,8 @@ class DataDiff:
         malformed: rows that cannot be read as records; both versions reject them, unchanged.
         changes: one per kind of change, the most frequent first.
         reasons_only: records whose outcome stays but whose reasons change.
+        warnings_changed: records whose warnings (the ids of the warn rules that match them)
+            differ between the versions, whatever happens to their decision.
     """
 
     path: str
@@ -67,6 +69,7 @@ class DataDiff:
     malformed: int
     changes: tuple[DataChange, ...]
     reasons_only: int = 0
+    warnings_changed: int = 0
 
     @property
     def changed(self) -> int:
@@ -93,6 +96,9 @@ class DataDiff:
         if self.reasons_only:
             keeps = "keeps its" if self.reasons_only == 1 else "keep their"
             lines.append(f"  {_records(self.reasons_only)} {keeps} decision, with other reasons.")
+        if self.warnings_changed:
+            gets = "gets" if self.warnings_changed == 1 else "get"
+            lines.append(f"  {_records(self.warnings_changed)} {gets} other warnings.")
         if self.malformed:
             verb = "is" if self.malformed == 1 else "are"
             lines.append(f"  {_records(self.malformed)} cannot be read (malformed_row) and "
@@ -128,13 +134,14 @@ def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str])
     required = [name for name, field in old_fields.items() if not field.optional
                 and name in new_fields and not new_fields[name].optional]
     records = open_records(path, required=required, known=[*old_fields, *new_fields])
-    total = malformed = reasons_only = 0
+    total = malformed = reasons_only = warnings_changed = 0
     changes: dict[tuple[Outcome, Outcome], dict[tuple, list]] = {}
     for number, before, after in _decided_pairs(old_book, new_book, records.rows):
         total += 1
         if before is None:
             malformed += 1
             continue
+        warnings_changed += before.warnings != after.warnings
         kind = (Outcome.of(before), Outcome.of(after))
         if kind[0] == kind[1]:
             reasons_only += before.reasons != after.reasons
@@ -152,7 +159,7 @@ def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str])
             key=lambda r: (-r.count, r.rows))
         result.append(DataChange(old, new, len(rows), tuple(rows[:_EXAMPLE_ROWS]), tuple(reasons)))
     result.sort(key=lambda c: (-c.count, c.old.sort_key(), c.new.sort_key()))
-    return DataDiff(str(path), total, malformed, tuple(result), reasons_only)
+    return DataDiff(str(path), total, malformed, tuple(result), reasons_only, warnings_changed)
 
 
 def _decided_pairs(old_book: Rulebook, new_book: Rulebook, rows: Iterable) -> Iterator[tuple]:

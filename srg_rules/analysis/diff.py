@@ -9,6 +9,9 @@ record-file diff in :mod:`srg_rules.analysis.datadiff`. Input: two :class:`ir.Pr
 (``excluded -> included type 42``), each group written as regions, conditions in the
 rulebook language, each with a witness record; :func:`diff_data` gives a :class:`DataDiff`:
 how many records of a file change, from what to what, and the reasons that differ.
+``warn`` rules decide nothing, so the semantic diff does not compare them (a version that only
+changes a warn rule decides every record the same); the data diff counts the records whose
+warnings change (:attr:`DataDiff.warnings_changed`).
 :func:`run_diff` is ``srg-rules diff OLD NEW [DATA]``: the text and an exit status; with
 dates, it compares the rules in force on two days (of one rulebook or of two), each version
 being :meth:`ir.Program.at` that day (:func:`at_date`).

@@ -262,7 +262,8 @@ class Encoder(ir.Visitor):
             solver.add(literal == self.condition(rule.condition))
         matched: dict[str, list[z3.BoolRef]] = {verb: [] for verb in VERBS}
         for literal, rule in zip(literals, rules):
-            matched[rule.verb].append(literal)
+            # A warn rule has its literal but no part in the outcome (it is no verb of it).
+            matched.setdefault(rule.verb, []).append(literal)
         # verdicts() is asked for formulas it does not make: each is made, and its literal
         # defined, in the order of _VERDICT_LITERALS, whatever order verdicts() names them
         # in; the unnamed verdicts are made only when a caller asks. z3's models depend on

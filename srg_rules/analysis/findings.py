@@ -46,7 +46,11 @@ The findings, each exactly as defined here:
     no valid record is included / every valid record that is not rejected is included (and
     some is).
 ``expectation_violated`` (error)
-    a valid record meets the condition of an ``expect`` but is decided otherwise.
+    a valid record meets the condition of an ``expect`` but is decided otherwise (for
+    ``expect warning NAME``: does not get that warning).
+
+A ``warn`` rule decides nothing: it takes part only in ``unsatisfiable_rule`` (a warn rule that
+can never fire) and in ``expect warning``; it is never redundant, dead or overlapping.
 
 Why it is exact. Each field is a z3 integer indexing the field's finite :class:`Domain`
 (plus a presence boolean for an optional field), and each rule a boolean defined as its
@@ -463,6 +467,8 @@ class _Analysis:
         groups: dict[tuple[str, str | None], list[int]] = {}
         for i in sorted(satisfiable):
             rule = self.rules[i]
+            if rule.verb == "warn":
+                continue  # each warn rule gives its own warning: another cannot stand in for it
             groups.setdefault((rule.verb, rule.code), []).append(i)
         redundant: set[int] = set()
         for members in groups.values():
@@ -686,9 +692,9 @@ class _Analysis:
     def _expectation(self, expectation: ir.Expectation, check: ExpectationCheck) -> Finding | None:
         outcome, holds = self._outcome(check.outcome)
         condition = check.condition
-        rejected = check.outcome.kind == "rejected"
-        # `expect rejected` speaks of every valid record; the other outcomes of the records
-        # no reject rule matches (docs/language.md, "Expectations").
+        # `expect rejected` and `expect warning` speak of every valid record; the other
+        # outcomes of the records no reject rule matches (docs/language.md, "Expectations").
+        rejected = check.outcome.kind in ("rejected", "warning")
         in_scope = z3.BoolVal(True, ctx=self.ctx) if rejected else z3.Not(self.any_reject)
         answer = self.ask(
             lambda s: evaluate(condition, s.record)
@@ -703,6 +709,9 @@ class _Analysis:
         rule_ids = tuple(r for r in decision.reasons if r in self._ids)
         wanted = expectation.describe()
         got = str(decision.status) + (f", type {decision.type}" if decision.type else "")
+        if check.outcome.kind == "warning":
+            got = (f"{got}, without warning {check.outcome.rule}" + (
+                f" (its warnings: {', '.join(decision.warnings)})" if decision.warnings else ""))
         source = None
         if check.component is not None:
             # The source record the user wrote the expectation about.
@@ -712,6 +721,12 @@ class _Analysis:
             (f"decided by {_rule_words(self.program.rule(r))}", self.program.rule(r).span)
             for r in rule_ids if self.program.rule(r).span is not None
         )
+        if check.outcome.kind == "warning" and check.outcome.rule in self._ids:
+            # What matters is the warn rule that does not match, not what decided the record.
+            rule_ids = (check.outcome.rule,)
+            warn = self.program.rule(check.outcome.rule)
+            related = (((f"not matched by {_rule_words(warn)}", warn.span),)
+                       if warn.span is not None else ())
         count = len(expectation.types)
         if check.component is None and check.outcome.code == "":
             what = (f"a record meeting that is not split by a trajectory: it is one "
@@ -741,6 +756,12 @@ class _Analysis:
         if outcome.kind == "rejected":
             return (self.bound.verdict("rejected"),
                     lambda d: d.status is Status.REJECTED)
+        if outcome.kind == "warning":
+            rule = outcome.rule
+            found = [i for i, r in enumerate(self.rules) if r.id == rule and r.verb == "warn"]
+            # None: the rule is not in force (the analysis of one day's rules, periods.py).
+            warned = self.lit[found[0]] if found else z3.BoolVal(False, ctx=self.ctx)
+            return warned, lambda d: rule in d.warnings
         code = outcome.code
         typed = self.encoder.any([self.lit[i] for i in sorted(self.C) if self.rules[i].code == code])
         return (z3.And(self.included, typed),

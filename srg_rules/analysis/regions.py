@@ -124,7 +124,7 @@ class Comparison:
         """
         by_verb: dict[str, list[int]] = {verb: [] for verb in VERBS}
         for i in indices:
-            by_verb[rules[i].verb].append(i)
+            by_verb.setdefault(rules[i].verb, []).append(i)  # warn rules decide nothing
         any_of = self.encoder.any
         rejected = any_of(formula(i) for i in by_verb["reject"])
         excluded = any_of(formula(i) for i in by_verb["exclude"])

@@ -11,7 +11,9 @@ docs/language.md, "Semantics"):
 2. every reject rule is evaluated; any match rejects (with every reason);
 3. otherwise included when an include rule matches and no exclude rule does, else excluded;
 4. an included record takes the code of the one classify rule that matches; none gives
-   ``unclassified``; more than one rejects the record with ``ambiguous_type``.
+   ``unclassified``; more than one rejects the record with ``ambiguous_type``;
+5. whatever the decision, the warn rules that match are its warnings (a field with a problem
+   counts as missing in them too).
 
 A comparison with a missing value is false; ``not`` is plain negation.
 """
@@ -23,6 +25,8 @@ from typing import Any
 
 import functools
 from collections.abc import Callable
+
+import attrs
 
 from .. import dates, ir
 from ..decision import VERBS, Decision, decide
@@ -164,6 +168,8 @@ class Interpreter:
         self._rules = {verb: tuple((rule, _CLOSURES(rule.condition))
                                    for rule in program.by_verb(verb))
                        for verb in VERBS}
+        self._warns = tuple((rule.id, _CLOSURES(rule.condition))
+                            for rule in program.by_verb("warn"))
         self._has_output = program.schema.output is not None
 
     def decide(self, record: Mapping[str, Any]) -> Decision:
@@ -180,7 +186,12 @@ class Interpreter:
         return self._decide(values, list(problems))
 
     def _decide(self, values: Mapping[str, Any], problems: list[str]) -> Decision:
-        return decide(_Matches(self._rules, values), problems, self._has_output)
+        decision = decide(_Matches(self._rules, values), problems, self._has_output)
+        if self._warns:
+            warnings = tuple(rule_id for rule_id, test in self._warns if test(values))
+            if warnings:
+                return attrs.evolve(decision, warnings=warnings)
+        return decision
 
     def explain(self, record: Mapping[str, Any]) -> Explanation:
         values, problems = self.program.schema.read(record)

@@ -35,6 +35,9 @@ How it reads a record fast without changing what a record means:
   common paths. Each decision is made once by :func:`srg_rules.decision.decide` from the
   rules its mask says matched: the backend does not restate the order of the verbs, it only
   tests them in :data:`srg_rules.decision.VERBS` order and returns at the first that decides.
+- Warn rules are tested first, after the reads, into a bit mask ``w`` of their own (they
+  decide nothing, so every record tests them all); each ``return`` then hands its decision to
+  ``_Warned``, which adds the warnings the mask says (memoized, like the decisions).
 - Conditions and operands are written by one :class:`ir.Visitor` method per node kind; a new
   operand kind (a date moved by some months) is one more method returning an ``_Operand``.
 
@@ -260,6 +263,26 @@ class _Outcomes:
                       has_output=self.has_output)
 
 
+class _Warned:
+    """A decision with the warnings of the warn rules whose bits are set in a mask."""
+
+    def __init__(self, rules: tuple[ir.CompiledRule, ...]):
+        self.ids = tuple(rule.id for rule in rules)
+        self.memo: dict[tuple[Decision, int], Decision] = {}
+
+    def __call__(self, decision: Decision, mask: int) -> Decision:
+        if not mask:
+            return decision
+        key = (decision, mask)
+        warned = self.memo.get(key)
+        if warned is None:
+            warned = attrs.evolve(decision, warnings=tuple(
+                rule_id for bit, rule_id in enumerate(self.ids) if mask >> bit & 1))
+            if len(self.memo) < DECISION_MEMO_SIZE:
+                self.memo[key] = warned
+        return warned
+
+
 def _memoized(build: Callable[[int], Decision], memo: dict[int, Decision]) -> Callable[[int], Decision]:
     def lookup(mask: int) -> Decision:
         decision = build(mask)
@@ -311,6 +334,14 @@ def _shifter(amount: int, unit: str) -> Callable[[Any], Any]:
 def _length(text: Any) -> Any:
     """The length of a text (or None), as the interpreter measures it."""
     return None if text is None else len(text)
+
+
+def _returning_warned(line: str) -> str:
+    """A line of the rules' sections, its ``return X`` made ``return WARN(X, w)``."""
+    body = line.lstrip()
+    if not body.startswith("return "):
+        return line
+    return f"{line[:len(line) - len(body)]}return WARN({body[len('return '):]}, w)"
 
 
 # --- the generator -----------------------------------------------------------------------
@@ -367,7 +398,14 @@ class _Generator(ir.Visitor):
                 self.key[key] = f"N{index}"
                 self.env[f"N{index}"] = key
 
+        warns = program.by_verb("warn")
+        # The warn section comes first in the function, so it is generated first: a define it
+        # shares with the rules is then assigned there, before any rule reads it.
+        warnings = self._warnings(warns) if warns else []
         body = self._rules()
+        if warns:
+            self.env["WARN"] = _Warned(warns)
+            body = warnings + [_returning_warned(line) for line in body]
         lines = ["def decide(record):", "    get = record.get", "    try:"]
         lines += self._fast_reads()
         lines += ["        P = ()", "    except CATCH:"]
@@ -461,6 +499,13 @@ class _Generator(ir.Visitor):
         lines: list[str] = []
         for verb in VERBS:
             lines += sections[verb](self.outcomes.rules[verb])
+        return lines
+
+    def _warnings(self, warns: tuple[ir.CompiledRule, ...]) -> list[str]:
+        """Warn rules: each match sets its bit in ``w``; none decides anything."""
+        lines = ["    w = 0"]
+        for bit, rule in enumerate(warns):
+            lines += self._test(rule, f"w |= {1 << bit}")
         return lines
 
     def _rejects(self, rejects: tuple[ir.CompiledRule, ...]) -> list[str]:

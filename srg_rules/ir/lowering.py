@@ -45,7 +45,8 @@ def from_ast(checked: Checked) -> Program:
             ))
         elif isinstance(statement, ast.Expectation):
             expectations.append(Expectation(
-                tuple(Outcome(o.kind, lowering.output_code(o.code) if o.code is not None else None)
+                tuple(Outcome(o.kind, lowering.output_code(o.code) if o.code is not None else None,
+                              rule=o.rule.text if o.rule is not None else None)
                       for o in statement.outcomes),
                 lowering.condition(statement.condition), span=statement.span,
             ))

@@ -46,7 +46,8 @@ class Period:
 
 @attrs.frozen
 class CompiledRule:
-    """A rule ready to evaluate. ``verb`` is reject, include, exclude or classify.
+    """A rule ready to evaluate. ``verb`` is reject, include, exclude, classify or warn (a warn
+    rule decides nothing; a record it matches gets its id among the decision's warnings).
 
     ``validity`` is the period the rule is in force, on the program's decision date.
     """
@@ -135,10 +136,12 @@ class Unique:
 
 @attrs.frozen
 class Outcome:
-    """An expected outcome: ``kind`` is included, excluded, rejected, or type with ``code``."""
+    """An expected outcome: ``kind`` is included, excluded, rejected, type with ``code``, or
+    warning with ``rule``, the id of the warn rule that must warn."""
 
     kind: str
     code: str | None = None
+    rule: str | None = attrs.field(default=None, kw_only=True)
 
 
 @attrs.frozen
@@ -151,15 +154,21 @@ class Expectation:
 
     @property
     def statuses(self) -> frozenset[str]:
-        return frozenset(o.kind for o in self.outcomes if o.code is None)
+        return frozenset(o.kind for o in self.outcomes if o.code is None and o.kind != "warning")
 
     @property
     def types(self) -> tuple[str, ...]:
         """The expected types, one per provision, in the order written."""
         return tuple(o.code for o in self.outcomes if o.code is not None)
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The warn rules that must warn, in the order written."""
+        return tuple(o.rule for o in self.outcomes if o.kind == "warning" and o.rule is not None)
+
     def describe(self) -> str:
-        return " and ".join(f"type {o.code}" if o.code is not None else o.kind
+        return " and ".join(f"type {o.code}" if o.code is not None
+                            else f"warning {o.rule}" if o.kind == "warning" else o.kind
                             for o in self.outcomes)
 
 

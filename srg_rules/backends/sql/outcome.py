@@ -1,4 +1,5 @@
-"""The decision in SQL: ``status``, ``type`` and ``reasons`` from the rules' match columns.
+"""The decision in SQL: ``status``, ``type`` and ``reasons`` from the rules' match columns,
+and ``warnings`` from the warn rules' when the program has any.
 
 Place in the pipeline: the last stage of the query (:mod:`srg_rules.backends.sql.query`).
 Input: the named boolean columns of the field problems and of each rule's match, per verb.
@@ -243,7 +244,26 @@ def decision_columns(plan: Plan, problems: Sequence[tuple[exp.Column, exp.Expres
         decided_type = case([(malformed_row, exp.cast(exp.Null(), "VARCHAR"))], decided_type)
         reason_list = case([(malformed_row.copy(), join([string(MALFORMED_ROW)]))],
                            reason_list)
-    return {"status": status, "type": decided_type, "reasons": reason_list}
+    outputs = {"status": status, "type": decided_type, "reasons": reason_list}
+    warns = matched.get("warn", ())
+    if warns:
+        outputs["warnings"] = _warnings(ids(warns), reasons, malformed)
+    return outputs
+
+
+def _warnings(items: list[exp.Expression], reasons: str, malformed: str | None) -> exp.Expression:
+    """The ids of the matching warn rules, joined as the reasons are; NULL (text) or an
+    empty list when none matches, and NULL for a row that could not be read."""
+    if reasons == "list":
+        joined = _join_list(items)
+    elif len(items) == 1:
+        joined = items[0]  # its id when it matches, else NULL
+    else:
+        joined = exp.Nullif(this=_join_text(items), expression=string(""))
+    if malformed is not None:
+        joined = case([(column(malformed), exp.cast(exp.Null(), "VARCHAR")
+                        if reasons != "list" else exp.Null())], joined)
+    return joined
 
 
 def _join_text(items: list[exp.Expression]) -> exp.Expression:

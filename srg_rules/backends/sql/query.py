@@ -25,7 +25,6 @@ from sqlglot import exp
 
 from ... import ir
 from ...decision import VERBS
-from ...records import OUTPUT_COLUMNS
 from .builders import Plan, column, ident
 from .conditions import Conditions
 from .outcome import decision_columns
@@ -82,6 +81,7 @@ class Query:
                                         (invalid_markers or {}).get(name))
         conditions = Conditions(self.plan, self.readers)
         matched: dict[str, list[tuple[ir.CompiledRule, exp.Column]]] = {verb: [] for verb in VERBS}
+        matched["warn"] = []  # no verb of the decision: its matches are the warnings
         for rule in program.rules:
             match = self.plan.bind(rule.verb, conditions.condition(rule.condition))
             matched[rule.verb].append((rule, match))
@@ -121,7 +121,7 @@ class Query:
             star = exp.Star(except_=[column(name) for name in self.plan.expressions])
             return exp.select(star, *outputs).from_(relation)
         if passthrough is None:
-            passthrough = [column(c) for c in self.columns if c not in OUTPUT_COLUMNS]
+            passthrough = [column(c) for c in self.columns if c not in self.outputs]
         return exp.select(*passthrough, *outputs).from_(relation)
 
 
@@ -145,7 +145,8 @@ def _source(table: str | exp.Expression) -> exp.Expression:
 def to_expression(program: ir.Program, table: str | exp.Expression = "records", *,
                   columns: Sequence[str] | None = None, reasons: str = "text",
                   malformed: str | None = None, lateral: bool = False) -> exp.Select:
-    """The program as one query that adds ``status``, ``type`` and ``reasons`` to ``table``.
+    """The program as one query that adds ``status``, ``type`` and ``reasons`` to ``table``
+    (and ``warnings``, the ids of the matching warn rules, when the program has warn rules).
 
     Args:
         program: a checked program.

@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from ... import ir
 from ...decision import Decision, Status
-from ...records import OUTPUT_COLUMNS, REASON_SEPARATOR
+from ...records import REASON_SEPARATOR
 from ...schema import Field
 from .builders import column, ident
 from .query import Query, internal_prefix
@@ -72,7 +72,7 @@ class SqlProgram:
             exp.cast(exp.Placeholder(), exp.DataType.build("VARCHAR[][]", dialect="duckdb"))]),
             "r")).subquery(ident(f"{self._row}s")))
         decided = query.select(source, passthrough=[column(self._row)])
-        ordered = exp.select(*(column(c) for c in OUTPUT_COLUMNS)).from_(
+        ordered = exp.select(*(column(c) for c in query.outputs)).from_(
             decided.subquery("decided")).order_by(column(self._row))
         self.sql = ordered.sql(dialect="duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE)
         self._connection = None
@@ -143,8 +143,10 @@ class SqlProgram:
                 self._connection = None
 
 
-def _decision(status: str, type_: str | None, reasons: str) -> Decision:
-    return Decision(Status(status), type_, tuple(reasons.split(REASON_SEPARATOR)) if reasons else ())
+def _decision(status: str, type_: str | None, reasons: str, warnings: str | None = None
+              ) -> Decision:
+    return Decision(Status(status), type_, tuple(reasons.split(REASON_SEPARATOR)) if reasons else (),
+                    tuple(warnings.split(REASON_SEPARATOR)) if warnings else ())
 
 
 def compile_program(program: ir.Program) -> SqlProgram:

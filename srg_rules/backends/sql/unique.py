@@ -91,6 +91,9 @@ def select_with_unique(query: Query, rows: exp.Select, passthrough: Sequence[exp
         exp.alias_(case([(any_duplicate.copy(), case([(rejected, kept)], added))],
                         column("reasons")), "reasons", quoted=True),
     ]
+    if query.program.by_verb("warn"):
+        # A duplicate keeps its warnings, as in Python (unique.with_duplicates).
+        outputs.append(exp.alias_(column("warnings"), "warnings", quoted=True))
     passed = [column(item.alias_or_name) for item in passthrough]
     return exp.select(*passed, *outputs).from_(
         counted.subquery(ident(f"{prefix}counted"))).order_by(column(order))
