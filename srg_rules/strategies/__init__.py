@@ -83,7 +83,7 @@ from .. import dates, ir
 from ..operators import OPERATORS
 from ..rulebook import Rulebook
 from ..schema import Field, format_typed
-from .ages import age_boundaries
+from .ages import age_boundaries, age_steps
 from .planning import (
     MAX_ALTERNATIVES,
     And,
@@ -536,6 +536,11 @@ class _Boundaries(_Operands):
             if isinstance(other, _ConstantOperand):
                 for name, days in age_boundaries(measured.birth, measured.on, other.value).items():
                     self.constants[name].update(days)
+                birth, on = measured.birth, measured.on
+                if isinstance(birth, str) and isinstance(on, str) and birth != on:
+                    # age(b, d) >= n exactly when b + n years <= d: drawn as date arithmetic.
+                    for years in age_steps(other.value):
+                        self._shifted(Side(birth, years, "years"), Side(on))
             self.by_months.update(side for side in (measured.birth, measured.on)
                                   if isinstance(side, str))
             return

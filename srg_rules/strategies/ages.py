@@ -17,12 +17,21 @@ from typing import Any
 from .. import dates
 from .planning import MAX_DAY, MIN_DAY, near_preimages
 
-__all__ = ["age_boundaries"]
+__all__ = ["age_boundaries", "age_steps"]
 
 # Birth dates to pair a free on-date with when both dates are fields: a leap day (whose
 # birthday moves in common years), the days around it, and an ordinary day.
 _ANCHORS = (_dt.date(2004, 2, 29), _dt.date(2004, 2, 28), _dt.date(2005, 3, 1),
             _dt.date(2006, 7, 15))
+
+
+def age_steps(bound: Any) -> list[int]:
+    """The whole ages where a comparison with ``bound`` turns, and the ones beside them; none
+    for a bound no age reaches (an age lies within 0001..9999 years either way)."""
+    if isinstance(bound, bool) or not isinstance(bound, (int, float)) \
+            or not math.isfinite(bound) or abs(bound) > 10_000:
+        return []
+    return sorted({math.floor(bound) + step for step in (-1, 0, 1)} | {math.ceil(bound)})
 
 
 def age_boundaries(birth: str | _dt.date | None, on: str | _dt.date | None,
@@ -31,10 +40,9 @@ def age_boundaries(birth: str | _dt.date | None, on: str | _dt.date | None,
     where the age reaches ``bound`` or the whole years beside it. None for a missing constant:
     no boundaries."""
     found: dict[str, set[int]] = {}
-    if birth is None or on is None or isinstance(bound, bool) or not isinstance(bound, (int, float)) \
-            or not math.isfinite(bound) or abs(bound) > 10_000:
+    if birth is None or on is None:
         return found
-    ages = sorted({math.floor(bound) + step for step in (-1, 0, 1)} | {math.ceil(bound)})
+    ages = age_steps(bound)
     births = (birth,) if isinstance(birth, _dt.date) else _ANCHORS
     for years in ages:
         for born in births:
