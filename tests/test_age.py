@@ -283,3 +283,24 @@ def test_where_draws_records_meeting_an_age() -> None:
         assert "te_jong" in interpreter.decide(record).reasons
 
     check()
+
+
+# --- diff ----------------------------------------------------------------------------------
+
+
+def test_diff_of_an_age_with_a_fixed_date_is_exact() -> None:
+    from srg_rules.analysis.diff import semantic_diff
+
+    old = srg_rules.parse("field b: date\ninclude when age(b, 2024-01-01) >= 18").program
+    new = srg_rules.parse("field b: date\ninclude when age(b, 2024-01-01) >= 21").program
+    groups = semantic_diff(old, new).groups
+    assert [[r.text for r in g.regions] for g in groups] == [["b >= 2003-01-02 and b < 2006-01-02"]]
+
+
+def test_diff_of_an_age_of_two_fields_says_it_cannot_decide() -> None:
+    from srg_rules.analysis.diff import NotExact, semantic_diff
+
+    old = srg_rules.parse("field b: date\nfield d: date\ninclude when age(b, d) >= 18").program
+    new = srg_rules.parse("field b: date\nfield d: date\ninclude when age(b, d) >= 21").program
+    with pytest.raises(NotExact, match="over-approximates 'age"):
+        semantic_diff(old, new)
