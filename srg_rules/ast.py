@@ -27,6 +27,7 @@ __all__ = [
     "CodeEntry",
     "Combination",
     "Component",
+    "Call",
     "Comparison",
     "Condition",
     "Date",
@@ -153,6 +154,17 @@ class TextJoin:
 
 
 @attrs.frozen
+class Call:
+    """``FUNCTION(ARGUMENT, ARGUMENT, ...)``: a number computed of two or more arguments (a
+    field, as a :class:`Word`, or a value), such as ``age(birth_date, start_date)``.
+    ``function`` is as written; the checker knows the functions and their arguments."""
+
+    function: Name
+    arguments: tuple[Value, ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class ValueSet:
     items: tuple[Value, ...]
     span: Span | None = _span()
@@ -166,8 +178,8 @@ class Comparison:
     """``field OP value``: ``op`` is an operator id (``eq``, ``ne``, ``lt`` ... ``in_set``)."""
 
     op: str
-    field: Name | DateShift | Measure
-    value: Value | ValueSet | DateShift | Measure
+    field: Name | DateShift | Measure | Call | Number
+    value: Value | ValueSet | DateShift | Measure | Call
     span: Span | None = _span()
 
 

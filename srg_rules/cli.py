@@ -404,7 +404,7 @@ def _date(text: str):
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .analysis.diff import IncompatibleSchemas, run_diff
+    from .analysis.diff import IncompatibleSchemas, NotExact, run_diff
 
     new, data = args.new, args.data
     one_rulebook = new is None or (data is None and not new.endswith(".rules")
@@ -417,7 +417,7 @@ def _diff(args: argparse.Namespace) -> int:
     try:
         text, code = run_diff(args.old, new, data, load=_load, old_date=args.old_date,
                               new_date=args.new_date)
-    except IncompatibleSchemas as error:
+    except (IncompatibleSchemas, NotExact) as error:
         raise _UserError(str(error)) from None
     print(text, end="" if text.endswith("\n") else "\n")
     return code

@@ -9,6 +9,11 @@ The rule (docs/language.md, "Date arithmetic"): days and weeks move by that many
 and years move the month (a year is 12 months) and keep the day of the month, clamped to the
 last day of the month reached: 2024-01-31 + 1 months = 2024-02-29, and a month end does not
 stick: 2024-02-29 + 1 months = 2024-03-29.
+
+Age (docs/language.md, "Age"): the whole years from a birth date to another date, the largest
+``n`` whose ``n``-th birthday (the birth date moved by ``n`` years, as above, so a birthday on
+29 February falls on 28 February in a common year) lies on or before that date; negative when
+the date lies before the birth date.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 
-__all__ = ["UNITS", "shift", "unit_of"]
+__all__ = ["UNITS", "age", "leap_year", "shift", "unit_of"]
 
 UNITS: dict[str, str] = {
     "day": "days", "days": "days", "week": "weeks", "weeks": "weeks",
@@ -55,3 +60,29 @@ def shift(day: _dt.date, amount: int, unit: str) -> _dt.date | None:
         return None
     last = calendar.monthrange(year, month + 1)[1]
     return _dt.date(year, month + 1, min(day.day, last))
+
+
+def leap_year(year: int) -> bool:
+    """Whether ``year`` has a 29 February (the Gregorian rule every backend writes out)."""
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def age(birth: _dt.date, on: _dt.date) -> int:
+    """The age in whole years on ``on`` of someone born on ``birth``: the largest ``n`` with
+    ``shift(birth, n, "years") <= on``. A 29 February birthday is on 28 February in a common
+    year. Before ``birth`` the age is negative by the same rule: -1 from the birthday a year
+    before the birth date up to the day before the birth date.
+
+    >>> age(_dt.date(2006, 5, 1), _dt.date(2024, 4, 30)), age(_dt.date(2006, 5, 1), _dt.date(2024, 5, 1))
+    (17, 18)
+    >>> age(_dt.date(2004, 2, 29), _dt.date(2022, 2, 27)), age(_dt.date(2004, 2, 29), _dt.date(2022, 2, 28))
+    (17, 18)
+    >>> age(_dt.date(2004, 2, 29), _dt.date(2024, 2, 28)), age(_dt.date(2004, 2, 29), _dt.date(2024, 2, 29))
+    (19, 20)
+    >>> age(_dt.date(2000, 6, 1), _dt.date(2000, 5, 31)), age(_dt.date(2000, 6, 1), _dt.date(1999, 6, 1))
+    (-1, -1)
+    """
+    years = on.year - birth.year
+    # The birthday in on's year: a 29 February one on the 28th in a common year.
+    day = 28 if (birth.month, birth.day) == (2, 29) and not leap_year(on.year) else birth.day
+    return years - 1 if (on.month, on.day) < (birth.month, day) else years

@@ -214,6 +214,10 @@ class _Lower(Transformer):
         function, field = children
         return ast.Measure(self._name(function), self._name(field), span=self._span(meta))
 
+    def call(self, meta, children):
+        function, *arguments = children
+        return ast.Call(self._name(function), tuple(arguments), span=self._span(meta))
+
     def is_missing(self, meta, children):
         return ast.Presence(self._name(children[0]), False, span=self._span(meta))
 

@@ -213,6 +213,9 @@ class _Printer(ir.Visitor):
     def length(self, node: ir.Length) -> str:
         return f"length({self._operand(node.operand)})"
 
+    def age(self, node: ir.Age) -> str:
+        return f"age({self._operand(node.birth)}, {self._operand(node.on)})"
+
     def _operand(self, node: ir.Operand) -> str:
         if isinstance(node, ir.Constant):
             return value(node.value)
@@ -331,10 +334,12 @@ def leaf(condition: ast.Comparison | ast.Presence | ast.Reference) -> str:
     raise ValueError(f"not a condition: {condition!r}")
 
 
-def _side(operand: ast.Name | ast.Value | ast.DateShift | ast.Measure) -> str:
+def _side(operand: ast.Name | ast.Value | ast.DateShift | ast.Measure | ast.Call) -> str:
     """One side of a comparison: a field's name, a value, or a date moved by some units."""
     if isinstance(operand, ast.Name):
         return name(operand, CONDITION_KEYWORDS)
+    if isinstance(operand, ast.Call):
+        return f"{operand.function.text}({', '.join(_side(a) for a in operand.arguments)})"
     if isinstance(operand, ast.Measure):
         return f"{operand.function.text}({name(operand.field, CONDITION_KEYWORDS)})"
     if isinstance(operand, ast.DateShift):

@@ -19,7 +19,8 @@ Invariants:
   output codes and rules, when a required date field can be the decision date): all eight
   operators, ``is missing``/``is
   present``/``is not missing``, ``not``, ``and``, ``or``, parentheses, defines (using earlier
-  defines), bare boolean fields, field-to-field comparisons, the five verbs (warn too), named and unnamed
+  defines), bare boolean fields, field-to-field comparisons, ``length(...)`` and ``age(...)``
+  on either side, the five verbs (warn too), named and unnamed
   rules (several on one line, so ``line-N-2`` ids occur), ``because``, headers, comments and
   ``expect`` statements.
 - Names, code values and texts include hostile ones (Python builtins and keywords, the
@@ -324,6 +325,10 @@ def _leaf(draw, schema: SchemaSpec, defines: list[str]) -> _Cond:
                 else:
                     right += draw(_shift())
             return f"{left} {draw(st.sampled_from(ops))} {right}", 2
+    if roll == 3 and draw(st.integers(0, 2)) == 0:
+        measured = draw(_measured(schema, field))
+        if measured is not None:
+            return measured, 2
     kind = field.base
     if kind == "boolean":
         form = draw(st.sampled_from(("bare", "bare", "=", "!=")))
@@ -359,6 +364,34 @@ def _leaf(draw, schema: SchemaSpec, defines: list[str]) -> _Cond:
         if _shifted(constant, shift) is not None:  # a literal moved off the calendar is an error
             return f"{name} {op} {_date_text(constant)}{shift}", 2
     return f"{name} {op} {value()}", 2
+
+
+@st.composite
+def _measured(draw, schema: SchemaSpec, field: FieldSpec) -> str | None:
+    """``length(FIELD) OP N`` of a text or code field, ``age(A, B) OP N`` with a date field
+    as either argument (the other a date field or a date), compared with a number constant
+    near an edge or a number field, on either side; None for a field no measure applies to."""
+    if field.base in ("text", "code"):
+        measure = f"length({field.name})"
+        bound = draw(st.sampled_from((0, 1, 2, 3, 4, 9, 10)))
+    elif field.type == "date":
+        others = [f.name for f in schema.fields if f.type == "date"]
+        other = draw(st.sampled_from([*others, *(_date_text(v) for v in field.values)]))
+        measure = f"age({field.name}, {other})" if draw(st.booleans()) \
+            else f"age({other}, {field.name})"
+        bound = draw(st.sampled_from((-1, 0, 1, 17, 18, 18.5, 65)))
+    else:
+        return None
+    ops = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+    op = draw(st.sampled_from(sorted(ops)))
+    numbers = [f.name for f in schema.fields if f.type == "number"]
+    if numbers and draw(st.integers(0, 3)) == 0:
+        other_side = draw(st.sampled_from(numbers))
+    else:
+        other_side = str(bound)
+    if draw(st.integers(0, 3)) == 0:  # the other side first: 18 <= age(b, d), h > length(t)
+        return f"{other_side} {ops[op]} {measure}"
+    return f"{measure} {op} {other_side}"
 
 
 @st.composite

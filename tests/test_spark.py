@@ -30,9 +30,11 @@ from srg_rules.backends import sql  # noqa: E402
 
 try:  # tests/ as a package, or as a directory on sys.path (pytest's default)
     from tests import strategies
+    from tests.test_age import age_edges_book
     from tests.test_sql import SHIFT_EDGES, shift_edges_book
 except ImportError:  # pragma: no cover
     import strategies
+    from test_age import age_edges_book
     from test_sql import SHIFT_EDGES, shift_edges_book
 
 ROOT = Path(__file__).parent.parent
@@ -132,6 +134,12 @@ def test_dates_moved_at_the_edges_on_spark(spark, start: int) -> None:
     calendar under ANSI mode. Six shifts a query keep the generated code within the JVM's
     64 KB a method."""
     book, records = shift_edges_book(SHIFT_EDGES[start:start + 6])
+    _assert_agree(spark, book, records)
+
+
+def test_ages_at_the_edges_on_spark(spark) -> None:
+    """Ages from the dates' parts (``%`` for leap years), as srg_rules.dates.age computes them."""
+    book, records = age_edges_book()
     _assert_agree(spark, book, records)
 
 

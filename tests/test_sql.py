@@ -48,8 +48,10 @@ from srg_rules.filerun import run_file
 
 try:  # tests/ as a package, or as a directory on sys.path (pytest's default)
     from tests import strategies
+    from tests.test_age import age_edges_book
 except ImportError:  # pragma: no cover
     import strategies
+    from test_age import age_edges_book
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "sql"
@@ -686,6 +688,13 @@ def test_postgres_moves_dates_at_the_edges() -> None:
 def test_postgres_moves_dates_as_the_interpreter(case) -> None:
     book, records = case
     _assert_postgres_agrees(book, [{f: r.get(f) for f in book.fields} for r in records])
+
+
+@_POSTGRES
+def test_postgres_computes_ages_at_the_edges() -> None:
+    """Ages from the dates' parts, 29 February birthdays and negative ages included."""
+    book, records = age_edges_book()
+    _assert_postgres_agrees(book, records)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -61,9 +61,10 @@ from .. import ir
 from ..rulebook import Rulebook, load
 from .changes import Diff, Group, IncompatibleSchemas, Outcome, Region, wrap
 from .datadiff import DataChange, DataDiff, ReasonChange, diff_data, same_registration
-from .regions import Comparison
+from .regions import Comparison, NotExact
 
 __all__ = [
+    "NotExact",
     "DataChange",
     "DataDiff",
     "Diff",
@@ -97,6 +98,7 @@ def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
 
     Raises:
         IncompatibleSchemas: a field's type changed, or a required field is new.
+        NotExact: a version holds a condition the analysis over-approximates.
 
     >>> from srg_rules import parse
     >>> old = parse("field hours: number\\ninclude when hours > 10").program
@@ -130,12 +132,19 @@ def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
 
     Raises:
         IncompatibleSchemas: the versions' fields cannot be compared.
+        NotExact: a version holds a condition the analysis over-approximates, and no data
+            file was given (with one, the report says so and compares the data only).
         InputError: the data file cannot be read.
     """
     old_book, new_book = load(old_path), load(new_path)
     old_book, new_book = at_date(old_book, old_date), at_date(new_book, new_date)
     same_registration(old_book.program, new_book.program)
-    diff = semantic_diff(old_book.program, new_book.program)
+    try:
+        diff: Diff | None = semantic_diff(old_book.program, new_book.program)
+    except NotExact as error:
+        if data_path is None:
+            raise
+        diff, not_exact = None, str(error)
     text = (f"old: {_name(old_path, old_book)}{_on(old_date)}\n"
             f"new: {_name(new_path, new_book)}{_on(new_date)}\n\n")
     dated = [b.program.decision_date for b, d in ((old_book, old_date), (new_book, new_date))
@@ -148,8 +157,11 @@ def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
         text += wrap("Both versions make provisions from source records the same way; the "
                       "records below are provision records, and in the data, provisions are "
                       "numbered by the first source row they came from.", "", "") + "\n\n"
-    text += diff.render()
-    changed = not diff.same
+    if diff is None:
+        text += wrap(f"No semantic diff: {not_exact}.", "", "") + "\n"
+    else:
+        text += diff.render()
+    changed = diff is not None and not diff.same
     if data_path is not None:
         data = diff_data(old_book, new_book, data_path)
         text += "\n" + data.render()

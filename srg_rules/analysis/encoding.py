@@ -40,6 +40,7 @@ import z3
 from .. import dates, ir
 from ..decision import VERBS, Verdicts, verdicts
 from ..schema import Field
+from .measured import exactly
 
 
 class Domain(Protocol):
@@ -176,6 +177,7 @@ class Encoder(ir.Visitor):
         same example records as it always has); without one, add :attr:`validity` yourself.
         """
         self.domains = dict(domains)
+        self._declared = {name: domain.field for name, domain in self.domains.items()}
         self.context = context
         self.true = z3.BoolVal(True, context)
         self.false = z3.BoolVal(False, context)
@@ -328,11 +330,19 @@ class Encoder(ir.Visitor):
         return node
 
     def length(self, node: ir.Length) -> ir.Length:
-        # A length has no term of its own: a comparison holding one is over-approximated.
+        # A length has no term of its own: a comparison holding one is rewritten over a code
+        # field (see measured.exactly), or over-approximated.
+        return node
+
+    def age(self, node: ir.Age) -> ir.Age:
+        # Nor has an age: rewritten over its field when the other date is fixed, or
+        # over-approximated.
         return node
 
     def compare(self, node: ir.Compare) -> z3.BoolRef:
         rewritten = unshifted(node)
+        if rewritten is None:
+            rewritten = exactly(node, self._declared)
         if rewritten is not None:
             return self.condition(rewritten)
         if ir.field_pair(node) is None and ir.field_constant(node) is None:
@@ -365,8 +375,8 @@ class Encoder(ir.Visitor):
         remains a proof); a model's record may decide it otherwise, which is why every
         finding that rests on a model is re-decided by the interpreter first."""
         for part in ir.walk(node):
-            if not isinstance(part, (ir.Compare, ir.DateShift, ir.Length, ir.FieldValue,
-                                     ir.Constant)):
+            if not isinstance(part, (ir.Compare, ir.DateShift, ir.Length, ir.Age,
+                                     ir.FieldValue, ir.Constant)):
                 raise ir.UnhandledNode(f"the encoder cannot approximate {part!r}")
         self.approximated.append(node)
         atom = z3.Bool(f"approximated:{len(self.approximated)}", self.context)
@@ -435,6 +445,7 @@ def comparisons(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> Comp
                        if not isinstance(expression, ir.TextJoin)]
     conditions += extra
     survey = _Survey(fields)
+    survey.declared = dict(fields)
     for condition in conditions:
         # A define's body is shared by every use; walk it once.
         for node in ir.walk(condition, once=True):
@@ -455,6 +466,8 @@ class _Survey(ir.Visitor):
         self.parent = {name: name for name in fields}
         self.constants: dict[str, list[Any]] = {name: [] for name in self.parent}
         self.pairs: dict[frozenset[str], tuple[str, str]] = {}
+        # The declared fields, when known: a measure of a code field is rewritten over it.
+        self.declared: Mapping[str, Field] = {}
 
     def find(self, name: str) -> str:
         parent = self.parent
@@ -465,6 +478,8 @@ class _Survey(ir.Visitor):
 
     def compare(self, node: ir.Compare) -> None:
         rewritten = unshifted(node)
+        if rewritten is None:
+            rewritten = exactly(node, self.declared)
         if rewritten is not None:
             for part in ir.walk(rewritten):
                 if isinstance(part, ir.Compare):
@@ -496,6 +511,9 @@ class _Survey(ir.Visitor):
     def length(self, node: ir.Length) -> None:
         pass
 
+    def age(self, node: ir.Age) -> None:
+        pass
+
     def constant(self, node: ir.Constant) -> None:
         pass
 
@@ -519,9 +537,9 @@ class _Survey(ir.Visitor):
 
 
 def _measured(node: ir.Compare) -> bool:
-    """Whether the comparison measures a field (``length(f)``): the encoder over-approximates
-    it, so it needs no points of its own."""
-    return any(isinstance(side, ir.Length) for side in (node.left, node.right))
+    """Whether the comparison measures a field (``length(f)``, ``age(b, d)``) and was not
+    rewritten exactly: the encoder over-approximates it, so it needs no points of its own."""
+    return any(isinstance(side, (ir.Length, ir.Age)) for side in (node.left, node.right))
 
 
 def _shifted_fields(node: ir.Compare) -> bool:

@@ -409,8 +409,11 @@ class _Analysis:
             if not nodes:
                 continue
             shown = printer.condition(nodes[0], self.program.schema)
-            what = ("measures the length of a text"
-                    if any(isinstance(p, ir.Length) for p in ir.walk(nodes[0]))
+            parts = list(ir.walk(nodes[0]))
+            what = ("computes an age with neither date fixed, or compares one with a field"
+                    if any(isinstance(p, ir.Age) for p in parts)
+                    else "measures the length of a text"
+                    if any(isinstance(p, ir.Length) for p in parts)
                     else "compares a date with a moved date of another field")
             found.append(((i, 4), self._finding(
                 "approximated_condition",

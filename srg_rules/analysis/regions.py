@@ -26,7 +26,12 @@ from .encoding import Comparisons, comparisons
 from .encoding import Encoder
 from .findings import AnalysisError, describe_record
 
-__all__ = ["Comparison"]
+__all__ = ["Comparison", "NotExact"]
+
+
+class NotExact(AnalysisError):
+    """The versions hold a condition the encoder over-approximates (an age of two fields, the
+    length of a text ...): the semantic diff cannot be decided exactly, so none is given."""
 
 # --- the solver side ----------------------------------------------------------------------------
 
@@ -239,6 +244,13 @@ class Comparison:
     # --- the diff ---
 
     def run(self, limit: int, count_limit: int) -> Diff:
+        if self.encoder.approximated:
+            # Its regions would rest on free conditions: say so rather than give a wrong one.
+            shown = printer.condition(self.encoder.approximated[0], self.schema)
+            raise NotExact(
+                f"the versions cannot be compared exactly: the analysis over-approximates "
+                f"'{shown}'{' and more' if len(self.encoder.approximated) > 1 else ''}; "
+                "compare them on records instead (srg-rules diff OLD NEW DATA)")
         same = self.encoder.any(
             z3.And(formula, self.new_outcomes[outcome])
             for outcome, formula in self.old_outcomes.items() if outcome in self.new_outcomes)

@@ -71,6 +71,15 @@ class _Closures(ir.Visitor):
 
         return measured
 
+    def age(self, node: ir.Age) -> Callable[[Values], Any]:
+        birth, on = self(node.birth), self(node.on)
+
+        def aged(values: Values) -> Any:
+            born, day = birth(values), on(values)
+            return None if born is None or day is None else dates.age(born, day)
+
+        return aged
+
     def compare(self, node: ir.Compare) -> Callable[[Values], bool]:
         left, right = self(node.left), self(node.right)
         test = OPERATORS[node.op].evaluate

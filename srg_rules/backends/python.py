@@ -344,6 +344,11 @@ def _returning_warned(line: str) -> str:
     return f"{line[:len(line) - len(body)]}return WARN({body[len('return '):]}, w)"
 
 
+def _age(birth: Any, on: Any) -> Any:
+    """The age in whole years (or None), as the interpreter computes it."""
+    return None if birth is None or on is None else dates.age(birth, on)
+
+
 # --- the generator -----------------------------------------------------------------------
 
 
@@ -643,6 +648,14 @@ class _Generator(ir.Visitor):
         local = f"h{self.counter}"
         return _Operand(local, maybe_none=True,
                         first=f"({local} := {measure}({operand.first or operand.text}))")
+
+    def age(self, node: ir.Age, depth: int) -> _Operand:
+        birth, on = self(node.birth, depth), self(node.on, depth)
+        measure = self.name("AG", _age)
+        self.counter += 1
+        local = f"h{self.counter}"
+        return _Operand(local, maybe_none=True, first=f"({local} := {measure}("
+                        f"{birth.first or birth.text}, {on.first or on.text}))")
 
     def _shared_define(self, node: ir.Defined) -> str:
         """A define used more than once: a local assigned before the first rule that uses it.

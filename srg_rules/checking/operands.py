@@ -1,4 +1,5 @@
-"""Comparisons: the two sides' types, measures such as ``length(f)`` and date arithmetic."""
+"""Comparisons: the two sides' types, measures such as ``length(f)`` and ``age(b, d)``, and date
+arithmetic."""
 
 from __future__ import annotations
 
@@ -7,26 +8,46 @@ from ..checked import FieldRef
 from ..diagnostics import did_you_mean
 from ..operators import OPERATORS
 from ..schema import VALUE_TYPES, Field
+from .calls import check_age, printed_call
 from .context import Context, OperandProblem, date_literal, field_named
 
-MEASURES: dict[str, str] = {"length": "the length in characters of a text, code, digits or bsn field"}
+MEASURES: dict[str, str] = {
+    "length": "the length in characters of a text, code, digits or bsn field",
+    "age": "the age in whole years on a date of someone born on another date",
+}
 """The functions a comparison may measure a field with, and what each gives."""
 
+FORMS: dict[str, str] = {"length": "length(FIELD)", "age": "age(BIRTH_DATE, ON_DATE)"}
+"""How each function is called; its number of arguments is read from it."""
 
-def printed_measure(measure: ast.Measure) -> str:
+
+def printed_measure(measure: ast.Measure | ast.Call) -> str:
     """A measure as written, for messages: ``length(provision_id)``."""
+    if isinstance(measure, ast.Call):
+        return printed_call(measure)
     return f"{measure.function.text}({measure.field.text})"
 
 
-def check_measure(context: Context, measure: ast.Measure) -> bool:
-    """Whether ``measure`` is a known function of a field it applies to."""
-    if measure.function.text not in MEASURES:
+def check_measure(context: Context, measure: ast.Measure | ast.Call) -> bool:
+    """Whether ``measure`` is a known function of arguments it applies to."""
+    function = measure.function.text
+    if function not in MEASURES:
         context.report(
-            "unknown_function", f"no function named '{measure.function.text}'",
+            "unknown_function", f"no function named '{function}'",
             measure.function.span,
-            did_you_mean(measure.function.text, MEASURES) or "length(FIELD) measures a text",
+            did_you_mean(function, MEASURES) or "length(FIELD) measures a text",
         )
         return False
+    given = len(measure.arguments) if isinstance(measure, ast.Call) else 1
+    wanted = FORMS[function].count(",") + 1
+    if given != wanted:
+        context.report(
+            "wrong_arity", f"{function}(...) takes {wanted} argument{'s' * (wanted > 1)}, "
+            f"not {given}", measure.span, f"write {FORMS[function]}",
+        )
+        return False
+    if isinstance(measure, ast.Call):
+        return check_age(context, measure)
     field = field_named(context, measure.field)
     if field is None:
         return False
@@ -40,7 +61,10 @@ def check_measure(context: Context, measure: ast.Measure) -> bool:
 
 
 def check_comparison(context: Context, comparison: ast.Comparison) -> None:
-    if isinstance(comparison.field, ast.Measure):
+    if isinstance(comparison.field, ast.Number):
+        _check_number_first(context, comparison)
+        return
+    if isinstance(comparison.field, (ast.Measure, ast.Call)):
         if not check_measure(context, comparison.field):
             return
         # A measure is a number: the right-hand side reads as beside a number field.
@@ -55,13 +79,14 @@ def check_comparison(context: Context, comparison: ast.Comparison) -> None:
     if field is None:
         return
     spec = OPERATORS[comparison.op]
-    if isinstance(comparison.value, ast.Measure):
+    if isinstance(comparison.value, (ast.Measure, ast.Call)):
         if field.type.base != "number":
+            what = "an age" if comparison.value.function.text == "age" else "a length"
             context.report(
                 "type_mismatch",
                 f"'{field.name}' is {field.type.noun}; {printed_measure(comparison.value)} "
                 "is a number", comparison.value.span,
-                "a length compares with numbers only",
+                f"{what} compares with numbers only",
             )
             return
         check_measure(context, comparison.value)
@@ -96,6 +121,22 @@ def check_comparison(context: Context, comparison: ast.Comparison) -> None:
                 "type_mismatch", f"'{value.text}' is a field; a list holds values only", value.span,
                 did_you_mean(value.text, field.codes or ()) if field.codes else None,
             )
+
+
+def _check_number_first(context: Context, comparison: ast.Comparison) -> None:
+    """``27 >= age(b, d)``: a number left of a measure reads as the mirrored comparison; left
+    of anything else it is reported (write the field first)."""
+    mirror = OPERATORS[comparison.op].mirror
+    if isinstance(comparison.value, (ast.Measure, ast.Call)) and mirror is not None:
+        check_comparison(context, ast.Comparison(mirror, comparison.value, comparison.field,
+                                                 span=comparison.span))
+        return
+    symbol = OPERATORS[mirror].symbol if mirror is not None else OPERATORS[comparison.op].symbol
+    context.report(
+        "type_mismatch", "a number stands first only before a measure such as length(...) or "
+        "age(...)", comparison.field.span,
+        f"write the field first: FIELD {symbol} {comparison.field.written or comparison.field.value}",
+    )
 
 
 def printed_shift(shift: ast.DateShift) -> str:

@@ -20,7 +20,7 @@ The package: :mod:`.nodes` (condition trees), :mod:`.program` (rules, periods, t
 from __future__ import annotations
 
 from .lowering import from_ast, outside, within
-from .nodes import (NODE_KINDS, AllOf, AnyOf, Compare, Condition, Constant, DateShift, Defined,
+from .nodes import (NODE_KINDS, Age, AllOf, AnyOf, Compare, Condition, Constant, DateShift, Defined,
                     FieldValue, IsPresent, Length, Not, Operand, UnhandledNode, Visitor,
                     children, compare, compare_fields, field_constant, field_pair, fields_of,
                     fold, node_kind, rebuild, transform, walk, with_constants)
@@ -37,6 +37,7 @@ __all__ = [
     "Condition",
     "Constant",
     "DateShift",
+    "Age",
     "Defined",
     "Expectation",
     "Expression",

@@ -14,7 +14,7 @@ from ..checked import Checked, FieldRef
 from ..combine import DEFAULT_WAY
 from ..operators import OPERATORS
 from ..source import Span
-from .nodes import (AllOf, AnyOf, Compare, Condition, Constant, DateShift, Defined, FieldValue,
+from .nodes import (Age, AllOf, AnyOf, Compare, Condition, Constant, DateShift, Defined, FieldValue,
                     IsPresent, Length, Not, Operand, compare, fold)
 from .program import (NOT_IN_FORCE, Activities, CompiledRule, Component, Expectation, Expression,
                       Outcome, Period, Program, TextJoin, Trajectory, Unique)
@@ -255,9 +255,13 @@ class _Lowering:
             return Compare(OPERATORS[node.op].mirror, right, left, span=node.span)
         return Compare(node.op, left, right, span=node.span)
 
-    def _operand(self, node: ast.Name | ast.Value | ast.DateShift | ast.Measure) -> Operand:
+    def _operand(self, node: ast.Name | ast.Value | ast.DateShift | ast.Measure | ast.Call
+                 ) -> Operand:
         if isinstance(node, ast.Name):
             return FieldValue(node.text, span=node.span)
+        if isinstance(node, ast.Call):  # age(BIRTH, ON), the one call the checker admits
+            birth, on = (self._operand(argument) for argument in node.arguments)
+            return fold(Age(birth, on, span=node.span))
         if isinstance(node, ast.Measure):
             return fold(Length(FieldValue(node.field.text, span=node.field.span), span=node.span))
         if isinstance(node, ast.DateShift):

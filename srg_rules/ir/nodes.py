@@ -105,7 +105,19 @@ class Length:
     span: Span | None = _span()
 
 
-Operand = Union[FieldValue, Constant, DateShift, Length]
+@node_kind("age")
+@attrs.frozen(cache_hash=True)
+class Age:
+    """The age in whole years on ``on`` of someone born on ``birth`` (two date operands), as
+    :func:`srg_rules.dates.age` computes it: a number, missing when either operand is. An age
+    of two constants is folded."""
+
+    birth: Operand
+    on: Operand
+    span: Span | None = _span()
+
+
+Operand = Union[FieldValue, Constant, DateShift, Length, Age]
 
 
 def fold(operand: Operand) -> Operand:
@@ -113,6 +125,9 @@ def fold(operand: Operand) -> Operand:
     if isinstance(operand, Length) and isinstance(operand.operand, Constant) \
             and operand.operand.value is not None:
         return Constant(len(operand.operand.value), span=operand.span)
+    if isinstance(operand, Age) and isinstance(operand.birth, Constant) \
+            and isinstance(operand.on, Constant) and None not in (operand.birth.value, operand.on.value):
+        return Constant(dates.age(operand.birth.value, operand.on.value), span=operand.span)
     if isinstance(operand, DateShift) and isinstance(operand.base, Constant) \
             and operand.base.value is not None:
         return Constant(dates.shift(operand.base.value, operand.amount, operand.unit),

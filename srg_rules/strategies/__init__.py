@@ -83,6 +83,7 @@ from .. import dates, ir
 from ..operators import OPERATORS
 from ..rulebook import Rulebook
 from ..schema import Field, format_typed
+from .ages import age_boundaries, age_steps
 from .planning import (
     MAX_ALTERNATIVES,
     And,
@@ -232,6 +233,15 @@ class _MeasuredOperand:
 
 
 @attrs.frozen
+class _AgedOperand:
+    """An age of two date operands (``age(birth_date, start_date)``): each a field's name or
+    a constant date."""
+
+    birth: str | _dt.date | None
+    on: str | _dt.date | None
+
+
+@attrs.frozen
 class _ShiftedOperand:
     """A date field moved by date arithmetic (``reporting_date + 1 months``)."""
 
@@ -245,7 +255,7 @@ class _Operands(ir.Visitor):
     moved by date arithmetic. A new operand kind is one more method here (and a leaf the
     planner understands)."""
 
-    KINDS = (ir.FieldValue, ir.Constant, ir.DateShift, ir.Length)
+    KINDS = (ir.FieldValue, ir.Constant, ir.DateShift, ir.Length, ir.Age)
 
     def field_value(self, node: ir.FieldValue, *_: Any) -> _FieldOperand:
         return _FieldOperand(node.name)
@@ -270,15 +280,27 @@ class _Operands(ir.Visitor):
             return _ConstantOperand(None if operand.value is None else len(operand.value))
         raise ir.UnhandledNode(f"no strategy for the length of {node.operand!r}")
 
+    def age(self, node: ir.Age, *args: Any) -> _AgedOperand:
+        sides = []
+        for operand in (self(node.birth, *args), self(node.on, *args)):
+            if isinstance(operand, _FieldOperand):
+                sides.append(operand.name)
+            elif isinstance(operand, _ConstantOperand):  # two constants are folded
+                sides.append(operand.value)
+            else:
+                raise ir.UnhandledNode(f"no strategy for an age of {node!r}")
+        return _AgedOperand(*sides)
+
     def comparison(self, node: ir.Compare, *args: Any) -> tuple[str, Any, Any]:
         """``("link", left, right)`` for two fields, ``("is", field, value)`` for a field and
         a constant, ``("shifted", left, right)`` (two :class:`Side` s) when date arithmetic
         moves a field on either side; any other pair of operands is a construct the
         strategies were not taught."""
         left, right = self(node.left, *args), self(node.right, *args)
-        if isinstance(left, _MeasuredOperand) or isinstance(right, _MeasuredOperand):
+        measures = (_MeasuredOperand, _AgedOperand)
+        if isinstance(left, measures) or isinstance(right, measures):
             # ``("measured", measured, other)``: decided by the interpreter on the drawn record.
-            return ("measured", left, right) if isinstance(left, _MeasuredOperand) \
+            return ("measured", left, right) if isinstance(left, measures) \
                 else ("measured", right, left)
         if isinstance(left, _ShiftedOperand) or isinstance(right, _ShiftedOperand):
             sides = (_side(left), _side(right))
@@ -506,9 +528,22 @@ class _Boundaries(_Operands):
             self.related[left].add(right)
             self.related[right].add(left)
 
-    def _measured(self, measured: _MeasuredOperand, other: Any) -> None:
+    def _measured(self, measured: _MeasuredOperand | _AgedOperand, other: Any) -> None:
         """Texts at the compared length and beside it (a free text field only: a code, digits
-        or bsn value must be one of its own)."""
+        or bsn value must be one of its own); dates where an age reaches the compared number
+        (:mod:`.ages`), leap days and month ends among them."""
+        if isinstance(measured, _AgedOperand):
+            if isinstance(other, _ConstantOperand):
+                for name, days in age_boundaries(measured.birth, measured.on, other.value).items():
+                    self.constants[name].update(days)
+                birth, on = measured.birth, measured.on
+                if isinstance(birth, str) and isinstance(on, str) and birth != on:
+                    # age(b, d) >= n exactly when b + n years <= d: drawn as date arithmetic.
+                    for years in age_steps(other.value):
+                        self._shifted(Side(birth, years, "years"), Side(on))
+            self.by_months.update(side for side in (measured.birth, measured.on)
+                                  if isinstance(side, str))
+            return
         field = self.fields[measured.name]
         if field.type.name != "text" or not isinstance(other, _ConstantOperand) \
                 or isinstance(other.value, (frozenset, bool)) or other.value is None:

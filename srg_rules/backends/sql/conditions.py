@@ -121,6 +121,7 @@ class Conditions(ir.Visitor):
         # One plan value per distinct date shift, however often the rulebook writes it.
         self.shifts: dict[ir.DateShift, Operand] = {}
         self.lengths: dict[ir.Length, Operand] = {}
+        self.ages: dict[ir.Age, Operand] = {}
 
     def condition(self, node: ir.Condition) -> exp.Expression:
         """The SQL of a condition (or of any node this visitor handles)."""
@@ -190,6 +191,22 @@ class Conditions(ir.Visitor):
             self.lengths[node] = Measured(
                 exp.cast(count, "DOUBLE"), exp.cast(count.copy(), "TEXT"))
         return self.lengths[node]
+
+    def age(self, node: ir.Age) -> Operand | Fixed:
+        birth, on = self(node.birth), self(node.on)
+        if isinstance(birth, Fixed) and isinstance(on, Fixed):
+            # ir.fold leaves two constants unfolded only when one is missing (NULL).
+            return Computed(exp.Null(), "number")
+        if node not in self.ages:
+            years = self.plan.bind("ag", _age(*(
+                string(_date_text(side.value)) if isinstance(side, Fixed) and side.value is not None
+                else exp.Null() if isinstance(side, Fixed) else side.value
+                for side in (birth, on))))
+            # A whole number of years, exact as a DOUBLE; negative before the birth date.
+            self.ages[node] = Measured(
+                exp.cast(years, "DOUBLE"), exp.cast(exp.Abs(this=years.copy()), "TEXT"),
+                negative=comparison("lt", years.copy(), exp.Literal.number(0)))
+        return self.ages[node]
 
     # --- comparisons -----------------------------------------------------------------------
 
@@ -273,3 +290,36 @@ def _shifted(text: exp.Expression, amount: int, unit: str) -> exp.Expression | N
     formatted = exp.func("LPAD", exp.cast(exp.cast(number, "INT"), "TEXT"),
                          exp.Literal.number(8), string("0"))
     return case([(fits, formatted)])
+
+
+# --- ages --------------------------------------------------------------------------------------
+
+
+def _age(birth: exp.Expression, on: exp.Expression) -> exp.Expression:
+    """The age in whole years (:func:`srg_rules.dates.age`) on the date ``on`` of someone born
+    on ``birth``, both ``YYYYMMDD`` texts (or NULL: the age is NULL).
+
+    Written out of the texts' parts, the same in every dialect: the difference of the years,
+    less one when ``on``'s ``MMDD`` lies before the birthday's, a 29 February birthday counting
+    as ``0228`` in a common year (the Gregorian rule, with ``%``, which DuckDB, PostgreSQL and
+    Spark share for non-negative integers).
+    """
+
+    def part(text: exp.Expression, start: int, length: int) -> exp.Expression:
+        return exp.Substring(this=text.copy(), start=exp.Literal.number(start),
+                             length=exp.Literal.number(length))
+
+    def year(text: exp.Expression) -> exp.Expression:
+        return exp.cast(part(text, 1, 4), "INT")
+
+    def divides(by: int) -> exp.Expression:
+        remainder = exp.Mod(this=year(on), expression=exp.Literal.number(by))
+        return comparison("eq", exp.paren(remainder), exp.Literal.number(0))
+
+    leap = and_([divides(4), or_([not_(divides(100)), divides(400)])])
+    born = part(birth, 5, 4)
+    birthday = case([(and_([comparison("eq", born, string("0229")), not_(leap)]), string("0228"))],
+                    born.copy())
+    before = case([(comparison("lt", part(on, 5, 4), birthday), exp.Literal.number(1))],
+                  exp.Literal.number(0))
+    return exp.Sub(this=exp.Sub(this=year(on), expression=year(birth)), expression=before)

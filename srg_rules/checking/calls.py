@@ -1,0 +1,55 @@
+"""Functions of several arguments in a comparison: ``age(BIRTH_DATE, ON_DATE)``.
+
+The function's name and its number of arguments are checked with the measures
+(:func:`srg_rules.checking.operands.check_measure`); this module checks what each argument of
+a known call is, and remembers each argument's meaning for the IR.
+"""
+
+from __future__ import annotations
+
+from .. import ast
+from ..checked import FieldRef
+from .context import Context, date_literal, field_named
+
+__all__ = ["check_age", "printed_call"]
+
+
+def printed_call(call: ast.Call) -> str:
+    """A call as written, for messages: ``age(birth_date, start_date)``."""
+    return f"{call.function.text}({', '.join(_written(a) for a in call.arguments)})"
+
+
+def _written(argument: ast.Value) -> str:
+    return f'"{argument.value}"' if isinstance(argument, ast.Text) else ast.code_text(argument)
+
+
+def check_age(context: Context, call: ast.Call) -> bool:
+    """Whether each argument of ``age(...)`` is a date field or a real date literal."""
+    ok = True
+    for argument in call.arguments:
+        if isinstance(argument, ast.Date):
+            operand = date_literal(context, argument)
+            if operand is None:
+                ok = False
+            else:
+                context.operands[id(argument)] = operand
+            continue
+        if not isinstance(argument, ast.Word):
+            context.report(
+                "type_mismatch", f"{_written(argument)} is not a date; age(...) takes dates",
+                argument.span, "write a date field or a date such as 2024-01-01",
+            )
+            ok = False
+            continue
+        field = field_named(context, ast.Name(argument.text, span=argument.span))
+        if field is None:
+            ok = False
+        elif field.type.base != "date":
+            context.report(
+                "type_mismatch", f"'{field.name}' is {field.type.noun}; age(...) takes dates",
+                argument.span, "age(BIRTH_DATE, ON_DATE) takes date fields and date literals",
+            )
+            ok = False
+        else:
+            context.operands[id(argument)] = FieldRef(field.name)
+    return ok
