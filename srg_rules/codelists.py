@@ -169,6 +169,8 @@ class _Reader:
                 "code_list_header", "the code list file has no column 'code'",
                 Span(source, first[1], max(last[2], first[1] + 1)),
                 did_you_mean("code", names)
+                or next((f"rename the column '{n}' to 'code'" for n in names
+                         if "code" in n.lower()), None)
                 or "the header names the columns: code, and optionally label, valid_from, "
                    "valid_until",
             )

@@ -168,8 +168,7 @@ class _Linker:
         if spec.codes is not None:
             self.diagnostics.append(Diagnostic(
                 "code_list_twice", "the values come from a file and are listed here as well",
-                spec.span, "keep one: either 'from \"file\"' or the "
-                "list in braces"))
+                spec.span, help="keep one: either 'from \"file\"' or the list in braces"))
             return declaration
         shown = _relative_path(spec.code_file.value, source)
         entries, problems = read_code_list(shown, spec.code_file.span, _relative_to(source))
