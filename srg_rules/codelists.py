@@ -235,11 +235,12 @@ def _is_day(text: str) -> bool:
 
 def _lines(text: str) -> list[tuple[int, int]]:
     """The (start, end) offsets of every line, without its line break."""
+    # Only "\n" ends a line (with a "\r" before it dropped), as in SourceFile's positions.
     result, start = [], 0
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
+    for line in text.split("\n"):
+        body = line[:-1] if line.endswith("\r") else line
         result.append((start, start + len(body)))
-        start += len(line)
+        start += len(line) + 1
     return result
 
 
