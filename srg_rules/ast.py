@@ -268,12 +268,18 @@ class CodeEntry:
 @attrs.frozen
 class TypeSpec:
     """A type as written: its name (``code``, ``text``, ``digits`` ...), for ``code`` its
-    values, and for a type that takes one (``digits(4)``) its argument."""
+    values, and for a type that takes one (``digits(4)``) its argument.
+
+    ``code from "gemeenten.csv"`` holds the file's path as ``code_file`` (with the span of the
+    quoted path); linking reads the file and puts its values in ``codes``, each entry's spans
+    pointing into the file, so the checker and everything after it see an ordinary code list.
+    """
 
     name: Name
     codes: tuple[CodeEntry, ...] | None = None
     argument: Number | None = None
     span: Span | None = _span()
+    code_file: Text | None = None
 
 
 @attrs.frozen

@@ -162,8 +162,21 @@ class Explanation:
             elif rule.id != f"line-{rule.span.line}":
                 where = f", line {rule.span.line}"
         lines = [f"  {mark} {rule.id}{target}{where}"]
-        lines.extend(self._trace_lines(rule_trace.trace, depth=3))
+        node = rule_trace.trace.node
+        if rule.implicit and isinstance(node, ir.AnyOf) and len(node.items) > _MANY_PARTS:
+            lines.extend(self._summary_lines(rule_trace.trace, depth=3))
+        else:
+            lines.extend(self._trace_lines(rule_trace.trace, depth=3))
         return lines
+
+    def _summary_lines(self, trace: Trace, depth: int) -> list[str]:
+        """An implied rule of many parts (the values of a long code list out of force, part
+        per period): only the parts that hold, or one line saying that none does."""
+        if trace.result:
+            return [line for child in trace.children if child.result
+                    for line in self._trace_lines(child, depth)]
+        fields = ", ".join(self._value_words(f) for f in ir.fields_of(trace.node))
+        return [f"{'  ' * depth}no   none of its {len(trace.children)} parts holds   <- {fields}"]
 
     def _trace_lines(self, trace: Trace, depth: int) -> list[str]:
         indent = "  " * depth
@@ -202,6 +215,11 @@ class Explanation:
         if value is None:
             return f"{field} is missing"
         return f"{field} is {printer.shown(value)}"
+
+
+# An implied rule with more parts than this is explained by the parts that hold (see
+# Explanation._summary_lines).
+_MANY_PARTS = 8
 
 
 def _deciding_children(trace: Trace) -> tuple[Trace, ...]:

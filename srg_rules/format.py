@@ -548,6 +548,8 @@ class _Layout:
         name = printer.name(type_spec.name)
         if type_spec.argument is not None:
             return f"{name}({printer.written(type_spec.argument)})"
+        if type_spec.code_file is not None:  # the file's values are never written out here
+            name = f"{name} from {_quoted(type_spec.code_file.value)}"
         if type_spec.codes is None:
             return name
         entries = []

@@ -29,6 +29,12 @@ its own diagnostics, each with a note pointing back at the ``use``; ``use_cycle`
 A rulebook with a ``use`` that could not be linked keeps its other statements, so that the
 checker still reports what else is wrong (names from the missing file show up as unknown).
 
+Linking also reads the code lists of ``code from "gemeenten.csv"`` (:mod:`srg_rules.codelists`):
+the path is relative to the file that declares the field, exactly as for a ``use``, and the
+file's entries become the type's ``codes``, so the checker sees an ordinary code list whose
+entries point into the CSV file. ``code_list_not_found`` is at the quoted path; a list written
+out as well (``code from "x.csv" {a, b}``) is ``code_list_twice``.
+
 ``srg-rules fmt`` does not link: it formats the file it is given, ``use`` lines and all.
 
 :func:`read_source` reads one rulebook file (the given one, or a used one) as text, a byte
@@ -46,6 +52,7 @@ from pathlib import Path
 import attrs
 
 from . import ast
+from .codelists import read_code_list
 from .diagnostics import Diagnostic, RulebookError
 from .grammar import parse_tree
 from .lower import lower
@@ -96,9 +103,18 @@ def read_source(path: str | PathLike[str]) -> str:
 def resolve_path(use: ast.Use, source: SourceFile) -> str:
     """The path a ``use`` in ``source`` names, as diagnostics show it: relative to the using
     file's directory (or to the current directory for a source without a file)."""
+    return _relative_path(use.path, source)
+
+
+def _relative_path(path: str, source: SourceFile) -> str:
     if _is_file_name(source.path):
-        return os.path.normpath(os.path.join(os.path.dirname(source.path), use.path))
-    return os.path.normpath(use.path)
+        return os.path.normpath(os.path.join(os.path.dirname(source.path), path))
+    return os.path.normpath(path)
+
+
+def _relative_to(source: SourceFile) -> str:
+    return ("the directory of this file" if _is_file_name(source.path) else
+            "the current directory")
 
 
 def _is_file_name(path: str) -> bool:
@@ -134,6 +150,9 @@ class _Linker:
         for statement in rulebook.statements:
             if isinstance(statement, ast.Use):
                 result += self._use(statement, source, stack)
+            elif isinstance(statement, (ast.FieldDeclaration, ast.OutputDeclaration)) \
+                    and statement.type.code_file is not None:
+                result.append(self._with_code_file(statement, source))
             elif used and isinstance(statement, ast.Header):
                 continue  # the using rulebook's header describes the whole
             elif used and isinstance(statement, (ast.Rule, ast.Classification)) \
@@ -142,6 +161,21 @@ class _Linker:
             else:
                 result.append(statement)
         return result
+
+    def _with_code_file(self, declaration, source: SourceFile):
+        """The declaration with the values of its ``code from "file"`` read into its type."""
+        spec = declaration.type
+        if spec.codes is not None:
+            self.diagnostics.append(Diagnostic(
+                "code_list_twice", "the values come from a file and are listed here as well",
+                spec.span, help="keep one: either 'from \"file\"' or the list in braces"))
+            return declaration
+        shown = _relative_path(spec.code_file.value, source)
+        entries, problems = read_code_list(shown, spec.code_file.span, _relative_to(source))
+        self.diagnostics += problems
+        if entries is None:
+            return declaration
+        return attrs.evolve(declaration, type=attrs.evolve(spec, codes=entries))
 
     def _unnamed_id(self, rule: ast.Rule | ast.Classification, source: SourceFile) -> ast.Name:
         stem = Path(source.path).stem

@@ -9,6 +9,7 @@ the grammar produced.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from lark import Token, Transformer, Tree, v_args
 
@@ -30,6 +31,13 @@ _ESCAPE = re.compile(r'\\(["\\])')
 def _unquote(token: Token) -> str:
     """The text of a quoted STRING token: only \\" and \\\\ are escapes; other backslashes stay."""
     return _ESCAPE.sub(r"\1", str(token)[1:-1])
+
+
+class _CodeFile(NamedTuple):
+    """``from "path" [{...}]`` of a type, until :meth:`_Lower.type_spec` takes it apart."""
+
+    path: ast.Text
+    codes: tuple[ast.CodeEntry, ...] | None
 
 
 @v_args(meta=True)
@@ -96,7 +104,14 @@ class _Lower(Transformer):
         name, detail = children
         if isinstance(detail, ast.Number):
             return ast.TypeSpec(self._name(name), None, detail, span=self._span(meta))
+        if isinstance(detail, _CodeFile):
+            return ast.TypeSpec(self._name(name), detail.codes, span=self._span(meta),
+                                code_file=detail.path)
         return ast.TypeSpec(self._name(name), detail, span=self._span(meta))
+
+    def code_file(self, meta, children):
+        path, codes = children
+        return _CodeFile(ast.Text(_unquote(path), span=self._token_span(path)), codes)
 
     def type_argument(self, meta, children):
         return self.number(meta, children)

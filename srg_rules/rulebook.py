@@ -281,5 +281,6 @@ def _in_file_order(diagnostics: Iterable[Diagnostic], linked: ast.Rulebook,
     for statement in linked.statements:
         if statement.span is not None:
             rank.setdefault(id(statement.span.source), len(rank))
+    # A file no statement comes from (a code list read by linking) comes after them, by path.
     return tuple(sorted(diagnostics, key=lambda d: (
-        rank.get(id(d.span.source), len(rank)), d.span.start, d.span.end)))
+        rank.get(id(d.span.source), len(rank)), d.span.source.path, d.span.start, d.span.end)))

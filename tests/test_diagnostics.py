@@ -40,7 +40,11 @@ def test_bad_rulebook_raises_with_every_error(path: Path) -> None:
         srg_rules.load(path)
     errors = caught.value.errors
     assert errors, "a golden bad rulebook must have at least one error"
-    assert all(d.path == str(path) and d.line >= 1 and d.column >= 1 for d in errors)
+    # an error may also be in a file the rulebook reads from a folder of its own name (a code
+    # list: tests/golden/bad/code_lists/*.csv for code_lists.rules)
+    beside = str(path.with_suffix("")) + os.sep
+    assert all((d.path == str(path) or d.path.startswith(beside)) and d.line >= 1
+               and d.column >= 1 for d in errors)
 
 
 def _codes(text: str) -> list[tuple[str, int, int]]:

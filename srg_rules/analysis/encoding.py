@@ -358,7 +358,12 @@ class Encoder(ir.Visitor):
         value = right.value
         if node.op in ("in_set", "not_in_set"):
             points = {domain.index(v) for v in value} - {None}
-            matches = self.any([left.index == i for i in sorted(points)])
+            if len(points) <= _FEW_POINTS:
+                matches = self.any([left.index == i for i in sorted(points)])
+            else:  # hundreds of codes (a code list read from a file): a few range tests
+                matches = self.any([left.index == first if first == last
+                                    else z3.And(left.index >= first, left.index <= last)
+                                    for first, last in _runs(sorted(points))])
             return self._present(matches if node.op == "in_set" else z3.Not(matches),
                                  left.present)
         point = domain.index(value)
@@ -616,3 +621,19 @@ def _first(low: int, high: int, holds: Callable[[int], bool]) -> int:
         else:
             low = middle + 1
     return low
+
+
+# Up to this many points an ``in`` test is one equation per point (as it always was, so that
+# the witnesses the solver finds stay the same); beyond, runs of consecutive points.
+_FEW_POINTS = 32
+
+
+def _runs(points: list[int]) -> list[tuple[int, int]]:
+    """Sorted points as runs of consecutive ones, ``[1, 2, 3, 7]`` -> ``[(1, 3), (7, 7)]``."""
+    runs: list[tuple[int, int]] = []
+    for point in points:
+        if runs and runs[-1][1] == point - 1:
+            runs[-1] = (runs[-1][0], point)
+        else:
+            runs.append((point, point))
+    return runs

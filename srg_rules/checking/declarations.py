@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 from .. import ast
 from ..diagnostics import Severity, did_you_mean
 from ..schema import VALUE_TYPES, Field, OutputSpec
@@ -62,6 +64,8 @@ def type_of(context: Context, spec: ast.TypeSpec, what: str):
             )
         return value_type, None
     if spec.codes is None:
+        if spec.code_file is not None:
+            return value_type, None  # the file could not be read; linking said why
         context.report(
             "missing_code_list", f"a code {what} needs its list of values", spec.span,
             "list the values, e.g. code {a, b, c}",
@@ -69,6 +73,7 @@ def type_of(context: Context, spec: ast.TypeSpec, what: str):
         return value_type, None
     codes: dict[str, str | None] = {}
     first_seen: dict[str, Span] = {}
+    periods: dict[str, list[ast.CodeEntry]] = {}
     for entry in spec.codes:
         code = ast.code_text(entry.value)
         if code != code.strip() or not code:
@@ -79,14 +84,51 @@ def type_of(context: Context, spec: ast.TypeSpec, what: str):
             )
             continue
         if code in codes:
-            context.report(
-                "duplicate_code", f"the value '{code}' is listed twice", entry.span,
-                "remove one of them", related=(("first listed", first_seen[code]),),
-            )
+            overlapping = _overlapping(entry, periods[code])
+            if overlapping is not None:
+                if entry.validity is None or overlapping.validity is None:
+                    message, advice = f"the value '{code}' is listed twice", "remove one of them"
+                else:
+                    message = f"the value '{code}' is listed twice for periods that overlap"
+                    advice = "a value may be listed again only for a period that does not overlap"
+                related = (("first listed", first_seen[code]),)
+                if overlapping.span is not first_seen[code]:
+                    related += (("overlapping", overlapping.span),)
+                context.report("duplicate_code", message, entry.span, advice, related=related)
+                continue
+            periods[code].append(entry)
             continue
         codes[code] = entry.label
         first_seen[code] = entry.span
+        periods[code] = [entry]
     return value_type, codes
+
+
+def _overlapping(entry: ast.CodeEntry, earlier: list[ast.CodeEntry]) -> ast.CodeEntry | None:
+    """The earlier entry of the same value whose period shares a day with ``entry``'s.
+
+    A value may be listed again for another period (a code taken out of use and later taken
+    up again); an entry without a period is in force on every day, so it overlaps any other.
+    """
+    start, end = _days(entry.validity)
+    for other in earlier:
+        other_start, other_end = _days(other.validity)
+        if start <= other_end and other_start <= end:
+            return other
+    return None
+
+
+def _days(validity: ast.Validity | None) -> tuple[_dt.date, _dt.date]:
+    """A period's first and last day, an open end being the first or last day there is; a
+    date that is no real day (reported by the periods pass) counts as open."""
+    def day(date: ast.Date | None, default: _dt.date) -> _dt.date:
+        try:
+            return _dt.date.fromisoformat(date.text) if date is not None else default
+        except ValueError:
+            return default
+    if validity is None:
+        return _dt.date.min, _dt.date.max
+    return day(validity.start, _dt.date.min), day(validity.end, _dt.date.max)
 
 
 def check_declarations(context: Context) -> None:

@@ -22,6 +22,17 @@ def validities(context: Context) -> Iterator[tuple[ast.Validity, str]]:
             yield statement.validity, "the rule"
 
 
+def _from_code_files(context: Context) -> dict[int, ast.Text]:
+    """The periods of values read from a file (by ``id``), each with the file's quoted path."""
+    found: dict[int, ast.Text] = {}
+    for _, declaration in context.statements((ast.FieldDeclaration, ast.OutputDeclaration)):
+        if declaration.type.code_file is not None:
+            for entry in declaration.type.codes or ():
+                if entry.validity is not None:
+                    found[id(entry.validity)] = declaration.type.code_file
+    return found
+
+
 def check_periods(context: Context) -> None:
     """The decision date, and validity periods that are real and not empty."""
     dated = [s for _, s in context.statements(ast.DecisionDate)]
@@ -56,6 +67,8 @@ def check_periods(context: Context) -> None:
                 "reserved_name", "'not_in_force' is the reason of a record outside the "
                 "rulebook's validity period", rule.name.span, "give this rule another name",
             )
+    from_files = _from_code_files(context)
+    reported: set[int] = set()
     for validity, owner in validities(context):
         start, end = real_date(context, validity.start), real_date(context, validity.end)
         if start is not None and end is not None and end < start:
@@ -63,7 +76,18 @@ def check_periods(context: Context) -> None:
                 "empty_period", f"{owner} would be in force from {start} until {end}, "
                 "which is no day at all", validity.span, "swap the two dates",
             )
-        if not dated:
+        if not dated and id(validity) in from_files:
+            # a code list file dates its values by the hundred: one diagnostic, at its path
+            code_file = from_files[id(validity)]
+            if id(code_file) not in reported:
+                reported.add(id(code_file))
+                context.report(
+                    "missing_decision_date",
+                    f"the code list '{code_file.value}' has validity periods, but the rulebook "
+                    "does not say which date of a record picks the values in force",
+                    code_file.span, "add a line such as: rules in force on start_date",
+                )
+        elif not dated:
             context.report(
                 "missing_decision_date",
                 f"{owner} has a validity period, but the rulebook does not say which date of a "

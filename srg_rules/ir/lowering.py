@@ -115,9 +115,12 @@ def _in_force(program: Program, checked: Checked) -> Program:
     written = {checked.rule_ids[i]: s for i, s in enumerate(statements)
                if isinstance(s, (ast.Rule, ast.Classification))}
     fields = {s.name.text: s for s in statements if isinstance(s, ast.FieldDeclaration)}
-    outputs = {ast.code_text(e.value): e for s in statements
-               if isinstance(s, ast.OutputDeclaration) for e in s.type.codes or ()
-               if e.validity is not None}
+    outputs: dict[str, list[ast.CodeEntry]] = {}  # a value may be listed for several periods
+    for statement in statements:
+        if isinstance(statement, ast.OutputDeclaration):
+            for e in statement.type.codes or ():
+                if e.validity is not None:
+                    outputs.setdefault(ast.code_text(e.value), []).append(e)
     implied: list[CompiledRule] = []
     if program.validity is not None:
         header = next(s for s in statements if isinstance(s, ast.Header))
@@ -127,11 +130,12 @@ def _in_force(program: Program, checked: Checked) -> Program:
             "lies outside that", span=header.span, implicit=True,
         ))
     for name, dated in program.code_validity:
-        parts = tuple(AllOf((compare("eq", name, code), outside(day, period)))
-                      for code, period in dated)
-        words = "; ".join(f"{code} {period.describe()}" for code, period in dated)
+        condition = _out_of_force(name, day, dated)
+        words = "; ".join(f"{code} {period.describe()}" for code, period in dated[:_WORDS])
+        if len(dated) > _WORDS:
+            words += f"; and {len(dated) - _WORDS} more"
         implied.append(CompiledRule(
-            f"{NOT_IN_FORCE}:{name}", "reject", parts[0] if len(parts) == 1 else AnyOf(parts),
+            f"{NOT_IN_FORCE}:{name}", "reject", condition,
             f"the value of {name} is not in force on the record's {day} ({words})",
             span=fields[name].span if name in fields else None, implicit=True,
         ))
@@ -142,9 +146,13 @@ def _in_force(program: Program, checked: Checked) -> Program:
         clause = getattr(statement, "validity", None)
         if rule.validity is not None:
             guards.append(within(day, rule.validity, clause.span if clause else None))
-        entry = outputs.get(rule.code) if rule.verb == "classify" else None
-        if entry is not None:
+        entries = outputs.get(rule.code, []) if rule.verb == "classify" else []
+        entry = entries[0] if entries else None
+        if len(entries) == 1:
             guards.append(within(day, _period(entry.validity), entry.span))
+        elif entries:
+            guards.append(AnyOf(tuple(within(day, _period(e.validity), e.span)
+                                      for e in entries)))
         if not guards:
             rules.append(rule)
             continue
@@ -157,6 +165,32 @@ def _in_force(program: Program, checked: Checked) -> Program:
             span = Span(body.span.source, body.span.start, clause.span.end)
         rules.append(attrs.evolve(rule, condition=AllOf((body, *guards), span=span), body=body))
     return attrs.evolve(program, rules=(*implied, *rules))
+
+
+# How many dated values the reason of ``not_in_force:FIELD`` lists (a list read from a file
+# may date hundreds).
+_WORDS = 5
+
+
+def _out_of_force(name: str, day: str, dated: tuple[tuple[str, Period], ...]) -> Condition:
+    """``name`` holds a dated value and ``day`` lies outside every period of that value.
+
+    A value listed for several periods is out of force outside all of them; values with the
+    same periods share one ``in`` test, so a list of hundreds of municipality codes, most of
+    them ended on one of a few dozen New Year's Eves, stays a condition of a few dozen parts.
+    """
+    periods: dict[str, list[Period]] = {}
+    for code, period in dated:
+        periods.setdefault(code, []).append(period)
+    groups: dict[tuple[Period, ...], list[str]] = {}
+    for code, own in periods.items():
+        groups.setdefault(tuple(own), []).append(code)
+    parts: list[Condition] = []
+    for own, codes in groups.items():
+        value = (compare("eq", name, codes[0]) if len(codes) == 1
+                 else compare("in_set", name, frozenset(codes)))
+        parts.append(AllOf((value, *(outside(day, period) for period in own))))
+    return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
 
 
 def within(field: str, period: Period, span: Span | None) -> Condition:

@@ -228,12 +228,15 @@ class Program:
             # Every record that has a decision date; one without is rejected for that already.
             rules.append(attrs.evolve(template, condition=IsPresent(self.decision_date), body=None))
         for name, dated in self.code_validity:
-            out = frozenset(code for code, period in dated if not period.contains(day))
+            # a value listed for several periods is in force when any of them holds the day
+            held = {code for code, period in dated if period.contains(day)}
+            out = frozenset(code for code, _ in dated if code not in held)
             if out:
                 template = implied[f"{NOT_IN_FORCE}:{name}"]
                 rules.append(attrs.evolve(template, condition=compare("in_set", name, out),
                                           body=None))
-        closed = {code for code, period in self.output_validity if not period.contains(day)}
+        open_ = {code for code, period in self.output_validity if period.contains(day)}
+        closed = {code for code, _ in self.output_validity if code not in open_}
         for rule in self.rules:
             if rule.implicit or (rule.validity is not None and not rule.validity.contains(day)):
                 continue
