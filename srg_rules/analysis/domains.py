@@ -10,7 +10,7 @@ What "valid" means here is what :meth:`Schema.read` can produce without a proble
 that reads back as itself (not blank, no surrounding spaces), a non-blank text without
 surrounding spaces (for ``bsn`` and ``digits(n)``: one that type reads as itself, so n ASCII
 digits, passing the 11-test for a BSN), any int or finite float, a date from 0001-01-01 to
-9999-12-31, a boolean.
+9999-12-31 (for a ``month``, a first day), a boolean.
 
 Invariants (the reason the analysis is exact):
 
@@ -25,6 +25,8 @@ Invariants (the reason the analysis is exact):
    number of valid values there. A record's values in such an interval are at most ``k`` and
    at most ``n`` distinct values, so an order-preserving map onto the points that fixes the
    constants exists, and it keeps every ``<``, ``=``, ``in`` and field-to-field comparison.
+   A component holding a ``month`` field (first days only) takes first days between the
+   constants instead, and days between those for its date fields (see ``_month_points``).
    Codes and booleans: every valid value is a point. Texts: a value equal to a constant stays;
    the others (at most ``k`` distinct) map one-to-one onto ``k`` fresh texts that equal no
    constant, which keeps every ``=``, ``!=``, ``in`` and field-to-field comparison (with

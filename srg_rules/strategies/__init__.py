@@ -143,7 +143,9 @@ def records(book: Rulebook, where: str | None = None, *, raw: bool = False) -> s
     other's shifted value, a shifted field compared with a constant at the days whose shift
     lands beside it, and a field moved by months or years (or compared with one) leans to
     month ends, the 28th to 31st and leap days, where the step clamps. Other dates lean to the
-    years 1950 to 2100. Records shrink toward missing values and toward the boundaries.
+    years 1950 to 2100. A ``month`` field draws first days only: the month holding a date it
+    is compared with and the months on either side, December and January, the February and
+    March of leap years, or any month. Records shrink toward missing values and toward the boundaries.
 
     Args:
         book: a :class:`srg_rules.Rulebook`.
