@@ -42,7 +42,8 @@ order; a key with a number field goes the Python way (a CSV file; a Parquet file
 The counts per group (``by``) come from the same GROUP BY over the written file.
 
 Parquet is decided as its CSV export would be: every column is read as its text (a DATE as
-YYYY-MM-DD, a TIMESTAMP read by a date field as its date, a float NaN as missing).
+YYYY-MM-DD, a TIMESTAMP read by a date field as its date, a DATE or TIMESTAMP on a month's
+first day read by a month field as its YYYY-MM, a float NaN as missing).
 JSON Lines files go the Python way.
 
 Progress: by default a one-line bar on standard error while the run lasts, when standard
@@ -409,6 +410,14 @@ def _as_text(column: exp.Expression, column_type: str, field_type: ValueType) ->
     if column_type in ("FLOAT", "DOUBLE", "REAL"):
         return exp.Case().when(exp.func("isnan", column), exp.null()).else_(
             exp.cast(column.copy(), "VARCHAR"))
+    if field_type.name == "month" and (column_type == "DATE" or column_type.startswith("TIMESTAMP")):
+        # A month field reads a Python date on a month's first day as that month: so does
+        # this, a first day as its YYYY-MM; any other day stays a whole date (invalid_month).
+        text = exp.cast(exp.cast(column, "DATE"), "VARCHAR")
+        return exp.Case().when(
+            exp.func("regexp_full_match", text, exp.Literal.string("[0-9]{4}-[0-9]{2}-01")),
+            exp.Substring(this=text.copy(), start=exp.Literal.number(1),
+                          length=exp.Literal.number(7))).else_(text.copy())
     if column_type.startswith("TIMESTAMP") and field_type.base == "date":
         return exp.cast(exp.cast(column, "DATE"), "VARCHAR")
     if field_type.length is not None and column_type in _INTEGER_COLUMNS:

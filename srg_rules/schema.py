@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from .diagnostics import did_you_mean
+from .months import Month, read_month
 
 __all__ = [
     "FALSE_WORDS",
@@ -134,6 +135,22 @@ def _to_date(raw: Any) -> _dt.date | None:
                 raise InvalidValue(f"{text!r} is not a real date") from None
         raise InvalidValue(f"{text!r} is not a date (expected YYYY-MM-DD)")
     raise InvalidValue(f"expected a date, got {type(raw).__name__}")
+
+
+def _to_month(raw: Any) -> Month:
+    """A ``month`` value: ``YYYY-MM`` or ``YYYYMM`` text, or a date on a month's first day."""
+    if isinstance(raw, _dt.datetime):
+        raw = raw.date()
+    if isinstance(raw, _dt.date):
+        if raw.day != 1:
+            raise InvalidValue(f"{raw.isoformat()} is not the first day of a month")
+        return Month.of(raw)
+    if isinstance(raw, str):
+        try:
+            return read_month(raw.strip())
+        except ValueError as error:
+            raise InvalidValue(str(error)) from None
+    raise InvalidValue(f"expected a month, got {type(raw).__name__}")
 
 
 # The words a boolean is read from (any case); every backend reads booleans from these.
@@ -251,6 +268,9 @@ VALUE_TYPES: dict[str, ValueType] = {
         ValueType("text", "a text", _to_text, ordered=False, problem_code="invalid_text"),
         ValueType("number", "a number", _to_number, ordered=True, problem_code="invalid_number"),
         ValueType("date", "a date", _to_date, ordered=True, problem_code="invalid_date"),
+        # A month, read as its first day: the SRG reporting period [REF 5.1 #1-2].
+        ValueType("month", "a month", _to_month, ordered=True, problem_code="invalid_month",
+                  base="date"),
         ValueType("boolean", "a boolean", _to_boolean, ordered=False, problem_code="invalid_boolean"),
         # A Dutch citizen service number: nine digits passing the 11-test [REF 5.1 #8].
         ValueType("bsn", "a BSN", _to_bsn, ordered=False, problem_code="invalid_bsn",

@@ -14,7 +14,10 @@ Invariants:
   on the right of a comparison names a code, ``true``/``false`` or a field of the same type.
 - Every field type appears, ``bsn`` and ``digits(n)`` included (their constants mostly
   valid values, now and then one no record can hold; their raw values valid, zero-filled
-  ints, and near misses: a digit too many or too few, a failed 11-test, non-ASCII digits).
+  ints, and near misses: a digit too many or too few, a failed 11-test, non-ASCII digits),
+  and ``month`` (compared with dates and date fields; its constants mostly first days, its raw
+  values ``YYYY-MM``, ``YYYYMM`` and first-day dates, and near misses: ``2024-13``,
+  ``2024-1``, a whole date).
 - Every construct of the language appears (validity periods too, on the rulebook, code values,
   output codes and rules, when a required date field can be the decision date): all eight
   operators, ``is missing``/``is
@@ -51,7 +54,7 @@ __all__ = [
     "text_literal",
 ]
 
-TYPES = ("code", "text", "number", "date", "boolean", "bsn", "digits")
+TYPES = ("code", "text", "number", "date", "boolean", "bsn", "digits", "month")
 # The types whose values are texts: text operators apply, and fields of any two of them can be
 # compared with each other.
 TEXT_TYPES = ("text", "bsn", "digits")
@@ -130,7 +133,9 @@ class FieldSpec:
 
     @property
     def base(self) -> str:
-        """The type whose operators apply: a bsn and a digits(n) are texts."""
+        """The type whose operators apply: a bsn and a digits(n) are texts, a month a date."""
+        if self.type == "month":
+            return "date"
         return "text" if self.type in TEXT_TYPES else self.type
 
     def declaration(self, entries: tuple[str, ...] = ()) -> str:
@@ -191,6 +196,14 @@ _dates = st.one_of(
     st.dates(dt.date(1990, 1, 1), dt.date(2040, 12, 31)),
 )
 
+# A month's constants: mostly first days (values it can hold), now and then another day.
+_months = st.one_of(
+    st.dates(dt.date(1990, 1, 1), dt.date(2040, 12, 31)).map(lambda d: d.replace(day=1)),
+    st.sampled_from((dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2023, 12, 1),
+                     dt.date(1, 1, 1), dt.date(9999, 12, 1))),
+    _dates,
+)
+
 _texts = st.one_of(
     st.sampled_from(HOSTILE_TEXTS),
     st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=5),
@@ -236,6 +249,8 @@ def _field(draw, name: str, types: tuple[str, ...] = TYPES) -> FieldSpec:
         values = tuple(draw(st.lists(_number_texts, min_size=1, max_size=4, unique=True)))
     elif kind == "date":
         values = tuple(draw(st.lists(_dates, min_size=1, max_size=4, unique=True)))
+    elif kind == "month":
+        values = tuple(draw(st.lists(_months, min_size=1, max_size=4, unique=True)))
     elif kind == "text":
         values = tuple(draw(st.lists(_texts.filter(_readable), min_size=1, max_size=4, unique=True)))
     elif kind == "bsn":
@@ -300,7 +315,7 @@ def _leaf(draw, schema: SchemaSpec, defines: list[str]) -> _Cond:
         return draw(st.sampled_from(defines)), 2
     field = draw(st.sampled_from(schema.fields))
     name = field.name
-    kind = field.type
+    kind = field.base  # a month compares as a date
     roll = draw(st.integers(0, 9))
     if roll == 0:
         return f"{name} {draw(st.sampled_from(('is missing', 'is present', 'is not missing')))}", 2
@@ -510,7 +525,7 @@ def programs(draw, schema: SchemaSpec, dated: bool = True) -> str:
 def _decision_date(draw, schema: SchemaSpec) -> FieldSpec | None:
     """Now and then a required date field that picks the rules in force (None: the rulebook
     has no validity periods)."""
-    candidates = [f for f in schema.fields if f.type == "date" and not f.optional]
+    candidates = [f for f in schema.fields if f.base == "date" and not f.optional]
     if not candidates or draw(st.booleans()):
         return None
     return draw(st.sampled_from(candidates))
@@ -542,6 +557,17 @@ def rulebook_texts(dated: bool = True) -> st.SearchStrategy[str]:
 def _numeric_neighbours(text: str) -> list:
     value = _number_value(text)
     return [value - 1, value, value + 1]
+
+
+def _month_starts(values) -> list[dt.date]:
+    """The first days of the months of ``values`` and of the months on either side."""
+    from srg_rules.months import month_starts_near
+
+    return sorted({d for value in values for d in month_starts_near(value)})
+
+
+def _month_text(value: dt.date) -> str:
+    return f"{value.year:04d}-{value.month:02d}"
 
 
 def _day(value: dt.date, days: int) -> dt.date | None:
@@ -578,6 +604,11 @@ def valid_value(field: FieldSpec) -> st.SearchStrategy:
         return st.one_of(near.map(_date_text), near.map(_date_text), near,
                          near.map(lambda d: d.strftime("%Y%m%d")), missing,
                          st.just("00000000") if field.optional else near)
+    if field.type == "month":
+        near = st.sampled_from(_month_starts(field.values))
+        return st.one_of(near.map(_month_text), near.map(_month_text), near,
+                         near.map(lambda d: f"{d.year:04d}{d.month:02d}"),
+                         near.map(lambda d: f" {_month_text(d)}\t"), missing)
     if field.type == "boolean":
         return st.one_of(st.sampled_from(("true", "false", "True", "ja", "nee", "1", "0")),
                          st.booleans(), missing)
@@ -634,6 +665,18 @@ def raw_value(field: FieldSpec) -> st.SearchStrategy:
                              "20240131", "2024/01/31", "31-01-2024", "２０２４-01-31",
                              "2024-01-31T00:00", "")),
             st.integers(19000101, 20991231),
+            odd,
+        )
+    if field.type == "month":
+        near = st.sampled_from(_month_starts(field.values))
+        return st.one_of(
+            near.map(_month_text), near.map(lambda d: f"{d.year:04d}{d.month:02d}"), near,
+            near.map(lambda d: dt.datetime(d.year, d.month, 1, 0, 0)),
+            near.map(_date_text), near.map(lambda d: d.replace(day=2)),
+            near.map(lambda d: f"{d.year}-{d.month}"), near.map(lambda d: d.year * 100 + d.month),
+            st.sampled_from(("2024-13", "2024-00", "202413", "0000-01", "000000", "00000000",
+                             "2024/01", "2024-1", "24-01", "２０２４-01", "2024-01\n", "-2024-01",
+                             "2024--01", "")),
             odd,
         )
     if field.type == "boolean":
@@ -731,6 +774,8 @@ def schema_of(program) -> SchemaSpec:
             values = tuple(str(v) for v in found) or ("0",)
         elif kind == "date":
             values = tuple(found) or (dt.date(2023, 12, 31), dt.date(2024, 1, 31), dt.date(2024, 6, 30))
+        elif kind == "month":
+            values = tuple(found) or (dt.date(2023, 12, 1), dt.date(2024, 2, 1))
         elif kind == "text":
             values = tuple(found) or ("x", "P0001")
         else:

@@ -10,7 +10,7 @@ What "valid" means here is what :meth:`Schema.read` can produce without a proble
 that reads back as itself (not blank, no surrounding spaces), a non-blank text without
 surrounding spaces (for ``bsn`` and ``digits(n)``: one that type reads as itself, so n ASCII
 digits, passing the 11-test for a BSN), any int or finite float, a date from 0001-01-01 to
-9999-12-31, a boolean.
+9999-12-31 (for a ``month``, a first day), a boolean.
 
 Invariants (the reason the analysis is exact):
 
@@ -25,6 +25,8 @@ Invariants (the reason the analysis is exact):
    number of valid values there. A record's values in such an interval are at most ``k`` and
    at most ``n`` distinct values, so an order-preserving map onto the points that fixes the
    constants exists, and it keeps every ``<``, ``=``, ``in`` and field-to-field comparison.
+   A component holding a ``month`` field (first days only) takes first days between the
+   constants instead, and days between those for its date fields (see ``_month_points``).
    Codes and booleans: every valid value is a point. Texts: a value equal to a constant stays;
    the others (at most ``k`` distinct) map one-to-one onto ``k`` fresh texts that equal no
    constant, which keeps every ``=``, ``!=``, ``in`` and field-to-field comparison (with
@@ -47,6 +49,7 @@ from typing import Any
 import attrs
 
 from .. import ir
+from ..months import is_month_start
 from ..schema import Field, ValueType, passes_eleven_test
 from .encoding import comparisons
 
@@ -121,7 +124,8 @@ def is_valid(field: Field, value: Any) -> bool:
             return False
         return isinstance(value, int) or math.isfinite(value)
     if kind == "date":
-        return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+        return (isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+                and (field.type.name != "month" or is_month_start(value)))
     return isinstance(value, bool)
 
 
@@ -148,6 +152,9 @@ def _component(members: list[Field], constants: list[Any]) -> dict[str, Domain]:
     size = len(members)
     if kind == "number":
         points = _number_points([c for c in constants if is_valid(members[0], c)], size)
+    elif kind == "date" and any(f.type.name == "month" for f in members):
+        points = _month_points(constants, size,
+                               days=any(f.type.name != "month" for f in members))
     elif kind == "date":
         points = _date_points(constants, size)
     elif kind == "boolean":
@@ -264,3 +271,63 @@ def _date_points(constants: list[_dt.date], size: int) -> list[_dt.date]:
             else:
                 ordinals.extend(range(lo + 1, min(hi, lo + 1 + size)))
     return [_dt.date.fromordinal(o) for o in sorted(ordinals)]
+
+
+def _month_points(constants: list[_dt.date], size: int, days: bool) -> list[_dt.date]:
+    """The points of a component holding a ``month`` field (whose values are first days),
+    and, when ``days``, date fields too.
+
+    Between two neighbouring constants: the ``size`` month starts nearest the lower one (the
+    upper one below the least constant), which carry any ``size`` values of the interval in
+    order, month or not. When the interval has fewer month starts than that, every one of
+    them is a point, and (for the date fields) so are ``size`` days in each gap between
+    them: a record's month values stay where they are and its other values map into the
+    gaps, in order.
+    """
+    exact = sorted({c.toordinal() for c in constants})
+    if not exact:
+        return [_dt.date(2000 + k // 12, k % 12 + 1, 1) for k in range(size)]
+    ordinals = set(exact)
+    bounds = [_DATE_MIN - 1, *exact, _DATE_MAX + 1]
+    for lo, hi in zip(bounds, bounds[1:]):
+        starts = _month_starts_between(lo, hi, size, downwards=lo == _DATE_MIN - 1)
+        ordinals.update(starts)
+        if days and len(starts) < size:
+            cuts = [lo, *sorted(starts), hi]
+            for low, high in zip(cuts, cuts[1:]):
+                if low == _DATE_MIN - 1:
+                    ordinals.update(range(high - 1, max(low, high - 1 - size), -1))
+                else:
+                    ordinals.update(range(low + 1, min(high, low + 1 + size)))
+    return [_dt.date.fromordinal(o) for o in sorted(ordinals)]
+
+
+def _month_starts_between(lo: int, hi: int, count: int, downwards: bool) -> list[int]:
+    """Up to ``count`` first days strictly between the day ordinals ``lo`` and ``hi`` (each
+    may lie one beyond the calendar), nearest ``lo``, or nearest ``hi`` when ``downwards``."""
+    found: list[int] = []
+    if downwards:
+        if hi - 1 < _DATE_MIN:
+            return found
+        day = _dt.date.fromordinal(hi - 1)
+        year, month = day.year, day.month
+        while len(found) < count and year >= 1:
+            start = _dt.date(year, month, 1).toordinal()
+            if start <= lo:
+                break
+            found.append(start)
+            year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        return found
+    if lo + 1 > _DATE_MAX:
+        return found
+    day = _dt.date.fromordinal(lo + 1)
+    year, month = day.year, day.month
+    if day.day != 1:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    while len(found) < count and year <= 9999:
+        start = _dt.date(year, month, 1).toordinal()
+        if start >= hi:
+            break
+        found.append(start)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found

@@ -39,6 +39,7 @@ import z3
 
 from .. import dates, ir
 from ..decision import VERBS, Verdicts, verdicts
+from ..months import Month
 from ..schema import Field
 from .measured import exactly
 
@@ -223,6 +224,9 @@ class Encoder(ir.Visitor):
             else:
                 point = model.eval(terms.index, model_completion=True).as_long()
                 values[name] = self.domains[name].points[point]
+                if self.domains[name].field.type.name == "month":
+                    # A month's point is a first day; written as a month (YYYY-MM).
+                    values[name] = Month.of(values[name])
         return values
 
     # --- the decision's logic ---

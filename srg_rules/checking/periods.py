@@ -43,13 +43,13 @@ def check_periods(context: Context) -> None:
         )
     if dated:
         field = field_named(context, dated[0].field)
-        if field is not None and field.type.name != "date":
+        if field is not None and field.type.base != "date":  # a date or a month
             context.report(
                 "type_mismatch",
                 f"'{field.name}' is {field.type.noun}; the rules in force are picked by a date",
                 dated[0].field.span,
                 did_you_mean(field.name, dates := [n for n, f in context.fields.items()
-                                                   if f.type.name == "date"])
+                                                   if f.type.base == "date"])
                 or ("name a date field: " + ", ".join(dates) if dates else
                     "declare the date that picks the rules, e.g. field reporting_date: date"),
             )

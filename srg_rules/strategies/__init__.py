@@ -82,6 +82,7 @@ from hypothesis import strategies as st
 from .. import dates, ir
 from ..operators import OPERATORS
 from ..rulebook import Rulebook
+from ..months import month_starts_near
 from ..schema import Field, format_typed
 from .ages import age_boundaries, age_steps
 from .planning import (
@@ -99,19 +100,20 @@ from .planning import (
     Side,
     as_float,
     canonical,
+    drawn_value,
     expand,
     holds,
     MAX_DAY,
     MIN_DAY,
     Measured,
     key_of,
+    month_starts_from,
     narrowed,
     near_preimages,
     neighbours,
     plan_of,
     preimage,
     sort_key,
-    value_of,
 )
 
 __all__ = ["MAX_ALTERNATIVES", "records"]
@@ -141,7 +143,9 @@ def records(book: Rulebook, where: str | None = None, *, raw: bool = False) -> s
     other's shifted value, a shifted field compared with a constant at the days whose shift
     lands beside it, and a field moved by months or years (or compared with one) leans to
     month ends, the 28th to 31st and leap days, where the step clamps. Other dates lean to the
-    years 1950 to 2100. Records shrink toward missing values and toward the boundaries.
+    years 1950 to 2100. A ``month`` field draws first days only: the month holding a date it
+    is compared with and the months on either side, December and January, the February and
+    March of leap years, or any month. Records shrink toward missing values and toward the boundaries.
 
     Args:
         book: a :class:`srg_rules.Rulebook`.
@@ -524,6 +528,9 @@ class _Boundaries(_Operands):
             values = right if isinstance(right, frozenset) else (right,)
             for value in values:
                 self.constants[left].update(neighbours(kind, key_of(kind, value)))
+                if self.fields[left].type.name == "month" and isinstance(value, _dt.date):
+                    # The month holding the date and the months on either side.
+                    self.constants[left].update(d.toordinal() for d in month_starts_near(value))
         elif left != right:
             self.related[left].add(right)
             self.related[right].add(left)
@@ -627,7 +634,7 @@ def _record(draw: st.DrawFn, plan: Plan, names: tuple[str, ...], edges: _Edges,
         assume(domain.has_value())
         # The values beside those of the fields it is compared with, a third of the time.
         beside = sorted({near for other in related[name] if keys.get(other) is not None
-                         for near in neighbours(domain.kind, keys[other]) if domain.admits(near)},
+                         for near in _beside(domain, keys[other]) if domain.admits(near)},
                         key=sort_key)
         if edges.shifted[name]:
             beside = sorted({*beside, *_beside_shifts(domain, edges.shifted[name], keys)})
@@ -643,8 +650,16 @@ def _record(draw: st.DrawFn, plan: Plan, names: tuple[str, ...], edges: _Edges,
         else:  # narrowed by a drawn value: seldom the same twice
             strategy = _values(domain, boundaries[name], by_months)
         keys[name] = draw(strategy)
-    return {name: None if keys[name] is None else value_of(plan.domains[name].kind, keys[name])
+    return {name: None if keys[name] is None else drawn_value(plan.domains[name], keys[name])
             for name in names}
+
+
+def _beside(domain: Domain, key: Any) -> list[Any]:
+    """The keys beside another field's drawn value: for a month field, the first days of
+    that value's month and of the months on either side."""
+    if domain.months:
+        return [d.toordinal() for d in month_starts_near(_dt.date.fromordinal(key))]
+    return neighbours(domain.kind, key)
 
 
 def _narrowed_by_shifts(domain: Domain, name: str, shifted: tuple[Shifted, ...],
@@ -690,7 +705,7 @@ def _values(domain: Domain, near: Iterable[Any], by_months: bool = False) -> st.
         return st.sampled_from(finite)
     edges = sorted({key for key in near if domain.admits(key)}, key=sort_key)
     anything = _anything(domain)
-    if by_months and domain.kind == "date":
+    if by_months and domain.kind == "date" and not domain.months:
         anything = st.one_of(_month_ends(domain), anything)
     return st.one_of(st.sampled_from(edges), anything) if edges else anything
 
@@ -731,9 +746,35 @@ def _anything(domain: Domain) -> st.SearchStrategy[Any]:
             domain.admits)
     if domain.kind == "text":
         return st.text(max_size=24).map(str.strip).filter(domain.admits)
+    if domain.months:
+        return _months(domain)
     if domain.kind == "date":
         return _days(domain)
     return _numbers(domain)
+
+
+def _months(domain: Domain) -> st.SearchStrategy[int]:
+    """First days of months (a month field's values): half the time December, January or
+    the February and March of a leap year (where a year turns, and where a step of days
+    meets the 29th), in years of this era; otherwise any month of the domain."""
+    first = month_starts_from(domain.lo, 1, domain.hi)
+    if not first:
+        return st.nothing()
+    lo_year, hi_year = _dt.date.fromordinal(first[0]).year, _dt.date.fromordinal(domain.hi).year
+    era = (max(lo_year, 1950), min(hi_year, 2100))
+    if era[0] > era[1]:
+        era = (lo_year, hi_year)
+
+    def start(year: int, month: int) -> int:
+        return _dt.date(year, month, 1).toordinal()
+
+    def leap(year: int, month: int) -> int:
+        return start(max(lo_year, year - year % 4), month)
+
+    turns = st.builds(start, st.integers(*era), st.sampled_from([12, 1]))
+    leaps = st.builds(leap, st.integers(*era), st.sampled_from([2, 3]))
+    anywhere = st.builds(start, st.integers(lo_year, hi_year), st.integers(1, 12))
+    return st.one_of(turns, leaps, anywhere).filter(domain.admits)
 
 
 def _bsns() -> st.SearchStrategy[str]:

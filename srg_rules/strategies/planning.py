@@ -29,9 +29,12 @@ import attrs
 from .. import dates
 from ..backends.interpreter import evaluate
 from ..operators import OPERATORS
+from ..months import Month
 from ..schema import Field, passes_eleven_test
 
 __all__ = [
+    "drawn_value",
+    "month_starts_from",
     "And",
     "Conjunct",
     "Domain",
@@ -244,6 +247,29 @@ def value_of(kind: str, key: Any) -> Any:
     return _dt.date.fromordinal(key) if kind == "date" else key
 
 
+def month_starts_from(lo: int, count: int, hi: int = MAX_DAY) -> list[int]:
+    """The first ``count`` first days (as day ordinals) from ``lo`` on, up to ``hi``."""
+    day = _dt.date.fromordinal(lo)
+    index = day.year * 12 + day.month - 1 + (day.day != 1)
+    starts: list[int] = []
+    while len(starts) < count:
+        year, month = divmod(index, 12)
+        if year > 9999:
+            break
+        start = _dt.date(year, month + 1, 1).toordinal()
+        if start > hi:
+            break
+        starts.append(start)
+        index += 1
+    return starts
+
+
+def drawn_value(domain: Domain, key: Any) -> Any:
+    """The typed value of a drawn key: a month field's first day is a :class:`Month`."""
+    value = value_of(domain.kind, key)
+    return Month.of(value) if domain.months else value
+
+
 def as_float(number: int | float) -> float:
     try:
         return float(number)
@@ -288,6 +314,7 @@ class Domain:
     # A text type that takes only some texts (bsn, digits(n)): its name and length.
     text_type: str | None = None
     length: int | None = None
+    months: bool = False  # a month field: its days are first days only
 
     @classmethod
     def of(cls, field: Field) -> Domain:
@@ -305,7 +332,8 @@ class Domain:
         if kind == "text" and field.codes is None and field.type.name != "text":
             domain = attrs.evolve(domain, text_type=field.type.name, length=field.type.length)
         if kind == "date":
-            domain = attrs.evolve(domain, lo=MIN_DAY, hi=MAX_DAY)
+            domain = attrs.evolve(domain, lo=MIN_DAY, hi=MAX_DAY,
+                                  months=field.type.name == "month")
         return domain
 
     # -- narrowing --
@@ -383,7 +411,8 @@ class Domain:
                 return False
             return self.text_type != "bsn" or passes_eleven_test(key)
         if self.kind == "date":
-            return isinstance(key, int) and MIN_DAY <= key <= MAX_DAY
+            return (isinstance(key, int) and MIN_DAY <= key <= MAX_DAY
+                    and (not self.months or _dt.date.fromordinal(key).day == 1))
         if isinstance(key, bool):
             return False
         if isinstance(key, int):
@@ -413,7 +442,8 @@ class Domain:
             return [key for n in range(10**self.length)
                     if self.admits(key := f"{n:0{self.length}d}")]
         if self.kind == "date" and self.hi - self.lo < _ENUMERATE_DAYS:
-            return [day for day in range(self.lo, self.hi + 1) if day not in self.excluded]
+            return [day for day in range(self.lo, self.hi + 1) if day not in self.excluded
+                    and (not self.months or self.valid(day))]
         if (self.kind == "number" and self.lo is not None and self.lo == self.hi
                 and not self.lo_strict and not self.hi_strict):
             return [self.lo] if self.admits(self.lo) else []
@@ -451,6 +481,11 @@ class Domain:
             return bool(finite)
         if self.kind == "text":
             return True  # infinitely many texts, finitely many excluded
+        if self.months:
+            # The first days from lo on: one of the first len(excluded) + 1 that lie
+            # within hi is not excluded, if any is.
+            return any(self.admits(day) for day in month_starts_from(
+                self.lo, len(self.excluded) + 1, self.hi))
         lo, hi = self.integers()
         if lo is None or hi is None:
             return True

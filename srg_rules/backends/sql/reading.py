@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from sqlglot import exp
 
+from ...months import MONTH_PATTERN
 from ...schema import FALSE_WORDS, TRUE_WORDS, Field
 from .builders import (
     Plan,
@@ -60,7 +61,7 @@ class Reader:
         # What a comparison needs to know of its operand (see conditions.Operand).
         self.kind = kind = field.type.base
         stripped = strip(raw)
-        missing = [string("")] + ([string(_NO_DATE)] if kind == "date" else [])
+        missing = [string("")] + ([string(_NO_DATE)] if field.type.name == "date" else [])
         text = plan.bind("t", case([(in_(stripped, missing), exp.Null())], stripped))
         value = self._value(plan, kind, text)
         if invalid_marker is not None:
@@ -96,6 +97,8 @@ class Reader:
             ])
         if kind == "number":
             return self._number(plan, text)
+        if kind == "date" and self.field.type.name == "month":
+            return _month(plan, text)
         if kind == "date":
             digits = plan.bind("d", matching(text, _DATE_PATTERN))
             compact = plan.bind("c", exp.Replace(this=digits, expression=string("-"),
@@ -160,6 +163,20 @@ def _eleven_test_sum(digits: exp.Expression) -> exp.Expression:
         exp.Substring(this=digits.copy(), start=exp.Literal.number(position),
                       length=exp.Literal.number(1)), "INT"))
         for position, weight in enumerate(_ELEVEN_TEST_WEIGHTS, start=1)])
+
+
+def _month(plan: Plan, text: exp.Expression) -> exp.Expression:
+    """A ``month`` field (schema._to_month): ``YYYY-MM`` or ``YYYYMM`` with a year 0001-9999
+    and a month 01-12, held as the ``YYYYMMDD`` text of its first day, as a date is."""
+    digits = plan.bind("d", matching(text, MONTH_PATTERN))
+    compact = plan.bind("c", exp.Replace(this=digits, expression=string("-"),
+                                         replacement=string("")))
+    year = exp.Substring(this=compact, start=exp.Literal.number(1), length=exp.Literal.number(4))
+    month = exp.Substring(this=compact.copy(), start=exp.Literal.number(5),
+                          length=exp.Literal.number(2))
+    real = and_([comparison("ne", year, string("0000")),
+                 exp.Between(this=month, low=string("01"), high=string("12"))])
+    return case([(real, exp.DPipe(this=compact.copy(), expression=string("01")))])
 
 
 def _real_date(compact: exp.Expression) -> exp.Expression:

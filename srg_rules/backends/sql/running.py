@@ -24,6 +24,7 @@ from sqlglot import exp
 
 from ... import ir
 from ...decision import Decision, Status
+from ...months import Month
 from ...records import REASON_SEPARATOR
 from ...schema import Field
 from .builders import column, ident
@@ -128,6 +129,8 @@ class SqlProgram:
             return None
         if isinstance(value, bool):
             return "true" if value else "false"
+        if isinstance(value, Month):
+            return str(value)  # YYYY-MM, as a month field reads it
         if isinstance(value, _dt.date):
             return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
         if isinstance(value, int):
