@@ -213,6 +213,11 @@ class _Lower(Transformer):
     def is_present(self, meta, children):
         return ast.Presence(self._name(children[0]), True, span=self._span(meta))
 
+    def pattern_match(self, meta, children):
+        field, pattern = children
+        text = ast.Text(_unquote(pattern), span=self._token_span(pattern))
+        return ast.PatternMatch(self._name(field), text, span=self._span(meta))
+
     def value_set(self, meta, items):
         return ast.ValueSet(tuple(items), span=self._span(meta))
 

@@ -400,6 +400,8 @@ class _Analysis:
             shown = printer.condition(nodes[0], self.program.schema)
             what = ("measures the length of a text"
                     if any(isinstance(p, ir.Length) for p in ir.walk(nodes[0]))
+                    else "matches a pattern on a free text (decided exactly on code fields "
+                    "only)" if isinstance(nodes[0], ir.Matches)
                     else "compares a date with a moved date of another field")
             found.append(((i, 4), self._finding(
                 "approximated_condition",
