@@ -41,6 +41,7 @@ __all__ = [
     "Number",
     "Outcome",
     "OutputDeclaration",
+    "PatternMatch",
     "Presence",
     "Reference",
     "Rule",
@@ -218,7 +219,18 @@ class AnyOf:
     span: Span | None = _span()
 
 
-Condition = Union[Comparison, Presence, Reference, Not, AllOf, AnyOf]
+@attrs.frozen
+class PatternMatch:
+    """``field matches "REGEX"``: the whole of the field's text matches the pattern (the
+    quoted text, escapes resolved; :mod:`srg_rules.patterns` says which patterns are in the
+    subset, and the checker reports the others)."""
+
+    field: Name
+    pattern: Text
+    span: Span | None = _span()
+
+
+Condition = Union[Comparison, Presence, Reference, Not, AllOf, AnyOf, PatternMatch]
 
 
 # --- statements --------------------------------------------------------------------------

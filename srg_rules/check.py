@@ -24,6 +24,7 @@ from .checking.context import (Context, OperandProblem, declared_field_names, fi
 from .checking.declarations import (check_declarations, check_header, check_outputs,
                                     check_unused_definitions, rule_id)
 from .checking.operands import check_comparison
+from .checking.patterns import check_pattern_match
 from .checking.periods import check_periods
 from .checking.registration import check_registration
 from .checking.unique import check_unique
@@ -76,6 +77,8 @@ def check_condition(context: Context, condition: ast.Condition) -> None:
         check_reference(context, condition.name)
     elif isinstance(condition, ast.Presence):
         field_named(context, condition.field)
+    elif isinstance(condition, ast.PatternMatch):
+        check_pattern_match(context, condition)
     else:
         check_comparison(context, condition)
 

@@ -242,6 +242,11 @@ class _Lower(Transformer):
     def text_join(self, meta, parts):
         return ast.TextJoin(tuple(parts), span=self._span(meta))
 
+    def pattern_match(self, meta, children):
+        field, pattern = children
+        text = ast.Text(_unquote(pattern), span=self._token_span(pattern))
+        return ast.PatternMatch(self._name(field), text, span=self._span(meta))
+
     def value_set(self, meta, items):
         return ast.ValueSet(tuple(items), span=self._span(meta))
 

@@ -67,6 +67,27 @@ def quoted(text: str, *, strict: bool = False) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def pattern(text: str) -> str:
+    r"""A pattern of ``matches`` as a quoted rulebook string, a backslash doubled only where
+    the quoted text would read it otherwise (before a quote, a backslash or the end), so that
+    ``\d{4}`` is written ``"\d{4}"``.
+
+    >>> print(pattern(r"\d{4}"), pattern('a"b'), pattern("a" + "\\"))
+    "\d{4}" "a\"b" "a\\"
+    """
+    if "\n" in text:
+        raise ValueError(f"quoted text cannot hold a line break: {text!r}")
+    out: list[str] = []
+    for i, char in enumerate(text):
+        if char == '"':
+            out.append('\\"')
+        elif char == "\\" and (i + 1 == len(text) or text[i + 1] in '"\\'):
+            out.append("\\\\")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
 def number(value: int | float) -> str:
     """A number as the grammar reads it: no exponent, a float with a decimal point.
 
@@ -236,6 +257,9 @@ class _Printer(ir.Visitor):
     def is_present(self, node: ir.IsPresent) -> str:
         return f"{node.field} is present"
 
+    def matches(self, node: ir.Matches) -> str:
+        return f"{self._operand(node.operand)} matches {pattern(node.pattern)}"
+
     def negation(self, node: ir.Not) -> str:
         if isinstance(node.item, ir.IsPresent):
             return f"{node.item.field} is missing"
@@ -311,7 +335,7 @@ def comparison_head(comparison: ast.Comparison) -> str:
     return head
 
 
-def leaf(condition: ast.Comparison | ast.Presence | ast.Reference) -> str:
+def leaf(condition: ast.Comparison | ast.Presence | ast.Reference | ast.PatternMatch) -> str:
     """A comparison, presence test or reference on one line.
 
     >>> leaf(ast.Comparison("in_set", ast.Name("c"), ast.ValueSet((ast.Word("a"), ast.Number(1)))))
@@ -324,6 +348,8 @@ def leaf(condition: ast.Comparison | ast.Presence | ast.Reference) -> str:
     if isinstance(condition, ast.Presence):
         state = "present" if condition.present else "missing"
         return f"{name(condition.field, CONDITION_KEYWORDS)} is {state}"
+    if isinstance(condition, ast.PatternMatch):
+        return f"{name(condition.field, CONDITION_KEYWORDS)} matches {pattern(condition.pattern.value)}"
     if isinstance(condition, ast.Comparison):
         head = comparison_head(condition)
         if isinstance(condition.value, ast.ValueSet):

@@ -51,6 +51,8 @@ __all__ = [
     "valid_value",
     "rulebook_texts",
     "schemas",
+    "pattern_literal",
+    "patterns_for",
     "text_literal",
 ]
 
@@ -103,6 +105,39 @@ def text_literal(value: str) -> str:
     if "\n" in value:
         raise ValueError("a rulebook text cannot hold a newline")
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# Patterns of ``matches`` from the subset (docs/language.md), chosen to fall on both sides of
+# the values the fields draw: digits, letters, non-ASCII and line breaks under ``.``.
+SAFE_PATTERNS = (
+    r"\d+", r"\d{4}", r"\d{1,3}", r"[0-9]{9}", r"[a-z]+", r"[A-Za-z0-9_]*x?", r".*", r".+",
+    r"(ab|c)+", r"[^0-9]+", r"\w+", r"\s*\w", r".{2,4}", r"t.*l", r"[^a-z]*\.?",
+    r"\d+(\.\d+)?", r"(\d\d|x)?[^0-9]?",
+)
+_REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
+
+
+def _escaped(value: str) -> str:
+    """A pattern matching exactly ``value``."""
+    return "".join("\\" + c if c in _REGEX_SPECIAL else c for c in value)
+
+
+def patterns_for(values: list[str]) -> list[str]:
+    """Patterns for a field with these values: the safe ones, and ones made from a value
+    (the value itself, with its last character any, or a prefix of it and then anything)."""
+    made = []
+    for value in values:
+        if not value or "\n" in value:
+            continue
+        made += [_escaped(value), _escaped(value[:-1]) + ".", _escaped(value[:1]) + ".*"]
+    return [*SAFE_PATTERNS, *made]
+
+
+def pattern_literal(pattern: str) -> str:
+    """A pattern as a quoted text: ``\\`` and ``\"`` escape, any other backslash is kept."""
+    from srg_rules import printer
+
+    return printer.pattern(pattern)
 
 
 # --- the generated structure -------------------------------------------------------------
@@ -319,6 +354,10 @@ def _leaf(draw, schema: SchemaSpec, defines: list[str]) -> _Cond:
     roll = draw(st.integers(0, 9))
     if roll == 0:
         return f"{name} {draw(st.sampled_from(('is missing', 'is present', 'is not missing')))}", 2
+    if roll == 3 and field.base in ("code", "text"):
+        values = [c.value for c in field.codes] if field.codes else list(field.values)
+        pattern = draw(st.sampled_from(patterns_for(values)))
+        return f"{name} matches {pattern_literal(pattern)}", 2
     # Fields of the same base type compare (a bsn with a text, a digits(4) with a digits(6)).
     same_type = [f for f in schema.fields if f.base == field.base]
     if roll in (1, 2):

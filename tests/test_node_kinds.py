@@ -45,6 +45,7 @@ reject when name = "x" and not urgent
 reject when end > start + 10 years or start < 2000-01-31 + 1 months
 reject when length(name) > 3 and hours >= length(category)
 reject when age(start, end) >= 18 or 27 >= age(start, 2024-02-29)
+reject when name matches "x\\d+" or not (category matches "ta.*")
 classify as 40 when category = coaching
 classify as 42 when category != coaching and hours is missing
 warn when urgent and start + 1 years < end

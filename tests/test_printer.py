@@ -106,7 +106,12 @@ def _field_to_field(schema: strategies.SchemaSpec, field: strategies.FieldSpec) 
 @st.composite
 def _leaf(draw, schema: strategies.SchemaSpec) -> ir.Condition:
     field = draw(st.sampled_from(schema.fields))
-    shape = draw(st.sampled_from(("constant", "constant", "constant", "field", "presence")))
+    shape = draw(st.sampled_from(("constant", "constant", "constant", "field", "presence",
+                                  "pattern")))
+    if shape == "pattern" and field.base in ("code", "text"):
+        values = [c.value for c in field.codes] if field.codes else list(field.values)
+        pattern = draw(st.sampled_from(strategies.patterns_for(values)))
+        return ir.Matches(ir.FieldValue(field.name), pattern)
     if shape == "presence":
         present = ir.IsPresent(field.name)
         return present if draw(st.booleans()) else ir.Not(present)

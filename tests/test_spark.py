@@ -154,3 +154,13 @@ def test_generated_rulebooks_on_spark(spark, data) -> None:
     if len(set(lowered)) < len(lowered) or ROW in lowered:
         return
     _assert_agree(spark, book, records)
+
+
+def test_pattern_matches_on_tricky_texts_on_spark(spark) -> None:
+    """Java's regex reads the canonical pattern as Python does: ASCII classes, ``.`` across
+    line breaks, characters outside the BMP (tests/test_patterns.py has the cases)."""
+    try:
+        from tests.test_patterns import BOOK, _rows
+    except ImportError:  # pragma: no cover
+        from test_patterns import BOOK, _rows
+    _assert_agree(spark, srg_rules.parse(BOOK), [row for row, _ in _rows()])

@@ -37,7 +37,7 @@ import datetime as _dt
 import attrs
 import z3
 
-from .. import dates, ir
+from .. import dates, ir, patterns
 from ..decision import VERBS, Verdicts, verdicts
 from ..months import Month
 from ..schema import Field
@@ -200,7 +200,7 @@ class Encoder(ir.Visitor):
         self.validity: tuple[z3.BoolRef, ...] = tuple(validity)
         """What every valid record meets: each field's index among its allowed points."""
         self._formulas: dict[int, tuple[Any, z3.BoolRef]] = {}
-        self.approximated: list[ir.Compare] = []
+        self.approximated: list[ir.Compare | ir.Matches] = []
         """The comparisons encoded as free booleans (see :meth:`_approximated`): while there
         is one, a finding that rests on a model may be missing (never wrong)."""
 
@@ -343,6 +343,21 @@ class Encoder(ir.Visitor):
         # over-approximated.
         return node
 
+    def matches(self, node: ir.Matches) -> z3.BoolRef:
+        """Exact on a code field: the codes the pattern matches, found now (every code is a
+        point). On a free text, digits or bsn field, over-approximated (see
+        :meth:`_approximated`): a value's match is not kept by the domains' fresh texts."""
+        if not isinstance(node.operand, ir.FieldValue):
+            raise ir.UnhandledNode(f"the encoder matches a field's text, not {node!r}")
+        terms = self.fields[node.operand.name]
+        domain = self.domains[node.operand.name]
+        if domain.field.codes is None:
+            return self._approximated(node)
+        pattern = patterns.parse(node.pattern)
+        found = [terms.index == i for i, point in enumerate(domain.points)
+                 if pattern.matches(point)]
+        return self._present(self.any(found), terms.present)
+
     def compare(self, node: ir.Compare) -> z3.BoolRef:
         rewritten = unshifted(node)
         if rewritten is None:
@@ -377,7 +392,7 @@ class Encoder(ir.Visitor):
             return self._present(self.true if node.op == "ne" else self.false, left.present)
         return self._present(_ORDER[node.op](left.index, point), left.present)
 
-    def _approximated(self, node: ir.Compare) -> z3.BoolRef:
+    def _approximated(self, node: ir.Compare | ir.Matches) -> z3.BoolRef:
         """A comparison the finite domains cannot decide exactly (a date of one field against
         a moved date of another): a free boolean of its own (one per comparison), false when
         a field it reads is missing. Every valid record still has a model (so an unsat answer
@@ -385,7 +400,7 @@ class Encoder(ir.Visitor):
         finding that rests on a model is re-decided by the interpreter first."""
         for part in ir.walk(node):
             if not isinstance(part, (ir.Compare, ir.DateShift, ir.Length, ir.Age,
-                                     ir.FieldValue, ir.Constant)):
+                                     ir.FieldValue, ir.Constant, ir.Matches)):
                 raise ir.UnhandledNode(f"the encoder cannot approximate {part!r}")
         self.approximated.append(node)
         atom = z3.Bool(f"approximated:{len(self.approximated)}", self.context)
@@ -522,6 +537,9 @@ class _Survey(ir.Visitor):
 
     def age(self, node: ir.Age) -> None:
         pass
+
+    def matches(self, node: ir.Matches) -> None:
+        pass  # exact over a code field's codes (all points); over-approximated elsewhere
 
     def constant(self, node: ir.Constant) -> None:
         pass

@@ -414,6 +414,8 @@ class _Analysis:
                     if any(isinstance(p, ir.Age) for p in parts)
                     else "measures the length of a text"
                     if any(isinstance(p, ir.Length) for p in parts)
+                    else "matches a pattern on a free text (decided exactly on code fields "
+                    "only)" if isinstance(nodes[0], ir.Matches)
                     else "compares a date with a moved date of another field")
             found.append(((i, 4), self._finding(
                 "approximated_condition",

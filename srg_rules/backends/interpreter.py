@@ -24,11 +24,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import functools
+import re
 from collections.abc import Callable
 
 import attrs
 
-from .. import dates, ir
+from .. import dates, ir, patterns
 from ..decision import VERBS, Decision, decide
 from ..explain import Explanation, RuleTrace, Trace
 from ..operators import OPERATORS
@@ -92,6 +93,16 @@ class _Closures(ir.Visitor):
             return b is not None and test(a, b)
 
         return compare
+
+    def matches(self, node: ir.Matches) -> Callable[[Values], bool]:
+        operand = self(node.operand)
+        full_match = re.compile(patterns.parse(node.pattern).python).fullmatch
+
+        def matches(values: Values) -> bool:
+            text = operand(values)
+            return text is not None and full_match(text) is not None
+
+        return matches
 
     def is_present(self, node: ir.IsPresent) -> Callable[[Values], bool]:
         name = node.field

@@ -52,12 +52,13 @@ from __future__ import annotations
 
 import ast as _ast
 import datetime as _dt
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
-from .. import dates, ir
+from .. import dates, ir, patterns
 from ..decision import VERBS, Decision, decide
 from ..operators import OPERATORS
 from ..schema import VALUE_TYPES, Field
@@ -601,6 +602,20 @@ class _Generator(ir.Visitor):
         if self.define_uses.get(node.name, 0) <= 1:
             return self.expression(node.body, depth + 1)
         return self._shared_define(node)
+
+    def matches(self, node: ir.Matches, depth: int) -> str:
+        """The whole text matches, as the interpreter decides it (Python's re on the
+        pattern's canonical form); false when the text is missing."""
+        pattern = patterns.parse(node.pattern)
+        operand = self(node.operand, depth)
+        if operand.constant is not _MISS:
+            found = operand.constant is not None and pattern.matches(operand.constant)
+            return "True" if found else "False"
+        full_match = self.name("RX", re.compile(pattern.python).fullmatch)
+        if not operand.maybe_none:
+            return f"({full_match}({operand.first or operand.text}) is not None)"
+        return (f"({operand.first or operand.text} is not None "
+                f"and {full_match}({operand.text}) is not None)")
 
     def is_present(self, node: ir.IsPresent, depth: int) -> str:
         return f"({self.local_of[node.field]} is not None)"

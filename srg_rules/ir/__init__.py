@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from .lowering import from_ast, outside, within
 from .nodes import (NODE_KINDS, Age, AllOf, AnyOf, Compare, Condition, Constant, DateShift, Defined,
-                    FieldValue, IsPresent, Length, Not, Operand, UnhandledNode, Visitor,
+                    FieldValue, IsPresent, Length, Matches, Not, Operand, UnhandledNode, Visitor,
                     children, compare, compare_fields, field_constant, field_pair, fields_of,
                     fold, node_kind, rebuild, transform, walk, with_constants)
 from .program import (NOT_IN_FORCE, Activities, CompiledRule, Component, Expectation, Expression,
@@ -44,6 +44,7 @@ __all__ = [
     "FieldValue",
     "Length",
     "IsPresent",
+    "Matches",
     "NODE_KINDS",
     "NOT_IN_FORCE",
     "Not",

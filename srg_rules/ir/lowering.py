@@ -15,7 +15,7 @@ from ..combine import DEFAULT_WAY
 from ..operators import OPERATORS
 from ..source import Span
 from .nodes import (Age, AllOf, AnyOf, Compare, Condition, Constant, DateShift, Defined, FieldValue,
-                    IsPresent, Length, Not, Operand, compare, fold)
+                    IsPresent, Length, Matches, Not, Operand, compare, fold)
 from .program import (NOT_IN_FORCE, Activities, CompiledRule, Component, Expectation, Expression,
                       Outcome, Period, Program, TextJoin, Trajectory, Unique)
 def from_ast(checked: Checked) -> Program:
@@ -265,6 +265,9 @@ class _Lowering:
         if isinstance(node, ast.Presence):
             present = IsPresent(node.field.text, span=node.span)
             return present if node.present else Not(present, span=node.span)
+        if isinstance(node, ast.PatternMatch):
+            return Matches(FieldValue(node.field.text, span=node.field.span),
+                           node.pattern.value, span=node.span)
         if isinstance(node, ast.Reference):
             name = node.name.text
             if name in self._definitions:

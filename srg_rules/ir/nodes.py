@@ -11,7 +11,7 @@ from typing import Any, Union
 
 import attrs
 
-from .. import dates
+from .. import dates, patterns
 from ..operators import OPERATORS
 from ..source import Span
 
@@ -150,6 +150,18 @@ class Compare:
     span: Span | None = _span()
 
 
+@node_kind("matches")
+@attrs.frozen(cache_hash=True)
+class Matches:
+    """``operand matches "pattern"``: the whole of a text operand (a text, code, digits or
+    bsn value as written) matches ``pattern``, a pattern of :mod:`srg_rules.patterns`'s
+    subset (its text as the rulebook means it); false when the operand is missing."""
+
+    operand: Operand
+    pattern: str
+    span: Span | None = _span()
+
+
 @node_kind("is_present")
 @attrs.frozen(cache_hash=True)
 class IsPresent:
@@ -188,7 +200,7 @@ class Defined:
     span: Span | None = _span()
 
 
-Condition = Union[Compare, IsPresent, Not, AllOf, AnyOf, Defined]
+Condition = Union[Compare, IsPresent, Not, AllOf, AnyOf, Defined, Matches]
 
 
 def compare(op: str, field: str, value: Any, span: Span | None = None) -> Compare:
@@ -324,6 +336,13 @@ def with_constants(node: Any, fixed: Mapping[str, Any]) -> Any:
             return true if fixed[part.field] is not None else false
         if isinstance(part, FieldValue):
             return operand(part)
+        if isinstance(part, Matches):
+            text = operand(part.operand)
+            if not isinstance(text, Constant):
+                return None if text is part.operand else Matches(text, part.pattern,
+                                                                 span=part.span)
+            return true if text.value is not None and patterns.parse(part.pattern).matches(
+                text.value) else false
         if not isinstance(part, Compare):
             return None
         left, right = operand(part.left), operand(part.right)

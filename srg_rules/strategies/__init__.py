@@ -79,7 +79,7 @@ import attrs
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from .. import dates, ir
+from .. import dates, ir, patterns
 from ..operators import OPERATORS
 from ..rulebook import Rulebook
 from ..months import month_starts_near
@@ -381,6 +381,11 @@ class _NegationNormalForm(_Operands):
     def is_present(self, node: ir.IsPresent, negated: bool) -> Node:
         return Presence(node.field, not negated)
 
+    def matches(self, node: ir.Matches, negated: bool) -> Node:
+        # Decided by the interpreter on the drawn record (a filter); the boundaries hold
+        # texts that just match and just do not, so the filter seldom rejects.
+        return Measured(negated, node)
+
     def compare(self, node: ir.Compare, negated: bool) -> Node:
         shape, left, right = self.comparison(node, negated)
         if shape == "measured":
@@ -516,6 +521,16 @@ class _Boundaries(_Operands):
 
     def is_present(self, node: ir.IsPresent) -> None:
         pass
+
+    def matches(self, node: ir.Matches) -> None:
+        """Texts that just match the pattern and just do not (a free text field only: a
+        code field's codes are its boundaries already, and a digits or bsn value must be
+        one of its own)."""
+        operand = self(node.operand)
+        if not isinstance(operand, _FieldOperand) or self.fields[operand.name].type.name != "text":
+            return
+        self.constants[operand.name].update(
+            text for text in patterns.parse(node.pattern).near() if text and text == text.strip())
 
     def compare(self, node: ir.Compare) -> None:
         shape, left, right = self.comparison(node)

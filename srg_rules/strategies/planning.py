@@ -143,8 +143,9 @@ class Shifted:
 
 @attrs.frozen
 class Measured:
-    """A comparison holding a measure of a field (``length(f) > 3``), or with ``negated`` its
-    negation: the reference interpreter decides it on the drawn record (a filter)."""
+    """A comparison holding a measure of a field (``length(f) > 3``) or a pattern match
+    (``f matches "..."``), or with ``negated`` its negation: the reference interpreter decides
+    it on the drawn record (a filter)."""
 
     negated: bool
     condition: Any = attrs.field(eq=False, repr=False)  # an ir.Compare

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import attrs
 from sqlglot import exp
 
-from ... import dates, ir
+from ... import dates, ir, patterns
 from .builders import (
     COMPARISONS,
     Plan,
@@ -47,6 +47,7 @@ from .builders import (
     is_not_null,
     not_,
     or_,
+    regexp,
     string,
 )
 from .numbers import number_vs_constants, number_vs_number
@@ -142,6 +143,17 @@ class Conditions(ir.Visitor):
         if node.name not in self.defines:
             self.defines[node.name] = self.plan.bind("define", self(node.body))
         return self.defines[node.name]
+
+    def matches(self, node: ir.Matches) -> exp.Expression:
+        # One anchored search, the same text in every dialect: DuckDB REGEXP_MATCHES (RE2),
+        # PostgreSQL ~ (an ARE), Spark RLIKE (Java); see patterns.Pattern.sql for why the
+        # anchors are exact on a value as read.
+        pattern = patterns.parse(node.pattern)
+        operand = self(node.operand)
+        if isinstance(operand, Fixed):
+            found = operand.value is not None and pattern.matches(operand.value)
+            return exp.true() if found else exp.false()
+        return false_if_null(regexp(operand.value.copy(), pattern.sql))
 
     def is_present(self, node: ir.IsPresent) -> exp.Expression:
         return is_not_null(self.readers[node.field].value)
