@@ -244,13 +244,23 @@ class Comparison:
     # --- the diff ---
 
     def run(self, limit: int, count_limit: int) -> Diff:
-        if self.encoder.approximated:
-            # Its regions would rest on free conditions: say so rather than give a wrong one.
+        """The diff. Every claim in it is proven: a region by an unsat answer (which stays a
+        proof when a condition is over-approximated, since the solver then allows more
+        records, never fewer) and a witness by both reference interpreters. So with an
+        over-approximated condition the diff is still given when every witness the solver
+        finds is real; when one is not, the versions cannot be compared exactly here."""
+        if not self.encoder.approximated:
+            return self._run(limit, count_limit)
+        try:
+            return self._run(limit, count_limit)
+        except AnalysisError as error:
             shown = printer.condition(self.encoder.approximated[0], self.schema)
             raise NotExact(
                 f"the versions cannot be compared exactly: the analysis over-approximates "
                 f"'{shown}'{' and more' if len(self.encoder.approximated) > 1 else ''}; "
-                "compare them on records instead (srg-rules diff OLD NEW DATA)")
+                "compare them on records instead (srg-rules diff OLD NEW DATA)") from error
+
+    def _run(self, limit: int, count_limit: int) -> Diff:
         same = self.encoder.any(
             z3.And(formula, self.new_outcomes[outcome])
             for outcome, formula in self.old_outcomes.items() if outcome in self.new_outcomes)
@@ -312,7 +322,12 @@ class Comparison:
             if len(regions) < limit:
                 text = self.text(condition) if condition is not None else "every record"
                 regions.append(Region(condition, text, witness, *decisions))
-        more_left = self.find(group, *(z3.Not(f) for f in found)) is not None
+        left = self.find(group, *(z3.Not(f) for f in found))
+        if left is not None and tuple(Outcome.of(d) for d in self.decide(left)) != (old, new):
+            raise AnalysisError(
+                f"the record {describe_record(left)} is not decided {old} -> {new}, "
+                "not as the solver found")
+        more_left = left is not None
         return Group(old, new, _in_order(regions), count - len(regions), not more_left)
 
     def _class_of(self, name: str, value: Any) -> int:
