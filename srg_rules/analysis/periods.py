@@ -182,7 +182,11 @@ def _key(program: ir.Program, finding: Finding) -> tuple:
     if finding.expectation is not None:
         expectation = next(i for i, e in enumerate(program.expectations)
                            if e is finding.expectation or e == finding.expectation)
-    return (finding.code, finding.rules, expectation)
+    # Where the finding points tells apart two findings of one code about the same rules (a
+    # rule approximated both for its own condition and for a field a trajectory computes).
+    span = finding.span
+    place = None if span is None else (span.source.path, span.start, span.end)
+    return (finding.code, finding.rules, expectation, place)
 
 
 def _runs(where: list[tuple[int, Finding]], analysed: list) -> list[list[tuple[int, Finding]]]:
