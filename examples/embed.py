@@ -19,10 +19,13 @@ print(f"loaded {book.title!r} version {book.version}: {len(book.rule_ids)} rules
 #    the way a CSV export writes them (dates YYYY-MM-DD or YYYYMMDD, booleans ja/nee/true/false,
 #    an empty string is a missing value). Keys the rulebook does not know are ignored.
 record = {
+    "reporting_month": "2026-01",       # the month the delivery reports on (YYYY-MM)
     "provision_id": "AMS2026000123",
     "person_id": "999990019",           # a test BSN (passes the 11-test); never use a real one
     "municipality_code": "0363",        # four digits, the leading zero kept
     "category": "taal",
+    "purpose": "reintegratie",          # deployed for re-integration (or participatie)
+    "legal_basis": "participatiewet",   # optional: the law it is given under
     "initiative": "gemeente",
     "involved": "ja",
     "judgement": "",                    # only needed when the citizen took the initiative

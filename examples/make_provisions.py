@@ -2,8 +2,9 @@
 (which uses rulebooks/srg-delivery.rules, so its delivery checks apply too).
 
 The file looks like a municipal export: semicolon separated, UTF-8, one row per provision,
-the rulebook's fields plus columns the engine does not read (``reporting_month``,
-``activity_description``, ``trajectory_id``), which a run must carry through untouched.
+the rulebook's fields (all but the optional ``birth_date``, which this export does not carry)
+plus two columns the engine does not read (``activity_description``, ``trajectory_id``), which
+a run must carry through untouched.
 
 Everything is made up. Person ids are TEST BSNs: nine digits from 999990000 to 999999999 that
 pass the 11-test (as a BSN must), a range used for test data, never a real person's number.
@@ -11,8 +12,8 @@ The municipality codes are real CBS gemeentecodes (four digits, leading zeros ke
 from a processor that serves several municipalities, so that the codes vary.
 
 Every case of the CBS newsletter is in it, with realistic weights (most rows are included),
-plus a handful of planted bad rows (see ``PLANTED``). The output depends only on ``SEED``:
-running this script again writes the same bytes.
+plus a handful of planted rows, most of them bad (see ``PLANTED``). The output depends only
+on ``SEED``: running this script again writes the same bytes.
 
 Usage:
     python examples/make_provisions.py [OUTPUT]      # default: provisions.csv beside this file
@@ -36,7 +37,7 @@ FIRST_DAY = dt.date(2025, 1, 1)
 LAST_DAY = dt.date(2026, 1, 31)  # the end of the reporting month
 
 # The rulebook's fields in the order an export would have them, with the extra columns
-# (reporting_month, activity_description, trajectory_id) where a municipal system puts them.
+# (activity_description, trajectory_id) where a municipal system puts them.
 COLUMNS = (
     "reporting_month",
     "municipality_code",
@@ -44,6 +45,8 @@ COLUMNS = (
     "person_id",
     "trajectory_id",
     "category",
+    "purpose",
+    "legal_basis",
     "activity_description",
     "initiative",
     "involved",
@@ -90,10 +93,11 @@ DESCRIPTIONS = {
     "wmo": ("Dagbesteding (Wmo)", "Individuele begeleiding Wmo"),
     "collectief": ("Groepsvoorlichting arbeidsmarkt", "Banenmarkt (collectief)",
                    "Inloopspreekuur werk"),
+    "schuldhulp": ("Schuldhulpcoaching", "Budgetcoaching", "Coaching bij schuldregeling"),
 }
 
 # (case, number of rows). Cases that are one provision per row; the coach-cursus adds two
-# rows per person and PLANTED adds the bad rows.
+# rows per person and PLANTED adds the planted rows.
 CASES = (
     ("coaching", 70),                # municipality's initiative, re-integration budget: 40
     ("training", 50),                # idem: 42
@@ -105,25 +109,28 @@ CASES = (
     ("burger_negatief", 6),          # citizen's initiative, negative judgement: out
     ("burger_zonder_oordeel", 4),    # citizen's initiative, no judgement: rejected
     ("derden_betrokken", 15),        # third party (UWV, employer), municipality involved: in
-    ("derden_niet_betrokken", 6),    # third party, municipality not involved: out
+    ("derden_niet_betrokken", 5),    # third party, municipality not involved: out
+    ("derden_onbekend", 3),          # third party, involvement not recorded: rejected
     ("mantelzorg", 5),               # [NB] out
     ("intake", 8),                   # [NB] out
     ("administratie", 4),            # [NB] out
     ("wmo", 6),                      # [FAQ 2.3] out
     ("niet_herleidbaar", 5),         # [FAQ 2.4] collective, not traceable: out
+    ("ander_doel", 5),               # [NB] coaching for debt help, re-integration money: out
 )
 COACH_CURSUS_PERSONS = 12            # [NB] voorbeeld coach-cursus: coaching 40 + training 42
 
-# The planted bad rows: case -> (column overrides, the reasons a run gives them).
+# The planted rows: case -> (column overrides, the reasons a run gives them).
 # "too_few_columns" breaks off after traceable; the CLI rejects it as malformed_row.
 # "semicolon_in_text" is valid: its description holds a semicolon, so it is written quoted.
+# "nog_niet_gestart" is valid too, but not yet started, so not part of the delivery: excluded.
 PLANTED: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "end_before_start": ({"start_date": "2025-10-01", "end_date": "2025-09-15"},
                          ("einde_voor_begin",)),
     "category_typo": ({"category": "coachng"}, ("unknown_code:category",)),
     "missing_start_date": ({"start_date": ""}, ("missing_value:start_date",)),
     "missing_funding": ({"funding": ""}, ("missing_value:funding",)),
-    "missing_person_id": ({"person_id": ""}, ("persoon_ontbreekt",)),
+    "missing_person_id": ({"person_id": ""}, ("missing_value:person_id",)),
     "date_feb_30": ({"start_date": "2025-02-30"}, ("invalid_date:start_date",)),
     "date_dutch_order": ({"start_date": "2025-01-06", "end_date": "31-01-2025"},
                          ("invalid_date:end_date",)),
@@ -131,13 +138,18 @@ PLANTED: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "two_problems": ({"initiative": "gemeentelijk", "involved": "jaa"},
                      ("unknown_code:initiative", "invalid_boolean:involved")),
     "too_few_columns": ({}, ("malformed_row",)),
-    # The delivery checks of rulebooks/srg-delivery.rules. A person id that is no BSN counts
-    # as missing for the rules, so persoon_ontbreekt rejects the traceable record as well.
-    "bsn_elfproef": ({"person_id": "999990018"},
-                     ("invalid_bsn:person_id", "persoon_ontbreekt")),
+    # The delivery checks of rulebooks/srg-delivery.rules.
+    "bsn_elfproef": ({"person_id": "999990018"}, ("invalid_bsn:person_id",)),
     "gemeentecode_drie_cijfers": ({"municipality_code": "363"},
-                                  ("invalid_digits:municipality_code",)),
+                                  ("unknown_code:municipality_code",)),
+    # Appingedam (0003) merged into Eemsdelta in 2021: not a municipality in 2026-01.
+    "gemeente_opgeheven": ({"municipality_code": "0003"}, ("not_in_force:municipality_code",)),
+    "registratienummer_te_lang": ({"provision_id": "AMS-2025-0001234"},
+                                  ("registratienummer_te_lang",)),
     "reden_zonder_einddatum": ({"end_reason": "2"}, ("reden_zonder_einddatum",)),
+    # Valid, but it starts after the reporting month: not a provision of this delivery, so no
+    # include rule matches and it is excluded.
+    "nog_niet_gestart": ({"start_date": "2026-02-15"}, ("no_include_matched",)),
     "semicolon_in_text": ({"activity_description": "Training; solliciteren en netwerken"},
                           ("voorziening", "training")),
 }
@@ -217,7 +229,12 @@ class _Maker:
             return value.strftime("%Y%m%d")  # some packages write compact dates
         return value.isoformat()
 
-    def row(self, category: str, description_key: str, *, initiative: str = "gemeente",
+    def legal_basis(self) -> str:
+        """Mostly the Participatiewet, sometimes the IOAW, and now and then not recorded."""
+        return self.rng.choices(["participatiewet", "ioaw", ""], [80, 5, 15])[0]
+
+    def row(self, category: str, description_key: str, *, purpose: str = "reintegratie",
+            legal_basis: str | None = None, initiative: str = "gemeente",
             involved: bool | None = True, judgement: str = "", funding: str = "reintegratie",
             traceable: bool = True, code: str | None = None, prefix: str | None = None,
             person: str | None = None, start: dt.date | None = None, end: dt.date | str | None = None,
@@ -233,6 +250,8 @@ class _Maker:
             "person_id": person or self.person(code),
             "trajectory_id": trajectory,
             "category": category,
+            "purpose": purpose,
+            "legal_basis": self.legal_basis() if legal_basis is None else legal_basis,
             "activity_description": self.rng.choice(DESCRIPTIONS[description_key]),
             "initiative": initiative,
             "involved": "" if involved is None else self.boolean(involved),
@@ -256,29 +275,40 @@ class _Maker:
         if case == "taal_reintegratie":
             return [self.row("taal", case)]
         if case == "taal_inburgering":
-            return [self.row("taal", case, funding="inburgering")]
+            # Deployed for participation under the Wet inburgering: the money excludes it.
+            return [self.row("taal", case, purpose="participatie", legal_basis="inburgering",
+                             funding="inburgering")]
         if case == "ips":
             return [self.row("ips", case, funding=self.funding_in())]
         if case == "participatie_gemeente":
-            return [self.row("sociale_activering", "sociale_activering")]
+            return [self.row("sociale_activering", "sociale_activering", purpose="participatie")]
         if case.startswith("burger_"):
             category = rng.choice(["vrijwilligerswerk", "vrijwilligerswerk", "sociale_activering"])
             judgement = {"burger_positief": "positief", "burger_negatief": "negatief",
                          "burger_zonder_oordeel": ""}[case]
-            return [self.row(category, category, initiative="burger", judgement=judgement,
-                             involved=judgement != "")]
+            return [self.row(category, category, purpose="participatie", initiative="burger",
+                             judgement=judgement, involved=judgement != "")]
         if case == "derden_betrokken":
             category = rng.choice(["coaching", "coaching", "training", "ips"])
             return [self.row(category, category, initiative="derden", involved=True)]
-        if case == "derden_niet_betrokken":
+        if case in ("derden_niet_betrokken", "derden_onbekend"):
             category = rng.choice(["coaching", "training"])
             return [self.row(category, category, initiative="derden",
-                             involved=rng.choice([False, False, None]))]
-        if case in ("mantelzorg", "intake", "administratie"):
+                             involved=False if case == "derden_niet_betrokken" else None)]
+        if case == "mantelzorg":
+            return [self.row(case, case, purpose="overig")]
+        if case in ("intake", "administratie"):
+            # Registered as part of the re-integration work they prepare.
             return [self.row(case, case)]
         if case == "wmo":
             category = rng.choice(["sociale_activering", "coaching"])
-            return [self.row(category, "wmo", funding="wmo")]
+            return [self.row(category, "wmo", purpose="participatie", legal_basis="wmo",
+                             funding="wmo")]
+        if case == "ander_doel":
+            # Debt help paid from re-integration money: the purpose, not the money, excludes it.
+            return [self.row("coaching", "schuldhulp", purpose="overig",
+                             legal_basis=rng.choice(["overig", "overig", ""]),
+                             funding=self.funding_in())]
         if case == "niet_herleidbaar":
             category = rng.choice(["training", "coaching"])
             return [self.row(category, "collectief", traceable=False)]
@@ -379,7 +409,7 @@ def main(argv: list[str]) -> int:
     print(f"wrote {target}: {len(rows)} rows, {len(persons)} persons "
           f"({len(rows) / len(persons):.2f} provisions per person)")
     for case, count in sorted(cases.items(), key=lambda item: (-item[1], item[0])):
-        print(f"  {case:<24} {count:>4}")
+        print(f"  {case:<26} {count:>4}")
     return 0
 
 

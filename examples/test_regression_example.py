@@ -81,12 +81,13 @@ def test_taal_from_added_funds_is_excluded(record):
 
 
 # 4. The intended change happened where it matters: taal provisions from added funds that the
-#    municipality deploys and that are traceable to one person were in the SRG with type 42,
-#    and now are not (unless a reject rule holds, which wins in both versions). `where` builds
-#    such records directly instead of filtering random ones, so even a narrow condition gets a
-#    full run of examples.
+#    municipality deploys for re-integration, that have started by the end of the reporting
+#    month (`gewone_voorziening`, defined in srg.rules) and that are traceable to one person
+#    were in the SRG with type 42, and now are not (unless a reject rule holds, which wins in
+#    both versions). `where` builds such records directly instead of filtering random ones, so
+#    even a narrow condition gets a full run of examples.
 @given(records(V1, where="category = taal and funding = toegevoegd and gemeentelijke_inzet"
-                          " and traceable"))
+                          " and gewone_voorziening and traceable"))
 def test_the_provisions_that_were_in_the_srg_are_now_out(record):
     _show(record)
     old, new = V1.decide(record), V2.decide(record)

@@ -180,7 +180,8 @@ def delivery() -> srg_rules.Rulebook:
 
 
 def _record(**overrides):
-    base = {"provision_id": "AMS2025000123", "person_id": "999990019", "municipality_code": "0363",
+    base = {"reporting_month": "2026-01", "provision_id": "AMS2025000123",
+            "person_id": "999990019", "municipality_code": "0363",
             "start_date": "2025-09-01", "end_date": "", "end_reason": ""}
     return {**base, **overrides}
 
@@ -190,9 +191,18 @@ def _record(**overrides):
     ({"end_reason": "9"}, ("voorziening",)),
     ({"end_date": "2025-12-01", "end_reason": "1"}, ("voorziening",)),
     ({"end_date": "00000000", "end_reason": "9"}, ("voorziening",)),
-    ({"person_id": ""}, ("voorziening",)),
+    # The layout has no optional BSN [REF 5.1 #8].
+    ({"person_id": ""}, ("missing_value:person_id",)),
     ({"person_id": "123456789"}, ("invalid_bsn:person_id",)),
-    ({"municipality_code": "363"}, ("invalid_digits:municipality_code",)),
+    # A code from the CBS list, in force in the reporting month.
+    ({"municipality_code": "363"}, ("unknown_code:municipality_code",)),
+    ({"municipality_code": "0003"}, ("not_in_force:municipality_code",)),
+    ({"municipality_code": "1979"}, ("voorziening",)),  # Eemsdelta, since 2021
+    ({"provision_id": "AMS202500012345"}, ("voorziening",)),  # 15 characters
+    ({"provision_id": "AMS2025000123456"}, ("registratienummer_te_lang",)),
+    ({"start_date": "2026-01-31"}, ("voorziening",)),
+    ({"start_date": "2026-02-01"}, ("no_include_matched",)),
+    ({"reporting_month": ""}, ("missing_value:reporting_month",)),
     ({"end_reason": "2"}, ("reden_zonder_einddatum",)),
     ({"end_date": "00000000", "end_reason": "3"}, ("reden_zonder_einddatum",)),
     ({"end_date": "2025-08-31", "end_reason": "1"}, ("einde_voor_begin",)),
@@ -210,15 +220,16 @@ def test_the_delivery_rulebook_alone_includes_what_passes(delivery):
 def test_srg_applies_the_delivery_checks_and_selection(delivery):
     book = srg_rules.load(RULEBOOKS / "srg.rules")
     assert set(delivery.rule_ids) <= set(book.rule_ids)
-    record = _record(category="taal", initiative="gemeente", funding="reintegratie",
-                     traceable="ja")
-    assert book.decide(record).reasons == ("voorziening", "training")
+    record = _record(category="taal", purpose="reintegratie", initiative="gemeente",
+                     funding="reintegratie", traceable="ja")
+    assert book.decide(record).reasons == ("voorziening", "taal")
     assert book.decide({**record, "municipality_code": "363"}).reasons == (
-        "invalid_digits:municipality_code",)
-    # A BSN that fails the 11-test counts as missing for the rules: a traceable provision
-    # without a person is rejected as well.
+        "unknown_code:municipality_code",)
     assert book.decide({**record, "person_id": "123456789"}).reasons == (
-        "invalid_bsn:person_id", "persoon_ontbreekt")
+        "invalid_bsn:person_id",)
+    # A provision that has not started in the reporting month is not a candidate at all.
+    assert book.decide({**record, "start_date": "2026-02-15"}).reasons == (
+        "no_include_matched",)
 
 
 @pytest.mark.parametrize("engine", ["python", "duckdb"])
@@ -226,14 +237,15 @@ def test_cli_run_applies_both_rulebooks(tmp_path, engine, capsys):
     source = tmp_path / "delivery.csv"
     columns = ["provision_id", "person_id", "municipality_code", "category", "initiative",
                "involved", "judgement", "funding", "traceable", "start_date", "end_date",
-               "end_reason"]
+               "end_reason", "reporting_month", "purpose"]
     good = ["AMS1", "999990019", "0363", "taal", "gemeente", "", "", "reintegratie", "ja",
-            "2025-09-01", "", ""]
+            "2025-09-01", "", "", "2026-01", "reintegratie"]
     rows = [good,
             ["AMS2", "123456789", *good[2:]],
             ["AMS3", "999990020", "363", *good[3:]],
-            ["AMS4", "999990032", *good[2:-1], "2"],
-            ["AMS5", "999990044", *good[2:5], "", "", "wmo", *good[8:]]]
+            ["AMS4", "999990032", *good[2:11], "2", *good[12:]],
+            ["AMS5", "999990044", *good[2:5], "", "", "wmo", *good[8:]],
+            ["AMS6", "999990056", "0003", *good[3:]]]
     source.write_text("\n".join(";".join(r) for r in [columns, *rows]) + "\n", encoding="utf-8")
     out = tmp_path / "decided.csv"
     assert cli_main(["run", str(RULEBOOKS / "srg.rules"), str(source), "-o", str(out),
@@ -242,10 +254,11 @@ def test_cli_run_applies_both_rulebooks(tmp_path, engine, capsys):
         decided = {r["provision_id"]: (r["status"], r["reasons"])
                    for r in csv.DictReader(handle, delimiter=";")}
     assert decided == {
-        "AMS1": ("included", "voorziening|training"),
-        "AMS2": ("rejected", "invalid_bsn:person_id|persoon_ontbreekt"),
-        "AMS3": ("rejected", "invalid_digits:municipality_code"),
+        "AMS1": ("included", "voorziening|taal"),
+        "AMS2": ("rejected", "invalid_bsn:person_id"),
+        "AMS3": ("rejected", "unknown_code:municipality_code"),
         "AMS4": ("rejected", "reden_zonder_einddatum"),
         "AMS5": ("excluded", "buiten_reintegratiebudget"),
+        "AMS6": ("rejected", "not_in_force:municipality_code"),
     }
     assert "invalid_bsn:person_id" in capsys.readouterr().out

@@ -39,10 +39,13 @@ def book() -> srg_rules.Rulebook:
 def record(**overrides: str) -> dict[str, str]:
     """A valid record as an export writes it; the overrides make the case."""
     base = {
+        "reporting_month": "2026-01",
         "provision_id": "AMS2025000123",
         "person_id": "999990019",
         "municipality_code": "0363",
         "category": "coaching",
+        "purpose": "reintegratie",
+        "legal_basis": "participatiewet",
         "initiative": "gemeente",
         "involved": "ja",
         "judgement": "",
@@ -70,7 +73,7 @@ def test_base_record_is_coaching_type_40(book):
 
 def test_taal_from_reintegration_budget_is_included_as_type_42(book):
     assert decided(book, category="taal", funding="reintegratie") == (
-        INCLUDED, "42", ("voorziening", "training"))
+        INCLUDED, "42", ("voorziening", "taal"))
 
 
 def test_taal_from_inburgering_budget_is_excluded(book):
@@ -85,6 +88,11 @@ def test_ips_is_included_without_a_type(book):
 
 def test_mantelzorg_is_excluded_even_from_the_reintegration_budget(book):
     assert decided(book, category="mantelzorg") == (EXCLUDED, None, ("mantelzorg",))
+
+
+def test_mantelzorg_for_another_purpose_names_both_exclusions(book):
+    assert decided(book, category="mantelzorg", purpose="overig") == (
+        EXCLUDED, None, ("ander_doel", "mantelzorg"))
 
 
 def test_intake_is_excluded(book):
@@ -132,10 +140,27 @@ def test_third_party_initiative_with_municipal_involvement_is_included(book):
         INCLUDED, "40", ("voorziening", "coaching"))
 
 
-@pytest.mark.parametrize("involved", ["nee", ""], ids=["nee", "missing"])
-def test_third_party_initiative_without_municipal_involvement_is_excluded(book, involved):
-    assert decided(book, initiative="derden", involved=involved) == (
+def test_third_party_initiative_without_municipal_involvement_is_excluded(book):
+    assert decided(book, initiative="derden", involved="nee") == (
         EXCLUDED, None, ("geen_gemeentelijke_inzet",))
+
+
+def test_third_party_initiative_without_recorded_involvement_is_rejected(book):
+    # Like a citizen's provision without judgement: a missing fact is not an exclusion.
+    assert decided(book, initiative="derden", involved="") == (
+        REJECTED, None, ("betrokkenheid_ontbreekt",))
+
+
+# --- condition 1: the purpose ---------------------------------------------------------------------
+
+def test_participation_is_a_purpose_of_the_srg(book):
+    assert decided(book, category="sociale_activering", purpose="participatie") == (
+        INCLUDED, None, ("voorziening", "unclassified"))
+
+
+def test_debt_help_coaching_from_reintegration_money_is_excluded(book):
+    assert decided(book, purpose="overig", funding="reintegratie") == (
+        EXCLUDED, None, ("ander_doel",))
 
 
 # --- condition 2: the money ---------------------------------------------------------------------
@@ -148,6 +173,15 @@ def test_funds_added_to_or_accountable_as_reintegration_money_are_included(book,
 def test_wmo_funded_is_excluded(book):
     assert decided(book, category="sociale_activering", funding="wmo") == (
         EXCLUDED, None, ("buiten_reintegratiebudget",))
+
+
+def test_wmo_provision_is_excluded_whatever_pays(book):
+    assert decided(book, category="sociale_activering", legal_basis="wmo") == (
+        EXCLUDED, None, ("wmo_voorziening",))
+
+
+def test_legal_basis_may_be_missing(book):
+    assert decided(book, legal_basis="") == (INCLUDED, "40", ("voorziening", "coaching"))
 
 
 # --- condition 3: one person --------------------------------------------------------------------
@@ -228,9 +262,9 @@ def test_provisions_csv_is_what_the_generator_writes(generator, tmp_path):
 
 def test_provisions_header_is_the_rulebook_fields_plus_extra_columns(book, rows):
     header, _ = rows
-    assert set(book.fields) <= set(header)
-    assert set(header) - set(book.fields) == {"reporting_month", "activity_description",
-                                              "trajectory_id"}
+    # The optional birth date is left out, as some source systems do (srg-delivery.rules).
+    assert set(book.fields) - set(header) == {"birth_date"}
+    assert set(header) - set(book.fields) == {"activity_description", "trajectory_id"}
 
 
 def test_every_row_gets_a_decision_and_the_counts_add_up(rows, run):
@@ -273,18 +307,21 @@ CASE_STATUS = {
     "burger_positief": INCLUDED, "derden_betrokken": INCLUDED,
     "taal_inburgering": EXCLUDED, "burger_negatief": EXCLUDED, "derden_niet_betrokken": EXCLUDED,
     "wmo": EXCLUDED, "niet_herleidbaar": EXCLUDED, "mantelzorg": EXCLUDED,
-    "intake": EXCLUDED, "administratie": EXCLUDED,
-    "burger_zonder_oordeel": REJECTED,
+    "intake": EXCLUDED, "administratie": EXCLUDED, "ander_doel": EXCLUDED,
+    "burger_zonder_oordeel": REJECTED, "derden_onbekend": REJECTED,
 }
-EXCLUDED_BY = {"mantelzorg": ("mantelzorg",), "intake": ("intake_administratie",),
+EXCLUDED_BY = {"mantelzorg": ("ander_doel", "mantelzorg"), "intake": ("intake_administratie",),
                "administratie": ("intake_administratie",),
                "taal_inburgering": ("buiten_reintegratiebudget",),
-               "wmo": ("buiten_reintegratiebudget",),
+               "wmo": ("buiten_reintegratiebudget", "wmo_voorziening"),
                "burger_negatief": ("geen_gemeentelijke_inzet",),
                "derden_niet_betrokken": ("geen_gemeentelijke_inzet",),
-               "niet_herleidbaar": ("niet_herleidbaar",)}
+               "niet_herleidbaar": ("niet_herleidbaar",),
+               "ander_doel": ("ander_doel",)}
+REJECTED_BY = {"burger_zonder_oordeel": ("oordeel_ontbreekt",),
+               "derden_onbekend": ("betrokkenheid_ontbreekt",)}
 TYPE_OF = {"coaching": ("40", "coaching"), "training": ("42", "training"),
-           "taal": ("42", "training")}
+           "taal": ("42", "taal")}
 
 
 def _expected(case: str, row: dict[str, str], planted) -> tuple[str, str | None, tuple[str, ...]]:
@@ -292,6 +329,8 @@ def _expected(case: str, row: dict[str, str], planted) -> tuple[str, str | None,
         reasons = planted[case][1]
         if reasons[0] == "voorziening":
             return INCLUDED, TYPE_OF[row["category"]][0], reasons
+        if reasons == ("no_include_matched",):
+            return EXCLUDED, None, reasons
         return REJECTED, None, reasons
     status = CASE_STATUS[case]
     if status == INCLUDED:
@@ -299,7 +338,7 @@ def _expected(case: str, row: dict[str, str], planted) -> tuple[str, str | None,
         return INCLUDED, code, ("voorziening", rule)
     if status == EXCLUDED:
         return EXCLUDED, None, EXCLUDED_BY[case]
-    return REJECTED, None, ("oordeel_ontbreekt",)
+    return REJECTED, None, REJECTED_BY[case]
 
 
 def test_every_case_of_the_delivery_is_decided_as_expected(generator, run):
@@ -317,16 +356,18 @@ def test_planted_bad_rows_are_rejected_with_their_reasons(generator, run):
     _, decided_rows, _ = run
     by_id = {r["provision_id"]: r for r in decided_rows}
     planted = [(case, row) for case, row in generator.build() if case in generator.PLANTED]
-    assert len(planted) == len(generator.PLANTED) == 14
+    assert len(planted) == len(generator.PLANTED) == 17
     rejected = 0
     for case, row in planted:
         reasons = generator.PLANTED[case][1]
         out = by_id[row["provision_id"]]
         assert out["reasons"].split("|") == list(reasons), case
-        if case != "semicolon_in_text":
+        if case == "nog_niet_gestart":  # valid, but not a provision of this reporting month
+            assert out["status"] == EXCLUDED, case
+        elif case != "semicolon_in_text":
             assert out["status"] == REJECTED, case
             rejected += 1
-    assert rejected == 13
+    assert rejected == 15
 
 
 def test_planted_bad_rows_give_the_same_reasons_through_the_api(book, generator):
@@ -344,7 +385,7 @@ def test_row_with_too_few_columns_is_rejected_as_malformed_row(tmp_path, capsys)
     source.write_text(f"{header}\n{full}\n{short}\n", encoding="utf-8")
     out = tmp_path / "decided.csv"
     assert cli_main(["run", str(RULEBOOK), str(source), "-o", str(out)]) == 0
-    assert "has 8 values where the header has 11" in capsys.readouterr().err
+    assert "has 8 values where the header has 14" in capsys.readouterr().err
     with open(out, encoding="utf-8", newline="") as handle:
         decided_rows = list(csv.DictReader(handle, delimiter=";"))
     assert [(r["provision_id"], r["status"], r["reasons"]) for r in decided_rows] == [

@@ -478,19 +478,19 @@ def test_hostile_values_through_compile_program() -> None:
 
 # --- files ---------------------------------------------------------------------------------
 
-HEADER = ("provision_id;person_id;municipality_code;category;initiative;involved;judgement;"
-          "funding;traceable;start_date;end_date;note")
+HEADER = ("reporting_month;purpose;provision_id;person_id;municipality_code;category;initiative;"
+          "involved;judgement;funding;traceable;start_date;end_date;note")
 GOOD = [
-    "V1;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;a note",
-    "V2;P1;0363;taal;gemeente;;;inburgering;ja;2025-01-01;;",
-    "V3;P2;0599;coaching;gemeente;;;reintegratie;ja;2025-02-01;2025-01-01;",
-    "V4;P3;0599;mantelzorg;gemeente;;;reintegratie;ja;2025-02-01;;x",
-    "V5;P4;0599;coaching;burger;;;reintegratie;ja;20250201;00000000;",
-    "V6;P5;0014;ips;gemeente;;;reintegratie;nee;2025-02-30;;",
-    'V7;P6;0014;training;derden;j;;toegevoegd;ja;2025-03-01;;"semi;colon ""quoted"""',
+    "2026-01;reintegratie;V1;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;a note",
+    "2026-01;reintegratie;V2;P1;0363;taal;gemeente;;;inburgering;ja;2025-01-01;;",
+    "2026-01;reintegratie;V3;P2;0599;coaching;gemeente;;;reintegratie;ja;2025-02-01;2025-01-01;",
+    "2026-01;reintegratie;V4;P3;0599;mantelzorg;gemeente;;;reintegratie;ja;2025-02-01;;x",
+    "2026-01;reintegratie;V5;P4;0599;coaching;burger;;;reintegratie;ja;20250201;00000000;",
+    "2026-01;reintegratie;V6;P5;0014;ips;gemeente;;;reintegratie;nee;2025-02-30;;",
+    '2026-01;reintegratie;V7;P6;0014;training;derden;j;;toegevoegd;ja;2025-03-01;;"semi;colon ""quoted"""',
 ]
 MALFORMED = [
-    "V8;P7;0363;taal",                        # too few values
+    "2026-01;reintegratie;V8;P7;0363;taal",   # too few values
     GOOD[0] + ";extra",                       # one too many
     GOOD[1] + ";extra;and;more",              # three too many
     " ",                                      # a line of one blank value
@@ -528,7 +528,7 @@ def test_run_file_keeps_malformed_rows_as_the_cli_does(tmp_path: Path, capsys) -
 def test_run_file_comma_bom_and_output_columns_replaced(tmp_path: Path, capsys) -> None:
     header = HEADER.replace(";", ",").replace("note", "status")
     lines = [header, *(g.replace(";", ",").replace('"semi,colon', '"semi;colon') for g in GOOD[:6]),
-             "V9,P9,0363,taal,gemeente,,,reintegratie,ja,2025-01-01"]
+             "2026-01,reintegratie,V9,P9,0363,taal,gemeente,,,reintegratie,ja,2025-01-01"]
     engine, summary = _run_both(tmp_path, "\ufeff" + "\n".join(lines))
     assert engine == "duckdb" and summary["records"] == 7
 
@@ -544,12 +544,12 @@ def test_run_file_quoted_line_breaks(tmp_path: Path, capsys) -> None:
 
 @pytest.mark.parametrize("line, engine", [
     # Quotes inside an unquoted value are characters to both readers.
-    ('V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;a "stray" quote', "duckdb"),
-    ('V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;"closed" then text', "python"),
-    ('V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;"never closed', "python"),
-    ("V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;;;;;;;;;;;;;;;;;;;;;", "python"),
-    ("V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;\rV11", "python"),
-    ('V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;; "padded" ', "python"),
+    ('2026-01;reintegratie;V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;a "stray" quote', "duckdb"),
+    ('2026-01;reintegratie;V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;"closed" then text', "python"),
+    ('2026-01;reintegratie;V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;"never closed', "python"),
+    ("2026-01;reintegratie;V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;;;;;;;;;;;;;;;;;;;;;", "python"),
+    ("2026-01;reintegratie;V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;;\rV11", "python"),
+    ('2026-01;reintegratie;V10;P1;0363;taal;gemeente;;;reintegratie;ja;2025-01-01;; "padded" ', "python"),
 ])
 def test_run_file_falls_back_where_duckdb_reads_otherwise(tmp_path: Path, line: str, engine: str,
                                                           capsys) -> None:
@@ -581,10 +581,11 @@ def test_run_file_parquet(tmp_path: Path) -> None:
     assert summary["engine"] == "duckdb" and seen[-1] == 1.0
     out = connection.execute(f"SELECT * FROM read_parquet('{tmp_path / 'out.parquet'}')")
     names = [d[0] for d in out.description]
-    assert names == [*columns, "hours", "when", "status", "type", "reasons"]
+    # The shipped rulebook has warn rules (srg-delivery.rules), so a warnings column too.
+    assert names == [*columns, "hours", "when", "status", "type", "reasons", "warnings"]
     decided = out.fetchall()
     want = [book.decide(row) for row in rows]
-    assert [(r[-3], r[-2], tuple(r[-1].split("|"))) for r in decided] == \
+    assert [(r[-4], r[-3], tuple(r[-2].split("|"))) for r in decided] == \
         [(d.status.value, d.type, d.reasons) for d in want]
     assert decided[0][columns.index("provision_id")] == "V1"
     assert summary["records"] == 6

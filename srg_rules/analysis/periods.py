@@ -147,6 +147,8 @@ def analyse_periods(program: ir.Program, *, strict: bool = False) -> tuple[Dated
         day = _day_in(period)
         if program.validity is not None and not program.validity.contains(day):
             continue  # nothing is in force: every record is rejected not_in_force
+        if not _holds_a_decision_date(program, period):
+            continue  # no record's decision date falls in it (a month in a period of days)
         rules = program.at(day)
         found = run(rules, _within(program.decision_date, period))
         analysed.append((period, frozenset(r.id for r in rules.rules), found))
@@ -180,7 +182,11 @@ def _key(program: ir.Program, finding: Finding) -> tuple:
     if finding.expectation is not None:
         expectation = next(i for i, e in enumerate(program.expectations)
                            if e is finding.expectation or e == finding.expectation)
-    return (finding.code, finding.rules, expectation)
+    # Where the finding points tells apart two findings of one code about the same rules (a
+    # rule approximated both for its own condition and for a field a trajectory computes).
+    span = finding.span
+    place = None if span is None else (span.source.path, span.start, span.end)
+    return (finding.code, finding.rules, expectation, place)
 
 
 def _runs(where: list[tuple[int, Finding]], analysed: list) -> list[list[tuple[int, Finding]]]:
@@ -216,6 +222,20 @@ def _validities(program: ir.Program) -> Iterable[ir.Period]:
     for rule in program.rules:
         if rule.validity is not None:
             yield rule.validity
+
+
+def _holds_a_decision_date(program: ir.Program, period: ir.Period) -> bool:
+    """Whether some record's decision date can fall in ``period``: always for a date field; for
+    a ``month`` field (read as the month's first day) only when the period holds a first day."""
+    field = program.schema.fields.get(program.decision_date or "")
+    if field is None or field.type.name != "month" or period.start is None \
+            or period.end is None:
+        return True
+    start, end = period.start, period.end
+    first = start if start.day == 1 else (
+        _dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        if start < _dt.date(9999, 12, 1) else None)
+    return first is not None and first <= end
 
 
 def _day_in(period: ir.Period) -> _dt.date:
