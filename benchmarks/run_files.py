@@ -47,7 +47,9 @@ sys.path.insert(0, str(HERE))
 
 import workload  # noqa: E402
 
-COLUMNS = list(workload.make_provisions.COLUMNS)
+# The columns of workload.records: make_provisions' and those the workload fills in where it
+# has none (purpose, legal_basis, birth_date).
+COLUMNS = list(workload.records(1)[0])
 
 
 def write_inputs(folder: Path, rows: int, parquet: bool) -> tuple[Path, Path | None]:
@@ -80,6 +82,7 @@ def handwritten_copy(source: Path, target: Path) -> str:
     query = workload.duckdb_query(workload.SRG, COLUMNS, read)
     options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, DELIMITER ';', HEADER true"
     return ("import duckdb\nduckdb.execute(\"SET enable_progress_bar = false\")\n"
+            f"duckdb.execute({workload.gemeenten_sql()!r})\n"
             f"duckdb.execute({f'COPY ({query}) TO {chr(39)}{target}{chr(39)} ({options})'!r})\n")
 
 

@@ -9,8 +9,11 @@ Input: nothing but a seed and a size. Output:
 - :data:`SRG` and :func:`generated` — a rule set as a small tuple tree (:class:`RuleSet`),
   with its rulebook text for our engine. ``SRG`` is ``rulebooks/srg.rules`` as it is now,
   with the delivery checks of ``rulebooks/srg-delivery.rules`` it uses, written out by hand
-  (the benchmark checks it decides exactly as the real file does); ``generated(n)`` is ``n``
-  random rules over the same fields, shaped like the SRG's.
+  (the benchmark checks it decides exactly as the real file does), over its own fields
+  (:data:`SRG_FIELDS`: since issue 12 a month, a code from the CBS list with periods, a birth
+  date, purpose, legal basis); ``generated(n)`` is ``n`` random rules over :data:`FIELDS`, shaped
+  like the SRG's before issue 12. The SRG rule set's hand-written Python is literal
+  (``_SRG_READ`` + ``_SRG_RULES``) and returns the warnings too.
 - Renderers from a :class:`RuleSet` to what a developer writes by hand for it: a Python
   function (:func:`python_source`), a DuckDB query (:func:`duckdb_query`), a Polars
   expression (:func:`polars_columns`), and to what each peer engine evaluates: a zen-engine
@@ -111,9 +114,75 @@ def records(count: int, seed: int = 1) -> list[dict[str, str]]:
     ``seed`` on."""
     rows: list[dict[str, str]] = []
     while len(rows) < count:
-        rows.extend(row for _, row in make_provisions.build(seed))
+        delivery = [row for _, row in make_provisions.build(seed)]
+        _fill_new_columns(delivery, seed)
+        rows.extend(delivery)
         seed += 1
     return rows[:count]
+
+
+# The columns rulebooks/srg.rules gained in issue 12 that an older make_provisions does not
+# write: filled only where a row lacks them (setdefault), from the delivery's seed, so that the
+# records are the same on every run, before and after make_provisions writes them itself.
+_PURPOSES = (("reintegratie", 85), ("participatie", 10), ("overig", 5))
+_LEGAL_BASES = (("participatiewet", 70), ("", 14), ("ioaw", 4), ("inburgering", 4),
+                ("wmo", 3), ("ioaz", 2), ("overig", 3))
+
+
+def _fill_new_columns(rows: list[dict[str, str]], seed: int) -> None:
+    """purpose, legal_basis and birth_date where a row has none: most rows for re-integration
+    under the Participatiewet, a few Wmo or other; a birth date on nine rows in ten (1950 to
+    2005), one in two hundred after the start date (the warning geboren_na_begin)."""
+    rng = random.Random(f"workload-columns-{seed}")
+    purposes, purpose_weights = zip(*_PURPOSES)
+    bases, base_weights = zip(*_LEGAL_BASES)
+    for row in rows:
+        purpose = rng.choices(purposes, purpose_weights)[0]
+        basis = rng.choices(bases, base_weights)[0]
+        roll = rng.random()
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20_000))
+        if roll < 0.005:
+            born = dt.date(2025, 12, 31)
+        row.setdefault("purpose", purpose)
+        row.setdefault("legal_basis", basis)
+        row.setdefault("birth_date", "" if roll > 0.9 else born.isoformat())
+
+
+def example_rows() -> list[dict[str, str]]:
+    """The example rows of rulebooks/srg.rules and srg-delivery.rules (without their case and
+    expected columns) and a few made for the rules the pool seldom or never meets: a code
+    merged away before the month, a code with a start date, a long registration number, a
+    bad month, the two warnings."""
+    import csv
+
+    rows = []
+    for name in ("srg.examples.csv", "srg-delivery.examples.csv"):
+        with open(ROOT / "rulebooks" / name, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter=";"):
+                rows.append({k: v for k, v in row.items()
+                             if k != "case" and not k.startswith("expected_")})
+    base = {"reporting_month": "2026-01", "provision_id": "AMS1", "person_id": "999990019",
+            "municipality_code": "0363", "birth_date": "1980-05-01", "start_date": "2025-09-01",
+            "end_date": "", "end_reason": "", "category": "coaching", "purpose": "reintegratie",
+            "legal_basis": "", "initiative": "gemeente", "involved": "", "judgement": "",
+            "funding": "reintegratie", "traceable": "ja"}
+    for change in ({"municipality_code": "0003"}, {"municipality_code": "0003",
+                                                   "reporting_month": "2020-12"},
+                   {"municipality_code": "0007", "reporting_month": "1967-12"},
+                   {"municipality_code": "9999"}, {"provision_id": "AMS0123456789012"},
+                   {"provision_id": "AMS012345678901"}, {"reporting_month": "2026-13"},
+                   {"reporting_month": "202601"}, {"reporting_month": "2026-1"},
+                   {"reporting_month": "", "end_date": "2026-02-01", "end_reason": "1"},
+                   {"end_date": "2026-02-01", "end_reason": "1"},
+                   {"end_date": "2026-01-31", "end_reason": "1"},
+                   {"birth_date": "2025-09-02"}, {"birth_date": "2025-09-01"},
+                   {"birth_date": "2025-09-02", "traceable": "nee", "end_date": "2027-01-01"},
+                   {"start_date": "2026-02-01"}, {"start_date": "2026-01-31", "category": "taal"},
+                   {"initiative": "derden"}, {"initiative": "derden", "involved": "nee"},
+                   {"legal_basis": "wmo", "purpose": "overig"}, {"person_id": ""},
+                   {"purpose": "participatie", "category": "training"}):
+        rows.append({**base, **change})
+    return rows
 
 
 # --- rule sets ---------------------------------------------------------------------------------
@@ -143,10 +212,13 @@ class RuleSet:
     types: tuple[str, ...]
     header: str = ""
     by_verb: dict[str, list[Rule]] = field(default_factory=dict)
+    # The fields the rules read, as FIELDS: the generated rule sets use FIELDS, the SRG rule
+    # set its own (SRG_FIELDS).
+    fields: tuple = FIELDS
 
     def __post_init__(self) -> None:
         self.by_verb = {verb: [r for r in self.rules if r.verb == verb]
-                        for verb in ("reject", "exclude", "include", "classify")}
+                        for verb in ("reject", "exclude", "include", "classify", "warn")}
 
     def rulebook(self) -> str:
         lines = [self.header or f'rulebook "{self.name}"', "", FIELD_DECLARATIONS,
@@ -212,28 +284,100 @@ def srg_book():
 
 
 # That rulebook, rule by rule, in the loaded program's order (srg-delivery.rules' rules where
-# srg.rules `use`s it; the define gemeentelijke_inzet written out where used).
+# srg.rules `use`s it; the define gemeentelijke_inzet written out where used). Its fields are
+# SRG_FIELDS, not FIELDS: since issue 12 the rulebook reads a reporting month, a municipality
+# code from the CBS list (rulebooks/gemeenten.csv, a code with its period) and a birth date, and
+# its conditions use kinds the generated rule sets do not:
+#   ("len", field, op, n)                     length(field) op n
+#   ("dmcmp", field, op, month_field, n)      date field op month_field + n months
+#   ("not_in_force", field, month_field)      a listed code used outside its period in that
+#                                             month (the rule the engine makes of
+#                                             `rules in force on reporting_month`)
+# The check across records (`unique provision_id, municipality_code, reporting_month`) is not
+# a per-record rule: it is not in this rule set, and the per-record benchmarks leave it out.
+SRG_FIELDS = (
+    ("reporting_month", "month", False),
+    ("provision_id", "text", False),
+    ("person_id", "bsn", False),
+    ("municipality_code", "codelist", False),
+    ("birth_date", "date", True),
+    ("start_date", "date", False),
+    ("end_date", "date", True),
+    ("end_reason", "code", True),
+    ("category", "code", False),
+    ("purpose", "code", False),
+    ("legal_basis", "code", True),
+    ("initiative", "code", False),
+    ("involved", "boolean", True),
+    ("judgement", "code", True),
+    ("funding", "code", False),
+    ("traceable", "boolean", False),
+)
+PURPOSES = ("reintegratie", "participatie", "overig")
+LEGAL_BASES = ("participatiewet", "ioaw", "ioaz", "wmo", "inburgering", "overig")
+CODES.update(purpose=PURPOSES, legal_basis=LEGAL_BASES)
+GEMEENTEN_PATH = ROOT / "rulebooks" / "gemeenten.csv"
+
+
+def gemeenten() -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    """rulebooks/gemeenten.csv as a hand-written program reads it: code -> (valid_from,
+    valid_until), None for an open end."""
+    periods = {}
+    with open(GEMEENTEN_PATH, encoding="utf-8") as handle:
+        lines = [line for line in handle if line.strip() and not line.startswith("#")]
+    for line in lines[1:]:
+        code, _label, start, until = line.rstrip("\n").split(";")
+        periods[code] = (dt.date.fromisoformat(start) if start else None,
+                         dt.date.fromisoformat(until) if until else None)
+    return periods
+
+
+def gemeenten_sql(table: str = "gemeenten") -> str:
+    """A CREATE TABLE statement holding the code list, for the hand-written DuckDB query."""
+    rows = ", ".join(
+        f"('{code}', {f'DATE {chr(39)}{start}{chr(39)}' if start else 'NULL'}, "
+        f"{f'DATE {chr(39)}{until}{chr(39)}' if until else 'NULL'})"
+        for code, (start, until) in gemeenten().items())
+    return (f"CREATE OR REPLACE TABLE {table} (code VARCHAR PRIMARY KEY, valid_from DATE, "
+            f"valid_until DATE); INSERT INTO {table} VALUES {rows}")
+
+
 _INZET = ("or", [("eq", "initiative", "gemeente"),
                  ("and", [("eq", "initiative", "derden"), ("true", "involved")]),
                  ("and", [("eq", "initiative", "burger"), ("eq", "judgement", "positief")])])
 SRG = RuleSet("srg", [
+    Rule("reject", "not_in_force:municipality_code",
+         ("not_in_force", "municipality_code", "reporting_month")),
+    Rule("reject", "registratienummer_te_lang", ("len", "provision_id", ">", 15)),
     Rule("reject", "einde_voor_begin", ("and", [("present", "end_date"),
                                                ("dfcmp", "end_date", "<", "start_date")])),
     Rule("reject", "reden_zonder_einddatum", ("and", [("missing", "end_date"),
                                                      ("ne", "end_reason", "9")])),
-    Rule("include", "voorziening", ("present", "start_date")),
-    Rule("reject", "persoon_ontbreekt", ("and", [("true", "traceable"), ("missing", "person_id")])),
+    Rule("include", "voorziening", ("dmcmp", "start_date", "<", "reporting_month", 1)),
+    Rule("warn", "einde_na_verslagmaand", ("dmcmp", "end_date", ">=", "reporting_month", 1)),
+    Rule("warn", "geboren_na_begin", ("dfcmp", "birth_date", ">", "start_date")),
     Rule("reject", "oordeel_ontbreekt", ("and", [("eq", "initiative", "burger"),
                                                 ("missing", "judgement")])),
+    Rule("reject", "betrokkenheid_ontbreekt", ("and", [("eq", "initiative", "derden"),
+                                                      ("missing", "involved")])),
+    Rule("exclude", "ander_doel", ("nin", "purpose", ("reintegratie", "participatie"))),
     Rule("exclude", "geen_gemeentelijke_inzet", ("not", _INZET)),
     Rule("exclude", "buiten_reintegratiebudget",
          ("nin", "funding", ("reintegratie", "toegevoegd", "verantwoord"))),
     Rule("exclude", "niet_herleidbaar", ("not", ("true", "traceable"))),
+    Rule("exclude", "wmo_voorziening", ("eq", "legal_basis", "wmo")),
     Rule("exclude", "mantelzorg", ("eq", "category", "mantelzorg")),
     Rule("exclude", "intake_administratie", ("in", "category", ("intake", "administratie"))),
     Rule("classify", "coaching", ("eq", "category", "coaching"), "40"),
-    Rule("classify", "training", ("in", "category", ("training", "taal")), "42"),
-], ("40", "42"))
+    Rule("classify", "training", ("eq", "category", "training"), "42"),
+    Rule("classify", "taal", ("eq", "category", "taal"), "42"),
+], ("40", "42"), fields=SRG_FIELDS)
+
+# What the peers' encoding (read, holds, peer_condition, Polars) cannot say of SRG: a missing
+# boolean (betrokkenheid_ontbreekt tests `involved is missing`, which their encoding reads as
+# false), the code list with periods, a month and its arithmetic, length. The SRG rule set runs
+# without them (compare.py says so); they run on the generated rule sets.
+SRG_PEERS_SKIPPED = ("zen", "rule_engine", "cel", "polars")
 
 _VERBS = ("reject",) + ("include",) * 4 + ("exclude",) * 3 + ("classify",) * 3
 _SIZES = {"reject": (2, 4), "exclude": (2, 4), "include": (1, 3), "classify": (1, 2)}
@@ -501,19 +645,146 @@ def decide(record):
             problems.append("invalid_boolean:traceable")
 '''
 
+# The SRG rulebook's own reading (its fields since issue 12: a month, a BSN that is required,
+# a code from the CBS list, a birth date, purpose and legal basis) and its rules, by hand. It
+# returns the warnings beside status, type and reasons, as the engine does.
+_SRG_READ = '''\
+def decide(record):
+    problems = []
+    get = record.get
+    reporting_month = (get("reporting_month") or "").strip()
+    next_month = None
+    if not reporting_month:
+        problems.append("missing_value:reporting_month")
+        reporting_month = None
+    else:
+        reporting_month = _month(reporting_month)
+        if reporting_month is None:
+            problems.append("invalid_month:reporting_month")
+        elif reporting_month.year < 9999 or reporting_month.month < 12:
+            year, month = divmod(reporting_month.year * 12 + reporting_month.month, 12)
+            next_month = datetime.date(year, month + 1, 1)
+    provision_id = (get("provision_id") or "").strip()
+    if not provision_id:
+        problems.append("missing_value:provision_id")
+    person_id = (get("person_id") or "").strip()
+    if not person_id:
+        problems.append("missing_value:person_id")
+    elif not _is_bsn(person_id):
+        problems.append("invalid_bsn:person_id")
+    municipality_code = (get("municipality_code") or "").strip()
+    period = None
+    if not municipality_code:
+        problems.append("missing_value:municipality_code")
+    else:
+        period = _GEMEENTEN.get(municipality_code)
+        if period is None:
+            problems.append("unknown_code:municipality_code")
+    birth_date = (get("birth_date") or "").strip()
+    if not birth_date or birth_date == "00000000":
+        birth_date = None
+    else:
+        try:
+            birth_date = _date(birth_date)
+        except ValueError:
+            problems.append("invalid_date:birth_date")
+            birth_date = None
+    start_date = (get("start_date") or "").strip()
+    if not start_date or start_date == "00000000":
+        problems.append("missing_value:start_date")
+        start_date = None
+    else:
+        try:
+            start_date = _date(start_date)
+        except ValueError:
+            problems.append("invalid_date:start_date")
+            start_date = None
+    end_date = (get("end_date") or "").strip()
+    if not end_date or end_date == "00000000":
+        end_date = None
+    else:
+        try:
+            end_date = _date(end_date)
+        except ValueError:
+            problems.append("invalid_date:end_date")
+            end_date = None
+    end_reason = (get("end_reason") or "").strip() or None
+    if end_reason is not None and end_reason not in _END_REASONS:
+        problems.append("unknown_code:end_reason")
+        end_reason = None
+    category = (get("category") or "").strip() or None
+    if category is None:
+        problems.append("missing_value:category")
+    elif category not in _CATEGORIES:
+        problems.append("unknown_code:category")
+        category = None
+    purpose = (get("purpose") or "").strip() or None
+    if purpose is None:
+        problems.append("missing_value:purpose")
+    elif purpose not in _PURPOSES:
+        problems.append("unknown_code:purpose")
+        purpose = None
+    legal_basis = (get("legal_basis") or "").strip() or None
+    if legal_basis is not None and legal_basis not in _LEGAL_BASES:
+        problems.append("unknown_code:legal_basis")
+        legal_basis = None
+    initiative = (get("initiative") or "").strip() or None
+    if initiative is None:
+        problems.append("missing_value:initiative")
+    elif initiative not in _INITIATIVES:
+        problems.append("unknown_code:initiative")
+        initiative = None
+    involved = (get("involved") or "").strip() or None
+    if involved is not None:
+        involved = _BOOLEANS.get(involved.lower())
+        if involved is None:
+            problems.append("invalid_boolean:involved")
+    judgement = (get("judgement") or "").strip() or None
+    if judgement is not None and judgement not in _JUDGEMENTS:
+        problems.append("unknown_code:judgement")
+        judgement = None
+    funding = (get("funding") or "").strip() or None
+    if funding is None:
+        problems.append("missing_value:funding")
+    elif funding not in _FUNDINGS:
+        problems.append("unknown_code:funding")
+        funding = None
+    traceable = (get("traceable") or "").strip()
+    if not traceable:
+        problems.append("missing_value:traceable")
+        traceable = None
+    else:
+        traceable = _BOOLEANS.get(traceable.lower())
+        if traceable is None:
+            problems.append("invalid_boolean:traceable")
+'''
+
 _SRG_RULES = '''\
+    warnings = ()
+    if end_date is not None and next_month is not None and end_date >= next_month:
+        warnings = ("einde_na_verslagmaand",)
+    if birth_date is not None and start_date is not None and birth_date > start_date:
+        warnings += ("geboren_na_begin",)
     rejected = problems
+    if period is not None and reporting_month is not None and (
+            (period[0] is not None and reporting_month < period[0])
+            or (period[1] is not None and reporting_month > period[1])):
+        rejected.append("not_in_force:municipality_code")
+    if len(provision_id) > 15:
+        rejected.append("registratienummer_te_lang")
     if end_date is not None and start_date is not None and end_date < start_date:
         rejected.append("einde_voor_begin")
     if end_date is None and end_reason is not None and end_reason != "9":
         rejected.append("reden_zonder_einddatum")
-    if traceable and person_id is None:
-        rejected.append("persoon_ontbreekt")
     if initiative == "burger" and judgement is None:
         rejected.append("oordeel_ontbreekt")
+    if initiative == "derden" and involved is None:
+        rejected.append("betrokkenheid_ontbreekt")
     if rejected:
-        return "rejected", None, tuple(rejected)
+        return "rejected", None, tuple(rejected), warnings
     excluded = []
+    if purpose != "reintegratie" and purpose != "participatie":
+        excluded.append("ander_doel")
     if not (initiative == "gemeente" or (initiative == "derden" and involved)
             or (initiative == "burger" and judgement == "positief")):
         excluded.append("geen_gemeentelijke_inzet")
@@ -521,20 +792,39 @@ _SRG_RULES = '''\
         excluded.append("buiten_reintegratiebudget")
     if not traceable:
         excluded.append("niet_herleidbaar")
+    if legal_basis == "wmo":
+        excluded.append("wmo_voorziening")
     if category == "mantelzorg":
         excluded.append("mantelzorg")
     if category == "intake" or category == "administratie":
         excluded.append("intake_administratie")
     if excluded:
-        return "excluded", None, tuple(excluded)
-    if start_date is None:
-        return "excluded", None, ("no_include_matched",)
+        return "excluded", None, tuple(excluded), warnings
+    if start_date is None or next_month is None or start_date >= next_month:
+        return "excluded", None, ("no_include_matched",), warnings
     if category == "coaching":
-        return "included", "40", ("voorziening", "coaching")
-    if category == "training" or category == "taal":
-        return "included", "42", ("voorziening", "training")
-    return "included", None, ("voorziening", "unclassified")
+        return "included", "40", ("voorziening", "coaching"), warnings
+    if category == "training":
+        return "included", "42", ("voorziening", "training"), warnings
+    if category == "taal":
+        return "included", "42", ("voorziening", "taal"), warnings
+    return "included", None, ("voorziening", "unclassified"), warnings
 '''
+
+
+def _month(text: str) -> dt.date | None:
+    """YYYY-MM or YYYYMM, a real month, as its first day; None for any other text."""
+    if len(text) == 7 and text[4] == "-":
+        year, month = text[:4], text[5:]
+    elif len(text) == 6:
+        year, month = text[:4], text[4:]
+    else:
+        return None
+    if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit()):
+        return None
+    if year == "0000" or not 1 <= int(month) <= 12:
+        return None
+    return dt.date(int(year), int(month), 1)
 
 
 def _date(text: str) -> dt.date:
@@ -551,14 +841,15 @@ _GLOBALS = {
     "_END_REASONS": frozenset(END_REASONS), "_is_bsn": passes_eleven_test,
     "_BOOLEANS": {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}},
     "_REINTEGRATIE": frozenset({"reintegratie", "toegevoegd", "verantwoord"}),
-    "_date": _date,
+    "_date": _date, "_month": _month, "_PURPOSES": frozenset(PURPOSES),
+    "_LEGAL_BASES": frozenset(LEGAL_BASES), "_GEMEENTEN": gemeenten(),
 }
 
 
 def python_source(rules: RuleSet) -> str:
     """The hand-written function's source; SRG's rules section is the literal one above."""
     if rules is SRG:
-        return _READ + _SRG_RULES
+        return _SRG_READ + _SRG_RULES
     constants: dict = {}
     lines = ["    rejected = problems"]
     for rule in rules.by_verb["reject"]:
@@ -640,7 +931,8 @@ def duckdb_query(rules: RuleSet, columns: list[str], table: str = "records") -> 
     read = []
     typed = []
     problems = []
-    for name, kind, optional in FIELDS:
+    joins = []
+    for name, kind, optional in rules.fields:
         raw = f"nullif(trim({name}), '')"
         if kind == "date":
             raw = f"nullif({raw}, '00000000')"
@@ -649,6 +941,17 @@ def duckdb_query(rules: RuleSet, columns: list[str], table: str = "records") -> 
         if kind == "text":
             typed.append(f"{t} AS v_{name}")
             bad = ""
+        elif kind == "month":
+            month = f"CASE WHEN regexp_full_match({t}, '[0-9]{{4}}-?[0-9]{{2}}') " \
+                    f"THEN try_strptime(replace({t}, '-', ''), '%Y%m')::DATE END"
+            typed.append(f"{month} AS v_{name}")
+            bad = f"WHEN {month} IS NULL THEN 'invalid_month:{name}'"
+        elif kind == "codelist":
+            # The CBS list with its periods, as a table joined on the code.
+            joins.append(f"LEFT JOIN gemeenten AS g_{name} ON g_{name}.code = {t}")
+            typed.append(f"CASE WHEN g_{name}.code IS NOT NULL THEN {t} END AS v_{name}, "
+                         f"g_{name}.valid_from AS f_{name}, g_{name}.valid_until AS u_{name}")
+            bad = f"WHEN g_{name}.code IS NULL THEN 'unknown_code:{name}'"
         elif kind in ("bsn", "digits4"):
             if kind == "bsn":
                 digit = [f"(ascii(substr({t}, {i}, 1)) - 48)" for i in range(1, 10)]
@@ -677,28 +980,30 @@ def duckdb_query(rules: RuleSet, columns: list[str], table: str = "records") -> 
         missing = "" if optional else f"WHEN {t} IS NULL THEN 'missing_value:{name}' "
         if bad or missing:
             problems.append(f"CASE {missing}{bad} END AS p{len(problems)}")
-    matched = [f"coalesce({_sql(rule.condition)}, false) AS m_{rule.id}" for rule in rules.rules]
+    matched = [f"coalesce({_sql(rule.condition)}, false) AS {_m(rule)}" for rule in rules.rules]
     by = rules.by_verb
 
     def ids(items):
-        return ", ".join(f"CASE WHEN m_{r.id} THEN '{r.id}' END" for r in items)
+        return ", ".join(f"CASE WHEN {_m(r)} THEN '{r.id}' END" for r in items)
 
     problem_ids = ", ".join(f"p{i}" for i in range(len(problems)))
     any_reject = " OR ".join([f"p{i} IS NOT NULL" for i in range(len(problems))]
-                             + [f"m_{r.id}" for r in by["reject"]])
-    any_exclude = " OR ".join(f"m_{r.id}" for r in by["exclude"]) or "false"
-    any_include = " OR ".join(f"m_{r.id}" for r in by["include"]) or "false"
-    count_types = " + ".join(f"m_{r.id}::INT" for r in by["classify"]) or "0"
-    type_code = " ".join(f"WHEN m_{r.id} THEN '{r.code}'" for r in by["classify"]) \
+                             + [_m(r) for r in by["reject"]])
+    any_exclude = " OR ".join(_m(r) for r in by["exclude"]) or "false"
+    any_include = " OR ".join(_m(r) for r in by["include"]) or "false"
+    count_types = " + ".join(f"{_m(r)}::INT" for r in by["classify"]) or "0"
+    type_code = " ".join(f"WHEN {_m(r)} THEN '{r.code}'" for r in by["classify"]) \
         or "WHEN false THEN NULL"
-    type_id = " ".join(f"WHEN m_{r.id} THEN '{r.id}'" for r in by["classify"]) \
+    type_id = " ".join(f"WHEN {_m(r)} THEN '{r.id}'" for r in by["classify"]) \
         or "WHEN false THEN NULL"
+    warnings = f",\n  nullif(concat_ws('|', {ids(by['warn'])}), '') AS warnings" \
+        if by["warn"] else ""
     rejects = ", " + ids(by["reject"]) if by["reject"] else ""
     ambiguous = f"WHEN types > 1 THEN concat_ws('|', 'ambiguous_type', {ids(by['classify'])})" \
         if len(by["classify"]) > 1 else ""
     return f"""
 WITH raw AS (SELECT *, {', '.join(read)} FROM {table}),
-typed AS (SELECT *, {', '.join(typed)}, {', '.join(problems)} FROM raw),
+typed AS (SELECT raw.*, {', '.join(typed)}, {', '.join(problems)} FROM raw {' '.join(joins)}),
 matched AS (SELECT *, {', '.join(matched)} FROM typed),
 counted AS (SELECT *, ({any_reject}) AS is_rejected, ({any_exclude}) AS is_excluded,
                    ({any_include}) AS is_included, ({count_types}) AS types FROM matched)
@@ -712,8 +1017,13 @@ SELECT {', '.join(f'"{c}"' for c in columns)},
        WHEN NOT is_included THEN 'no_include_matched'
        {ambiguous}
        ELSE concat_ws('|', {ids(by['include'])}, CASE {type_id} ELSE 'unclassified' END)
-  END AS reasons
+  END AS reasons{warnings}
 FROM counted"""
+
+
+def _m(rule: Rule) -> str:
+    """The column of whether a rule matches (quoted: an implicit rule's id has a colon)."""
+    return f'"m_{rule.id}"'
 
 
 def _sql(c: tuple) -> str:
@@ -731,6 +1041,10 @@ def _sql(c: tuple) -> str:
         return f"v_{c[1]} IS NULL"
     if kind == "present":
         return f"v_{c[1]} IS NOT NULL"
+    if kind == "len":
+        return f"length(v_{c[1]}) {c[2]} {c[3]}"
+    if kind == "not_in_force":
+        return (f"(coalesce(v_{c[2]} < f_{c[1]}, false) OR coalesce(v_{c[2]} > u_{c[1]}, false))")
     if kind == "not":
         return f"NOT coalesce({_sql(c[1])}, false)"
     if kind in ("and", "or"):
@@ -741,6 +1055,8 @@ def _sql(c: tuple) -> str:
         return f"coalesce(v_{c[1]} {op} DATE '{_date_text(c[3])}', false)"
     if kind == "dfcmp":
         return f"coalesce(v_{c[1]} {op} v_{c[3]}, false)"
+    if kind == "dmcmp":
+        return f"coalesce(v_{c[1]} {op} (v_{c[3]} + INTERVAL {c[4]} MONTH)::DATE, false)"
     raise ValueError(f"not a condition: {c!r}")
 
 
