@@ -41,7 +41,7 @@ from .. import dates, ir, patterns
 from ..decision import VERBS, Verdicts, verdicts
 from ..months import Month
 from ..schema import Field
-from .measured import exactly
+from .measured import exactly, first_holding
 
 
 class Domain(Protocol):
@@ -604,13 +604,13 @@ def unshifted(node: ir.Compare) -> ir.Condition | None:
 
     first, last = _dt.date.min.toordinal(), _dt.date.max.toordinal()
     # The days whose move stays in the calendar: one run, cut off at one end.
-    low = _first(first, last, lambda d: moved(d) is not None) if shift.amount < 0 else first
-    high = (_first(first, last + 1, lambda d: moved(d) is None) - 1) if shift.amount > 0 else last
+    low = first_holding(first, last, lambda d: moved(d) is not None) if shift.amount < 0 else first
+    high = (first_holding(first, last + 1, lambda d: moved(d) is None) - 1) if shift.amount > 0 else last
     in_calendar = [ir.compare("ge", name, _dt.date.fromordinal(low)),
                    ir.compare("le", name, _dt.date.fromordinal(high))]
     # First days (in the calendar run) whose moved date reaches / passes the constant.
-    reaches = _first(low, high + 1, lambda d: moved(d) >= target)
-    passes = _first(low, high + 1, lambda d: moved(d) > target)
+    reaches = first_holding(low, high + 1, lambda d: moved(d) >= target)
+    passes = first_holding(low, high + 1, lambda d: moved(d) > target)
 
     def below(ordinal: int) -> ir.Condition:
         return (ir.compare("lt", name, _dt.date.fromordinal(ordinal)) if ordinal <= high
@@ -631,18 +631,6 @@ def unshifted(node: ir.Compare) -> ir.Condition | None:
         "ne": [ir.AnyOf((below(reaches), from_(passes)))],
     }[node.op]
     return ir.AllOf((*in_calendar, *parts), span=node.span)
-
-
-def _first(low: int, high: int, holds: Callable[[int], bool]) -> int:
-    """The least ``d`` in ``[low, high)`` for which ``holds`` (monotone: false, then true),
-    or ``high`` when there is none."""
-    while low < high:
-        middle = (low + high) // 2
-        if holds(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return low
 
 
 # Up to this many points an ``in`` test is one equation per point (as it always was, so that

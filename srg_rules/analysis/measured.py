@@ -22,9 +22,9 @@ A text field's length and an age of two fields stay over-approximated.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from .. import dates, ir
 from ..operators import OPERATORS
@@ -147,14 +147,14 @@ def _from(name: str, ordinal: int) -> ir.Condition:
         else ir.AnyOf(())
 
 
-def _first(holds: Callable[[int], Any]) -> int:
+def first_holding(low: int, high: int, holds: Callable[[int], bool]) -> int:
+    """The least ``d`` in ``[low, high)`` for which ``holds`` (monotone: false, then true),
+    or ``high`` when there is none; a bisection, so ``holds`` is asked about log2 of the
+    range's length times."""
+    return low + bisect.bisect_left(range(low, high), True, key=holds)
+
+
+def _first(holds: Callable[[int], bool]) -> int:
     """The least day (an ordinal) of the calendar for which ``holds`` (monotone: false, then
     true), or the day past the calendar's last when there is none."""
-    low, high = _FIRST, _LAST + 1
-    while low < high:
-        middle = (low + high) // 2
-        if holds(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return low
+    return first_holding(_FIRST, _LAST + 1, holds)
