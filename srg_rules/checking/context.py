@@ -158,6 +158,15 @@ class Context:
             if isinstance(statement, kind):
                 yield index, statement
 
+    def only(self, kind: type, code: str, message: str, help: str | None,
+             first: str) -> Any | None:
+        """The statement of a kind a rulebook holds at most once (None without one); each
+        later one is reported as ``code``, pointing back at the first (labelled ``first``)."""
+        found = [statement for _, statement in self.statements(kind)]
+        for extra in found[1:]:
+            self.report(code, message, extra.span, help, related=((first, found[0].span),))
+        return found[0] if found else None
+
 
 def claim_name(context: Context, name: ast.Name, what: str) -> None:
     """Fields, defines, rules and trajectories share one namespace."""

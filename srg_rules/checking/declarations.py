@@ -23,12 +23,8 @@ def rule_id(rule: ast.Rule | ast.Classification, taken: set[str]) -> str:
 
 
 def check_header(context: Context) -> None:
-    headers = [s for _, s in context.statements(ast.Header)]
-    for extra in headers[1:]:
-        context.report(
-            "duplicate_header", "a rulebook has one header", extra.span,
-            "merge the two 'rulebook' lines", related=(("first header", headers[0].span),),
-        )
+    context.only(ast.Header, "duplicate_header", "a rulebook has one header",
+                 "merge the two 'rulebook' lines", "first header")
 
 
 def type_of(context: Context, spec: ast.TypeSpec, what: str):
@@ -142,14 +138,9 @@ def check_declarations(context: Context) -> None:
             context.fields[declaration.name.text] = Field(
                 declaration.name.text, value_type, declaration.optional, codes
             )
-    outputs = [s for _, s in context.statements(ast.OutputDeclaration)]
-    for extra in outputs[1:]:
-        context.report(
-            "duplicate_output", "a rulebook has one output", extra.span,
-            related=(("first output", outputs[0].span),),
-        )
-    if outputs:
-        output = outputs[0]
+    output = context.only(ast.OutputDeclaration, "duplicate_output", "a rulebook has one output",
+                          None, "first output")
+    if output is not None:
         value_type, codes = type_of(context, output.type, "output")
         if value_type is not None and value_type.name != "code":
             context.report(

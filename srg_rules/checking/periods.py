@@ -35,19 +35,16 @@ def _from_code_files(context: Context) -> dict[int, ast.Text]:
 
 def check_periods(context: Context) -> None:
     """The decision date, and validity periods that are real and not empty."""
-    dated = [s for _, s in context.statements(ast.DecisionDate)]
-    for extra in dated[1:]:
-        context.report(
-            "duplicate_decision_date", "a rulebook names one decision date", extra.span,
-            "keep one 'rules in force on' line", related=(("first named", dated[0].span),),
-        )
-    if dated:
-        field = field_named(context, dated[0].field)
+    dated = context.only(ast.DecisionDate, "duplicate_decision_date",
+                         "a rulebook names one decision date",
+                         "keep one 'rules in force on' line", "first named")
+    if dated is not None:
+        field = field_named(context, dated.field)
         if field is not None and field.type.base != "date":  # a date or a month
             context.report(
                 "type_mismatch",
                 f"'{field.name}' is {field.type.noun}; the rules in force are picked by a date",
-                dated[0].field.span,
+                dated.field.span,
                 did_you_mean(field.name, dates := [n for n, f in context.fields.items()
                                                    if f.type.base == "date"])
                 or ("name a date field: " + ", ".join(dates) if dates else
@@ -57,7 +54,7 @@ def check_periods(context: Context) -> None:
             context.report(
                 "optional_decision_date",
                 f"'{field.name}' is optional, but every record needs a date to pick its rules",
-                dated[0].field.span,
+                dated.field.span,
                 f"remove 'optional' from field {field.name}, or name a date every record has",
             )
     dated_rulebook = any(h.validity is not None for _, h in context.statements(ast.Header))
@@ -76,7 +73,7 @@ def check_periods(context: Context) -> None:
                 "empty_period", f"{owner} would be in force from {start} until {end}, "
                 "which is no day at all", validity.span, "swap the two dates",
             )
-        if not dated and id(validity) in from_files:
+        if dated is None and id(validity) in from_files:
             # a code list file dates its values by the hundred: one diagnostic, at its path
             code_file = from_files[id(validity)]
             if id(code_file) not in reported:
@@ -87,7 +84,7 @@ def check_periods(context: Context) -> None:
                     "does not say which date of a record picks the values in force",
                     code_file.span, "add a line such as: rules in force on start_date",
                 )
-        elif not dated:
+        elif dated is None:
             context.report(
                 "missing_decision_date",
                 f"{owner} has a validity period, but the rulebook does not say which date of a "

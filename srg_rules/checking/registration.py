@@ -37,16 +37,12 @@ def check_registration(context: Context) -> None:
                     )
                 assigned.setdefault(field.name, assignment.span)
                 check_assignment(context, field, assignment)
-    groupings = [s for _, s in context.statements(ast.Activities)]
-    for extra in groupings[1:]:
-        context.report(
-            "duplicate_activities", "a rulebook says once which activities form one provision",
-            extra.span, "merge the two 'activities' statements",
-            related=(("first statement", groupings[0].span),),
-        )
-    if not groupings:
+    grouping = context.only(
+        ast.Activities, "duplicate_activities",
+        "a rulebook says once which activities form one provision",
+        "merge the two 'activities' statements", "first statement")
+    if grouping is None:
         return
-    grouping = groupings[0]
     key: dict[str, Span] = {}
     for name in grouping.key:
         field = field_named(context, name)
