@@ -102,7 +102,7 @@ def _book_id(book: srg_rules.Rulebook) -> str:
     return book.source.path.rsplit("/", 1)[-1]
 
 
-def _first(strategy: st.SearchStrategy, condition, tries: int = 400):
+def _first(strategy: st.SearchStrategy, condition, tries: int = 1000):
     """An example meeting ``condition`` within ``tries`` draws (no shrinking: speed)."""
     return find(strategy, condition, settings=settings(
         max_examples=tries, database=None, phases=[Phase.generate], deadline=None,
