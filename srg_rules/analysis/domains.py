@@ -76,6 +76,9 @@ class Domain:
     points: tuple[Any, ...]
     allowed: tuple[int, ...]
     _index: dict[Any, int] = attrs.field(eq=False, repr=False)
+    moves: tuple[int, ...] = ()
+    """For a month field, the whole months it is moved by where compared with a field
+    (``d < m + 1 months``: 1), ascending."""
 
     def index(self, value: Any) -> int | None:
         """The index of a constant among the points, or None when no valid value equals it.
@@ -107,7 +110,7 @@ def is_valid(field: Field, value: Any) -> bool:
     """Whether ``value`` is a typed value that reading a record can give ``field``.
 
     >>> from srg_rules import parse
-    >>> person = parse("field p: bsn\ninclude when p is present").program.schema.fields["p"]
+    >>> person = parse("field p: bsn\\ninclude when p is present").program.schema.fields["p"]
     >>> is_valid(person, "999990019"), is_valid(person, "999990018"), is_valid(person, "other")
     (True, False, False)
     """
@@ -142,16 +145,29 @@ def from_program(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> dic
         members_of.setdefault(compared.components[name], []).append(field)
     domains: dict[str, Domain] = {}
     for members in members_of.values():
+        constants = [c for f in members for c in compared.constants[f.name]]
+        step = max(compared.steps.get(f.name, 0) for f in members)
+        if step and len(_months_near(constants, len(members), step)) > _MOST_MONTHS:
+            step = 0  # too many months to keep: the encoder over-approximates the moves
         domains.update(_component(
-            members, [c for f in members for c in compared.constants[f.name]]))
+            members, constants, step=step,
+            lengths=[n for f in members for n in compared.lengths.get(f.name, ())]))
+        for name in (f.name for f in members):
+            moves = sorted({months for _, month, months in compared.stepped if month == name})
+            if step and moves:
+                domains[name] = attrs.evolve(domains[name], moves=tuple(moves))
     return {name: domains[name] for name in fields}
 
 
-def _component(members: list[Field], constants: list[Any]) -> dict[str, Domain]:
+def _component(members: list[Field], constants: list[Any], step: int = 0,
+               lengths: list[Any] = ()) -> dict[str, Domain]:
     kind = members[0].type.base  # fields are compared only with fields of the same base
     size = len(members)
     if kind == "number":
         points = _number_points([c for c in constants if is_valid(members[0], c)], size)
+    elif kind == "date" and step:
+        points = _stepped_month_points(constants, size, step,
+                                       days=any(f.type.name != "month" for f in members))
     elif kind == "date" and any(f.type.name == "month" for f in members):
         points = _month_points(constants, size,
                                days=any(f.type.name != "month" for f in members))
@@ -170,6 +186,10 @@ def _component(members: list[Field], constants: list[Any]) -> dict[str, Domain]:
         taken = set(constants)
         for value_type in _unique(f.type for f in members):
             fresh = _fresh_texts(taken, size, value_type)
+            if value_type.name == "text" and lengths:
+                # ... and of every length its length comparisons tell apart.
+                fresh += [text for length in _lengths_apart(lengths)
+                          for text in _texts_of_length(length, taken | set(fresh), size)]
             points += fresh
             taken.update(fresh)
     index = {value: i for i, value in enumerate(points)}
@@ -197,6 +217,36 @@ def _fresh_texts(taken: set[Any], count: int, value_type: ValueType) -> list[str
     else:
         candidates = ("other" if n == 1 else f"other{n}" for n in itertools.count(1))
     return list(itertools.islice((c for c in candidates if c not in taken), count))
+
+
+def _lengths_apart(bounds: Iterable[Any]) -> list[int]:
+    """Lengths (at least 1: a text is never blank) among which every class of lengths that
+    comparisons with ``bounds`` tell apart has one: each bound's neighbours.
+
+    >>> _lengths_apart([15, 2.5])
+    [1, 2, 3, 4, 14, 15, 16, 17]
+    """
+    lengths = {1}
+    for bound in bounds:
+        low = math.floor(bound)
+        lengths.update(n for n in (low - 1, low, low + 1, low + 2) if n >= 1)
+    return sorted(lengths)
+
+
+def _texts_of_length(length: int, taken: set[Any], count: int) -> list[str]:
+    """``count`` texts of ``length`` characters equal to no taken value: x...x0, x...x1 ..."""
+    alphabet = "0123456789abcdefghijklmnopqrstuvwyz"
+    found: list[str] = []
+    for digits in itertools.count(1):
+        if digits > length:
+            break
+        for suffix in itertools.product(alphabet, repeat=digits):
+            text = "x" * (length - digits) + "".join(suffix)
+            if text not in taken:
+                found.append(text)
+                if len(found) == count:
+                    return found
+    return found
 
 
 # --- ordered types -------------------------------------------------------------------------
@@ -300,6 +350,46 @@ def _month_points(constants: list[_dt.date], size: int, days: bool) -> list[_dt.
                 else:
                     ordinals.update(range(low + 1, min(high, low + 1 + size)))
     return [_dt.date.fromordinal(o) for o in sorted(ordinals)]
+
+
+def _stepped_month_points(constants: list[_dt.date], size: int, step: int,
+                          days: bool) -> list[_dt.date]:
+    """The points of a component holding a month field compared with fields across a move of
+    up to ``step`` whole months (``d < m + 1 months``).
+
+    Such a comparison depends only on how many months apart the two values lie (up to
+    ``step + 1``: further apart is all the same) and on whether the other is a first day. So:
+    every month start within ``(size + 1) * (step + 1) + 1`` months of a constant (room for
+    the ``size`` values of a record, each within ``step + 1`` months of the next or further,
+    beside each constant), and, for date fields, ``size`` days after each month start and
+    each constant (the values inside one month, in order). A record's values map onto these
+    keeping their order, their distances in months up to ``step + 1``, and first days.
+    """
+    exact = sorted({c.toordinal() for c in constants})
+    ordinals = set(exact)
+    ordinals.update(_dt.date(n // 12, n % 12 + 1, 1).toordinal()
+                    for n in _months_near(constants, size, step))
+    if days:
+        cuts = sorted(ordinals)
+        for low, high in zip(cuts, [*cuts[1:], _DATE_MAX + 1]):
+            ordinals.update(range(low + 1, min(high, low + 1 + size)))
+    return [_dt.date.fromordinal(o) for o in sorted(ordinals)]
+
+
+# The most month starts a component with moved months keeps (two centuries); beyond, its
+# moves are over-approximated rather than the analysis slowed to a crawl.
+_MOST_MONTHS = 2400
+
+
+def _months_near(constants: list[_dt.date], size: int, step: int) -> set[int]:
+    """The months (``year * 12 + month - 1``) within ``(size + 1) * (step + 1) + 1`` of a
+    constant (of 2000-01 when there is none), in the calendar."""
+    reach = (size + 1) * (step + 1) + 1
+    months: set[int] = set()
+    for day in set(constants) or {_dt.date(2000, 1, 1)}:
+        number = day.year * 12 + day.month - 1
+        months.update(range(max(number - reach, 12), min(number + reach + 1, 10000 * 12)))
+    return months
 
 
 def _month_starts_between(lo: int, hi: int, count: int, downwards: bool) -> list[int]:

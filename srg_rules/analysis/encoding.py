@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
+import bisect
 import datetime as _dt
 
 import attrs
@@ -40,8 +41,9 @@ import z3
 from .. import dates, ir, patterns
 from ..decision import VERBS, Verdicts, verdicts
 from ..months import Month
+from ..operators import OPERATORS
 from ..schema import Field
-from .measured import exactly, first_holding
+from .measured import MonthStep, exactly, first_holding, month_step, text_length
 
 
 class Domain(Protocol):
@@ -187,9 +189,15 @@ class Encoder(ir.Visitor):
         for name, domain in self.domains.items():
             index = z3.Int(f"field:{name}", context)
             present = z3.Bool(f"present:{name}", context) if domain.field.optional else None
-            runs = [z3.And(index >= lo, index <= hi) for lo, hi in domain.ranges()]
-            if runs:
-                validity.append(self.any(runs))
+            runs = list(domain.ranges())
+            if len(runs) > _FEW_POINTS:
+                # Hundreds of runs (the month starts of a month field): one parse, not
+                # hundreds of Python-built terms (the same formula).
+                text = " ".join(f"(and (>= index {lo}) (<= index {hi}))" for lo, hi in runs)
+                validity.append(z3.parse_smt2_string(
+                    f"(assert (or {text}))", decls={"index": index}, ctx=context)[0])
+            elif runs:
+                validity.append(self.any([z3.And(index >= lo, index <= hi) for lo, hi in runs]))
             elif present is not None:
                 validity.append(z3.Not(present))  # no valid value: the field is always missing
             else:
@@ -197,6 +205,16 @@ class Encoder(ir.Visitor):
             if solver is not None:
                 solver.add(validity[-1])
             self.fields[name] = FieldTerms(index, present)
+        # A month field moved by whole months: where its move lands among the points.
+        self._moved: dict[tuple[str, int], _Moved] = {}
+        for name, domain in self.domains.items():
+            for months in domain.moves:
+                moved, definition = _moved_month(domain, self.fields[name].index, name, months,
+                                                 context)
+                self._moved[(name, months)] = moved
+                validity.extend(definition)
+                if solver is not None:
+                    solver.add(*definition)
         self.validity: tuple[z3.BoolRef, ...] = tuple(validity)
         """What every valid record meets: each field's index among its allowed points."""
         self._formulas: dict[int, tuple[Any, z3.BoolRef]] = {}
@@ -364,6 +382,12 @@ class Encoder(ir.Visitor):
             rewritten = exactly(node, self._declared)
         if rewritten is not None:
             return self.condition(rewritten)
+        step = month_step(node, self._declared)
+        if step is not None and (step.month, step.months) in self._moved:
+            return self._month_step(step)
+        measured_text = text_length(node, self._declared)
+        if measured_text is not None:
+            return self._text_length(*measured_text)
         if ir.field_pair(node) is None and ir.field_constant(node) is None:
             return self._approximated(node)
         left, right = self(node.left), self(node.right)
@@ -391,6 +415,26 @@ class Encoder(ir.Visitor):
             # ordered constant: only = and != get here.
             return self._present(self.true if node.op == "ne" else self.false, left.present)
         return self._present(_ORDER[node.op](left.index, point), left.present)
+
+    def _month_step(self, step: MonthStep) -> z3.BoolRef:
+        """``other OP month + K months``, exactly, over where the month's move lands among
+        the points the two fields share (see :func:`_moved_month`)."""
+        moved = self._moved[(step.month, step.months)]
+        index, below, through = self.fields[step.other].index, moved.below, moved.through
+        meets = {"lt": lambda: index < below, "le": lambda: index < through,
+                 "gt": lambda: index >= through, "ge": lambda: index >= below,
+                 "eq": lambda: z3.And(index >= below, index < through),
+                 "ne": lambda: z3.Or(index < below, index >= through)}[step.op]()
+        return self._present(z3.And(moved.inside, meets), self.fields[step.month].present,
+                             self.fields[step.other].present)
+
+    def _text_length(self, name: str, op: str, bound: Any) -> z3.BoolRef:
+        """``length(t) OP n``, exactly: the points of ``t`` (fresh texts of every length the
+        comparisons tell apart, see the domains) whose length meets it."""
+        terms, domain = self.fields[name], self.domains[name]
+        test = OPERATORS[op].evaluate
+        return self._present(self.any([terms.index == i for i in domain.allowed
+                                       if test(len(domain.points[i]), bound)]), terms.present)
 
     def _approximated(self, node: ir.Compare | ir.Matches) -> z3.BoolRef:
         """A comparison the finite domains cannot decide exactly (a date of one field against
@@ -429,11 +473,19 @@ class Comparisons:
             members of a set sorted by ``repr``, so that nothing depends on hash order).
         pairs: the pairs of distinct fields compared with each other, each the way round it is
             first written, in the order met.
+        steps: per field, the most whole months it is compared across with a month field
+            moved by months (``d < m + 1 months``: 1 for both), 0 when never.
+        stepped: the fields compared with a month field moved by whole months, as
+            ``(other, month, months)``, in the order met.
+        lengths: per text field, the numbers its length is compared with.
     """
 
     components: dict[str, str]
     constants: dict[str, list[Any]]
     pairs: tuple[tuple[str, str], ...]
+    steps: dict[str, int] = attrs.field(factory=dict)
+    stepped: tuple[tuple[str, str, int], ...] = ()
+    lengths: dict[str, list[Any]] = attrs.field(factory=dict)
 
 
 def comparisons(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> Comparisons:
@@ -475,7 +527,8 @@ def comparisons(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> Comp
         for node in ir.walk(condition, once=True):
             survey(node)
     return Comparisons({name: survey.find(name) for name in fields}, survey.constants,
-                       tuple(survey.pairs.values()))
+                       tuple(survey.pairs.values()), survey.steps, tuple(survey.stepped),
+                       survey.lengths)
 
 
 def components(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> dict[str, str]:
@@ -490,6 +543,9 @@ class _Survey(ir.Visitor):
         self.parent = {name: name for name in fields}
         self.constants: dict[str, list[Any]] = {name: [] for name in self.parent}
         self.pairs: dict[frozenset[str], tuple[str, str]] = {}
+        self.steps: dict[str, int] = {name: 0 for name in self.parent}
+        self.stepped: dict[tuple[str, str, int], None] = {}
+        self.lengths: dict[str, list[Any]] = {name: [] for name in self.parent}
         # The declared fields, when known: a measure of a code field is rewritten over it.
         self.declared: Mapping[str, Field] = {}
 
@@ -508,6 +564,22 @@ class _Survey(ir.Visitor):
             for part in ir.walk(rewritten):
                 if isinstance(part, ir.Compare):
                     self.compare(part)
+            return
+        step = month_step(node, self.declared)
+        if step is not None:  # exact over the month starts the domains keep for it
+            self.parent[self.find(step.other)] = self.find(step.month)
+            self.stepped.setdefault((step.other, step.month, step.months))
+            for name in (step.other, step.month):
+                self.steps[name] = max(self.steps[name], abs(step.months))
+            # Where the moved month leaves the calendar (the comparison is false beyond).
+            edge = _dt.date(9999, 12, 1) if step.months > 0 else _dt.date(1, 1, 1)
+            last = dates.shift(edge, -step.months, "months")
+            if last is not None:
+                self.constants[step.month].append(last)
+            return
+        measured_text = text_length(node, self.declared)
+        if measured_text is not None:  # exact over fresh texts of the lengths it tells apart
+            self.lengths[measured_text[0]].append(measured_text[2])
             return
         pair, constant = ir.field_pair(node), ir.field_constant(node)
         if pair is None and constant is None and (_shifted_fields(node) or _measured(node)):
@@ -631,6 +703,42 @@ def unshifted(node: ir.Compare) -> ir.Condition | None:
         "ne": [ir.AnyOf((below(reaches), from_(passes)))],
     }[node.op]
     return ir.AllOf((*in_calendar, *parts), span=node.span)
+
+
+@attrs.frozen
+class _Moved:
+    """Where a month field moved by whole months lands among its component's points: the
+    moved day's insertion points (``bisect_left``, ``bisect_right``), and whether the move
+    stays in the calendar."""
+
+    below: z3.ArithRef
+    through: z3.ArithRef
+    inside: z3.BoolRef
+
+
+def _moved_month(domain: Any, index: z3.ArithRef, name: str, months: int,
+                 context: z3.Context) -> tuple[_Moved, list[z3.BoolRef]]:
+    """The terms of :class:`_Moved` for ``name`` moved by ``months``, and their definition:
+    one implication per month point (written once, whatever number of comparisons use it)."""
+    points = domain.points
+    below = z3.Int(f"moved:{name}:{months}:below", context)
+    through = z3.Int(f"moved:{name}:{months}:through", context)
+    inside = z3.Bool(f"moved:{name}:{months}:inside", context)
+    # Hundreds of implications (a month start near each constant): written as SMT-LIB and
+    # parsed in one call, which z3's Python API takes far longer to build term by term.
+    lines = []
+    for i in domain.allowed:
+        target = dates.shift(points[i], months, "months")
+        if target is None:
+            lines.append(f"(assert (=> (= index {i}) (not inside)))")
+        else:
+            lines.append(f"(assert (=> (= index {i}) (and inside "
+                         f"(= below {bisect.bisect_left(points, target)}) "
+                         f"(= through {bisect.bisect_right(points, target)}))))")
+    definition = list(z3.parse_smt2_string(
+        "\n".join(lines), decls={"index": index, "below": below, "through": through,
+                                 "inside": inside}, ctx=context))
+    return _Moved(below, through, inside), definition
 
 
 # Up to this many points an ``in`` test is one equation per point (as it always was, so that

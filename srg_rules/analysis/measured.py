@@ -17,7 +17,20 @@ Exact rewrites:
   comparison are one run of the calendar (two for ``!=``), found by bisection with
   :func:`srg_rules.dates.age` itself.
 
-A text field's length and an age of two fields stay over-approximated.
+Two more kinds are exact without a rewrite, over points the domains choose for them
+(:mod:`srg_rules.analysis.domains`), and this module says which comparisons they are:
+
+- ``length(t) OP n`` of a free text field (:func:`text_length`): the domains give the field
+  fresh texts of every length that ``OP n`` tells apart, so the encoder tests each point's
+  length.
+- ``x OP m + K months`` of a ``month`` field ``m`` and a date or month field ``x``
+  (:func:`month_step`): a month moved by whole months is a first day again, so the comparison
+  depends only on how many months ``x`` lies from ``m`` (up to ``K + 1``) and on whether ``x``
+  is a first day; the domains keep every month start near the constants, and the encoder
+  tests each point of ``m``.
+
+An age of two fields, the length of a text compared with a field, and a date field moved by
+months stay over-approximated.
 """
 
 from __future__ import annotations
@@ -25,14 +38,82 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
 
 from .. import dates, ir
 from ..operators import OPERATORS
 from ..schema import Field
 
-__all__ = ["exactly"]
+__all__ = ["MonthStep", "exactly", "month_step", "text_length"]
 
 _ORDERED = ("eq", "ne", "lt", "le", "gt", "ge")
+
+# The longest text length a comparison may name and stay exact: beyond it the domains would
+# need texts that long as points (the comparison is over-approximated instead).
+LONGEST_EXACT_LENGTH = 10_000
+
+
+@attrs.frozen
+class MonthStep:
+    """``other OP month + months``: a field compared with a month field moved by whole
+    months (years count as twelve)."""
+
+    op: str
+    other: str
+    month: str
+    months: int
+
+
+def month_step(node: ir.Compare, fields: Mapping[str, Field]) -> MonthStep | None:
+    """``node`` as a :class:`MonthStep`, or None when it is not one.
+
+    >>> from srg_rules import parse
+    >>> book = parse("field m: month\\nfield d: date\\ninclude when d < m + 1 years")
+    >>> month_step(book.program.rules[0].condition, book.program.schema.fields)
+    MonthStep(op='lt', other='d', month='m', months=12)
+    """
+    if node.op not in _ORDERED:
+        return None
+    op, left, right = node.op, node.left, node.right
+    if isinstance(left, ir.DateShift) and not isinstance(right, ir.DateShift):
+        op, left, right = OPERATORS[op].mirror, right, left
+    if not (isinstance(right, ir.DateShift) and isinstance(right.base, ir.FieldValue)
+            and isinstance(left, ir.FieldValue) and right.unit in ("months", "years")):
+        return None
+    month, other = fields.get(right.base.name), fields.get(left.name)
+    if month is None or other is None or month.type.name != "month" \
+            or other.type.base != "date":
+        return None
+    months = right.amount * (12 if right.unit == "years" else 1)
+    return MonthStep(op, left.name, right.base.name, months)
+
+
+def text_length(node: ir.Compare, fields: Mapping[str, Field]) -> tuple[str, str, Any] | None:
+    """``length(t) OP n`` of a text field without codes and a number ``n`` (at most
+    :data:`LONGEST_EXACT_LENGTH`), as ``(t, OP, n)``; None for any other comparison.
+
+    >>> from srg_rules import parse
+    >>> book = parse("field t: text\\ninclude when 15 < length(t)")
+    >>> text_length(book.program.rules[0].condition, book.program.schema.fields)
+    ('t', 'gt', 15)
+    """
+    if node.op not in _ORDERED:
+        return None
+    op, left, right = node.op, node.left, node.right
+    if isinstance(right, ir.Length) and not isinstance(left, ir.Length):
+        op, left, right = OPERATORS[op].mirror, right, left
+    if not (isinstance(left, ir.Length) and isinstance(left.operand, ir.FieldValue)
+            and isinstance(right, ir.Constant)):
+        return None
+    field = fields.get(left.operand.name)
+    bound = right.value
+    if field is None or field.codes is not None or field.type.base != "text" \
+            or isinstance(bound, bool) or not isinstance(bound, (int, float)) \
+            or not abs(bound) <= LONGEST_EXACT_LENGTH:
+        return None
+    return left.operand.name, op, bound
 
 
 def exactly(node: ir.Compare, fields: Mapping[str, Field]) -> ir.Condition | None:

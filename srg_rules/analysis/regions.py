@@ -11,13 +11,14 @@ decide as the group says. Why it is exact, and the invariants, are in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 import z3
 
-from .. import ir, printer
+from .. import dates, ir, printer
 from ..backends.interpreter import Interpreter, evaluate
 from ..decision import VERBS, Decision, Status, one_per_type
 from .changes import Diff, Group, Outcome, Region, merge_schemas, reading_rules
@@ -58,13 +59,23 @@ _RELATION_OPERATOR = {
 }
 
 
+# Two fields compared, as (a, b, months): a with b moved by whole months (0: b itself).
+_Pair = tuple[str, str, int]
+
+
+def _operands(pair: _Pair) -> tuple[ir.Operand, ir.Operand]:
+    a, b, months = pair
+    moved: ir.Operand = ir.DateShift(ir.FieldValue(b), months, "months") if months else ir.FieldValue(b)
+    return ir.FieldValue(a), moved
+
+
 @attrs.frozen
 class _Cube:
     """Per field, a set of class indices; per compared pair, a set of relations (constraining
     only records where both fields are present)."""
 
     fields: dict[str, frozenset[int]]
-    relations: dict[tuple[str, str], frozenset[str]]
+    relations: dict[_Pair, frozenset[str]]
 
 
 class Comparison:
@@ -102,7 +113,8 @@ class Comparison:
         self.new_interpreter = Interpreter(new)
         compared = comparisons(combined)
         self.classes = self._classes(compared)
-        self.pairs = list(compared.pairs)
+        # Pairs of fields compared, as (a, b, months): a with b moved by months (0: b).
+        self.pairs = [(a, b, 0) for a, b in compared.pairs] + list(compared.stepped)
         # The order fields are widened in: the least used first. A field many conditions test
         # is where the group splits (initiative, in the SRG's "gemeentelijke inzet"); freeing
         # the others first keeps it as the cut instead of cutting along the others.
@@ -193,7 +205,13 @@ class Comparison:
                 if others:
                     condition = (ir.compare("not_in_set", name, frozenset(points[i] for i in named))
                                  if named else ir.IsPresent(name))
-                    result.append(_Class(condition, others, "other"))
+                    # Split by the lengths its length comparisons tell apart.
+                    for low, high in _length_classes(compared.lengths.get(name, ())):
+                        inside = frozenset(i for i in others if low <= len(points[i])
+                                           and (high is None or len(points[i]) <= high))
+                        if inside:
+                            result.append(_Class(_with_length(condition, name, low, high),
+                                                 inside, "other"))
             else:  # codes and booleans: every point is a value of its own
                 for i in domain.allowed:
                     result.append(_Class(ir.compare("eq", name, points[i]), frozenset({i}),
@@ -339,11 +357,13 @@ class Comparison:
                 return i
         raise AnalysisError(f"{name}={value!r} is in no class")
 
-    def _all_relations(self, pair: tuple[str, str]) -> tuple[str, ...]:
+    def _all_relations(self, pair: _Pair) -> tuple[str, ...]:
         return _ORDERED_RELATIONS if self.ordered[pair[0]] else _UNORDERED_RELATIONS
 
-    def _relation(self, pair: tuple[str, str], record: Mapping[str, Any]) -> frozenset[str]:
+    def _relation(self, pair: _Pair, record: Mapping[str, Any]) -> frozenset[str]:
         a, b = record[pair[0]], record[pair[1]]
+        if b is not None and pair[2]:
+            b = dates.shift(b, pair[2], "months")  # None: moved out of the calendar
         if a is None or b is None:
             return frozenset(self._all_relations(pair))  # it constrains only present pairs
         if self.ordered[pair[0]]:
@@ -368,10 +388,10 @@ class Comparison:
                 formulas = self._class_formulas[what]
                 formula = self.encoder.any(formulas[i] for i in sorted(chosen))
             else:
-                a, b = what
+                a, b = what[:2]
                 formula = z3.Or(
                     z3.Not(self.encode(ir.IsPresent(a))), z3.Not(self.encode(ir.IsPresent(b))),
-                    *(self.encode(ir.Compare(op, ir.FieldValue(a), ir.FieldValue(b))) for op in sorted(chosen)))
+                    *(self.encode(ir.Compare(op, *_operands(what))) for op in sorted(chosen)))
             self._parts[key] = formula
         return self._parts[key]
 
@@ -405,7 +425,7 @@ class Comparison:
             trial = attrs.evolve(cube, fields={**cube.fields, name: everything})
             if self.unsat(self._formula(trial), outside):
                 cube = trial
-        paired = {name for pair in self.pairs for name in pair}
+        paired = {name for pair in self.pairs for name in pair[:2]}
         for name in self.order:
             classes = self.classes[name]
             chosen = cube.fields[name]
@@ -420,7 +440,7 @@ class Comparison:
             fitting = self._fitting(cube, name, outside)
             if not fitting and chosen == {missing} and name in paired:
                 for pair in self.pairs:
-                    if (name not in pair
+                    if (name not in pair[:2]
                             or len(cube.relations[pair]) < len(self._all_relations(pair))):
                         continue
                     for relation in self._all_relations(pair):
@@ -469,17 +489,64 @@ class Comparison:
         """The classes of a field outside the cube's that the cube can take, each on its own
         (and so all together): those where z3 finds no record outside."""
         literals = self._class_literals[name]
-        fitting = set()
+        fitting: set[int] = set()
         self.solver.push()
-        self.solver.add(self._others(cube, name), outside)
+        others = self._others(cube, name)
+        self.solver.add(others, outside)
         try:
-            for i, literal in enumerate(literals):
-                # unknown (the solver gave up) counts as not fitting: the cube stays exact
-                if i not in cube.fields[name] and self.solver.check(literal) == z3.unsat:
-                    fitting.add(i)
+            if len(literals) <= _FEW_CLASSES:
+                for i, literal in enumerate(literals):
+                    # unknown (the solver gave up) counts as not fitting: the cube stays exact
+                    if i not in cube.fields[name] and self.solver.check(literal) == z3.unsat:
+                        fitting.add(i)
+                return fitting
+            # Hundreds of classes (the codes of a list read from a file): ask about all that
+            # are left at once; a record outside names one class that does not fit, which
+            # leaves; when none is found, all that are left fit. One question per class
+            # that does not fit, and one more.
+            left = [i for i in range(len(literals)) if i not in cube.fields[name]]
+            target = z3.And(others, outside)  # what a record of a class must meet to not fit
+            while left:
+                self.solver.push()
+                self.solver.add(z3.Or([literals[i] for i in left]))
+                try:
+                    result = self.solver.check()
+                    model = self.solver.model() if result == z3.sat else None
+                finally:
+                    self.solver.pop()
+                if result == z3.unsat:
+                    fitting.update(left)
+                    break
+                if model is None:
+                    break  # the solver gave up: what is left counts as not fitting
+                found = set(self._outside_too(model, target, name, left))
+                if not found:
+                    break  # cannot happen (a model meets one of them); stay exact if it does
+                left = [i for i in left if i not in found]
         finally:
             self.solver.pop()
         return fitting
+
+    def _outside_too(self, model: z3.ModelRef, target: z3.BoolRef, name: str,
+                     classes: list[int]) -> list[int]:
+        """The classes among ``classes`` that a record of ``target`` can take: the model's
+        own, and each that the model's record with only this field changed still meets (a
+        real record, so each found does not fit; a class not found may fit or not)."""
+        index, present = self.encoder.index(name), self.encoder.present(name)
+        found = []
+        for i in classes:
+            points = self.classes[name][i].points
+            if points:
+                moves = [(index, z3.IntVal(min(points), self.encoder.context))]
+                if present is not None:
+                    moves.append((present, self.encoder.true))
+            elif present is not None:  # the missing class
+                moves = [(present, self.encoder.false)]
+            else:
+                continue
+            if z3.is_true(model.eval(z3.substitute(target, *moves), model_completion=True)):
+                found.append(i)
+        return found
 
     def _stretch(self, cube: _Cube, name: str, outside: z3.BoolRef) -> set[int]:
         """An ordered field's interval of classes, stretched down and up as far as it fits,
@@ -589,11 +656,11 @@ class Comparison:
         for pair, relations in cube.relations.items():
             if len(relations) == len(self._all_relations(pair)):
                 continue
-            compare = ir.Compare(_RELATION_OPERATOR[relations], *(ir.FieldValue(f) for f in pair))
-            absent = [ir.Not(ir.IsPresent(f)) for f in pair if f in may_miss]
+            compare = ir.Compare(_RELATION_OPERATOR[relations], *_operands(pair))
+            absent = [ir.Not(ir.IsPresent(f)) for f in pair[:2] if f in may_miss]
             parts.append(ir.AnyOf((*absent, compare)) if absent else compare)
             if not absent:  # "(a is missing or a < b)" says nothing of b's presence
-                implied.update(pair)
+                implied.update(pair[:2])
         parts = [p for p in parts if not (isinstance(p, ir.IsPresent) and p.field in implied)]
         if not parts:
             return None
@@ -642,6 +709,9 @@ class Comparison:
     @staticmethod
     def _choice(name: str, present: list[_Class], picked: list[int]) -> ir.Condition:
         chosen = [present[i] for i in picked]
+        if sum(c.kind == "other" for c in present) > 1:  # other texts split by length
+            conditions = tuple(c.condition for c in chosen)
+            return conditions[0] if len(conditions) == 1 else ir.AnyOf(conditions)
         if any(c.kind == "other" for c in chosen):  # a text other than the constants left out
             left_out = [c.value for i, c in enumerate(present) if i not in picked]
             if len(left_out) == 1:
@@ -660,6 +730,45 @@ class Comparison:
         if len(left_out) < len(values):
             return ir.compare("not_in_set", name, frozenset(left_out))
         return ir.compare("in_set", name, frozenset(values))
+
+
+# Up to this many classes a field's fitting ones are asked about one by one (as they always
+# were, so that the regions found, and the golden reports, stay the same).
+_FEW_CLASSES = 64
+
+
+def _length_classes(bounds: Iterable[Any]) -> list[tuple[int, int | None]]:
+    """The runs of text lengths (from 1; None: no upper end) that comparisons of a length with
+    ``bounds`` tell apart.
+
+    >>> _length_classes([15])
+    [(1, 14), (15, 15), (16, None)]
+    >>> _length_classes([])
+    [(1, None)]
+    """
+    cuts = {1}
+    for bound in bounds:
+        if bound == int(bound):
+            cuts.update(n for n in (int(bound), int(bound) + 1) if n >= 1)
+        else:
+            cuts.add(max(1, math.ceil(bound)))
+    starts = sorted(cuts)
+    return [(low, high - 1) for low, high in zip(starts, starts[1:])] + [(starts[-1], None)]
+
+
+def _with_length(condition: ir.Condition, name: str, low: int, high: int | None) -> ir.Condition:
+    """``condition`` and the field's length within ``low`` .. ``high``."""
+    length = ir.Length(ir.FieldValue(name))
+    if low == high:
+        bounds = [ir.Compare("eq", length, ir.Constant(low))]
+    else:
+        bounds = [ir.Compare("ge", length, ir.Constant(low))] if low > 1 else []
+        if high is not None:
+            bounds.append(ir.Compare("le", length, ir.Constant(high)))
+    if not bounds:
+        return condition
+    parts = bounds if isinstance(condition, ir.IsPresent) else [condition, *bounds]
+    return parts[0] if len(parts) == 1 else ir.AllOf(tuple(parts))
 
 
 def _runs(indices: list[int]) -> list[list[int]]:
