@@ -108,6 +108,32 @@ DUTCH: Mapping[str, str] = {
         "poort {port} is in gebruik: kies een andere met --port, of laat het weg voor een "
         "vrije poort"),
     "something went wrong in the studio: {error}": "er ging iets mis in de studio: {error}",
+    # the studio's page
+    "Format": "Opmaken",
+    "Save": "Opslaan",
+    "Problems": "Problemen",
+    "Record": "Record",
+    "Run": "Uitvoeren",
+    "Diff": "Verschil",
+    "Record of the data file": "Record uit het gegevensbestand",
+    "(none)": "(geen)",
+    "Data file": "Gegevensbestand",
+    "Compare with": "Vergelijk met",
+    "Compare": "Vergelijken",
+    "The studio does not answer; is it still running?":
+        "De studio antwoordt niet; draait hij nog?",
+    "something went wrong": "er ging iets mis",
+    "No errors or warnings; the analysis found nothing.":
+        "Geen fouten of waarschuwingen; de analyse vond niets.",
+    "No errors or warnings.": "Geen fouten of waarschuwingen.",
+    "analysing…": "bezig met analyseren…",
+    "analysed": "geanalyseerd",
+    "(not in the list)": "(staat niet in de lijst)",
+    "comparing…": "bezig met vergelijken…",
+    "Save the new rulebook as (a path on this computer):":
+        "Sla het nieuwe regelboek op als (een pad op deze computer):",
+    "not saved": "niet opgeslagen",
+    "new rulebook (not saved yet)": "nieuw regelboek (nog niet opgeslagen)",
 }
 
 
