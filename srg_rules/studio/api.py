@@ -94,6 +94,9 @@ class Studio:
     rulebook: str | None = None
     data: str | None = None
     lang: str = "en"
+    # Seconds the text must rest, checked without errors, before the page asks for the
+    # analysis; None: the page never asks by itself.
+    analyse_after: float | None = 1.0
     _analysed: OrderedDict = attrs.field(factory=OrderedDict, init=False, repr=False)
     _analysing: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
     _latest: str | None = attrs.field(default=None, init=False, repr=False)
@@ -106,7 +109,7 @@ class Studio:
         if self.rulebook is not None and Path(self.rulebook).exists():
             text, exists = self._saved_text(), True
         return {"rulebook": self.rulebook, "exists": exists, "text": text, "data": self.data,
-                "lang": self.lang, **self.keywords(),
+                "lang": self.lang, "analyse_after": self.analyse_after, **self.keywords(),
                 "words": {word: say(word, self.lang) for word in PAGE_WORDS}}
 
     @staticmethod

@@ -91,7 +91,8 @@
     if (result.data.ok) {
       setFields(result.data.fields);
       scheduleExplain();
-      analyseTimer = setTimeout(() => analyse(seq, text), 800);
+      if (state.analyse_after !== null)
+        analyseTimer = setTimeout(() => analyse(seq, text), 1000 * state.analyse_after);
     }
   }
 
@@ -282,6 +283,7 @@
     $("run-data").value = state.data || "";
     $("diff-against").value = state.rulebook || "";
     editor = SrgEditor.createEditor($("editor"), {doc: state.text, words: state, onChange: onEdit});
+    window.srgStudio = {getText: editor.getText, setText: editor.setText};  // for tests and tools
     $("format").addEventListener("click", format);
     $("save").addEventListener("click", save);
     $("run").addEventListener("click", run);
