@@ -219,6 +219,8 @@ def test_a_port_in_use_is_a_message() -> None:
         port = taken.getsockname()[1]
         with pytest.raises(StudioError, match=f"port {port} is in use"):
             start(Studio(), port)
+    with pytest.raises(StudioError, match="a port is a number from 1 to 65535"):
+        start(Studio(), 70000)
 
 
 def test_the_command_serves_on_localhost_and_says_where(folder: Path) -> None:

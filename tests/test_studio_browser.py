@@ -208,3 +208,32 @@ def test_a_run_over_the_example_delivery_shows_the_counts(page, workspace: Path)
     report.locator("#delivery").wait_for(timeout=15_000)
     assert report.locator("[data-measure='records']").first.inner_text() == str(counts["records"])
     shot(page, "studio-run")
+
+
+def test_a_diff_against_the_saved_file_names_the_records(page) -> None:
+    page.locator("[data-tab=diff]").click()
+    page.locator("#diff").click()
+    page.wait_for_function(
+        "() => document.getElementById('diff-text').textContent.includes('of 312 records')",
+        timeout=60_000)
+    assert "(edited)" in page.locator("#diff-text").inner_text()
+    shot(page, "studio-diff")
+
+
+def test_text_that_does_not_parse_is_not_saved_without_asking(page, workspace: Path) -> None:
+    saved = (workspace / "rulebooks" / "srg.rules").read_text(encoding="utf-8")
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nexclude when category =")
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", answer)
+    page.locator("#save").click()
+    page.locator("#message", has_text="not saved").wait_for(timeout=15_000)
+    assert asked == ["the text does not parse; save it anyway?"]
+    assert (workspace / "rulebooks" / "srg.rules").read_text(encoding="utf-8") == saved
+    shot(page, "studio-not-saved")

@@ -200,7 +200,7 @@ class Studio:
         old = against or self.rulebook
         if old is None or not Path(old).exists():
             raise ApiError(f"{old or UNTITLED}: " + say("no such rulebook", self.lang), 404)
-        edited = "<edited>"
+        edited = f"{self._home()} (edited)"
 
         def load(path: str) -> Rulebook:
             if path == edited:

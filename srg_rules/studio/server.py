@@ -19,6 +19,7 @@ origin, so the page can load nothing from the network.
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 import sys
 import threading
@@ -170,6 +171,8 @@ def start(studio: Studio, port: int = 0):
     Raises:
         StudioError: the port is in use (or may not be used).
     """
+    if not 0 <= port <= 65535:
+        raise StudioError(f"--port {port}: a port is a number from 1 to 65535 (0 or none: a free one)")
     # Bound here, not by werkzeug, which answers a port in use by exiting the process.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
@@ -194,6 +197,9 @@ def serve(rulebook: str | None, data: str | None, *, port: int = 0, open_browser
     if data is not None and not Path(data).is_file():
         raise StudioError(f"{data}: no such file")
     server = start(Studio(rulebook, data, lang), port)
+    # Each request on the terminal is noise for the person who started the studio; faults
+    # are still printed (see ``unexpected`` in create_app).
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     address = f"http://{HOST}:{server.socket.getsockname()[1]}/"
     print(f"srg-rules studio: {address}  (Ctrl+C stops it)", flush=True)
     if open_browser:
