@@ -186,3 +186,25 @@ def test_every_word_has_its_dutch() -> None:
     said = set().union(*map(_said, modules))
     assert len(said) > 40
     assert sorted(said - set(DUTCH)) == []
+
+
+def test_a_parquet_delivery_is_run_inside_duckdb_as_run_does(tmp_path: Path, capsys) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    parquet = tmp_path / "delivery.parquet"
+    # The example delivery without its malformed last row, every column as text.
+    good = tmp_path / "good.csv"
+    lines = Path(DELIVERY).read_text(encoding="utf-8").splitlines()
+    good.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{good}', all_varchar=true, delim=';')) "
+               f"TO '{parquet}' (FORMAT parquet)")
+    assert main(["report", SRG, str(parquet), "--format", "csv", "--by", "municipality_code"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out), delimiter=";"))
+    figures: dict = {}
+    for row in rows:
+        group = None if row["scope"] == "delivery" else (("municipality_code", row["municipality_code"]),)
+        figures.setdefault(group, {})[row["measure"]] = int(row["value"])
+    out = tmp_path / "summary.json"
+    assert main(["run", SRG, str(parquet), "-o", str(tmp_path / "decided.parquet"),
+                 "--summary-json", str(out), "--by", "municipality_code"]) == 0
+    assert figures == expected_figures(json.loads(out.read_text(encoding="utf-8")))
+    assert figures[None]["records"] == len(lines) - 2

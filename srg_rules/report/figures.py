@@ -56,18 +56,30 @@ def default_group_fields(fields: Mapping[str, Field]) -> tuple[str, ...]:
     return (*chosen, *period)
 
 
+# As ``srg-rules run --engine auto``: a CSV file from this size, or a Parquet file, is decided
+# inside DuckDB (the same counts, tested in tests/test_delivery.py and the file-run tests).
+DUCKDB_FROM_BYTES = 8_000_000
+
+
 def run_summary(book: Rulebook, data: str | os.PathLike[str], by: Sequence[str] = ()) -> Summary:
-    """The summary of ``srg-rules run RULEBOOK DATA --by ...`` (the python engine, which
-    counts as the DuckDB one does), the decided file written to a temporary folder and
-    dropped.
+    """The summary of ``srg-rules run RULEBOOK DATA -o ... --by ...``, the decided file
+    written to a temporary folder and dropped. Like ``run``, a large CSV file or a Parquet
+    file is decided inside DuckDB, anything else row by row.
 
     Raises:
         InputError: the data file cannot be read.
     """
+    path = Path(data)
     with tempfile.TemporaryDirectory(prefix="srg-report-") as folder:
-        output = Path(folder) / ("decided" + Path(data).suffix)
+        output = Path(folder) / ("decided" + path.suffix)
         if book.has_registration:
             return run_source(book, data, output, by=by)
+        from ..filerun import PARQUET_SUFFIXES, run_file
+
+        if path.suffix.lower() in PARQUET_SUFFIXES or (
+                path.suffix.lower() == ".csv" and path.is_file()
+                and path.stat().st_size >= DUCKDB_FROM_BYTES):
+            return Summary.from_dict(run_file(book.program, data, output, progress=None, by=by))
         return run_records(book.decide, book.fields, data, output, unique=book.program.unique,
                            by=by, warnings=bool(book.program.by_verb("warn")))
 

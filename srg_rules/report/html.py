@@ -318,8 +318,17 @@ def _inline_bar(count: int, most: int) -> str:
             f'<rect x="0" y="1" width="{w:.2f}" height="10" fill="{BAR}"/></svg>')
 
 
+CHART_GROUPS = 40
+"""The most groups the chart shows (those with the most records); the table has them all."""
+
+
 def _group_chart(summary: Summary, keys: Sequence[tuple[str, ...]], s: _Say) -> str:
     """A bar per group, split by status, as long as the group's records."""
+    note = ""
+    if len(keys) > CHART_GROUPS:
+        biggest = sorted(keys, key=lambda key: -summary.groups[key].records)[:CHART_GROUPS]
+        keys = sorted(biggest)
+        note = (f'<p class="note">{escape(s("The {count} groups with the most records; the table below has all {total}.", count=CHART_GROUPS, total=len(summary.groups)))}</p>\n')
     most = max([summary.groups[key].records for key in keys] + [1])
     label_w, bar_w, row_h = 170, 440, 22
     height = row_h * len(keys) + 4
@@ -344,4 +353,4 @@ def _group_chart(summary: Summary, keys: Sequence[tuple[str, ...]], s: _Say) -> 
     out.append("</svg>\n")
     legend = "".join(f'<span><span class="sw" style="background:{COLOURS[status.value]}"></span>'
                      f"{escape(s(status.value))}</span>" for status in Status)
-    return "".join(out) + f'<div class="legend">{legend}</div>\n'
+    return note + "".join(out) + f'<div class="legend">{legend}</div>\n'

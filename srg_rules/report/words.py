@@ -87,6 +87,8 @@ DUTCH: Mapping[str, str] = {
     "No group fields: the rulebook has none of the default ones; name some with --by.":
         "Geen groepsvelden: het regelboek heeft geen van de standaardvelden; noem ze met --by.",
     "(missing)": "(ontbreekt)",
+    "The {count} groups with the most records; the table below has all {total}.":
+        "De {count} groepen met de meeste records; de tabel hieronder heeft ze alle {total}.",
     "types": "types",
     "reasons": "redenen",
     "details": "details",
