@@ -110,6 +110,19 @@ DUTCH: Mapping[str, str] = {
         "poort {port} is in gebruik: kies een andere met --port, of laat het weg voor een "
         "vrije poort"),
     "something went wrong in the studio: {error}": "er ging iets mis in de studio: {error}",
+    "no such folder": "deze map bestaat niet",
+    "is a directory, not a rulebook": "is een map, geen regelboek",
+    "cannot write ({reason})": "kan niet schrijven ({reason})",
+    "1 error": "1 fout",
+    "{count} errors": "{count} fouten",
+    "the request's body is not a JSON object": "het verzoek bevat geen JSON-object",
+    "the request has no 'text' (the rulebook's text)":
+        "het verzoek heeft geen 'text' (de tekst van het regelboek)",
+    "'{name}' must be a text": "'{name}' moet een tekst zijn",
+    "no such file: {name}": "dit bestand bestaat niet: {name}",
+    "'offset' must be a whole number, 0 or more": "'offset' moet een geheel getal zijn, 0 of meer",
+    "Fill in the fields, or pick a record of the data file.":
+        "Vul de velden in, of kies een record uit het gegevensbestand.",
     # the studio's page
     "Format": "Opmaken",
     "Save": "Opslaan",

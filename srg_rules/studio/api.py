@@ -47,7 +47,7 @@ PAGE_WORDS = (
     "No errors or warnings.", "analysing…", "analysed", "(not in the list)", "included",
     "excluded", "rejected", "type", "records", "comparing…",
     "Save the new rulebook as (a path on this computer):", "not saved",
-    "new rulebook (not saved yet)",
+    "new rulebook (not saved yet)", "Fill in the fields, or pick a record of the data file.",
 )
 RECORDS_SHOWN = 500
 
@@ -244,11 +244,11 @@ class Studio:
         try:
             Path(target).write_text(body, encoding="utf-8", newline="")
         except FileNotFoundError:
-            raise ApiError(f"{target}: no such folder") from None
+            raise ApiError(f"{target}: " + say("no such folder", self.lang)) from None
         except IsADirectoryError:
-            raise ApiError(f"{target}: is a directory, not a rulebook") from None
+            raise ApiError(f"{target}: " + say("is a directory, not a rulebook", self.lang)) from None
         except OSError as error:
-            raise ApiError(f"{target}: cannot write ({error.strerror})") from None
+            raise ApiError(f"{target}: " + say("cannot write ({reason})", self.lang, reason=error.strerror)) from None
         self.rulebook = str(target)
         return {"rulebook": self.rulebook, "text": body, "message": f"{target}: {message}"}
 
@@ -261,7 +261,7 @@ class Studio:
         try:
             return read_source(self.rulebook)
         except IsADirectoryError:
-            raise ApiError(f"{self.rulebook}: is a directory, not a rulebook") from None
+            raise ApiError(f"{self.rulebook}: " + say("is a directory, not a rulebook", self.lang)) from None
         except RulebookError as error:  # not UTF-8
             raise _errors(error, self._home(), self.lang) from None
 
@@ -299,8 +299,8 @@ class Studio:
 
 def _errors(error: RulebookError, home: str, lang: str) -> ApiError:
     count = len(error.errors)
-    return ApiError(f"{home}: {count} error{'s' if count != 1 else ''}; "
-                    + say("the rulebook has errors; fix them first", lang), 422,
+    errors = say("1 error" if count == 1 else "{count} errors", lang, count=count)
+    return ApiError(f"{home}: {errors}; " + say("the rulebook has errors; fix them first", lang), 422,
                     diagnostics=[diagnostic_data(d, home) for d in error.diagnostics])
 
 

@@ -59,19 +59,19 @@ def create_app(studio: Studio) -> Flask:
     def body() -> dict:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
-            raise ApiError("the request's body is not a JSON object")
+            raise ApiError(say("the request's body is not a JSON object", studio.lang))
         return data
 
     def text_of(data: dict) -> str:
         text = data.get("text")
         if not isinstance(text, str):
-            raise ApiError("the request has no 'text' (the rulebook's text)")
+            raise ApiError(say("the request has no 'text' (the rulebook's text)", studio.lang))
         return text
 
     def optional(data: dict, name: str) -> str | None:
         value = data.get(name)
         if value is not None and not isinstance(value, str):
-            raise ApiError(f"'{name}' must be a text")
+            raise ApiError(say("'{name}' must be a text", studio.lang, name=name))
         return value or None
 
     @app.get("/")
@@ -81,7 +81,7 @@ def create_app(studio: Studio) -> Flask:
     @app.get("/static/<name>")
     def static_file(name: str) -> Response:
         if name not in STATIC:
-            raise ApiError(f"no such file: {name}", 404)
+            raise ApiError(say("no such file: {name}", studio.lang, name=name), 404)
         return _static(name)
 
     @app.get("/api/state")
@@ -109,7 +109,7 @@ def create_app(studio: Studio) -> Flask:
         data = body()
         offset = data.get("offset", 0)
         if not isinstance(offset, int) or offset < 0:
-            raise ApiError("'offset' must be a whole number, 0 or more")
+            raise ApiError(say("'offset' must be a whole number, 0 or more", studio.lang))
         return jsonify(studio.records(optional(data, "data"), offset))
 
     @app.post("/api/explain")

@@ -166,6 +166,12 @@
 
   async function explain() {
     if (!fields.length) return;
+    if (Object.values(formValues()).every((v) => v === "")) {
+      $("decision").className = "decision";
+      $("decision").textContent = "";
+      $("explanation").textContent = t("Fill in the fields, or pick a record of the data file.");
+      return;
+    }
     const result = await api("/api/explain", {text: editor.getText(), record: formValues()});
     const box = $("decision");
     if (result.status !== 200) {
