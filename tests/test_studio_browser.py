@@ -237,3 +237,29 @@ def test_text_that_does_not_parse_is_not_saved_without_asking(page, workspace: P
     assert asked == ["the text does not parse; save it anyway?"]
     assert (workspace / "rulebooks" / "srg.rules").read_text(encoding="utf-8") == saved
     shot(page, "studio-not-saved")
+
+
+def test_the_analysis_findings_show_under_the_text(browser, tmp_path: Path) -> None:
+    rules = tmp_path / "small.rules"
+    rules.write_text("field category: code {taal, mantelzorg}\n\ninclude when category is present\n"
+                     "exclude zorg when category = mantelzorg\n", encoding="utf-8")
+    server = start(Studio(str(rules), None, "nl", analyse_after=0.2))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.socket.getsockname()[1]}/")
+        page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+        assert page.locator("#save").inner_text() == "Opslaan"  # the page's words in Dutch
+        page.locator("#problems li.none").wait_for(timeout=30_000)
+        page.locator(".cm-content").click()
+        page.keyboard.press("Control+End")
+        page.keyboard.type("exclude dood when category = taal and category = mantelzorg")
+        finding = page.locator("#problems li[data-code=unsatisfiable_rule]")
+        finding.wait_for(timeout=30_000)
+        assert "'dood' can never match" in finding.inner_text()
+        shot(page, "studio-analysis")
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()

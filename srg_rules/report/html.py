@@ -124,7 +124,7 @@ def _counts_block(summary: Summary, labels: Mapping[str, str | None], s: _Say) -
     if summary.types:
         out.append(f"<h3>{s('Included records by type')}</h3>\n")
         rows = _types(summary)
-        out.append(_bars([(code if code is not None else "-", count) for code, count in rows]))
+        out.append(_bars([(code if code is not None else "-", count) for code, count in rows], s))
         out.append(f'<table>\n<tr><th>{s("type")}</th><th>{s("label")}</th>'
                    f'<th class="n">{s("count")}</th></tr>\n')
         for code, count in rows:
@@ -293,7 +293,7 @@ def _stacked_bar(parts: Sequence[tuple[str, int]], total: int, s: _Say, *, width
     return "".join(out) + f'<div class="legend">{legend}</div>\n'
 
 
-def _bars(rows: Iterable[tuple[str, int]]) -> str:
+def _bars(rows: Iterable[tuple[str, int]], s: _Say) -> str:
     """Horizontal bars, one a row, labelled with the count."""
     rows = list(rows)
     most = max([count for _, count in rows] + [1])
@@ -306,8 +306,8 @@ def _bars(rows: Iterable[tuple[str, int]]) -> str:
         w = bar_w * count / most
         out.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
                    f'<rect x="{label_w}" y="{y + 3}" width="{w:.2f}" height="{row_h - 6}" '
-                   f'fill="{BAR}"><title>{escape(label)}: {count}</title></rect>'
-                   f'<text x="{label_w + w + 5:.2f}" y="{y + 15}">{count}</text>')
+                   f'fill="{BAR}"><title>{escape(label)}: {s.n(count)}</title></rect>'
+                   f'<text x="{label_w + w + 5:.2f}" y="{y + 15}">{s.n(count)}</text>')
     out.append("</svg>\n")
     return "".join(out)
 
