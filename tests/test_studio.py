@@ -122,6 +122,10 @@ def test_an_unreadable_data_file_is_the_cli_message(client, folder: Path) -> Non
     (folder / "bad.csv").write_bytes(b"category\n\xff\xfe\n")
     status, answer = post(client, "/api/run", text=SMALL, data=str(folder / "bad.csv"))
     assert status == 422 and "UTF-8" in answer["error"]
+    (folder / "other.csv").write_text("name\nx\n", encoding="utf-8")
+    status, answer = post(client, "/api/run", text=SMALL, data=str(folder / "other.csv"))
+    assert status == 422 and answer["error"].startswith(
+        f"{folder / 'other.csv'}:1: the header lacks 2 field(s) the rulebook requires")
     status, answer = post(client, "/api/records")
     assert status == 200 and answer["total"] == 3 and answer["records"][2]["values"]["category"] == "zorg"
 
@@ -133,6 +137,8 @@ def test_diff_against_the_saved_file(client) -> None:
     assert "zorg" in answer["text"] and "record 1" in answer["text"]
     status, answer = post(client, "/api/diff", text=SMALL)
     assert status == 200 and not answer["changed"]
+    status, answer = post(client, "/api/diff", text=SMALL, against=str(ROOT / "README.md"))
+    assert status == 422 and answer["error"].startswith(f"{ROOT / 'README.md'}: ")
 
 
 def test_format_and_save(client, folder: Path) -> None:

@@ -188,6 +188,7 @@ class Studio:
         path = self._data(data)
         by = default_group_fields(book.fields)
         summary = run_summary(book, path, by)
+        self.data = path  # the file the record list and the next run use
         name = self.rulebook or UNTITLED
         return {"data": path, "summary": summary.as_dict(),
                 "html": render_html(figures(book, summary), name, path, self.lang)}
@@ -210,7 +211,7 @@ class Studio:
             except FileNotFoundError:
                 raise ApiError(f"{path}: " + say("no such rulebook", self.lang), 404) from None
             except RulebookError as error:
-                raise _errors(error, self._home(), self.lang) from None
+                raise _errors(error, path, self.lang) from None
 
         data = data or self.data
         if data is not None:
@@ -292,8 +293,6 @@ class Studio:
             open_records(path)
         except InputError as error:
             raise ApiError(str(error), 422) from None
-        if data:
-            self.data = data
         return os.fspath(path)
 
 

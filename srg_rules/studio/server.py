@@ -33,6 +33,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
+from ..records import InputError
 from ..report.words import say
 from .api import ApiError, Studio
 
@@ -137,6 +138,11 @@ def create_app(studio: Studio) -> Flask:
     @app.errorhandler(ApiError)
     def api_error(error: ApiError) -> Any:
         return jsonify({"error": str(error), **error.data}), error.status
+
+    @app.errorhandler(InputError)
+    def input_error(error: InputError) -> Any:
+        # A data file that cannot be read (as a whole, or its header): the CLI's message.
+        return jsonify({"error": str(error)}), 422
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
