@@ -1,5 +1,5 @@
-"""A report as one self-contained HTML page: tables and inline SVG charts, no script, no
-request at view time.
+"""A report as one self-contained HTML page: tables and inline SVG charts, nothing to run
+(the only script element is the summary as JSON data) and no request at view time.
 
 Place in the pipeline: the last step of ``srg-rules report`` and of the studio's run. Input:
 :class:`~srg_rules.report.figures.Figures` and the names of the files. Output: the page's text.
