@@ -163,7 +163,7 @@ def test_a_mistake_shows_its_caret_message_and_goes_when_fixed(page) -> None:
     page.keyboard.press("Control+End")
     page.keyboard.type("\nwarn typo when categry = taal")
     problem = page.locator("#problems li.error", has_text="unknown_field")
-    problem.wait_for(timeout=15_000)
+    problem.wait_for(timeout=30_000)
     text = problem.inner_text()
     assert "no field named 'categry'" in text and "did you mean 'category'?" in text
     assert "^^^^^^^" in text
@@ -173,7 +173,7 @@ def test_a_mistake_shows_its_caret_message_and_goes_when_fixed(page) -> None:
     for _ in range(len("gry = taal")):
         page.keyboard.press("Backspace")
     page.keyboard.type("gory = taal")
-    page.locator("#problems li.error").first.wait_for(state="detached", timeout=15_000)
+    page.locator("#problems li.error").first.wait_for(state="detached", timeout=30_000)
     assert page.locator(".cm-lintRange-error").count() == 0
     shot(page, "studio-fixed")
 
@@ -187,7 +187,7 @@ def test_a_picked_record_is_explained(page, workspace: Path) -> None:
     row = next(r for r in open_records(workspace / "provisions.csv").rows if r.number == 3)
     want = book.explain(row.values).render()
     page.wait_for_function("want => document.getElementById('explanation').textContent === want",
-                           arg=want, timeout=15_000)
+                           arg=want, timeout=30_000)
     assert page.locator("#decision").get_attribute("class") == (
         f"decision {book.decide(row.values).status.value}")
     assert page.locator("#record-form [name=municipality_code]").input_value() == "0772"
@@ -205,7 +205,7 @@ def test_a_run_over_the_example_delivery_shows_the_counts(page, workspace: Path)
     assert shown == {"records": counts["records"],
                      **{f"status:{k}": v for k, v in counts["statuses"].items()}}
     report = page.frame_locator("#report")
-    report.locator("#delivery").wait_for(timeout=15_000)
+    report.locator("#delivery").wait_for(timeout=30_000)
     assert report.locator("[data-measure='records']").first.inner_text() == str(counts["records"])
     shot(page, "studio-run")
 
@@ -233,7 +233,7 @@ def test_text_that_does_not_parse_is_not_saved_without_asking(page, workspace: P
 
     page.once("dialog", answer)
     page.locator("#save").click()
-    page.locator("#message", has_text="not saved").wait_for(timeout=15_000)
+    page.locator("#message", has_text="not saved").wait_for(timeout=30_000)
     assert asked == ["the text does not parse; save it anyway?"]
     assert (workspace / "rulebooks" / "srg.rules").read_text(encoding="utf-8") == saved
     shot(page, "studio-not-saved")
