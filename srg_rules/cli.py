@@ -141,6 +141,35 @@ def _parser() -> argparse.ArgumentParser:
                      help="the table of raw records (text columns named as the fields)")
     sql.set_defaults(handler=_sql)
 
+    report = commands.add_parser(
+        "report", help="the figures of a run over a delivery as one HTML page (or CSV), "
+        "per municipality and month, for a manager to read")
+    report.add_argument("rulebook", help="the rulebook file")
+    report.add_argument("input", help="records: CSV (comma or semicolon) or JSON Lines")
+    report.add_argument("-o", "--output", help="where to write the report; default: standard "
+                        "output")
+    report.add_argument("--format", choices=("html", "csv"), default="html",
+                        help="html (default): one self-contained page with charts; csv: the "
+                        "same figures as a long table (scope, group fields, measure, value)")
+    report.add_argument("--by", metavar="FIELD,...", default=None,
+                        help="count per group of these fields' values, as run --by; default: "
+                        "the municipality and reporting-period fields the rulebook has")
+    report.add_argument("--lang", choices=("en", "nl"), default=None,
+                        help="the report's language (default: SRG_RULES_LANG, else en)")
+    report.set_defaults(handler=_report)
+
+    studio = commands.add_parser(
+        "studio", help="edit, check, try and run a rulebook in the browser (a local web app)")
+    studio.add_argument("rulebook", nargs="?", help="the rulebook file (a new one when it does "
+                        "not exist yet); default: none, named when first saved")
+    studio.add_argument("input", nargs="?", help="a record file to try the rulebook on")
+    studio.add_argument("--port", type=int, default=0,
+                        help="the port on 127.0.0.1 (default: a free one)")
+    studio.add_argument("--open", action="store_true", help="open the studio in a browser")
+    studio.add_argument("--lang", choices=("en", "nl"), default=None,
+                        help="the studio's language (default: SRG_RULES_LANG, else en)")
+    studio.set_defaults(handler=_studio)
+
     fmt = commands.add_parser("fmt", help="print rulebooks in their canonical layout")
     fmt.add_argument("rulebooks", nargs="+", metavar="RULEBOOK", help="rulebook files")
     mode = fmt.add_mutually_exclusive_group()
@@ -507,3 +536,37 @@ def _explain(args: argparse.Namespace) -> int:
         print(book.explain(row.values).render(), end="")
         return EXIT_OK
     raise _UserError(f"{args.input}: there is no record {args.row}; the file has {count}")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import make_report
+    from .report.words import default_language
+
+    book = _load(args.rulebook)
+    by = None if args.by is None else _group_fields(book, args.by)
+    text = make_report(book, args.input, by=by, fmt=args.format,
+                       lang=args.lang or default_language())
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise _UserError(f"{args.output}: cannot write the report ({error.strerror})") from None
+        print(f"{args.output}: report of {args.input} written", file=sys.stderr)
+    return EXIT_OK
+
+
+def _studio(args: argparse.Namespace) -> int:
+    try:
+        from .studio.server import StudioError, serve
+    except ImportError as error:
+        raise _UserError(f"the studio needs its extra: python3 -m pip install 'srg-rules[studio]' "
+                         f"({error.name} is missing)") from None
+    from .report.words import default_language
+
+    try:
+        return serve(args.rulebook, args.input, port=args.port, open_browser=args.open,
+                     lang=args.lang or default_language())
+    except StudioError as error:
+        raise _UserError(str(error)) from None

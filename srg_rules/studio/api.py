@@ -1,0 +1,315 @@
+"""What the studio's JSON API does, without the web: check, analyse, explain, run, diff,
+format and save a rulebook text the browser holds.
+
+Place in the pipeline: a surface, like :mod:`srg_rules.cli`; it runs the stages
+(:func:`srg_rules.diagnose`, :func:`srg_rules.parse`, :mod:`srg_rules.report`,
+:func:`srg_rules.analysis.diff.run_diff`, :func:`srg_rules.format.format_text`) on the text
+sent and answers with plain data (dicts of JSON types). :mod:`srg_rules.studio.server` puts it
+on HTTP; docs/studio.md documents the requests and answers.
+
+Every failure a user can cause is an :class:`ApiError` whose message is the CLI's for the same
+mistake (a missing file, an unreadable data file, a rulebook with errors, a record value that
+is not of its field's type); nothing here lets a traceback out.
+
+The text is checked as if it were the rulebook's file (its path names the diagnostics, and a
+``use "other.rules"`` is read beside it); a new rulebook without a path yet is checked as
+``untitled.rules`` in the current folder.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..diagnostics import Diagnostic, RulebookError
+from ..format import format_text
+from ..link import read_source
+from ..records import InputError, open_records
+from ..report import default_group_fields, figures, render_html, run_summary
+from ..report.words import say
+from ..rulebook import Rulebook, diagnose, parse
+from .keywords import functions, keywords, types
+
+__all__ = ["ApiError", "PAGE_WORDS", "Studio", "diagnostic_data"]
+
+UNTITLED = "untitled.rules"
+# The words of the page (static/index.html's data-word, app.js's t()), sent in its language.
+PAGE_WORDS = (
+    "Format", "Save", "Problems", "Record", "Run", "Diff", "Record of the data file", "(none)",
+    "Data file", "Compare with", "Compare", "The studio does not answer; is it still running?",
+    "something went wrong", "No errors or warnings; the analysis found nothing.",
+    "No errors or warnings.", "analysing…", "analysed", "(not in the list)", "included",
+    "excluded", "rejected", "type", "records", "comparing…",
+    "Save the new rulebook as (a path on this computer):", "not saved",
+    "new rulebook (not saved yet)", "Fill in the fields, or pick a record of the data file.",
+)
+RECORDS_SHOWN = 500
+
+
+class ApiError(Exception):
+    """A request that cannot be answered: ``str()`` is the message for the user, ``status``
+    the HTTP status, ``data`` more for the page (the diagnostics of a rulebook with errors)."""
+
+    def __init__(self, message: str, status: int = 400, **data: Any):
+        super().__init__(message)
+        self.status = status
+        self.data = data
+
+
+def diagnostic_data(diagnostic: Diagnostic, home: str) -> dict:
+    """A diagnostic as the page shows it. ``from``/``to`` are offsets into the edited text
+    (None when the diagnostic is in another file, e.g. a used rulebook)."""
+    span = diagnostic.span
+    here = span.source.path == home
+    end_line, end_column = span.source.line_col(span.end)
+    return {
+        "code": diagnostic.code,
+        "severity": str(diagnostic.severity),
+        "message": diagnostic.message,
+        "help": diagnostic.help,
+        "path": span.source.path,
+        "line": span.line,
+        "column": span.column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "from": span.start if here else None,
+        "to": span.end if here else None,
+        "related": [{"label": label, "path": s.source.path, "line": s.line, "column": s.column}
+                    for label, s in diagnostic.related],
+        "rendered": diagnostic.render(),
+    }
+
+
+@attrs.define
+class Studio:
+    """One studio session: the rulebook file (None until a new one is saved), the data file,
+    and the language of its words."""
+
+    rulebook: str | None = None
+    data: str | None = None
+    lang: str = "en"
+    # Seconds the text must rest, checked without errors, before the page asks for the
+    # analysis; None: the page never asks by itself.
+    analyse_after: float | None = 1.0
+    _analysed: OrderedDict = attrs.field(factory=OrderedDict, init=False, repr=False)
+    _analysing: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
+    _latest: str | None = attrs.field(default=None, init=False, repr=False)
+
+    # -- what the page starts from ---------------------------------------------------------
+
+    def state(self) -> dict:
+        """The file names, the saved text (empty for a new rulebook) and the keywords."""
+        text, exists = "", False
+        if self.rulebook is not None and Path(self.rulebook).exists():
+            text, exists = self._saved_text(), True
+        return {"rulebook": self.rulebook, "exists": exists, "text": text, "data": self.data,
+                "lang": self.lang, "analyse_after": self.analyse_after, **self.keywords(),
+                "words": {word: say(word, self.lang) for word in PAGE_WORDS}}
+
+    @staticmethod
+    def keywords() -> dict:
+        return {"keywords": list(keywords()), "functions": list(functions()),
+                "types": list(types())}
+
+    # -- the text as it is typed -----------------------------------------------------------
+
+    def check(self, text: str) -> dict:
+        """Every error and warning of the checker (fast: no analysis), and the fields of a
+        rulebook that builds (for the record form)."""
+        home = self._home()
+        found = diagnose(text, home, analyse=False)
+        book = self._build(text) if not any(d.is_error for d in found) else None
+        return {"ok": book is not None,
+                "diagnostics": [diagnostic_data(d, home) for d in found],
+                "fields": _fields(book) if book is not None else None}
+
+    def analyse(self, text: str) -> dict:
+        """The exact analysis's findings besides the checker's diagnostics (slow: seconds for
+        a large rulebook). Answers for the same text are kept; a request for a text that is
+        no longer the latest one asked for answers ``superseded`` instead of waiting."""
+        home = self._home()
+        key = (home, text)
+        self._latest = text
+        with self._analysing:
+            if key not in self._analysed:
+                if self._latest != text:
+                    return {"superseded": True, "diagnostics": []}
+                self._analysed[key] = diagnose(text, home)
+                while len(self._analysed) > 8:
+                    self._analysed.popitem(last=False)
+            found = self._analysed[key]
+        return {"superseded": False, "diagnostics": [diagnostic_data(d, home) for d in found]}
+
+    def format(self, text: str) -> dict:
+        return {"text": self._formatted(text)}
+
+    # -- records ---------------------------------------------------------------------------
+
+    def records(self, data: str | None = None, offset: int = 0) -> dict:
+        """The records of the data file (up to :data:`RECORDS_SHOWN` from ``offset``), to
+        pick one for the form."""
+        path = self._data(data)
+        rows, total = [], 0
+        for row in open_records(path).rows:
+            total = row.number
+            if offset < row.number <= offset + RECORDS_SHOWN:
+                rows.append({"number": row.number, "line": row.line, "problem": row.problem,
+                             "values": {k: ("" if v is None else str(v))
+                                        for k, v in row.values.items()}})
+        return {"data": path, "records": rows, "total": total}
+
+    def explain(self, text: str, record: Any) -> dict:
+        """The decision for one record and the explanation, as ``srg-rules explain`` gives it."""
+        if not isinstance(record, Mapping):
+            raise ApiError(say("the record is not a JSON object", self.lang))
+        book = self._usable(text)
+        record = {str(k): v for k, v in record.items()}
+        if book.has_registration:
+            made = list(book.decide_source([record]))
+            return {"decisions": [_decision(d) for _, d in made],
+                    "explanation": "\n".join(book.explain_provision(p).render() for p, _ in made),
+                    "problems": []}
+        explanation = book.explain(record)
+        return {"decisions": [_decision(explanation.decision)],
+                "explanation": explanation.render(),
+                "problems": [{"field": p.field, "reason": p.reason, "message": p.message}
+                             for p in explanation.problems]}
+
+    def run(self, text: str, data: str | None = None) -> dict:
+        """The run over the data file: the summary (``run --summary-json``'s shape, per
+        municipality and month where the rulebook has those fields) and the report page."""
+        book = self._usable(text)
+        path = self._data(data)
+        by = default_group_fields(book.fields)
+        summary = run_summary(book, path, by)
+        self.data = path  # the file the record list and the next run use
+        name = self.rulebook or UNTITLED
+        return {"data": path, "summary": summary.as_dict(),
+                "html": render_html(figures(book, summary), name, path, self.lang)}
+
+    def diff(self, text: str, against: str | None = None, data: str | None = None) -> dict:
+        """What the edited text decides differently from the saved file (or ``against``): the
+        semantic diff, and the records of the data file it changes (``srg-rules diff``)."""
+        from ..analysis.diff import IncompatibleSchemas, NotExact, run_diff
+
+        old = against or self.rulebook
+        if old is None or not Path(old).exists():
+            raise ApiError(f"{old or UNTITLED}: " + say("no such rulebook", self.lang), 404)
+        edited = f"{self._home()} (edited)"
+
+        def load(path: str) -> Rulebook:
+            if path == edited:
+                return self._usable(text)
+            try:
+                return parse(read_source(path), path)
+            except FileNotFoundError:
+                raise ApiError(f"{path}: " + say("no such rulebook", self.lang), 404) from None
+            except RulebookError as error:
+                raise _errors(error, path, self.lang) from None
+
+        data = data or self.data
+        if data is not None:
+            self._data(data)
+        try:
+            report, code = run_diff(old, edited, data, load=load)
+        except (IncompatibleSchemas, NotExact) as error:
+            raise ApiError(str(error)) from None
+        return {"against": old, "data": data, "changed": code == 1, "text": report}
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def save(self, text: str, path: str | None = None, force: bool = False) -> dict:
+        """Write the text, formatted, to the rulebook's file (``path`` names it for a new
+        rulebook, or saves under another name). A text that does not parse is written only
+        with ``force`` (the page asks first), as it is; without, the answer is status 409
+        with its diagnostics and nothing is written."""
+        target = path or self.rulebook
+        if not target:
+            raise ApiError(say("no file to save to: name one", self.lang), 400)
+        home = str(target)
+        try:
+            body = format_text(text, home)
+            message = say("saved", self.lang)
+        except RulebookError as error:
+            if not force:
+                raise ApiError(say("the text does not parse; save it anyway?", self.lang), 409,
+                               needs_confirmation=True,
+                               diagnostics=[diagnostic_data(d, home) for d in error.diagnostics])
+            body, message = text, say("saved as it is: it does not parse", self.lang)
+        try:
+            Path(target).write_text(body, encoding="utf-8", newline="")
+        except FileNotFoundError:
+            raise ApiError(f"{target}: " + say("no such folder", self.lang)) from None
+        except IsADirectoryError:
+            raise ApiError(f"{target}: " + say("is a directory, not a rulebook", self.lang)) from None
+        except OSError as error:
+            raise ApiError(f"{target}: " + say("cannot write ({reason})", self.lang, reason=error.strerror)) from None
+        self.rulebook = str(target)
+        return {"rulebook": self.rulebook, "text": body, "message": f"{target}: {message}"}
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _home(self) -> str:
+        return self.rulebook or UNTITLED
+
+    def _saved_text(self) -> str:
+        try:
+            return read_source(self.rulebook)
+        except IsADirectoryError:
+            raise ApiError(f"{self.rulebook}: " + say("is a directory, not a rulebook", self.lang)) from None
+        except RulebookError as error:  # not UTF-8
+            raise _errors(error, self._home(), self.lang) from None
+
+    def _build(self, text: str) -> Rulebook | None:
+        try:
+            return parse(text, self._home())
+        except RulebookError:
+            return None
+
+    def _usable(self, text: str) -> Rulebook:
+        """The text as a rulebook, or an error with its diagnostics (as ``run`` stops)."""
+        try:
+            return parse(text, self._home())
+        except RulebookError as error:
+            raise _errors(error, self._home(), self.lang) from None
+
+    def _formatted(self, text: str) -> str:
+        try:
+            return format_text(text, self._home())
+        except RulebookError as error:
+            raise _errors(error, self._home(), self.lang) from None
+
+    def _data(self, data: str | None) -> str:
+        path = data or self.data
+        if not path:
+            raise ApiError(say("no data file: start the studio with one, or name one", self.lang))
+        try:
+            open_records(path)
+        except InputError as error:
+            raise ApiError(str(error), 422) from None
+        return os.fspath(path)
+
+
+def _errors(error: RulebookError, home: str, lang: str) -> ApiError:
+    count = len(error.errors)
+    errors = say("1 error" if count == 1 else "{count} errors", lang, count=count)
+    return ApiError(f"{home}: {errors}; " + say("the rulebook has errors; fix them first", lang), 422,
+                    diagnostics=[diagnostic_data(d, home) for d in error.diagnostics])
+
+
+def _decision(decision) -> dict:
+    return {"status": decision.status.value, "type": decision.type,
+            "reasons": list(decision.reasons), "warnings": list(decision.warnings)}
+
+
+def _fields(book: Rulebook) -> list[dict]:
+    return [{"name": name, "type": field.type.name, "optional": field.optional,
+             "codes": (None if field.codes is None else
+                       [{"code": code, "label": label} for code, label in field.codes.items()])}
+            for name, field in book.fields.items()]
