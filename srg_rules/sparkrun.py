@@ -78,6 +78,12 @@ def _session(master: str | None) -> Any:
     return session
 
 
+def _remote(path: str | os.PathLike[str]) -> bool:
+    """A URI Spark reads (``hdfs://``, ``s3a://``, ``abfss://``, ``file://``), not a path of
+    this machine's that the run checks first."""
+    return "://" in str(path)
+
+
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
         found = sorted(p for p in path.rglob("*") if p.is_file()
@@ -114,31 +120,46 @@ def run_spark(program: ir.Program, input_path: str | os.PathLike[str],
     if program.activities is not None or program.trajectories:
         raise ValueError("a rulebook with 'activities' or 'trajectory' statements runs on the "
                          "python engine")
+    remote_in, remote_out = _remote(input_path), _remote(output_path)
     source = Path(input_path)
     target = Path(output_path)
-    files = _files(source)
-    kinds = {"parquet" if f.suffix.lower() in _PARQUET else "csv" for f in files}
-    if len(kinds) > 1:
-        raise InputError(f"{source}: holds both Parquet and CSV files; give one kind")
-    kind = kinds.pop()
-    if not target.resolve().parent.is_dir():
+    if remote_in:
+        # A cluster's storage (hdfs://, s3a://, ...): Spark lists it; the name tells the kind.
+        paths = [str(input_path)]
+        kind = "csv" if str(input_path).rstrip("/").lower().endswith(".csv") else "parquet"
+    else:
+        files = _files(source)
+        paths = [str(f) for f in files]
+        kinds = {"parquet" if f.suffix.lower() in _PARQUET else "csv" for f in files}
+        if len(kinds) > 1:
+            raise InputError(f"{source}: holds both Parquet and CSV files; give one kind")
+        kind = kinds.pop()
+    if not remote_out and not target.resolve().parent.is_dir():
         raise InputError(f"{target}: the folder {target.resolve().parent} does not exist")
-    single_csv = target.suffix.lower() == ".csv"
+    single_csv = not remote_out and target.suffix.lower() == ".csv"
     if single_csv and kind != "csv":
         raise InputError(f"{target}: a Parquet input is written as Parquet; name a folder")
     spark = _session(master)
     delimiter = ","
     if kind == "csv":
-        records = open_records(files[0], [n for n, f in program.schema.fields.items()
-                                          if not f.optional], list(program.schema.fields))
-        records.rows.close()  # type: ignore[attr-defined]
-        delimiter = records.delimiter
-        columns = list(records.columns)
+        if remote_in:
+            first = spark.read.text(paths).first()
+            line = first[0] if first is not None else ""
+            delimiter = ";" if line.count(";") > line.count(",") else ","
+            columns = [c.strip() for c in next(csv.reader([line.lstrip("\ufeff")],
+                                                          delimiter=delimiter))]
+            _check_columns(source, columns, program)
+        else:
+            records = open_records(files[0], [n for n, f in program.schema.fields.items()
+                                              if not f.optional], list(program.schema.fields))
+            records.rows.close()  # type: ignore[attr-defined]
+            delimiter = records.delimiter
+            columns = list(records.columns)
         prefix = _prefix(program, columns)
         bad: str | None = f"{prefix}malformed"
-        frame = _read_csv(spark, [str(f) for f in files], columns, delimiter, bad)
+        frame = _read_csv(spark, paths, columns, delimiter, bad)
     else:
-        frame = spark.read.parquet(*(str(f) for f in files))
+        frame = spark.read.parquet(*paths)
         columns = list(frame.columns)
         _check_columns(source, columns, program)
         prefix = _prefix(program, columns)
