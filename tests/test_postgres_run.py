@@ -86,7 +86,7 @@ def _text(value):
 
 # Planning the query takes PostgreSQL a while: few examples, and no shrinking (a failure is
 # reported as drawn).
-@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck),
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck),
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(st.data())
 def test_a_table_is_decided_as_the_interpreter_decides_its_rows(database, tmp_path_factory,
