@@ -220,6 +220,12 @@ def _count(n: int, noun: str) -> str:
 def _run(args: argparse.Namespace) -> int:
     book = _load(args.rulebook)
     by = _group_fields(book, args.by)
+    for option, value, engine in (("--dsn", args.dsn, "postgres"), ("--table", args.table, "postgres"),
+                                  ("--result-table", args.result_table, "postgres"),
+                                  ("--replace", args.replace or None, "postgres"),
+                                  ("--spark-master", args.spark_master, "spark")):
+        if value is not None and args.engine != engine:
+            raise _UserError(f"{option} is for --engine {engine}; add --engine {engine}")
     if args.engine in ("spark", "postgres"):
         summary, source, target = _run_elsewhere(book, args, by)
         return _report(book, args, summary, source, target)

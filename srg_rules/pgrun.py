@@ -59,26 +59,10 @@ def _table(name: str, what: str) -> exp.Table:
 
 
 def _sql(expression: exp.Expression) -> str:
-    return _for_postgres(expression).sql(dialect="postgres",
-                                         unsupported_level=sqlglot.ErrorLevel.RAISE)
+    from .backends.sql.query import for_postgres
 
-
-def _for_postgres(expression: exp.Expression) -> exp.Expression:
-    def rewrite(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.ArrayCompact):
-            # PostgreSQL has no ARRAY_COMPACT; ARRAY_REMOVE(a, NULL) removes the NULLs in
-            # order (as backends.sql.to_sql writes it for this dialect).
-            return exp.ArrayRemove(this=node.this, expression=exp.Null())
-        if (isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select)
-                and node.this.args.get("limit") is None and node.this.args.get("offset") is None):
-            # OFFSET 0 keeps the planner from pulling each stage up into the next: pulled up,
-            # every use of a named value repeats its whole expression, and planning the SRG
-            # rulebook took seconds (5.2 s plan + 16 s run on 311 rows, against 0.03 s +
-            # 0.1 s fenced, on the loaded 2-core machine). Same rows either way.
-            node.this.set("offset", exp.Offset(expression=exp.Literal.number(0)))
-        return node
-
-    return expression.copy().transform(rewrite)
+    return for_postgres(expression).sql(dialect="postgres",
+                                        unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
 def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str]) -> exp.Select:

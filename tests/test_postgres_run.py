@@ -193,3 +193,7 @@ def test_mistakes_are_told_without_a_traceback(database, tmp_path, capsys) -> No
     assert main(["run", str(book), "--engine", "postgres", "--dsn",
                  "host=/nonexistent/socket/folder user=nobody", "--table", "hours"]) == 2
     assert "cannot connect to PostgreSQL" in capsys.readouterr().err
+    # An option of this engine with another engine is an error, not silently ignored.
+    (tmp_path / "in.csv").write_text("hours\n3\n", encoding="utf-8")
+    assert main(["run", str(book), str(tmp_path / "in.csv"), "--table", "hours"]) == 2
+    assert "--table is for --engine postgres" in capsys.readouterr().err
