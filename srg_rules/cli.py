@@ -83,22 +83,38 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="decide every record of a CSV or JSON Lines file")
     run.add_argument("rulebook", help="the rulebook file")
-    run.add_argument("input", help="records: CSV (comma or semicolon) or JSON Lines")
+    run.add_argument("input", nargs="?",
+                     help="records: CSV (comma or semicolon) or JSON Lines (Parquet with the "
+                     "duckdb or spark engine); none with --engine postgres")
     run.add_argument("-o", "--output", help="where to write the decided records "
                      "(same format as the input); default: standard output")
     run.add_argument("--summary-json", metavar="PATH",
                      help="also write the summary as JSON to PATH")
-    run.add_argument("--engine", choices=("auto", "python", "duckdb"), default="auto",
+    run.add_argument("--engine", choices=("auto", "python", "duckdb", "spark", "postgres"),
+                     default="auto",
                      help="python decides row by row and names each malformed row; duckdb runs "
                      "the rulebook as one SQL query inside DuckDB, for large CSV and Parquet "
                      "files (needs -o); auto (default) takes duckdb for Parquet and for CSV "
-                     f"files over {_DUCKDB_FROM_BYTES // 1_000_000} MB")
+                     f"files over {_DUCKDB_FROM_BYTES // 1_000_000} MB; spark runs it on a "
+                     "Spark session (files or folders of Parquet or CSV); postgres decides a "
+                     "table inside a PostgreSQL database (--dsn, --table; no INPUT)")
     run.add_argument("--by", metavar="FIELD,...", default="",
                      help="also count the summary per group of these fields' values, e.g. "
                      "--by municipality_code,reporting_month")
     run.add_argument("--memory-limit", metavar="SIZE", default=None,
                      help="the most memory the duckdb engine may use before it spills to a "
                      "temporary folder, e.g. 2GB (default: 500MB)")
+    run.add_argument("--spark-master", metavar="URL", default=None,
+                     help="the Spark cluster for --engine spark (default: local[*], this "
+                     "machine)")
+    run.add_argument("--dsn", help="the PostgreSQL database for --engine postgres, e.g. "
+                     "'host=db dbname=srg user=me' or postgresql://me@db/srg")
+    run.add_argument("--table", help="the table of records for --engine postgres")
+    run.add_argument("--result-table", metavar="TABLE",
+                     help="where --engine postgres writes the decided records "
+                     "(default: TABLE_srg)")
+    run.add_argument("--replace", action="store_true",
+                     help="with --engine postgres, replace the result table if it exists")
     run.set_defaults(handler=_run)
 
     explain = commands.add_parser("explain", help="show why one record was decided as it was")
@@ -233,6 +249,17 @@ def _count(n: int, noun: str) -> str:
 def _run(args: argparse.Namespace) -> int:
     book = _load(args.rulebook)
     by = _group_fields(book, args.by)
+    for option, value, engine in (("--dsn", args.dsn, "postgres"), ("--table", args.table, "postgres"),
+                                  ("--result-table", args.result_table, "postgres"),
+                                  ("--replace", args.replace or None, "postgres"),
+                                  ("--spark-master", args.spark_master, "spark")):
+        if value is not None and args.engine != engine:
+            raise _UserError(f"{option} is for --engine {engine}; add --engine {engine}")
+    if args.engine in ("spark", "postgres"):
+        summary, source, target = _run_elsewhere(book, args, by)
+        return _report(book, args, summary, source, target)
+    if args.input is None:
+        raise _UserError("run needs an INPUT file (or --engine postgres with --dsn and --table)")
     engine = _engine(book, args)
     if engine == "duckdb":
         from .filerun import DEFAULT_MEMORY_LIMIT, MEMORY_SIZE, run_file
@@ -261,20 +288,51 @@ def _run(args: argparse.Namespace) -> int:
         print(f"srg-rules: {summary.reasons[MALFORMED_ROW]} malformed record(s) rejected as "
               f"{MALFORMED_ROW}; rerun with --engine python to list them", file=sys.stderr)
     malformed.tell_the_rest()
-    report = sys.stdout if args.output else sys.stderr
+    return _report(book, args, summary, args.input, args.output)
+
+
+def _report(book: Rulebook, args: argparse.Namespace, summary: Summary, source: str,
+            target: str | None) -> int:
+    report = sys.stdout if target else sys.stderr
     header = f"rulebook: {args.rulebook}"
     if book.title:
         header += f" ({book.title}{', version ' + book.version if book.version else ''})"
     print(header, file=report)
-    print(f"input:    {args.input}", file=report)
-    if args.output:
-        print(f"output:   {args.output}", file=report)
+    print(f"input:    {source}", file=report)
+    if target:
+        print(f"output:   {target}", file=report)
     labels = dict(book.output.codes) if book.output is not None else {}
     print(summary.render(labels), file=report)
     if args.summary_json:
         Path(args.summary_json).write_text(json.dumps(summary.as_dict(), indent=2) + "\n",
                                            encoding="utf-8")
     return EXIT_OK
+
+
+def _run_elsewhere(book: Rulebook, args: argparse.Namespace, by: tuple[str, ...]
+                   ) -> tuple[Summary, str, str]:
+    """A run on Spark or inside PostgreSQL: the summary, what was read and what written."""
+    if book.has_registration:
+        raise _UserError(f"{args.rulebook}: a rulebook with 'activities' or 'trajectory' "
+                         f"statements does not run on --engine {args.engine} yet; use "
+                         "--engine python")
+    if args.engine == "postgres":
+        from .pgrun import result_table_name, run_table
+
+        if not args.dsn or not args.table or args.input is not None:
+            raise _UserError("--engine postgres decides a table in the database: give --dsn "
+                             "and --table, and no INPUT file")
+        target = args.result_table or result_table_name(args.table)
+        counts = run_table(book.program, args.dsn, args.table, target, replace=args.replace,
+                           by=by)
+        return Summary.from_dict(counts), f"table {args.table}", f"table {target}"
+    from .sparkrun import run_spark
+
+    if args.input is None or args.output is None:
+        raise _UserError("--engine spark reads INPUT and writes -o OUTPUT (files or folders "
+                         "of Parquet or CSV)")
+    counts = run_spark(book.program, args.input, args.output, master=args.spark_master, by=by)
+    return Summary.from_dict(counts), args.input, args.output
 
 
 def _group_fields(book: Rulebook, text: str) -> tuple[str, ...]:

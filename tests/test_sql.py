@@ -627,7 +627,8 @@ _POSTGRES = pytest.mark.skipif(
 
 def _decide_on_postgres(book: srg_rules.Rulebook, rows: list[dict]) -> list[dict] | None:
     """Each row's output columns from the PostgreSQL query, or None where PostgreSQL rejects
-    a number beyond DOUBLE PRECISION (see backends/sql/numbers.py)."""
+    a number beyond DOUBLE PRECISION (see backends/sql/numbers.py) or the rulebook holds a NUL
+    character."""
     fields = list(book.fields)
     columns = ["row_number", *fields]
     table = exp.Schema(this=exp.to_table("records"), expressions=[
@@ -638,6 +639,8 @@ def _decide_on_postgres(book: srg_rules.Rulebook, rows: list[dict]) -> list[dict
                                               else exp.null() for f in fields])
         for i, r in enumerate(rows)]), "records") if rows else None
     query = sql.to_sql(book.program, dialect="postgres", columns=columns)
+    if "\x00" in query:
+        return None  # a PostgreSQL text cannot hold a NUL character, nor a rulebook's code
     temporary = exp.Properties(expressions=[exp.TemporaryProperty()])
     script = ("BEGIN;\n"  # a temporary table, gone at the end, shadowing any other "records"
               + exp.Create(this=table, kind="TABLE", properties=temporary).sql("postgres") + ";\n"

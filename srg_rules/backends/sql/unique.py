@@ -43,17 +43,20 @@ def supported(query: Query) -> bool:
 
 
 def select_with_unique(query: Query, rows: exp.Select, passthrough: Sequence[exp.Expression],
-                       malformed: str | None) -> exp.Select:
+                       malformed: str | None, order: str | None = None) -> exp.Select:
     """``query.select(rows, passthrough)``, with the program's ``unique`` statements applied
     (the plain query when it has none). ``malformed`` names the column of ``rows`` that marks
-    unreadable rows, which take no part."""
+    unreadable rows, which take no part. ``order`` names a column of ``rows`` that orders
+    them (for an engine whose ``row_number()`` needs an order: Spark)."""
     statements = query.program.unique
     if not statements:
         return query.select(rows, passthrough=passthrough)
     prefix = query.prefix
-    order = f"{prefix}row"
+    by, order = order, f"{prefix}row"
+    ordered = [exp.Order(expressions=[exp.Ordered(this=column(by))])] if by else []
     numbered = rows.copy().select(exp.alias_(
-        exp.Window(this=exp.RowNumber()), order, quoted=True))
+        exp.Window(this=exp.RowNumber(), **({"order": ordered[0]} if ordered else {})),
+        order, quoted=True))
     keys: list[list[str]] = []
     key_values: list[exp.Expression] = []
     for index, statement in enumerate(statements):

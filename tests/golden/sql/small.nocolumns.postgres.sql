@@ -945,11 +945,19 @@ CROSS JOIN LATERAL (
                       ELSE "src"."note"
                     END
                   END AS "_srg_27_t"
+                OFFSET 0
               ) AS "_srg_stage1"
+              OFFSET 0
             ) AS "_srg_stage2"
+            OFFSET 0
           ) AS "_srg_stage3"
+          OFFSET 0
         ) AS "_srg_stage4"
+        OFFSET 0
       ) AS "_srg_stage5"
+      OFFSET 0
     ) AS "_srg_stage6"
+    OFFSET 0
   ) AS "_srg_stage7"
+  OFFSET 0
 ) AS "_srg_decision"

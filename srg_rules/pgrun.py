@@ -1,0 +1,163 @@
+"""Deciding a PostgreSQL table in place: ``srg-rules run --engine postgres --dsn DSN --table T``.
+
+Place in the pipeline: a run (beside :mod:`srg_rules.run` and :mod:`srg_rules.filerun`), for
+municipalities whose records live in a database. Input: a program, a connection string (a
+libpq DSN or URI), the table of records and the name of the result table. Output: the result
+table, created by one ``CREATE TABLE ... AS SELECT`` inside the server, holding every row of
+the input table once with its own columns (and their types) and ``status``, ``type`` and
+``reasons`` added (``warnings`` too for a program with warn rules); and the run's summary
+counts, as :meth:`srg_rules.summary.Summary.as_dict` gives them, from one ``GROUP BY`` over
+the result table.
+
+The rows never leave the server: the query is :mod:`srg_rules.backends.sql`'s in the
+``postgres`` dialect, with ``unique`` statements as window counts
+(:mod:`srg_rules.backends.sql.unique`). A column of another type than text is read as the
+text PostgreSQL writes for it (``CAST(column AS TEXT)``: a DATE as YYYY-MM-DD, a BOOLEAN as
+true/false, a NUMERIC as its digits), exactly as if the table had been exported to CSV; the
+result table keeps the column as it was.
+
+Invariants: everything happens in one transaction, so a failed run leaves no result table
+and an existing one is replaced only when asked (``replace=True``) and only when the run
+succeeds; the result table is never the input table; names reach the SQL only as quoted
+identifiers. A program with a registration level (activities, trajectories) is refused here:
+that level runs on the python engine.
+
+Needs psycopg 3 (``pip install 'srg-rules[postgres]'``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from . import ir
+from .records import REASON_SEPARATOR, InputError, output_columns
+from .summary import Summary, group_text
+
+__all__ = ["result_table_name", "run_table"]
+
+
+def result_table_name(table: str) -> str:
+    """The default result table: the input table's name with ``_srg`` added (in its schema).
+
+    >>> result_table_name("public.records")
+    'public.records_srg'
+    """
+    return table + "_srg"
+
+
+def _table(name: str, what: str) -> exp.Table:
+    parts = name.split(".")
+    if not all(part.strip() for part in parts) or len(parts) > 3:
+        raise InputError(f"{what} {name!r}: not a table name; write TABLE or SCHEMA.TABLE")
+    identifiers = [exp.to_identifier(part, quoted=True) for part in parts]
+    return exp.Table(this=identifiers[-1], db=identifiers[-2] if len(parts) > 1 else None,
+                     catalog=identifiers[-3] if len(parts) > 2 else None)
+
+
+def _sql(expression: exp.Expression) -> str:
+    from .backends.sql.query import for_postgres
+
+    return for_postgres(expression).sql(dialect="postgres",
+                                        unsupported_level=sqlglot.ErrorLevel.RAISE)
+
+
+def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str]) -> exp.Select:
+    """The query that decides every row of ``table`` (whose columns are ``columns``): the
+    table's columns (less those the run adds) and the decision columns."""
+    from .backends.sql import Query, internal_prefix
+    from .backends.sql.unique import select_with_unique
+
+    added = output_columns(bool(program.by_verb("warn")))
+    kept = [c for c in columns if c not in added]
+    present = [name for name in program.schema.fields if name in columns]
+    # Each declared field is read from its column's text, under a name of the query's own.
+    prefix = internal_prefix([*columns, *program.schema.fields])
+    texts = {name: f"{prefix}text{index}" for index, name in enumerate(present)}
+    query = Query(program, [*columns, *texts.values()], "text", None, field_columns=texts)
+    source = exp.select(
+        exp.Star(),
+        *(exp.alias_(exp.cast(exp.column(name, quoted=True), "TEXT"), texts[name], quoted=True)
+          for name in present)).from_(table)
+    passthrough = [exp.column(c, quoted=True) for c in kept]
+    return select_with_unique(query, source, passthrough, None)
+
+
+def run_table(program: ir.Program, dsn: str, table: str, result_table: str | None = None, *,
+              replace: bool = False, by: Sequence[str] = ()) -> dict[str, Any]:
+    """Decide every row of ``table`` in the PostgreSQL database at ``dsn`` into
+    ``result_table`` (default: :func:`result_table_name`).
+
+    Returns ``Summary.as_dict()`` of the run, with ``engine``: ``"postgres"``.
+
+    Raises:
+        InputError: the server cannot be reached, the table does not exist, the result table
+            exists (and ``replace`` is false) or is the input table, or the server refused
+            the query (its message is kept).
+        ValueError: the program has a registration level.
+    """
+    try:
+        import psycopg
+    except ImportError:
+        raise InputError("the postgres engine needs psycopg: pip install 'srg-rules[postgres]'"
+                         ) from None
+    if program.activities is not None or program.trajectories:
+        raise ValueError("a rulebook with 'activities' or 'trajectory' statements runs on the "
+                         "python engine")
+    result_name = result_table or result_table_name(table)
+    source = _table(table, "--table")
+    target = _table(result_name, "--result-table")
+    if source == target:
+        raise InputError(f"--result-table {result_name}: is the input table; name another")
+    try:
+        connection = psycopg.connect(dsn, autocommit=False)
+    except psycopg.Error as error:
+        raise InputError(f"cannot connect to PostgreSQL ({dsn}): {str(error).strip()}") from None
+    with connection:
+        cursor = connection.cursor()
+        try:
+            if cursor.execute("SELECT to_regclass(%s)", [_sql(source)]).fetchone()[0] is None:
+                raise InputError(f"--table {table}: no such table in the database")
+            cursor.execute(f"SELECT * FROM {_sql(source)} LIMIT 0")
+            columns = [d.name for d in cursor.description]
+            if cursor.execute("SELECT to_regclass(%s)", [_sql(target)]).fetchone()[0] is not None:
+                if not replace:
+                    raise InputError(f"--result-table {result_name}: the table exists already\n"
+                                     "  help: give --replace to replace it, or name another")
+                cursor.execute(f"DROP TABLE {_sql(target)}")
+            query = decided_query(program, source, columns)
+            cursor.execute(f"CREATE TABLE {_sql(target)} AS {_sql(query)}")
+            counts = _summary(cursor, target, bool(program.by_verb("warn")), by, columns)
+        except psycopg.Error as error:
+            connection.rollback()
+            raise InputError(f"PostgreSQL refused the run on {table}: {str(error).strip()}"
+                             ) from None
+        except BaseException:
+            connection.rollback()
+            raise
+    return counts
+
+
+def _summary(cursor: Any, target: exp.Table, warnings: bool, by: Sequence[str],
+             columns: Sequence[str]) -> dict[str, Any]:
+    keys: list[exp.Expression] = [exp.column(c, quoted=True) for c in ("status", "type", "reasons")]
+    if warnings:
+        keys.append(exp.column("warnings", quoted=True))
+    groups = [exp.cast(exp.column(name, quoted=True), "TEXT") if name in columns else None
+              for name in by]
+    keys += [group for group in groups if group is not None]
+    query = exp.select(*keys, exp.func("count", exp.Star())).from_(target).group_by(
+        *(k.copy() for k in keys))
+    summary = Summary().grouped_by(by)
+    for status, type_, reasons, *found, count in cursor.execute(_sql(query)).fetchall():
+        reasons = [r for r in (reasons or "").split(REASON_SEPARATOR) if r]
+        warned = [w for w in (found.pop(0) or "").split(REASON_SEPARATOR) if w] if warnings else []
+        summary.add_counted(status, type_ or None, reasons, count, warned)
+        if by:
+            texts = iter(found)
+            values = [group_text(next(texts)) if group is not None else "" for group in groups]
+            summary.group(values).add_counted(status, type_ or None, reasons, count, warned)
+    return {**summary.as_dict(), "engine": "postgres"}

@@ -1,0 +1,308 @@
+"""Deciding files on Spark: ``srg-rules run --engine spark RULEBOOK INPUT -o OUTPUT``.
+
+Place in the pipeline: a run (beside :mod:`srg_rules.run`, :mod:`srg_rules.filerun` and
+:mod:`srg_rules.pgrun`), for extracts too large for one machine. Input: a program, an input
+path (a CSV or Parquet file, or a folder of them, as Spark reads folders) and an output path.
+Output: the decided rows, every input row once with its own columns and ``status``, ``type``
+and ``reasons`` added (``warnings`` too for a program with warn rules), and the run's summary
+counts as :meth:`srg_rules.summary.Summary.as_dict` gives them.
+
+The rows are decided by :mod:`srg_rules.backends.sql`'s query in the ``spark`` dialect, run
+by Spark SQL on a session: ``local[*]`` (every core of this machine) by default, a cluster
+with ``master`` (``spark://host:7077``, ``yarn``, ``k8s://...``). Where the output goes:
+
+- a path ending in ``.csv`` (the usual ``-o out.csv``): one CSV file, written row by row on
+  the driver in input order by :class:`srg_rules.records.OutputFile`'s rules (the input's
+  delimiter, CRLF, minimal quoting), so it holds the same bytes as the other engines write;
+- any other path: a folder of part files written by the executors in parallel, Parquet
+  unless the path ends in ``/csv`` style is asked (``output_format="csv"``); the form for a
+  national extract on a cluster, where no single machine holds the output.
+
+Reading: CSV with its header, comma or semicolon (taken from the first file's header as
+:mod:`srg_rules.records` takes it), every value a text; an empty value is missing, as it is
+to the rules. A row with more or fewer values than the header is rejected as
+``malformed_row`` (Spark's ``PERMISSIVE`` mode names it), its values that fit the header
+kept. Parquet: a declared field's column is read as its text (a DATE as YYYY-MM-DD, a
+TIMESTAMP read by a date field as its date, a float NaN as missing), as DuckDB reads it; the
+output keeps the column as it was.
+
+Order: every row is numbered as it is read (``monotonically_increasing_id``, which grows
+with the file and the position in it), and a CSV file is written in that order.
+
+Invariants: a CSV output file appears only when the run succeeded
+(:func:`srg_rules.records.replacing`); the counts add up to the rows read.
+Needs PySpark (``pip install 'srg-rules[spark]'``) and a Java runtime (17 or later).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from . import ir
+from .records import (
+    REASON_SEPARATOR,
+    InputError,
+    open_records,
+    output_columns,
+    replacing,
+)
+from .summary import Summary, group_text
+
+__all__ = ["DEFAULT_MASTER", "run_spark"]
+
+DEFAULT_MASTER = "local[*]"
+_PARQUET = (".parquet", ".pq")
+
+
+def _session(master: str | None) -> Any:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError("the spark engine needs PySpark and Java 17: "
+                         "pip install 'srg-rules[spark]'") from None
+    session = (SparkSession.builder.master(master or DEFAULT_MASTER).appName("srg-rules")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               # The query casts only what it has checked, so ANSI mode (Spark 4's default)
+               # is kept: a cast that failed would be an error, never a silent NULL.
+               .config("spark.sql.ansi.enabled", "true")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _remote(path: str | os.PathLike[str]) -> bool:
+    """A URI Spark reads (``hdfs://``, ``s3a://``, ``abfss://``, ``file://``), not a path of
+    this machine's that the run checks first."""
+    return "://" in str(path)
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        found = sorted(p for p in path.rglob("*") if p.is_file()
+                       and not p.name.startswith((".", "_")))
+        if not found:
+            raise InputError(f"{path}: the folder holds no record files")
+        return found
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    return [path]
+
+
+def run_spark(program: ir.Program, input_path: str | os.PathLike[str],
+              output_path: str | os.PathLike[str], *, master: str | None = None,
+              by: Sequence[str] = (), output_format: str | None = None) -> dict[str, Any]:
+    """Decide every row of ``input_path`` on Spark and write them to ``output_path``.
+
+    Args:
+        program: a checked program without a registration level.
+        input_path: a CSV or Parquet file, or a folder of such files (all of one kind).
+        output_path: a ``.csv`` file (written on the driver, the bytes the other engines
+            write), or a folder Spark writes part files into.
+        master: the Spark master URL; default ``local[*]``.
+        by: fields whose values the counts are grouped by as well.
+        output_format: ``"parquet"`` or ``"csv"`` for a folder; default: the input's.
+
+    Returns:
+        ``Summary.as_dict()`` of the run, with ``engine``: ``"spark"``.
+
+    Raises:
+        InputError: the input is missing, empty, of an unknown kind or lacks required
+            columns; the output folder does not exist.
+    """
+    if program.activities is not None or program.trajectories:
+        raise ValueError("a rulebook with 'activities' or 'trajectory' statements runs on the "
+                         "python engine")
+    remote_in, remote_out = _remote(input_path), _remote(output_path)
+    source = Path(input_path)
+    target = Path(output_path)
+    if remote_in:
+        # A cluster's storage (hdfs://, s3a://, ...): Spark lists it; the name tells the kind.
+        paths = [str(input_path)]
+        kind = "csv" if str(input_path).rstrip("/").lower().endswith(".csv") else "parquet"
+    else:
+        files = _files(source)
+        paths = [str(f) for f in files]
+        kinds = {"parquet" if f.suffix.lower() in _PARQUET else "csv" for f in files}
+        if len(kinds) > 1:
+            raise InputError(f"{source}: holds both Parquet and CSV files; give one kind")
+        kind = kinds.pop()
+    if not remote_out and not target.resolve().parent.is_dir():
+        raise InputError(f"{target}: the folder {target.resolve().parent} does not exist")
+    single_csv = not remote_out and target.suffix.lower() == ".csv"
+    if single_csv and kind != "csv":
+        raise InputError(f"{target}: a Parquet input is written as Parquet; name a folder")
+    spark = _session(master)
+    delimiter = ","
+    if kind == "csv":
+        if remote_in:
+            first = spark.read.text(paths).first()
+            line = first[0] if first is not None else ""
+            delimiter = ";" if line.count(";") > line.count(",") else ","
+            columns = [c.strip() for c in next(csv.reader([line.lstrip("\ufeff")],
+                                                          delimiter=delimiter))]
+            _check_columns(source, columns, program)
+        else:
+            records = open_records(files[0], [n for n, f in program.schema.fields.items()
+                                              if not f.optional], list(program.schema.fields))
+            records.rows.close()  # type: ignore[attr-defined]
+            delimiter = records.delimiter
+            columns = list(records.columns)
+        prefix = _prefix(program, columns)
+        bad: str | None = f"{prefix}malformed"
+        frame = _read_csv(spark, paths, columns, delimiter, bad)
+    else:
+        frame = spark.read.parquet(*paths)
+        columns = list(frame.columns)
+        _check_columns(source, columns, program)
+        prefix = _prefix(program, columns)
+        bad = None
+    row = f"{prefix}row"
+    from pyspark.sql import functions
+
+    frame = frame.withColumn(row, functions.monotonically_increasing_id())
+    view = f"{prefix}input"
+    frame.createOrReplaceTempView(view)
+    query = _query(program, columns, dict(frame.dtypes), row, bad, view)
+    decided = spark.sql(query.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE))
+    added = list(output_columns(bool(program.by_verb("warn"))))
+    kept = [c for c in columns if c not in added]
+    if single_csv:
+        return _write_csv(decided, target, kept, added, delimiter, row, by)
+    out = decided.drop(row)
+    fmt = output_format or kind
+    writer = out.write.mode("overwrite")
+    if fmt == "csv":
+        writer.options(header=True, sep=delimiter, quote='"', escape='"',
+                       ignoreLeadingWhiteSpace=False, ignoreTrailingWhiteSpace=False,
+                       emptyValue="").csv(str(target))
+        written = spark.read.options(header=True, sep=delimiter, quote='"', escape='"',
+                                     multiLine=True).csv(str(target))
+    else:
+        writer.parquet(str(target))
+        written = spark.read.parquet(str(target))
+    return _summary_of(written, added, by, spark)
+
+
+def _prefix(program: ir.Program, columns: Sequence[str]) -> str:
+    from .backends.sql import internal_prefix
+
+    return internal_prefix([*columns, *program.schema.fields])
+
+
+def _check_columns(source: Path, columns: Sequence[str], program: ir.Program) -> None:
+    missing = [n for n, f in program.schema.fields.items() if not f.optional and n not in columns]
+    if missing:
+        raise InputError(f"{source}: lacks the column(s) {', '.join(missing)} that the rulebook "
+                         "requires")
+
+
+def _read_csv(spark: Any, paths: list[str], columns: list[str], delimiter: str, bad: str) -> Any:
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType([*(StructField(c, StringType(), True) for c in columns),
+                         StructField(bad, StringType(), True)])
+    frame = (spark.read.schema(schema)
+             .options(header=True, sep=delimiter, quote='"', escape='"', multiLine=True,
+                      mode="PERMISSIVE", columnNameOfCorruptRecord=bad, encoding="UTF-8",
+                      ignoreLeadingWhiteSpace=False, ignoreTrailingWhiteSpace=False,
+                      enforceSchema=True)
+             .csv(paths))
+    from pyspark.sql import functions
+
+    return frame.withColumn(bad, functions.col(bad).isNotNull())
+
+
+def _as_text(name: str, spark_type: str, field: Any) -> exp.Expression:
+    """A Parquet column as the text its CSV export carries (see filerun for DuckDB's)."""
+    value = exp.column(name, quoted=True)
+    base = field.type.name
+    if spark_type.startswith("timestamp") and base == "date":
+        value = exp.cast(value, "DATE")
+    elif spark_type in ("date",) or spark_type.startswith("timestamp"):
+        if base == "month":
+            # A month is the first day of it: YYYY-MM; any other day stays a date (invalid).
+            day = exp.cast(value, "DATE")
+            return exp.Case(ifs=[exp.If(
+                this=exp.EQ(this=exp.func("DAY", day), expression=exp.Literal.number(1)),
+                true=exp.func("DATE_FORMAT", day.copy(), exp.Literal.string("yyyy-MM")))],
+                default=exp.cast(day.copy(), "STRING"))
+    elif spark_type in ("float", "double"):
+        return exp.Case(ifs=[exp.If(this=exp.func("ISNAN", value), true=exp.Null())],
+                        default=exp.cast(value.copy(), "STRING"))
+    return exp.cast(value, "STRING")
+
+
+def _query(program: ir.Program, columns: Sequence[str], types: dict[str, str], row: str,
+           malformed: str | None, view: str) -> exp.Select:
+    from .backends.sql import Query
+    from .backends.sql.unique import select_with_unique
+
+    fields = program.schema.fields
+    present = [name for name in fields if name in columns]
+    prefix = _prefix(program, [*columns, row, *([malformed] if malformed else [])])
+    texts = {name: f"{prefix}text{i}" for i, name in enumerate(present)}
+    known = [*columns, row, *([malformed] if malformed else []), *texts.values()]
+    query = Query(program, known, "text", malformed, field_columns=texts)
+    source = exp.select(exp.Star(), *(
+        exp.alias_(_as_text(name, types.get(name, "string"), fields[name]), texts[name],
+                   quoted=True) for name in present)).from_(exp.to_table(view))
+    added = output_columns(bool(program.by_verb("warn")))
+    passthrough = [exp.column(c, quoted=True) for c in [*columns, row] if c not in added]
+    if program.unique:
+        return select_with_unique(query, source, passthrough, malformed, order=row)
+    return query.select(source, passthrough=passthrough)
+
+
+def _write_csv(decided: Any, target: Path, kept: list[str], added: list[str], delimiter: str,
+               row: str, by: Sequence[str]) -> dict[str, Any]:
+    summary = Summary().grouped_by(by)
+    warnings = "warnings" in added
+    with replacing(target) as temp:
+        with open(temp, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
+            writer.writerow([*kept, *added])
+            for record in decided.orderBy(row).toLocalIterator():
+                values = record.asDict()
+                writer.writerow([*("" if values[c] is None else values[c] for c in kept),
+                                 *("" if values[c] is None else values[c] for c in added)])
+                reasons = [r for r in (values["reasons"] or "").split(REASON_SEPARATOR) if r]
+                warned = [w for w in (values["warnings"] or "").split(REASON_SEPARATOR) if w] \
+                    if warnings else []
+                summary.add_counted(values["status"], values["type"] or None, reasons, 1, warned)
+                if by:
+                    summary.group([group_text(values.get(f)) for f in by]).add_counted(
+                        values["status"], values["type"] or None, reasons, 1, warned)
+    return {**summary.as_dict(), "engine": "spark"}
+
+
+def _summary_of(written: Any, added: list[str], by: Sequence[str], spark: Any) -> dict[str, Any]:
+    from pyspark.sql import functions
+
+    warnings = "warnings" in added
+    keys = ["status", "type", "reasons", *(["warnings"] if warnings else [])]
+    groups = [functions.coalesce(functions.trim(functions.col(f).cast("string")),
+                                 functions.lit("")).alias(f"_by{i}")
+              if f in written.columns else functions.lit("").alias(f"_by{i}")
+              for i, f in enumerate(by)]
+    counted = written.groupBy(*keys, *groups).count().collect()
+    summary = Summary().grouped_by(by)
+    for record in counted:
+        values = list(record)
+        status, type_, reasons = values[:3]
+        reasons = [r for r in (reasons or "").split(REASON_SEPARATOR) if r]
+        warned = [w for w in (values[3] or "").split(REASON_SEPARATOR) if w] if warnings else []
+        found = values[len(keys):-1]
+        summary.add_counted(status, type_ or None, reasons, values[-1], warned)
+        if by:
+            summary.group([str(v) for v in found]).add_counted(status, type_ or None, reasons,
+                                                               values[-1], warned)
+    return {**summary.as_dict(), "engine": "spark"}
+

@@ -1,0 +1,106 @@
+"""``srg-rules run --engine spark``: files and folders decided on a local Spark session.
+
+Needs PySpark and a Java runtime (17 or later); skipped with the reason otherwise. The CSV
+output of a Spark run holds the same bytes as the python engine's; a folder of Parquet files
+decides each row as the python engine decides its CSV export.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'srg-rules[spark]')")
+if shutil.which("java") is None:  # pragma: no cover
+    pytest.skip("no Java runtime on PATH for Spark", allow_module_level=True)
+
+import duckdb  # noqa: E402
+
+import srg_rules  # noqa: E402
+from srg_rules.cli import main  # noqa: E402
+
+ROOT = Path(__file__).parent.parent
+PROVISIONS = ROOT / "examples" / "provisions.csv"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def session():
+    """One local session for the module (run_spark takes the running one)."""
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master("local[2]").appName("srg-rules-run-test")
+             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+             .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+    yield spark
+    spark.stop()
+
+
+def _run(*args: str) -> int:
+    return main(["run", *map(str, args)])
+
+
+def test_a_csv_file_gets_the_bytes_of_the_python_engine(tmp_path) -> None:
+    """The shipped delivery rulebook (unique, warn rules) over the example provisions, a
+    malformed row included: the same file and the same summary as the python engine."""
+    book = ROOT / "rulebooks" / "srg-delivery.rules"
+    assert _run(book, PROVISIONS, "-o", tmp_path / "py.csv", "--engine", "python",
+                "--summary-json", tmp_path / "py.json", "--by", "municipality_code") == 0
+    assert _run(book, PROVISIONS, "-o", tmp_path / "spark.csv", "--engine", "spark",
+                "--summary-json", tmp_path / "spark.json", "--by", "municipality_code") == 0
+    assert (tmp_path / "spark.csv").read_bytes() == (tmp_path / "py.csv").read_bytes()
+    assert json.loads((tmp_path / "spark.json").read_text()) == \
+        json.loads((tmp_path / "py.json").read_text())
+
+
+def test_a_folder_of_parquet_files_is_decided_into_a_folder(tmp_path) -> None:
+    """Parquet in (a folder of two files, typed columns), Parquet out: every row once, decided as the
+    python engine decides the same rows as text."""
+    book_path = ROOT / "rulebooks" / "srg.rules"
+    book = srg_rules.load(book_path)
+    with PROVISIONS.open(encoding="utf-8-sig", newline="") as handle:
+        header, *rows = list(csv.reader(handle, delimiter=";"))
+    rows = [row for row in rows if len(row) == len(header)]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    connection = duckdb.connect()
+    half = len(rows) // 2
+    for index, part in enumerate((rows[:half], rows[half:])):
+        connection.execute("CREATE OR REPLACE TABLE t (n INTEGER, "
+                           + ", ".join(f'"{c}" VARCHAR' for c in header) + ")")
+        connection.executemany(f"INSERT INTO t VALUES ({', '.join('?' * (len(header) + 1))})",
+                               [[index * half + i, *row] for i, row in enumerate(part)])
+        # A typed column: the end date as a DATE where it reads as one.
+        connection.execute(f"COPY (SELECT * REPLACE (TRY_CAST(end_date AS DATE) AS end_date) "
+                           f"FROM t) TO '{folder / f'part{index}.parquet'}' (FORMAT parquet)")
+    out = tmp_path / "out"
+    # Given as a URI, as a cluster's storage is (hdfs://, s3a://): Spark lists the folder.
+    assert _run(book_path, f"file://{folder}", "-o", out, "--engine", "spark") == 0
+    got = connection.execute(f"SELECT n, end_date, status, type, reasons "
+                             f"FROM read_parquet('{out}/*.parquet') ORDER BY n").fetchall()
+    assert [g[0] for g in got] == list(range(len(rows)))
+    for (n, end_date, status, type_, reasons), row in zip(got, rows):
+        record = dict(zip(header, row))
+        record["end_date"] = end_date.isoformat() if end_date is not None else None
+        want = book.decide(record)
+        assert (status, type_, tuple(reasons.split("|")) if reasons else ()) == \
+            (want.status.value, want.type, want.reasons), (n, record)
+
+
+def test_mistakes_are_told_without_a_traceback(tmp_path, capsys) -> None:
+    book = tmp_path / "book.rules"
+    book.write_text("field hours: number\ninclude big when hours > 10\n", encoding="utf-8")
+    assert _run(book, tmp_path / "missing.csv", "-o", tmp_path / "o.csv", "--engine", "spark") == 2
+    assert "missing.csv: no such file or folder" in capsys.readouterr().err
+    assert _run(book, PROVISIONS, "--engine", "spark") == 2
+    assert "-o OUTPUT" in capsys.readouterr().err
+    (tmp_path / "in.csv").write_text("minutes\n3\n", encoding="utf-8")
+    assert _run(book, tmp_path / "in.csv", "-o", tmp_path / "o.csv", "--engine", "spark") == 2
+    assert "hours" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
+    source = ROOT / "examples" / "source" / "gemeente.rules"
+    assert _run(source, PROVISIONS, "-o", tmp_path / "o.csv", "--engine", "spark") == 2
+    assert "--engine python" in capsys.readouterr().err
