@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from os import PathLike
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -188,7 +188,7 @@ class Rulebook:
         tree, syntax_errors = parse_condition_tree(where)
         if tree is None:
             raise RulebookError(syntax_errors)
-        condition = lower(tree, where)
+        condition = cast(ast.Condition, lower(tree, where))  # the condition start rule
         probe = ast.Expectation((ast.Outcome("included"),), condition, span=condition.span)
         checked = check(ast.Rulebook((*self.syntax.statements, probe), span=self.syntax.span))
         errors = [d for d in checked.diagnostics if d.is_error and d.span.source is where]
@@ -224,7 +224,9 @@ def diagnose(text: str, source: str = "<string>", *, analyse: bool = True) -> tu
     else:
         findings = analysis.analyse(program) + analysis.check_expectations(program)
     found = diagnostics + analysis.to_diagnostics(findings)
-    files = list(dict.fromkeys([checked.rulebook.span.source.path,
+    home = checked.rulebook.span
+    assert home is not None  # a parsed rulebook has a span
+    files = list(dict.fromkeys([home.source.path,
                                 *(d.span.source.path for d in found)]))
     return tuple(sorted(found, key=lambda d: (files.index(d.span.source.path), d.span.start,
                                               d.code)))
@@ -247,8 +249,9 @@ def parse(text: str, source: str = "<string>", *, backend: str = "interpreter") 
     if checked is None:
         raise RulebookError(diagnostics)
     warnings = tuple(d for d in diagnostics if not d.is_error)
-    return Rulebook(ir.from_ast(checked), checked.rulebook, checked.rulebook.span.source,
-                    warnings, backend)
+    home = checked.rulebook.span
+    assert home is not None  # a parsed rulebook has a span
+    return Rulebook(ir.from_ast(checked), checked.rulebook, home.source, warnings, backend)
 
 
 def load(path: str | PathLike[str], *, backend: str = "interpreter") -> Rulebook:

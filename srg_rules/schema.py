@@ -204,7 +204,7 @@ def passes_eleven_test(digits: str) -> bool:
     >>> passes_eleven_test("999990019"), passes_eleven_test("999990018")
     (True, False)
     """
-    total = sum(map(operator.mul, _ELEVEN_TEST_WEIGHTS, digits.encode("ascii"))) - _ELEVEN_TEST_ZEROS
+    total: int = sum(map(operator.mul, _ELEVEN_TEST_WEIGHTS, digits.encode("ascii"))) - _ELEVEN_TEST_ZEROS
     return total % 11 == 0 and total != 0
 
 
