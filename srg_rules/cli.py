@@ -390,7 +390,16 @@ def _sql(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    book = _load(args.rulebook)
+    try:
+        book = _load(args.rulebook)
+    except _UserError as error:
+        if args.junit and error.code == EXIT_FINDINGS:  # the report says so too: one failure
+            from .reports import junit_xml
+            from .testing import CaseResult
+
+            failed = CaseResult("rulebook", "loads", args.rulebook, False, str(error))
+            Path(args.junit).write_text(junit_xml(args.rulebook, [failed]), encoding="utf-8")
+        raise
     tables = args.examples or companion_tables(args.rulebook)
     results = run_all(book, tables)
     for result in results:

@@ -116,3 +116,15 @@ def test_test_junit_writes_one_case_per_expectation_and_example(tmp_path: Path, 
     failure = cases["example coaching"].find("failure")
     assert failure is not None and "Decision" in (failure.text or "")
     assert cases["example taal [a]"].find("failure") is None
+
+
+def test_test_junit_reports_a_rulebook_that_does_not_load(tmp_path: Path, capsys) -> None:
+    book = tmp_path / "kapot.rules"
+    book.write_text("field a: text\ninclude when b = 1\n", encoding="utf-8")
+    report = tmp_path / "junit.xml"
+    assert main(["test", str(book), "--junit", str(report)]) == 1
+    capsys.readouterr()
+    (case,) = ET.parse(report).getroot().iter("testcase")
+    failure = case.find("failure")
+    assert case.get("name") == "rulebook loads" and failure is not None
+    assert "1 error" in (failure.get("message") or "")
