@@ -397,8 +397,8 @@ def _test(args: argparse.Namespace) -> int:
             from .reports import junit_xml
             from .testing import CaseResult
 
-            failed = CaseResult("rulebook", "loads", args.rulebook, False, str(error))
-            Path(args.junit).write_text(junit_xml(args.rulebook, [failed]), encoding="utf-8")
+            unusable = CaseResult("rulebook", "loads", args.rulebook, False, str(error))
+            Path(args.junit).write_text(junit_xml(args.rulebook, [unusable]), encoding="utf-8")
         raise
     tables = args.examples or companion_tables(args.rulebook)
     results = run_all(book, tables)
