@@ -35,12 +35,16 @@ numbers), like ``srg-rules run`` does.
 
 from __future__ import annotations
 
+import threading
 import uuid
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import attrs
 from sqlglot import exp
 
+from . import ir
 from .backends import sql as sql_backend
 from .backends.sql import unique as sql_unique
 from .records import output_columns
@@ -111,8 +115,7 @@ def decide_table(book: Rulebook, table: T) -> T:
     added = output_columns(bool(program.by_verb("warn")))
     names = _column_names(kind, table)
     present = [name for name in program.schema.fields if name in names]
-    # A text no field accepts: a value of a type the field never reads becomes it.
-    marker = f"\ufdd0srg-invalid-{uuid.uuid4().hex}"
+    marker = _queries(program).marker
     inputs = _field_columns(kind, table, [program.schema.fields[n] for n in present], marker)
     decided = _decide_in_duckdb(book, present, inputs, _row_count(kind, table), marker)
     if decided is None:  # a unique key DuckDB cannot compare as Python does
@@ -211,27 +214,69 @@ def _decide_in_duckdb(book: Rulebook, present: list[str], inputs: pyarrow.Table,
         described = connection.execute(
             exp.Describe(this=exp.select(exp.Star()).from_(source)).sql("duckdb")).fetchall()
         types = {str(r[0]): str(r[1]).upper() for r in described}
-        text_columns = {name: f"{prefix}t{i}" for i, name in enumerate(present)}
-        texts = [exp.alias_(_as_text(exp.column(f"f{i}", quoted=True), types[f"f{i}"],
-                                     fields[name], marker), text_columns[name], quoted=True)
-                 for i, name in enumerate(present)]
-        rows = exp.select(exp.column(row, quoted=True), *texts).from_(source)
-        query = sql_backend.Query(program, [row, *text_columns.values()], "text", None,
-                                  invalid_markers={name: marker for name in present},
-                                  field_columns=text_columns)
-        if not sql_unique.supported(query):
+        key = (prefix, tuple(present), tuple(types[f"f{i}"] for i in range(len(present))))
+        queries = _queries(program).texts
+        if key not in queries:
+            queries[key] = _query_text(program, prefix, present, types, marker)
+        text = queries[key]
+        if text is None:
             return None
-        decided = sql_unique.select_with_unique(query, rows, [exp.column(row, quoted=True)], None)
-        added = output_columns(bool(program.by_verb("warn")))
-        ordered = exp.select(*(exp.column(name, quoted=True) for name in added)).from_(
-            decided.subquery(exp.to_identifier(f"{prefix}decided", quoted=True))
-        ).order_by(exp.column(row, quoted=True))
-        result = connection.sql(ordered.sql("duckdb")).to_arrow_table()
+        result = connection.sql(text).to_arrow_table()
     finally:
         connection.close()
     if result.num_rows != count:  # never expected: every row is decided once
         raise AssertionError(f"DuckDB decided {result.num_rows} rows of {count}")
     return result.cast(pa.schema([(name, pa.string()) for name in result.column_names]))
+
+
+def _query_text(program: ir.Program, prefix: str, present: list[str], types: Mapping[str, str],
+                marker: str) -> str | None:
+    """The query deciding the registered input (its row number and the field columns
+    ``f0``...), ordered by row; None when a ``unique`` key cannot be compared in SQL."""
+    fields = program.schema.fields
+    row = f"{prefix}row"
+    source = exp.Table(this=exp.to_identifier(f"{prefix}input", quoted=True))
+    text_columns = {name: f"{prefix}t{i}" for i, name in enumerate(present)}
+    texts = [exp.alias_(_as_text(exp.column(f"f{i}", quoted=True), types[f"f{i}"],
+                                 fields[name], marker), text_columns[name], quoted=True)
+             for i, name in enumerate(present)]
+    rows = exp.select(exp.column(row, quoted=True), *texts).from_(source)
+    query = sql_backend.Query(program, [row, *text_columns.values()], "text", None,
+                              invalid_markers={name: marker for name in present},
+                              field_columns=text_columns)
+    if not sql_unique.supported(query):
+        return None
+    decided = sql_unique.select_with_unique(query, rows, [exp.column(row, quoted=True)], None)
+    added = output_columns(bool(program.by_verb("warn")))
+    ordered = exp.select(*(exp.column(name, quoted=True) for name in added)).from_(
+        decided.subquery(exp.to_identifier(f"{prefix}decided", quoted=True))
+    ).order_by(exp.column(row, quoted=True))
+    return str(ordered.sql("duckdb"))
+
+
+@attrs.define
+class _Queries:
+    """A program's queries, per kind of input (its columns' types): building one takes longer
+    than deciding a small table. ``marker`` is the program's text that no field accepts: a
+    value of a type the field never reads becomes it."""
+
+    program: weakref.ref[ir.Program]
+    marker: str = attrs.field(factory=lambda: f"\ufdd0srg-invalid-{uuid.uuid4().hex}")
+    texts: dict[tuple[Any, ...], str | None] = attrs.field(factory=dict)
+
+
+_QUERIES: dict[int, _Queries] = {}
+_QUERIES_LOCK = threading.Lock()
+
+
+def _queries(program: ir.Program) -> _Queries:
+    with _QUERIES_LOCK:
+        known = _QUERIES.get(id(program))
+        if known is None or known.program() is not program:
+            for key in [k for k, v in _QUERIES.items() if v.program() is None]:
+                del _QUERIES[key]  # programs gone
+            known = _QUERIES[id(program)] = _Queries(weakref.ref(program))
+        return known
 
 
 def _row_numbers(count: int) -> Any:

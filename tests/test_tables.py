@@ -20,7 +20,7 @@ pd = pytest.importorskip("pandas", reason="pandas is in the 'tables' extra")
 pl = pytest.importorskip("polars", reason="polars is in the 'tables' extra")
 np = pytest.importorskip("numpy")
 
-SETTINGS = dict(max_examples=15, deadline=None,
+SETTINGS = dict(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 BOOK = srg_rules.parse("""\
