@@ -39,7 +39,7 @@ expect included when hours > 10
 
 
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", *args)
+    return pytester.runpytest("-p", "no:cacheprovider", "-q", *args)
 
 
 def test_a_project_with_a_firestore_rules_file_runs_its_tests_unaffected(
