@@ -12,6 +12,8 @@
 (<Status.EXCLUDED: 'excluded'>, ('taal_inburgering',))
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .diagnostics import Diagnostic as Diagnostic
 from .diagnostics import RulebookError as RulebookError
 from .diagnostics import Severity as Severity
@@ -36,6 +38,19 @@ __all__ = [
     "diagnose",
     "load",
     "parse",
+    "semantic_diff",
 ]
+
+if TYPE_CHECKING:
+    from .analysis.diff import semantic_diff as semantic_diff
+
+
+def __getattr__(name: str) -> Any:
+    """``srg_rules.semantic_diff``, imported when first used: it loads the solver (z3)."""
+    if name == "semantic_diff":
+        from .analysis.diff import semantic_diff
+
+        return semantic_diff
+    raise AttributeError(f"module 'srg_rules' has no attribute {name!r}")
 
 __version__ = "0.1.0"

@@ -12,7 +12,7 @@ their id from :mod:`srg_rules.operators` (``eq``, ``lt``, ``in_set`` ...), not b
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Union
 
 import attrs
 
@@ -62,7 +62,8 @@ __all__ = [
 
 
 def _span() -> Span | None:
-    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
+    span: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+    return span
 
 
 @attrs.frozen
@@ -435,5 +436,5 @@ class Rulebook:
     statements: tuple[Statement, ...]
     span: Span | None = _span()
 
-    def of_kind(self, kind: type) -> tuple:
+    def of_kind(self, kind: type) -> tuple[Any, ...]:
         return tuple(s for s in self.statements if isinstance(s, kind))

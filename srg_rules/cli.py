@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="report every error and warning in a rulebook")
     check.add_argument("rulebook", help="the rulebook file")
+    check.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                       help="text (default); json (docs/json.md); sarif: SARIF 2.1.0, for GitHub "
+                       "code scanning and editors")
     check.set_defaults(handler=_check)
 
     run = commands.add_parser("run", help="decide every record of a CSV or JSON Lines file")
@@ -131,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="example tables (CSV or YAML); default: NAME.examples.csv/.yaml "
                            "beside the rulebook")
     test.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
+    test.add_argument("--junit", metavar="PATH",
+                      help="also write the results as JUnit XML to PATH, for CI systems")
     test.set_defaults(handler=_test)
 
     diff = commands.add_parser(
@@ -230,10 +235,16 @@ def _check(args: argparse.Namespace) -> int:
         diagnostics = error.diagnostics
     else:
         diagnostics = diagnose(text, args.rulebook)
+    errors = sum(1 for d in diagnostics if d.is_error)
+    if args.format != "text":
+        from .reports import check_json, check_sarif
+
+        sys.stdout.write(check_json(args.rulebook, diagnostics) if args.format == "json"
+                         else check_sarif(diagnostics))
+        return EXIT_FINDINGS if errors else EXIT_OK
     for diagnostic in diagnostics:
         print(diagnostic.render())
         print()
-    errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
     if errors or warnings:
         print(f"{args.rulebook}: {_count(errors, 'error')}, {_count(warnings, 'warning')}")
@@ -466,7 +477,16 @@ def _sql(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    book = _load(args.rulebook)
+    try:
+        book = _load(args.rulebook)
+    except _UserError as error:
+        if args.junit and error.code == EXIT_FINDINGS:  # the report says so too: one failure
+            from .reports import junit_xml
+            from .testing import CaseResult
+
+            unusable = CaseResult("rulebook", "loads", args.rulebook, False, str(error))
+            Path(args.junit).write_text(junit_xml(args.rulebook, [unusable]), encoding="utf-8")
+        raise
     tables = args.examples or companion_tables(args.rulebook)
     results = run_all(book, tables)
     for result in results:
@@ -475,6 +495,10 @@ def _test(args: argparse.Namespace) -> int:
             if not result.passed:
                 print()
     failed = sum(1 for r in results if not r.passed)
+    if args.junit:
+        from .reports import junit_xml
+
+        Path(args.junit).write_text(junit_xml(args.rulebook, results), encoding="utf-8")
     if not results:
         print(f"{args.rulebook}: no expectations and no example tables to test")
     print(f"{len(results) - failed} passed, {failed} failed")

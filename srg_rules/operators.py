@@ -55,11 +55,11 @@ _ORDERED = frozenset({"number", "date"})
 _SETS = frozenset({"code", "text", "number"})
 
 
-def _contains(value: Any, values: frozenset) -> bool:
+def _contains(value: Any, values: frozenset[Any]) -> bool:
     return value in values
 
 
-def _not_contains(value: Any, values: frozenset) -> bool:
+def _not_contains(value: Any, values: frozenset[Any]) -> bool:
     return value not in values
 
 

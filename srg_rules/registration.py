@@ -118,7 +118,7 @@ def provisions(program: ir.Program, rows: Iterable[tuple[int, Mapping[str, Any]]
 
 
 def _single(program: ir.Program, number: int, raw: Mapping[str, Any], values: dict[str, Any],
-            problems: list) -> Provision:
+            problems: list[Any]) -> Provision:
     text = {name: _raw_text(raw.get(name)) for name in program.schema.fields}
     return Provision(
         values, (number,), text, None, tuple(p.reason for p in problems),
@@ -132,7 +132,7 @@ def _raw_text(raw: Any) -> str:
     return raw if isinstance(raw, str) else format_typed(raw)
 
 
-def _merge(program: ir.Program, read: Iterable[tuple]) -> Iterator[Provision]:
+def _merge(program: ir.Program, read: Iterable[tuple[Any, ...]]) -> Iterator[Provision]:
     activities = program.activities
     assert activities is not None
     names = tuple(program.schema.fields)
@@ -146,7 +146,7 @@ def _merge(program: ir.Program, read: Iterable[tuple]) -> Iterator[Provision]:
             return shared.setdefault(value, value)
         return value
 
-    groups: dict[tuple, list[tuple]] = {}
+    groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
     for number, raw, values, problems in read:
         key = tuple(values[name] for name in activities.key)
         if any(p.field in activities.key for p in problems):
@@ -164,8 +164,9 @@ def _merge(program: ir.Program, read: Iterable[tuple]) -> Iterator[Provision]:
         yield _combine(program, rows)
 
 
-def _combine(program: ir.Program, group: list[tuple]) -> Provision:
+def _combine(program: ir.Program, group: list[tuple[Any, ...]]) -> Provision:
     activities = program.activities
+    assert activities is not None
     numbers = tuple(number for number, *_ in group)
     first_values = group[0][2]
     values: dict[str, Any] = {name: first_values[name] for name in activities.key}

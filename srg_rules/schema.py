@@ -10,7 +10,9 @@ whether the type is ordered (``<`` and friends apply). Adding a type is one entr
 
 Missing values: ``None``, an empty or blank string, a float NaN and an absent key all mean
 *missing*. A date written ``00000000`` is missing too (the CBS layouts write an unknown end
-date that way).
+date that way). So do pandas' ``NA`` and ``NaT`` and numpy's ``NaT``: a value from a DataFrame
+is read as its Python value (:func:`plain`: ``np.int64(363)`` as ``363``, ``np.bool_`` as a
+bool, ``np.datetime64`` as a date or datetime; ``pd.Timestamp`` is a datetime already).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ __all__ = [
     "ValueType",
     "format_typed",
     "is_missing",
+    "plain",
     "passes_eleven_test",
 ]
 
@@ -48,8 +51,43 @@ class InvalidValue(ValueError):
     """A raw value that is not of the field's type; the message says what was expected."""
 
 
+# The types of raw values that are read as they are; any other goes through plain() first.
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None), _dt.date, _dt.datetime})
+
+
+def plain(raw: Any) -> Any:
+    """A numpy or pandas scalar as the Python value it stands for (missing ones as None);
+    any other value unchanged. numpy and pandas are not imported: they are known by name.
+
+    >>> plain("363"), plain(None)
+    ('363', None)
+    """
+    kind = type(raw)
+    if kind in _PLAIN_TYPES:
+        return raw
+    module = kind.__module__
+    if module == "numpy":
+        if kind.__name__ == "datetime64":
+            if raw != raw:  # NaT
+                return None
+            value = raw.astype("datetime64[us]").item()  # a datetime (None for NaT)
+            # A date with no time of day is a date, as numpy's own day unit gives it.
+            if isinstance(value, _dt.datetime) and value.time() == _dt.time() and value.tzinfo is None:
+                return value.date() if raw.dtype.name == "datetime64[D]" else value
+            return value
+        if hasattr(raw, "item"):
+            return raw.item()
+        return raw
+    if module.startswith("pandas") and kind.__name__ in ("NAType", "NaTType"):
+        return None
+    return raw
+
+
 def is_missing(raw: Any) -> bool:
-    """True for the raw values that mean "no value": None, blank strings and NaN."""
+    """True for the raw values that mean "no value": None, blank strings and NaN (and, from
+    numpy or pandas, ``NA`` and ``NaT``)."""
+    if type(raw) not in _PLAIN_TYPES:
+        raw = plain(raw)
     if raw is None:
         return True
     if isinstance(raw, str):
@@ -204,7 +242,7 @@ def passes_eleven_test(digits: str) -> bool:
     >>> passes_eleven_test("999990019"), passes_eleven_test("999990018")
     (True, False)
     """
-    total = sum(map(operator.mul, _ELEVEN_TEST_WEIGHTS, digits.encode("ascii"))) - _ELEVEN_TEST_ZEROS
+    total: int = sum(map(operator.mul, _ELEVEN_TEST_WEIGHTS, digits.encode("ascii"))) - _ELEVEN_TEST_ZEROS
     return total % 11 == 0 and total != 0
 
 
@@ -318,6 +356,8 @@ class Field:
 
     def read(self, raw: Any) -> tuple[Scalar | None, FieldProblem | None]:
         """Convert a raw value; returns (value or None when missing, problem or None)."""
+        if type(raw) not in _PLAIN_TYPES:
+            raw = plain(raw)
         if is_missing(raw):
             value = None
         else:

@@ -38,7 +38,7 @@ class Summary:
         self.warnings: Counter[str] = Counter()
 
     @classmethod
-    def from_dict(cls, counts: Mapping) -> Summary:
+    def from_dict(cls, counts: Mapping[str, Any]) -> Summary:
         """The summary :meth:`as_dict` (or a DuckDB run) wrote."""
         summary = cls()
         summary.records = counts["records"]
@@ -90,7 +90,7 @@ class Summary:
         if status == Status.INCLUDED.value:
             self.types[type_] += count
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             **({"source_rows": self.source_rows} if self.source_rows is not None else {}),
             "records": self.records,
@@ -104,7 +104,7 @@ class Summary:
                if self.warnings else {}),
         }
 
-    def _groups_dict(self) -> dict:
+    def _groups_dict(self) -> dict[str, Any]:
         return {"fields": list(self.by), "groups": [
             {"values": dict(zip(self.by, key)), **self.groups[key].as_dict()}
             for key in sorted(self.groups)]}

@@ -24,7 +24,7 @@ one comes with a counterexample record.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +194,7 @@ def run_examples(book: Rulebook, examples: Sequence[Example]) -> list[CaseResult
     return results
 
 
-def _explain_source(book: Rulebook, record: dict[str, Any]) -> str:
+def _explain_source(book: Rulebook, record: Mapping[str, Any]) -> str:
     """The explanation of a record, or of each provision it yields."""
     if not book.has_registration:
         return book.explain(record).render()
@@ -211,7 +211,7 @@ def _run_source_examples(book: Rulebook, examples: Sequence[Example]) -> list[Ca
     """The rows of a table are source records, in order: activities of one provision (rows
     sharing its key) are combined and trajectories split, as a run would. Each row is judged
     by the provisions it went into."""
-    made: dict[int, list] = {}
+    made: dict[int, list[tuple[Any, Any]]] = {}
     for provision, decision in book.decide_source(example.record for example in examples):
         for row in provision.rows:
             made.setdefault(row, []).append((provision, decision))
@@ -257,7 +257,7 @@ def check_expectations(book: Rulebook) -> list[CaseResult]:
     return results
 
 
-def _condition_words(expectation) -> str:
+def _condition_words(expectation: Any) -> str:
     return printer.condition(expectation.condition)
 
 

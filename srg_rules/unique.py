@@ -55,7 +55,7 @@ class KeyCounts:
 
     def __init__(self, statements: Sequence[ir.Unique]):
         self.statements = tuple(statements)
-        self._counts: list[dict[tuple, int]] = [{} for _ in self.statements]
+        self._counts: list[dict[tuple[Any, ...], int]] = [{} for _ in self.statements]
 
     def __bool__(self) -> bool:
         return bool(self.statements)
@@ -107,7 +107,7 @@ def read_keys(record: Mapping[str, Any], fields: Mapping[str, Field],
     return {name: fields[name].read(get(name))[0] for name in names}
 
 
-def _key(statement: ir.Unique, values: Mapping[str, Any]) -> tuple | None:
+def _key(statement: ir.Unique, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
     key = tuple(values.get(name) for name in statement.key)
     return None if any(value is None for value in key) else key
 

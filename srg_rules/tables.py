@@ -1,0 +1,380 @@
+"""DataFrames and Arrow tables: a whole table decided inside DuckDB (``Rulebook.decide_table``).
+
+Place in the pipeline: beside :mod:`srg_rules.filerun`, over the SQL backend
+(:mod:`srg_rules.backends.sql`). Input: a program and a pandas or polars DataFrame or a pyarrow
+Table (or RecordBatch). Output: a table of the same kind, holding the input's columns and rows
+in their order, with ``status``, ``type`` and ``reasons`` appended (and ``warnings`` when the
+rulebook has warn rules) as ``srg-rules run`` writes them to a file: text, the reasons and
+warnings joined with ``|``, no type as null. Input columns of those names are replaced, as a
+run replaces them. pandas, polars and pyarrow are optional (the ``tables`` extra): none is
+imported until a table is decided.
+
+How: the declared fields' columns (no others) are handed to an in-memory DuckDB as Arrow,
+which DuckDB scans in place; the query of :func:`srg_rules.backends.sql.to_expression` decides
+every row, and the decisions come back as Arrow, to be appended to the input. No row passes
+through Python, except a pandas or polars column whose values Arrow cannot hold as one type
+(an ``object`` column mixing strings and numbers, say), which is read value by value.
+
+Reading, exactly as :meth:`Rulebook.decide` reads the same row (tested row by row):
+
+- missing: null, ``None``, pandas' ``NA`` and ``NaT``, a float NaN, a blank text, an absent
+  column;
+- a text column is read as a CSV cell is;
+- a typed column is read as its Python value would be (:mod:`srg_rules.schema`): an integer
+  as its digits (zero-filled for a ``digits(n)`` or ``bsn`` field), a float as its shortest
+  form (an integral one without ``.0`` for a code or text), a boolean for a boolean field, a
+  date or timestamp for a date field (a month field takes the first day of a month), and a
+  value of a type the field never accepts (a date for a number, a boolean for a code) is
+  invalid, with the field's problem as its reason.
+
+A rulebook with ``activities`` or ``trajectory`` statements decides source records, not
+provisions, and is refused here (use :meth:`Rulebook.decide_source`); one whose ``unique`` key
+has a number field is decided by the reference interpreter (the keys compare as Python
+numbers), like ``srg-rules run`` does.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import attrs
+from sqlglot import exp
+
+from . import ir
+from .backends import sql as sql_backend
+from .backends.sql import unique as sql_unique
+from .records import output_columns
+from .schema import Field, format_typed
+
+if TYPE_CHECKING:
+    import pyarrow
+
+    from .rulebook import Rulebook
+
+__all__ = ["TableError", "decide_table", "rows_of", "table_kind"]
+
+T = TypeVar("T")
+
+_KINDS = {
+    ("pandas", "DataFrame"): "pandas",
+    ("polars", "DataFrame"): "polars",
+    ("pyarrow", "Table"): "pyarrow",
+    ("pyarrow", "RecordBatch"): "pyarrow-batch",
+}
+
+
+class TableError(TypeError):
+    """A table that cannot be decided; ``str()`` is the message for the user."""
+
+
+def table_kind(table: object) -> str | None:
+    """``pandas``, ``polars``, ``pyarrow`` (a Table), ``pyarrow-batch`` (a RecordBatch), or
+    None for anything else. Known by the type's name: nothing is imported."""
+    kind = type(table)
+    return _KINDS.get((kind.__module__.split(".")[0], kind.__name__))
+
+
+def rows_of(records: Iterable[Mapping[str, Any]] | Any) -> Iterable[Mapping[str, Any]]:
+    """The records of a table, one mapping per row, lazily (any other iterable as it is):
+    what lets :meth:`Rulebook.decide_many` take a DataFrame."""
+    kind = table_kind(records)
+    if kind is None:
+        return records
+    return _rows(kind, records)
+
+
+def _rows(kind: str, table: Any) -> Iterator[Mapping[str, Any]]:
+    if kind == "pandas":
+        names = [str(name) for name in table.columns]
+        for row in table.itertuples(index=False, name=None):
+            yield dict(zip(names, row))
+    elif kind == "polars":
+        yield from table.iter_rows(named=True)
+    else:
+        for batch in ([table] if kind == "pyarrow-batch" else table.to_batches()):
+            yield from batch.to_pylist()
+
+
+def decide_table(book: Rulebook, table: T) -> T:
+    """Decide every row of ``table`` in DuckDB; see the module's description."""
+    kind = table_kind(table)
+    if kind is None:
+        raise TableError(f"decide_table takes a pandas or polars DataFrame or a pyarrow Table, "
+                         f"not {type(table).__module__}.{type(table).__qualname__}; for "
+                         "records as mappings use decide_many")
+    if book.has_registration:
+        raise TableError("a rulebook with 'activities' or 'trajectory' statements decides source "
+                         "records: use decide_source")
+    import pyarrow as pa
+
+    program = book.program
+    added = output_columns(bool(program.by_verb("warn")))
+    names = _column_names(kind, table)
+    present = [name for name in program.schema.fields if name in names]
+    marker = _queries(program).marker
+    inputs = _field_columns(kind, table, [program.schema.fields[n] for n in present], marker)
+    decided = _decide_in_duckdb(book, present, inputs, _row_count(kind, table), marker)
+    if decided is None:  # a unique key DuckDB cannot compare as Python does
+        rows = [dict(zip(present, values)) for values in zip(*(c.to_pylist() for c in inputs.columns))] \
+            if present else [{} for _ in range(_row_count(kind, table))]
+        decisions = list(book.decide_many(rows))
+        decided = pa.table({
+            "status": pa.array([str(d.status) for d in decisions], pa.string()),
+            "type": pa.array([d.type for d in decisions], pa.string()),
+            "reasons": pa.array(["|".join(d.reasons) for d in decisions], pa.string()),
+            **({"warnings": pa.array(["|".join(d.warnings) for d in decisions], pa.string())}
+               if "warnings" in added else {}),
+        })
+    return _attach(kind, table, decided, added)  # type: ignore[no-any-return]
+
+
+def _column_names(kind: str, table: Any) -> list[str]:
+    names = [str(name) for name in (table.column_names if kind.startswith("pyarrow")
+                                    else table.columns)]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise TableError(f"the table has column names more than once: {', '.join(twice)}; "
+                         "a record has one value per field")
+    return names
+
+
+def _row_count(kind: str, table: Any) -> int:
+    return int(table.num_rows if kind.startswith("pyarrow") else len(table))
+
+
+def _field_columns(kind: str, table: Any, fields: list[Field], marker: str) -> pyarrow.Table:
+    """The fields' columns as Arrow, named ``f0``, ``f1``... in field order."""
+    import pyarrow as pa
+
+    arrays = []
+    for field in fields:
+        if kind == "pandas":
+            series = table[field.name]
+            # An object column holds Python values: all texts (and missing ones) go to
+            # Arrow as they are, any other mix value by value.
+            typed = str(series.dtype) != "object"
+            try:
+                array = pa.array(series, from_pandas=True, type=None if typed else pa.string())
+            except (pa.ArrowException, TypeError, ValueError, OverflowError):
+                array = _as_texts(field, series.tolist(), marker)
+        elif kind == "polars":
+            series = table.get_column(field.name)
+            try:
+                array = series.to_arrow()
+            except Exception:  # noqa: BLE001  polars' Object dtype has no Arrow form
+                array = _as_texts(field, series.to_list(), marker)
+        else:
+            array = table.column(field.name)
+        if isinstance(array, pa.ChunkedArray) and array.num_chunks == 0:
+            array = pa.array([], array.type)
+        arrays.append(array)
+    return pa.table(arrays, names=[f"f{i}" for i in range(len(fields))]) if fields \
+        else pa.table({})
+
+
+def _as_texts(field: Field, values: list[Any], marker: str) -> Any:
+    """A column of mixed Python values, each read by the field as :meth:`Rulebook.decide`
+    reads it and written as the text that reads back the same (an invalid value as
+    ``marker``, a text the field never accepts)."""
+    import pyarrow as pa
+
+    def text(raw: Any) -> str | None:
+        if isinstance(raw, str):
+            return raw
+        value, problem = field.read(raw)
+        if problem is not None:
+            return None if problem.code == "missing_value" else marker
+        return None if value is None else format_typed(value)
+
+    return pa.array([text(value) for value in values], pa.string())
+
+
+def _decide_in_duckdb(book: Rulebook, present: list[str], inputs: pyarrow.Table, count: int,
+                      marker: str) -> pyarrow.Table | None:
+    import duckdb
+    import pyarrow as pa
+
+    program = book.program
+    fields = program.schema.fields
+    prefix = sql_backend.internal_prefix([*fields, *inputs.column_names])
+    row = f"{prefix}row"
+    numbered = inputs.append_column(row, _row_numbers(count)) if inputs.num_columns \
+        else pa.table({row: _row_numbers(count)})
+    connection = duckdb.connect(":memory:")
+    try:
+        # A long IN list becomes a join that does not keep the rows' order; the result is
+        # ordered by row number at the end anyway.
+        connection.execute("SET disabled_optimizers = 'in_clause'")
+        connection.register(f"{prefix}input", numbered)
+        source = exp.Table(this=exp.to_identifier(f"{prefix}input", quoted=True))
+        described = connection.execute(
+            exp.Describe(this=exp.select(exp.Star()).from_(source)).sql("duckdb")).fetchall()
+        types = {str(r[0]): str(r[1]).upper() for r in described}
+        key = (prefix, tuple(present), tuple(types[f"f{i}"] for i in range(len(present))))
+        queries = _queries(program).texts
+        if key not in queries:
+            queries[key] = _query_text(program, prefix, present, types, marker)
+        text = queries[key]
+        if text is None:
+            return None
+        result = connection.sql(text).to_arrow_table()
+    finally:
+        connection.close()
+    if result.num_rows != count:  # never expected: every row is decided once
+        raise AssertionError(f"DuckDB decided {result.num_rows} rows of {count}")
+    return result.cast(pa.schema([(name, pa.string()) for name in result.column_names]))
+
+
+def _query_text(program: ir.Program, prefix: str, present: list[str], types: Mapping[str, str],
+                marker: str) -> str | None:
+    """The query deciding the registered input (its row number and the field columns
+    ``f0``...), ordered by row; None when a ``unique`` key cannot be compared in SQL."""
+    fields = program.schema.fields
+    row = f"{prefix}row"
+    source = exp.Table(this=exp.to_identifier(f"{prefix}input", quoted=True))
+    text_columns = {name: f"{prefix}t{i}" for i, name in enumerate(present)}
+    texts = [exp.alias_(_as_text(exp.column(f"f{i}", quoted=True), types[f"f{i}"],
+                                 fields[name], marker), text_columns[name], quoted=True)
+             for i, name in enumerate(present)]
+    rows = exp.select(exp.column(row, quoted=True), *texts).from_(source)
+    query = sql_backend.Query(program, [row, *text_columns.values()], "text", None,
+                              invalid_markers={name: marker for name in present},
+                              field_columns=text_columns)
+    if not sql_unique.supported(query):
+        return None
+    decided = sql_unique.select_with_unique(query, rows, [exp.column(row, quoted=True)], None)
+    added = output_columns(bool(program.by_verb("warn")))
+    ordered = exp.select(*(exp.column(name, quoted=True) for name in added)).from_(
+        decided.subquery(exp.to_identifier(f"{prefix}decided", quoted=True))
+    ).order_by(exp.column(row, quoted=True))
+    return str(ordered.sql("duckdb"))
+
+
+@attrs.define
+class _Queries:
+    """A program's queries, per kind of input (its columns' types): building one takes longer
+    than deciding a small table. ``marker`` is the program's text that no field accepts: a
+    value of a type the field never reads becomes it."""
+
+    program: weakref.ref[ir.Program]
+    marker: str = attrs.field(factory=lambda: f"\ufdd0srg-invalid-{uuid.uuid4().hex}")
+    texts: dict[tuple[Any, ...], str | None] = attrs.field(factory=dict)
+
+
+_QUERIES: dict[int, _Queries] = {}
+_QUERIES_LOCK = threading.Lock()
+
+
+def _queries(program: ir.Program) -> _Queries:
+    with _QUERIES_LOCK:
+        known = _QUERIES.get(id(program))
+        if known is None or known.program() is not program:
+            for key in [k for k, v in _QUERIES.items() if v.program() is None]:
+                del _QUERIES[key]  # programs gone
+            known = _QUERIES[id(program)] = _Queries(weakref.ref(program))
+        return known
+
+
+def _row_numbers(count: int) -> Any:
+    import pyarrow as pa
+
+    try:
+        import numpy
+
+        return pa.array(numpy.arange(count, dtype=numpy.int64))
+    except ImportError:
+        return pa.array(range(count), pa.int64())
+
+
+_INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                       "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"})
+_FLOATS = frozenset({"FLOAT", "DOUBLE", "REAL"})
+
+
+def _as_text(value: exp.Expression, column_type: str, field: Field, marker: str) -> exp.Expression:
+    """A typed column's value as the text that the query reads as ``field.read`` reads the
+    Python value (see the module's description)."""
+    kind = field.type
+    base = kind.base
+    invalid = exp.Literal.string(marker)
+    if column_type == "VARCHAR":
+        return value
+    if column_type == "BOOLEAN":
+        return exp.cast(value, "VARCHAR") if base == "boolean" else _unless_null(value, invalid)
+    if column_type in _INTEGERS:
+        if base == "date":
+            return _unless_null(value, invalid)
+        text = exp.cast(value, "VARCHAR")
+        if kind.length is not None:  # an integer lost a code's leading zeros: zfill
+            return exp.Case().when(
+                exp.LT(this=exp.Length(this=text), expression=exp.Literal.number(kind.length)),
+                exp.func("lpad", text.copy(), exp.Literal.number(kind.length),
+                         exp.Literal.string("0"))).else_(text.copy())
+        return text
+    if column_type in _FLOATS:
+        if base in ("date", "boolean"):
+            shown: exp.Expression = invalid
+        elif base == "number":
+            shown = exp.cast(value.copy(), "VARCHAR")
+        else:  # a code or text: an integral float without its ".0", as str(int(x))
+            shown = exp.Case().when(
+                exp.and_(exp.func("isfinite", value.copy()),
+                         exp.EQ(this=value.copy(), expression=exp.func("trunc", value.copy())),
+                         exp.LT(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(1e18))),
+                exp.cast(exp.cast(value.copy(), "BIGINT"), "VARCHAR"),
+            ).else_(exp.cast(value.copy(), "VARCHAR"))
+        return exp.Case().when(exp.Is(this=value.copy(), expression=exp.Null()), exp.Null()).when(
+            exp.func("isnan", value), exp.Null()).else_(shown)
+    if column_type == "DATE" or column_type.startswith("TIMESTAMP"):
+        day = exp.cast(exp.cast(value.copy(), "DATE"), "VARCHAR")
+        if kind.name == "month":
+            return exp.Case().when(
+                exp.func("regexp_full_match", day, exp.Literal.string("[0-9]{4}-[0-9]{2}-01")),
+                exp.Substring(this=day.copy(), start=exp.Literal.number(1),
+                              length=exp.Literal.number(7))).else_(day.copy())
+        if base == "date":
+            return day
+        if kind.name == "text":  # Python's isoformat(): a timestamp has a T before its time
+            if column_type == "DATE":
+                return day
+            return cast(exp.Expression, exp.func(
+                "replace", exp.cast(value, "VARCHAR"), exp.Literal.string(" "),
+                exp.Literal.string("T")))
+        return _unless_null(value, invalid)
+    return exp.cast(value, "VARCHAR")
+
+
+def _unless_null(value: exp.Expression, text: exp.Expression) -> exp.Expression:
+    return exp.Case().when(exp.Is(this=value, expression=exp.Null()), exp.Null()).else_(text)
+
+
+def _attach(kind: str, table: Any, decided: pyarrow.Table, added: tuple[str, ...]) -> Any:
+    """The input table with the decided columns appended (input columns of their names
+    replaced), as a table of the input's kind."""
+    if kind == "pandas":
+        kept = table.drop(columns=[c for c in table.columns if str(c) in added])
+        columns = {name: decided.column(name).to_pandas() for name in added}
+        out = kept.copy(deep=False)
+        for name, series in columns.items():
+            series.index = table.index
+            out[name] = series
+        return out
+    if kind == "polars":
+        import polars as pl
+
+        kept = table.drop([c for c in table.columns if c in added])
+        new = pl.from_arrow(decided)
+        assert isinstance(new, pl.DataFrame)
+        return kept.hstack(new.get_columns())
+    out = table
+    for name in added:
+        if name in out.column_names:
+            out = out.drop_columns([name])
+    for name in added:
+        out = out.append_column(name, decided.column(name) if kind == "pyarrow"
+                                else decided.column(name).combine_chunks())
+    return out
