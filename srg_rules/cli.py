@@ -177,7 +177,7 @@ def _parser() -> argparse.ArgumentParser:
                         "the municipality and reporting-period fields the rulebook has")
     report.add_argument("--lang", choices=("en", "nl"), default=None,
                         help="the report's language (default: SRG_RULES_LANG, else en)")
-    report.set_defaults(handler=_report)
+    report.set_defaults(handler=_make_report)
 
     studio = commands.add_parser(
         "studio", help="edit, check, try and run a rulebook in the browser (a local web app)")
@@ -268,7 +268,7 @@ def _run(args: argparse.Namespace) -> int:
             raise _UserError(f"{option} is for --engine {engine}; add --engine {engine}")
     if args.engine in ("spark", "postgres"):
         summary, source, target = _run_elsewhere(book, args, by)
-        return _report(book, args, summary, source, target)
+        return _report_run(book, args, summary, source, target)
     if args.input is None:
         raise _UserError("run needs an INPUT file (or --engine postgres with --dsn and --table)")
     engine = _engine(book, args)
@@ -299,10 +299,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"srg-rules: {summary.reasons[MALFORMED_ROW]} malformed record(s) rejected as "
               f"{MALFORMED_ROW}; rerun with --engine python to list them", file=sys.stderr)
     malformed.tell_the_rest()
-    return _report(book, args, summary, args.input, args.output)
+    return _report_run(book, args, summary, args.input, args.output)
 
 
-def _report(book: Rulebook, args: argparse.Namespace, summary: Summary, source: str,
+def _report_run(book: Rulebook, args: argparse.Namespace, summary: Summary, source: str,
             target: str | None) -> int:
     report = sys.stdout if target else sys.stderr
     header = f"rulebook: {args.rulebook}"
@@ -620,7 +620,7 @@ def _explain(args: argparse.Namespace) -> int:
     raise _UserError(f"{args.input}: there is no record {args.row}; the file has {count}")
 
 
-def _report(args: argparse.Namespace) -> int:
+def _make_report(args: argparse.Namespace) -> int:
     from .report import make_report
     from .report.words import default_language
 

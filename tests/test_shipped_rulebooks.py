@@ -16,14 +16,13 @@ ROOT = Path(__file__).parent.parent
 # Why each warning is there (the comments in the rulebooks say more).
 KNOWN = {
     # IPS, volunteer work and social activation are in the SRG, but no source gives their
-    # type codes [REF 4.1]. The delivery checks (used by both) compare a start date with the
-    # reporting month moved by a month and measure the registration number's length, which
-    # the analysis approximates; gemeente.rules also computes the number of a coach-cursus's
+    # type codes [REF 4.1]. gemeente.rules also computes the number of a coach-cursus's
     # training (the trajectory's with "-2"), which the analysis takes to be any text.
-    "rulebooks/srg.rules": {"classification_gap", "approximated_condition"},
+    "rulebooks/srg.rules": {"classification_gap"},
     "examples/source/gemeente.rules": {"classification_gap", "approximated_condition"},
-    # The same approximations; alone, the delivery checks exclude only what has not started.
-    "rulebooks/srg-delivery.rules": {"approximated_condition"},
+    # The delivery checks compare a start date with the reporting month moved by a month and
+    # measure the registration number's length: both exact in the analysis.
+    "rulebooks/srg-delivery.rules": set(),
     # Only 40 and 42 of the 2019+ code list are known.
     "rulebooks/srg-history.rules": {"classification_gap"},
 }
