@@ -19,7 +19,7 @@ import attrs
 
 from . import ir, printer
 from .decision import AMBIGUOUS_TYPE, NO_INCLUDE_MATCHED, UNCLASSIFIED, Decision, Status
-from .i18n import _
+from .i18n import gettext as _
 from .schema import FieldProblem
 
 __all__ = [

@@ -2,7 +2,8 @@
 
 Place in the pipeline: beside every stage that words something for people (diagnostics,
 explanations, summaries, the command line). Input: a message id, the English text written in
-the code (``_("no field named '{name}'").format(name=...)``). Output: that text in the current
+the code (``_("no field named '{name}'").format(name=...)``, with
+``from .i18n import gettext as _``). Output: that text in the current
 language. Words translate; codes stay: status values (``included``), reason codes and
 diagnostic codes are stable identifiers and never go through :func:`_`.
 
@@ -33,9 +34,9 @@ from pathlib import Path
 
 __all__ = [
     "LANGUAGES",
-    "_",
     "catalog_path",
     "from_environment",
+    "gettext",
     "language",
     "ngettext",
     "set_language",
@@ -154,7 +155,7 @@ def translations(lang: str) -> dict[str, str | tuple[str, ...]]:
     return table
 
 
-def _(message: str) -> str:
+def gettext(message: str) -> str:
     """``message`` (its English text) in the current language."""
     lang = language()
     if lang == LANGUAGES[0]:
