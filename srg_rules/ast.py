@@ -32,6 +32,7 @@ __all__ = [
     "Condition",
     "Date",
     "DecisionDate",
+    "Identifier",
     "Definition",
     "Expectation",
     "FieldDeclaration",
@@ -262,6 +263,14 @@ class Use:
 
 
 @attrs.frozen
+class Identifier:
+    """``identifier FIELD``: the field whose value names a record (``explain --id``)."""
+
+    field: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class DecisionDate:
     """``rules in force on FIELD``: the date field that picks the rules in force."""
 
@@ -424,7 +433,7 @@ class Expectation:
 
 Statement = Union[
     Header, Use, FieldDeclaration, OutputDeclaration, DecisionDate, Definition, Rule,
-    Classification, Trajectory, Activities, Unique, Expectation,
+    Classification, Trajectory, Activities, Unique, Expectation, Identifier,
 ]
 
 

@@ -25,6 +25,7 @@ from .checking.declarations import (check_declarations, check_header, check_outp
                                     check_unused_definitions, rule_id)
 from .checking.operands import check_comparison
 from .checking.patterns import check_pattern_match
+from .checking.identifier import check_identifier
 from .checking.periods import check_periods
 from .checking.registration import check_registration
 from .checking.unique import check_unique
@@ -206,6 +207,7 @@ PASSES: tuple[Callable[[Context], None], ...] = (
     check_periods,
     check_registration,
     check_unique,
+    check_identifier,
     check_expectations,
     check_unused_definitions,
 )

@@ -24,6 +24,8 @@ from pathlib import Path
 from . import __version__
 from .diagnostics import RulebookError
 from .format import format_text
+from .i18n import gettext as _
+from .i18n import set_language, split_language_option
 from .link import read_source
 from .records import MALFORMED_ROW, InputError, Row, open_records
 from .rulebook import Rulebook, diagnose, load
@@ -49,6 +51,11 @@ class _UserError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    lang, argv, problem = split_language_option(sys.argv[1:] if argv is None else argv)
+    if problem is not None:
+        print(f"srg-rules: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    set_language(lang)
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
@@ -75,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Check rulebooks and decide SRG provision records with them.",
     )
     parser.add_argument("--version", action="version", version=f"srg-rules {__version__}")
+    parser.add_argument("--lang", choices=("nl", "en"),
+                        help=_("the language of messages and explanations (before or after the "
+                               "command); default: SRG_RULES_LANG, else the locale"))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     check = commands.add_parser("check", help="report every error and warning in a rulebook")
@@ -106,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("input", nargs="?", help="records file (CSV or JSON Lines)")
     explain.add_argument("--row", type=int, help="the record's number in the file (1 = first)")
     explain.add_argument("--record", metavar="JSON", help="the record itself, as a JSON object")
+    explain.add_argument("--id", metavar="VALUE",
+                         help=_("the record whose identifier (the rulebook's 'identifier' "
+                                "field) has this value"))
+    explain.add_argument("--full", action="store_true",
+                         help=_("every rule, matched or not, with the values it read"))
+    explain.add_argument("--format", choices=("text", "json"), default="text",
+                         help=_("text (default) or json (docs/cli.md has its shape)"))
     explain.set_defaults(handler=_explain)
 
     test = commands.add_parser(
@@ -327,7 +344,7 @@ def _keys_of(book: Rulebook, record) -> dict:
     return read_keys(record, book.fields, {n for s in book.program.unique for n in s.key})
 
 
-def _explain_duplicates(book: Rulebook, values, records) -> None:
+def _explain_duplicates(book: Rulebook, values, records, out: _Explained) -> None:
     """Before the record's own explanation: the ``unique`` statements it breaks, naming the
     other rows of the file with its key (a check across records, which decides last)."""
     from .unique import sharing
@@ -335,28 +352,76 @@ def _explain_duplicates(book: Rulebook, values, records) -> None:
     broken = sharing(book.program.unique, values, records)
     if not broken:
         return
-    print("Decision: rejected (a check across the records of the file)")
+    out.line(_("Decision: rejected (a check across the records of the file)"))
     for statement, rows in broken:
         key = ", ".join(f"{name} = {values[name]}" for name in statement.key)
-        where = f", line {statement.span.line}" if statement.span is not None else ""
-        print(f"  - {statement.reason}: records {', '.join(map(str, rows))} of the file have "
-              f"the same key ({key}; unique {', '.join(statement.key)}{where})")
-    print("\nThe record on its own, before that check:")
+        where = (_(", line {line}").format(line=statement.span.line)
+                 if statement.span is not None else "")
+        out.line(f"  - {statement.reason}: " + _(
+            "records {rows} of the file have the same key ({key}; unique {fields}{where})"
+        ).format(rows=", ".join(map(str, rows)), key=key, fields=", ".join(statement.key),
+                 where=where))
+        out.data.setdefault("duplicates", []).append(
+            {"reason": statement.reason, "records": list(rows), "key": list(statement.key)})
+    out.line("\n" + _("The record on its own, before that check:"))
 
 
-def _explain_provisions(book: Rulebook, made, what: str) -> None:
+def _explain_provisions(book: Rulebook, made, what: str, out: _Explained) -> None:
     made = list(made)
     if len(made) > 1:
-        print(f"{what} is a trajectory of {len(made)} provisions.")
+        out.line(_("{what} is a trajectory of {count} provisions.").format(
+            what=what, count=len(made)))
     for number, (provision, _decision) in enumerate(made, start=1):
         if len(made) > 1:
-            print(f"\n--- provision {number}: {provision.component} ---")
+            out.line("\n--- " + _("provision {number}: {component}").format(
+                number=number, component=provision.component) + " ---")
         if len(provision.rows) > 1:
             rows = ", ".join(map(str, provision.rows))
-            print(f"One provision made of the activities in records {rows}.")
+            out.line(_("One provision made of the activities in records {rows}.").format(rows=rows))
         for message in provision.messages:
-            print(message)
-        print(book.explain_provision(provision).render(), end="")
+            out.line(message)
+        out.explanation(book, book.explain_provision(provision),
+                        {"provision": number, "component": provision.component,
+                         "records": list(provision.rows), "messages": list(provision.messages)})
+
+
+class _Explained:
+    """What ``explain`` shows: text as it goes (the short form, or ``--full`` the trace), or,
+    with ``--format json``, one JSON document at the end (docs/cli.md)."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.full = args.full
+        self.json = args.format == "json"
+        self.data: dict = {}
+        self.items: list[dict] = []
+
+    def line(self, text: str) -> None:
+        if not self.json:
+            print(text)
+
+    def source(self, path, row) -> None:
+        self.line(f"{path}:{row.line}: " + _("record {number}").format(number=row.number))
+        self.data["source"] = {"path": str(path), "line": row.line, "record": row.number}
+
+    def explanation(self, book: Rulebook, explanation, extra: dict | None = None) -> None:
+        if self.full and not self.json:
+            print(explanation.render(), end="")
+            return
+        near = book.near_misses(explanation)
+        if self.json:
+            self.items.append({**(extra or {}), **explanation.as_dict(near)})
+        else:
+            print(explanation.short(near), end="")
+
+    def done(self) -> None:
+        if not self.json:
+            return
+        document = dict(self.data)
+        if len(self.items) == 1 and "provision" not in self.items[0]:
+            document.update(self.items[0])
+        else:
+            document["provisions"] = self.items
+        print(json.dumps(document, ensure_ascii=False, indent=2))
 
 
 def _sql(args: argparse.Namespace) -> int:
@@ -453,57 +518,120 @@ def _fmt(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     if (args.record is None) == (args.input is None):
-        raise _UserError("explain needs either an input file with --row N, or --record JSON")
+        raise _UserError(_("explain needs either an input file with --row N, or --record JSON"))
     book = _load(args.rulebook)
+    out = _Explained(args)
     if args.record is not None:
         try:
             record = json.loads(args.record)
         except json.JSONDecodeError as error:
-            raise _UserError(f"--record: not valid JSON ({error.msg} at column {error.colno})") from None
+            raise _UserError(_("--record: not valid JSON ({problem} at column {column})").format(
+                problem=error.msg, column=error.colno)) from None
         if not isinstance(record, dict):
-            raise _UserError("--record: expected a JSON object, e.g. '{\"category\": \"taal\"}'")
+            raise _UserError(_("--record: expected a JSON object, e.g. '{example}'").format(
+                example='{"category": "taal"}'))
         if book.has_registration:
-            _explain_provisions(book, book.decide_source([record]), "the record")
+            _explain_provisions(book, book.decide_source([record]), _("the record"), out)
         else:
-            print(book.explain(record).render(), end="")
+            out.explanation(book, book.explain(record))
+        out.done()
         return EXIT_OK
+    if args.id is not None:
+        return _explain_by_id(book, args, out)
     if args.row is None:
-        raise _UserError("explain needs --row N to say which record of the file to explain")
+        raise _UserError(_("explain needs --row N to say which record of the file to explain"))
     if args.row < 1:
-        raise _UserError("--row counts from 1 (the first record after the header)")
+        raise _UserError(_("--row counts from 1 (the first record after the header)"))
     records = open_records(args.input)
     if book.has_registration:
         # A provision may be made of several rows anywhere in the file: read them all.
         rows = list(records.rows)
         if args.row > len(rows):
-            raise _UserError(f"{args.input}: there is no record {args.row}; the file has {len(rows)}")
-        row = rows[args.row - 1]
-        print(f"{records.path}:{row.line}: record {row.number}")
-        if row.problem is not None:
-            print(f"Decision: rejected\n  - {MALFORMED_ROW}: the row {row.problem}")
-            return EXIT_OK
-        made = list(book.decide_rows((r.number, r.values) for r in rows if r.problem is None))
-        if book.program.unique:
-            for provision, _ in made:
-                if args.row in provision.rows:
-                    _explain_duplicates(book, provision.values,
-                                        ((p.rows, p.values) for p, _ in made))
-        _explain_provisions(book, ((p, d) for p, d in made if args.row in p.rows),
-                            f"record {args.row}")
+            raise _UserError(_("{path}: there is no record {row}; the file has {count}").format(
+                path=args.input, row=args.row, count=len(rows)))
+        _explain_source_row(book, records.path, rows, rows[args.row - 1], out)
+        out.done()
         return EXIT_OK
     count = 0
     for row in records.rows:
         count = row.number
         if row.number != args.row:
             continue
-        print(f"{records.path}:{row.line}: record {row.number}")
-        if row.problem is not None:
-            print(f"Decision: rejected\n  - {MALFORMED_ROW}: the row {row.problem}")
-            return EXIT_OK
-        if book.program.unique:
-            _explain_duplicates(book, _keys_of(book, row.values), (
-                ((other.number,), _keys_of(book, other.values))
-                for other in open_records(args.input).rows if other.problem is None))
-        print(book.explain(row.values).render(), end="")
+        _explain_row(book, records.path, row, args.input, out)
+        out.done()
         return EXIT_OK
-    raise _UserError(f"{args.input}: there is no record {args.row}; the file has {count}")
+    raise _UserError(_("{path}: there is no record {row}; the file has {count}").format(
+        path=args.input, row=args.row, count=count))
+
+
+def _explain_source_row(book: Rulebook, path, rows, row, out: _Explained) -> None:
+    """A row of a rulebook with a registration level: the provisions it is part of."""
+    out.source(path, row)
+    if row.problem is not None:
+        _malformed(row, out)
+        return
+    made = list(book.decide_rows((r.number, r.values) for r in rows if r.problem is None))
+    if book.program.unique:
+        for provision, _made in made:
+            if row.number in provision.rows:
+                _explain_duplicates(book, provision.values,
+                                    ((p.rows, p.values) for p, _d in made), out)
+    _explain_provisions(book, ((p, d) for p, d in made if row.number in p.rows),
+                        _("record {number}").format(number=row.number), out)
+
+
+def _explain_row(book: Rulebook, path, row, input_path: str, out: _Explained) -> None:
+    out.source(path, row)
+    if row.problem is not None:
+        _malformed(row, out)
+        return
+    if book.program.unique:
+        _explain_duplicates(book, _keys_of(book, row.values), (
+            ((other.number,), _keys_of(book, other.values))
+            for other in open_records(input_path).rows if other.problem is None), out)
+    out.explanation(book, book.explain(row.values))
+
+
+def _malformed(row, out: _Explained) -> None:
+    out.line(_("Decision: rejected") + f"\n  - {MALFORMED_ROW}: "
+             + _("the row {problem}").format(problem=row.problem))
+    out.data.update({"decision": {"status": "rejected", "type": None, "type_label": None,
+                                  "reasons": [MALFORMED_ROW], "warnings": []},
+                     "problems": [{"field": None, "reason": MALFORMED_ROW, "text": row.problem}]})
+
+
+def _explain_by_id(book: Rulebook, args: argparse.Namespace, out: _Explained) -> int:
+    """``--id VALUE``: the records whose identifier field has the value (as read, white space
+    stripped), each explained in turn."""
+    field = book.program.identifier
+    if field is None:
+        raise _UserError(_("{path}: the rulebook declares no identifier, so --id cannot find a "
+                           "record\n  help: add a line such as: identifier provision_id; or "
+                           "name the record with --row N").format(path=args.rulebook))
+    if args.row is not None:
+        raise _UserError(_("give --row N or --id VALUE, not both"))
+    records = open_records(args.input)
+    rows = list(records.rows)
+    wanted = args.id.strip()
+    found = [row for row in rows if str(row.values.get(field, "")).strip() == wanted]
+    if not found:
+        from .diagnostics import did_you_mean
+
+        hint = did_you_mean(wanted, sorted({str(r.values.get(field, "")).strip() for r in rows}))
+        raise _UserError(_("{path}: no record has {field} = {value}").format(
+            path=args.input, field=field, value=wanted) + (f"\n  help: {hint}" if hint else ""))
+    if book.has_registration:
+        # The provision of the first row holds the other rows with the same key.
+        _explain_source_row(book, records.path, rows, found[0], out)
+    else:
+        for number, row in enumerate(found):
+            if number:
+                out.line("")
+            _explain_row(book, records.path, row, args.input, out)
+            if out.json and len(found) > 1:
+                out.items[-1]["source"] = out.data.pop("source")
+    if out.json and len(found) > 1 and not book.has_registration:
+        print(json.dumps({"records": out.items}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    out.done()
+    return EXIT_OK

@@ -180,7 +180,7 @@ class Explanation:
                               "now": _json_value(c.now)} for c in miss.changes],
                  "decision": _decision_dict(miss.decision, self.labels),
                  "rules": list(miss.named),
-                 "rules_apply": bool(miss.brings_in),
+                 "brings_in": bool(miss.brings_in),
                  "brought_in": list(miss.brought_in),
                  "taken_out": list(miss.taken_out),
                  "text": self.near_miss_line(miss)}
