@@ -37,6 +37,7 @@ import attrs
 
 from .diagnostics import did_you_mean
 from .decision import Decision
+from .i18n import gettext as _
 
 __all__ = ["InputError", "MALFORMED_ROW", "OUTPUT_COLUMNS", "REASON_SEPARATOR", "RecordFile", "Row",
            "WARNINGS_COLUMN", "open_records", "output_columns", "OutputFile", "publish",
@@ -109,20 +110,24 @@ def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(_("{path}: no such file").format(path=path))
     if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a record file")
+        raise InputError(_("{path}: is a directory, not a record file").format(path=path))
     try:
         handle = open(path, encoding="utf-8-sig", newline="")
         first_line = handle.readline()
     except UnicodeDecodeError as error:
         raise InputError(_encoding_message(path, 1, error)) from None
     except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror})") from None
+        raise InputError(_("{path}: cannot be read ({strerror})").format(
+                             path=path, strerror=error.strerror)) from None
     if not first_line.strip():
         handle.close()
-        raise InputError(f"{path}: the file is empty; expected a header line with the field names"
-                         if path.suffix.lower() != ".jsonl" else f"{path}: the file is empty")
+        raise InputError(_("{path}: the file is empty; expected a header line with the field "
+                           "names").format(
+                             path=path)
+                         if path.suffix.lower() != ".jsonl" else _("{path}: the file is empty").format(
+                                                                     path=path))
     kind = _detect_format(path, first_line)
     if kind == "jsonl":
         return RecordFile(path, "jsonl", (), rows=_jsonl_rows(path, handle, first_line))
@@ -138,7 +143,8 @@ def _check_header(path: Path, columns: tuple[str, ...], required: Sequence[str],
     seen: set[str] = set()
     for column in columns:
         if column in seen:
-            raise InputError(f"{path}:1: the header names the column '{column}' twice")
+            raise InputError(_("{path}:1: the header names the column '{column}' twice").format(
+                                 path=path, column=column))
         seen.add(column)
     missing = [name for name in required if name not in seen]
     if not missing:
@@ -297,7 +303,8 @@ def temp_beside(target: str | os.PathLike[str]) -> Path:
     target = Path(target)
     directory = target.resolve().parent
     if not directory.is_dir():
-        raise InputError(f"{target}: the folder {directory} does not exist")
+        raise InputError(_("{target}: the folder {directory} does not exist").format(
+                             target=target, directory=directory))
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
     os.close(fd)
     return Path(name)

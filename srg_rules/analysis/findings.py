@@ -86,6 +86,7 @@ from ..registration import approximated, provision_space, source_record, split_e
 from ..source import SourceFile, Span
 from . import domains as finite_domains
 from .encoding import Encoder
+from ..i18n import gettext as _
 
 __all__ = [
     "AnalysisError",
@@ -419,7 +420,8 @@ class _Analysis:
                     else "compares a date with a moved date of another field")
             found.append(((i, 4), self._finding(
                 "approximated_condition",
-                f"the analysis cannot decide {_rule_words(rule)} exactly: '{shown}' {what}",
+                _("the analysis cannot decide {rule_words} exactly: '{shown}' {what}").format(
+                    rule_words=_rule_words(rule), shown=shown, what=what),
                 (i,), None,
                 "what check proves about this rule still holds (no finding is wrong), but a "
                 "finding that needs an example record may be missing for it; test it with "
@@ -458,8 +460,9 @@ class _Analysis:
                 satisfiable.add(i)
             elif answer.status == "unsat":
                 found.append(((i, 0), self._finding(
-                    "unsatisfiable_rule", f"{_rule_words(rule)} can never match: no valid "
-                    "record meets its condition",
+                    "unsatisfiable_rule", _("{rule_words} can never match: no valid record "
+                                            "meets its condition").format(
+                                              rule_words=_rule_words(rule)),
                     (i,), None,
                     "the condition contradicts itself or the field declarations (a required "
                     "field is never missing, a code field only takes its listed values); fix "
@@ -574,7 +577,8 @@ class _Analysis:
             self._mismatch(f"removing dead rule {rule.id!r} changes a decision")
             return
         found.append(((x, 2), self._finding(
-            "dead_rule", f"{_rule_words(rule)} never changes a decision: {why}",
+            "dead_rule", _("{rule_words} never changes a decision: {why}").format(
+                             rule_words=_rule_words(rule), why=why),
             (x, *(c for c in core if c != x)), sample,
             "remove it, or change the rules that make it pointless",
             related_label="because of",
@@ -623,7 +627,7 @@ class _Analysis:
                     answer.sample, lambda d: d.status is Status.INCLUDED and d.type is None):
                 found.append((end, self._finding(
                     "classification_gap",
-                    "an included record matches no classify rule, so it gets no type",
+                    _("an included record matches no classify rule, so it gets no type"),
                     (), answer.sample,
                     "add a classify rule for such records, or exclude them",
                     anchor=types or sorted(self.I),
@@ -639,7 +643,8 @@ class _Analysis:
                 why = ("the rulebook has no include rule" if not self.I
                        else "every record is rejected or excluded")
                 found.append((end, self._finding(
-                    "never_included", f"no valid record is ever included: {why}", (), sample,
+                    "never_included", _("no valid record is ever included: {why}").format(
+                                          why=why), (), sample,
                     "check the include rules and the exclude and reject rules that cover them",
                     anchor=sorted(self.I),
                 )))
@@ -648,8 +653,9 @@ class _Analysis:
             if (excluded.status == "unsat"
                     and self._confirm(included.sample, lambda d: d.status is Status.INCLUDED)):
                 found.append((end, self._finding(
-                    "always_included", "every valid record that is not rejected is included: "
-                    "the include and exclude rules exclude nothing", (), included.sample,
+                    "always_included", _("every valid record that is not rejected is "
+                                         "included: the include and exclude rules exclude "
+                                         "nothing"), (), included.sample,
                     "check that the include rules are not too wide",
                     anchor=sorted(self.I),
                 )))

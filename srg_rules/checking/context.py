@@ -16,6 +16,7 @@ from ..checked import FieldRef, Literal
 from ..diagnostics import Diagnostic, Severity, did_you_mean
 from ..schema import VALUE_TYPES, Field, OutputSpec
 from ..source import Span
+from ..i18n import gettext as _
 
 _BOOLEAN_WORDS = {"true": True, "false": False}
 
@@ -172,9 +173,9 @@ def claim_name(context: Context, name: ast.Name, what: str) -> None:
     """Fields, defines, rules and trajectories share one namespace."""
     if name.text in context.names:
         context.report(
-            "duplicate_name", f"the name '{name.text}' is already used", name.span,
-            f"give this {what} another name",
-            related=(("first used", context.names[name.text]),),
+            "duplicate_name", _("the name '{text}' is already used").format(text=name.text), name.span,
+            _("give this {what} another name").format(what=what),
+            related=((_("first used"), context.names[name.text]),),
         )
     else:
         context.names[name.text] = name.span
@@ -192,12 +193,12 @@ def field_named(context: Context, name: ast.Name) -> Field | None:
         return None  # its type is wrong, which is reported at the declaration
     if name.text in context.definitions:
         context.report(
-            "type_mismatch", f"'{name.text}' is a define, not a field", name.span,
-            f"use the define on its own as a condition: {name.text}",
+            "type_mismatch", _("'{text}' is a define, not a field").format(text=name.text), name.span,
+            _("use the define on its own as a condition: {text}").format(text=name.text),
         )
         return None
     context.report(
-        "unknown_field", f"no field named '{name.text}'", name.span,
+        "unknown_field", _("no field named '{text}'").format(text=name.text), name.span,
         did_you_mean(name.text, context.fields),
     )
     return None
@@ -209,8 +210,8 @@ def real_date(context: Context, date: ast.Date | None) -> _dt.date | None:
     try:
         return _dt.date.fromisoformat(date.text)
     except ValueError:
-        context.report("invalid_date", f"{date.text} is not a real date", date.span,
-                       "dates are written YYYY-MM-DD")
+        context.report("invalid_date", _("{text} is not a real date").format(text=date.text), date.span,
+                       _("dates are written YYYY-MM-DD"))
         return None
 
 
