@@ -95,7 +95,7 @@ def check_reference(context: Context, name: ast.Name) -> None:
             context.report(
                 "type_mismatch",
                 _("'{text}' is {noun}, not a condition").format(
-                    text=name.text, noun=field.type.noun), name.span,
+                    text=name.text, noun=_(field.type.noun)), name.span,
                 _("compare it with a value, e.g. {text} = ...").format(text=name.text)
                 if field.type.name != "code" else
                 _("compare it with a value, e.g. {text} = {next}").format(

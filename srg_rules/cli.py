@@ -25,7 +25,7 @@ from . import __version__
 from .diagnostics import RulebookError
 from .format import format_text
 from .i18n import gettext as _
-from .i18n import set_language, split_language_option
+from .i18n import ngettext, set_language, split_language_option
 from .link import read_source
 from .records import MALFORMED_ROW, InputError, Row, open_records
 from .rulebook import Rulebook, diagnose, load
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"srg-rules: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("srg-rules: interrupted", file=sys.stderr)
+        print("srg-rules: " + _("interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK  # e.g. `srg-rules run ... | head`
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="srg-rules",
-        description="Check rulebooks and decide SRG provision records with them.",
+        description=_("Check rulebooks and decide SRG provision records with them."),
     )
     parser.add_argument("--version", action="version", version=f"srg-rules {__version__}")
     parser.add_argument("--lang", choices=("nl", "en"),
@@ -87,35 +87,37 @@ def _parser() -> argparse.ArgumentParser:
                                "command); default: SRG_RULES_LANG, else the locale"))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    check = commands.add_parser("check", help="report every error and warning in a rulebook")
-    check.add_argument("rulebook", help="the rulebook file")
+    check = commands.add_parser("check", help=_("report every error and warning in a rulebook"))
+    check.add_argument("rulebook", help=_("the rulebook file"))
     check.set_defaults(handler=_check)
 
-    run = commands.add_parser("run", help="decide every record of a CSV or JSON Lines file")
-    run.add_argument("rulebook", help="the rulebook file")
-    run.add_argument("input", help="records: CSV (comma or semicolon) or JSON Lines")
-    run.add_argument("-o", "--output", help="where to write the decided records "
-                     "(same format as the input); default: standard output")
+    run = commands.add_parser("run", help=_("decide every record of a CSV or JSON Lines file"))
+    run.add_argument("rulebook", help=_("the rulebook file"))
+    run.add_argument("input", help=_("records: CSV (comma or semicolon) or JSON Lines"))
+    run.add_argument("-o", "--output", help=_("where to write the decided records (same "
+                                              "format as the input); default: standard output"))
     run.add_argument("--summary-json", metavar="PATH",
-                     help="also write the summary as JSON to PATH")
+                     help=_("also write the summary as JSON to PATH"))
     run.add_argument("--engine", choices=("auto", "python", "duckdb"), default="auto",
-                     help="python decides row by row and names each malformed row; duckdb runs "
-                     "the rulebook as one SQL query inside DuckDB, for large CSV and Parquet "
-                     "files (needs -o); auto (default) takes duckdb for Parquet and for CSV "
-                     f"files over {_DUCKDB_FROM_BYTES // 1_000_000} MB")
+                     help=_("python decides row by row and names each malformed row; duckdb "
+                            "runs the rulebook as one SQL query inside DuckDB, for large CSV "
+                            "and Parquet files (needs -o); auto (default) takes duckdb for "
+                            "Parquet and for CSV files over {value} MB").format(
+                              value=_DUCKDB_FROM_BYTES // 1_000_000))
     run.add_argument("--by", metavar="FIELD,...", default="",
-                     help="also count the summary per group of these fields' values, e.g. "
-                     "--by municipality_code,reporting_month")
+                     help=_("also count the summary per group of these fields' values, e.g. "
+                            "--by municipality_code,reporting_month"))
     run.add_argument("--memory-limit", metavar="SIZE", default=None,
-                     help="the most memory the duckdb engine may use before it spills to a "
-                     "temporary folder, e.g. 2GB (default: 500MB)")
+                     help=_("the most memory the duckdb engine may use before it spills to a "
+                            "temporary folder, e.g. 2GB (default: 500MB)"))
     run.set_defaults(handler=_run)
 
-    explain = commands.add_parser("explain", help="show why one record was decided as it was")
-    explain.add_argument("rulebook", help="the rulebook file")
-    explain.add_argument("input", nargs="?", help="records file (CSV or JSON Lines)")
-    explain.add_argument("--row", type=int, help="the record's number in the file (1 = first)")
-    explain.add_argument("--record", metavar="JSON", help="the record itself, as a JSON object")
+    explain = commands.add_parser("explain", help=_("show why one record was decided as it was"))
+    explain.add_argument("rulebook", help=_("the rulebook file"))
+    explain.add_argument("input", nargs="?", help=_("records file (CSV or JSON Lines)"))
+    explain.add_argument("--row", type=int, help=_("the record's number in the file (1 = first)"))
+    explain.add_argument("--record", metavar="JSON", help=_("the record itself, as a JSON "
+                                                            "object"))
     explain.add_argument("--id", metavar="VALUE",
                          help=_("the record whose identifier (the rulebook's 'identifier' "
                                 "field) has this value"))
@@ -126,44 +128,45 @@ def _parser() -> argparse.ArgumentParser:
     explain.set_defaults(handler=_explain)
 
     test = commands.add_parser(
-        "test", help="check a rulebook's expectations and example tables")
-    test.add_argument("rulebook", help="the rulebook file")
+        "test", help=_("check a rulebook's expectations and example tables"))
+    test.add_argument("rulebook", help=_("the rulebook file"))
     test.add_argument("examples", nargs="*", metavar="EXAMPLES",
-                      help="example tables (CSV or YAML); default: NAME.examples.csv/.yaml "
-                           "beside the rulebook")
-    test.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
+                      help=_("example tables (CSV or YAML); default: NAME.examples.csv/.yaml "
+                             "beside the rulebook"))
+    test.add_argument("-v", "--verbose", action="store_true", help=_("list passing cases too"))
     test.set_defaults(handler=_test)
 
     diff = commands.add_parser(
-        "diff", help="which records two versions of a rulebook, or the rules in force on two "
-        "dates, decide differently")
-    diff.add_argument("old", help="the old version")
+        "diff", help=_("which records two versions of a rulebook, or the rules in force on "
+                       "two dates, decide differently"))
+    diff.add_argument("old", help=_("the old version"))
     diff.add_argument("new", nargs="?",
-                      help="the new version; with --old-date and --new-date it may be left out "
-                      "to compare two dates of OLD (a second file not ending in .rules is then "
-                      "DATA)")
-    diff.add_argument("data", nargs="?", help="a record file to run both versions over")
+                      help=_("the new version; with --old-date and --new-date it may be left "
+                             "out to compare two dates of OLD (a second file not ending in "
+                             ".rules is then DATA)"))
+    diff.add_argument("data", nargs="?", help=_("a record file to run both versions over"))
     diff.add_argument("--old-date", type=_date, metavar="YYYY-MM-DD",
-                      help="compare the old version's rules in force on this date")
+                      help=_("compare the old version's rules in force on this date"))
     diff.add_argument("--new-date", type=_date, metavar="YYYY-MM-DD",
-                      help="compare the new version's rules in force on this date")
+                      help=_("compare the new version's rules in force on this date"))
     diff.set_defaults(handler=_diff)
 
     sql = commands.add_parser(
-        "sql", help="print the rulebook as one SQL query for your own database or warehouse")
-    sql.add_argument("rulebook", help="the rulebook file")
+        "sql", help=_("print the rulebook as one SQL query for your own database or warehouse"))
+    sql.add_argument("rulebook", help=_("the rulebook file"))
     sql.add_argument("--dialect", default="duckdb",
-                     help="duckdb (default), postgres, spark, or another dialect sqlglot writes")
+                     help=_("duckdb (default), postgres, spark, or another dialect sqlglot "
+                            "writes"))
     sql.add_argument("--table", default="records",
-                     help="the table of raw records (text columns named as the fields)")
+                     help=_("the table of raw records (text columns named as the fields)"))
     sql.set_defaults(handler=_sql)
 
-    fmt = commands.add_parser("fmt", help="print rulebooks in their canonical layout")
-    fmt.add_argument("rulebooks", nargs="+", metavar="RULEBOOK", help="rulebook files")
+    fmt = commands.add_parser("fmt", help=_("print rulebooks in their canonical layout"))
+    fmt.add_argument("rulebooks", nargs="+", metavar="RULEBOOK", help=_("rulebook files"))
     mode = fmt.add_mutually_exclusive_group()
-    mode.add_argument("-w", "--write", action="store_true", help="rewrite the files in place")
+    mode.add_argument("-w", "--write", action="store_true", help=_("rewrite the files in place"))
     mode.add_argument("--check", action="store_true",
-                      help="change nothing; exit 1 if a file is not in canonical layout")
+                      help=_("change nothing; exit 1 if a file is not in canonical layout"))
     fmt.set_defaults(handler=_fmt)
     return parser
 
@@ -173,16 +176,17 @@ def _load(path: str) -> Rulebook:
     try:
         book = load(path)
     except FileNotFoundError:
-        raise _UserError(f"{path}: no such rulebook") from None
+        raise _UserError(_("{path}: no such rulebook").format(path=path)) from None
     except IsADirectoryError:
-        raise _UserError(f"{path}: is a directory, not a rulebook") from None
+        raise _UserError(_("{path}: is a directory, not a rulebook").format(path=path)) from None
     except RulebookError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic.render(), file=sys.stderr)
             print(file=sys.stderr)
         errors = len(error.errors)
         raise _UserError(
-            f"{path}: {errors} error{'s' if errors != 1 else ''}; nothing was run",
+            _("{path}: {errors} error{value}; nothing was run").format(
+                path=path, errors=errors, value='s' if errors != 1 else ''),
             EXIT_FINDINGS,
         ) from None
     for warning in book.warnings:
@@ -195,9 +199,10 @@ def _check(args: argparse.Namespace) -> int:
     try:
         text = read_source(args.rulebook)
     except FileNotFoundError:
-        raise _UserError(f"{args.rulebook}: no such rulebook") from None
+        raise _UserError(_("{rulebook}: no such rulebook").format(rulebook=args.rulebook)) from None
     except IsADirectoryError:
-        raise _UserError(f"{args.rulebook}: is a directory, not a rulebook") from None
+        raise _UserError(_("{rulebook}: is a directory, not a rulebook").format(
+                             rulebook=args.rulebook)) from None
     except RulebookError as error:
         diagnostics = error.diagnostics
     else:
@@ -208,14 +213,12 @@ def _check(args: argparse.Namespace) -> int:
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
     if errors or warnings:
-        print(f"{args.rulebook}: {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+        print(f"{args.rulebook}: "
+              + ngettext("{count} error", "{count} errors", errors).format(count=errors) + ", "
+              + ngettext("{count} warning", "{count} warnings", warnings).format(count=warnings))
     else:
-        print(f"{args.rulebook}: ok")
+        print(f"{args.rulebook}: " + _("ok"))
     return EXIT_FINDINGS if errors else EXIT_OK
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -227,7 +230,8 @@ def _run(args: argparse.Namespace) -> int:
 
         limit = args.memory_limit or DEFAULT_MEMORY_LIMIT
         if not MEMORY_SIZE.fullmatch(limit):
-            raise _UserError(f"--memory-limit {limit}: write a size such as 500MB or 2GB")
+            raise _UserError(_("--memory-limit {limit}: write a size such as 500MB or 2GB").format(
+                                 limit=limit))
     bar = TerminalProgress.on_stderr()
     malformed = _MalformedRows(bar)
     try:
@@ -246,17 +250,19 @@ def _run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.clear()
     if engine == "duckdb" and summary.reasons[MALFORMED_ROW]:
-        print(f"srg-rules: {summary.reasons[MALFORMED_ROW]} malformed record(s) rejected as "
-              f"{MALFORMED_ROW}; rerun with --engine python to list them", file=sys.stderr)
+        print("srg-rules: " + _("{count} malformed record(s) rejected as {reason}; rerun with "
+                                "--engine python to list them").format(
+                  count=summary.reasons[MALFORMED_ROW], reason=MALFORMED_ROW), file=sys.stderr)
     malformed.tell_the_rest()
     report = sys.stdout if args.output else sys.stderr
-    header = f"rulebook: {args.rulebook}"
+    header = _("rulebook: {path}").format(path=args.rulebook)
     if book.title:
-        header += f" ({book.title}{', version ' + book.version if book.version else ''})"
+        version = _(", version {version}").format(version=book.version) if book.version else ""
+        header += f" ({book.title}{version})"
     print(header, file=report)
-    print(f"input:    {args.input}", file=report)
+    print(_("input:    {path}").format(path=args.input), file=report)
     if args.output:
-        print(f"output:   {args.output}", file=report)
+        print(_("output:   {path}").format(path=args.output), file=report)
     labels = dict(book.output.codes) if book.output is not None else {}
     print(summary.render(labels), file=report)
     if args.summary_json:
@@ -275,9 +281,11 @@ def _group_fields(book: Rulebook, text: str) -> tuple[str, ...]:
             problem = f"no field named '{name}'" if name else "an empty field name"
             hint = (did_you_mean(name, book.fields) if name else None) or (
                 "name fields of the rulebook, separated by commas: " + ", ".join(book.fields))
-            raise _UserError(f"--by {text}: {problem}\n  help: {hint}")
+            raise _UserError(_("--by {text}: {problem}\n  help: {hint}").format(
+                                 text=text, problem=problem, hint=hint))
     if len(set(names)) < len(names):
-        raise _UserError(f"--by {text}: a field is named twice\n  help: name each field once")
+        raise _UserError(_("--by {text}: a field is named twice\n  help: name each field once").format(
+                             text=text))
     return names
 
 
@@ -286,8 +294,9 @@ def _engine(book: Rulebook, args: argparse.Namespace) -> str:
     row), ``duckdb`` (the whole file as one query) or ``python`` (row by row)."""
     if book.has_registration:
         if args.engine == "duckdb" or Path(args.input).suffix.lower() in (".parquet", ".pq"):
-            raise _UserError(f"{args.rulebook}: a rulebook with 'activities' or 'trajectory' "
-                             "statements runs on the python engine, over CSV or JSON Lines")
+            raise _UserError(_("{rulebook}: a rulebook with 'activities' or 'trajectory' "
+                               "statements runs on the python engine, over CSV or JSON Lines").format(
+                                 rulebook=args.rulebook))
         return "source"
     return "duckdb" if _use_duckdb(args) else "python"
 
@@ -298,11 +307,12 @@ def _use_duckdb(args: argparse.Namespace) -> bool:
     parquet = Path(args.input).suffix.lower() in PARQUET_SUFFIXES
     if args.engine == "python":
         if parquet:
-            raise _UserError(f"{args.input}: Parquet files are read with --engine duckdb")
+            raise _UserError(_("{input}: Parquet files are read with --engine duckdb").format(
+                                 input=args.input))
         return False
     if args.output is None:
         if args.engine == "duckdb" or parquet:
-            raise _UserError("the duckdb engine writes to a file: give -o OUTPUT")
+            raise _UserError(_("the duckdb engine writes to a file: give -o OUTPUT"))
         return False
     if args.engine == "duckdb" or parquet:
         return True
@@ -312,8 +322,8 @@ def _use_duckdb(args: argparse.Namespace) -> bool:
 
 
 def _note_replaced(columns: tuple[str, ...]) -> None:
-    print(f"srg-rules: note: the input's column(s) {', '.join(columns)} are "
-          "replaced by the new decisions", file=sys.stderr)
+    print("srg-rules: " + _("note: the input's column(s) {columns} are replaced by the new "
+                            "decisions").format(columns=", ".join(columns)), file=sys.stderr)
 
 
 class _MalformedRows:
@@ -329,12 +339,13 @@ class _MalformedRows:
         if self.count <= _MALFORMED_SHOWN:
             if self.bar is not None:
                 self.bar.clear()
-            print(f"{path}:{row.line}: record {row.number} {row.problem}; "
-                  f"rejected as {MALFORMED_ROW}", file=sys.stderr)
+            print(f"{path}:{row.line}: " + _("record {number} {problem}; rejected as {reason}").format(
+                number=row.number, problem=row.problem, reason=MALFORMED_ROW), file=sys.stderr)
 
     def tell_the_rest(self) -> None:
         if self.count > _MALFORMED_SHOWN:
-            print(f"srg-rules: ... and {self.count - _MALFORMED_SHOWN} more malformed records",
+            print("srg-rules: " + _("... and {count} more malformed records").format(
+                count=self.count - _MALFORMED_SHOWN),
                   file=sys.stderr)
 
 
@@ -429,16 +440,19 @@ def _sql(args: argparse.Namespace) -> int:
 
     book = _load(args.rulebook)
     if book.has_registration:
-        raise _UserError(f"{args.rulebook}: the SQL backend does not implement 'activities' and "
-                         "'trajectory' statements yet; run the rulebook with srg-rules run, or "
-                         "write its provision-level rules without them")
+        raise _UserError(_("{rulebook}: the SQL backend does not implement 'activities' and "
+                           "'trajectory' statements yet; run the rulebook with srg-rules "
+                           "run, or write its provision-level rules without them").format(
+                             rulebook=args.rulebook))
     try:
         text = to_sql(book.program, args.table, args.dialect, pretty=True)
         if book.program.unique:
-            print("srg-rules: note: the query decides each record alone; it does not apply the "
-                  "rulebook's 'unique' statements (srg-rules run does)", file=sys.stderr)
+            print("srg-rules: " + _("note: the query decides each record alone; it does not apply "
+                                    "the rulebook's 'unique' statements (srg-rules run does)"),
+                  file=sys.stderr)
     except Exception as error:  # sqlglot's UnsupportedError and ParseError, named per dialect
-        raise _UserError(f"the rulebook cannot be written as {args.dialect} SQL: {error}") from None
+        raise _UserError(_("the rulebook cannot be written as {dialect} SQL: {error}").format(
+                             dialect=args.dialect, error=error)) from None
     print(text if text.endswith(";") else text + ";")
     return EXIT_OK
 
@@ -454,8 +468,9 @@ def _test(args: argparse.Namespace) -> int:
                 print()
     failed = sum(1 for r in results if not r.passed)
     if not results:
-        print(f"{args.rulebook}: no expectations and no example tables to test")
-    print(f"{len(results) - failed} passed, {failed} failed")
+        print(f"{args.rulebook}: " + _("no expectations and no example tables to test"))
+    print(_("{passed} passed, {failed} failed").format(passed=len(results) - failed,
+                                                       failed=failed))
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -465,7 +480,8 @@ def _date(text: str):
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(_("{text!r} is not a date (YYYY-MM-DD)").format(
+                                             text=text)) from None
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -476,8 +492,8 @@ def _diff(args: argparse.Namespace) -> int:
                                    and args.old_date is not None and args.new_date is not None)
     if one_rulebook:
         if args.old_date is None or args.new_date is None:
-            raise _UserError("diff needs two rulebooks, or one rulebook with --old-date and "
-                             "--new-date to compare the rules in force on two dates")
+            raise _UserError(_("diff needs two rulebooks, or one rulebook with --old-date "
+                               "and --new-date to compare the rules in force on two dates"))
         new, data = args.old, new
     try:
         text, code = run_diff(args.old, new, data, load=_load, old_date=args.old_date,
@@ -496,7 +512,7 @@ def _fmt(args: argparse.Namespace) -> int:
             text = read_source(path)
             formatted = format_text(text, path)
         except FileNotFoundError:
-            raise _UserError(f"{path}: no such rulebook") from None
+            raise _UserError(_("{path}: no such rulebook").format(path=path)) from None
         except RulebookError as error:
             broken += 1
             for diagnostic in error.diagnostics:
@@ -506,11 +522,12 @@ def _fmt(args: argparse.Namespace) -> int:
         if args.check:
             if formatted != text:
                 unformatted += 1
-                print(f"{path}: not in canonical layout (run: srg-rules fmt -w {path})")
+                print(_("{path}: not in canonical layout (run: srg-rules fmt -w {path})").format(
+                    path=path))
         elif args.write:
             if formatted != text:
                 Path(path).write_text(formatted, encoding="utf-8", newline="")
-                print(f"{path}: reformatted")
+                print(_("{path}: reformatted").format(path=path))
         else:
             sys.stdout.write(formatted)
     return EXIT_FINDINGS if broken or unformatted else EXIT_OK
@@ -619,7 +636,8 @@ def _explain_by_id(book: Rulebook, args: argparse.Namespace, out: _Explained) ->
 
         hint = did_you_mean(wanted, sorted({str(r.values.get(field, "")).strip() for r in rows}))
         raise _UserError(_("{path}: no record has {field} = {value}").format(
-            path=args.input, field=field, value=wanted) + (f"\n  help: {hint}" if hint else ""))
+            path=args.input, field=field, value=wanted) + (_("\n  help: {hint}").format(
+                                                               hint=hint) if hint else ""))
     if book.has_registration:
         # The provision of the first row holds the other rows with the same key.
         _explain_source_row(book, records.path, rows, found[0], out)

@@ -108,7 +108,7 @@ class Explanation:
     def mattered(self) -> tuple[str, ...]:
         """The fields whose values decided: those the deciding rules read (the include rules
         when none matched, the classify rules when none gave a type), in schema order of
-        first use, then the fields with a problem."""
+        first use (a field with a problem aside: it is among the reasons)."""
         by_id = {r.rule.id: r.rule for r in self.rules}
         rules = [by_id[reason] for reason in self.decision.reasons if reason in by_id]
         if NO_INCLUDE_MATCHED in self.decision.reasons:
@@ -119,9 +119,8 @@ class Explanation:
         for rule in rules:
             for name in ir.fields_of(rule.body if rule.body is not None else rule.condition):
                 fields.setdefault(name)
-        for problem in self.problems:
-            fields.setdefault(problem.field)
-        return tuple(fields)
+        # A field with a problem has its own line among the reasons.
+        return tuple(name for name in fields if not self._invalid(name))
 
     def near_miss_line(self, miss: Any) -> str:
         """One near-miss in one line: the rules it brings in or takes out, the change (the

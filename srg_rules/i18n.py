@@ -34,6 +34,7 @@ from pathlib import Path
 
 __all__ = [
     "LANGUAGES",
+    "N_",
     "catalog_path",
     "from_environment",
     "gettext",
@@ -162,6 +163,12 @@ def gettext(message: str) -> str:
         return message
     found = translations(lang).get(message)
     return found if isinstance(found, str) else message
+
+
+def N_(message: str) -> str:
+    """Mark a text as a message without translating it yet (a type's noun, made at import
+    time): the code translates it where it is shown, with ``_(text)``."""
+    return message
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -34,6 +34,7 @@ from . import printer
 from .decision import Decision, Status
 from .records import InputError, open_records
 from .rulebook import Rulebook
+from .i18n import gettext as _
 
 __all__ = ["CaseResult", "Example", "companion_tables", "load_examples", "run_examples",
            "check_expectations", "run_all"]
@@ -126,7 +127,8 @@ def _load_csv(path: Path) -> Iterator[Example]:
     for row in records.rows:
         where = f"{path}:{row.line}"
         if row.problem is not None:
-            raise InputError(f"{where}: example {row.number} {row.problem}")
+            raise InputError(_("{where}: example {number} {problem}").format(
+                                 where=where, number=row.number, problem=row.problem))
         values = dict(row.values)
         meta = {key: values.pop(key, "") for key in _META}
         yield _example(where, meta.get(CASE) or f"row {row.number}", values,
@@ -140,23 +142,27 @@ def _load_yaml(path: Path) -> list[Example]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(_("{path}: no such file").format(path=path)) from None
     except UnicodeDecodeError:
-        raise InputError(f"{path}: the file is not UTF-8 text") from None
+        raise InputError(_("{path}: the file is not UTF-8 text").format(path=path)) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}{line}: not valid YAML ({getattr(error, 'problem', error)})") from None
+        raise InputError(_("{path}{line}: not valid YAML ({getattr})").format(
+                             path=path, line=line, getattr=getattr(error, 'problem', error))) from None
     if not isinstance(data, list):
-        raise InputError(f"{path}: expected a list of examples, each with 'record' and 'expected'")
+        raise InputError(_("{path}: expected a list of examples, each with 'record' and "
+                           "'expected'").format(
+                             path=path))
     examples = []
     for number, item in enumerate(data, start=1):
         where = f"{path}: example {number}"
         if not isinstance(item, dict) or not isinstance(item.get("record"), dict) \
                 or not isinstance(item.get("expected"), dict):
-            raise InputError(f"{where}: needs a 'record' mapping and an 'expected' mapping")
+            raise InputError(_("{where}: needs a 'record' mapping and an 'expected' mapping").format(
+                                 where=where))
         expected = item["expected"]
         reasons = expected.get("reasons")
         if isinstance(reasons, list):
@@ -171,8 +177,9 @@ def _example(where: str, name: str, record: dict[str, Any], status: Any, type_: 
              reasons: Any) -> Example:
     status = str(status or "").strip()
     if status not in _STATUSES:
-        raise InputError(f"{where}: expected status {status!r} is not one of "
-                         "included, excluded, rejected")
+        raise InputError(_("{where}: expected status {status!r} is not one of included, "
+                           "excluded, rejected").format(
+                             where=where, status=status))
     type_text = str(type_).strip() if type_ not in (None, "") else None
     reason_text = str(reasons).strip() if reasons not in (None, "") else None
     return Example(name, where, record, status, type_text,

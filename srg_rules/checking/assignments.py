@@ -34,7 +34,7 @@ def check_assignment(context: Context, field: Field, assignment: ast.Assignment)
             context.report(
                 "type_mismatch", _("'{name}' is {noun}; a moved date can only be assigned to "
                                    "a date field").format(
-                                     name=field.name, noun=field.type.noun), value.span,
+                                     name=field.name, noun=_(field.type.noun)), value.span,
                 _("set a date field, e.g. end_date = start_date + 1 months"),
             )
             return
@@ -48,8 +48,8 @@ def check_assignment(context: Context, field: Field, assignment: ast.Assignment)
                     if f.type.base == field.type.base and name != field.name]
             context.report(
                 "type_mismatch", _("'{name}' is {noun} but '{name2}' is {noun2}").format(
-                                     name=field.name, noun=field.type.noun, name2=other.name,
-                                     noun2=other.type.noun), value.span,
+                                     name=field.name, noun=_(field.type.noun), name2=other.name,
+                                     noun2=_(other.type.noun)), value.span,
                 _("set a field from a field of the same type")
                 + (f", e.g. {field.name} = {same[0]}" if same else ""),
             )
@@ -65,7 +65,7 @@ def _check_join(context: Context, field: Field, join: ast.TextJoin) -> None:
     if field.type.base not in JOINABLE:
         context.report(
             "type_mismatch", _("'{name}' is {noun}, but '~' joins texts").format(
-                                 name=field.name, noun=field.type.noun),
+                                 name=field.name, noun=_(field.type.noun)),
             join.span, _("join texts into a text or code field, e.g. provision_id = "
                          'provision_id ~ "-2"'),
         )
@@ -88,7 +88,7 @@ def _check_join(context: Context, field: Field, join: ast.TextJoin) -> None:
         if other.type.base not in JOINABLE:
             context.report(
                 "type_mismatch", _("'{name}' is {noun}; '~' joins texts, codes, BSNs and digits").format(
-                                     name=other.name, noun=other.type.noun), part.span,
+                                     name=other.name, noun=_(other.type.noun)), part.span,
                 _("a number, date or boolean has no one written form to join; join text "
                   'fields and quoted texts, e.g. provision_id ~ "-2"'),
             )
@@ -123,7 +123,7 @@ def check_picking(context: Context, combination: ast.Combination, field: Field |
     elif other.type.base != "date":
         context.report(
             "type_mismatch", _("'{name}' is {noun}; an activity is picked by a date field").format(
-                                 name=other.name, noun=other.type.noun), by.span, did_you_mean(by.text, dates) or _dates_help(dates),
+                                 name=other.name, noun=_(other.type.noun)), by.span, did_you_mean(by.text, dates) or _dates_help(dates),
         )
     return True
 

@@ -49,7 +49,7 @@ def check_age(context: Context, call: ast.Call) -> bool:
         elif field.type.base != "date":
             context.report(
                 "type_mismatch", _("'{name}' is {noun}; age(...) takes dates").format(
-                                     name=field.name, noun=field.type.noun),
+                                     name=field.name, noun=_(field.type.noun)),
                 argument.span, _("age(BIRTH_DATE, ON_DATE) takes date fields and date literals"),
             )
             ok = False

@@ -56,7 +56,7 @@ def check_measure(context: Context, measure: ast.Measure | ast.Call) -> bool:
     if field.type.base not in ("text", "code"):
         context.report(
             "type_mismatch", _("'{name}' is {noun}; length(...) measures a text").format(
-                                 name=field.name, noun=field.type.noun),
+                                 name=field.name, noun=_(field.type.noun)),
             measure.span, _("length applies to text, code, digits and bsn fields"),
         )
         return False
@@ -88,7 +88,7 @@ def check_comparison(context: Context, comparison: ast.Comparison) -> None:
             context.report(
                 "type_mismatch",
                 _("'{name}' is {noun}; {printed_measure} is a number").format(
-                    name=field.name, noun=field.type.noun,
+                    name=field.name, noun=_(field.type.noun),
                     printed_measure=printed_measure(comparison.value)), comparison.value.span,
                 _("{what} compares with numbers only").format(what=what),
             )
@@ -100,7 +100,7 @@ def check_comparison(context: Context, comparison: ast.Comparison) -> None:
             context.report(
                 "type_mismatch",
                 _("'{name}' is {noun}; date arithmetic gives a date").format(
-                    name=field.name, noun=field.type.noun),
+                    name=field.name, noun=_(field.type.noun)),
                 comparison.value.span,
                 _("moving by days, weeks, months or years applies to dates only"),
             )
@@ -112,7 +112,7 @@ def check_comparison(context: Context, comparison: ast.Comparison) -> None:
         context.report(
             "type_mismatch",
             _("'{symbol}' does not apply to '{name}', which is {noun}").format(
-                symbol=spec.symbol, name=field.name, noun=field.type.noun),
+                symbol=spec.symbol, name=field.name, noun=_(field.type.noun)),
             comparison.span,
             _("'{symbol}' compares {applies}").format(symbol=spec.symbol, applies=applies),
         )
@@ -185,7 +185,7 @@ def check_date_shift(context: Context, shift: ast.DateShift) -> bool:
     if field.type.base != "date":
         context.report(
             "type_mismatch", _("'{name}' is {noun}; only a date moves by {unit_of}").format(
-                                 name=field.name, noun=field.type.noun,
+                                 name=field.name, noun=_(field.type.noun),
                                  unit_of=dates.unit_of(shift.unit)), shift.span,
             _("date arithmetic applies to date fields and date literals"),
         )

@@ -15,7 +15,7 @@ def check_pattern_match(context: Context, match: ast.PatternMatch) -> None:
     if field is not None and field.type.base not in ("text", "code"):
         context.report(
             "type_mismatch", _("'{name}' is {noun}; matches applies to a text").format(
-                                 name=field.name, noun=field.type.noun),
+                                 name=field.name, noun=_(field.type.noun)),
             match.field.span, _("matches applies to text, code, digits and bsn fields; "
                                 "compare {value} with = < > instead").format(
                                   value='a number' if field.type.base == 'number' else field.type.noun),

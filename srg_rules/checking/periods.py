@@ -45,7 +45,7 @@ def check_periods(context: Context) -> None:
             context.report(
                 "type_mismatch",
                 _("'{name}' is {noun}; the rules in force are picked by a date").format(
-                    name=field.name, noun=field.type.noun),
+                    name=field.name, noun=_(field.type.noun)),
                 dated.field.span,
                 did_you_mean(field.name, dates := [n for n, f in context.fields.items()
                                                    if f.type.base == "date"])

@@ -88,7 +88,7 @@ def check_registration(context: Context) -> None:
             context.report(
                 "type_mismatch",
                 _("'{name}' does not apply to '{name2}', which is {noun}").format(
-                    name=way.name, name2=field.name, noun=field.type.noun),
+                    name=way.name, name2=field.name, noun=_(field.type.noun)),
                 combination.way.span,
                 picking_help(context, combination, field, ways)
                 or _("for this field use one of: ") + ", ".join(fitting),
