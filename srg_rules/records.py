@@ -149,21 +149,23 @@ def _check_header(path: Path, columns: tuple[str, ...], required: Sequence[str],
     missing = [name for name in required if name not in seen]
     if not missing:
         return
-    lines = [f"{path}:1: the header lacks {len(missing)} field(s) the rulebook requires: "
-             + ", ".join(missing)]
+    lines = [_("{path}:1: the header lacks {count} field(s) the rulebook requires: {fields}").format(
+        path=path, count=len(missing), fields=", ".join(missing))]
     extra = [c for c in columns if c not in known]
     for name in missing:
         hint = did_you_mean(name, extra)
         if hint:
-            lines.append(f"  help: for '{name}', {hint}")
-    lines.append(f"  the header has: {', '.join(columns) if columns != ('',) else '(nothing)'}")
+            lines.append("  " + _("help: for '{name}', {hint}").format(name=name, hint=hint))
+    lines.append("  " + _("the header has: {columns}").format(
+        columns=", ".join(columns) if columns != ("",) else _("(nothing)")))
     raise InputError("\n".join(lines))
 
 
 def _encoding_message(path: Path, line: int, error: UnicodeDecodeError) -> str:
-    return (f"{path}:{line}: the file is not UTF-8 text (byte 0x{error.object[error.start]:02x})\n"
-            "  help: save it as UTF-8 (in Excel: 'CSV UTF-8'), or convert it, e.g. "
-            "iconv -f latin1 -t utf-8")
+    return (_("{path}:{line}: the file is not UTF-8 text (byte 0x{byte:02x})").format(
+        path=path, line=line, byte=error.object[error.start]) + "\n  " + _(
+        "help: save it as UTF-8 (in Excel: 'CSV UTF-8'), or convert it, e.g. iconv -f latin1 "
+        "-t utf-8"))
 
 
 def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: str) -> Iterator[Row]:
@@ -181,7 +183,8 @@ def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: 
             except csv.Error as error:
                 number += 1
                 line = reader.line_num + 2
-                yield Row(number, start_line, {}, f"cannot be read as CSV ({error})")
+                yield Row(number, start_line, {},
+                          _("cannot be read as CSV ({error})").format(error=error))
                 continue
             line = reader.line_num + 2
             if not values:  # a blank line is not a record
@@ -192,7 +195,8 @@ def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: 
                 for column in columns[len(values):]:
                     record[column] = ""
                 yield Row(number, start_line, record,
-                          f"has {len(values)} values where the header has {width}")
+                          _("has {count} values where the header has {width}").format(
+                              count=len(values), width=width))
                 continue
             yield Row(number, start_line, record)
     except UnicodeDecodeError as error:
@@ -213,11 +217,12 @@ def _jsonl_rows(path: Path, handle: IO[str], first_line: str) -> Iterator[Row]:
                 value = json.loads(text)
             except json.JSONDecodeError as error:
                 yield Row(number, line_number, {"_line": text.rstrip("\r\n")},
-                          f"is not valid JSON ({error.msg} at column {error.colno})")
+                          _("is not valid JSON ({problem} at column {column})").format(
+                              problem=error.msg, column=error.colno))
                 continue
             if not isinstance(value, dict):
                 yield Row(number, line_number, {"_line": text.rstrip("\r\n")},
-                          f"is a JSON {type(value).__name__}, not an object")
+                          _("is a JSON {kind}, not an object").format(kind=type(value).__name__))
                 continue
             yield Row(number, line_number, value)
     except UnicodeDecodeError as error:

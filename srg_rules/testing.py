@@ -68,15 +68,17 @@ class Example:
         problems = []
         statuses = sorted({d.status.value for d in decisions})
         if statuses != [self.status]:
-            problems.append(f"status is {' and '.join(statuses) or 'none'}, expected {self.status}")
+            problems.append(_("status is {got}, expected {wanted}").format(
+                got=" and ".join(statuses) or "none", wanted=self.status))
         types = PROVISION_SEPARATOR.join(d.type or "none" for d in decisions)
         wanted = self.type or "none"
         if self.status == "included" and types != wanted:
-            problems.append(f"type is {types}, expected {wanted}")
+            problems.append(_("type is {got}, expected {wanted}").format(got=types, wanted=wanted))
         if self.reasons is not None:
             got = PROVISION_SEPARATOR.join("|".join(d.reasons) for d in decisions)
             if got != "|".join(self.reasons):
-                problems.append(f"reasons are {got}, expected {'|'.join(self.reasons)}")
+                problems.append(_("reasons are {got}, expected {wanted}").format(
+                    got=got, wanted="|".join(self.reasons)))
         return problems
 
 
@@ -206,9 +208,9 @@ def _explain_source(book: Rulebook, record: dict[str, Any]) -> str:
     if not book.has_registration:
         return book.explain(record).render()
     parts = []
-    for provision, _ in book.decide_source([record]):
+    for provision, _i in book.decide_source([record]):
         if provision.component is not None:
-            parts.append(f"provision '{provision.component}':")
+            parts.append(_("provision '{component}':").format(component=provision.component))
         parts.extend(provision.messages)
         parts.append(book.explain_provision(provision).render())
     return "\n".join(parts)
@@ -230,10 +232,11 @@ def _run_source_examples(book: Rulebook, examples: Sequence[Example]) -> list[Ca
             results.append(CaseResult("example", example.name, example.location, True))
             continue
         details = []
-        for provision, _ in provisions:
-            what = f"provision '{provision.component}'" if provision.component else "provision"
+        for provision, _i in provisions:
+            what = (_("provision '{component}'").format(component=provision.component)
+                    if provision.component else _("provision"))
             rows = ", ".join(map(str, provision.rows))
-            details.append(f"{what} made of example row(s) {rows}:")
+            details.append(_("{what} made of example row(s) {rows}:").format(what=what, rows=rows))
             details.extend(provision.messages)
             details.append(book.explain_provision(provision).render())
         results.append(CaseResult("example", example.name, example.location, False,
@@ -259,7 +262,7 @@ def check_expectations(book: Rulebook) -> list[CaseResult]:
             results.append(CaseResult("expectation", name, location, True))
             continue
         record = finding.source or finding.witness or {}
-        details = "counterexample: " + describe_record(record) + "\n\n" + _explain_source(book, record)
+        details = _("counterexample: ") + describe_record(record) + "\n\n" + _explain_source(book, record)
         results.append(CaseResult("expectation", name, location, False, finding.message, details))
     return results
 
