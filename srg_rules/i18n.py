@@ -98,7 +98,7 @@ def split_language_option(argv: Sequence[str]) -> tuple[str | None, list[str], s
     >>> split_language_option(["check", "a.rules", "--lang", "nl"])
     ('nl', ['check', 'a.rules'], None)
     >>> split_language_option(["--lang=de", "check"])[2]
-    "--lang de: choose nl or en"
+    '--lang de: choose nl or en'
     """
     lang: str | None = None
     rest: list[str] = []

@@ -135,8 +135,10 @@ def near_misses(program: ir.Program, values: Mapping[str, Any], *, limit: int = 
         solver.add(z3.Implies(keep, kept))
         keeps[name] = keep
     for number, node in enumerate(encoder.approximated, start=1):
-        # An approximated comparison is a free boolean: while the fields it reads keep their
-        # values, it has the record's truth.
+        # An approximated comparison is a free boolean (named approximated:N by the encoder):
+        # while the fields it reads keep their values, it has the record's truth. Were the
+        # name to change, the atom would only be left free: more models for the interpreter
+        # to turn down, never a wrong near-miss.
         reads = ir.fields_of(node)
         if all(name in keeps or name == program.decision_date for name in reads):
             atom = z3.Bool(f"approximated:{number}", context)
