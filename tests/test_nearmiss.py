@@ -190,3 +190,13 @@ def test_explain_by_id_needs_an_identifier(tmp_path: Path, capsys) -> None:
     data.write_text("c\na\n", encoding="utf-8")
     assert main(["explain", str(book), str(data), "--id", "a"]) == 2
     assert "declares no identifier" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["taal_inburgering", "mantelzorg"])
+def test_explain_full_prints_the_trace_of_the_golden_files(name: str, capsys,
+                                                            monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    record = (GOLDEN / "explain" / f"{name}.json").read_text(encoding="utf-8")
+    assert main(["explain", "rulebooks/srg.rules", "--record", record, "--full"]) == 0
+    assert capsys.readouterr().out == (GOLDEN / "explain" / f"{name}.expected").read_text(
+        encoding="utf-8")
