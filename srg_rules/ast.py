@@ -32,6 +32,7 @@ __all__ = [
     "Condition",
     "Date",
     "DecisionDate",
+    "Identifier",
     "Definition",
     "Expectation",
     "FieldDeclaration",
@@ -263,6 +264,14 @@ class Use:
 
 
 @attrs.frozen
+class Identifier:
+    """``identifier FIELD``: the field whose value names a record (``explain --id``)."""
+
+    field: Name
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class DecisionDate:
     """``rules in force on FIELD``: the date field that picks the rules in force."""
 
@@ -425,7 +434,7 @@ class Expectation:
 
 Statement = Union[
     Header, Use, FieldDeclaration, OutputDeclaration, DecisionDate, Definition, Rule,
-    Classification, Trajectory, Activities, Unique, Expectation,
+    Classification, Trajectory, Activities, Unique, Expectation, Identifier,
 ]
 
 

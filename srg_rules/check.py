@@ -25,11 +25,13 @@ from .checking.declarations import (check_declarations, check_header, check_outp
                                     check_unused_definitions, rule_id)
 from .checking.operands import check_comparison
 from .checking.patterns import check_pattern_match
+from .checking.identifier import check_identifier
 from .checking.periods import check_periods
 from .checking.registration import check_registration
 from .checking.unique import check_unique
 from .diagnostics import Diagnostic, did_you_mean
 from .schema import Schema
+from .i18n import gettext as _
 
 __all__ = ["Checked", "FieldRef", "Literal", "OperandProblem", "check", "resolve_operand",
            "rule_id"]
@@ -92,16 +94,18 @@ def check_reference(context: Context, name: ast.Name) -> None:
         if field.type.name != "boolean":
             context.report(
                 "type_mismatch",
-                f"'{name.text}' is {field.type.noun}, not a condition", name.span,
-                f"compare it with a value, e.g. {name.text} = ..."
+                _("'{text}' is {noun}, not a condition").format(
+                    text=name.text, noun=_(field.type.noun)), name.span,
+                _("compare it with a value, e.g. {text} = ...").format(text=name.text)
                 if field.type.name != "code" else
-                f"compare it with a value, e.g. {name.text} = {next(iter(field.codes or {'...': 0}))}",
+                _("compare it with a value, e.g. {text} = {next}").format(
+                    text=name.text, next=next(iter(field.codes or {'...': 0}))),
             )
         return
     if name.text in declared_field_names(context):
         return  # declared with a bad type; that is reported already
     context.report(
-        "unknown_name", f"no field or define named '{name.text}'", name.span,
+        "unknown_name", _("no field or define named '{text}'").format(text=name.text), name.span,
         did_you_mean(name.text, [*context.fields, *context.definitions]),
     )
 
@@ -120,7 +124,7 @@ def check_cycles(context: Context) -> None:
                        else f"defines refer to each other in a circle: {chain}")
             context.report(
                 "recursive_define", message, definition.name.span,
-                "a define may use other defines, but never itself, directly or indirectly",
+                _("a define may use other defines, but never itself, directly or indirectly"),
                 related=tuple((f"define '{n}'", context.definitions[n].name.span) for n in path[1:]),
             )
 
@@ -152,7 +156,7 @@ def _references(condition: ast.Condition) -> set[str]:
 def check_expectations(context: Context) -> None:
     rules = {context.rule_ids[i]: s for i, s in context.statements((ast.Rule, ast.Classification))
              if i in context.rule_ids}
-    for _, expectation in context.statements(ast.Expectation):
+    for _i, expectation in context.statements(ast.Expectation):
         for outcome in expectation.outcomes:
             if outcome.kind == "warning" and outcome.rule is not None:
                 check_expected_warning(context, outcome.rule, rules)
@@ -161,14 +165,16 @@ def check_expectations(context: Context) -> None:
         if len(statuses) > 1:
             context.report(
                 "conflicting_outcomes",
-                f"a provision cannot be {' and '.join(sorted(statuses))} at once",
-                expectation.span, "write one expectation per outcome",
+                _("a provision cannot be {items} at once").format(
+                    items=' and '.join(sorted(statuses))),
+                expectation.span, _("write one expectation per outcome"),
             )
         elif has_type and statuses - {"included"}:
             context.report(
                 "conflicting_outcomes",
-                f"only an included provision has a type, and this expects it {min(statuses)}",
-                expectation.span, "expect the type alone (it implies included), or the status",
+                _("only an included provision has a type, and this expects it {min}").format(
+                    min=min(statuses)),
+                expectation.span, _("expect the type alone (it implies included), or the status"),
             )
 
 
@@ -180,17 +186,20 @@ def check_expected_warning(context: Context, name: ast.Name,
     rule = rules.get(name.text)
     if rule is None:
         context.report(
-            "unknown_rule", f"no warn rule named '{name.text}'", name.span,
+            "unknown_rule", _("no warn rule named '{text}'").format(text=name.text), name.span,
             did_you_mean(name.text, warns) or (
-                "name a warn rule, e.g. warn late_start when ..., and expect warning late_start"
-                if not warns else f"the warn rules are: {', '.join(warns)}"),
+                _("name a warn rule, e.g. warn late_start when ..., and expect warning "
+                  "late_start")
+                if not warns else _("the warn rules are: {items}").format(
+                                      items=', '.join(warns))),
         )
     elif not (isinstance(rule, ast.Rule) and rule.verb == "warn"):
         verb = rule.verb if isinstance(rule, ast.Rule) else "classify"
         context.report(
-            "not_a_warn_rule", f"'{name.text}' is a {verb} rule, not a warn rule", name.span,
-            "only a warn rule gives a warning; expect the status it decides instead"
-            if verb != "classify" else "expect its type instead: expect type ... when ...",
+            "not_a_warn_rule", _("'{text}' is a {verb} rule, not a warn rule").format(
+                                   text=name.text, verb=verb), name.span,
+            _("only a warn rule gives a warning; expect the status it decides instead")
+            if verb != "classify" else _("expect its type instead: expect type ... when ..."),
             related=((f"the {verb} rule", rule.span),) if rule.span is not None else (),
         )
 
@@ -206,6 +215,7 @@ PASSES: tuple[Callable[[Context], None], ...] = (
     check_periods,
     check_registration,
     check_unique,
+    check_identifier,
     check_expectations,
     check_unused_definitions,
 )

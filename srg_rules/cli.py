@@ -24,6 +24,9 @@ from pathlib import Path
 from . import __version__
 from .diagnostics import RulebookError
 from .format import format_text
+from .i18n import gettext as _
+from .i18n import language as current_language
+from .i18n import ngettext, set_language, split_language_option
 from .link import read_source
 from .records import MALFORMED_ROW, InputError, Row, open_records
 from .rulebook import Rulebook, diagnose, load
@@ -49,6 +52,11 @@ class _UserError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    lang, argv, problem = split_language_option(sys.argv[1:] if argv is None else argv)
+    if problem is not None:
+        print(f"srg-rules: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    set_language(lang)
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
@@ -63,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"srg-rules: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("srg-rules: interrupted", file=sys.stderr)
+        print("srg-rules: " + _("interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK  # e.g. `srg-rules run ... | head`
@@ -72,94 +80,107 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="srg-rules",
-        description="Check rulebooks and decide SRG provision records with them.",
+        description=_("Check rulebooks and decide SRG provision records with them."),
     )
     parser.add_argument("--version", action="version", version=f"srg-rules {__version__}")
+    parser.add_argument("--lang", choices=("nl", "en"),
+                        help=_("the language of messages and explanations (before or after the "
+                               "command); default: SRG_RULES_LANG, else the locale"))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    check = commands.add_parser("check", help="report every error and warning in a rulebook")
-    check.add_argument("rulebook", help="the rulebook file")
+    check = commands.add_parser("check", help=_("report every error and warning in a rulebook"))
+    check.add_argument("rulebook", help=_("the rulebook file"))
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text",
-                       help="text (default); json (docs/json.md); sarif: SARIF 2.1.0, for GitHub "
-                       "code scanning and editors")
+                       help=_("text (default); json (docs/json.md); sarif: SARIF 2.1.0, for "
+                              "GitHub code scanning and editors"))
     check.set_defaults(handler=_check)
 
-    run = commands.add_parser("run", help="decide every record of a CSV or JSON Lines file")
-    run.add_argument("rulebook", help="the rulebook file")
+    run = commands.add_parser("run", help=_("decide every record of a CSV or JSON Lines file"))
+    run.add_argument("rulebook", help=_("the rulebook file"))
     run.add_argument("input", nargs="?",
-                     help="records: CSV (comma or semicolon) or JSON Lines (Parquet with the "
-                     "duckdb or spark engine); none with --engine postgres")
-    run.add_argument("-o", "--output", help="where to write the decided records "
-                     "(same format as the input); default: standard output")
+                     help=_("records: CSV (comma or semicolon) or JSON Lines (Parquet with the "
+                            "duckdb or spark engine); none with --engine postgres"))
+    run.add_argument("-o", "--output", help=_("where to write the decided records (same "
+                                              "format as the input); default: standard output"))
     run.add_argument("--summary-json", metavar="PATH",
-                     help="also write the summary as JSON to PATH")
+                     help=_("also write the summary as JSON to PATH"))
     run.add_argument("--engine", choices=("auto", "python", "duckdb", "spark", "postgres"),
                      default="auto",
-                     help="python decides row by row and names each malformed row; duckdb runs "
-                     "the rulebook as one SQL query inside DuckDB, for large CSV and Parquet "
-                     "files (needs -o); auto (default) takes duckdb for Parquet and for CSV "
-                     f"files over {_DUCKDB_FROM_BYTES // 1_000_000} MB; spark runs it on a "
-                     "Spark session (files or folders of Parquet or CSV); postgres decides a "
-                     "table inside a PostgreSQL database (--dsn, --table; no INPUT)")
+                     help=_("python decides row by row and names each malformed row; duckdb "
+                            "runs the rulebook as one SQL query inside DuckDB, for large CSV "
+                            "and Parquet files (needs -o); auto (default) takes duckdb for "
+                            "Parquet and for CSV files over {value} MB; spark runs it on a "
+                            "Spark session (files or folders of Parquet or CSV); postgres "
+                            "decides a table inside a PostgreSQL database (--dsn, --table; no "
+                            "INPUT)").format(value=_DUCKDB_FROM_BYTES // 1_000_000))
     run.add_argument("--by", metavar="FIELD,...", default="",
-                     help="also count the summary per group of these fields' values, e.g. "
-                     "--by municipality_code,reporting_month")
+                     help=_("also count the summary per group of these fields' values, e.g. "
+                            "--by municipality_code,reporting_month"))
     run.add_argument("--memory-limit", metavar="SIZE", default=None,
-                     help="the most memory the duckdb engine may use before it spills to a "
-                     "temporary folder, e.g. 2GB (default: 500MB)")
+                     help=_("the most memory the duckdb engine may use before it spills to a "
+                            "temporary folder, e.g. 2GB (default: 500MB)"))
     run.add_argument("--spark-master", metavar="URL", default=None,
-                     help="the Spark cluster for --engine spark (default: local[*], this "
-                     "machine)")
-    run.add_argument("--dsn", help="the PostgreSQL database for --engine postgres, e.g. "
-                     "'host=db dbname=srg user=me' or postgresql://me@db/srg")
-    run.add_argument("--table", help="the table of records for --engine postgres")
+                     help=_("the Spark cluster for --engine spark (default: local[*], this "
+                            "machine)"))
+    run.add_argument("--dsn", help=_("the PostgreSQL database for --engine postgres, e.g. "
+                                     "'host=db dbname=srg user=me' or postgresql://me@db/srg"))
+    run.add_argument("--table", help=_("the table of records for --engine postgres"))
     run.add_argument("--result-table", metavar="TABLE",
-                     help="where --engine postgres writes the decided records "
-                     "(default: TABLE_srg)")
+                     help=_("where --engine postgres writes the decided records "
+                            "(default: TABLE_srg)"))
     run.add_argument("--replace", action="store_true",
-                     help="with --engine postgres, replace the result table if it exists")
+                     help=_("with --engine postgres, replace the result table if it exists"))
     run.set_defaults(handler=_run)
 
-    explain = commands.add_parser("explain", help="show why one record was decided as it was")
-    explain.add_argument("rulebook", help="the rulebook file")
-    explain.add_argument("input", nargs="?", help="records file (CSV or JSON Lines)")
-    explain.add_argument("--row", type=int, help="the record's number in the file (1 = first)")
-    explain.add_argument("--record", metavar="JSON", help="the record itself, as a JSON object")
+    explain = commands.add_parser("explain", help=_("show why one record was decided as it was"))
+    explain.add_argument("rulebook", help=_("the rulebook file"))
+    explain.add_argument("input", nargs="?", help=_("records file (CSV or JSON Lines)"))
+    explain.add_argument("--row", type=int, help=_("the record's number in the file (1 = first)"))
+    explain.add_argument("--record", metavar="JSON", help=_("the record itself, as a JSON "
+                                                            "object"))
+    explain.add_argument("--id", metavar="VALUE",
+                         help=_("the record whose identifier (the rulebook's 'identifier' "
+                                "field) has this value"))
+    explain.add_argument("--full", action="store_true",
+                         help=_("every rule, matched or not, with the values it read"))
+    explain.add_argument("--format", choices=("text", "json"), default="text",
+                         help=_("text (default) or json (docs/cli.md has its shape)"))
     explain.set_defaults(handler=_explain)
 
     test = commands.add_parser(
-        "test", help="check a rulebook's expectations and example tables")
-    test.add_argument("rulebook", help="the rulebook file")
+        "test", help=_("check a rulebook's expectations and example tables"))
+    test.add_argument("rulebook", help=_("the rulebook file"))
     test.add_argument("examples", nargs="*", metavar="EXAMPLES",
-                      help="example tables (CSV or YAML); default: NAME.examples.csv/.yaml "
-                           "beside the rulebook")
-    test.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
+                      help=_("example tables (CSV or YAML); default: NAME.examples.csv/.yaml "
+                             "beside the rulebook"))
+    test.add_argument("-v", "--verbose", action="store_true", help=_("list passing cases too"))
     test.add_argument("--junit", metavar="PATH",
-                      help="also write the results as JUnit XML to PATH, for CI systems")
+                      help=_("also write the results as JUnit XML to PATH, for CI systems"))
     test.set_defaults(handler=_test)
 
     diff = commands.add_parser(
-        "diff", help="which records two versions of a rulebook, or the rules in force on two "
-        "dates, decide differently")
-    diff.add_argument("old", help="the old version")
+        "diff", help=_("which records two versions of a rulebook, or the rules in force on "
+                       "two dates, decide differently"))
+    diff.add_argument("old", help=_("the old version"))
     diff.add_argument("new", nargs="?",
-                      help="the new version; with --old-date and --new-date it may be left out "
-                      "to compare two dates of OLD (a second file not ending in .rules is then "
-                      "DATA)")
-    diff.add_argument("data", nargs="?", help="a record file to run both versions over")
+                      help=_("the new version; with --old-date and --new-date it may be left "
+                             "out to compare two dates of OLD (a second file not ending in "
+                             ".rules is then DATA)"))
+    diff.add_argument("data", nargs="?", help=_("a record file to run both versions over"))
     diff.add_argument("--old-date", type=_date, metavar="YYYY-MM-DD",
-                      help="compare the old version's rules in force on this date")
+                      help=_("compare the old version's rules in force on this date"))
     diff.add_argument("--new-date", type=_date, metavar="YYYY-MM-DD",
-                      help="compare the new version's rules in force on this date")
+                      help=_("compare the new version's rules in force on this date"))
     diff.set_defaults(handler=_diff)
 
     sql = commands.add_parser(
-        "sql", help="print the rulebook as one SQL query for your own database or warehouse")
-    sql.add_argument("rulebook", help="the rulebook file")
+        "sql", help=_("print the rulebook as one SQL query for your own database or warehouse"))
+    sql.add_argument("rulebook", help=_("the rulebook file"))
     sql.add_argument("--dialect", default="duckdb",
-                     help="duckdb (default), postgres, spark, or another dialect sqlglot writes")
+                     help=_("duckdb (default), postgres, spark, or another dialect sqlglot "
+                            "writes"))
     sql.add_argument("--table", default="records",
-                     help="the table of raw records (text columns named as the fields)")
+                     help=_("the table of raw records (text columns named as the fields)"))
     sql.set_defaults(handler=_sql)
 
     report = commands.add_parser(
@@ -175,8 +196,6 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--by", metavar="FIELD,...", default=None,
                         help="count per group of these fields' values, as run --by; default: "
                         "the municipality and reporting-period fields the rulebook has")
-    report.add_argument("--lang", choices=("en", "nl"), default=None,
-                        help="the report's language (default: SRG_RULES_LANG, else en)")
     report.set_defaults(handler=_make_report)
 
     studio = commands.add_parser(
@@ -187,16 +206,14 @@ def _parser() -> argparse.ArgumentParser:
     studio.add_argument("--port", type=int, default=0,
                         help="the port on 127.0.0.1 (default: a free one)")
     studio.add_argument("--open", action="store_true", help="open the studio in a browser")
-    studio.add_argument("--lang", choices=("en", "nl"), default=None,
-                        help="the studio's language (default: SRG_RULES_LANG, else en)")
     studio.set_defaults(handler=_studio)
 
-    fmt = commands.add_parser("fmt", help="print rulebooks in their canonical layout")
-    fmt.add_argument("rulebooks", nargs="+", metavar="RULEBOOK", help="rulebook files")
+    fmt = commands.add_parser("fmt", help=_("print rulebooks in their canonical layout"))
+    fmt.add_argument("rulebooks", nargs="+", metavar="RULEBOOK", help=_("rulebook files"))
     mode = fmt.add_mutually_exclusive_group()
-    mode.add_argument("-w", "--write", action="store_true", help="rewrite the files in place")
+    mode.add_argument("-w", "--write", action="store_true", help=_("rewrite the files in place"))
     mode.add_argument("--check", action="store_true",
-                      help="change nothing; exit 1 if a file is not in canonical layout")
+                      help=_("change nothing; exit 1 if a file is not in canonical layout"))
     fmt.set_defaults(handler=_fmt)
     return parser
 
@@ -206,16 +223,17 @@ def _load(path: str) -> Rulebook:
     try:
         book = load(path)
     except FileNotFoundError:
-        raise _UserError(f"{path}: no such rulebook") from None
+        raise _UserError(_("{path}: no such rulebook").format(path=path)) from None
     except IsADirectoryError:
-        raise _UserError(f"{path}: is a directory, not a rulebook") from None
+        raise _UserError(_("{path}: is a directory, not a rulebook").format(path=path)) from None
     except RulebookError as error:
         for diagnostic in error.diagnostics:
             print(diagnostic.render(), file=sys.stderr)
             print(file=sys.stderr)
         errors = len(error.errors)
         raise _UserError(
-            f"{path}: {errors} error{'s' if errors != 1 else ''}; nothing was run",
+            _("{path}: {errors} error{value}; nothing was run").format(
+                path=path, errors=errors, value='s' if errors != 1 else ''),
             EXIT_FINDINGS,
         ) from None
     for warning in book.warnings:
@@ -228,9 +246,10 @@ def _check(args: argparse.Namespace) -> int:
     try:
         text = read_source(args.rulebook)
     except FileNotFoundError:
-        raise _UserError(f"{args.rulebook}: no such rulebook") from None
+        raise _UserError(_("{rulebook}: no such rulebook").format(rulebook=args.rulebook)) from None
     except IsADirectoryError:
-        raise _UserError(f"{args.rulebook}: is a directory, not a rulebook") from None
+        raise _UserError(_("{rulebook}: is a directory, not a rulebook").format(
+                             rulebook=args.rulebook)) from None
     except RulebookError as error:
         diagnostics = error.diagnostics
     else:
@@ -247,14 +266,12 @@ def _check(args: argparse.Namespace) -> int:
         print()
     warnings = len(diagnostics) - errors
     if errors or warnings:
-        print(f"{args.rulebook}: {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+        print(f"{args.rulebook}: "
+              + ngettext("{count} error", "{count} errors", errors).format(count=errors) + ", "
+              + ngettext("{count} warning", "{count} warnings", warnings).format(count=warnings))
     else:
-        print(f"{args.rulebook}: ok")
+        print(f"{args.rulebook}: " + _("ok"))
     return EXIT_FINDINGS if errors else EXIT_OK
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -277,7 +294,8 @@ def _run(args: argparse.Namespace) -> int:
 
         limit = args.memory_limit or DEFAULT_MEMORY_LIMIT
         if not MEMORY_SIZE.fullmatch(limit):
-            raise _UserError(f"--memory-limit {limit}: write a size such as 500MB or 2GB")
+            raise _UserError(_("--memory-limit {limit}: write a size such as 500MB or 2GB").format(
+                                 limit=limit))
     bar = TerminalProgress.on_stderr()
     malformed = _MalformedRows(bar)
     try:
@@ -296,22 +314,24 @@ def _run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.clear()
     if engine == "duckdb" and summary.reasons[MALFORMED_ROW]:
-        print(f"srg-rules: {summary.reasons[MALFORMED_ROW]} malformed record(s) rejected as "
-              f"{MALFORMED_ROW}; rerun with --engine python to list them", file=sys.stderr)
+        print("srg-rules: " + _("{count} malformed record(s) rejected as {reason}; rerun with "
+                                "--engine python to list them").format(
+                  count=summary.reasons[MALFORMED_ROW], reason=MALFORMED_ROW), file=sys.stderr)
     malformed.tell_the_rest()
     return _report_run(book, args, summary, args.input, args.output)
 
 
 def _report_run(book: Rulebook, args: argparse.Namespace, summary: Summary, source: str,
-            target: str | None) -> int:
+                target: str | None) -> int:
     report = sys.stdout if target else sys.stderr
-    header = f"rulebook: {args.rulebook}"
+    header = _("rulebook: {path}").format(path=args.rulebook)
     if book.title:
-        header += f" ({book.title}{', version ' + book.version if book.version else ''})"
+        version = _(", version {version}").format(version=book.version) if book.version else ""
+        header += f" ({book.title}{version})"
     print(header, file=report)
-    print(f"input:    {source}", file=report)
+    print(_("input:    {path}").format(path=source), file=report)
     if target:
-        print(f"output:   {target}", file=report)
+        print(_("output:   {path}").format(path=target), file=report)
     labels = dict(book.output.codes) if book.output is not None else {}
     print(summary.render(labels), file=report)
     if args.summary_json:
@@ -356,9 +376,11 @@ def _group_fields(book: Rulebook, text: str) -> tuple[str, ...]:
             problem = f"no field named '{name}'" if name else "an empty field name"
             hint = (did_you_mean(name, book.fields) if name else None) or (
                 "name fields of the rulebook, separated by commas: " + ", ".join(book.fields))
-            raise _UserError(f"--by {text}: {problem}\n  help: {hint}")
+            raise _UserError(_("--by {text}: {problem}\n  help: {hint}").format(
+                                 text=text, problem=problem, hint=hint))
     if len(set(names)) < len(names):
-        raise _UserError(f"--by {text}: a field is named twice\n  help: name each field once")
+        raise _UserError(_("--by {text}: a field is named twice\n  help: name each field once").format(
+                             text=text))
     return names
 
 
@@ -367,8 +389,9 @@ def _engine(book: Rulebook, args: argparse.Namespace) -> str:
     row), ``duckdb`` (the whole file as one query) or ``python`` (row by row)."""
     if book.has_registration:
         if args.engine == "duckdb" or Path(args.input).suffix.lower() in (".parquet", ".pq"):
-            raise _UserError(f"{args.rulebook}: a rulebook with 'activities' or 'trajectory' "
-                             "statements runs on the python engine, over CSV or JSON Lines")
+            raise _UserError(_("{rulebook}: a rulebook with 'activities' or 'trajectory' "
+                               "statements runs on the python engine, over CSV or JSON Lines").format(
+                                 rulebook=args.rulebook))
         return "source"
     return "duckdb" if _use_duckdb(args) else "python"
 
@@ -379,11 +402,12 @@ def _use_duckdb(args: argparse.Namespace) -> bool:
     parquet = Path(args.input).suffix.lower() in PARQUET_SUFFIXES
     if args.engine == "python":
         if parquet:
-            raise _UserError(f"{args.input}: Parquet files are read with --engine duckdb")
+            raise _UserError(_("{input}: Parquet files are read with --engine duckdb").format(
+                                 input=args.input))
         return False
     if args.output is None:
         if args.engine == "duckdb" or parquet:
-            raise _UserError("the duckdb engine writes to a file: give -o OUTPUT")
+            raise _UserError(_("the duckdb engine writes to a file: give -o OUTPUT"))
         return False
     if args.engine == "duckdb" or parquet:
         return True
@@ -393,8 +417,8 @@ def _use_duckdb(args: argparse.Namespace) -> bool:
 
 
 def _note_replaced(columns: tuple[str, ...]) -> None:
-    print(f"srg-rules: note: the input's column(s) {', '.join(columns)} are "
-          "replaced by the new decisions", file=sys.stderr)
+    print("srg-rules: " + _("note: the input's column(s) {columns} are replaced by the new "
+                            "decisions").format(columns=", ".join(columns)), file=sys.stderr)
 
 
 class _MalformedRows:
@@ -410,12 +434,13 @@ class _MalformedRows:
         if self.count <= _MALFORMED_SHOWN:
             if self.bar is not None:
                 self.bar.clear()
-            print(f"{path}:{row.line}: record {row.number} {row.problem}; "
-                  f"rejected as {MALFORMED_ROW}", file=sys.stderr)
+            print(f"{path}:{row.line}: " + _("record {number} {problem}; rejected as {reason}").format(
+                number=row.number, problem=row.problem, reason=MALFORMED_ROW), file=sys.stderr)
 
     def tell_the_rest(self) -> None:
         if self.count > _MALFORMED_SHOWN:
-            print(f"srg-rules: ... and {self.count - _MALFORMED_SHOWN} more malformed records",
+            print("srg-rules: " + _("... and {count} more malformed records").format(
+                count=self.count - _MALFORMED_SHOWN),
                   file=sys.stderr)
 
 
@@ -425,7 +450,7 @@ def _keys_of(book: Rulebook, record) -> dict:
     return read_keys(record, book.fields, {n for s in book.program.unique for n in s.key})
 
 
-def _explain_duplicates(book: Rulebook, values, records) -> None:
+def _explain_duplicates(book: Rulebook, values, records, out: _Explained) -> None:
     """Before the record's own explanation: the ``unique`` statements it breaks, naming the
     other rows of the file with its key (a check across records, which decides last)."""
     from .unique import sharing
@@ -433,28 +458,76 @@ def _explain_duplicates(book: Rulebook, values, records) -> None:
     broken = sharing(book.program.unique, values, records)
     if not broken:
         return
-    print("Decision: rejected (a check across the records of the file)")
+    out.line(_("Decision: rejected (a check across the records of the file)"))
     for statement, rows in broken:
         key = ", ".join(f"{name} = {values[name]}" for name in statement.key)
-        where = f", line {statement.span.line}" if statement.span is not None else ""
-        print(f"  - {statement.reason}: records {', '.join(map(str, rows))} of the file have "
-              f"the same key ({key}; unique {', '.join(statement.key)}{where})")
-    print("\nThe record on its own, before that check:")
+        where = (_(", line {line}").format(line=statement.span.line)
+                 if statement.span is not None else "")
+        out.line(f"  - {statement.reason}: " + _(
+            "records {rows} of the file have the same key ({key}; unique {fields}{where})"
+        ).format(rows=", ".join(map(str, rows)), key=key, fields=", ".join(statement.key),
+                 where=where))
+        out.data.setdefault("duplicates", []).append(
+            {"reason": statement.reason, "records": list(rows), "key": list(statement.key)})
+    out.line("\n" + _("The record on its own, before that check:"))
 
 
-def _explain_provisions(book: Rulebook, made, what: str) -> None:
+def _explain_provisions(book: Rulebook, made, what: str, out: _Explained) -> None:
     made = list(made)
     if len(made) > 1:
-        print(f"{what} is a trajectory of {len(made)} provisions.")
+        out.line(_("{what} is a trajectory of {count} provisions.").format(
+            what=what, count=len(made)))
     for number, (provision, _decision) in enumerate(made, start=1):
         if len(made) > 1:
-            print(f"\n--- provision {number}: {provision.component} ---")
+            out.line("\n--- " + _("provision {number}: {component}").format(
+                number=number, component=provision.component) + " ---")
         if len(provision.rows) > 1:
             rows = ", ".join(map(str, provision.rows))
-            print(f"One provision made of the activities in records {rows}.")
+            out.line(_("One provision made of the activities in records {rows}.").format(rows=rows))
         for message in provision.messages:
-            print(message)
-        print(book.explain_provision(provision).render(), end="")
+            out.line(message)
+        out.explanation(book, book.explain_provision(provision),
+                        {"provision": number, "component": provision.component,
+                         "records": list(provision.rows), "messages": list(provision.messages)})
+
+
+class _Explained:
+    """What ``explain`` shows: text as it goes (the short form, or ``--full`` the trace), or,
+    with ``--format json``, one JSON document at the end (docs/cli.md)."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.full = args.full
+        self.json = args.format == "json"
+        self.data: dict = {}
+        self.items: list[dict] = []
+
+    def line(self, text: str) -> None:
+        if not self.json:
+            print(text)
+
+    def source(self, path, row) -> None:
+        self.line(f"{path}:{row.line}: " + _("record {number}").format(number=row.number))
+        self.data["source"] = {"path": str(path), "line": row.line, "record": row.number}
+
+    def explanation(self, book: Rulebook, explanation, extra: dict | None = None) -> None:
+        if self.full and not self.json:
+            print(explanation.render(), end="")
+            return
+        near = book.near_misses(explanation)
+        if self.json:
+            self.items.append({**(extra or {}), **explanation.as_dict(near)})
+        else:
+            print(explanation.short(near), end="")
+
+    def done(self) -> None:
+        if not self.json:
+            return
+        document = dict(self.data)
+        if len(self.items) == 1 and "provision" not in self.items[0]:
+            document.update(self.items[0])
+        else:
+            document["provisions"] = self.items
+        print(json.dumps(document, ensure_ascii=False, indent=2))
 
 
 def _sql(args: argparse.Namespace) -> int:
@@ -462,16 +535,19 @@ def _sql(args: argparse.Namespace) -> int:
 
     book = _load(args.rulebook)
     if book.has_registration:
-        raise _UserError(f"{args.rulebook}: the SQL backend does not implement 'activities' and "
-                         "'trajectory' statements yet; run the rulebook with srg-rules run, or "
-                         "write its provision-level rules without them")
+        raise _UserError(_("{rulebook}: the SQL backend does not implement 'activities' and "
+                           "'trajectory' statements yet; run the rulebook with srg-rules "
+                           "run, or write its provision-level rules without them").format(
+                             rulebook=args.rulebook))
     try:
         text = to_sql(book.program, args.table, args.dialect, pretty=True)
         if book.program.unique:
-            print("srg-rules: note: the query decides each record alone; it does not apply the "
-                  "rulebook's 'unique' statements (srg-rules run does)", file=sys.stderr)
+            print("srg-rules: " + _("note: the query decides each record alone; it does not apply "
+                                    "the rulebook's 'unique' statements (srg-rules run does)"),
+                  file=sys.stderr)
     except Exception as error:  # sqlglot's UnsupportedError and ParseError, named per dialect
-        raise _UserError(f"the rulebook cannot be written as {args.dialect} SQL: {error}") from None
+        raise _UserError(_("the rulebook cannot be written as {dialect} SQL: {error}").format(
+                             dialect=args.dialect, error=error)) from None
     print(text if text.endswith(";") else text + ";")
     return EXIT_OK
 
@@ -500,8 +576,9 @@ def _test(args: argparse.Namespace) -> int:
 
         Path(args.junit).write_text(junit_xml(args.rulebook, results), encoding="utf-8")
     if not results:
-        print(f"{args.rulebook}: no expectations and no example tables to test")
-    print(f"{len(results) - failed} passed, {failed} failed")
+        print(f"{args.rulebook}: " + _("no expectations and no example tables to test"))
+    print(_("{passed} passed, {failed} failed").format(passed=len(results) - failed,
+                                                       failed=failed))
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -511,7 +588,8 @@ def _date(text: str):
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(_("{text!r} is not a date (YYYY-MM-DD)").format(
+                                             text=text)) from None
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -522,8 +600,8 @@ def _diff(args: argparse.Namespace) -> int:
                                    and args.old_date is not None and args.new_date is not None)
     if one_rulebook:
         if args.old_date is None or args.new_date is None:
-            raise _UserError("diff needs two rulebooks, or one rulebook with --old-date and "
-                             "--new-date to compare the rules in force on two dates")
+            raise _UserError(_("diff needs two rulebooks, or one rulebook with --old-date "
+                               "and --new-date to compare the rules in force on two dates"))
         new, data = args.old, new
     try:
         text, code = run_diff(args.old, new, data, load=_load, old_date=args.old_date,
@@ -542,7 +620,7 @@ def _fmt(args: argparse.Namespace) -> int:
             text = read_source(path)
             formatted = format_text(text, path)
         except FileNotFoundError:
-            raise _UserError(f"{path}: no such rulebook") from None
+            raise _UserError(_("{path}: no such rulebook").format(path=path)) from None
         except RulebookError as error:
             broken += 1
             for diagnostic in error.diagnostics:
@@ -552,11 +630,12 @@ def _fmt(args: argparse.Namespace) -> int:
         if args.check:
             if formatted != text:
                 unformatted += 1
-                print(f"{path}: not in canonical layout (run: srg-rules fmt -w {path})")
+                print(_("{path}: not in canonical layout (run: srg-rules fmt -w {path})").format(
+                    path=path))
         elif args.write:
             if formatted != text:
                 Path(path).write_text(formatted, encoding="utf-8", newline="")
-                print(f"{path}: reformatted")
+                print(_("{path}: reformatted").format(path=path))
         else:
             sys.stdout.write(formatted)
     return EXIT_FINDINGS if broken or unformatted else EXIT_OK
@@ -564,70 +643,133 @@ def _fmt(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     if (args.record is None) == (args.input is None):
-        raise _UserError("explain needs either an input file with --row N, or --record JSON")
+        raise _UserError(_("explain needs either an input file with --row N, or --record JSON"))
     book = _load(args.rulebook)
+    out = _Explained(args)
     if args.record is not None:
         try:
             record = json.loads(args.record)
         except json.JSONDecodeError as error:
-            raise _UserError(f"--record: not valid JSON ({error.msg} at column {error.colno})") from None
+            raise _UserError(_("--record: not valid JSON ({problem} at column {column})").format(
+                problem=error.msg, column=error.colno)) from None
         if not isinstance(record, dict):
-            raise _UserError("--record: expected a JSON object, e.g. '{\"category\": \"taal\"}'")
+            raise _UserError(_("--record: expected a JSON object, e.g. '{example}'").format(
+                example='{"category": "taal"}'))
         if book.has_registration:
-            _explain_provisions(book, book.decide_source([record]), "the record")
+            _explain_provisions(book, book.decide_source([record]), _("the record"), out)
         else:
-            print(book.explain(record).render(), end="")
+            out.explanation(book, book.explain(record))
+        out.done()
         return EXIT_OK
+    if args.id is not None:
+        return _explain_by_id(book, args, out)
     if args.row is None:
-        raise _UserError("explain needs --row N to say which record of the file to explain")
+        raise _UserError(_("explain needs --row N to say which record of the file to explain"))
     if args.row < 1:
-        raise _UserError("--row counts from 1 (the first record after the header)")
+        raise _UserError(_("--row counts from 1 (the first record after the header)"))
     records = open_records(args.input)
     if book.has_registration:
         # A provision may be made of several rows anywhere in the file: read them all.
         rows = list(records.rows)
         if args.row > len(rows):
-            raise _UserError(f"{args.input}: there is no record {args.row}; the file has {len(rows)}")
-        row = rows[args.row - 1]
-        print(f"{records.path}:{row.line}: record {row.number}")
-        if row.problem is not None:
-            print(f"Decision: rejected\n  - {MALFORMED_ROW}: the row {row.problem}")
-            return EXIT_OK
-        made = list(book.decide_rows((r.number, r.values) for r in rows if r.problem is None))
-        if book.program.unique:
-            for provision, _ in made:
-                if args.row in provision.rows:
-                    _explain_duplicates(book, provision.values,
-                                        ((p.rows, p.values) for p, _ in made))
-        _explain_provisions(book, ((p, d) for p, d in made if args.row in p.rows),
-                            f"record {args.row}")
+            raise _UserError(_("{path}: there is no record {row}; the file has {count}").format(
+                path=args.input, row=args.row, count=len(rows)))
+        _explain_source_row(book, records.path, rows, rows[args.row - 1], out)
+        out.done()
         return EXIT_OK
     count = 0
     for row in records.rows:
         count = row.number
         if row.number != args.row:
             continue
-        print(f"{records.path}:{row.line}: record {row.number}")
-        if row.problem is not None:
-            print(f"Decision: rejected\n  - {MALFORMED_ROW}: the row {row.problem}")
-            return EXIT_OK
-        if book.program.unique:
-            _explain_duplicates(book, _keys_of(book, row.values), (
-                ((other.number,), _keys_of(book, other.values))
-                for other in open_records(args.input).rows if other.problem is None))
-        print(book.explain(row.values).render(), end="")
+        _explain_row(book, records.path, row, args.input, out)
+        out.done()
         return EXIT_OK
-    raise _UserError(f"{args.input}: there is no record {args.row}; the file has {count}")
+    raise _UserError(_("{path}: there is no record {row}; the file has {count}").format(
+        path=args.input, row=args.row, count=count))
+
+
+def _explain_source_row(book: Rulebook, path, rows, row, out: _Explained) -> None:
+    """A row of a rulebook with a registration level: the provisions it is part of."""
+    out.source(path, row)
+    if row.problem is not None:
+        _malformed(row, out)
+        return
+    made = list(book.decide_rows((r.number, r.values) for r in rows if r.problem is None))
+    if book.program.unique:
+        for provision, _made in made:
+            if row.number in provision.rows:
+                _explain_duplicates(book, provision.values,
+                                    ((p.rows, p.values) for p, _d in made), out)
+    _explain_provisions(book, ((p, d) for p, d in made if row.number in p.rows),
+                        _("record {number}").format(number=row.number), out)
+
+
+def _explain_row(book: Rulebook, path, row, input_path: str, out: _Explained) -> None:
+    out.source(path, row)
+    if row.problem is not None:
+        _malformed(row, out)
+        return
+    if book.program.unique:
+        _explain_duplicates(book, _keys_of(book, row.values), (
+            ((other.number,), _keys_of(book, other.values))
+            for other in open_records(input_path).rows if other.problem is None), out)
+    out.explanation(book, book.explain(row.values))
+
+
+def _malformed(row, out: _Explained) -> None:
+    out.line(_("Decision: rejected") + f"\n  - {MALFORMED_ROW}: "
+             + _("the row {problem}").format(problem=row.problem))
+    out.data.update({"decision": {"status": "rejected", "type": None, "type_label": None,
+                                  "reasons": [MALFORMED_ROW], "warnings": []},
+                     "problems": [{"field": None, "reason": MALFORMED_ROW, "text": row.problem}]})
+
+
+def _explain_by_id(book: Rulebook, args: argparse.Namespace, out: _Explained) -> int:
+    """``--id VALUE``: the records whose identifier field has the value (as read, white space
+    stripped), each explained in turn."""
+    field = book.program.identifier
+    if field is None:
+        raise _UserError(_("{path}: the rulebook declares no identifier, so --id cannot find a "
+                           "record\n  help: add a line such as: identifier provision_id; or "
+                           "name the record with --row N").format(path=args.rulebook))
+    if args.row is not None:
+        raise _UserError(_("give --row N or --id VALUE, not both"))
+    records = open_records(args.input)
+    rows = list(records.rows)
+    wanted = args.id.strip()
+    found = [row for row in rows if str(row.values.get(field, "")).strip() == wanted]
+    if not found:
+        from .diagnostics import did_you_mean
+
+        hint = did_you_mean(wanted, sorted({str(r.values.get(field, "")).strip() for r in rows}))
+        raise _UserError(_("{path}: no record has {field} = {value}").format(
+            path=args.input, field=field, value=wanted) + (_("\n  help: {hint}").format(
+                                                               hint=hint) if hint else ""))
+    if book.has_registration:
+        # The provision of the first row holds the other rows with the same key.
+        _explain_source_row(book, records.path, rows, found[0], out)
+    else:
+        for number, row in enumerate(found):
+            if number:
+                out.line("")
+            _explain_row(book, records.path, row, args.input, out)
+            if out.json and len(found) > 1:
+                out.items[-1]["source"] = out.data.pop("source")
+    if out.json and len(found) > 1 and not book.has_registration:
+        print(json.dumps({"records": out.items}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    out.done()
+    return EXIT_OK
 
 
 def _make_report(args: argparse.Namespace) -> int:
     from .report import make_report
-    from .report.words import default_language
 
     book = _load(args.rulebook)
     by = None if args.by is None else _group_fields(book, args.by)
     text = make_report(book, args.input, by=by, fmt=args.format,
-                       lang=args.lang or default_language())
+                       lang=current_language())
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -645,10 +787,9 @@ def _studio(args: argparse.Namespace) -> int:
     except ImportError as error:
         raise _UserError(f"the studio needs its extra: python3 -m pip install 'srg-rules[studio]' "
                          f"({error.name} is missing)") from None
-    from .report.words import default_language
 
     try:
         return serve(args.rulebook, args.input, port=args.port, open_browser=args.open,
-                     lang=args.lang or default_language())
+                     lang=current_language())
     except StudioError as error:
         raise _UserError(str(error)) from None

@@ -36,6 +36,7 @@ from pathlib import Path
 from . import ast
 from .diagnostics import Diagnostic, did_you_mean
 from .source import SourceFile, Span
+from .i18n import gettext as _
 
 __all__ = ["COLUMNS", "read_code_list"]
 
@@ -74,13 +75,14 @@ def read_code_list(shown: str, where: Span, relative_to: str
         what = "is a directory, not a code list file" if is_dir else "no such code list file"
         return None, [Diagnostic(
             "code_list_not_found", f"'{shown}': {what}", where,
-            help=f"the path is relative to {relative_to}",
+            help=_("the path is relative to {relative_to}").format(relative_to=relative_to),
         )]
     try:
         data = path.read_bytes()
     except OSError as error:
         return None, [Diagnostic(
-            "code_list_not_found", f"'{shown}' cannot be read ({error.strerror or error})", where)]
+            "code_list_not_found", _("'{shown}' cannot be read ({value})").format(
+                                       shown=shown, value=error.strerror or error), where)]
     reader = _Reader(shown, where)
     entries = reader.read(data)
     return entries, reader.diagnostics
@@ -94,7 +96,7 @@ class _Reader:
 
     def report(self, code: str, message: str, span: Span, help: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, help=help,
-                                           related=(("the code list of this field", self.where),)))
+                                           related=((_("the code list of this field"), self.where),)))
 
     def read(self, data: bytes) -> tuple[ast.CodeEntry, ...] | None:
         text = self._decode(data)
@@ -106,9 +108,10 @@ class _Reader:
                        if text[start:end].strip() and not text[start:end].lstrip().startswith("#")),
                       None)
         if header is None:
-            self.report("code_list_header", "the code list file has no header line",
+            self.report("code_list_header", _("the code list file has no header line"),
                         Span(source, len(text), len(text)),
-                        "start with a line naming the columns, e.g. code;label;valid_from;valid_until")
+                        _("start with a line naming the columns, e.g. "
+                          "code;label;valid_from;valid_until"))
             return None
         line = text[header[0]:header[1]]
         delimiter = ";" if line.count(";") > line.count(",") else ","
@@ -124,18 +127,22 @@ class _Reader:
                 continue
             if len(cells) != len(columns):
                 self.report(
-                    "code_list_row", f"this row has {len(cells)} values, but the header names "
-                    f"{len(columns)} columns ({', '.join(columns)})", Span(source, start, end),
-                    "give every row one value per column; quote a value that holds the "
-                    f"separator '{delimiter}'",
+                    "code_list_row", _("this row has {count} values, but the header names "
+                                       "{count2} columns ({items})").format(
+                                         count=len(cells), count2=len(columns),
+                                         items=', '.join(columns)), Span(source, start, end),
+                    _("give every row one value per column; quote a value that holds the "
+                      "separator '{delimiter}'").format(
+                        delimiter=delimiter),
                 )
                 continue
             entry = self._entry(source, dict(zip(columns, cells)), Span(source, start, end))
             if entry is not None:
                 entries.append(entry)
         if not entries and not self.diagnostics:
-            self.report("code_list_row", "the code list file lists no codes",
-                        Span(source, header[0], header[1]), "add a row per code under the header")
+            self.report("code_list_row", _("the code list file lists no codes"),
+                        Span(source, header[0], header[1]), _("add a row per code under the "
+                                                              "header"))
         return tuple(entries) if entries else None
 
     def _decode(self, data: bytes) -> str | None:
@@ -144,9 +151,10 @@ class _Reader:
         except UnicodeDecodeError as error:
             good = data[: error.start].decode("utf-8-sig", errors="replace")
             text = good + data[error.start:].decode("utf-8", errors="replace")
-            self.report("encoding", f"byte 0x{data[error.start]:02x} is not UTF-8 text",
+            self.report("encoding", _("byte 0x{data:02x} is not UTF-8 text").format(
+                                        data=data[error.start]),
                         Span(SourceFile(self.shown, text), len(good), len(good) + 1),
-                        "save the code list as UTF-8")
+                        _("save the code list as UTF-8"))
             return None
 
     def _cells(self, source: SourceFile, line: tuple[int, int], delimiter: str
@@ -155,8 +163,8 @@ class _Reader:
             return list(_split(source.text, *line, delimiter))
         except _BadQuote as error:
             self.report("code_list_row", error.message, Span(source, error.offset, line[1]),
-                        'close the quote right before the separator; a quote inside a quoted '
-                        'value is written twice ("")')
+                        _("close the quote right before the separator; a quote inside a "
+                          'quoted value is written twice ("")'))
             return None
 
     def _columns(self, source: SourceFile, cells: list[Cell] | None) -> list[str] | None:
@@ -166,13 +174,13 @@ class _Reader:
         if "code" not in names:
             first, last = cells[0], cells[-1]
             self.report(
-                "code_list_header", "the code list file has no column 'code'",
+                "code_list_header", _("the code list file has no column 'code'"),
                 Span(source, first[1], max(last[2], first[1] + 1)),
                 did_you_mean("code", names)
                 or next((f"rename the column '{n}' to 'code'" for n in names
                          if "code" in n.lower()), None)
-                or "the header names the columns: code, and optionally label, valid_from, "
-                   "valid_until",
+                or _("the header names the columns: code, and optionally label, valid_from, "
+                     "valid_until"),
             )
             return None
         ok = True
@@ -180,22 +188,24 @@ class _Reader:
             span = Span(source, start, max(end, start + 1))
             if name not in COLUMNS:
                 self.report(
-                    "code_list_header", f"'{name}' is not a column of a code list", span,
+                    "code_list_header", _("'{name}' is not a column of a code list").format(
+                                            name=name), span,
                     did_you_mean(name, COLUMNS)
-                    or "the columns are " + ", ".join(COLUMNS) + "; remove this one",
+                    or _("the columns are ") + ", ".join(COLUMNS) + _("; remove this one"),
                 )
                 ok = False
             elif name in names[:index]:
-                self.report("code_list_header", f"the column '{name}' is named twice", span,
-                            "remove one of them")
+                self.report("code_list_header", _("the column '{name}' is named twice").format(
+                                                    name=name), span,
+                            _("remove one of them"))
                 ok = False
         return names if ok else None
 
     def _entry(self, source: SourceFile, row: dict[str, Cell], line: Span) -> ast.CodeEntry | None:
         code, start, end = row["code"]
         if not code:
-            self.report("code_list_row", "this row has no code", Span(source, start, max(end, start + 1)),
-                        "fill in the code, or remove the row")
+            self.report("code_list_row", _("this row has no code"), Span(source, start, max(end, start + 1)),
+                        _("fill in the code, or remove the row"))
             return None
         label = row["label"][0] if "label" in row and row["label"][0] else None
         bounds: list[ast.Date | None] = []
@@ -207,10 +217,11 @@ class _Reader:
             span = Span(source, cell_start, cell_end)
             if not _is_day(value):
                 self.report(
-                    "code_list_date", f"{value!r} in column {column} is not a day written "
-                    "YYYY-MM-DD", span,
-                    "write the day as YYYY-MM-DD (e.g. 2019-01-01), or leave the cell empty "
-                    "for an open end",
+                    "code_list_date", _("{value!r} in column {column} is not a day written "
+                                        "YYYY-MM-DD").format(
+                                          value=value, column=column), span,
+                    _("write the day as YYYY-MM-DD (e.g. 2019-01-01), or leave the cell "
+                      "empty for an open end"),
                 )
                 return None
             bounds.append(ast.Date(value, span=span))

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
+from .i18n import gettext as _
 
 __all__ = ["COMBINATIONS", "Combination", "Conflict", "DEFAULT_WAY", "picked"]
 
@@ -51,7 +52,7 @@ def _same(values: Sequence[Any]) -> Any:
     first = values[0]
     for value in values[1:]:
         if value != first:
-            raise Conflict("the activities have different values")
+            raise Conflict(_("the activities have different values"))
     return first
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from .source import Span, render_snippet
+from .i18n import gettext as _
 
 __all__ = ["Diagnostic", "RulebookError", "Severity", "did_you_mean"]
 
@@ -78,9 +79,10 @@ class Diagnostic:
             render_snippet(self.span),
         ]
         if self.help:
-            parts.append(f"  help: {self.help}")
+            parts.append("  " + _("help: {help}").format(help=self.help))
         for label, span in self.related:
-            parts.append(f"  note: {label} at {span.location()}")
+            parts.append("  " + _("note: {label} at {location}").format(
+                label=label, location=span.location()))
             parts.append(render_snippet(span, indent="    "))
         return "\n".join(parts)
 
@@ -116,10 +118,11 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     pool = list(candidates)
     lowered = {c.lower(): c for c in pool}
     if word.lower() in lowered:
-        return f"did you mean '{lowered[word.lower()]}'?"
+        return _("did you mean '{word}'?").format(word=lowered[word.lower()])
     close = difflib.get_close_matches(word, pool, n=3, cutoff=0.6)
     if not close:
         return None
     if len(close) == 1:
-        return f"did you mean '{close[0]}'?"
-    return "did you mean " + ", ".join(f"'{c}'" for c in close[:-1]) + f" or '{close[-1]}'?"
+        return _("did you mean '{word}'?").format(word=close[0])
+    return _("did you mean {words} or '{last}'?").format(
+        words=", ".join(f"'{c}'" for c in close[:-1]), last=close[-1])

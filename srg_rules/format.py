@@ -473,6 +473,8 @@ class _Layout:
             return f"use {_quoted(s.path)}"
         if isinstance(s, ast.DecisionDate):
             return f"rules in force on {printer.name(s.field)}"
+        if isinstance(s, ast.Identifier):
+            return f"identifier {printer.name(s.field)}"
         if isinstance(s, ast.FieldDeclaration):
             optional = " optional" if s.optional else ""
             return _group(f"field {printer.name(s.name)}: ", self._type(s.type), optional)

@@ -57,6 +57,7 @@ from .diagnostics import Diagnostic, RulebookError
 from .grammar import parse_tree
 from .lower import lower
 from .source import SourceFile, Span
+from .i18n import gettext as _
 
 __all__ = ["link", "read_source", "resolve_path"]
 
@@ -94,9 +95,9 @@ def read_source(path: str | PathLike[str]) -> str:
         good = data[: error.start].decode("utf-8", errors="replace")
         text = good + data[error.start :].decode("utf-8", errors="replace")
         raise RulebookError([Diagnostic(
-            "encoding", f"byte 0x{data[error.start]:02x} is not UTF-8 text",
+            "encoding", _("byte 0x{data:02x} is not UTF-8 text").format(data=data[error.start]),
             Span(SourceFile(str(path), text), len(good), len(good) + 1),
-            help="save the rulebook as UTF-8",
+            help=_("save the rulebook as UTF-8"),
         )]) from None
 
 
@@ -167,8 +168,8 @@ class _Linker:
         spec = declaration.type
         if spec.codes is not None:
             self.diagnostics.append(Diagnostic(
-                "code_list_twice", "the values come from a file and are listed here as well",
-                spec.span, help="keep one: either 'from \"file\"' or the list in braces"))
+                "code_list_twice", _("the values come from a file and are listed here as well"),
+                spec.span, help=_('keep one: either \'from "file"\' or the list in braces')))
             return declaration
         shown = _relative_path(spec.code_file.value, source)
         entries, problems = read_code_list(shown, spec.code_file.span, _relative_to(source))
@@ -203,9 +204,9 @@ class _Linker:
             what = "is a directory, not a rulebook" if is_dir else "no such rulebook"
             self.diagnostics.append(Diagnostic(
                 "use_not_found", f"'{shown}': {what}", where,
-                help=("the path is relative to the directory of this file"
+                help=(_("the path is relative to the directory of this file")
                       if _is_file_name(source.path) else
-                      "the path is relative to the current directory"),
+                      _("the path is relative to the current directory")),
             ))
             return []
         if resolved in stack:
@@ -217,8 +218,8 @@ class _Linker:
                 message = f"rulebooks use each other in a circle: {chain}"
             self.diagnostics.append(Diagnostic(
                 "use_cycle", message, where,
-                help="rulebooks may use each other only one way; move what both need into a "
-                     "third rulebook that both use",
+                help=_("rulebooks may use each other only one way; move what both need into "
+                       "a third rulebook that both use"),
             ))
             return []
         if resolved in self.seen:
@@ -231,7 +232,8 @@ class _Linker:
             return []
         except OSError as error:
             self.diagnostics.append(Diagnostic(
-                "use_not_found", f"'{shown}' cannot be read ({error.strerror or error})", where))
+                "use_not_found", _("'{shown}' cannot be read ({value})").format(
+                                     shown=shown, value=error.strerror or error), where))
             return []
         used_source = SourceFile(shown, text)
         tree, syntax_errors = parse_tree(used_source)

@@ -80,6 +80,9 @@ class _Lower(Transformer):
     def decision_date(self, meta, children):
         return ast.DecisionDate(self._name(children[0]), span=self._span(meta))
 
+    def identifier(self, meta, children):
+        return ast.Identifier(self._name(children[0]), span=self._span(meta))
+
     def _date(self, token: Token | None) -> ast.Date | None:
         return None if token is None else ast.Date(str(token), span=self._token_span(token))
 

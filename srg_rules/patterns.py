@@ -28,6 +28,7 @@ import re
 from typing import Union
 
 import attrs
+from .i18n import gettext as _
 
 __all__ = ["MAX_REPEAT", "MAX_SIZE", "Pattern", "PatternError", "parse", "source_offsets"]
 
@@ -167,17 +168,18 @@ def parse(text: str) -> Pattern:
     0 '^' anchors are not in the subset
     """
     if not text:
-        raise PatternError("an empty pattern matches no value", "a blank value is missing: "
+        raise PatternError(_("an empty pattern matches no value"), "a blank value is missing: "
                            "write 'is missing' to test for that", 0, 0)
     parser = _Parser(text)
     tree = parser.alternatives()
     if parser.position < len(text):  # only a ')' stops the top level early
-        raise PatternError("')' closes no group", "remove it, or write \\) for a literal )",
+        raise PatternError(_("')' closes no group"), "remove it, or write \\) for a literal )",
                            parser.position, parser.position + 1)
     if _size(tree) > MAX_SIZE:
         raise PatternError(
-            f"the pattern is too large (over {MAX_SIZE} characters once its repetitions are "
-            "written out)", "use * or + for long runs instead of large counts", 0, len(text))
+            _("the pattern is too large (over {MAX_SIZE} characters once its repetitions are "
+              "written out)").format(
+                MAX_SIZE=MAX_SIZE), "use * or + for long runs instead of large counts", 0, len(text))
     return Pattern(text, tree)
 
 

@@ -37,6 +37,7 @@ import attrs
 
 from .diagnostics import did_you_mean
 from .decision import Decision
+from .i18n import gettext as _
 
 __all__ = ["InputError", "MALFORMED_ROW", "OUTPUT_COLUMNS", "REASON_SEPARATOR", "RecordFile", "Row",
            "WARNINGS_COLUMN", "open_records", "output_columns", "OutputFile", "publish",
@@ -109,20 +110,24 @@ def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(_("{path}: no such file").format(path=path))
     if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a record file")
+        raise InputError(_("{path}: is a directory, not a record file").format(path=path))
     try:
         handle = open(path, encoding="utf-8-sig", newline="")
         first_line = handle.readline()
     except UnicodeDecodeError as error:
         raise InputError(_encoding_message(path, 1, error)) from None
     except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror})") from None
+        raise InputError(_("{path}: cannot be read ({strerror})").format(
+                             path=path, strerror=error.strerror)) from None
     if not first_line.strip():
         handle.close()
-        raise InputError(f"{path}: the file is empty; expected a header line with the field names"
-                         if path.suffix.lower() != ".jsonl" else f"{path}: the file is empty")
+        raise InputError(_("{path}: the file is empty; expected a header line with the field "
+                           "names").format(
+                             path=path)
+                         if path.suffix.lower() != ".jsonl" else _("{path}: the file is empty").format(
+                                                                     path=path))
     kind = _detect_format(path, first_line)
     if kind == "jsonl":
         return RecordFile(path, "jsonl", (), rows=_jsonl_rows(path, handle, first_line))
@@ -138,26 +143,29 @@ def _check_header(path: Path, columns: tuple[str, ...], required: Sequence[str],
     seen: set[str] = set()
     for column in columns:
         if column in seen:
-            raise InputError(f"{path}:1: the header names the column '{column}' twice")
+            raise InputError(_("{path}:1: the header names the column '{column}' twice").format(
+                                 path=path, column=column))
         seen.add(column)
     missing = [name for name in required if name not in seen]
     if not missing:
         return
-    lines = [f"{path}:1: the header lacks {len(missing)} field(s) the rulebook requires: "
-             + ", ".join(missing)]
+    lines = [_("{path}:1: the header lacks {count} field(s) the rulebook requires: {fields}").format(
+        path=path, count=len(missing), fields=", ".join(missing))]
     extra = [c for c in columns if c not in known]
     for name in missing:
         hint = did_you_mean(name, extra)
         if hint:
-            lines.append(f"  help: for '{name}', {hint}")
-    lines.append(f"  the header has: {', '.join(columns) if columns != ('',) else '(nothing)'}")
+            lines.append("  " + _("help: for '{name}', {hint}").format(name=name, hint=hint))
+    lines.append("  " + _("the header has: {columns}").format(
+        columns=", ".join(columns) if columns != ("",) else _("(nothing)")))
     raise InputError("\n".join(lines))
 
 
 def _encoding_message(path: Path, line: int, error: UnicodeDecodeError) -> str:
-    return (f"{path}:{line}: the file is not UTF-8 text (byte 0x{error.object[error.start]:02x})\n"
-            "  help: save it as UTF-8 (in Excel: 'CSV UTF-8'), or convert it, e.g. "
-            "iconv -f latin1 -t utf-8")
+    return (_("{path}:{line}: the file is not UTF-8 text (byte 0x{byte:02x})").format(
+        path=path, line=line, byte=error.object[error.start]) + "\n  " + _(
+        "help: save it as UTF-8 (in Excel: 'CSV UTF-8'), or convert it, e.g. iconv -f latin1 "
+        "-t utf-8"))
 
 
 def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: str) -> Iterator[Row]:
@@ -175,7 +183,8 @@ def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: 
             except csv.Error as error:
                 number += 1
                 line = reader.line_num + 2
-                yield Row(number, start_line, {}, f"cannot be read as CSV ({error})")
+                yield Row(number, start_line, {},
+                          _("cannot be read as CSV ({error})").format(error=error))
                 continue
             line = reader.line_num + 2
             if not values:  # a blank line is not a record
@@ -186,7 +195,8 @@ def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: 
                 for column in columns[len(values):]:
                     record[column] = ""
                 yield Row(number, start_line, record,
-                          f"has {len(values)} values where the header has {width}")
+                          _("has {count} values where the header has {width}").format(
+                              count=len(values), width=width))
                 continue
             yield Row(number, start_line, record)
     except UnicodeDecodeError as error:
@@ -207,11 +217,12 @@ def _jsonl_rows(path: Path, handle: IO[str], first_line: str) -> Iterator[Row]:
                 value = json.loads(text)
             except json.JSONDecodeError as error:
                 yield Row(number, line_number, {"_line": text.rstrip("\r\n")},
-                          f"is not valid JSON ({error.msg} at column {error.colno})")
+                          _("is not valid JSON ({problem} at column {column})").format(
+                              problem=error.msg, column=error.colno))
                 continue
             if not isinstance(value, dict):
                 yield Row(number, line_number, {"_line": text.rstrip("\r\n")},
-                          f"is a JSON {type(value).__name__}, not an object")
+                          _("is a JSON {kind}, not an object").format(kind=type(value).__name__))
                 continue
             yield Row(number, line_number, value)
     except UnicodeDecodeError as error:
@@ -297,7 +308,8 @@ def temp_beside(target: str | os.PathLike[str]) -> Path:
     target = Path(target)
     directory = target.resolve().parent
     if not directory.is_dir():
-        raise InputError(f"{target}: the folder {directory} does not exist")
+        raise InputError(_("{target}: the folder {directory} does not exist").format(
+                             target=target, directory=directory))
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
     os.close(fd)
     return Path(name)

@@ -201,6 +201,16 @@ class Rulebook:
             home=self.source.path,
         )
 
+    def near_misses(self, explanation: Explanation, *, limit: int = 3) -> tuple[Any, ...]:
+        """The smallest changes of an explained record that give it another outcome, at most
+        ``limit``, closest first (:func:`srg_rules.analysis.nearmiss.near_misses`); none for
+        a record with a field problem or a rulebook with a registration level."""
+        if explanation.problems or self.has_registration:
+            return ()
+        from .analysis.nearmiss import near_misses  # z3 is loaded only when asked
+
+        return near_misses(self.program, explanation.values, limit=limit).items
+
     def with_backend(self, backend: str) -> Rulebook:
         """The same rulebook, deciding with another registered backend."""
         return Rulebook(self.program, self.syntax, self.source, self.warnings, backend)

@@ -28,6 +28,8 @@ import attrs
 
 from .diagnostics import did_you_mean
 from .months import Month, read_month
+from .i18n import N_
+from .i18n import gettext as _
 
 __all__ = [
     "FALSE_WORDS",
@@ -104,19 +106,20 @@ def _to_text(raw: Any) -> str:
         return raw.isoformat()
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return _to_code(raw)
-    raise InvalidValue(f"expected text, got {type(raw).__name__}")
+    raise InvalidValue(_("expected text, got {kind}").format(kind=type(raw).__name__))
 
 
 def _to_code(raw: Any) -> str:
     if isinstance(raw, bool):
-        raise InvalidValue("expected a code value, got a boolean")
+        raise InvalidValue(_("expected a code value, got a boolean"))
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     if isinstance(raw, (int, float)):
         return str(raw)
     if isinstance(raw, str):
         return raw.strip()
-    raise InvalidValue(f"expected a code value, got {type(raw).__name__}")
+    raise InvalidValue(_("expected a code value, got {kind}").format(
+                           kind=type(raw).__name__))
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -125,12 +128,12 @@ _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 def _to_number(raw: Any) -> int | float:
     if isinstance(raw, bool):
-        raise InvalidValue("expected a number, got a boolean")
+        raise InvalidValue(_("expected a number, got a boolean"))
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float):
         if math.isinf(raw):
-            raise InvalidValue("expected a finite number")
+            raise InvalidValue(_("expected a finite number"))
         return int(raw) if raw.is_integer() else raw
     if isinstance(raw, str):
         text = raw.strip()
@@ -143,13 +146,14 @@ def _to_number(raw: Any) -> int | float:
                 try:
                     return int(text)
                 except ValueError:  # Python's limit on the digits of an int read from text
-                    raise InvalidValue(f"a number of {len(text)} digits is too long") from None
+                    raise InvalidValue(_("a number of {count} digits is too long").format(
+                                           count=len(text))) from None
             value = float(text)
             if math.isinf(value):
-                raise InvalidValue(f"{text!r} is too large a number")
+                raise InvalidValue(_("{text!r} is too large a number").format(text=text))
             return int(value) if value.is_integer() and abs(value) < 2**53 else value
-        raise InvalidValue(f"{raw.strip()!r} is not a number")
-    raise InvalidValue(f"expected a number, got {type(raw).__name__}")
+        raise InvalidValue(_("{value!r} is not a number").format(value=raw.strip()))
+    raise InvalidValue(_("expected a number, got {kind}").format(kind=type(raw).__name__))
 
 
 _DATE_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
@@ -170,9 +174,9 @@ def _to_date(raw: Any) -> _dt.date | None:
             try:
                 return _dt.date(*(int(part) for part in match.groups()))
             except ValueError:
-                raise InvalidValue(f"{text!r} is not a real date") from None
-        raise InvalidValue(f"{text!r} is not a date (expected YYYY-MM-DD)")
-    raise InvalidValue(f"expected a date, got {type(raw).__name__}")
+                raise InvalidValue(_("{text!r} is not a real date").format(text=text)) from None
+        raise InvalidValue(_("{text!r} is not a date (expected YYYY-MM-DD)").format(text=text))
+    raise InvalidValue(_("expected a date, got {kind}").format(kind=type(raw).__name__))
 
 
 def _to_month(raw: Any) -> Month:
@@ -181,14 +185,15 @@ def _to_month(raw: Any) -> Month:
         raw = raw.date()
     if isinstance(raw, _dt.date):
         if raw.day != 1:
-            raise InvalidValue(f"{raw.isoformat()} is not the first day of a month")
+            raise InvalidValue(_("{isoformat} is not the first day of a month").format(
+                                   isoformat=raw.isoformat()))
         return Month.of(raw)
     if isinstance(raw, str):
         try:
             return read_month(raw.strip())
         except ValueError as error:
             raise InvalidValue(str(error)) from None
-    raise InvalidValue(f"expected a month, got {type(raw).__name__}")
+    raise InvalidValue(_("expected a month, got {kind}").format(kind=type(raw).__name__))
 
 
 # The words a boolean is read from (any case); every backend reads booleans from these.
@@ -207,8 +212,10 @@ def _to_boolean(raw: Any) -> bool:
             return True
         if text in FALSE_WORDS:
             return False
-        raise InvalidValue(f"{raw.strip()!r} is not a boolean (expected true or false)")
-    raise InvalidValue(f"expected true or false, got {type(raw).__name__}")
+        raise InvalidValue(_("{value!r} is not a boolean (expected true or false)").format(
+                               value=raw.strip()))
+    raise InvalidValue(_("expected true or false, got {kind}").format(
+                           kind=type(raw).__name__))
 
 
 _DIGITS = re.compile(r"[0-9]+")
@@ -223,7 +230,8 @@ def _to_digits(length: int) -> Callable[[Any], str]:
         else:
             text = _to_text(raw)
         if len(text) != length or not _DIGITS.fullmatch(text):
-            raise InvalidValue(f"{text!r} is not {length} digits")
+            raise InvalidValue(_("{text!r} is not {length} digits").format(
+                                   text=text, length=length))
         return text
 
     return convert
@@ -252,7 +260,8 @@ _to_nine_digits = _to_digits(9)
 def _to_bsn(raw: Any) -> str:
     text = _to_nine_digits(raw)
     if not passes_eleven_test(text):
-        raise InvalidValue(f"{text!r} is not a valid BSN (it fails the 11-test)")
+        raise InvalidValue(_("{text!r} is not a valid BSN (it fails the 11-test)").format(
+                               text=text))
     return text
 
 
@@ -302,16 +311,16 @@ def _digits_type(length: int) -> ValueType:
 VALUE_TYPES: dict[str, ValueType] = {
     t.name: t
     for t in (
-        ValueType("code", "a code", _to_code, ordered=False, problem_code="unknown_code"),
-        ValueType("text", "a text", _to_text, ordered=False, problem_code="invalid_text"),
-        ValueType("number", "a number", _to_number, ordered=True, problem_code="invalid_number"),
-        ValueType("date", "a date", _to_date, ordered=True, problem_code="invalid_date"),
+        ValueType("code", N_("a code"), _to_code, ordered=False, problem_code="unknown_code"),
+        ValueType("text", N_("a text"), _to_text, ordered=False, problem_code="invalid_text"),
+        ValueType("number", N_("a number"), _to_number, ordered=True, problem_code="invalid_number"),
+        ValueType("date", N_("a date"), _to_date, ordered=True, problem_code="invalid_date"),
         # A month, read as its first day: the SRG reporting period [REF 5.1 #1-2].
-        ValueType("month", "a month", _to_month, ordered=True, problem_code="invalid_month",
+        ValueType("month", N_("a month"), _to_month, ordered=True, problem_code="invalid_month",
                   base="date"),
-        ValueType("boolean", "a boolean", _to_boolean, ordered=False, problem_code="invalid_boolean"),
+        ValueType("boolean", N_("a boolean"), _to_boolean, ordered=False, problem_code="invalid_boolean"),
         # A Dutch citizen service number: nine digits passing the 11-test [REF 5.1 #8].
-        ValueType("bsn", "a BSN", _to_bsn, ordered=False, problem_code="invalid_bsn",
+        ValueType("bsn", N_("a BSN"), _to_bsn, ordered=False, problem_code="invalid_bsn",
                   base="text", length=9),
         # A fixed number of digits, leading zeros kept: a CBS municipality code is digits(4).
         ValueType("digits", "digits", _to_digits(1), ordered=False, problem_code="invalid_digits",
@@ -368,10 +377,11 @@ class Field:
             if self.codes is not None and value not in self.codes:
                 return None, FieldProblem(
                     self.name, "unknown_code",
-                    f"{value!r} is not in the code list of '{self.name}'", raw, self.codes,
+                    _("{value!r} is not in the code list of '{name}'").format(
+                        value=value, name=self.name), raw, self.codes,
                 )
         if value is None and not self.optional:
-            return None, FieldProblem(self.name, "missing_value", "a value is required", raw)
+            return None, FieldProblem(self.name, "missing_value", _("a value is required"), raw)
         return value, None
 
 

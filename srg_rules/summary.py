@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .decision import Decision, Status
+from .i18n import gettext as _
 
 __all__ = ["Summary", "group_text"]
 
@@ -112,27 +113,27 @@ class Summary:
     def render(self, labels: Mapping[str, str | None] | None = None) -> str:
         labels = labels or {}
         if self.source_rows is None:
-            lines = [f"records read: {self.records}"]
+            lines = [_("records read: {count}").format(count=self.records)]
         else:
-            lines = [f"source rows read: {self.source_rows}",
-                     f"provisions made of them: {self.records}"]
+            lines = [_("source rows read: {count}").format(count=self.source_rows),
+                     _("provisions made of them: {count}").format(count=self.records)]
         for status in Status:
             count = self.statuses[status.value]
             share = f"  ({100 * count / self.records:.1f}%)" if self.records else ""
             lines.append(f"  {status.value:<9} {count:>9}{share}")
         if self.types:
-            lines.append("included, by type:")
+            lines.append(_("included, by type:"))
             for code, count in sorted(self.types.items(), key=lambda item: (item[0] is None, item[0] or "")):
-                label = labels.get(code) if code is not None else "no type (unclassified)"
+                label = labels.get(code) if code is not None else _("no type (unclassified)")
                 shown = code if code is not None else "-"
                 lines.append(f"  {shown:<9} {count:>9}  {label or ''}".rstrip())
         if self.reasons:
-            lines.append("by reason:")
+            lines.append(_("by reason:"))
             width = max(len(reason) for reason in self.reasons)
             for reason, count in sorted(self.reasons.items(), key=lambda item: (-item[1], item[0])):
                 lines.append(f"  {reason:<{width}} {count:>9}")
         if self.warnings:
-            lines.append("warnings (the decision stands):")
+            lines.append(_("warnings (the decision stands):"))
             width = max(len(warning) for warning in self.warnings)
             for warning, count in sorted(self.warnings.items(), key=lambda item: (-item[1], item[0])):
                 lines.append(f"  {warning:<{width}} {count:>9}")
@@ -149,8 +150,8 @@ class Summary:
                   for i, name in enumerate(self.by)]
         head = "  ".join(f"{name:<{w}}" for name, w in zip(self.by, widths))
         statuses = [status.value for status in Status]
-        lines = [f"by {', '.join(self.by)}:",
-                 f"  {head}  {'records':>9}" + "".join(f"  {s:>9}" for s in statuses)]
+        lines = [_("by {fields}:").format(fields=", ".join(self.by)),
+                 f"  {head}  {_('records'):>9}" + "".join(f"  {s:>9}" for s in statuses)]
         for key in keys:
             group = self.groups[key]
             cells = "  ".join(f"{text:<{w}}" for text, w in zip(shown[key], widths))
@@ -158,11 +159,11 @@ class Summary:
                          + "".join(f"  {group.statuses[s]:>9}" for s in statuses))
             if group.types:
                 types = sorted(group.types.items(), key=lambda item: (item[0] is None, item[0] or ""))
-                lines.append("      types:   " + ", ".join(
+                lines.append("      " + _("types:  ") + " " + ", ".join(
                     f"{code if code is not None else '-'} {count}" for code, count in types))
             if group.reasons:
                 reasons = sorted(group.reasons.items(), key=lambda item: (-item[1], item[0]))
-                lines.append("      reasons: " + ", ".join(f"{r} {n}" for r, n in reasons))
+                lines.append("      " + _("reasons:") + " " + ", ".join(f"{r} {n}" for r, n in reasons))
         return lines
 
 

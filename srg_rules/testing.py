@@ -34,6 +34,7 @@ from . import printer
 from .decision import Decision, Status
 from .records import InputError, open_records
 from .rulebook import Rulebook
+from .i18n import gettext as _
 
 __all__ = ["CaseResult", "Example", "companion_tables", "load_examples", "run_examples",
            "check_expectations", "run_all"]
@@ -67,15 +68,17 @@ class Example:
         problems = []
         statuses = sorted({d.status.value for d in decisions})
         if statuses != [self.status]:
-            problems.append(f"status is {' and '.join(statuses) or 'none'}, expected {self.status}")
+            problems.append(_("status is {got}, expected {wanted}").format(
+                got=" and ".join(statuses) or "none", wanted=self.status))
         types = PROVISION_SEPARATOR.join(d.type or "none" for d in decisions)
         wanted = self.type or "none"
         if self.status == "included" and types != wanted:
-            problems.append(f"type is {types}, expected {wanted}")
+            problems.append(_("type is {got}, expected {wanted}").format(got=types, wanted=wanted))
         if self.reasons is not None:
             got = PROVISION_SEPARATOR.join("|".join(d.reasons) for d in decisions)
             if got != "|".join(self.reasons):
-                problems.append(f"reasons are {got}, expected {'|'.join(self.reasons)}")
+                problems.append(_("reasons are {got}, expected {wanted}").format(
+                    got=got, wanted="|".join(self.reasons)))
         return problems
 
 
@@ -126,7 +129,8 @@ def _load_csv(path: Path) -> Iterator[Example]:
     for row in records.rows:
         where = f"{path}:{row.line}"
         if row.problem is not None:
-            raise InputError(f"{where}: example {row.number} {row.problem}")
+            raise InputError(_("{where}: example {number} {problem}").format(
+                                 where=where, number=row.number, problem=row.problem))
         values = dict(row.values)
         meta = {key: values.pop(key, "") for key in _META}
         yield _example(where, meta.get(CASE) or f"row {row.number}", values,
@@ -140,23 +144,27 @@ def _load_yaml(path: Path) -> list[Example]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(_("{path}: no such file").format(path=path)) from None
     except UnicodeDecodeError:
-        raise InputError(f"{path}: the file is not UTF-8 text") from None
+        raise InputError(_("{path}: the file is not UTF-8 text").format(path=path)) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}{line}: not valid YAML ({getattr(error, 'problem', error)})") from None
+        raise InputError(_("{path}{line}: not valid YAML ({getattr})").format(
+                             path=path, line=line, getattr=getattr(error, 'problem', error))) from None
     if not isinstance(data, list):
-        raise InputError(f"{path}: expected a list of examples, each with 'record' and 'expected'")
+        raise InputError(_("{path}: expected a list of examples, each with 'record' and "
+                           "'expected'").format(
+                             path=path))
     examples = []
     for number, item in enumerate(data, start=1):
         where = f"{path}: example {number}"
         if not isinstance(item, dict) or not isinstance(item.get("record"), dict) \
                 or not isinstance(item.get("expected"), dict):
-            raise InputError(f"{where}: needs a 'record' mapping and an 'expected' mapping")
+            raise InputError(_("{where}: needs a 'record' mapping and an 'expected' mapping").format(
+                                 where=where))
         expected = item["expected"]
         reasons = expected.get("reasons")
         if isinstance(reasons, list):
@@ -171,8 +179,9 @@ def _example(where: str, name: str, record: dict[str, Any], status: Any, type_: 
              reasons: Any) -> Example:
     status = str(status or "").strip()
     if status not in _STATUSES:
-        raise InputError(f"{where}: expected status {status!r} is not one of "
-                         "included, excluded, rejected")
+        raise InputError(_("{where}: expected status {status!r} is not one of included, "
+                           "excluded, rejected").format(
+                             where=where, status=status))
     type_text = str(type_).strip() if type_ not in (None, "") else None
     reason_text = str(reasons).strip() if reasons not in (None, "") else None
     return Example(name, where, record, status, type_text,
@@ -199,9 +208,9 @@ def _explain_source(book: Rulebook, record: Mapping[str, Any]) -> str:
     if not book.has_registration:
         return book.explain(record).render()
     parts = []
-    for provision, _ in book.decide_source([record]):
+    for provision, _i in book.decide_source([record]):
         if provision.component is not None:
-            parts.append(f"provision '{provision.component}':")
+            parts.append(_("provision '{component}':").format(component=provision.component))
         parts.extend(provision.messages)
         parts.append(book.explain_provision(provision).render())
     return "\n".join(parts)
@@ -223,10 +232,11 @@ def _run_source_examples(book: Rulebook, examples: Sequence[Example]) -> list[Ca
             results.append(CaseResult("example", example.name, example.location, True))
             continue
         details = []
-        for provision, _ in provisions:
-            what = f"provision '{provision.component}'" if provision.component else "provision"
+        for provision, _i in provisions:
+            what = (_("provision '{component}'").format(component=provision.component)
+                    if provision.component else _("provision"))
             rows = ", ".join(map(str, provision.rows))
-            details.append(f"{what} made of example row(s) {rows}:")
+            details.append(_("{what} made of example row(s) {rows}:").format(what=what, rows=rows))
             details.extend(provision.messages)
             details.append(book.explain_provision(provision).render())
         results.append(CaseResult("example", example.name, example.location, False,
@@ -252,7 +262,7 @@ def check_expectations(book: Rulebook) -> list[CaseResult]:
             results.append(CaseResult("expectation", name, location, True))
             continue
         record = finding.source or finding.witness or {}
-        details = "counterexample: " + describe_record(record) + "\n\n" + _explain_source(book, record)
+        details = _("counterexample: ") + describe_record(record) + "\n\n" + _explain_source(book, record)
         results.append(CaseResult("expectation", name, location, False, finding.message, details))
     return results
 

@@ -86,6 +86,7 @@ from ..registration import approximated, provision_space, source_record, split_e
 from ..source import SourceFile, Span
 from . import domains as finite_domains
 from .encoding import Encoder
+from ..i18n import gettext as _
 
 __all__ = [
     "AnalysisError",
@@ -203,13 +204,15 @@ def to_diagnostics(findings: Iterable[Finding]) -> tuple[Diagnostic, ...]:
         span = finding.span or Span(SourceFile("<rulebook>", ""), 0, 0)
         help_text = finding.help or ""
         if finding.source is not None:
-            example = f"example record: {describe_record(finding.source)}"
+            example = _("example record: {record}").format(record=describe_record(finding.source))
             if finding.decision is not None:
-                example += f" (one of its provisions is decided {printer.decision(finding.decision)})"
+                example += " " + _("(one of its provisions is decided {decision})").format(
+                    decision=printer.decision(finding.decision))
         elif finding.witness is not None:
-            example = f"example record: {describe_record(finding.witness)}"
+            example = _("example record: {record}").format(record=describe_record(finding.witness))
             if finding.decision is not None:
-                example += f" (decided {printer.decision(finding.decision)})"
+                example += " " + _("(decided {decision})").format(
+                    decision=printer.decision(finding.decision))
             help_text = f"{help_text}; {example}" if help_text else example
         result.append(Diagnostic(
             finding.code, finding.message, span, finding.severity, help_text or None,
@@ -410,20 +413,21 @@ class _Analysis:
                 continue
             shown = printer.condition(nodes[0], self.program.schema)
             parts = list(ir.walk(nodes[0]))
-            what = ("computes an age with neither date fixed, or compares one with a field"
+            what = (_("computes an age with neither date fixed, or compares one with a field")
                     if any(isinstance(p, ir.Age) for p in parts)
-                    else "measures the length of a text"
+                    else _("measures the length of a text")
                     if any(isinstance(p, ir.Length) for p in parts)
-                    else "matches a pattern on a free text (decided exactly on code fields "
-                    "only)" if isinstance(nodes[0], ir.Matches)
-                    else "compares a date with a moved date of another field")
+                    else _("matches a pattern on a free text (decided exactly on code fields "
+                           "only)") if isinstance(nodes[0], ir.Matches)
+                    else _("compares a date with a moved date of another field"))
             found.append(((i, 4), self._finding(
                 "approximated_condition",
-                f"the analysis cannot decide {_rule_words(rule)} exactly: '{shown}' {what}",
+                _("the analysis cannot decide {rule_words} exactly: '{shown}' {what}").format(
+                    rule_words=_rule_words(rule), shown=shown, what=what),
                 (i,), None,
-                "what check proves about this rule still holds (no finding is wrong), but a "
-                "finding that needs an example record may be missing for it; test it with "
-                "examples (srg-rules test)",
+                _("what check proves about this rule still holds (no finding is wrong), but "
+                  "a finding that needs an example record may be missing for it; test it "
+                  "with examples (srg-rules test)"),
             )))
 
     def _approximated_provisions(self, found: list) -> None:
@@ -437,13 +441,15 @@ class _Analysis:
                 continue
             found.append(((readers[0], 5), Finding(
                 "approximated_condition", CODES["approximated_condition"],
-                f"the analysis cannot decide {_rule_words(self.rules[readers[0]])} exactly: it "
-                f"reads {name}, which the provision '{component.name}' of trajectory "
-                f"'{trajectory.name}' computes in a way the analysis takes to be any value",
+                _("the analysis cannot decide {rule_words} exactly: it reads {name}, which "
+                  "the provision '{name2}' of trajectory '{name3}' computes in a way the "
+                  "analysis takes to be any value").format(
+                    rule_words=_rule_words(self.rules[readers[0]]), name=name,
+                    name2=component.name, name3=trajectory.name),
                 tuple(self.rules[i].id for i in readers), None, None,
-                "what check proves about this rule still holds (no finding is wrong), but a "
-                "record a finding shows may be one the trajectory cannot make; test it with "
-                "examples (srg-rules test)",
+                _("what check proves about this rule still holds (no finding is wrong), but "
+                  "a record a finding shows may be one the trajectory cannot make; test it "
+                  "with examples (srg-rules test)"),
                 span=component.span or trajectory.span,
             )))
 
@@ -458,13 +464,14 @@ class _Analysis:
                 satisfiable.add(i)
             elif answer.status == "unsat":
                 found.append(((i, 0), self._finding(
-                    "unsatisfiable_rule", f"{_rule_words(rule)} can never match: no valid "
-                    "record meets its condition",
+                    "unsatisfiable_rule", _("{rule_words} can never match: no valid record "
+                                            "meets its condition").format(
+                                              rule_words=_rule_words(rule)),
                     (i,), None,
-                    "the condition contradicts itself or the field declarations (a required "
-                    "field is never missing, a code field only takes its listed values); fix "
-                    "the condition or remove the rule. No example record exists, since no "
-                    "record meets it",
+                    _("the condition contradicts itself or the field declarations (a "
+                      "required field is never missing, a code field only takes its listed "
+                      "values); fix the condition or remove the rule. No example record "
+                      "exists, since no record meets it"),
                 )))
         return satisfiable
 
@@ -496,8 +503,8 @@ class _Analysis:
                          " and ".join(f"'{self.rules[y].id}'" for y in cover) + " together")
                 found.append(((x, 1), self._finding(
                     "redundant_rule", what, (x, *cover), sample,
-                    "remove it, or narrow the other rule if this one says what was meant",
-                    related_label="covered by",
+                    _("remove it, or narrow the other rule if this one says what was meant"),
+                    related_label=_("covered by"),
                 )))
         return redundant
 
@@ -519,7 +526,8 @@ class _Analysis:
                 admitted_types.append(x)
             elif answer.status == "unsat":
                 dead.add(x)
-                self._report_dead(x, "no record it matches is included, so it never gives a type",
+                self._report_dead(x, _("no record it matches is included, so it never gives "
+                                       "a type"),
                                   answer.core, found)
         types = sorted((live & self.C) - dead)
         ambiguous = self._define("ambiguous_unless_rejected", z3.And(
@@ -535,15 +543,15 @@ class _Analysis:
         stages = (
             ("reject", lambda x, R, E, I: (R - {x}, (z3.Not(ambiguous),),
                                            lambda m: not is_ambiguous(m)),
-             "every record it matches is rejected by another rule, or as ambiguous_type, "
-             "anyway"),
+             _("every record it matches is rejected by another rule, or as ambiguous_type, "
+               "anyway")),
             ("include", lambda x, R, E, I: (R | E | (I - {x}), (), lambda m: True),
-             "every record it matches is rejected, excluded, or included by another rule "
-             "anyway"),
+             _("every record it matches is rejected, excluded, or included by another rule "
+               "anyway")),
             ("exclude", lambda x, R, E, I: (R | (E - {x}), (self.any_include,),
                                             lambda m: not m.isdisjoint(self.I)),
-             "every record it matches is rejected, excluded by another rule, or not admitted "
-             "by any include rule anyway"),
+             _("every record it matches is rejected, excluded by another rule, or not "
+               "admitted by any include rule anyway")),
         )
         for verb, question, why in stages:
             for x in sorted(i for i in live if self.rules[i].verb == verb)[::-1]:
@@ -574,10 +582,11 @@ class _Analysis:
             self._mismatch(f"removing dead rule {rule.id!r} changes a decision")
             return
         found.append(((x, 2), self._finding(
-            "dead_rule", f"{_rule_words(rule)} never changes a decision: {why}",
+            "dead_rule", _("{rule_words} never changes a decision: {why}").format(
+                             rule_words=_rule_words(rule), why=why),
             (x, *(c for c in core if c != x)), sample,
-            "remove it, or change the rules that make it pointless",
-            related_label="because of",
+            _("remove it, or change the rules that make it pointless"),
+            related_label=_("because of"),
         )))
 
     def _overlaps(self, admitted_types: list[int], found: list) -> None:
@@ -602,13 +611,14 @@ class _Analysis:
                     and {rules[x].id, rules[y].id} <= set(decision.reasons)):
                 self._mismatch("an overlap record is not rejected as ambiguous_type")
                 continue
-            message = (f"classify rules '{rules[x].id}' (type {rules[x].code}) and "
-                       f"'{rules[y].id}' (type {rules[y].code}) both match a record that is "
-                       "otherwise included, so it is rejected as ambiguous_type")
+            message = _("classify rules '{rule}' (type {type}) and '{other}' (type {other_type}) "
+                        "both match a record that is otherwise included, so it is rejected as "
+                        "ambiguous_type").format(rule=rules[x].id, type=rules[x].code,
+                                                 other=rules[y].id, other_type=rules[y].code)
             found.append(((x, 3, y), self._finding(
                 "classification_overlap", message, (x, y), sample,
-                "make their conditions exclude each other",
-                related_label="also matching:",
+                _("make their conditions exclude each other"),
+                related_label=_("also matching:"),
             )))
 
     def _rulebook(self, found: list) -> None:
@@ -623,9 +633,9 @@ class _Analysis:
                     answer.sample, lambda d: d.status is Status.INCLUDED and d.type is None):
                 found.append((end, self._finding(
                     "classification_gap",
-                    "an included record matches no classify rule, so it gets no type",
+                    _("an included record matches no classify rule, so it gets no type"),
                     (), answer.sample,
-                    "add a classify rule for such records, or exclude them",
+                    _("add a classify rule for such records, or exclude them"),
                     anchor=types or sorted(self.I),
                 )))
         included = self.ask(lambda s: self._included(s.matched), [self.included])
@@ -636,11 +646,12 @@ class _Analysis:
                 example = self.ask(lambda s: True, [])
             sample = example.sample  # None only when no valid record exists at all
             if sample is None or self._confirm(sample, lambda d: d.status is not Status.INCLUDED):
-                why = ("the rulebook has no include rule" if not self.I
-                       else "every record is rejected or excluded")
+                why = (_("the rulebook has no include rule") if not self.I
+                       else _("every record is rejected or excluded"))
                 found.append((end, self._finding(
-                    "never_included", f"no valid record is ever included: {why}", (), sample,
-                    "check the include rules and the exclude and reject rules that cover them",
+                    "never_included", _("no valid record is ever included: {why}").format(
+                                          why=why), (), sample,
+                    _("check the include rules and the exclude and reject rules that cover them"),
                     anchor=sorted(self.I),
                 )))
         elif included.status == "sat":
@@ -648,9 +659,10 @@ class _Analysis:
             if (excluded.status == "unsat"
                     and self._confirm(included.sample, lambda d: d.status is Status.INCLUDED)):
                 found.append((end, self._finding(
-                    "always_included", "every valid record that is not rejected is included: "
-                    "the include and exclude rules exclude nothing", (), included.sample,
-                    "check that the include rules are not too wide",
+                    "always_included", _("every valid record that is not rejected is "
+                                         "included: the include and exclude rules exclude "
+                                         "nothing"), (), included.sample,
+                    _("check that the include rules are not too wide"),
                     anchor=sorted(self.I),
                 )))
 
@@ -713,42 +725,50 @@ class _Analysis:
         decision = self.interpreter.decide_values(record)
         rule_ids = tuple(r for r in decision.reasons if r in self._ids)
         wanted = expectation.describe()
-        got = str(decision.status) + (f", type {decision.type}" if decision.type else "")
+        got = str(decision.status) + (_(", type {type}").format(type=decision.type)
+                                      if decision.type else "")
         if check.outcome.kind == "warning":
-            got = (f"{got}, without warning {check.outcome.rule}" + (
-                f" (its warnings: {', '.join(decision.warnings)})" if decision.warnings else ""))
+            got = (_("{got}, without warning {rule}").format(got=got, rule=check.outcome.rule) + (
+                " " + _("(its warnings: {warnings})").format(warnings=", ".join(decision.warnings))
+                if decision.warnings else ""))
         source = None
         if check.component is not None:
             # The source record the user wrote the expectation about.
             source = source_record(self.program, expectation.condition, check.component,
                                    record, self.domains)
         related = tuple(
-            (f"decided by {_rule_words(self.program.rule(r))}", self.program.rule(r).span)
+            (_("decided by {rule_words}").format(rule_words=_rule_words(self.program.rule(r))),
+             self.program.rule(r).span)
             for r in rule_ids if self.program.rule(r).span is not None
         )
         if check.outcome.kind == "warning" and check.outcome.rule in self._ids:
             # What matters is the warn rule that does not match, not what decided the record.
             rule_ids = (check.outcome.rule,)
             warn = self.program.rule(check.outcome.rule)
-            related = (((f"not matched by {_rule_words(warn)}", warn.span),)
+            related = (((_("not matched by {rule_words}").format(rule_words=_rule_words(warn)),
+                         warn.span),)
                        if warn.span is not None else ())
         count = len(expectation.types)
         if check.component is None and check.outcome.code == "":
-            what = (f"a record meeting that is not split by a trajectory: it is one "
-                    f"provision, {got}")
+            what = _("a record meeting that is not split by a trajectory: it is one "
+                     "provision, {got}").format(got=got)
         elif check.component is None:
-            what = f"a record meeting that is {got}"
+            what = _("a record meeting that is {got}").format(got=got)
         elif check.outcome.code == "":
-            what = (f"a record meeting that is split into provisions other than {count} "
-                    f"(its provision '{check.component}' is {got})")
+            what = _("a record meeting that is split into provisions other than {count} (its "
+                     "provision '{component}' is {got})").format(
+                count=count, component=check.component, got=got)
         else:
-            what = f"the provision '{check.component}' that a record meeting that yields is {got}"
+            what = _("the provision '{component}' that a record meeting that yields is "
+                     "{got}").format(component=check.component, got=got)
         return Finding(
             "expectation_violated", CODES["expectation_violated"],
-            f"expected {wanted} when {printer.condition(expectation.condition, self.program.schema)}, "
-            f"but {what}",
+            _("expected {wanted} when {condition}, but {what}").format(
+                wanted=wanted,
+                condition=printer.condition(expectation.condition, self.program.schema),
+                what=what),
             rule_ids, record, decision,
-            "fix the rules, or narrow the expectation's condition",
+            _("fix the rules, or narrow the expectation's condition"),
             span=expectation.span, related=related, expectation=expectation,
             source=source,
         )
@@ -803,5 +823,5 @@ def _rejected_by_rule(decision: Decision) -> bool:
 
 def _rule_words(rule: ir.CompiledRule) -> str:
     if rule.verb == "classify":
-        return f"classify rule '{rule.id}' (type {rule.code})"
-    return f"{rule.verb} rule '{rule.id}'"
+        return _("classify rule '{rule}' (type {type})").format(rule=rule.id, type=rule.code)
+    return _("{verb} rule '{rule}'").format(verb=rule.verb, rule=rule.id)

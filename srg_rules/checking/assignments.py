@@ -13,6 +13,7 @@ from ..diagnostics import did_you_mean
 from ..schema import Field
 from .context import Context, OperandProblem, field_named
 from .operands import check_date_shift
+from ..i18n import gettext as _
 
 JOINABLE = frozenset({"text", "code"})
 """The base types whose values are texts, so that ``~`` joins them as written (a text, a
@@ -31,9 +32,10 @@ def check_assignment(context: Context, field: Field, assignment: ast.Assignment)
     if isinstance(value, ast.DateShift):
         if field.type.base != "date":
             context.report(
-                "type_mismatch", f"'{field.name}' is {field.type.noun}; a moved date can only "
-                "be assigned to a date field", value.span,
-                "set a date field, e.g. end_date = start_date + 1 months",
+                "type_mismatch", _("'{name}' is {noun}; a moved date can only be assigned to "
+                                   "a date field").format(
+                                     name=field.name, noun=_(field.type.noun)), value.span,
+                _("set a date field, e.g. end_date = start_date + 1 months"),
             )
             return
         check_date_shift(context, value)
@@ -45,9 +47,10 @@ def check_assignment(context: Context, field: Field, assignment: ast.Assignment)
             same = [name for name, f in context.fields.items()
                     if f.type.base == field.type.base and name != field.name]
             context.report(
-                "type_mismatch", f"'{field.name}' is {field.type.noun} but '{other.name}' is "
-                f"{other.type.noun}", value.span,
-                "set a field from a field of the same type"
+                "type_mismatch", _("'{name}' is {noun} but '{name2}' is {noun2}").format(
+                                     name=field.name, noun=_(field.type.noun), name2=other.name,
+                                     noun2=_(other.type.noun)), value.span,
+                _("set a field from a field of the same type")
                 + (f", e.g. {field.name} = {same[0]}" if same else ""),
             )
             return
@@ -61,8 +64,10 @@ def check_assignment(context: Context, field: Field, assignment: ast.Assignment)
 def _check_join(context: Context, field: Field, join: ast.TextJoin) -> None:
     if field.type.base not in JOINABLE:
         context.report(
-            "type_mismatch", f"'{field.name}' is {field.type.noun}, but '~' joins texts",
-            join.span, "join texts into a text or code field, e.g. provision_id = provision_id ~ \"-2\"",
+            "type_mismatch", _("'{name}' is {noun}, but '~' joins texts").format(
+                                 name=field.name, noun=_(field.type.noun)),
+            join.span, _("join texts into a text or code field, e.g. provision_id = "
+                         'provision_id ~ "-2"'),
         )
     joinable = [name for name, f in context.fields.items() if f.type.base in JOINABLE]
     for part in join.parts:
@@ -75,17 +80,17 @@ def _check_join(context: Context, field: Field, join: ast.TextJoin) -> None:
                 field_named(context, ast.Name(part.text, span=part.span))  # says what it is
             else:
                 context.report(
-                    "unknown_field", f"no field named '{part.text}'", part.span,
+                    "unknown_field", _("no field named '{text}'").format(text=part.text), part.span,
                     did_you_mean(part.text, joinable)
-                    or f'to join the text {part.text}, quote it: "{part.text}"',
+                    or _('to join the text {text}, quote it: "{text}"').format(text=part.text),
                 )
             continue
         if other.type.base not in JOINABLE:
             context.report(
-                "type_mismatch", f"'{other.name}' is {other.type.noun}; '~' joins texts, codes, "
-                "BSNs and digits", part.span,
-                "a number, date or boolean has no one written form to join; join text fields "
-                'and quoted texts, e.g. provision_id ~ "-2"',
+                "type_mismatch", _("'{name}' is {noun}; '~' joins texts, codes, BSNs and digits").format(
+                                     name=other.name, noun=_(other.type.noun)), part.span,
+                _("a number, date or boolean has no one written form to join; join text "
+                  'fields and quoted texts, e.g. provision_id ~ "-2"'),
             )
             continue
         context.operands[id(part)] = FieldRef(other.name)
@@ -101,9 +106,10 @@ def check_picking(context: Context, combination: ast.Combination, field: Field |
     way = combination.way.text
     if way not in PICKING_WAYS:
         context.report(
-            "type_mismatch", f"'{way}' does not pick an activity, so it takes no date field",
-            by.span, "only latest and earliest take one, e.g. "
-            f"{combination.field.text} by latest {by.text}",
+            "type_mismatch", _("'{way}' does not pick an activity, so it takes no date field").format(
+                                 way=way),
+            by.span, _("only latest and earliest take one, e.g. {text} by latest {text2}").format(
+                         text=combination.field.text, text2=by.text),
         )
         return True
     dates = date_fields(context)
@@ -111,13 +117,13 @@ def check_picking(context: Context, combination: ast.Combination, field: Field |
     if other is None:
         if by.text not in context.fields and by.text not in _declared(context):
             context.report(
-                "unknown_field", f"no field named '{by.text}'", by.span,
+                "unknown_field", _("no field named '{text}'").format(text=by.text), by.span,
                 did_you_mean(by.text, dates) or _dates_help(dates),
             )
     elif other.type.base != "date":
         context.report(
-            "type_mismatch", f"'{other.name}' is {other.type.noun}; an activity is picked by "
-            "a date field", by.span, did_you_mean(by.text, dates) or _dates_help(dates),
+            "type_mismatch", _("'{name}' is {noun}; an activity is picked by a date field").format(
+                                 name=other.name, noun=_(other.type.noun)), by.span, did_you_mean(by.text, dates) or _dates_help(dates),
         )
     return True
 

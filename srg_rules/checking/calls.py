@@ -10,6 +10,7 @@ from __future__ import annotations
 from .. import ast
 from ..checked import FieldRef
 from .context import Context, date_literal, field_named
+from ..i18n import gettext as _
 
 __all__ = ["check_age", "printed_call"]
 
@@ -36,8 +37,9 @@ def check_age(context: Context, call: ast.Call) -> bool:
             continue
         if not isinstance(argument, ast.Word):
             context.report(
-                "type_mismatch", f"{_written(argument)} is not a date; age(...) takes dates",
-                argument.span, "write a date field or a date such as 2024-01-01",
+                "type_mismatch", _("{written} is not a date; age(...) takes dates").format(
+                                     written=_written(argument)),
+                argument.span, _("write a date field or a date such as 2024-01-01"),
             )
             ok = False
             continue
@@ -46,8 +48,9 @@ def check_age(context: Context, call: ast.Call) -> bool:
             ok = False
         elif field.type.base != "date":
             context.report(
-                "type_mismatch", f"'{field.name}' is {field.type.noun}; age(...) takes dates",
-                argument.span, "age(BIRTH_DATE, ON_DATE) takes date fields and date literals",
+                "type_mismatch", _("'{name}' is {noun}; age(...) takes dates").format(
+                                     name=field.name, noun=_(field.type.noun)),
+                argument.span, _("age(BIRTH_DATE, ON_DATE) takes date fields and date literals"),
             )
             ok = False
         else:

@@ -16,6 +16,7 @@ from ..checked import FieldRef, Literal
 from ..diagnostics import Diagnostic, Severity, did_you_mean
 from ..schema import VALUE_TYPES, Field, OutputSpec
 from ..source import Span
+from ..i18n import gettext as _
 
 _BOOLEAN_WORDS = {"true": True, "false": False}
 
@@ -45,51 +46,62 @@ def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) ->
             if other.type.base != kind:
                 return OperandProblem(
                     "type_mismatch",
-                    f"'{field.name}' is {field.type.noun} but '{word}' is {other.type.noun}",
-                    "compare a field only with a field of the same type",
+                    _("'{name}' is {noun} but '{word}' is {noun2}").format(
+                        name=field.name, noun=_(field.type.noun), word=word,
+                        noun2=_(other.type.noun)),
+                    _("compare a field only with a field of the same type"),
                 )
             return FieldRef(word)
         if field.codes is not None:
             return OperandProblem(
                 "unknown_code",
-                f"'{word}' is not a value of field '{field.name}'",
+                _("'{word}' is not a value of field '{name}'").format(
+                    word=word, name=field.name),
                 did_you_mean(word, field.codes) or code_list_help(field),
             )
         if kind == "boolean":
             return OperandProblem(
-                "type_mismatch", f"'{field.name}' is a boolean; '{word}' is not true or false",
-                "write true or false, or use the field on its own as a condition",
+                "type_mismatch", _("'{name}' is a boolean; '{word}' is not true or false").format(
+                                     name=field.name, word=word),
+                _("write true or false, or use the field on its own as a condition"),
             )
         if kind == "text":
             return OperandProblem(
-                "unknown_field", f"no field named '{word}'",
-                did_you_mean(word, fields) or f'to compare with the text {word}, quote it: "{word}"',
+                "unknown_field", _("no field named '{word}'").format(word=word),
+                did_you_mean(word, fields) or _("to compare with the text {word}, quote it: "
+                                                '"{word}"').format(
+                                                  word=word),
             )
         same_type = [name for name, other in fields.items() if other.type.base == kind]
         return OperandProblem(
-            "type_mismatch", f"'{field.name}' is {field.type.noun}, but '{word}' is not",
+            "type_mismatch", _("'{name}' is {noun}, but '{word}' is not").format(
+                                 name=field.name, noun=_(field.type.noun), word=word),
             did_you_mean(word, same_type)
-            or f"compare it with {field.type.noun}, e.g. {field.name} "
+            or _("compare it with {noun}, e.g. {name} ").format(
+                   noun=_(field.type.noun), name=field.name)
                + ("> 10" if kind == "number" else "< 2024-01-31"),
         )
     if isinstance(value, ast.Text):
         if kind == "text" and (value.value != value.value.strip() or not value.value):
             return OperandProblem(
-                "unreadable_text", f'the text "{value.value}" can never match a record',
-                "a record's text is read without surrounding spaces, and a blank text is "
-                "missing (write: is missing); remove the spaces",
+                "unreadable_text", _('the text "{value}" can never match a record').format(
+                                       value=value.value),
+                _("a record's text is read without surrounding spaces, and a blank text is "
+                  "missing (write: is missing); remove the spaces"),
             )
         if kind in ("code", "text"):
             if field.codes is not None and value.value not in field.codes:
                 return OperandProblem(
                     "unknown_code",
-                    f'"{value.value}" is not a value of field \'{field.name}\'',
+                    _('"{value}" is not a value of field \'{name}\'').format(
+                        value=value.value, name=field.name),
                     did_you_mean(value.value, field.codes) or code_list_help(field),
                 )
             return Literal(value.value)
         hint = "write dates without quotes, e.g. 2024-01-31" if kind == "date" else None
         return OperandProblem(
-            "type_mismatch", f"'{field.name}' is {field.type.noun}, not a text", hint
+            "type_mismatch", _("'{name}' is {noun}, not a text").format(
+                                 name=field.name, noun=_(field.type.noun)), hint
         )
     if isinstance(value, ast.Number):
         if kind == "number":
@@ -98,28 +110,31 @@ def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) ->
             code = ast.code_text(value)
             if code not in field.codes:
                 return OperandProblem(
-                    "unknown_code", f"{code} is not a value of field '{field.name}'",
+                    "unknown_code", _("{code} is not a value of field '{name}'").format(
+                                        code=code, name=field.name),
                     did_you_mean(code, field.codes) or code_list_help(field),
                 )
             return Literal(code)
         if kind == "text":
             return OperandProblem(
-                "type_mismatch", f"'{field.name}' is a text, not a number",
-                f'quote the value: "{value.value}"',
+                "type_mismatch", _("'{name}' is a text, not a number").format(name=field.name),
+                _('quote the value: "{value}"').format(value=value.value),
             )
         return OperandProblem(
-            "type_mismatch", f"'{field.name}' is {field.type.noun}, but {value.value} is a number"
+            "type_mismatch", _("'{name}' is {noun}, but {value} is a number").format(
+                                 name=field.name, noun=_(field.type.noun), value=value.value)
         )
     assert isinstance(value, ast.Date)
     if kind != "date":
         return OperandProblem(
-            "type_mismatch", f"'{field.name}' is {field.type.noun}, but {value.text} is a date"
+            "type_mismatch", _("'{name}' is {noun}, but {text} is a date").format(
+                                 name=field.name, noun=_(field.type.noun), text=value.text)
         )
     try:
         return Literal(_dt.date.fromisoformat(value.text))
     except ValueError:
         return OperandProblem(
-            "invalid_date", f"{value.text} is not a real date", "dates are written YYYY-MM-DD"
+            "invalid_date", _("{text} is not a real date").format(text=value.text), _("dates are written YYYY-MM-DD")
         )
 
 
@@ -172,9 +187,9 @@ def claim_name(context: Context, name: ast.Name, what: str) -> None:
     """Fields, defines, rules and trajectories share one namespace."""
     if name.text in context.names:
         context.report(
-            "duplicate_name", f"the name '{name.text}' is already used", name.span,
-            f"give this {what} another name",
-            related=(("first used", context.names[name.text]),),
+            "duplicate_name", _("the name '{text}' is already used").format(text=name.text), name.span,
+            _("give this {what} another name").format(what=what),
+            related=((_("first used"), context.names[name.text]),),
         )
     else:
         context.names[name.text] = name.span
@@ -192,12 +207,12 @@ def field_named(context: Context, name: ast.Name) -> Field | None:
         return None  # its type is wrong, which is reported at the declaration
     if name.text in context.definitions:
         context.report(
-            "type_mismatch", f"'{name.text}' is a define, not a field", name.span,
-            f"use the define on its own as a condition: {name.text}",
+            "type_mismatch", _("'{text}' is a define, not a field").format(text=name.text), name.span,
+            _("use the define on its own as a condition: {text}").format(text=name.text),
         )
         return None
     context.report(
-        "unknown_field", f"no field named '{name.text}'", name.span,
+        "unknown_field", _("no field named '{text}'").format(text=name.text), name.span,
         did_you_mean(name.text, context.fields),
     )
     return None
@@ -209,8 +224,8 @@ def real_date(context: Context, date: ast.Date | None) -> _dt.date | None:
     try:
         return _dt.date.fromisoformat(date.text)
     except ValueError:
-        context.report("invalid_date", f"{date.text} is not a real date", date.span,
-                       "dates are written YYYY-MM-DD")
+        context.report("invalid_date", _("{text} is not a real date").format(text=date.text), date.span,
+                       _("dates are written YYYY-MM-DD"))
         return None
 
 

@@ -9,6 +9,7 @@ from ..diagnostics import Severity, did_you_mean
 from ..schema import VALUE_TYPES, Field, OutputSpec
 from ..source import Span
 from .context import Context, OperandProblem, claim_name, resolve_operand
+from ..i18n import gettext as _
 
 def rule_id(rule: ast.Rule | ast.Classification, taken: set[str]) -> str:
     """The rule's name, or for an unnamed rule ``line-N`` from the line it starts on."""
@@ -23,8 +24,8 @@ def rule_id(rule: ast.Rule | ast.Classification, taken: set[str]) -> str:
 
 
 def check_header(context: Context) -> None:
-    context.only(ast.Header, "duplicate_header", "a rulebook has one header",
-                 "merge the two 'rulebook' lines", "first header")
+    context.only(ast.Header, "duplicate_header", _("a rulebook has one header"),
+                 _("merge the two 'rulebook' lines"), _("first header"))
 
 
 def type_of(context: Context, spec: ast.TypeSpec, what: str):
@@ -32,39 +33,42 @@ def type_of(context: Context, spec: ast.TypeSpec, what: str):
     value_type = VALUE_TYPES.get(spec.name.text)
     if value_type is None:
         context.report(
-            "unknown_type", f"'{spec.name.text}' is not a type", spec.name.span,
+            "unknown_type", _("'{text}' is not a type").format(text=spec.name.text), spec.name.span,
             did_you_mean(spec.name.text, VALUE_TYPES)
-            or "the types are " + ", ".join(VALUE_TYPES),
+            or _("the types are ") + ", ".join(VALUE_TYPES),
         )
         return None, None
     if value_type.with_argument is not None:
         argument = spec.argument
         if argument is None or not isinstance(argument.value, int) or not 1 <= argument.value <= 64:
             context.report(
-                "type_argument", f"'{value_type.name}' needs {value_type.argument} (1 to 64)",
-                (argument or spec).span, f"write e.g. {value_type.name}(4)",
+                "type_argument", _("'{name}' needs {argument} (1 to 64)").format(
+                                     name=value_type.name, argument=value_type.argument),
+                (argument or spec).span, _("write e.g. {name}(4)").format(name=value_type.name),
             )
             return None, None
         return value_type.with_argument(argument.value), None
     if spec.argument is not None:
         context.report(
-            "type_argument", f"the type '{value_type.name}' takes no argument", spec.argument.span,
-            f"write just '{value_type.name}'",
+            "type_argument", _("the type '{name}' takes no argument").format(
+                                 name=value_type.name), spec.argument.span,
+            _("write just '{name}'").format(name=value_type.name),
         )
         return None, None
     if value_type.name != "code":
         if spec.codes is not None:
             context.report(
-                "unexpected_code_list", f"only a code {what} has a list of values", spec.span,
-                "write 'code {...}' for a closed list, or drop the list",
+                "unexpected_code_list", _("only a code {what} has a list of values").format(
+                                            what=what), spec.span,
+                _("write 'code {...}' for a closed list, or drop the list"),
             )
         return value_type, None
     if spec.codes is None:
         if spec.code_file is not None:
             return value_type, None  # the file could not be read; linking said why
         context.report(
-            "missing_code_list", f"a code {what} needs its list of values", spec.span,
-            "list the values, e.g. code {a, b, c}",
+            "missing_code_list", _("a code {what} needs its list of values").format(what=what), spec.span,
+            _("list the values, e.g. code {a, b, c}"),
         )
         return value_type, None
     codes: dict[str, str | None] = {}
@@ -74,9 +78,10 @@ def type_of(context: Context, spec: ast.TypeSpec, what: str):
         code = ast.code_text(entry.value)
         if code != code.strip() or not code:
             context.report(
-                "unreadable_code", f"the code {code!r} can never be read from a record",
-                entry.span, "a record's value is read without surrounding spaces, and a blank "
-                "value is missing; remove the spaces",
+                "unreadable_code", _("the code {code!r} can never be read from a record").format(
+                                       code=code),
+                entry.span, _("a record's value is read without surrounding spaces, and a "
+                              "blank value is missing; remove the spaces"),
             )
             continue
         if code in codes:
@@ -131,25 +136,26 @@ def check_declarations(context: Context) -> None:
     def claim(name: ast.Name, what: str) -> None:
         claim_name(context, name, what)
 
-    for _, declaration in context.statements(ast.FieldDeclaration):
+    for _i, declaration in context.statements(ast.FieldDeclaration):
         claim(declaration.name, "field")
         value_type, codes = type_of(context, declaration.type, "field")
         if value_type is not None and declaration.name.text not in context.fields:
             context.fields[declaration.name.text] = Field(
                 declaration.name.text, value_type, declaration.optional, codes
             )
-    output = context.only(ast.OutputDeclaration, "duplicate_output", "a rulebook has one output",
-                          None, "first output")
+    output = context.only(ast.OutputDeclaration, "duplicate_output", _("a rulebook has one "
+                                                                       "output"),
+                          None, _("first output"))
     if output is not None:
         value_type, codes = type_of(context, output.type, "output")
         if value_type is not None and value_type.name != "code":
             context.report(
-                "type_mismatch", "the output is a code list", output.type.span,
-                'write e.g. output type: code {40 "Coaching naar werk of participatie"}',
+                "type_mismatch", _("the output is a code list"), output.type.span,
+                _('write e.g. output type: code {40 "Coaching naar werk of participatie"}'),
             )
         elif codes is not None:
             context.output = OutputSpec(output.name.text, codes)
-    for _, definition in context.statements(ast.Definition):
+    for _i, definition in context.statements(ast.Definition):
         claim(definition.name, "define")
         context.definitions.setdefault(definition.name.text, definition)
     taken: set[str] = set()
@@ -170,14 +176,14 @@ def check_outputs(context: Context) -> None:
         if not any(True for _ in context.statements(ast.OutputDeclaration)):
             first = (classifications or type_expectations)[0][1]
             context.report(
-                "missing_output", "'classify' needs an 'output' declaring its codes", first.span,
-                'declare it, e.g. output type: code {40 "Coaching naar werk of participatie"}',
+                "missing_output", _("'classify' needs an 'output' declaring its codes"), first.span,
+                _('declare it, e.g. output type: code {40 "Coaching naar werk of participatie"}'),
             )
         return
     if context.output is None:
         return
     output_field = Field(context.output.name, VALUE_TYPES["code"], codes=context.output.codes)
-    for _, statement in [*classifications, *type_expectations]:
+    for _i, statement in [*classifications, *type_expectations]:
         operand = resolve_operand(output_field, statement.code, {})
         if isinstance(operand, OperandProblem):
             message = operand.message.replace(
@@ -190,7 +196,7 @@ def check_unused_definitions(context: Context) -> None:
     for name, definition in context.definitions.items():
         if name not in context.used_definitions:
             context.report(
-                "unused_define", f"define '{name}' is never used", definition.name.span,
-                "use it in a rule, or remove it", severity=Severity.WARNING,
+                "unused_define", _("define '{name}' is never used").format(name=name), definition.name.span,
+                _("use it in a rule, or remove it"), severity=Severity.WARNING,
             )
 

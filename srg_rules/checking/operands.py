@@ -10,6 +10,7 @@ from ..operators import OPERATORS
 from ..schema import VALUE_TYPES, Field
 from .calls import check_age, printed_call
 from .context import Context, OperandProblem, date_literal, field_named
+from ..i18n import gettext as _
 
 MEASURES: dict[str, str] = {
     "length": "the length in characters of a text, code, digits or bsn field",
@@ -33,17 +34,18 @@ def check_measure(context: Context, measure: ast.Measure | ast.Call) -> bool:
     function = measure.function.text
     if function not in MEASURES:
         context.report(
-            "unknown_function", f"no function named '{function}'",
+            "unknown_function", _("no function named '{function}'").format(function=function),
             measure.function.span,
-            did_you_mean(function, MEASURES) or "length(FIELD) measures a text",
+            did_you_mean(function, MEASURES) or _("length(FIELD) measures a text"),
         )
         return False
     given = len(measure.arguments) if isinstance(measure, ast.Call) else 1
     wanted = FORMS[function].count(",") + 1
     if given != wanted:
         context.report(
-            "wrong_arity", f"{function}(...) takes {wanted} argument{'s' * (wanted > 1)}, "
-            f"not {given}", measure.span, f"write {FORMS[function]}",
+            "wrong_arity", _("{function}(...) takes {wanted} argument{value}, not {given}").format(
+                               function=function, wanted=wanted, value='s' * (wanted > 1),
+                               given=given), measure.span, _("write {FORMS}").format(FORMS=FORMS[function]),
         )
         return False
     if isinstance(measure, ast.Call):
@@ -53,8 +55,9 @@ def check_measure(context: Context, measure: ast.Measure | ast.Call) -> bool:
         return False
     if field.type.base not in ("text", "code"):
         context.report(
-            "type_mismatch", f"'{field.name}' is {field.type.noun}; length(...) measures a text",
-            measure.span, "length applies to text, code, digits and bsn fields",
+            "type_mismatch", _("'{name}' is {noun}; length(...) measures a text").format(
+                                 name=field.name, noun=_(field.type.noun)),
+            measure.span, _("length applies to text, code, digits and bsn fields"),
         )
         return False
     return True
@@ -84,9 +87,10 @@ def check_comparison(context: Context, comparison: ast.Comparison) -> None:
             what = "an age" if comparison.value.function.text == "age" else "a length"
             context.report(
                 "type_mismatch",
-                f"'{field.name}' is {field.type.noun}; {printed_measure(comparison.value)} "
-                "is a number", comparison.value.span,
-                f"{what} compares with numbers only",
+                _("'{name}' is {noun}; {printed_measure} is a number").format(
+                    name=field.name, noun=_(field.type.noun),
+                    printed_measure=printed_measure(comparison.value)), comparison.value.span,
+                _("{what} compares with numbers only").format(what=what),
             )
             return
         check_measure(context, comparison.value)
@@ -95,9 +99,10 @@ def check_comparison(context: Context, comparison: ast.Comparison) -> None:
         if field.type.base != "date":
             context.report(
                 "type_mismatch",
-                f"'{field.name}' is {field.type.noun}; date arithmetic gives a date",
+                _("'{name}' is {noun}; date arithmetic gives a date").format(
+                    name=field.name, noun=_(field.type.noun)),
                 comparison.value.span,
-                "moving by days, weeks, months or years applies to dates only",
+                _("moving by days, weeks, months or years applies to dates only"),
             )
             return
         check_date_shift(context, comparison.value)
@@ -106,9 +111,10 @@ def check_comparison(context: Context, comparison: ast.Comparison) -> None:
         applies = " and ".join(sorted(VALUE_TYPES[t].noun[2:] + "s" for t in spec.types))
         context.report(
             "type_mismatch",
-            f"'{spec.symbol}' does not apply to '{field.name}', which is {field.type.noun}",
+            _("'{symbol}' does not apply to '{name}', which is {noun}").format(
+                symbol=spec.symbol, name=field.name, noun=_(field.type.noun)),
             comparison.span,
-            f"'{spec.symbol}' compares {applies}",
+            _("'{symbol}' compares {applies}").format(symbol=spec.symbol, applies=applies),
         )
         return
     values = comparison.value.items if isinstance(comparison.value, ast.ValueSet) else (comparison.value,)
@@ -118,7 +124,8 @@ def check_comparison(context: Context, comparison: ast.Comparison) -> None:
             context.report(operand.code, operand.message, value.span, operand.help)
         elif isinstance(operand, FieldRef) and spec.takes_set:
             context.report(
-                "type_mismatch", f"'{value.text}' is a field; a list holds values only", value.span,
+                "type_mismatch", _("'{text}' is a field; a list holds values only").format(
+                                     text=value.text), value.span,
                 did_you_mean(value.text, field.codes or ()) if field.codes else None,
             )
 
@@ -133,9 +140,10 @@ def _check_number_first(context: Context, comparison: ast.Comparison) -> None:
         return
     symbol = OPERATORS[mirror].symbol if mirror is not None else OPERATORS[comparison.op].symbol
     context.report(
-        "type_mismatch", "a number stands first only before a measure such as length(...) or "
-        "age(...)", comparison.field.span,
-        f"write the field first: FIELD {symbol} {comparison.field.written or comparison.field.value}",
+        "type_mismatch", _("a number stands first only before a measure such as length(...) "
+                           "or age(...)"), comparison.field.span,
+        _("write the field first: FIELD {symbol} {value}").format(
+            symbol=symbol, value=comparison.field.written or comparison.field.value),
     )
 
 
@@ -153,9 +161,10 @@ def check_date_shift(context: Context, shift: ast.DateShift) -> bool:
     amount = shift.amount
     if not isinstance(amount.value, int) or amount.value < 0:
         context.report(
-            "invalid_amount", f"a date moves by a whole number of {dates.unit_of(shift.unit)}, "
-            f"not {amount.written or amount.value}", amount.span,
-            "write a whole number, e.g. + 1 months; use - to move back",
+            "invalid_amount", _("a date moves by a whole number of {unit_of}, not {value}").format(
+                                  unit_of=dates.unit_of(shift.unit),
+                                  value=amount.written or amount.value), amount.span,
+            _("write a whole number, e.g. + 1 months; use - to move back"),
         )
         ok = False
     if isinstance(shift.base, ast.Date):
@@ -163,8 +172,9 @@ def check_date_shift(context: Context, shift: ast.DateShift) -> bool:
         if operand is None:
             return False
         if ok and dates.shift(operand.value, signed_amount(shift), dates.unit_of(shift.unit)) is None:
-            context.report("invalid_date", f"{printed_shift(shift)} lies outside the calendar",
-                           shift.span, "dates run from 0001-01-01 to 9999-12-31")
+            context.report("invalid_date", _("{printed_shift} lies outside the calendar").format(
+                                               printed_shift=printed_shift(shift)),
+                           shift.span, _("dates run from 0001-01-01 to 9999-12-31"))
             return False
         context.operands[id(shift.base)] = operand
         return ok
@@ -174,9 +184,10 @@ def check_date_shift(context: Context, shift: ast.DateShift) -> bool:
         return False
     if field.type.base != "date":
         context.report(
-            "type_mismatch", f"'{field.name}' is {field.type.noun}; only a date moves by "
-            f"{dates.unit_of(shift.unit)}", shift.span,
-            "date arithmetic applies to date fields and date literals",
+            "type_mismatch", _("'{name}' is {noun}; only a date moves by {unit_of}").format(
+                                 name=field.name, noun=_(field.type.noun),
+                                 unit_of=dates.unit_of(shift.unit)), shift.span,
+            _("date arithmetic applies to date fields and date literals"),
         )
         return False
     context.operands[id(shift.base)] = FieldRef(field.name)

@@ -7,15 +7,18 @@ from __future__ import annotations
 from .. import ast, patterns
 from ..source import Span
 from .context import Context, field_named
+from ..i18n import gettext as _
 
 
 def check_pattern_match(context: Context, match: ast.PatternMatch) -> None:
     field = field_named(context, match.field)
     if field is not None and field.type.base not in ("text", "code"):
         context.report(
-            "type_mismatch", f"'{field.name}' is {field.type.noun}; matches applies to a text",
-            match.field.span, "matches applies to text, code, digits and bsn fields; compare "
-            f"{'a number' if field.type.base == 'number' else field.type.noun} with = < > instead",
+            "type_mismatch", _("'{name}' is {noun}; matches applies to a text").format(
+                                 name=field.name, noun=_(field.type.noun)),
+            match.field.span, _("matches applies to text, code, digits and bsn fields; "
+                                "compare {value} with = < > instead").format(
+                                  value='a number' if field.type.base == 'number' else field.type.noun),
         )
     try:
         patterns.parse(match.pattern.value)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from .. import ast
 from ..diagnostics import did_you_mean
 from .context import Context, field_named, real_date
+from ..i18n import gettext as _
 
 def validities(context: Context) -> Iterator[tuple[ast.Validity, str]]:
     """Every validity period in the rulebook, with what carries it."""
@@ -36,33 +37,36 @@ def _from_code_files(context: Context) -> dict[int, ast.Text]:
 def check_periods(context: Context) -> None:
     """The decision date, and validity periods that are real and not empty."""
     dated = context.only(ast.DecisionDate, "duplicate_decision_date",
-                         "a rulebook names one decision date",
-                         "keep one 'rules in force on' line", "first named")
+                         _("a rulebook names one decision date"),
+                         _("keep one 'rules in force on' line"), _("first named"))
     if dated is not None:
         field = field_named(context, dated.field)
         if field is not None and field.type.base != "date":  # a date or a month
             context.report(
                 "type_mismatch",
-                f"'{field.name}' is {field.type.noun}; the rules in force are picked by a date",
+                _("'{name}' is {noun}; the rules in force are picked by a date").format(
+                    name=field.name, noun=_(field.type.noun)),
                 dated.field.span,
                 did_you_mean(field.name, dates := [n for n, f in context.fields.items()
                                                    if f.type.base == "date"])
-                or ("name a date field: " + ", ".join(dates) if dates else
-                    "declare the date that picks the rules, e.g. field reporting_date: date"),
+                or (_("name a date field: ") + ", ".join(dates) if dates else
+                    _("declare the date that picks the rules, e.g. field reporting_date: date")),
             )
         elif field is not None and field.optional:
             context.report(
                 "optional_decision_date",
-                f"'{field.name}' is optional, but every record needs a date to pick its rules",
+                _("'{name}' is optional, but every record needs a date to pick its rules").format(
+                    name=field.name),
                 dated.field.span,
-                f"remove 'optional' from field {field.name}, or name a date every record has",
+                _("remove 'optional' from field {name}, or name a date every record has").format(
+                    name=field.name),
             )
     dated_rulebook = any(h.validity is not None for _, h in context.statements(ast.Header))
-    for _, rule in context.statements((ast.Rule, ast.Classification)):
+    for _i, rule in context.statements((ast.Rule, ast.Classification)):
         if dated_rulebook and rule.name is not None and rule.name.text == "not_in_force":
             context.report(
-                "reserved_name", "'not_in_force' is the reason of a record outside the "
-                "rulebook's validity period", rule.name.span, "give this rule another name",
+                "reserved_name", _("'not_in_force' is the reason of a record outside the "
+                                   "rulebook's validity period"), rule.name.span, _("give this rule another name"),
             )
     from_files = _from_code_files(context)
     reported: set[int] = set()
@@ -70,8 +74,9 @@ def check_periods(context: Context) -> None:
         start, end = real_date(context, validity.start), real_date(context, validity.end)
         if start is not None and end is not None and end < start:
             context.report(
-                "empty_period", f"{owner} would be in force from {start} until {end}, "
-                "which is no day at all", validity.span, "swap the two dates",
+                "empty_period", _("{owner} would be in force from {start} until {end}, which "
+                                  "is no day at all").format(
+                                    owner=owner, start=start, end=end), validity.span, _("swap the two dates"),
             )
         if dated is None and id(validity) in from_files:
             # a code list file dates its values by the hundred: one diagnostic, at its path
@@ -80,15 +85,17 @@ def check_periods(context: Context) -> None:
                 reported.add(id(code_file))
                 context.report(
                     "missing_decision_date",
-                    f"the code list '{code_file.value}' has validity periods, but the rulebook "
-                    "does not say which date of a record picks the values in force",
-                    code_file.span, "add a line such as: rules in force on start_date",
+                    _("the code list '{value}' has validity periods, but the rulebook does "
+                      "not say which date of a record picks the values in force").format(
+                        value=code_file.value),
+                    code_file.span, _("add a line such as: rules in force on start_date"),
                 )
         elif dated is None:
             context.report(
                 "missing_decision_date",
-                f"{owner} has a validity period, but the rulebook does not say which date of a "
-                "record picks the rules in force", validity.span,
-                "add a line such as: rules in force on start_date",
+                _("{owner} has a validity period, but the rulebook does not say which date "
+                  "of a record picks the rules in force").format(
+                    owner=owner), validity.span,
+                _("add a line such as: rules in force on start_date"),
             )
 

@@ -10,19 +10,22 @@ from __future__ import annotations
 from .. import ast
 from ..source import Span
 from .context import Context, field_named
+from ..i18n import gettext as _
 
 
 def check_unique(context: Context) -> None:
     """Every key field is declared and named once; no two statements share a reason."""
     reasons: dict[str, Span] = {}
-    for _, statement in context.statements(ast.Unique):
+    for _i, statement in context.statements(ast.Unique):
         key: dict[str, Span] = {}
         for name in statement.key:
             if name.text in context.definitions and name.text not in context.fields:
                 context.report(
-                    "type_mismatch", f"'{name.text}' is a define; a key is made of fields",
-                    name.span, "name the fields whose values must not repeat, e.g. "
-                    f"unique {next(iter(context.fields), 'provision_id')}",
+                    "type_mismatch", _("'{text}' is a define; a key is made of fields").format(
+                                         text=name.text),
+                    name.span, _("name the fields whose values must not repeat, e.g. unique "
+                                 "{next}").format(
+                                   next=next(iter(context.fields), 'provision_id')),
                 )
                 continue
             field = field_named(context, name)
@@ -30,9 +33,10 @@ def check_unique(context: Context) -> None:
                 continue
             if field.name in key:
                 context.report(
-                    "duplicate_name", f"'{field.name}' is in the key twice", name.span,
-                    f"name each field of the key once: unique {', '.join(key)}",
-                    related=(("first", key[field.name]),),
+                    "duplicate_name", _("'{name}' is in the key twice").format(name=field.name), name.span,
+                    _("name each field of the key once: unique {items}").format(
+                        items=', '.join(key)),
+                    related=((_("first"), key[field.name]),),
                 )
             key.setdefault(field.name, name.span)
         first = statement.key[0] if statement.key else None
@@ -41,9 +45,10 @@ def check_unique(context: Context) -> None:
         if first.text in reasons:
             context.report(
                 "duplicate_unique",
-                f"another 'unique' statement starts with '{first.text}'; both would reject "
-                f"with the reason duplicate:{first.text}",
-                first.span, "merge the two statements, or start this key with another field",
-                related=(("the other statement", reasons[first.text]),),
+                _("another 'unique' statement starts with '{text}'; both would reject with "
+                  "the reason duplicate:{text}").format(
+                    text=first.text),
+                first.span, _("merge the two statements, or start this key with another field"),
+                related=((_("the other statement"), reasons[first.text]),),
             )
         reasons.setdefault(first.text, statement.span)

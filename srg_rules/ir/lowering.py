@@ -27,7 +27,7 @@ def from_ast(checked: Checked) -> Program:
     expectations: list[Expectation] = []
     trajectories: list[Trajectory] = []
     activities: Activities | None = None
-    title = version = decision_date = validity = None
+    title = version = decision_date = validity = identifier = None
     code_validity: list[tuple[str, tuple[tuple[str, Period], ...]]] = []
     output_validity: list[tuple[str, Period]] = []
     unique: list[Unique] = []
@@ -61,6 +61,8 @@ def from_ast(checked: Checked) -> Program:
         elif isinstance(statement, ast.Unique):
             unique.append(Unique(tuple(dict.fromkeys(n.text for n in statement.key)),
                                  span=statement.span))
+        elif isinstance(statement, ast.Identifier) and identifier is None:
+            identifier = statement.field.text
         elif isinstance(statement, ast.DecisionDate) and decision_date is None:
             decision_date = statement.field.text
         elif isinstance(statement, ast.FieldDeclaration):
@@ -78,7 +80,7 @@ def from_ast(checked: Checked) -> Program:
     program = Program(
         checked.schema, tuple(rules), tuple(expectations), title, version, tuple(trajectories),
         activities, decision_date, validity, tuple(code_validity), tuple(output_validity),
-        tuple(unique),
+        tuple(unique), identifier,
     )
     return _in_force(program, checked) if decision_date is not None else program
 

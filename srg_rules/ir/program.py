@@ -194,6 +194,7 @@ class Program:
     code_validity: tuple[tuple[str, tuple[tuple[str, Period], ...]], ...] = ()
     output_validity: tuple[tuple[str, Period], ...] = ()
     unique: tuple[Unique, ...] = ()
+    identifier: str | None = None  # the field that names a record (``identifier FIELD``)
 
     @property
     def dated(self) -> bool:

@@ -13,8 +13,9 @@ diagnostic codes): only words are translated.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
+
+from ..i18n import language
 
 __all__ = ["DUTCH", "LANGUAGES", "default_language", "say"]
 
@@ -165,9 +166,7 @@ def say(message: str, lang: str = "en", **params: object) -> str:
 
 
 def default_language() -> str:
-    """The language when none is chosen: ``SRG_RULES_LANG`` if it names one, else English.
-
-    (The locale rules of the message catalog replace this when it comes in.)
-    """
-    chosen = os.environ.get("SRG_RULES_LANG", "").strip().lower()[:2]
+    """The language when none is chosen: the message catalog's (``--lang``,
+    ``SRG_RULES_LANG``, else the locale; see :mod:`srg_rules.i18n`)."""
+    chosen = language()
     return chosen if chosen in LANGUAGES else "en"
