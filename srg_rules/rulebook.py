@@ -21,9 +21,10 @@ from .checked import Checked
 from .diagnostics import Diagnostic, RulebookError
 from .decision import Decision
 from .explain import Explanation
-from .grammar import parse_condition_tree, parse_tree
+from .grammar import parse_condition_tree, parse_tree, recover
 from .link import link, read_source
 from .lower import lower
+from .recovery import meaning_errors
 from .registration import Provision, provisions
 from .schema import Field, OutputSpec
 from .source import SourceFile
@@ -266,13 +267,24 @@ def _build(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
     file first, then the used ones in the order they are used), by position within each."""
     tree, syntax_errors = parse_tree(source)
     if tree is None:
-        return None, tuple(syntax_errors)
+        return None, _with_meaning(source, syntax_errors)
     linked, link_errors = link(lower(tree, source), source)
     checked = check(linked)
     diagnostics = _in_file_order((*link_errors, *checked.diagnostics), linked, source)
     if not checked.ok or link_errors:
         return None, diagnostics
     return checked, diagnostics
+
+
+def _with_meaning(source: SourceFile, syntax_errors: list[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """The syntax errors, and what checking finds in the statements that do parse, so that
+    one run shows every statement's errors (see :func:`srg_rules.recovery.meaning_errors`)."""
+    partial, _, skipped = recover(source)
+    if partial is None:
+        return tuple(syntax_errors)
+    linked, link_errors = link(lower(partial, source), source)
+    found = meaning_errors((*link_errors, *check(linked).diagnostics), source, skipped)
+    return _in_file_order((*syntax_errors, *found), linked, source)
 
 
 def _in_file_order(diagnostics: Iterable[Diagnostic], linked: ast.Rulebook,
