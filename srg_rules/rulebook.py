@@ -27,7 +27,7 @@ from .lower import lower
 from .recovery import meaning_errors
 from .registration import Provision, provisions
 from .schema import Field, OutputSpec
-from .source import SourceFile
+from .source import SourceFile, Span
 from .unique import KeyCounts, read_keys
 
 __all__ = ["Rulebook", "diagnose", "load", "parse"]
@@ -224,7 +224,7 @@ def diagnose(text: str, source: str = "<string>", *, analyse: bool = True) -> tu
         findings = dated_findings(program)
     else:
         findings = analysis.analyse(program) + analysis.check_expectations(program)
-    found = diagnostics + analysis.to_diagnostics(findings)
+    found = diagnostics + _in_the_file(analysis.to_diagnostics(findings), checked.rulebook)
     files = list(dict.fromkeys([checked.rulebook.span.source.path,
                                 *(d.span.source.path for d in found)]))
     return tuple(sorted(found, key=lambda d: (files.index(d.span.source.path), d.span.start,
@@ -274,6 +274,26 @@ def _build(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
     if not checked.ok or link_errors:
         return None, diagnostics
     return checked, diagnostics
+
+
+def _in_the_file(diagnostics: Iterable[Diagnostic],
+                 rulebook: ast.Rulebook) -> tuple[Diagnostic, ...]:
+    """Findings about the whole rulebook (they have no place of their own) at the rulebook's
+    header, or else its first line, so that they name the file and show where it starts."""
+    home = rulebook.span.source
+    statements = [s for s in rulebook.statements
+                  if s.span is not None and s.span.source is home]
+    header = next((s for s in statements if isinstance(s, ast.Header)), None)
+    if header is not None:
+        span = header.span
+    elif statements:
+        first = statements[0].span
+        line_end = home.text.find("\n", first.start)
+        span = Span(home, first.start, line_end if line_end != -1 else first.end)
+    else:
+        span = Span(home, 0, 0)
+    return tuple(d if d.span.source.text or d.span.source.path != "<rulebook>"
+                 else attrs.evolve(d, span=span) for d in diagnostics)
 
 
 def _with_meaning(source: SourceFile, syntax_errors: list[Diagnostic]) -> tuple[Diagnostic, ...]:

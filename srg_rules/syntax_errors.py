@@ -199,7 +199,7 @@ def _help_for_token(text: str, token: Token, expected: set[str]) -> str | None:
     if word and "STRING" in expected:
         return _unquoted_text_help(text, token, expected)
     if word and _inside_braces(text, start):
-        return _in_braces_help(text, token)
+        return _in_braces_help(text, token, labels=False)
     if "_WHEN" in expected and value == "as":
         return ("only a classify rule gives a type ('classify NAME as CODE when ...'); "
                 "a reject, include, exclude or warn rule has a name, then 'when'")
@@ -217,7 +217,7 @@ def _unquoted_text_help(text: str, token: Token, expected: set[str]) -> str:
     start = token.start_pos or 0
     rest = _rest_of_line(text, start)
     if _inside_braces(text, start):
-        return _in_braces_help(text, token)
+        return _in_braces_help(text, token, labels=True)
     words = re.split(r"[,}]", rest)[0].strip() or token.value
     before = text[:start].rstrip()
     if before.endswith("because"):
@@ -230,12 +230,15 @@ def _inside_braces(text: str, offset: int) -> bool:
     return opened != -1 and text.rfind("}", 0, offset) < opened
 
 
-def _in_braces_help(text: str, token: Token) -> str:
-    """A word after a value inside ``{...}``: a missing comma, or a label without quotes."""
+def _in_braces_help(text: str, token: Token, labels: bool) -> str:
+    """A word after a value inside ``{...}``: a missing comma, or (in a field's code list,
+    where values may have labels) a label without quotes."""
     start = token.start_pos or 0
     tail = re.split(r"[,}\n]", text[start:])[0].split("#")[0].strip()
     previous = _previous_word(text, start)
     value = previous[0] if previous is not None else "a"
+    if not labels:
+        return f"separate the values with a comma: {value}, {tail}"
     if " " not in tail:
         return (f"separate the values with a comma: {value}, {tail} "
                 f'(or, for a label, quote it: {value} "{tail}")')
