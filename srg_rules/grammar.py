@@ -194,6 +194,8 @@ def _recover_piece(source: SourceFile, start: int, end: int, diagnostics: list[D
     text = source.text
     position = start
     while position < end:
+        if _parses(text, position, end):
+            return
         masked = _blank(text[:position]) + text[position:end]
         try:
             _parser().parse(masked, start="start")
@@ -214,8 +216,10 @@ def _recover_piece(source: SourceFile, start: int, end: int, diagnostics: list[D
 
 
 def _parses(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` parses on its own (positions do not matter here, so the
+    text before it is not blanked in: most pieces parse, and each parse stays short)."""
     try:
-        _parser().parse(_blank(text[:start]) + text[start:end], start="start")
+        _parser().parse(text[start:end], start="start")
     except UnexpectedInput:
         return False
     return True
