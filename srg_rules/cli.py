@@ -147,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("-w", "--write", action="store_true", help="rewrite the files in place")
     mode.add_argument("--check", action="store_true",
                       help="change nothing; exit 1 if a file is not in canonical layout")
+    fmt.add_argument("--keywords", choices=("en", "nl"),
+                     help="write the keywords in English or in Dutch (translate the file); "
+                          "without it, each file keeps its own")
     fmt.set_defaults(handler=_fmt)
     return parser
 
@@ -429,7 +432,7 @@ def _fmt(args: argparse.Namespace) -> int:
     for path in args.rulebooks:
         try:
             text = read_source(path)
-            formatted = format_text(text, path)
+            formatted = format_text(text, path, keywords=args.keywords)
         except FileNotFoundError:
             raise _UserError(f"{path}: no such rulebook") from None
         except RulebookError as error:

@@ -35,17 +35,16 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from .diagnostics import Diagnostic
 from .source import SourceFile, Span
+from .keywords import KEYWORDS, STATEMENT_STARTS, keyword_words
+from .languages import guess_language, language_errors
 from .syntax_errors import to_diagnostic
 
 __all__ = ["grammar_text", "parse_condition_tree", "parse_tree", "parse_tree_and_comments",
-           "recover"]
+           "parse_tree_comments_and_language", "recover"]
 
 _GRAMMAR_NAME = "rulebook.lark"
 
-_STATEMENT_KEYWORDS = (
-    "rulebook", "use", "field", "output", "rules", "define", "reject", "include", "exclude",
-    "warn", "classify", "trajectory", "activities", "unique", "expect",
-)
+_STATEMENT_KEYWORDS = tuple(keyword_words(STATEMENT_STARTS))
 _STATEMENT_START = re.compile(r"^[ \t]*(?:%s)(?![A-Za-z0-9_])" % "|".join(_STATEMENT_KEYWORDS),
                               re.MULTILINE)
 
@@ -84,7 +83,7 @@ def _parser() -> Lark:
         maybe_placeholders=True,
         # Not part of the cached tables (Lark leaves callbacks out of the cache key and
         # passes them again on load), so a cache file serves with and without it.
-        lexer_callbacks={"COMMENT": _collect_comment},
+        lexer_callbacks={name: _collect_comment for name in ("COMMENT", "UNIT", *KEYWORDS)},
         **cached,
     )
 
@@ -131,17 +130,43 @@ def parse_tree_and_comments(
     >>> [span.text for span in comments], diagnostics
     (['# why', '# end'], [])
     """
+    tree, comments, _, diagnostics = parse_tree_comments_and_language(source)
+    return tree, comments, diagnostics
+
+
+def parse_tree_comments_and_language(
+    source: SourceFile,
+) -> tuple[Tree | None, tuple[Span, ...], str, list[Diagnostic]]:
+    """Like :func:`parse_tree_and_comments`, and the language of the rulebook's keywords
+    (``en`` or ``nl``, see :mod:`srg_rules.keywords`); a rulebook that mixes the two is an
+    error (``mixed_languages``) at the first keyword of the other language.
+
+    >>> tree, _, language, errors = parse_tree_comments_and_language(
+    ...     SourceFile("<doc>", "sluit uit als a en b"))
+    >>> language, errors
+    ('nl', [])
+    """
+    tree, tokens = _parse_collecting(source.text)
+    if tree is None:
+        return None, (), guess_language(source.text), _syntax_errors(source)
+    language, mixed = language_errors(source, tokens)
+    if mixed:
+        return None, (), language, mixed
+    comments = tuple(Span(source, t.start_pos, t.end_pos) for t in tokens if t.type == "COMMENT")
+    return tree, comments, language, []
+
+
+def _parse_collecting(text: str) -> tuple[Tree | None, list[Token]]:
+    """Parse, collecting the comment and keyword tokens the lexer meets on the way."""
     sink: list[Token] = []
     reset = _comment_sink.set(sink)
     try:
-        tree = _parser().parse(source.text, start="start")
+        tree = _parser().parse(text, start="start")
     except UnexpectedInput:
         tree = None
     finally:
         _comment_sink.reset(reset)
-    if tree is not None:
-        return tree, tuple(Span(source, t.start_pos, t.end_pos) for t in sink), []
-    return None, (), _syntax_errors(source)
+    return tree, sink
 
 
 def _syntax_errors(source: SourceFile) -> list[Diagnostic]:
@@ -172,20 +197,19 @@ def recover(source: SourceFile) -> tuple[Tree | None, list[Diagnostic], list[tup
         _recover_piece(source, start, end, diagnostics, skipped)
     if not diagnostics:
         # The whole failed but every piece parsed: the pieces were cut in the wrong places
-        # (a keyword at a line start that belongs to the previous statement). Report the
-        # whole-file error, which is then the true one.
+        # (a keyword at a line start that belongs to the previous statement), or it parses
+        # and mixes languages. Report the whole-file error, which is then the true one.
         try:
             _parser().parse(text, start="start")
         except UnexpectedInput as error:
             diagnostics.append(_to_diagnostic(error, source, len(text)))
-        return None, diagnostics, [(0, len(text))]
+            return None, diagnostics, [(0, len(text))]
     kept = text
     for a, b in skipped:
         kept = kept[:a] + _blank(kept[a:b]) + kept[b:]
-    try:
-        tree = _parser().parse(kept, start="start")
-    except UnexpectedInput:
-        tree = None
+    tree, tokens = _parse_collecting(kept)
+    if tree is not None:
+        diagnostics.extend(language_errors(source, tokens)[1])
     return tree, diagnostics, skipped
 
 
@@ -235,7 +259,9 @@ def _offset_of(error: UnexpectedInput, end: int) -> int:
 
 # Words a continuation line starts with: such a line never starts a statement of its own.
 _CONTINUATIONS = frozenset({"and", "or", "not", "because", "valid", "yields", "combine", "when",
-                            "as", "until", "from", "in", "is"})
+                            "as", "until", "from", "in", "is", "en", "of", "niet", "omdat",
+                            "geldig", "levert", "combineer", "als", "tot", "van", "op", "uit",
+                            "ontbreekt", "voldoet", "matches"})
 
 
 def _starts_piece(text: str, line_start: int) -> bool:

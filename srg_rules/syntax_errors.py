@@ -21,6 +21,7 @@ from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .diagnostics import Diagnostic
+from .languages import guess_language
 from .keywords import KEYWORDS, STATEMENT_STARTS, closest, keyword_words, split_keyword_prefix
 from .source import SourceFile, Span
 
@@ -36,11 +37,14 @@ _TERMINAL_NAMES = {
 }
 
 _WORD_TERMINALS = frozenset({"NAME", *KEYWORDS})
+# The key under which the language of the text travels with the symbols (no terminal has it).
+_LANGUAGE = " language"
 _DMY = re.compile(r"\b(\d{1,2})([-/.])(\d{1,2})\2(\d{4})\b")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def expected_in_words(terminals: Collection[str], symbols: Mapping[str, str]) -> str:
+def expected_in_words(terminals: Collection[str], symbols: Mapping[str, str],
+                      language: str | None = "en") -> str:
     """What may follow, in words and in full (never cut off).
 
     >>> expected_in_words({"_WHEN", "NAME"}, {})
@@ -53,7 +57,7 @@ def expected_in_words(terminals: Collection[str], symbols: Mapping[str, str]) ->
     new_statement = set(STATEMENT_STARTS) <= names
     if new_statement:
         names -= set(STATEMENT_STARTS)
-    parts += [f"'{word}'" for word in keyword_words(names)]
+    parts += [f"'{word}'" for word in keyword_words(names, language)]
     parts += [_TERMINAL_NAMES[name] for name in _TERMINAL_NAMES if name in names]
     parts += sorted(f"'{symbols[name]}'" for name in names if name in symbols)
     parts += sorted(name.lower() for name in names
@@ -73,6 +77,7 @@ def to_diagnostic(error: UnexpectedInput, source: SourceFile, piece_end: int,
                   symbols: Mapping[str, str]) -> Diagnostic:
     """The diagnostic for one Lark error; ``piece_end``: where the parsed piece of text ends."""
     text = source.text
+    symbols = {**symbols, _LANGUAGE: guess_language(text)}
     date = _dmy_date(source, _error_offset(error))
     if date is not None:
         return date
@@ -92,7 +97,7 @@ def to_diagnostic(error: UnexpectedInput, source: SourceFile, piece_end: int,
             "parse_unexpected_end",
             "the statement ends too soon",
             Span(source, start, offset + 1),
-            help=f"expected {expected_in_words(expected, symbols)} after this",
+            help=f"expected {expected_in_words(expected, symbols, symbols[_LANGUAGE])} after this",
         )
     assert isinstance(error, UnexpectedToken)
     return _unexpected_token(error, source, symbols)
@@ -144,7 +149,7 @@ def _unexpected_token(error: UnexpectedToken, source: SourceFile,
     span = Span(source, start, max(end, start + 1))
     expected = _accepted(error)
     message = f"unexpected {_describe_token(token)}"
-    words = keyword_words(expected)
+    words = keyword_words(expected, symbols[_LANGUAGE])
     if token.type in _WORD_TERMINALS:
         # A misspelt keyword, or a keyword glued to a name.
         glued = split_keyword_prefix(token.value, words)
@@ -170,7 +175,7 @@ def _unexpected_token(error: UnexpectedToken, source: SourceFile,
                 )
     help_ = _help_for_token(text, token, expected)
     if help_ is None:
-        help_ = f"expected {expected_in_words(expected, symbols)}"
+        help_ = f"expected {expected_in_words(expected, symbols, symbols[_LANGUAGE])}"
     return Diagnostic("parse_unexpected_token", message, span, help=help_)
 
 
@@ -262,8 +267,9 @@ def _unexpected_character(error: UnexpectedCharacters, source: SourceFile,
         "parse_unexpected_character",
         f"unexpected character {char!r}",
         Span(source, offset, offset + 1),
-        help=help_ or (f"expected {expected_in_words(error.allowed, symbols)}"
-                       if error.allowed else None),
+        help=help_ or (
+            f"expected {expected_in_words(error.allowed, symbols, symbols[_LANGUAGE])}"
+            if error.allowed else None),
     )
 
 

@@ -41,7 +41,9 @@ def test_a_near_keyword_is_a_name_or_an_error_at_its_place(case: dict) -> None:
 
 
 def _words_of(pattern: str) -> set[str]:
-    match = re.fullmatch(r"\(?((?:[a-z]+\|?)+)\)?\(\?!\[A-Za-z0-9_\]\)", pattern)
+    # A keyword of several words allows spaces or tabs between them: `tot[ \t]+en[ \t]+met`.
+    pattern = re.sub(r"\[ (?:\t|\\t)\]\+", " ", pattern)
+    match = re.fullmatch(r"\(?((?:[a-z ]+\|?)+)\)?\(\?!\[A-Za-z0-9_\]\)", pattern)
     assert match, pattern
     return set(match.group(1).split("|"))
 
