@@ -27,6 +27,7 @@ from .checking.operands import check_comparison
 from .checking.patterns import check_pattern_match
 from .checking.identifier import check_identifier
 from .checking.periods import check_periods
+from .checking.precedence import check_mixed_and_or
 from .checking.registration import check_registration
 from .checking.unique import check_unique
 from .diagnostics import Diagnostic, did_you_mean
@@ -210,6 +211,7 @@ PASSES: tuple[Callable[[Context], None], ...] = (
     check_header,
     check_declarations,
     check_conditions,
+    check_mixed_and_or,
     check_cycles,
     check_outputs,
     check_periods,

@@ -214,6 +214,9 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("-w", "--write", action="store_true", help=_("rewrite the files in place"))
     mode.add_argument("--check", action="store_true",
                       help=_("change nothing; exit 1 if a file is not in canonical layout"))
+    fmt.add_argument("--keywords", choices=("en", "nl"),
+                     help=_("write the keywords in English or in Dutch (translate the file); "
+                            "without it, each file keeps its own"))
     fmt.set_defaults(handler=_fmt)
     return parser
 
@@ -618,7 +621,7 @@ def _fmt(args: argparse.Namespace) -> int:
     for path in args.rulebooks:
         try:
             text = read_source(path)
-            formatted = format_text(text, path)
+            formatted = format_text(text, path, keywords=args.keywords)
         except FileNotFoundError:
             raise _UserError(_("{path}: no such rulebook").format(path=path)) from None
         except RulebookError as error:

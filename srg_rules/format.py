@@ -15,6 +15,9 @@ Invariants:
 - ``format(format(x)) == format(x)``.
 - Every comment survives, next to what it annotates; statements keep the author's order.
 
+Keywords: in the file's own keyword set (English or Dutch, see :mod:`srg_rules.keywords`), or
+the one asked for, which translates the file; names, values, texts and comments stay as written.
+
 Layout: one statement per line (or group of continuation lines); single spaces around operators;
 ``in {a, b}`` and ``code {a, b "Label"}``; ``optional`` last. A blank line separates statements
 of different kinds, and one blank line written by the author between statements is kept. A
@@ -44,7 +47,8 @@ import attrs
 
 from . import ast, printer
 from .diagnostics import RulebookError
-from .grammar import parse_tree_and_comments
+from .grammar import parse_tree_comments_and_language
+from .keywords import DUTCH, ENGLISH, STATEMENT_STARTS, keyword_words
 from .lower import lower
 from .source import SourceFile, Span
 
@@ -57,12 +61,14 @@ INDENT = 4
 """Spaces per continuation level."""
 
 
-def format_text(text: str, source: str = "<string>") -> str:
+def format_text(text: str, source: str = "<string>", keywords: str | None = None) -> str:
     """The canonical text of a rulebook, comments included.
 
     Args:
         text: the rulebook.
         source: the name diagnostics use for it (a path, or ``<string>``).
+        keywords: ``en`` or ``nl``: write the keywords in English or in Dutch (a translation
+            of the file, see :mod:`srg_rules.keywords`); None keeps the file's own.
 
     Returns:
         The formatted rulebook, ending in a newline (or empty, for a rulebook with nothing in it).
@@ -75,19 +81,22 @@ def format_text(text: str, source: str = "<string>") -> str:
     include taal when category = taal and funding in {a, b}  # art. 3
     """
     source_file = SourceFile(source, text)
-    tree, comments, diagnostics = parse_tree_and_comments(source_file)
+    tree, comments, language, diagnostics = parse_tree_comments_and_language(source_file)
     if tree is None:
         raise RulebookError(diagnostics)
-    return format_rulebook(lower(tree, source_file), comments=comments)
+    return format_rulebook(lower(tree, source_file), comments=comments,
+                           keywords=keywords or language)
 
 
-def format_rulebook(rulebook: ast.Rulebook, comments: Sequence[Span] = ()) -> str:
+def format_rulebook(rulebook: ast.Rulebook, comments: Sequence[Span] = (),
+                    keywords: str = ENGLISH) -> str:
     """The canonical text of a rulebook tree.
 
     Args:
         rulebook: a tree from :func:`srg_rules.lower.lower`, or one built by hand (no spans).
         comments: the spans of the ``#`` comments in the source the tree's spans point into;
             they need a parsed tree. Blank lines between statements also come from that source.
+        keywords: the keyword set to write, ``en`` or ``nl``.
 
     Raises:
         ValueError: the tree has no text form, e.g. a name that is not a word, an ``and`` of
@@ -99,7 +108,9 @@ def format_rulebook(rulebook: ast.Rulebook, comments: Sequence[Span] = ()) -> st
     exclude when category in {taal, "a \\"b\\""}
     """
     attached = _Attachments.build(rulebook, comments)
-    layout = _Layout(attached)
+    if keywords not in (ENGLISH, DUTCH):
+        raise ValueError(f"no keyword set {keywords!r}; there are 'en' and 'nl'")
+    layout = _Layout(attached, keywords)
     lines: list[str] = []
     previous: ast.Statement | None = None
     for statement in rulebook.statements:
@@ -291,6 +302,25 @@ def _kind(statement: ast.Statement) -> type:
     return type(statement)
 
 
+def _dutch_leaf(c: ast.Condition) -> str:
+    """A leaf of a condition with Dutch keywords; names and values are written as in English
+    (a name holds no space, so the first keyword after it is the one to translate)."""
+    if isinstance(c, ast.Presence):
+        name = printer.name(c.field, printer.CONDITION_KEYWORDS | {"niet"})
+        return f"{name} is aanwezig" if c.present else f"{name} ontbreekt"
+    if isinstance(c, ast.PatternMatch):
+        return printer.leaf(c).replace(" matches ", " voldoet aan ", 1)
+    if isinstance(c, ast.Comparison):
+        c = attrs.evolve(c, field=_dutch_units(c.field), value=_dutch_units(c.value))
+    return printer.leaf(c)
+
+
+def _dutch_units(operand):
+    if isinstance(operand, ast.DateShift):
+        return attrs.evolve(operand, unit=_DUTCH_UNITS.get(operand.unit, operand.unit))
+    return operand
+
+
 # --- documents -----------------------------------------------------------------------------
 # A Wadler/Prettier-style document: text, line breaks that a group takes all or none of,
 # indentation, and line suffixes (end-of-line comments, written out at the next line break).
@@ -428,10 +458,7 @@ _VERBS = ("reject", "include", "exclude", "warn")
 _NOT_A_RULE_NAME = frozenset({"when"})
 _NOT_A_CLASSIFICATION_NAME = frozenset({"as"})
 # After `combine FIELD by WAY` a statement may start, so its keywords cannot name the date field.
-_NOT_A_DATE_FIELD = frozenset({
-    "rulebook", "use", "field", "output", "rules", "define", "reject", "include", "exclude",
-    "classify", "trajectory", "activities", "expect",
-})
+_NOT_A_DATE_FIELD = frozenset(keyword_words(STATEMENT_STARTS))
 
 
 def _quoted(text: str) -> str:
@@ -439,18 +466,50 @@ def _quoted(text: str) -> str:
     return printer.quoted(text, strict=True)
 
 
-def _validity(validity: ast.Validity) -> str:
+def _validity(validity: ast.Validity, language: str = ENGLISH) -> str:
+    w = _DUTCH.get if language == DUTCH else _same
     if validity.start is not None:
-        until = f" until {printer.written(validity.end)}" if validity.end is not None else ""
-        return f"valid from {printer.written(validity.start)}{until}"
+        until = (f" {w('until')} {printer.written(validity.end)}"
+                 if validity.end is not None else "")
+        return f"{w('valid from')} {printer.written(validity.start)}{until}"
     if validity.end is None:
         raise ValueError("a validity period needs a start or an end")
-    return f"valid until {printer.written(validity.end)}"
+    return f"{w('valid until')} {printer.written(validity.end)}"
+
+
+def _same(word: str) -> str:
+    return word
+
+
+# The formatter's English phrases and their Dutch keywords (docs/language.md has the table).
+_DUTCH = {
+    "rulebook": "regelboek", "version": "versie", "use": "gebruik", "field": "veld",
+    "output": "uitvoer", "optional": "optioneel", "from": "uit", "valid from": "geldig van",
+    "until": "tot en met", "valid until": "geldig tot en met",
+    "rules in force on": "regels gelden op", "define": "definieer", "when": "als",
+    "because": "omdat", "trajectory": "traject", "yields": "levert", "with": "met",
+    "activities share": "activiteiten delen", "combine": "combineer", "by": "via",
+    "unique": "uniek", "identifier": "kenmerk", "expect": "verwacht", "and": "en", "or": "of", "not": "niet",
+    "type": "type", "warning": "waarschuwing", "included": "opgenomen",
+    "excluded": "uitgesloten", "rejected": "geweigerd",
+}
+_DUTCH_RULES = {"reject": ("weiger", ""), "warn": ("waarschuw", ""), "include": ("neem", " op"),
+                "exclude": ("sluit", " uit")}
+_DUTCH_UNITS = {"day": "dag", "days": "dagen", "week": "week", "weeks": "weken",
+                "month": "maand", "months": "maanden", "year": "jaar", "years": "jaren"}
 
 
 @attrs.define
 class _Layout:
     attached: _Attachments
+    language: str = ENGLISH
+
+    def _units(self, value):
+        return _dutch_units(value) if self.language == DUTCH else value
+
+    def _w(self, phrase: str) -> str:
+        """A phrase of the language's keywords, written in the layout's keyword set."""
+        return _DUTCH[phrase] if self.language == DUTCH else phrase
 
     def _trailing(self, node) -> list[_Doc]:
         return [_Suffix(text) for text in self.attached.trailing.get(id(node), [])]
@@ -466,84 +525,96 @@ class _Layout:
 
     def _statement(self, s: ast.Statement) -> _Doc:
         if isinstance(s, ast.Header):
-            version = f" version {_quoted(s.version)}" if s.version is not None else ""
-            validity = f" {_validity(s.validity)}" if s.validity is not None else ""
-            return f"rulebook {_quoted(s.title)}{version}{validity}"
+            w = self._w
+            version = f" {w('version')} {_quoted(s.version)}" if s.version is not None else ""
+            validity = (f" {_validity(s.validity, self.language)}"
+                        if s.validity is not None else "")
+            return f"{w('rulebook')} {_quoted(s.title)}{version}{validity}"
+        w = self._w
         if isinstance(s, ast.Use):
-            return f"use {_quoted(s.path)}"
+            return f"{w('use')} {_quoted(s.path)}"
         if isinstance(s, ast.DecisionDate):
-            return f"rules in force on {printer.name(s.field)}"
+            return f"{w('rules in force on')} {printer.name(s.field)}"
         if isinstance(s, ast.Identifier):
-            return f"identifier {printer.name(s.field)}"
+            return f"{w('identifier')} {printer.name(s.field)}"
         if isinstance(s, ast.FieldDeclaration):
-            optional = " optional" if s.optional else ""
-            return _group(f"field {printer.name(s.name)}: ", self._type(s.type), optional)
+            optional = f" {w('optional')}" if s.optional else ""
+            return _group(f"{w('field')} {printer.name(s.name)}: ", self._type(s.type), optional)
         if isinstance(s, ast.OutputDeclaration):
-            return _group(f"output {printer.name(s.name)}: ", self._type(s.type))
+            return _group(f"{w('output')} {printer.name(s.name)}: ", self._type(s.type))
         if isinstance(s, ast.Definition):
-            return _group(f"define {printer.name(s.name)}: ", self._root(s.condition))
+            return _group(f"{w('define')} {printer.name(s.name)}: ", self._root(s.condition))
         if isinstance(s, ast.Rule):
             if s.verb not in _VERBS:
                 raise ValueError(f"not a rule verb: {s.verb!r}")
-            name = f" {printer.name(s.name, _NOT_A_RULE_NAME)}" if s.name is not None else ""
-            return self._ruled(f"{s.verb}{name} when ", s.condition, s.validity, s.because)
+            if self.language == DUTCH:
+                verb, part = _DUTCH_RULES[s.verb]
+                reserved = _NOT_A_RULE_NAME | {"als", part.strip()} - {""}
+                name = f" {printer.name(s.name, reserved)}" if s.name is not None else ""
+                head = f"{verb}{name}{part} als "
+            else:
+                name = f" {printer.name(s.name, _NOT_A_RULE_NAME)}" if s.name is not None else ""
+                head = f"{s.verb}{name} when "
+            return self._ruled(head, s.condition, s.validity, s.because)
         if isinstance(s, ast.Classification):
-            name = (f" {printer.name(s.name, _NOT_A_CLASSIFICATION_NAME)}"
-                    if s.name is not None else "")
-            head = f"classify{name} as {printer.written(s.code)} when "
+            reserved = _NOT_A_CLASSIFICATION_NAME | ({"is"} if self.language == DUTCH else set())
+            name = f" {printer.name(s.name, reserved)}" if s.name is not None else ""
+            head = (f"type{name} is {printer.written(s.code)} als " if self.language == DUTCH
+                    else f"classify{name} as {printer.written(s.code)} when ")
             return self._ruled(head, s.condition, s.validity, s.because)
         if isinstance(s, ast.Trajectory):
             parts: list[_Doc] = [
-                f"trajectory {printer.name(s.name)} when ", self._root(s.condition)
+                f"{w('trajectory')} {printer.name(s.name)} {w('when')} ", self._root(s.condition)
             ]
             if not s.components:
                 raise ValueError("a trajectory yields at least one provision")
             for component in s.components:
                 assignments = ", ".join(
-                    f"{printer.name(a.field)} = {printer.assigned(a.value)}"
+                    f"{printer.name(a.field)} = {printer.assigned(self._units(a.value))}"
                     for a in component.assignments
                 )
                 provision = printer.name(component.name)
-                parts.append(_Indent([_HARD, f"yields {provision} with {assignments}"]))
+                parts.append(_Indent([_HARD, f"{w('yields')} {provision} {w('with')} {assignments}"]))
             return _group(*parts)
         if isinstance(s, ast.Activities):
             if not s.key:
                 raise ValueError("activities share at least one field")
-            parts = [f"activities share {', '.join(printer.name(n) for n in s.key)}"]
+            parts = [f"{w('activities share')} {', '.join(printer.name(n) for n in s.key)}"]
             if s.combinations:
-                ways = ", ".join(f"{printer.name(c.field)} by {printer.name(c.way)}"
+                ways = ", ".join(f"{printer.name(c.field)} {w('by')} {printer.name(c.way)}"
                                  + (f" {printer.name(c.by, _NOT_A_DATE_FIELD)}"
                                     if c.by is not None else "")
                                  for c in s.combinations)
-                parts.append(_Indent([_LINE, f"combine {ways}"]))
+                parts.append(_Indent([_LINE, f"{w('combine')} {ways}"]))
             return _group(*parts)
         if isinstance(s, ast.Unique):
             if not s.key:
                 raise ValueError("unique names at least one field")
-            return f"unique {', '.join(printer.name(n) for n in s.key)}"
+            return f"{w('unique')} {', '.join(printer.name(n) for n in s.key)}"
         if isinstance(s, ast.Expectation):
             if not s.outcomes:
                 raise ValueError("an expectation needs an outcome")
             outcomes = []
             for outcome in s.outcomes:
                 if outcome.kind == "type" and outcome.code is not None:
-                    outcomes.append(f"type {printer.written(outcome.code)}")
+                    outcomes.append(f"{w('type')} {printer.written(outcome.code)}")
                 elif outcome.kind in _STATUSES and outcome.code is None:
-                    outcomes.append(outcome.kind)
+                    outcomes.append(w(outcome.kind))
                 elif outcome.kind == "warning" and outcome.rule is not None:
-                    outcomes.append(f"warning {printer.name(outcome.rule)}")
+                    outcomes.append(f"{w('warning')} {printer.name(outcome.rule)}")
                 else:
                     raise ValueError(f"not an expected outcome: {outcome!r}")
-            return _group(f"expect {' and '.join(outcomes)} when ", self._root(s.condition))
+            return _group(f"{w('expect')} {(' ' + w('and') + ' ').join(outcomes)} {w('when')} ",
+                          self._root(s.condition))
         raise ValueError(f"not a statement: {s!r}")
 
     def _ruled(self, head: str, condition: ast.Condition, validity: ast.Validity | None,
                because: str | None) -> _Doc:
         parts: list[_Doc] = [head, self._root(condition)]
         if validity is not None:
-            parts.append(_Indent([_LINE, _validity(validity)]))
+            parts.append(_Indent([_LINE, _validity(validity, self.language)]))
         if because is not None:
-            parts.append(_Indent([_LINE, f"because {_quoted(because)}"]))
+            parts.append(_Indent([_LINE, f"{self._w('because')} {_quoted(because)}"]))
         return _group(*parts)
 
     def _type(self, type_spec: ast.TypeSpec) -> _Doc:
@@ -551,13 +622,14 @@ class _Layout:
         if type_spec.argument is not None:
             return f"{name}({printer.written(type_spec.argument)})"
         if type_spec.code_file is not None:  # the file's values are never written out here
-            name = f"{name} from {_quoted(type_spec.code_file.value)}"
+            name = f"{name} {self._w('from')} {_quoted(type_spec.code_file.value)}"
         if type_spec.codes is None:
             return name
         entries = []
         for entry in type_spec.codes:
             label = f" {_quoted(entry.label)}" if entry.label is not None else ""
-            validity = f" {_validity(entry.validity)}" if entry.validity is not None else ""
+            validity = (f" {_validity(entry.validity, self.language)}"
+                        if entry.validity is not None else "")
             entries.append((entry, printer.written(entry.value) + label + validity))
         return [name, " ", self._braced(type_spec, entries)]
 
@@ -590,7 +662,7 @@ class _Layout:
         if isinstance(c, (ast.AllOf, ast.AnyOf)):
             if len(c.items) < 2:
                 raise ValueError(f"{type(c).__name__} needs at least two conditions")
-            word = "and" if isinstance(c, ast.AllOf) else "or"
+            word = self._w("and" if isinstance(c, ast.AllOf) else "or")
             # Operator lines sit one level in; an operand's own continuation lines one further.
             parts: list[_Doc] = [_Indent(self._operand(c.items[0]))]
             for item in c.items[1:]:
@@ -599,10 +671,14 @@ class _Layout:
                 )
             return _group(*parts)
         if isinstance(c, ast.Not):
-            return ["not ", self._operand(c.item)]
+            return [f"{self._w('not')} ", self._operand(c.item)]
         if isinstance(c, ast.Comparison) and isinstance(c.value, ast.ValueSet):
             # A list lays out like a code list: one value per line when it does not fit.
             head = printer.comparison_head(c)
+            if self.language == DUTCH:
+                head = head.replace(" not in ", " niet in ", 1)
             entries = [(value, printer.written(value)) for value in c.value.items]
             return [head, self._braced(c.value, entries)]
+        if self.language == DUTCH:
+            return _dutch_leaf(c)
         return printer.leaf(c)

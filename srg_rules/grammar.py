@@ -31,33 +31,22 @@ from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .diagnostics import Diagnostic
 from .source import SourceFile, Span
+from .keywords import KEYWORDS, STATEMENT_STARTS, keyword_words
+from .languages import guess_language, language_errors
+from .syntax_errors import to_diagnostic
 
-__all__ = ["grammar_text", "parse_condition_tree", "parse_tree", "parse_tree_and_comments"]
+__all__ = ["grammar_text", "parse_condition_tree", "parse_tree", "parse_tree_and_comments",
+           "parse_tree_comments_and_language", "recover"]
 
 _GRAMMAR_NAME = "rulebook.lark"
 
-# Human names for the grammar's regular-expression terminals; keyword and symbol terminals are
-# shown as written.
-_TERMINAL_NAMES = {
-    "NAME": "a name",
-    "STRING": 'a quoted text ("...")',
-    "NUMBER": "a number",
-    "DATE": "a date (YYYY-MM-DD)",
-    "RULE_VERB": "'reject', 'include', 'exclude' or 'warn'",
-    "STATUS_WORD": "'included', 'excluded' or 'rejected'",
-    "OPTIONAL": "'optional'",
-    "$END": "the end of the file",
-}
-
-_STATEMENT_KEYWORDS = (
-    "rulebook", "use", "field", "output", "rules", "define", "reject", "include", "exclude",
-    "warn", "classify", "trajectory", "activities", "unique", "expect",
-)
-_STATEMENT_START = re.compile(r"^[ \t]*(?:%s)\b" % "|".join(_STATEMENT_KEYWORDS), re.MULTILINE)
+_STATEMENT_KEYWORDS = tuple(keyword_words(STATEMENT_STARTS))
+_STATEMENT_START = re.compile(r"^[ \t]*(?:%s)(?![A-Za-z0-9_])" % "|".join(_STATEMENT_KEYWORDS),
+                              re.MULTILINE)
 
 
 def grammar_text() -> str:
@@ -94,7 +83,7 @@ def _parser() -> Lark:
         maybe_placeholders=True,
         # Not part of the cached tables (Lark leaves callbacks out of the cache key and
         # passes them again on load), so a cache file serves with and without it.
-        lexer_callbacks={"COMMENT": _collect_comment},
+        lexer_callbacks={name: _collect_comment for name in ("COMMENT", "UNIT", *KEYWORDS)},
         **cached,
     )
 
@@ -141,37 +130,154 @@ def parse_tree_and_comments(
     >>> [span.text for span in comments], diagnostics
     (['# why', '# end'], [])
     """
+    tree, comments, _, diagnostics = parse_tree_comments_and_language(source)
+    return tree, comments, diagnostics
+
+
+def parse_tree_comments_and_language(
+    source: SourceFile,
+) -> tuple[Tree | None, tuple[Span, ...], str, list[Diagnostic]]:
+    """Like :func:`parse_tree_and_comments`, and the language of the rulebook's keywords
+    (``en`` or ``nl``, see :mod:`srg_rules.keywords`); a rulebook that mixes the two is an
+    error (``mixed_languages``) at the first keyword of the other language.
+
+    >>> tree, _, language, errors = parse_tree_comments_and_language(
+    ...     SourceFile("<doc>", "sluit uit als a en b"))
+    >>> language, errors
+    ('nl', [])
+    """
+    tree, tokens = _parse_collecting(source.text)
+    if tree is None:
+        return None, (), guess_language(source.text), _syntax_errors(source)
+    language, mixed = language_errors(source, tokens)
+    if mixed:
+        return None, (), language, mixed
+    comments = tuple(Span(source, t.start_pos, t.end_pos) for t in tokens if t.type == "COMMENT")
+    return tree, comments, language, []
+
+
+def _parse_collecting(text: str) -> tuple[Tree | None, list[Token]]:
+    """Parse, collecting the comment and keyword tokens the lexer meets on the way."""
     sink: list[Token] = []
     reset = _comment_sink.set(sink)
     try:
-        tree = _parser().parse(source.text, start="start")
+        tree = _parser().parse(text, start="start")
     except UnexpectedInput:
         tree = None
     finally:
         _comment_sink.reset(reset)
-    if tree is not None:
-        return tree, tuple(Span(source, t.start_pos, t.end_pos) for t in sink), []
-    return None, (), _syntax_errors(source)
+    return tree, sink
 
 
 def _syntax_errors(source: SourceFile) -> list[Diagnostic]:
     """Every syntax error of a text that does not parse, one statement at a time."""
+    return recover(source)[1]
+
+
+def recover(source: SourceFile) -> tuple[Tree | None, list[Diagnostic], list[tuple[int, int]]]:
+    """For a text that does not parse: the tree of the statements that do, every syntax error,
+    and the ranges of text left out (the statements that do not parse).
+
+    The text is cut where statements start (a statement keyword at the start of a line); a
+    piece that does not parse is cut again at its lines that start in the first column with a
+    word that cannot continue a statement (a misspelt keyword such as ``exlcude`` starts no
+    piece of its own at first). Each piece is parsed with everything else blanked out, so
+    offsets, and so lines and columns, stay true. The tree is that of the whole text with the
+    pieces that did not parse blanked out (None when even that does not parse: the pieces were
+    cut in the wrong places).
+
+    >>> tree, errors, skipped = recover(SourceFile("<doc>", "exlcude when a\\ninclude when b\\n"))
+    >>> [d.help for d in errors], skipped, tree is not None
+    (["did you mean 'exclude'?"], [(0, 15)], True)
+    """
+    text = source.text
     diagnostics: list[Diagnostic] = []
-    for start, end in _statement_ranges(source.text):
-        masked = _blank(source.text[:start]) + source.text[start:end]
-        try:
-            _parser().parse(masked, start="start")
-        except UnexpectedInput as error:
-            diagnostics.append(_to_diagnostic(error, source, end))
+    skipped: list[tuple[int, int]] = []
+    for start, end in _statement_ranges(text):
+        _recover_piece(source, start, end, diagnostics, skipped)
     if not diagnostics:
         # The whole failed but every piece parsed: the pieces were cut in the wrong places
-        # (a keyword at a line start that belongs to the previous statement). Report the
-        # whole-file error, which is then the true one.
+        # (a keyword at a line start that belongs to the previous statement), or it parses
+        # and mixes languages. Report the whole-file error, which is then the true one.
         try:
-            _parser().parse(source.text, start="start")
+            _parser().parse(text, start="start")
         except UnexpectedInput as error:
-            diagnostics.append(_to_diagnostic(error, source, len(source.text)))
-    return diagnostics
+            diagnostics.append(_to_diagnostic(error, source, len(text)))
+            return None, diagnostics, [(0, len(text))]
+    kept = text
+    for a, b in skipped:
+        kept = kept[:a] + _blank(kept[a:b]) + kept[b:]
+    tree, tokens = _parse_collecting(kept)
+    if tree is not None:
+        diagnostics.extend(language_errors(source, tokens)[1])
+    return tree, diagnostics, skipped
+
+
+def _recover_piece(source: SourceFile, start: int, end: int, diagnostics: list[Diagnostic],
+                   skipped: list[tuple[int, int]]) -> None:
+    text = source.text
+    position = start
+    while position < end:
+        if _parses(text, position, end):
+            return
+        masked = _blank(text[:position]) + text[position:end]
+        try:
+            _parser().parse(masked, start="start")
+            return
+        except UnexpectedInput as error:
+            at = _offset_of(error, end)
+            line_start = text.rfind("\n", 0, at) + 1
+            if position < line_start == at and _starts_piece(text, line_start):
+                # The error is the first word of a line: most likely a statement of its own
+                # (a misspelt keyword). Parse what comes before it alone.
+                if _parses(text, position, line_start):
+                    position = line_start
+                    continue
+            diagnostics.append(_to_diagnostic(error, source, end))
+            following = _next_piece_start(text, max(at, position) + 1, end)
+            skipped.append((position, following))
+            position = following
+
+
+def _parses(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` parses on its own (positions do not matter here, so the
+    text before it is not blanked in: most pieces parse, and each parse stays short)."""
+    try:
+        _parser().parse(text[start:end], start="start")
+    except UnexpectedInput:
+        return False
+    return True
+
+
+def _offset_of(error: UnexpectedInput, end: int) -> int:
+    if isinstance(error, UnexpectedCharacters):
+        return error.pos_in_stream
+    if isinstance(error, UnexpectedToken) and error.token.type != "$END":
+        return error.token.start_pos or 0
+    return end
+
+
+# Words a continuation line starts with: such a line never starts a statement of its own.
+_CONTINUATIONS = frozenset({"and", "or", "not", "because", "valid", "yields", "combine", "when",
+                            "as", "until", "from", "in", "is", "en", "of", "niet", "omdat",
+                            "geldig", "levert", "combineer", "als", "tot", "van", "op", "uit",
+                            "ontbreekt", "voldoet", "matches"})
+
+
+def _starts_piece(text: str, line_start: int) -> bool:
+    """Whether a line may start a statement: in the first column, with a word that cannot
+    continue the statement before."""
+    match = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[line_start:])
+    return match is not None and match.group(0) not in _CONTINUATIONS
+
+
+def _next_piece_start(text: str, offset: int, end: int) -> int:
+    line_start = text.find("\n", offset - 1)
+    while line_start != -1 and line_start + 1 < end:
+        if _starts_piece(text, line_start + 1):
+            return line_start + 1
+        line_start = text.find("\n", line_start + 1)
+    return end
 
 
 def parse_condition_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
@@ -194,131 +300,11 @@ def _blank(text: str) -> str:
     return "".join("\n" if ch == "\n" else " " for ch in text)
 
 
-def _expected(terminals: set[str] | frozenset[str]) -> str:
-    parser = _parser()
-    by_name = {t.name: t for t in parser.terminals}
-    words = set()
-    for name in terminals:
-        if name in _TERMINAL_NAMES:
-            words.add(_TERMINAL_NAMES[name])
-        elif name in by_name and by_name[name].pattern.type == "str":
-            words.add(f"'{by_name[name].pattern.value}'")
-        else:
-            words.add(name.lower())
-    ordered = sorted(words)
-    if len(ordered) > 6:
-        ordered = ordered[:6] + ["..."]
-    if len(ordered) == 1:
-        return ordered[0]
-    return ", ".join(ordered[:-1]) + " or " + ordered[-1]
-
-
 def _to_diagnostic(error: UnexpectedInput, source: SourceFile, piece_end: int) -> Diagnostic:
-    text = source.text
-    if isinstance(error, UnexpectedCharacters):
-        offset = error.pos_in_stream
-        char = text[offset] if offset < len(text) else ""
-        help_ = _help_for_character(text, offset)
-        if char == '"':
-            return Diagnostic(
-                "parse_unterminated_text",
-                "quoted text is not closed on its line",
-                Span(source, offset, offset + 1),
-                help='add the closing " on the same line',
-            )
-        return Diagnostic(
-            "parse_unexpected_character",
-            f"unexpected character {char!r}",
-            Span(source, offset, offset + 1),
-            help=help_ or (f"expected {_expected(error.allowed)}" if error.allowed else None),
-        )
-    if isinstance(error, UnexpectedEOF) or (
-        isinstance(error, UnexpectedToken) and error.token.type == "$END"
-    ):
-        offset = _last_non_space(text, piece_end)
-        start = offset
-        while start > 0 and not text[start - 1].isspace():
-            start -= 1
-        expected = error.expected
-        if isinstance(error, UnexpectedToken) and error.interactive_parser is not None:
-            # The table's set is a merged state's (LALR): ask which tokens really go on.
-            expected = error.interactive_parser.accepts() - {"$END"} or expected
-        return Diagnostic(
-            "parse_unexpected_end",
-            "the statement ends too soon",
-            Span(source, start, offset + 1),
-            help=f"expected {_expected(expected)} after this",
-        )
-    assert isinstance(error, UnexpectedToken)
-    token: Token = error.token
-    start = token.start_pos if token.start_pos is not None else 0
-    end = token.end_pos if token.end_pos is not None else start + 1
-    return Diagnostic(
-        "parse_unexpected_token",
-        f"unexpected {_describe_token(token)}",
-        Span(source, start, max(end, start + 1)),
-        help=_help_for_token(text, token, error.expected) or f"expected {_expected(error.expected)}",
-    )
+    return to_diagnostic(error, source, piece_end, _symbols())
 
 
-def _describe_token(token: Token) -> str:
-    if token.type in ("NAME", "RULE_VERB", "STATUS_WORD", "OPTIONAL") or token.value.isalpha():
-        return f"word '{token.value}'"
-    if token.type == "STRING":
-        return f"text {token.value}"
-    if token.type in ("NUMBER", "DATE"):
-        return f"{_TERMINAL_NAMES[token.type].split(' (')[0][2:]} {token.value}"
-    return f"'{token.value}'"
-
-
-def _last_non_space(text: str, end: int) -> int:
-    offset = min(end, len(text)) - 1
-    while offset > 0 and text[offset].isspace():
-        offset -= 1
-    # Comments are blank as far as the parser is concerned; point at code, not at a comment.
-    line_start = text.rfind("\n", 0, offset) + 1
-    hash_at = text.find("#", line_start, offset + 1)
-    if hash_at != -1 and text[line_start:hash_at].strip():
-        offset = hash_at - 1
-        while offset > line_start and text[offset].isspace():
-            offset -= 1
-    return max(offset, 0)
-
-
-def _help_for_token(text: str, token: Token, expected: set[str]) -> str | None:
-    """Name the common mistakes (cf. Lark's ``match_examples``) instead of listing terminals."""
-    value = token.value
-    start = token.start_pos or 0
-    if value == "=" and start > 0 and text[start - 1] in "=!<>":
-        return "compare with a single '=' (or '!=', '<=', '>=')"
-    if value in ("==",):
-        return "compare with a single '='"
-    if token.type == "NAME" and "WHEN" in expected and value.lower() in ("if", "als", "wanneer"):
-        return "rules use 'when' before their condition"
-    if token.type == "NAME" and value.lower() in ("en", "of", "niet"):
-        return "conditions use 'and', 'or' and 'not'"
-    if "WHEN" in expected and value == "as":
-        return ("only a classify rule gives a type ('classify NAME as CODE when ...'); "
-                "a reject, include, exclude or warn rule has a name, then 'when'")
-    if "WHEN" in expected and token.type == "NAME":
-        return "a rule has at most one name, then 'when' and its condition"
-    if "WHEN" in expected:
-        return "the condition comes after 'when', e.g. exclude when category = taal"
-    if value == "{" and "NAME" in expected:
-        return "a list of values follows 'in' or a field's type 'code'"
-    return None
-
-
-def _help_for_character(text: str, offset: int) -> str | None:
-    pair = text[offset : offset + 2]
-    if pair == "&&":
-        return "write 'and' instead of '&&'"
-    if pair == "||":
-        return "write 'or' instead of '||'"
-    if text[offset] == "'":
-        return 'quote text with double quotes: "..."'
-    if text[offset] == "!":
-        return "write 'not' to negate a condition, or '!=' for 'not equal'"
-    if text[offset] == "-":
-        return "names use letters, digits and '_' ('-' is not allowed)"
-    return None
+@lru_cache(maxsize=1)
+def _symbols() -> dict[str, str]:
+    """The grammar's punctuation terminals and the text each stands for (`LPAR` -> `(`)."""
+    return {t.name: t.pattern.value for t in _parser().terminals if t.pattern.type == "str"}

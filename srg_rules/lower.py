@@ -4,6 +4,10 @@ Input: the tree from :func:`srg_rules.grammar.parse_tree`. Output: an :class:`as
 which every node carries the span of the text it came from. Lowering never judges meaning
 (unknown names, types) — that is :mod:`srg_rules.check`'s job — so it cannot fail on a tree
 the grammar produced.
+
+The AST is the same whatever the keyword set (:mod:`srg_rules.keywords`): the words it holds
+(a rule's verb, an expected status, a unit) are English, a Dutch ``sluit ... uit`` lowering
+to the verb ``exclude``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import NamedTuple
 from lark import Token, Transformer, Tree, v_args
 
 from . import ast
+from .keywords import english
 from .operators import OPERATORS
 from .source import SourceFile, Span
 
@@ -136,7 +141,7 @@ class _Lower(Transformer):
     def rule(self, meta, children):
         verb, name, condition, validity, because = children
         return ast.Rule(
-            str(verb), self._name(name), condition, because, validity, span=self._span(meta)
+            english(str(verb)), self._name(name), condition, because, validity, span=self._span(meta)
         )
 
     def classification(self, meta, children):
@@ -178,7 +183,7 @@ class _Lower(Transformer):
         return ast.Expectation(tuple(outcomes), condition, span=self._span(meta))
 
     def expected_status(self, meta, children):
-        return ast.Outcome(str(children[0]), span=self._span(meta))
+        return ast.Outcome(english(str(children[0])), span=self._span(meta))
 
     def expected_type(self, meta, children):
         return ast.Outcome("type", children[0], span=self._span(meta))
@@ -220,7 +225,7 @@ class _Lower(Transformer):
             raw = str(amount)
             number = ast.Number(float(raw) if "." in raw else int(raw),
                                 span=self._token_span(amount), written=raw)
-            return ast.DateShift(base, number, later, str(unit), span=self._span(meta))
+            return ast.DateShift(base, number, later, english(str(unit)), span=self._span(meta))
 
         return lower_date_shift
 

@@ -21,12 +21,13 @@ from .checked import Checked
 from .diagnostics import Diagnostic, RulebookError
 from .decision import Decision
 from .explain import Explanation
-from .grammar import parse_condition_tree, parse_tree
+from .grammar import parse_condition_tree, parse_tree, recover
 from .link import link, read_source
 from .lower import lower
+from .recovery import meaning_errors
 from .registration import Provision, provisions
 from .schema import Field, OutputSpec
-from .source import SourceFile
+from .source import SourceFile, Span
 from .unique import KeyCounts, read_keys
 
 __all__ = ["Rulebook", "diagnose", "load", "parse"]
@@ -265,7 +266,7 @@ def diagnose(text: str, source: str = "<string>", *, analyse: bool = True) -> tu
         findings = dated_findings(program)
     else:
         findings = analysis.analyse(program) + analysis.check_expectations(program)
-    found = diagnostics + analysis.to_diagnostics(findings)
+    found = diagnostics + _in_the_file(analysis.to_diagnostics(findings), checked.rulebook)
     home = checked.rulebook.span
     assert home is not None  # a parsed rulebook has a span
     files = list(dict.fromkeys([home.source.path,
@@ -311,13 +312,44 @@ def _build(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
     file first, then the used ones in the order they are used), by position within each."""
     tree, syntax_errors = parse_tree(source)
     if tree is None:
-        return None, tuple(syntax_errors)
+        return None, _with_meaning(source, syntax_errors)
     linked, link_errors = link(lower(tree, source), source)
     checked = check(linked)
     diagnostics = _in_file_order((*link_errors, *checked.diagnostics), linked, source)
     if not checked.ok or link_errors:
         return None, diagnostics
     return checked, diagnostics
+
+
+def _in_the_file(diagnostics: Iterable[Diagnostic],
+                 rulebook: ast.Rulebook) -> tuple[Diagnostic, ...]:
+    """Findings about the whole rulebook (they have no place of their own) at the rulebook's
+    header, or else its first line, so that they name the file and show where it starts."""
+    home = rulebook.span.source
+    statements = [s for s in rulebook.statements
+                  if s.span is not None and s.span.source is home]
+    header = next((s for s in statements if isinstance(s, ast.Header)), None)
+    if header is not None:
+        span = header.span
+    elif statements:
+        first = statements[0].span
+        line_end = home.text.find("\n", first.start)
+        span = Span(home, first.start, line_end if line_end != -1 else first.end)
+    else:
+        span = Span(home, 0, 0)
+    return tuple(d if d.span.source.text or d.span.source.path != "<rulebook>"
+                 else attrs.evolve(d, span=span) for d in diagnostics)
+
+
+def _with_meaning(source: SourceFile, syntax_errors: list[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """The syntax errors, and what checking finds in the statements that do parse, so that
+    one run shows every statement's errors (see :func:`srg_rules.recovery.meaning_errors`)."""
+    partial, _, skipped = recover(source)
+    if partial is None:
+        return tuple(syntax_errors)
+    linked, link_errors = link(lower(partial, source), source)
+    found = meaning_errors((*link_errors, *check(linked).diagnostics), source, skipped)
+    return _in_file_order((*syntax_errors, *found), linked, source)
 
 
 def _in_file_order(diagnostics: Iterable[Diagnostic], linked: ast.Rulebook,

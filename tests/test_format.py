@@ -435,7 +435,8 @@ _components = st.builds(
     .map(tuple),
 )
 _STATEMENT_WORDS = {"rulebook", "use", "field", "output", "rules", "define", "reject", "include",
-                    "exclude", "classify", "trajectory", "activities", "expect"}
+                    "exclude", "classify", "trajectory", "activities", "expect",
+                    "type"}  # `type` starts a Dutch classification
 _combinations = st.builds(
     ast.Combination, _names.map(ast.Name), _names.map(ast.Name),
     st.none() | _names.filter(lambda n: n not in _STATEMENT_WORDS).map(ast.Name),

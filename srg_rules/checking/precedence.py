@@ -1,0 +1,91 @@
+"""The ``mixed_and_or`` warning: ``and`` and ``or`` mixed without parentheses.
+
+Place in the pipeline: a pass of :mod:`srg_rules.check`. Input: the conditions of a rulebook's
+statements, with their spans into the source text (the AST keeps no parentheses, so whether an
+``and`` was written in parentheses is read from the text around its span). Output: one warning
+per ``or`` that has an unparenthesized ``and`` among its operands, with both readings written
+out by :mod:`srg_rules.printer`: the one the language takes (``and`` binds tighter) and the
+other one, so that the author sees which one they meant and adds the parentheses.
+"""
+
+from __future__ import annotations
+
+from .. import ast, printer
+from ..diagnostics import Severity
+from .context import Context
+
+__all__ = ["check_mixed_and_or"]
+
+
+def check_mixed_and_or(context: Context) -> None:
+    """Warn about every ``a and b or c`` written without parentheses."""
+    for _, statement in context.statements((ast.Definition, ast.Rule, ast.Classification,
+                                             ast.Trajectory, ast.Expectation)):
+        _visit(context, statement.condition)
+
+
+def _visit(context: Context, condition: ast.Condition) -> None:
+    if isinstance(condition, ast.AnyOf) and condition.span is not None:
+        bare = [item for item in condition.items
+                if isinstance(item, ast.AllOf) and not _parenthesized(item)]
+        if bare:
+            _report(context, condition, bare)
+    if isinstance(condition, (ast.AllOf, ast.AnyOf)):
+        for item in condition.items:
+            _visit(context, item)
+    elif isinstance(condition, ast.Not):
+        _visit(context, condition.item)
+
+
+def _parenthesized(condition: ast.Condition) -> bool:
+    span = condition.span
+    if span is None:
+        return True  # built by hand: nothing was written
+    text = span.source.text
+    return text[: span.start].rstrip().endswith("(") and text[span.end:].lstrip().startswith(")")
+
+
+def _report(context: Context, condition: ast.AnyOf, bare: list[ast.AllOf]) -> None:
+    try:
+        taken = _written(condition)
+        other = _written(_other_reading(condition, bare))
+    except ValueError:  # a leaf with no text form: say it without the readings
+        taken = other = None
+    help_ = ("'and' binds tighter than 'or'; add parentheses to say which one is meant"
+             if taken is None else
+             f"this reads as: {taken}\n        and not as: {other}\n"
+             "        add parentheses to say which one is meant")
+    context.report(
+        "mixed_and_or", "'and' and 'or' mixed without parentheses", condition.span, help_,
+        severity=Severity.WARNING,
+    )
+
+
+def _other_reading(condition: ast.AnyOf, bare: list[ast.AllOf]) -> ast.Condition:
+    """The reading with ``or`` binding tighter: the operands in written order, cut at every
+    unparenthesized ``and`` instead of at every ``or``."""
+    groups: list[list[ast.Condition]] = [[]]
+    for item in condition.items:
+        if any(item is b for b in bare):
+            first, *rest = item.items
+            groups[-1].append(first)
+            for operand in rest:
+                groups.append([operand])
+        else:
+            groups[-1].append(item)
+    parts = [group[0] if len(group) == 1 else ast.AnyOf(tuple(group)) for group in groups]
+    return ast.AllOf(tuple(parts))
+
+
+def _written(condition: ast.Condition) -> str:
+    if isinstance(condition, (ast.AllOf, ast.AnyOf)):
+        word = " and " if isinstance(condition, ast.AllOf) else " or "
+        return word.join(_part(item) for item in condition.items)
+    if isinstance(condition, ast.Not):
+        return f"not {_part(condition.item)}"
+    return printer.leaf(condition)
+
+
+def _part(item: ast.Condition) -> str:
+    text = _written(item)
+    return f"({text})" if printer.grouped(item) else text
