@@ -33,6 +33,7 @@ from pathlib import Path
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from .depth import too_deep_tree
 from .diagnostics import Diagnostic
 from .source import SourceFile, Span
 
@@ -150,6 +151,9 @@ def parse_tree_and_comments(
     finally:
         _comment_sink.reset(reset)
     if tree is not None:
+        too_deep = too_deep_tree(tree, source)  # before any stage walks it recursively
+        if too_deep:
+            return None, (), too_deep
         return tree, tuple(Span(source, t.start_pos, t.end_pos) for t in sink), []
     return None, (), _syntax_errors(source)
 
@@ -177,9 +181,11 @@ def _syntax_errors(source: SourceFile) -> list[Diagnostic]:
 def parse_condition_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
     """Parse a condition on its own (the text after ``when``)."""
     try:
-        return _parser().parse(source.text, start="lone_condition"), []
+        tree = _parser().parse(source.text, start="lone_condition")
     except UnexpectedInput as error:
         return None, [_to_diagnostic(error, source, len(source.text))]
+    too_deep = too_deep_tree(tree, source)
+    return (None, too_deep) if too_deep else (tree, [])
 
 
 def _statement_ranges(text: str) -> list[tuple[int, int]]:

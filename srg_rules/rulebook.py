@@ -20,6 +20,7 @@ from .check import check
 from .checked import Checked
 from .diagnostics import Diagnostic, RulebookError
 from .decision import Decision
+from .depth import too_deep_defines
 from .explain import Explanation
 from .grammar import parse_condition_tree, parse_tree
 from .link import link, read_source
@@ -268,6 +269,9 @@ def _build(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
     if tree is None:
         return None, tuple(syntax_errors)
     linked, link_errors = link(lower(tree, source), source)
+    too_deep = too_deep_defines(linked)  # before the checker follows the defines' chains
+    if too_deep:
+        return None, _in_file_order((*link_errors, *too_deep), linked, source)
     checked = check(linked)
     diagnostics = _in_file_order((*link_errors, *checked.diagnostics), linked, source)
     if not checked.ok or link_errors:
