@@ -468,6 +468,19 @@ def _sql(args: argparse.Namespace) -> int:
         raise _UserError(f"{args.rulebook}: the SQL backend does not implement 'activities' and "
                          "'trajectory' statements yet; run the rulebook with srg-rules run, or "
                          "write its provision-level rules without them")
+    from .backends.sql.query import output_names
+    from .identifiers import postgres_collisions
+    from .records import output_columns
+
+    if args.dialect in ("postgres", "postgresql"):
+        for first, second in postgres_collisions(list(book.fields)):
+            raise _UserError(f"{args.rulebook}: the fields '{first}' and '{second}' agree in "
+                             "their first 63 bytes, which is all of a name PostgreSQL keeps; "
+                             "make them differ there")
+    names = output_names(book.program, output_columns(bool(book.program.by_verb("warn"))))
+    if any(old != new for old, new in names.items()):
+        print("srg-rules: note: the rulebook has a field named like a column the query adds; "
+              "the query names its columns " + ", ".join(names.values()), file=sys.stderr)
     try:
         text = to_sql(book.program, args.table, args.dialect, pretty=True)
         if book.program.unique:

@@ -23,6 +23,7 @@ from .decision import Decision
 from .depth import too_deep_defines
 from .explain import Explanation
 from .grammar import parse_condition_tree, parse_tree
+from .identifiers import name_warnings
 from .link import link, read_source
 from .lower import lower
 from .registration import Provision, provisions
@@ -273,7 +274,8 @@ def _build(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
     if too_deep:
         return None, _in_file_order((*link_errors, *too_deep), linked, source)
     checked = check(linked)
-    diagnostics = _in_file_order((*link_errors, *checked.diagnostics), linked, source)
+    diagnostics = _in_file_order((*link_errors, *checked.diagnostics, *name_warnings(linked)),
+                                 linked, source)
     if not checked.ok or link_errors:
         return None, diagnostics
     return checked, diagnostics

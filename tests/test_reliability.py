@@ -260,3 +260,51 @@ def test_no_message_about_a_file_shows_a_value_of_it(tmp_path, name, text):
         assert "Traceback" not in messages
         for bsn in BSNS:
             assert bsn not in messages, (args, messages)
+
+
+# --- names that cannot collide ------------------------------------------------------------
+
+
+COLLIDING = """field type: code {a, b}
+field status: text optional
+field reasons: number optional
+output type: code {k}
+include when type = a
+classify as k when status = "x"
+"""
+
+
+def test_sql_output_columns_never_collide_with_fields(tmp_path):
+    import duckdb
+
+    from srg_rules.backends.sql import to_sql
+
+    book = srg_rules.parse(COLLIDING)
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE records AS SELECT * FROM (VALUES ('a', 'x', '1'), "
+                       "('b', NULL, '2')) t(type, status, reasons)")
+    result = connection.execute(to_sql(book.program, "records", "duckdb"))
+    names = [column[0] for column in result.description]
+    assert names == ["type", "status", "reasons", "srg_status", "srg_type", "srg_reasons"]
+    assert result.fetchall() == [("a", "x", "1", "included", "k", "line-5|line-6"),
+                                 ("b", None, "2", "excluded", None, "no_include_matched")]
+    for dialect in ("postgres", "spark"):
+        text = to_sql(book.program, "records", dialect)
+        assert '"srg_status"' in text or "`srg_status`" in text
+    path = tmp_path / "c.rules"
+    path.write_text(COLLIDING, encoding="utf-8")
+    code, stdout, stderr = _cli("sql", str(path))
+    assert code == 0 and "srg_status, srg_type, srg_reasons" in stderr
+
+
+def test_names_postgres_would_cut_to_one_are_a_warning_and_refused_for_postgres(tmp_path):
+    long = "a" * 63
+    text = f"field {long}_one: number\nfield {long}_two: number\ninclude when {long}_one > 1\n"
+    codes = [d.code for d in srg_rules.diagnose(text, analyse=False)]
+    assert codes == ["name_too_long", "names_collide_when_cut"]
+    path = tmp_path / "long.rules"
+    path.write_text(text, encoding="utf-8")
+    code, stdout, stderr = _cli("sql", str(path), "--dialect", "postgres")
+    assert code == 2 and "first 63 bytes" in stderr
+    code, stdout, stderr = _cli("sql", str(path), "--dialect", "duckdb")
+    assert code == 0
