@@ -84,7 +84,7 @@ class Row:
 @attrs.frozen
 class RecordFile:
     path: Path
-    format: str  # "csv" or "jsonl"
+    format: str  # "csv", "jsonl" or "xlsx" (written as CSV)
     columns: tuple[str, ...]  # the CSV header; for JSON Lines, empty
     delimiter: str = ","
     rows: Iterator[Row] = attrs.field(eq=False, repr=False, default=iter(()))
@@ -119,6 +119,8 @@ def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not a record file")
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return _open_excel(path, required, known)
     codec = _codec(encoding)
     try:
         handle = open(path, encoding=codec, newline="")
@@ -151,6 +153,80 @@ def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
         raise
     return RecordFile(path, "csv", columns, delimiter,
                       rows=_csv_rows(path, handle, columns, delimiter, encoding))
+
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+"""Excel workbooks, read (the first sheet) through openpyxl, the optional extra ``excel``;
+the decided rows are written as CSV."""
+
+
+def _open_excel(path: Path, required: Sequence[str], known: Sequence[str]) -> RecordFile:
+    try:
+        import openpyxl
+    except ImportError:
+        raise InputError(f"{path}: reading Excel files needs openpyxl: pip install "
+                         "'srg-rules[excel]' (or save the sheet as CSV UTF-8)") from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+    except Exception as error:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike
+        raise InputError(f"{path}: cannot be read as an Excel workbook "
+                         f"({type(error).__name__})") from None
+    if header is None or all(cell is None for cell in header):
+        book.close()
+        raise InputError(f"{path}: the first sheet is empty; expected a header row with the "
+                         "field names")
+    columns = tuple(_cell_text(cell).strip() for cell in header)
+    while columns and not columns[-1]:
+        columns = columns[:-1]
+    try:
+        _check_header(path, columns, required, known)
+    except InputError:
+        book.close()
+        raise
+    return RecordFile(path, "xlsx", columns, ",", rows=_excel_rows(book, rows, columns))
+
+
+def _excel_rows(book: Any, rows: Iterator[tuple[Any, ...]],
+                columns: tuple[str, ...]) -> Iterator[Row]:
+    width = len(columns)
+    number = 0
+    try:
+        for line, cells in enumerate(rows, start=2):
+            values = [_cell_text(cell) for cell in cells]
+            while len(values) > width and values[-1] == "":
+                values.pop()
+            if not any(values):
+                continue  # an empty row is not a record
+            number += 1
+            record = dict(zip(columns, values))
+            for column in columns[len(values):]:
+                record[column] = ""
+            problem = (f"has {len(values)} values where the header has {width}"
+                       if len(values) > width else None)
+            yield Row(number, line, record, problem)
+    finally:
+        book.close()
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell as the text a CSV export holds: a date (a date-time at midnight) as
+    YYYY-MM-DD, a whole number without ``.0``, nothing as empty."""
+    import datetime
+
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime.datetime):
+        return cell.date().isoformat() if cell.time() == datetime.time() else cell.isoformat()
+    if isinstance(cell, datetime.date):
+        return cell.isoformat()
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
 
 
 DELIMITERS = (",", ";", "\t")
@@ -392,13 +468,17 @@ class OutputFile:
         self._warnings = warnings
         added = output_columns(warnings)
         self._target = Path(path) if path is not None else None
+        if self._format == "xlsx" and self._target is not None and \
+                self._target.suffix.lower() in EXCEL_SUFFIXES:
+            raise InputError(f"{self._target}: the decisions of an Excel file are written as "
+                             "CSV; name the output .csv")
         if self._target is not None:
             self._temp: Path | None = temp_beside(self._target)
             self._handle: IO[str] = open(self._temp, "w", encoding="utf-8", newline="")
         else:
             self._temp = None
             self._handle = sys.stdout
-        if self._format == "csv":
+        if self._format in ("csv", "xlsx"):
             kept = tuple(c for c in records.columns if c not in added)
             self.replaced = tuple(c for c in records.columns if c in added)
             self._columns = kept
@@ -419,7 +499,7 @@ class OutputFile:
 
     def _write(self, row: Row, decision: Decision) -> None:
         reasons = decision.reasons
-        if self._format == "csv":
+        if self._format in ("csv", "xlsx"):
             values = row.values
             self._writer.writerow([
                 *(values.get(column, "") for column in self._columns),

@@ -110,3 +110,33 @@ def test_the_api_refuses_an_unknown_encoding(tmp_path):
     data.write_text("n\n1\n")
     with pytest.raises(InputError, match="not an encoding"):
         open_records(data, encoding="nope")
+
+
+def test_an_excel_workbook_is_read_as_its_csv_export(tmp_path, book):
+    openpyxl = pytest.importorskip("openpyxl")
+    import datetime
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["n", "name", "when"])
+    sheet.append([12.0, "a", datetime.datetime(2025, 1, 31)])
+    sheet.append([])
+    sheet.append([3, None, datetime.date(2024, 2, 29)])
+    sheet.append([40, "x", None, "spare"])
+    data = tmp_path / "in.xlsx"
+    workbook.save(data)
+    out = tmp_path / "out.csv"
+    result = _cli("run", str(book), str(data), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "n,name,when,status,type,reasons",
+        "12,a,2025-01-31,included,,big",
+        "3,,2024-02-29,excluded,,no_include_matched",
+        "40,x,,rejected,,malformed_row",
+    ]
+    assert f"{data}:5: record 3 has 4 values where the header has 3" in result.stderr.decode()
+    assert _cli("run", str(book), str(data), "-o", str(tmp_path / "o.xlsx")).returncode == 2
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    result = _cli("run", str(book), str(broken))
+    assert result.returncode == 2 and b"cannot be read as an Excel workbook" in result.stderr
