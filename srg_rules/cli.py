@@ -574,6 +574,8 @@ def _explain(args: argparse.Namespace) -> int:
             record = json.loads(args.record)
         except json.JSONDecodeError as error:
             raise _UserError(f"--record: not valid JSON ({error.msg} at column {error.colno})") from None
+        except (ValueError, RecursionError):  # a number over 4,300 digits; deep nesting
+            raise _UserError("--record: a number too long or nesting too deep to read") from None
         if not isinstance(record, dict):
             raise _UserError("--record: expected a JSON object, e.g. '{\"category\": \"taal\"}'")
         if book.has_registration:

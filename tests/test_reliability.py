@@ -308,3 +308,9 @@ def test_names_postgres_would_cut_to_one_are_a_warning_and_refused_for_postgres(
     assert code == 2 and "first 63 bytes" in stderr
     code, stdout, stderr = _cli("sql", str(path), "--dialect", "duckdb")
     assert code == 0
+
+
+def test_explain_record_json_a_reader_cannot_hold_is_a_message(tmp_path, book):
+    for record in ('{"n": ' + "9" * 5000 + "}", "[" * 50_000 + "]" * 50_000):
+        code, stdout, stderr = _cli("explain", str(book), "--record", record)
+        assert code == 2 and "--record:" in stderr and "Traceback" not in stderr
