@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,16 +68,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except _UserError as error:
-        print(f"srg-rules: {error}", file=sys.stderr)
+        print(f"srg-rules: {_named(str(error))}", file=sys.stderr)
         return error.code
     except InputError as error:
-        print(f"srg-rules: {error}", file=sys.stderr)
+        print(f"srg-rules: {_named(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:  # reading or writing a file failed: a one-line message
+        if isinstance(error, BrokenPipeError):
+            return EXIT_OK  # e.g. `srg-rules run ... | head`
+        where = f"{_named(str(error.filename))}: " if error.filename else ""
+        print(f"srg-rules: {where}{error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("srg-rules: " + _("interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_OK  # e.g. `srg-rules run ... | head`
+    finally:
+        for spool in list(_SPOOLS):
+            shutil.rmtree(spool, ignore_errors=True)
+            del _SPOOLS[spool]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,10 +109,11 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help=_("decide every record of a CSV or JSON Lines file"))
     run.add_argument("rulebook", help=_("the rulebook file"))
     run.add_argument("input", nargs="?",
-                     help=_("records: CSV (comma or semicolon) or JSON Lines (Parquet with the "
-                            "duckdb or spark engine); none with --engine postgres"))
-    run.add_argument("-o", "--output", help=_("where to write the decided records (same "
-                                              "format as the input); default: standard output"))
+                     help=_("records: CSV (comma, semicolon or tab) or JSON Lines (Parquet with "
+                            "the duckdb or spark engine); - for standard input; none with "
+                            "--engine postgres"))
+    run.add_argument("-o", "--output", help=_("where to write the decided records (same format "
+                                              "as the input); default or -: standard output"))
     run.add_argument("--summary-json", metavar="PATH",
                      help=_("also write the summary as JSON to PATH"))
     run.add_argument("--engine", choices=("auto", "python", "duckdb", "spark", "postgres"),
@@ -130,7 +142,23 @@ def _parser() -> argparse.ArgumentParser:
                             "(default: TABLE_srg)"))
     run.add_argument("--replace", action="store_true",
                      help=_("with --engine postgres, replace the result table if it exists"))
+    run.add_argument("--encoding", default="utf-8",
+                     help="the input's text encoding, e.g. cp1252 for a Windows/Excel export "
+                     "(default: utf-8, with or without a byte order mark); output is UTF-8")
+    run.add_argument("--format", choices=("csv", "jsonl"), default=None,
+                     help="the input's format when it is standard input (-); default: from "
+                     "its first bytes")
+    run.add_argument("--allow-malformed", action="store_true",
+                     help="a quote that is never closed (it reads the following lines into "
+                     "one record) rejects that record as malformed_row instead of stopping "
+                     "the run")
     run.set_defaults(handler=_run)
+
+    clean = commands.add_parser(
+        "clean", help="remove temporary files left by runs that were killed")
+    clean.add_argument("folders", nargs="*", metavar="FOLDER",
+                       help="folders runs wrote their output to (default: the current folder)")
+    clean.set_defaults(handler=_clean)
 
     explain = commands.add_parser("explain", help=_("show why one record was decided as it was"))
     explain.add_argument("rulebook", help=_("the rulebook file"))
@@ -278,6 +306,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.output == "-":
+        args.output = None  # standard output; the summary goes to standard error
+    _check_paths(args)
     book = _load(args.rulebook)
     by = _group_fields(book, args.by)
     for option, value, engine in (("--dsn", args.dsn, "postgres"), ("--table", args.table, "postgres"),
@@ -291,6 +322,8 @@ def _run(args: argparse.Namespace) -> int:
         return _report_run(book, args, summary, source, target)
     if args.input is None:
         raise _UserError("run needs an INPUT file (or --engine postgres with --dsn and --table)")
+    if args.input == "-":
+        args.input = _spool_stdin(args.format)
     engine = _engine(book, args)
     if engine == "duckdb":
         from .filerun import DEFAULT_MEMORY_LIMIT, MEMORY_SIZE, run_file
@@ -302,17 +335,19 @@ def _run(args: argparse.Namespace) -> int:
     bar = TerminalProgress.on_stderr()
     malformed = _MalformedRows(bar)
     try:
+        reading = {"encoding": args.encoding, "allow_malformed": args.allow_malformed}
         if engine == "source":
             summary = run_source(book, args.input, args.output, progress=bar,
-                                 malformed=malformed, by=by)
+                                 malformed=malformed, by=by, **reading)
         elif engine == "duckdb":
             summary = Summary.from_dict(run_file(book.program, args.input, args.output,
-                                                 progress=bar, memory_limit=limit, by=by))
+                                                 progress=bar, memory_limit=limit, by=by,
+                                                 **reading))
         else:
             summary = run_records(book.decide, book.fields, args.input, args.output,
                                   progress=bar, malformed=malformed, replaced=_note_replaced,
                                   unique=book.program.unique, by=by,
-                                  warnings=bool(book.program.by_verb("warn")))
+                                  warnings=bool(book.program.by_verb("warn")), **reading)
     finally:
         if bar is not None:
             bar.clear()
@@ -332,14 +367,78 @@ def _report_run(book: Rulebook, args: argparse.Namespace, summary: Summary, sour
         version = _(", version {version}").format(version=book.version) if book.version else ""
         header += f" ({book.title}{version})"
     print(header, file=report)
-    print(_("input:    {path}").format(path=source), file=report)
+    print(_("input:    {path}").format(path=_named(str(source))), file=report)
     if target:
         print(_("output:   {path}").format(path=target), file=report)
     labels = dict(book.output.codes) if book.output is not None else {}
     print(summary.render(labels), file=report)
     if args.summary_json:
-        Path(args.summary_json).write_text(json.dumps(summary.as_dict(), indent=2) + "\n",
-                                           encoding="utf-8")
+        from .records import replacing
+
+        with replacing(args.summary_json) as temp:
+            temp.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
+    return EXIT_OK
+
+
+# Standard input, copied to a private folder so that every engine can read it (twice, for
+# 'unique'); its messages name it <stdin>. Removed when the command ends.
+_SPOOLS: dict[str, str] = {}
+
+
+def _spool_stdin(kind: str | None) -> str:
+    folder = tempfile.mkdtemp(prefix="srg-rules-stdin-")
+    head = sys.stdin.buffer.peek(64) if hasattr(sys.stdin.buffer, "peek") else b""
+    if kind is None:
+        kind = "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
+    path = os.path.join(folder, f"stdin.{kind}")
+    _SPOOLS[folder] = path
+    with open(path, "wb") as spool:
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+    return path
+
+
+def _named(text: str) -> str:
+    """A message with a copy of standard input named as the user gave it."""
+    for path in _SPOOLS.values():
+        text = text.replace(path, "<stdin>")
+    return text
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    """What can be known before the run starts: the output is not an input, and the
+    folders of the output and the summary exist and can be written."""
+    for option, target in (("-o", args.output), ("--summary-json", args.summary_json)):
+        if target is None:
+            continue
+        path = Path(target)
+        for source in (args.input, args.rulebook):
+            if source != "-" and Path(source).exists() and path.exists() and \
+                    os.path.samefile(source, path):
+                raise _UserError(f"{option} {target}: is the same file as the input {source}; "
+                                 "it would be replaced\n  help: write the output to a new file")
+        folder = path.resolve().parent
+        if not folder.is_dir():
+            raise _UserError(f"{option} {target}: the folder {folder} does not exist; "
+                             "nothing was run")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise _UserError(f"{option} {target}: the folder {folder} cannot be written; "
+                             "nothing was run")
+    if args.output is not None and args.summary_json is not None and \
+            Path(args.output).resolve() == Path(args.summary_json).resolve():
+        raise _UserError("-o and --summary-json name the same file")
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from .leftovers import remove_stale, remove_stale_spill
+
+    removed = [*remove_stale_spill()]
+    for folder in args.folders or ["."]:
+        if not Path(folder).is_dir():
+            raise _UserError(f"{folder}: no such folder")
+        removed += remove_stale(folder)
+    for path in removed:
+        print(f"removed {path}")
+    print(f"srg-rules: {_count(len(removed), 'leftover')} of killed runs removed")
     return EXIT_OK
 
 
@@ -437,8 +536,10 @@ class _MalformedRows:
         if self.count <= _MALFORMED_SHOWN:
             if self.bar is not None:
                 self.bar.clear()
-            print(f"{path}:{row.line}: " + _("record {number} {problem}; rejected as {reason}").format(
-                number=row.number, problem=row.problem, reason=MALFORMED_ROW), file=sys.stderr)
+            swallowed = (f" (a quote opened there read the {row.swallowed} line(s) after "
+                         "it into this record)" if row.swallowed else "")
+            print(f"{_named(str(path))}:{row.line}: record {row.number} {row.problem}"
+                  f"{swallowed}; rejected as {MALFORMED_ROW}", file=sys.stderr)
 
     def tell_the_rest(self) -> None:
         if self.count > _MALFORMED_SHOWN:
@@ -542,6 +643,19 @@ def _sql(args: argparse.Namespace) -> int:
                            "'trajectory' statements yet; run the rulebook with srg-rules "
                            "run, or write its provision-level rules without them").format(
                              rulebook=args.rulebook))
+    from .backends.sql.query import output_names
+    from .identifiers import postgres_collisions
+    from .records import output_columns
+
+    if args.dialect in ("postgres", "postgresql"):
+        for first, second in postgres_collisions(list(book.fields)):
+            raise _UserError(f"{args.rulebook}: the fields '{first}' and '{second}' agree in "
+                             "their first 63 bytes, which is all of a name PostgreSQL keeps; "
+                             "make them differ there")
+    names = output_names(book.program, output_columns(bool(book.program.by_verb("warn"))))
+    if any(old != new for old, new in names.items()):
+        print("srg-rules: note: the rulebook has a field named like a column the query adds; "
+              "the query names its columns " + ", ".join(names.values()), file=sys.stderr)
     try:
         text = to_sql(book.program, args.table, args.dialect, pretty=True)
         if book.program.unique:
@@ -655,6 +769,8 @@ def _explain(args: argparse.Namespace) -> int:
         except json.JSONDecodeError as error:
             raise _UserError(_("--record: not valid JSON ({problem} at column {column})").format(
                 problem=error.msg, column=error.colno)) from None
+        except (ValueError, RecursionError):  # a number over 4,300 digits; deep nesting
+            raise _UserError("--record: a number too long or nesting too deep to read") from None
         if not isinstance(record, dict):
             raise _UserError(_("--record: expected a JSON object, e.g. '{example}'").format(
                 example='{"category": "taal"}'))

@@ -65,13 +65,13 @@ no output file appears; the counts add up to the number of rows.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import shutil
-import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,12 +82,13 @@ from .backends import sql as sql_backend
 from .backends.sql import unique as sql_unique
 from .backends.sql.builders import strip
 from .backends.interpreter import Interpreter
+from .leftovers import spill_folder
 from .records import REASON_SEPARATOR, InputError, output_columns, replacing
 from .run import TerminalProgress, open_input, run_records
 from .schema import ValueType
 from .summary import Summary
 
-__all__ = ["DEFAULT_MEMORY_LIMIT", "MEMORY_SIZE", "PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL",
+__all__ = ["DEFAULT_MEMORY_LIMIT", "count_records", "MEMORY_SIZE", "PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL",
            "run_file"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -109,7 +110,8 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
              output_path: str | os.PathLike[str], *,
              progress: Callable[[float], None] | str | None = TERMINAL,
              memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
-             by: Sequence[str] = ()) -> dict[str, Any]:
+             by: Sequence[str] = (), encoding: str = "utf-8",
+             allow_malformed: bool = True) -> dict[str, Any]:
     """Decide every row of a CSV or Parquet file and write them, with the decisions, to
     ``output_path`` in the input's format.
 
@@ -126,6 +128,8 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
             (docs/benchmarks.md). None: DuckDB's own default, 80% of the machine's memory.
         by: fields whose values the counts are grouped by as well (``"by"`` in the result,
             as :meth:`Summary.as_dict` gives it).
+        encoding: the CSV file's text encoding; a file not in UTF-8 takes the row-by-row path.
+        allow_malformed: as for :func:`srg_rules.run.run_records` (a quote never closed).
 
     Returns:
         ``Summary.as_dict()`` of the run (``records``, ``statuses``, ``reasons``, ``types``),
@@ -152,7 +156,8 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
         bar = TerminalProgress.on_stderr()
         try:
             return run_file(program, input_path, output_path, progress=bar,
-                            memory_limit=memory_limit, by=by)
+                            memory_limit=memory_limit, by=by, encoding=encoding,
+                            allow_malformed=allow_malformed)
         finally:
             if bar is not None:
                 bar.clear()
@@ -168,15 +173,17 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
         if not source.exists():
             raise InputError(f"{source}: no such file")
         return _run_parquet(program, source, target, progress, memory_limit, by)
-    records = open_input(source, program.schema.fields)
+    records = open_input(source, program.schema.fields, encoding)
     _close(records.rows)  # only the header was needed; DuckDB reads the rows
     try:
         if records.format != "csv":
             raise _UsePython("not CSV")
+        if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+            raise _UsePython("not UTF-8")
         return _run_csv(program, source, target, records.columns, records.delimiter, progress,
                         memory_limit, by)
     except _UsePython:
-        return _run_python(program, source, target, progress, by)
+        return _run_python(program, source, target, progress, by, encoding, allow_malformed)
 
 
 def _close(rows: Iterator[Any]) -> None:
@@ -202,16 +209,17 @@ def _run_csv(program: ir.Program, source: Path, target: Path, columns: tuple[str
     if any(not name for name in names) or len({n.lower() for n in names}) < len(names):
         # DuckDB has no empty column names and does not tell "A" from "a".
         raise _UsePython("column names DuckDB cannot keep apart")
-    reason = _read_otherwise(source, delimiter, progress=progress)
+    scan = _Scan()
+    reason = _read_otherwise(source, delimiter, progress=progress, scan=scan)
     if reason is not None:
         raise _UsePython(reason)
     with _Connection(progress, memory_limit) as connection:
         try:
             return _copy_csv(connection, program, source, target, columns, kept, delimiter,
-                             padded=True, by=by)
+                             padded=True, by=by, expected=scan.records - 1)
         except _QuotedNewLines:
             return _copy_csv(connection, program, source, target, columns, kept, delimiter,
-                             padded=False, by=by)
+                             padded=False, by=by, expected=scan.records - 1)
 
 
 class _QuotedNewLines(Exception):
@@ -220,7 +228,7 @@ class _QuotedNewLines(Exception):
 
 def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target: Path,
               columns: tuple[str, ...], kept: list[str], delimiter: str, *, padded: bool,
-              by: Sequence[str] = ()) -> dict[str, Any]:
+              by: Sequence[str] = (), expected: int | None = None) -> dict[str, Any]:
     width = len(columns)
     spare = SPARE_COLUMNS if padded else 0
     prefix = sql_backend.internal_prefix(columns)
@@ -267,6 +275,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
                                     params=_csv_params(delimiter)))
         except Exception as error:  # noqa: BLE001 - any DuckDB error: read the Python way
             message = str(error)
+            _refuse_write_error(message, temp, target)
             if "null_padding" in message and "quoted new lines" in message:
                 raise _QuotedNewLines() from error
             raise _UsePython(message) from error
@@ -286,6 +295,10 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
         groups = [exp.column(out_columns[kept.index(name)], quoted=True) if name in kept else None
                   for name in by]
         summary = _summary(connection, written, *out_columns[len(kept):], by=by, groups=groups)
+        if expected is not None and summary["records"] != expected:
+            # Every row accounted for: DuckDB decided another number of records than the
+            # file holds (it skips a line it cannot hold, e.g. one with a 32 MB value).
+            raise _UsePython(f"{expected} records in the file, {summary['records']} decided")
     return summary
 
 
@@ -298,11 +311,63 @@ def _csv_params(delimiter: str) -> list[exp.CopyParameter]:
         exp.CopyParameter(this=exp.var("HEADER"), expression=exp.true()),
         # CRLF, as the Python path (and RFC 4180) writes it.
         exp.CopyParameter(this=exp.var("NEW_LINE"), expression=_text("\r\n")),
+        _IN_PLACE.copy(),
     ]
 
 
+# COPY writes into the temporary file it is given (created private, mode 0600), not into a
+# ``tmp_`` file of its own beside it, which would have the default mode and, after a kill,
+# a name no later run recognises.
+_IN_PLACE = exp.CopyParameter(this=exp.var("USE_TMP_FILE"), expression=exp.false())
+
+
+class _Scan:
+    """What the byte scan counts: the records of the file (header included), as Python's
+    csv module reads them: lines ending outside quotes, blank ones left out."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self._quoted = False
+        self._content = False  # the line under way has something on it
+
+    def feed(self, block: bytes) -> None:
+        parts = block.split(b'"')
+        for index, part in enumerate(parts):
+            if index:
+                self._quoted = not self._quoted
+                self._content = True
+            if self._quoted or not part:
+                continue
+            pieces = part.split(b"\n")
+            if len(pieces) == 1:
+                self._content = self._content or part != b"\r"
+                continue
+            inner = pieces[1:-1]
+            blank = inner.count(b"") + inner.count(b"\r")
+            first_blank = not self._content and pieces[0] in (b"", b"\r")
+            self.records += len(pieces) - 1 - blank - first_blank
+            self._content = pieces[-1] not in (b"", b"\r")
+
+    def end(self) -> None:
+        if self._content:
+            self.records += 1
+            self._content = False
+
+
+def count_records(blocks: Iterable[bytes]) -> int:
+    """The records of a CSV file given in blocks of bytes, header included, as Python's csv
+    module reads a file whose quotes enclose whole values: lines ending outside quotes,
+    blank lines left out. A DuckDB run is checked against it."""
+    scan = _Scan()
+    for block in blocks:
+        scan.feed(block)
+    scan.end()
+    return scan.records
+
+
 def _read_otherwise(path: Path, delimiter: str, chunk: int = 1 << 24,
-                    progress: Callable[[float], None] | None = None) -> str | None:
+                    progress: Callable[[float], None] | None = None,
+                    scan: _Scan | None = None) -> str | None:
     """Why DuckDB might read the file otherwise than Python's csv module, or None.
 
     A byte scan, no parsing, and conservative: it may send a file DuckDB would read right
@@ -321,6 +386,8 @@ def _read_otherwise(path: Path, delimiter: str, chunk: int = 1 << 24,
     with open(path, "rb") as handle:
         while block := handle.read(chunk):
             done += len(block)
+            if scan is not None:
+                scan.feed(block)
             if progress is not None:
                 progress(0.05 * done / size)
             window = carry + block
@@ -332,6 +399,8 @@ def _read_otherwise(path: Path, delimiter: str, chunk: int = 1 << 24,
                     1 if window.endswith(b"\r") else 0):
                 return "a carriage return without a line feed"
             carry = block[-1:]
+    if scan is not None:
+        scan.end()
     if carry == b"\r":
         return "a carriage return without a line feed"
     return None
@@ -393,9 +462,11 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         decided = sql_unique.select_with_unique(query, rows, [exp.column(c, quoted=True)
                                                               for c in kept], None)
         with replacing(target) as temp:
-            connection.run(exp.Copy(this=decided.subquery(), kind=False, files=[_text(str(temp))],
+            _parquet_copy(connection, source, target, temp, exp.Copy(
+                this=decided.subquery(), kind=False, files=[_text(str(temp))],
                                     params=[exp.CopyParameter(this=exp.var("FORMAT"),
-                                                              expression=exp.var("parquet"))]))
+                                                              expression=exp.var("parquet")),
+                                            _IN_PLACE.copy()]))
             written = exp.Anonymous(this="read_parquet", expressions=[_text(str(temp))])
             groups = [exp.cast(exp.column(name, quoted=True), "VARCHAR") if name in kept
                       else None for name in by]
@@ -435,19 +506,44 @@ _INTEGER_COLUMNS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEI
                               "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"})
 
 
+def _parquet_copy(connection: _Connection, source: Path, target: Path, temp: Path,
+                  copy: exp.Expression) -> None:
+    """Run the COPY of a Parquet file: an error writing is the output's, any other the
+    input's (corrupt pages, a value that does not fit its type), one line naming the file."""
+    try:
+        connection.run(copy)
+    except Exception as error:  # noqa: BLE001 - DuckDB's errors have no common base we use
+        message = str(error)
+        _refuse_write_error(message, temp, target)
+        first = message.strip().splitlines()[0] if message.strip() else type(error).__name__
+        raise InputError(f"{source}: cannot be read as Parquet ({first})") from None
+
+
+def _refuse_write_error(message: str, temp: Path, target: Path) -> None:
+    """An error of DuckDB writing the output (a full disk, no permission) is the output's:
+    raised as such, never taken for input the Python path might read."""
+    lowered = message.lower()
+    if str(temp) in message or any(words in lowered for words in (
+            "no space left", "disk full", "permission denied", "read-only file system")):
+        first = message.strip().splitlines()[0]
+        raise InputError(f"{target}: cannot be written ({first}); nothing was written")
+
+
 # --- the Python path -----------------------------------------------------------------------
 
 
 def _run_python(program: ir.Program, source: Path, target: Path,
                 progress: Callable[[float], None] | None = None,
-                by: Sequence[str] = ()) -> dict[str, Any]:
+                by: Sequence[str] = (), encoding: str = "utf-8",
+                allow_malformed: bool = True) -> dict[str, Any]:
     """Row by row, exactly as ``srg-rules run`` decides a file with the interpreter (the one
     run loop, :func:`srg_rules.run.run_records`); ``progress`` is told the share of the file
     read."""
     summary = run_records(Interpreter(program).decide, program.schema.fields, source, target,
                           progress=None if progress is None else _shares(progress),
                           unique=program.unique, by=by,
-                          warnings=bool(program.by_verb("warn")))
+                          warnings=bool(program.by_verb("warn")), encoding=encoding,
+                          allow_malformed=allow_malformed)
     return {**summary.as_dict(), "engine": "python"}
 
 
@@ -512,7 +608,7 @@ class _Connection:
         if limit is not None:
             # Beyond the limit DuckDB spills to disk: to a private folder of this run, removed
             # with it (an in-memory database would otherwise use ./.tmp).
-            self._spill = tempfile.mkdtemp(prefix="srg-rules-duckdb-")
+            self._spill = spill_folder()
             self._db.execute(exp.Set(expressions=[exp.SetItem(this=exp.EQ(
                 this=exp.column("memory_limit"), expression=exp.Literal.string(limit)))]).sql("duckdb"))
             self._db.execute(exp.Set(expressions=[exp.SetItem(this=exp.EQ(
@@ -538,7 +634,7 @@ class _Connection:
     def run(self, statement: exp.Expression) -> None:
         text = statement.sql(dialect="duckdb")
         if self._progress is None:
-            self._db.execute(text)
+            self._execute(text)
             return
         done = threading.Event()
         report = self._progress
@@ -552,14 +648,49 @@ class _Connection:
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         try:
-            self._db.execute(text)
+            self._execute(text)
         finally:
             done.set()
             watcher.join()
         report(1.0)
 
     def rows(self, query: exp.Expression) -> list[tuple]:
-        return self._db.execute(query.sql(dialect="duckdb")).fetchall()
+        return self._execute(query.sql(dialect="duckdb"))
+
+    def _execute(self, text: str) -> list[tuple]:
+        """Run a statement in a worker thread, so that the main thread stays where Python
+        handles signals: on Ctrl-C (KeyboardInterrupt) it interrupts the query
+        (``interrupt()``), waits for the worker to stop and raises again; the caller's frame
+        then removes the temporary output and the spill folder."""
+        outcome: list[Any] = []
+        finished = threading.Event()
+
+        def work() -> None:
+            try:
+                outcome.append(self._db.execute(text).fetchall())
+            except BaseException as error:  # noqa: BLE001 - handed to the main thread
+                outcome.append(error)
+            finally:
+                finished.set()
+
+        # An Event, not Thread.join: a join interrupted by a signal may return before the
+        # thread has ended (Python before 3.13).
+        threading.Thread(target=work, name="srg-rules-duckdb", daemon=True).start()
+        try:
+            while not finished.wait(0.05):
+                pass
+        except KeyboardInterrupt:
+            while not finished.is_set():
+                self._db.interrupt()
+                try:
+                    finished.wait(0.05)
+                except KeyboardInterrupt:  # a second Ctrl-C: still stopping
+                    pass
+            raise
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     def scalar(self, query: exp.Expression) -> Any:
         return self.rows(query)[0][0]

@@ -33,6 +33,7 @@ from pathlib import Path
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from .depth import too_deep_tree
 from .diagnostics import Diagnostic
 from .source import SourceFile, Span
 from .keywords import KEYWORDS, STATEMENT_STARTS, keyword_words
@@ -149,6 +150,9 @@ def parse_tree_comments_and_language(
     tree, tokens = _parse_collecting(source.text)
     if tree is None:
         return None, (), guess_language(source.text), _syntax_errors(source)
+    too_deep = too_deep_tree(tree, source)  # before any stage walks it recursively
+    if too_deep:
+        return None, (), guess_language(source.text), too_deep
     language, mixed = language_errors(source, tokens)
     if mixed:
         return None, (), language, mixed
@@ -283,9 +287,11 @@ def _next_piece_start(text: str, offset: int, end: int) -> int:
 def parse_condition_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
     """Parse a condition on its own (the text after ``when``)."""
     try:
-        return _parser().parse(source.text, start="lone_condition"), []
+        tree = _parser().parse(source.text, start="lone_condition")
     except UnexpectedInput as error:
         return None, [_to_diagnostic(error, source, len(source.text))]
+    too_deep = too_deep_tree(tree, source)
+    return (None, too_deep) if too_deep else (tree, [])
 
 
 def _statement_ranges(text: str) -> list[tuple[int, int]]:

@@ -38,6 +38,7 @@ import attrs
 from .diagnostics import did_you_mean
 from .decision import Decision
 from .i18n import gettext as _
+from .leftovers import PARTIAL_SUFFIX, partial_prefix, remove_stale
 
 __all__ = ["InputError", "MALFORMED_ROW", "OUTPUT_COLUMNS", "REASON_SEPARATOR", "RecordFile", "Row",
            "WARNINGS_COLUMN", "open_records", "output_columns", "OutputFile", "publish",
@@ -51,7 +52,7 @@ REASON_SEPARATOR = "|"
 
 # A record file rarely has fields this large, but a stray quote can make the csv module read
 # the rest of the file into one field; the cap keeps that a malformed row, not a crash.
-csv.field_size_limit(16 * 1024 * 1024)
+csv.field_size_limit(16 * 1024 * 1024)  # = _FIELD_LIMIT
 
 
 def output_columns(warnings: bool = False) -> tuple[str, ...]:
@@ -76,12 +77,15 @@ class Row:
     line: int
     values: dict[str, Any]
     problem: str | None = None
+    swallowed: int = 0
+    """Lines after the first that an unclosed quote read into this row (see
+    :func:`quote_swallowed`); 0 for an ordinary row."""
 
 
 @attrs.frozen
 class RecordFile:
     path: Path
-    format: str  # "csv" or "jsonl"
+    format: str  # "csv", "jsonl" or "xlsx" (written as CSV)
     columns: tuple[str, ...]  # the CSV header; for JSON Lines, empty
     delimiter: str = ","
     rows: Iterator[Row] = attrs.field(eq=False, repr=False, default=iter(()))
@@ -97,27 +101,33 @@ def _detect_format(path: Path, first_line: str) -> str:
 
 
 def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
-                 known: Sequence[str] = ()) -> RecordFile:
+                 known: Sequence[str] = (), encoding: str = "utf-8") -> RecordFile:
     """Open a record file and check its header.
 
     Args:
         path: a CSV or JSON Lines file.
         required: columns a CSV header must have (the rulebook's non-optional fields).
         known: every field of the rulebook, used to suggest a fix for a misspelt column.
+        encoding: the file's text encoding (Python's name for it, e.g. ``cp1252``); a byte
+            order mark is skipped in UTF-8 and read in UTF-16.
 
     Raises:
-        InputError: the file is missing, unreadable, empty, not UTF-8, or lacks columns.
+        InputError: the file is missing, unreadable, empty, not in the encoding (naming the
+            physical line and the byte), or lacks columns.
     """
     path = Path(path)
     if not path.exists():
         raise InputError(_("{path}: no such file").format(path=path))
     if path.is_dir():
-        raise InputError(_("{path}: is a directory, not a record file").format(path=path))
+        raise InputError(f"{path}: is a directory, not a record file")
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return _open_excel(path, required, known)
+    codec = _codec(encoding)
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")
+        handle = open(path, encoding=codec, newline="")
         first_line = handle.readline()
-    except UnicodeDecodeError as error:
-        raise InputError(_encoding_message(path, 1, error)) from None
+    except UnicodeDecodeError:
+        raise InputError(_encoding_message(path, encoding)) from None
     except OSError as error:
         raise InputError(_("{path}: cannot be read ({strerror})").format(
                              path=path, strerror=error.strerror)) from None
@@ -130,27 +140,155 @@ def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
                                                                      path=path))
     kind = _detect_format(path, first_line)
     if kind == "jsonl":
-        return RecordFile(path, "jsonl", (), rows=_jsonl_rows(path, handle, first_line))
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    header = next(csv.reader([first_line], delimiter=delimiter))
+        return RecordFile(path, "jsonl", (), rows=_jsonl_rows(path, handle, first_line, encoding))
+    delimiter = detect_delimiter(first_line)
+    try:
+        header = next(csv.reader([first_line], delimiter=delimiter))
+    except csv.Error:
+        handle.close()
+        raise InputError(f"{path}:1: the first line cannot be read as a CSV header "
+                         f"(a value longer than {_FIELD_LIMIT // (1024 * 1024)} MB, or an "
+                         "unclosed quote)\n  help: the first line must name the fields, "
+                         "separated by , or ; or a tab") from None
     columns = tuple(column.strip() for column in header)
-    _check_header(path, columns, required, known)
-    return RecordFile(path, "csv", columns, delimiter, rows=_csv_rows(path, handle, columns, delimiter))
+    try:
+        _check_header(path, columns, required, known)
+    except InputError:
+        handle.close()
+        raise
+    return RecordFile(path, "csv", columns, delimiter,
+                      rows=_csv_rows(path, handle, columns, delimiter, encoding))
+
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+"""Excel workbooks, read (the first sheet) through openpyxl, the optional extra ``excel``;
+the decided rows are written as CSV."""
+
+
+def _open_excel(path: Path, required: Sequence[str], known: Sequence[str]) -> RecordFile:
+    try:
+        import openpyxl
+    except ImportError:
+        raise InputError(f"{path}: reading Excel files needs openpyxl: pip install "
+                         "'srg-rules[excel]' (or save the sheet as CSV UTF-8)") from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+    except Exception as error:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike
+        raise InputError(f"{path}: cannot be read as an Excel workbook "
+                         f"({type(error).__name__})") from None
+    if header is None or all(cell is None for cell in header):
+        book.close()
+        raise InputError(f"{path}: the first sheet is empty; expected a header row with the "
+                         "field names")
+    columns = tuple(_cell_text(cell).strip() for cell in header)
+    while columns and not columns[-1]:
+        columns = columns[:-1]
+    try:
+        _check_header(path, columns, required, known)
+    except InputError:
+        book.close()
+        raise
+    return RecordFile(path, "xlsx", columns, ",", rows=_excel_rows(book, rows, columns))
+
+
+def _excel_rows(book: Any, rows: Iterator[tuple[Any, ...]],
+                columns: tuple[str, ...]) -> Iterator[Row]:
+    width = len(columns)
+    number = 0
+    try:
+        for line, cells in enumerate(rows, start=2):
+            values = [_cell_text(cell) for cell in cells]
+            while len(values) > width and values[-1] == "":
+                values.pop()
+            if not any(values):
+                continue  # an empty row is not a record
+            number += 1
+            record = dict(zip(columns, values))
+            for column in columns[len(values):]:
+                record[column] = ""
+            problem = (f"has {len(values)} values where the header has {width}"
+                       if len(values) > width else None)
+            yield Row(number, line, record, problem)
+    finally:
+        book.close()
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell as the text a CSV export holds: a date (a date-time at midnight) as
+    YYYY-MM-DD, a whole number without ``.0``, nothing as empty."""
+    import datetime
+
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime.datetime):
+        return cell.date().isoformat() if cell.time() == datetime.time() else cell.isoformat()
+    if isinstance(cell, datetime.date):
+        return cell.isoformat()
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+DELIMITERS = (",", ";", "\t")
+"""The delimiters a CSV file may have; :func:`detect_delimiter` chooses among them."""
+
+
+def detect_delimiter(header: str) -> str:
+    """The delimiter of a CSV file, from its header line: the one of :data:`DELIMITERS` found
+    most often outside quotes (comma on a tie or when there is none). Both engines read a file
+    with the delimiter this gives."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _codec(encoding: str) -> str:
+    """Python's codec for an encoding name: UTF-8 skips a byte order mark."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"--encoding {encoding}: not an encoding Python knows; e.g. utf-8, "
+                         "cp1252, latin-1, utf-16") from None
+    return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
 
 
 def _check_header(path: Path, columns: tuple[str, ...], required: Sequence[str],
                   known: Sequence[str]) -> None:
+    """The header must name every required field, each column once. Its cells are shown in
+    a message only when the line is a header (it names a field of the rulebook): a file saved
+    without one would otherwise print its first record (a BSN) on the terminal."""
+    names_a_field = not known or any(column in known for column in columns)
     seen: set[str] = set()
     for column in columns:
         if column in seen:
-            raise InputError(_("{path}:1: the header names the column '{column}' twice").format(
-                                 path=path, column=column))
+            if not names_a_field:
+                break
+            raise InputError(f"{path}:1: the header names the column '{column}' twice")
         seen.add(column)
     missing = [name for name in required if name not in seen]
     if not missing:
         return
-    lines = [_("{path}:1: the header lacks {count} field(s) the rulebook requires: {fields}").format(
-        path=path, count=len(missing), fields=", ".join(missing))]
+    if not names_a_field:
+        raise InputError(
+            f"{path}:1: the header lacks {len(missing)} field(s) the rulebook requires: the "
+            f"first line names none of the rulebook's fields, so the file may have no header "
+            f"(its {len(columns)} value(s) are not shown)\n"
+            f"  help: add a header line naming the columns, e.g. {_separated(required[:3])}")
+    lines = [f"{path}:1: the header lacks {len(missing)} field(s) the rulebook requires: "
+             + ", ".join(missing)]
     extra = [c for c in columns if c not in known]
     for name in missing:
         hint = did_you_mean(name, extra)
@@ -161,14 +299,49 @@ def _check_header(path: Path, columns: tuple[str, ...], required: Sequence[str],
     raise InputError("\n".join(lines))
 
 
-def _encoding_message(path: Path, line: int, error: UnicodeDecodeError) -> str:
-    return (_("{path}:{line}: the file is not UTF-8 text (byte 0x{byte:02x})").format(
-        path=path, line=line, byte=error.object[error.start]) + "\n  " + _(
-        "help: save it as UTF-8 (in Excel: 'CSV UTF-8'), or convert it, e.g. iconv -f latin1 "
-        "-t utf-8"))
+def _separated(names: Sequence[str]) -> str:
+    return ";".join(names) + (";..." if names else "")
 
 
-def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: str) -> Iterator[Row]:
+def _encoding_message(path: Path, encoding: str) -> str:
+    """Where the file stops being text in ``encoding``: the physical line, the column and the
+    byte, found by decoding the file again line by line (the reader decodes in blocks, so the
+    error it raised does not know its line)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(_codec(encoding))()
+    if _codec(encoding) == "utf-8-sig":
+        encoding = "UTF-8"
+    line = 1
+    where = ""
+    try:
+        with open(path, "rb") as handle:
+            for raw in handle:
+                try:
+                    decoder.decode(raw)
+                except UnicodeDecodeError as error:
+                    where = (f"{path}:{line}: byte 0x{raw[error.start]:02x} at column "
+                             f"{error.start + 1} is not {encoding} text")
+                    break
+                line += 1
+            else:
+                decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        where = f"{path}:{line - 1}: the file ends in the middle of a {encoding} character"
+    except OSError as error:
+        return f"{path}: cannot be read ({error.strerror})"
+    where = where or f"{path}: the file is not {encoding} text"
+    if _codec(encoding) == "utf-8-sig":
+        return (f"{where}\n  help: a file from Excel or an older system is often Windows "
+                "text: rerun with --encoding cp1252 (or save it as 'CSV UTF-8')")
+    return f"{where}\n  help: name the file's encoding with --encoding (e.g. utf-8, cp1252)"
+
+
+_FIELD_LIMIT = 16 * 1024 * 1024
+
+
+def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: str,
+              encoding: str = "utf-8") -> Iterator[Row]:
     reader = csv.reader(handle, delimiter=delimiter)
     number = 0
     line = 2
@@ -183,29 +356,41 @@ def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: 
             except csv.Error as error:
                 number += 1
                 line = reader.line_num + 2
-                yield Row(number, start_line, {},
-                          _("cannot be read as CSV ({error})").format(error=error))
+                problem = (f"has a value longer than {_FIELD_LIMIT // (1024 * 1024)} MB"
+                           if "field limit" in str(error) else f"cannot be read as CSV ({error})")
+                yield Row(number, start_line, {}, problem, swallowed=line - start_line - 1)
                 continue
             line = reader.line_num + 2
             if not values:  # a blank line is not a record
                 continue
             number += 1
             record = dict(zip(columns, values))
+            spanned = line - start_line - 1
             if len(values) != width:
                 for column in columns[len(values):]:
                     record[column] = ""
                 yield Row(number, start_line, record,
-                          _("has {count} values where the header has {width}").format(
-                              count=len(values), width=width))
+                          f"has {len(values)} values where the header has {width}",
+                          swallowed=spanned)
+                continue
+            if spanned and any(value.endswith(("\n", "\r")) for value in values):
+                # A quoted value ending in a line break: a quote never closed, which read the
+                # rest of the file into it.
+                yield Row(number, start_line, record, "has a quote that is never closed",
+                          swallowed=spanned)
                 continue
             yield Row(number, start_line, record)
-    except UnicodeDecodeError as error:
-        raise InputError(_encoding_message(path, line, error)) from None
+    except UnicodeDecodeError:
+        raise InputError(_encoding_message(path, encoding)) from None
     finally:
         handle.close()
 
 
-def _jsonl_rows(path: Path, handle: IO[str], first_line: str) -> Iterator[Row]:
+_MAX_JSON_DEPTH = 100
+
+
+def _jsonl_rows(path: Path, handle: IO[str], first_line: str,
+                encoding: str = "utf-8") -> Iterator[Row]:
     number = 0
     try:
         lines = _chain_first(first_line, handle)
@@ -213,22 +398,63 @@ def _jsonl_rows(path: Path, handle: IO[str], first_line: str) -> Iterator[Row]:
             if not text.strip():
                 continue
             number += 1
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as error:
-                yield Row(number, line_number, {"_line": text.rstrip("\r\n")},
-                          _("is not valid JSON ({problem} at column {column})").format(
-                              problem=error.msg, column=error.colno))
-                continue
-            if not isinstance(value, dict):
-                yield Row(number, line_number, {"_line": text.rstrip("\r\n")},
-                          _("is a JSON {kind}, not an object").format(kind=type(value).__name__))
+            problem = _json_shape(text)
+            if problem is None:
+                try:
+                    value = json.loads(text)
+                except json.JSONDecodeError as error:
+                    problem = f"is not valid JSON ({error.msg} at column {error.colno})"
+                except ValueError:  # an integer over Python's 4,300 digits
+                    problem = "holds a number too long to read"
+                except RecursionError:
+                    problem = f"nests deeper than {_MAX_JSON_DEPTH} levels"
+                else:
+                    if not isinstance(value, dict):
+                        problem = f"is a JSON {type(value).__name__}, not an object"
+                    elif "\\u" in text.lower() and _has_lone_surrogate(value):
+                        problem = "holds a lone surrogate (\\ud800 to \\udfff), which is not text"
+            if problem is not None:
+                yield Row(number, line_number, {"_line": text.rstrip("\r\n")}, problem)
                 continue
             yield Row(number, line_number, value)
-    except UnicodeDecodeError as error:
-        raise InputError(_encoding_message(path, number + 1, error)) from None
+    except UnicodeDecodeError:
+        raise InputError(_encoding_message(path, encoding)) from None
     finally:
         handle.close()
+
+
+def _json_shape(text: str) -> str | None:
+    """A problem seen before parsing: nesting deeper than :data:`_MAX_JSON_DEPTH` (counted
+    outside strings), which would exhaust Python's stack."""
+    if text.count("[") + text.count("{") <= _MAX_JSON_DEPTH:
+        return None
+    depth = 0
+    quoted = escaped = False
+    for char in text:
+        if quoted:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char in "[{":
+            depth += 1
+            if depth > _MAX_JSON_DEPTH:
+                return f"nests deeper than {_MAX_JSON_DEPTH} levels"
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
@@ -248,13 +474,17 @@ class OutputFile:
         self._warnings = warnings
         added = output_columns(warnings)
         self._target = Path(path) if path is not None else None
+        if self._format == "xlsx" and self._target is not None and \
+                self._target.suffix.lower() in EXCEL_SUFFIXES:
+            raise InputError(f"{self._target}: the decisions of an Excel file are written as "
+                             "CSV; name the output .csv")
         if self._target is not None:
             self._temp: Path | None = temp_beside(self._target)
             self._handle: IO[str] = open(self._temp, "w", encoding="utf-8", newline="")
         else:
             self._temp = None
             self._handle = sys.stdout
-        if self._format == "csv":
+        if self._format in ("csv", "xlsx"):
             kept = tuple(c for c in records.columns if c not in added)
             self.replaced = tuple(c for c in records.columns if c in added)
             self._columns = kept
@@ -267,8 +497,15 @@ class OutputFile:
             self.replaced = ()
 
     def write(self, row: Row, decision: Decision) -> None:
+        try:
+            self._write(row, decision)
+        except OSError as error:  # a full disk, a file system gone read-only
+            raise InputError(f"{self._target or '<stdout>'}: cannot be written "
+                             f"({error.strerror or error}); nothing was written") from None
+
+    def _write(self, row: Row, decision: Decision) -> None:
         reasons = decision.reasons
-        if self._format == "csv":
+        if self._format in ("csv", "xlsx"):
             values = row.values
             self._writer.writerow([
                 *(values.get(column, "") for column in self._columns),
@@ -283,34 +520,49 @@ class OutputFile:
             self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
 
     def commit(self) -> None:
-        if self._temp is None:
-            self._handle.flush()
-            return
-        self._handle.close()
-        publish(self._temp, self._target)
+        try:
+            if self._temp is None:
+                self._handle.flush()
+                return
+            self._handle.close()
+            publish(self._temp, self._target)
+        except OSError as error:
+            raise InputError(f"{self._target or '<stdout>'}: cannot be written "
+                             f"({error.strerror or error}); nothing was written") from None
         self._temp = None
 
     def discard(self) -> None:
         if self._temp is None:
             return
-        self._handle.close()
+        try:
+            self._handle.close()
+        except OSError:
+            pass  # the close flushes, and that is what failed (a full disk)
         self._temp.unlink(missing_ok=True)
         self._temp = None
 
 
 def temp_beside(target: str | os.PathLike[str]) -> Path:
     """A new, empty temporary file in the target's folder (so that :func:`publish` is one
-    rename on the same file system), named after the target and ending in ``.partial``.
+    rename on the same file system), named after the target and the process writing it and
+    ending in ``.partial``, readable by its owner only (mode 0600: it holds records).
+
+    Stale temporary files of the same target, left by a run that was killed (SIGKILL, a
+    power cut), are removed first (:func:`srg_rules.leftovers.remove_stale`).
 
     Raises:
-        InputError: the target's folder does not exist.
+        InputError: the target's folder does not exist or cannot be written.
     """
     target = Path(target)
     directory = target.resolve().parent
     if not directory.is_dir():
-        raise InputError(_("{target}: the folder {directory} does not exist").format(
-                             target=target, directory=directory))
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
+        raise InputError(f"{target}: the folder {directory} does not exist")
+    remove_stale(directory, target.name)
+    try:
+        fd, name = tempfile.mkstemp(prefix=partial_prefix(target.name),
+                                    suffix=PARTIAL_SUFFIX, dir=directory)
+    except OSError as error:
+        raise InputError(f"{target}: cannot be written ({error.strerror})") from None
     os.close(fd)
     return Path(name)
 

@@ -20,8 +20,10 @@ from .check import check
 from .checked import Checked
 from .diagnostics import Diagnostic, RulebookError
 from .decision import Decision
+from .depth import too_deep_defines
 from .explain import Explanation
 from .grammar import parse_condition_tree, parse_tree, recover
+from .identifiers import name_warnings
 from .link import link, read_source
 from .lower import lower
 from .recovery import meaning_errors
@@ -314,8 +316,12 @@ def _build(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
     if tree is None:
         return None, _with_meaning(source, syntax_errors)
     linked, link_errors = link(lower(tree, source), source)
+    too_deep = too_deep_defines(linked)  # before the checker follows the defines' chains
+    if too_deep:
+        return None, _in_file_order((*link_errors, *too_deep), linked, source)
     checked = check(linked)
-    diagnostics = _in_file_order((*link_errors, *checked.diagnostics), linked, source)
+    diagnostics = _in_file_order((*link_errors, *checked.diagnostics, *name_warnings(linked)),
+                                 linked, source)
     if not checked.ok or link_errors:
         return None, diagnostics
     return checked, diagnostics

@@ -49,8 +49,8 @@ import attrs
 
 from . import ir
 from .decision import Decision, Status
-from .records import (MALFORMED_ROW, REASON_SEPARATOR, OutputFile, RecordFile, Row,
-                      open_records)
+from .records import (MALFORMED_ROW, REASON_SEPARATOR, InputError, OutputFile, RecordFile,
+                      Row, open_records)
 from .registration import provisions
 from .schema import Field
 from .summary import Summary, group_text
@@ -60,7 +60,8 @@ if TYPE_CHECKING:
     from .rulebook import Rulebook
 
 __all__ = ["COMPONENT_COLUMN", "MALFORMED", "PROGRESS_EVERY", "Progress", "SOURCE_ROWS_COLUMN",
-           "TerminalProgress", "estimated_lines", "open_input", "run_records", "run_source"]
+           "TerminalProgress", "estimated_lines", "open_input", "run_records", "run_source",
+           "swallowed_message"]
 
 # The columns a run adds for a rulebook with a registration level: which provision of a
 # trajectory a row is, and which input rows it came from (lineage).
@@ -83,15 +84,28 @@ Malformed = Callable[[Path, Row], None]
 rejected."""
 
 
-def open_input(path: str | os.PathLike[str], fields: Mapping[str, Field]) -> RecordFile:
+def open_input(path: str | os.PathLike[str], fields: Mapping[str, Field],
+               encoding: str = "utf-8") -> RecordFile:
     """Open a record file for a rulebook with these fields: its header must hold every field
     that is not optional.
 
     Raises:
-        InputError: the file is missing, unreadable, empty, not UTF-8, or lacks columns.
+        InputError: the file is missing, unreadable, empty, not in the encoding, or lacks
+            columns.
     """
     return open_records(path, required=[name for name, field in fields.items()
-                                        if not field.optional], known=list(fields))
+                                        if not field.optional], known=list(fields),
+                        encoding=encoding)
+
+
+def swallowed_message(path: Path, row: Row) -> str:
+    """The refusal of a run whose file has a quote that read following lines into one row."""
+    return (f"{path}:{row.line}: record {row.number} opens a quote that is not closed where "
+            f"the record ends: the {row.swallowed} line(s) after line {row.line} were read "
+            "into it; nothing was written\n"
+            "  help: close the quote (a quote inside a quoted value is written twice: \"\"), "
+            "or rerun with --allow-malformed to reject such a record as malformed_row "
+            "and write the rest")
 
 
 def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping[str, Field],
@@ -100,7 +114,8 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
                 progress: Progress | None = None, malformed: Malformed | None = None,
                 replaced: Callable[[tuple[str, ...]], None] | None = None,
                 unique: Sequence[ir.Unique] = (), by: Sequence[str] = (),
-                warnings: bool = False) -> Summary:
+                warnings: bool = False, encoding: str = "utf-8",
+                allow_malformed: bool = True) -> Summary:
     """Decide every record of a file, one decision per record, and write them.
 
     Args:
@@ -113,6 +128,10 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
         malformed: told of each row that cannot be read as a record, as it is rejected.
         replaced: told, before the first row, of the input's columns (``status``, ``type``,
             ``reasons``) that the decisions replace, if it has any.
+        encoding: the input's text encoding (the output is UTF-8).
+        allow_malformed: False: a quote that is never closed, reading following lines into
+            one row (:attr:`Row.swallowed`), stops the run with nothing written; True
+            (the default of the API): such a row is rejected as ``malformed_row``.
         unique: the program's ``unique`` statements (``program.unique``), applied over the
             whole file: it is then read twice (the keys are counted first).
         by: fields whose values the summary counts per group as well.
@@ -136,17 +155,22 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
     """
     counts = KeyCounts(unique)
     if counts:
-        for row in open_input(input_path, fields).rows:
+        for row in open_input(input_path, fields, encoding).rows:
             if row.problem is None:
                 counts.count_raw(row.values, fields)
-    records = open_input(input_path, fields)
+    records = open_input(input_path, fields, encoding)
     output = OutputFile(output_path, records, warnings)
+    read = 0
 
     def decided() -> Iterator[tuple[Row, Decision]]:
+        nonlocal read
         if replaced is not None and output.replaced:
             replaced(output.replaced)
         for row in _read(records, progress):
+            read += 1
             if row.problem is not None:
+                if row.swallowed and not allow_malformed:
+                    raise InputError(swallowed_message(records.path, row))
                 if malformed is not None:
                     malformed(records.path, row)
                 yield row, MALFORMED
@@ -156,13 +180,14 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
             else:
                 yield row, decide(row.values)
 
-    return _write_all(output, decided(), by)
+    return _write_all(output, decided(), by, lambda: read)
 
 
 def run_source(book: Rulebook, input_path: str | os.PathLike[str],
                output_path: str | os.PathLike[str] | None, *,
                progress: Progress | None = None,
-               malformed: Malformed | None = None, by: Sequence[str] = ()) -> Summary:
+               malformed: Malformed | None = None, by: Sequence[str] = (),
+               encoding: str = "utf-8", allow_malformed: bool = True) -> Summary:
     """Source records -> provisions -> decisions, for a rulebook with a registration level.
 
     The output has one row per provision: its values, then ``component`` (when the rulebook
@@ -175,7 +200,7 @@ def run_source(book: Rulebook, input_path: str | os.PathLike[str],
     Arguments and errors as for :func:`run_records`.
     """
     fields = book.fields
-    records = open_input(input_path, fields)
+    records = open_input(input_path, fields, encoding)
     has_components = bool(book.program.trajectories)
     columns = (*fields, *((COMPONENT_COLUMN,) if has_components else ()), SOURCE_ROWS_COLUMN)
     output = OutputFile(output_path, attrs.evolve(records, columns=columns),
@@ -184,7 +209,7 @@ def run_source(book: Rulebook, input_path: str | os.PathLike[str],
     read = 0
     counts = KeyCounts(book.program.unique)
     if counts:
-        first = open_input(input_path, fields).rows
+        first = open_input(input_path, fields, encoding).rows
         for provision in provisions(book.program, ((row.number, row.values) for row in first
                                                    if row.problem is None)):
             counts.count(provision.values)
@@ -194,6 +219,8 @@ def run_source(book: Rulebook, input_path: str | os.PathLike[str],
         for row in _read(records, progress):
             read += 1
             if row.problem is not None:
+                if row.swallowed and not allow_malformed:
+                    raise InputError(swallowed_message(records.path, row))
                 unreadable.append(row)
                 continue
             yield row.number, row.values
@@ -221,9 +248,10 @@ def run_source(book: Rulebook, input_path: str | os.PathLike[str],
 
 
 def _write_all(output: OutputFile, decided: Iterable[tuple[Row, Decision]],
-               by: Sequence[str] = ()) -> Summary:
+               by: Sequence[str] = (), read: Callable[[], int] | None = None) -> Summary:
     """Write and count every decided row (per group of ``by`` too), then commit the output;
-    on any error or an interrupt, discard it instead."""
+    on any error or an interrupt, discard it instead. ``read`` tells how many records the
+    reader gave: the run refuses to finish when the rows written are not as many."""
     summary = Summary().grouped_by(by)
     try:
         for row, decision in decided:
@@ -231,6 +259,9 @@ def _write_all(output: OutputFile, decided: Iterable[tuple[Row, Decision]],
             summary.add(decision)
             if by:
                 summary.group([group_text(row.values.get(name)) for name in by]).add(decision)
+        if read is not None and read() != summary.records:
+            raise InputError(f"{read()} records were read but {summary.records} decided; "
+                             "nothing was written (please report this as a bug)")
         output.commit()
     except BaseException:
         output.discard()

@@ -574,8 +574,7 @@ class _Analysis:
         # The example must show the claim: without the rule the record is decided the same.
         # (Dead given the rules that are not redundant implies dead given all of them: more
         # rules of the other verbs only take away more of the records where it could matter.)
-        kept = tuple(r for i, r in enumerate(self.rules) if i != x)
-        without = Interpreter(attrs.evolve(self.program, rules=kept))
+        without = self.interpreter.without(rule.id)
         before = self.interpreter.decide_values(sample.record)
         after = without.decide_values(sample.record)
         if (before.status, before.type) != (after.status, after.type):

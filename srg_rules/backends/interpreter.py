@@ -183,14 +183,27 @@ class _Matches(Mapping[str, list]):
 class Interpreter:
     """A program ready to decide records by walking its trees."""
 
-    def __init__(self, program: ir.Program):
+    def __init__(self, program: ir.Program, compiled: tuple[Any, Any] | None = None):
         self.program = program
-        self._rules = {verb: tuple((rule, _CLOSURES(rule.condition))
-                                   for rule in program.by_verb(verb))
-                       for verb in VERBS}
-        self._warns = tuple((rule.id, _CLOSURES(rule.condition))
-                            for rule in program.by_verb("warn"))
+        if compiled is not None:  # from without(): the conditions compiled already
+            self._rules, self._warns = compiled
+        else:
+            self._rules = {verb: tuple((rule, _CLOSURES(rule.condition))
+                                       for rule in program.by_verb(verb))
+                           for verb in VERBS}
+            self._warns = tuple((rule.id, _CLOSURES(rule.condition))
+                                for rule in program.by_verb("warn"))
         self._has_output = program.schema.output is not None
+
+    def without(self, rule_id: str) -> Interpreter:
+        """The same program less one rule, reusing this one's compiled conditions (building
+        an Interpreter compiles every rule: the analysis asks this once per dead rule)."""
+        program = attrs.evolve(self.program, rules=tuple(
+            r for r in self.program.rules if r.id != rule_id))
+        rules = {verb: tuple(pair for pair in pairs if pair[0].id != rule_id)
+                 for verb, pairs in self._rules.items()}
+        warns = tuple(pair for pair in self._warns if pair[0] != rule_id)
+        return Interpreter(program, (rules, warns))
 
     def decide(self, record: Mapping[str, Any]) -> Decision:
         values, problems = self.program.schema.read(record)

@@ -31,6 +31,7 @@ from .outcome import decision_columns
 from .reading import Reader
 
 __all__ = ["DIALECTS", "Query", "STAR_EXCEPT_DIALECTS", "for_postgres", "internal_prefix",
+           "output_names",
            "to_expression", "to_sql"]
 
 DIALECTS = ("duckdb", "postgres", "spark")  # the dialects the tests run or check
@@ -172,7 +173,40 @@ def to_expression(program: ir.Program, table: str | exp.Expression = "records", 
     ['hours', 'status', 'type', 'reasons']
     """
     query = Query(program, columns, reasons, malformed, lateral=lateral)
-    return query.select(_source(table))
+    select = query.select(_source(table))
+    if columns is None:
+        _rename_outputs(select, output_names(program, query.outputs))
+    return select
+
+
+def output_names(program: ir.Program, outputs: Iterable[str]) -> dict[str, str]:
+    """The names of the decision's columns in a query over a relation whose columns are not
+    known: ``status``, ``type``, ``reasons`` (``warnings``) as they are, unless a field of
+    the program has one of those names (compared without regard to case); then every one of
+    them gets ``srg_`` before it (again, until none collides), so that the query never
+    returns two columns of one name. With known columns, an input column of such a name is
+    replaced instead, as in a run's output file."""
+    fields = {name.lower() for name in program.schema.fields}
+    names = list(outputs)
+    prefix = ""
+    while any((prefix + name).lower() in fields for name in names):
+        prefix = "srg_" + prefix
+    return {name: prefix + name for name in names}
+
+
+def _rename_outputs(select: exp.Select, names: Mapping[str, str]) -> None:
+    if all(old == new for old, new in names.items()):
+        return
+    renamed = []
+    for expression in select.expressions:
+        name = expression.alias_or_name
+        if name in names and not isinstance(expression.this if isinstance(expression, exp.Alias)
+                                             else expression, exp.Star) \
+                and not isinstance(expression, exp.Star):
+            inner = expression.this if isinstance(expression, exp.Alias) else expression
+            expression = exp.alias_(inner, names[name], quoted=True)
+        renamed.append(expression)
+    select.set("expressions", renamed)
 
 
 # Dialects whose SELECT * can leave columns out (EXCEPT, or DuckDB's EXCLUDE).
