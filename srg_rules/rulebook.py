@@ -61,6 +61,10 @@ class Rulebook:
         self._engine: Compiled = (
             self._reference if backend == "interpreter" else BACKENDS[backend](program)
         )
+        # decide_many's engine: the compiled backend when this rulebook decides with the
+        # interpreter (it decides as the interpreter does, checked by tests/test_backends.py,
+        # about 5 to 30 times faster); compiled on first use.
+        self._many: Compiled | None = None if backend == "interpreter" else self._engine
 
     @property
     def title(self) -> str | None:
@@ -92,7 +96,9 @@ class Rulebook:
         return self._engine.decide(record)
 
     def decide_many(self, records: Iterable[Mapping[str, Any]]) -> Iterator[Decision]:
-        """Decide records one after another, lazily.
+        """Decide records one after another, lazily. A rulebook that decides with the
+        interpreter (the default) decides many records with the compiled backend, which
+        gives the same decisions faster; another backend decides them itself.
 
         With ``unique`` statements, the records are decided together: each key is counted
         over all of them first (so they are read into a list before the first decision), and
@@ -104,8 +110,13 @@ class Rulebook:
         [('duplicate:id',), ('known',), ('duplicate:id',)]
         """
         if not self.program.unique:
-            return self._engine.decide_many(records)
+            return self._batch_engine().decide_many(records)
         return self._decide_together(list(records))
+
+    def _batch_engine(self) -> Compiled:
+        if self._many is None:
+            self._many = BACKENDS["python"](self.program)
+        return self._many
 
     def _decide_together(self, records: list[Mapping[str, Any]]) -> Iterator[Decision]:
         counts = KeyCounts(self.program.unique)
@@ -113,7 +124,7 @@ class Rulebook:
         keys = [read_keys(record, fields, counts.fields) for record in records]
         for values in keys:
             counts.count(values)
-        for values, decision in zip(keys, self._engine.decide_many(records)):
+        for values, decision in zip(keys, self._batch_engine().decide_many(records)):
             yield counts.apply(decision, values)
 
     def explain(self, record: Mapping[str, Any]) -> Explanation:
