@@ -12,19 +12,42 @@
 (<Status.EXCLUDED: 'excluded'>, ('taal_inburgering',))
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import Diagnostic as Diagnostic
-from .diagnostics import RulebookError as RulebookError
-from .diagnostics import Severity as Severity
-from .decision import Decision as Decision
-from .explain import Explanation as Explanation
-from .decision import Status as Status
-from .registration import Provision as Provision
-from .rulebook import Rulebook as Rulebook
-from .rulebook import diagnose as diagnose
-from .rulebook import load as load
-from .rulebook import parse as parse
+# The public names, each loaded from its module on first use (PEP 562), so that
+# ``import srg_rules`` costs almost nothing: a command or a program that only needs part of
+# the package (the pytest plugin's collection, ``srg-rules --help``) does not build the
+# parser, the checker and the backends first. z3, DuckDB, sqlglot and Hypothesis are
+# imported only by the modules that use them (tests/test_lazy_imports.py).
+_LAZY = {
+    "Diagnostic": "diagnostics", "RulebookError": "diagnostics", "Severity": "diagnostics",
+    "Decision": "decision", "Status": "decision", "Explanation": "explain",
+    "Provision": "registration", "Rulebook": "rulebook", "diagnose": "rulebook",
+    "load": "rulebook", "parse": "rulebook", "semantic_diff": "analysis.diff",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .decision import Decision, Status
+    from .diagnostics import Diagnostic, RulebookError, Severity
+    from .explain import Explanation
+    from .registration import Provision
+    from .analysis.diff import semantic_diff
+    from .rulebook import Rulebook, diagnose, load, parse
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'srg_rules' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "Decision",
@@ -40,17 +63,5 @@ __all__ = [
     "parse",
     "semantic_diff",
 ]
-
-if TYPE_CHECKING:
-    from .analysis.diff import semantic_diff as semantic_diff
-
-
-def __getattr__(name: str) -> Any:
-    """``srg_rules.semantic_diff``, imported when first used: it loads the solver (z3)."""
-    if name == "semantic_diff":
-        from .analysis.diff import semantic_diff
-
-        return semantic_diff
-    raise AttributeError(f"module 'srg_rules' has no attribute {name!r}")
 
 __version__ = "0.1.0"

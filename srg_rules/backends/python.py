@@ -62,6 +62,7 @@ from .. import dates, ir, patterns
 from ..decision import VERBS, Decision, decide
 from ..operators import OPERATORS
 from ..schema import VALUE_TYPES, Field
+from .lookup import CodePeriods, code_periods
 
 __all__ = ["CompiledProgram", "compile_program", "generate"]
 
@@ -345,6 +346,11 @@ def _returning_warned(line: str) -> str:
     return f"{line[:len(line) - len(body)]}return WARN({body[len('return '):]}, w)"
 
 
+def _outside_all(bounds: tuple[tuple[_dt.date, _dt.date], ...], day: _dt.date) -> bool:
+    """``day`` lies outside every (start, end) of ``bounds``."""
+    return all(day < start or day > end for start, end in bounds)
+
+
 def _age(birth: Any, on: Any) -> Any:
     """The age in whole years (or None), as the interpreter computes it."""
     return None if birth is None or on is None else dates.age(birth, on)
@@ -593,7 +599,36 @@ class _Generator(ir.Visitor):
     def any_of(self, node: ir.AnyOf, depth: int) -> str:
         if not node.items:
             return "False"
+        lookup = code_periods(node)
+        if lookup is not None:
+            return self._code_periods(lookup)
         return "(" + " or ".join(self.expression(i, depth + 1) for i in node.items) + ")"
+
+    def _code_periods(self, lookup: CodePeriods) -> str:
+        """A code's periods looked up in a dict (see :mod:`srg_rules.backends.lookup`): a
+        code with one period maps to its (start, end), an open end as the earliest or latest
+        date, so the test is two comparisons; a code with several to all of them."""
+        code, day = self.local_of[lookup.field], self.local_of[lookup.day]
+        single: dict[str, tuple[_dt.date, _dt.date]] = {}
+        several: dict[str, tuple[tuple[_dt.date, _dt.date], ...]] = {}
+        for value, periods in lookup.periods.items():
+            bounds = tuple((p.start or _dt.date.min, p.end or _dt.date.max) for p in periods)
+            if len(bounds) == 1:
+                single[value] = bounds[0]
+            else:
+                several[value] = bounds
+        self.counter += 1
+        found = f"h{self.counter}"
+        parts = []
+        if single:
+            table = self.name("LK", single)
+            parts.append(f"(({found} := {table}.get({code})) is not None and {day} is not None "
+                         f"and ({day} < {found}[0] or {day} > {found}[1]))")
+        if several:
+            table, outside = self.name("LK", several), self.name("OUT", _outside_all)
+            parts.append(f"(({found} := {table}.get({code})) is not None and {day} is not None "
+                         f"and {outside}({found}, {day}))")
+        return "(" + " or ".join(parts) + ")"
 
     def negation(self, node: ir.Not, depth: int) -> str:
         return f"(not {self.expression(node.item, depth + 1)})"

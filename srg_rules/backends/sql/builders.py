@@ -114,12 +114,9 @@ def is_not_null(item: exp.Expression) -> exp.Expression:
 
 def case(whens: Sequence[tuple[exp.Expression, exp.Expression]],
           default: exp.Expression | None = None) -> exp.Expression:
-    case = exp.Case()
-    for condition, value in whens:
-        case = case.when(condition, value)
-    if default is not None:
-        case = case.else_(default)
-    return case
+    # Built as nodes: Case.when and Case.else_ copy the whole CASE at every step.
+    return exp.Case(ifs=[exp.If(this=condition, true=value) for condition, value in whens],
+                    default=default)
 
 
 def in_(item: exp.Expression, values: Sequence[exp.Expression]) -> exp.Expression:

@@ -93,16 +93,20 @@ class Query:
     def _stages(self, relation: exp.Expression | None) -> exp.Expression:
         """The named values, stage by stage, each stage a derived table over the previous."""
         for index, names in enumerate(self.plan.stages(), start=1):
-            values = [exp.alias_(self.plan.expressions[n], n, quoted=True) for n in names]
-            stage = exp.select(exp.Star(), *values).from_(relation) if relation is not None \
-                else exp.select(*values)
-            relation = stage.subquery(ident(f"{self.prefix}stage{index}"))
+            values = [exp.alias_(self.plan.expressions[n], n, quoted=True, copy=False)
+                      for n in names]
+            # copy=False: each stage wraps the previous one as it is (copying it at every
+            # stage made building a query quadratic in its stages).
+            stage = exp.select(exp.Star(), *values, copy=False).from_(relation, copy=False) \
+                if relation is not None else exp.select(*values, copy=False)
+            relation = stage.subquery(ident(f"{self.prefix}stage{index}"), copy=False)
         assert relation is not None
         return relation
 
-    def select(self, source: exp.Expression, passthrough: Sequence[exp.Expression] | None = None
-               ) -> exp.Select:
-        """The query over ``source`` (a table or a subquery)."""
+    def select(self, source: exp.Expression, passthrough: Sequence[exp.Expression] | None = None,
+               hidden: Sequence[str] = ()) -> exp.Select:
+        """The query over ``source`` (a table or a subquery); ``hidden`` names columns of
+        ``source`` the output leaves out when the columns are not known."""
         outputs = [exp.alias_(e, name, quoted=True) for name, e in self.outputs.items()]
         if self.lateral:
             # Without EXCEPT, the values cannot ride along with columns that are not known:
@@ -119,7 +123,7 @@ class Query:
         relation = self._stages(_aliased(source, f"{self.prefix}input"))
         if self.columns is None:
             # The input's own columns, whatever they are, less the query's.
-            star = exp.Star(except_=[column(name) for name in self.plan.expressions])
+            star = exp.Star(except_=[column(name) for name in (*hidden, *self.plan.expressions)])
             return exp.select(star, *outputs).from_(relation)
         if passthrough is None:
             passthrough = [column(c) for c in self.columns if c not in self.outputs]
@@ -145,7 +149,8 @@ def _source(table: str | exp.Expression) -> exp.Expression:
 
 def to_expression(program: ir.Program, table: str | exp.Expression = "records", *,
                   columns: Sequence[str] | None = None, reasons: str = "text",
-                  malformed: str | None = None, lateral: bool = False) -> exp.Select:
+                  malformed: str | None = None, lateral: bool = False,
+                  ordered: bool = True) -> exp.Select:
     """The program as one query that adds ``status``, ``type`` and ``reasons`` to ``table``
     (and ``warnings``, the ids of the matching warn rules, when the program has warn rules).
 
@@ -165,6 +170,16 @@ def to_expression(program: ir.Program, table: str | exp.Expression = "records", 
         lateral: without ``columns``, compute the decision in a ``CROSS JOIN LATERAL``
             subquery per row instead of using EXCEPT (for PostgreSQL, which has no EXCEPT;
             DuckDB plans it very slowly).
+        ordered: the rows come out in the order the query reads them from ``table``: each
+            is numbered as it is read (``ROW_NUMBER() OVER ()``; in Spark
+            ``MONOTONICALLY_INCREASING_ID()``), and the query ends with ``ORDER BY`` that
+            number, which is not among the output columns. Without it DuckDB may return
+            the rows in another order (it turns a long ``IN`` list into a join). The
+            ``lateral`` form is not numbered. False: no numbering and no ``ORDER BY``.
+
+    Raises:
+        ValueError: ``columns`` is empty (a relation without columns has no record to
+            decide; before, every record was rejected for every required field).
 
     >>> import srg_rules
     >>> book = srg_rules.parse("field hours: number\\ninclude big when hours > 10")
@@ -172,8 +187,18 @@ def to_expression(program: ir.Program, table: str | exp.Expression = "records", 
     >>> [e.alias_or_name for e in query.expressions]
     ['hours', 'status', 'type', 'reasons']
     """
+    if columns is not None and len(columns) == 0:
+        raise ValueError("columns=[]: name the relation's columns, or leave columns out "
+                         "(None) to decide over whatever columns it has")
     query = Query(program, columns, reasons, malformed, lateral=lateral)
-    select = query.select(_source(table))
+    if not ordered or query.lateral:
+        select = query.select(_source(table))
+    else:
+        order = f"{query.prefix}row"
+        numbered = exp.select(exp.Star(), exp.alias_(exp.Window(this=exp.RowNumber()), order,
+                                                     quoted=True)
+                              ).from_(_aliased(_source(table), f"{query.prefix}source"))
+        select = query.select(numbered, hidden=[order]).order_by(column(order), copy=False)
     if columns is None:
         _rename_outputs(select, output_names(program, query.outputs))
     return select
@@ -232,7 +257,7 @@ def for_postgres(expression: exp.Expression) -> exp.Expression:
 
 def to_sql(program: ir.Program, table: str | exp.Expression = "records",
            dialect: str = "duckdb", *, columns: Sequence[str] | None = None,
-           reasons: str = "text", pretty: bool = False) -> str:
+           reasons: str = "text", pretty: bool = False, ordered: bool = True) -> str:
     """The program as SQL text for ``dialect`` (``duckdb``, ``postgres``, ``spark``, or any
     other dialect sqlglot writes; only the first three are tested).
 
@@ -249,7 +274,15 @@ def to_sql(program: ir.Program, table: str | exp.Expression = "records",
     'SELECT "src".*, "_srg_decision"."status", "_srg_decision"."type", "_srg_decision"."reasons" FROM "db"."records" AS "src"'
     """
     lateral = columns is None and dialect not in STAR_EXCEPT_DIALECTS
-    expression = to_expression(program, table, columns=columns, reasons=reasons, lateral=lateral)
+    expression = to_expression(program, table, columns=columns, reasons=reasons, lateral=lateral,
+                               ordered=ordered)
+    if dialect in ("spark", "databricks"):
+        # Spark numbers no window without an ORDER BY; MONOTONICALLY_INCREASING_ID() grows
+        # in reading order (partition by partition), which is all the ORDER BY needs.
+        expression = expression.transform(
+            lambda node: exp.Anonymous(this="MONOTONICALLY_INCREASING_ID", expressions=[])
+            if isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber)
+            and not node.args.get("order") and not node.args.get("partition_by") else node)
     if dialect == "postgres":
         expression = for_postgres(expression)
     return expression.sql(dialect=dialect, pretty=pretty,

@@ -988,7 +988,12 @@ FROM (
                     ELSE "note"
                   END
                 END AS "_srg_27_t"
-              FROM "records" AS "_srg_input"
+              FROM (
+                SELECT
+                  *,
+                  ROW_NUMBER() OVER () AS "_srg_row"
+                FROM "records" AS "_srg_source"
+              ) AS "_srg_input"
             ) AS "_srg_stage1"
           ) AS "_srg_stage2"
         ) AS "_srg_stage3"
@@ -996,3 +1001,5 @@ FROM (
     ) AS "_srg_stage5"
   ) AS "_srg_stage6"
 ) AS "_srg_stage7"
+ORDER BY
+  "_srg_row"

@@ -1,6 +1,6 @@
 SELECT
   *
-  EXCLUDE ("_srg_0_t", "_srg_1_v", "_srg_2_bad", "_srg_3_t", "_srg_4_v", "_srg_5_bad", "_srg_6_t", "_srg_7_v", "_srg_8_bad", "_srg_9_t", "_srg_10_n", "_srg_11_f", "_srg_12_i", "_srg_13_m", "_srg_14_neg", "_srg_15_v", "_srg_16_bad", "_srg_17_t", "_srg_18_d", "_srg_19_c", "_srg_20_v", "_srg_21_bad", "_srg_22_t", "_srg_23_d", "_srg_24_c", "_srg_25_v", "_srg_26_bad", "_srg_27_t", "_srg_28_v", "_srg_29_bad", "_srg_30_reject", "_srg_31_define", "_srg_32_include", "_srg_33_exclude", "_srg_34_exclude", "_srg_35_classify", "_srg_36_classify", "_srg_37_rejected", "_srg_38_excluded", "_srg_39_included", "_srg_40_types"),
+  EXCLUDE ("_srg_row", "_srg_0_t", "_srg_1_v", "_srg_2_bad", "_srg_3_t", "_srg_4_v", "_srg_5_bad", "_srg_6_t", "_srg_7_v", "_srg_8_bad", "_srg_9_t", "_srg_10_n", "_srg_11_f", "_srg_12_i", "_srg_13_m", "_srg_14_neg", "_srg_15_v", "_srg_16_bad", "_srg_17_t", "_srg_18_d", "_srg_19_c", "_srg_20_v", "_srg_21_bad", "_srg_22_t", "_srg_23_d", "_srg_24_c", "_srg_25_v", "_srg_26_bad", "_srg_27_t", "_srg_28_v", "_srg_29_bad", "_srg_30_reject", "_srg_31_define", "_srg_32_include", "_srg_33_exclude", "_srg_34_exclude", "_srg_35_classify", "_srg_36_classify", "_srg_37_rejected", "_srg_38_excluded", "_srg_39_included", "_srg_40_types"),
   CASE
     WHEN "_srg_37_rejected"
     THEN 'rejected'
@@ -982,7 +982,12 @@ FROM (
                     ELSE "note"
                   END
                 END AS "_srg_27_t"
-              FROM "records" AS "_srg_input"
+              FROM (
+                SELECT
+                  *,
+                  ROW_NUMBER() OVER () AS "_srg_row"
+                FROM "records" AS "_srg_source"
+              ) AS "_srg_input"
             ) AS "_srg_stage1"
           ) AS "_srg_stage2"
         ) AS "_srg_stage3"
@@ -990,3 +995,5 @@ FROM (
     ) AS "_srg_stage5"
   ) AS "_srg_stage6"
 ) AS "_srg_stage7"
+ORDER BY
+  "_srg_row"

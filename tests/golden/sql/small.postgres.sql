@@ -947,18 +947,18 @@ FROM (
                     ELSE "note"
                   END
                 END AS "_srg_27_t"
-              FROM "records" AS "_srg_input"
-              OFFSET 0
+              FROM (
+                SELECT
+                  *,
+                  ROW_NUMBER() OVER () AS "_srg_row"
+                FROM "records" AS "_srg_source"
+              ) AS "_srg_input"
             ) AS "_srg_stage1"
-            OFFSET 0
           ) AS "_srg_stage2"
-          OFFSET 0
         ) AS "_srg_stage3"
-        OFFSET 0
       ) AS "_srg_stage4"
-      OFFSET 0
     ) AS "_srg_stage5"
-    OFFSET 0
   ) AS "_srg_stage6"
-  OFFSET 0
 ) AS "_srg_stage7"
+ORDER BY
+  "_srg_row"
