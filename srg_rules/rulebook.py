@@ -342,14 +342,16 @@ def _in_the_file(diagnostics: Iterable[Diagnostic],
                  rulebook: ast.Rulebook) -> tuple[Diagnostic, ...]:
     """Findings about the whole rulebook (they have no place of their own) at the rulebook's
     header, or else its first line, so that they name the file and show where it starts."""
+    assert rulebook.span is not None  # a parsed rulebook has a span
     home = rulebook.span.source
-    statements = [s for s in rulebook.statements
-                  if s.span is not None and s.span.source is home]
-    header = next((s for s in statements if isinstance(s, ast.Header)), None)
-    if header is not None:
-        span = header.span
-    elif statements:
-        first = statements[0].span
+    spans = [s.span for s in rulebook.statements if s.span is not None and s.span.source is home]
+    headers = [s.span for s in rulebook.statements
+               if isinstance(s, ast.Header) and s.span is not None and s.span.source is home]
+    span: Span
+    if headers:
+        span = headers[0]
+    elif spans:
+        first = spans[0]
         line_end = home.text.find("\n", first.start)
         span = Span(home, first.start, line_end if line_end != -1 else first.end)
     else:
