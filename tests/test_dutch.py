@@ -176,3 +176,9 @@ def test_cli_fmt_keywords(tmp_path: Path, capsys) -> None:
     capsys.readouterr()
     assert main(["fmt", str(path)]) == 0
     assert capsys.readouterr().out.startswith("regelboek")
+
+
+def test_kenmerk_names_the_identifier_as_identifier_does() -> None:
+    dutch = srg_rules.parse("veld p: text\nkenmerk p\nneem op als p is aanwezig\n")
+    english = srg_rules.parse("field p: text\nidentifier p\ninclude when p is present\n")
+    assert dutch.program.identifier == english.program.identifier == "p"
