@@ -456,7 +456,7 @@ _VERBS = ("reject", "include", "exclude", "warn")
 # Where a keyword is allowed in place of a name, the lexer reads the keyword: such a name has
 # no text form in that place.
 _NOT_A_RULE_NAME = frozenset({"when"})
-_NOT_A_CLASSIFICATION_NAME = frozenset({"as"})
+_NOT_A_CLASSIFICATION_NAME = frozenset({"as", "is"})  # `is`: the Dutch `as`
 # After `combine FIELD by WAY` a statement may start, so its keywords cannot name the date field.
 _NOT_A_DATE_FIELD = frozenset(keyword_words(STATEMENT_STARTS))
 

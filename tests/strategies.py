@@ -66,7 +66,8 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 # Names that are hostile to a code generator (Python builtins, keywords, dunders, names a
 # generator might use for its own locals) or to the parser (the language's soft keywords).
-# `not` is no name in the language at all; `when` and `as` cannot name a rule.
+# `not` is no name in the language at all; `when` and `as` cannot name a rule, nor `is` (the
+# Dutch `as`: `type N is C als`, read as a keyword where both a name and `as` may follow).
 HOSTILE_NAMES = (
     "__import__", "__builtins__", "__class__", "None", "True", "False", "exec", "eval",
     "record", "get", "self", "x0", "x1", "C0", "K0", "M", "P", "e", "m", "r", "lambda",
@@ -75,7 +76,7 @@ HOSTILE_NAMES = (
     "exclude", "reject", "classify", "expect", "rulebook", "version", "code", "text",
     "number", "date", "boolean", "included", "_", "warn", "warning", "warnings", "w", "WARN",
 )
-_NOT_A_RULE_NAME = frozenset({"when", "as"})
+_NOT_A_RULE_NAME = frozenset({"when", "as", "is"})
 
 # Texts that would do something if a backend ever evaluated them, or break a quoted literal.
 HOSTILE_TEXTS = (
