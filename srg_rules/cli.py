@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from .link import read_source
 from .records import MALFORMED_ROW, InputError, Row, open_records
 from .rulebook import Rulebook, diagnose, load
 from .run import TerminalProgress, run_records, run_source
+from .stdin import named, remove_spools, spool_stdin
 from .summary import Summary
 from .testing import companion_tables, run_all
 
@@ -68,24 +67,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except _UserError as error:
-        print(f"srg-rules: {_named(str(error))}", file=sys.stderr)
+        print(f"srg-rules: {named(str(error))}", file=sys.stderr)
         return error.code
     except InputError as error:
-        print(f"srg-rules: {_named(str(error))}", file=sys.stderr)
+        print(f"srg-rules: {named(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:  # reading or writing a file failed: a one-line message
         if isinstance(error, BrokenPipeError):
             return EXIT_OK  # e.g. `srg-rules run ... | head`
-        where = f"{_named(str(error.filename))}: " if error.filename else ""
+        where = f"{named(str(error.filename))}: " if error.filename else ""
         print(f"srg-rules: {where}{error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("srg-rules: " + _("interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
-        for spool in list(_SPOOLS):
-            shutil.rmtree(spool, ignore_errors=True)
-            del _SPOOLS[spool]
+        remove_spools()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -325,7 +322,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.input is None:
         raise _UserError("run needs an INPUT file (or --engine postgres with --dsn and --table)")
     if args.input == "-":
-        args.input = _spool_stdin(args.format)
+        args.input = spool_stdin(args.format)
     engine = _engine(book, args)
     if engine == "duckdb":
         from .filerun import DEFAULT_MEMORY_LIMIT, MEMORY_SIZE, run_file
@@ -369,7 +366,7 @@ def _report_run(book: Rulebook, args: argparse.Namespace, summary: Summary, sour
         version = _(", version {version}").format(version=book.version) if book.version else ""
         header += f" ({book.title}{version})"
     print(header, file=report)
-    print(_("input:    {path}").format(path=_named(str(source))), file=report)
+    print(_("input:    {path}").format(path=named(str(source))), file=report)
     if target:
         print(_("output:   {path}").format(path=target), file=report)
     labels = dict(book.output.codes) if book.output is not None else {}
@@ -380,30 +377,6 @@ def _report_run(book: Rulebook, args: argparse.Namespace, summary: Summary, sour
         with replacing(args.summary_json) as temp:
             temp.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
     return EXIT_OK
-
-
-# Standard input, copied to a private folder so that every engine can read it (twice, for
-# 'unique'); its messages name it <stdin>. Removed when the command ends.
-_SPOOLS: dict[str, str] = {}
-
-
-def _spool_stdin(kind: str | None) -> str:
-    folder = tempfile.mkdtemp(prefix="srg-rules-stdin-")
-    head = sys.stdin.buffer.peek(64) if hasattr(sys.stdin.buffer, "peek") else b""
-    if kind is None:
-        kind = "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
-    path = os.path.join(folder, f"stdin.{kind}")
-    _SPOOLS[folder] = path
-    with open(path, "wb") as spool:
-        shutil.copyfileobj(sys.stdin.buffer, spool)
-    return path
-
-
-def _named(text: str) -> str:
-    """A message with a copy of standard input named as the user gave it."""
-    for path in _SPOOLS.values():
-        text = text.replace(path, "<stdin>")
-    return text
 
 
 def _check_paths(args: argparse.Namespace) -> None:
@@ -540,7 +513,7 @@ class _MalformedRows:
                 self.bar.clear()
             swallowed = (f" (a quote opened there read the {row.swallowed} line(s) after "
                          "it into this record)" if row.swallowed else "")
-            print(f"{_named(str(path))}:{row.line}: record {row.number} {row.problem}"
+            print(f"{named(str(path))}:{row.line}: record {row.number} {row.problem}"
                   f"{swallowed}; rejected as {MALFORMED_ROW}", file=sys.stderr)
 
     def tell_the_rest(self) -> None:
