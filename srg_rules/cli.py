@@ -413,7 +413,8 @@ def _clean(args: argparse.Namespace) -> int:
         removed += remove_stale(folder)
     for path in removed:
         print(f"removed {path}")
-    print(f"srg-rules: {_count(len(removed), 'leftover')} of killed runs removed")
+    count = len(removed)
+    print(f"srg-rules: {count} leftover{'' if count == 1 else 's'} of killed runs removed")
     return EXIT_OK
 
 

@@ -20,7 +20,7 @@ from .check import check
 from .checked import Checked
 from .diagnostics import Diagnostic, RulebookError
 from .decision import Decision
-from .depth import too_deep_defines
+from .depth import too_deep_defines, too_deep_tree
 from .explain import Explanation
 from .grammar import parse_condition_tree, parse_tree, recover
 from .identifiers import name_warnings
@@ -117,9 +117,11 @@ class Rulebook:
         >>> [d.reasons for d in book.decide_many([{"id": "a"}, {"id": "b"}, {"id": "a"}])]
         [('duplicate:id',), ('known',), ('duplicate:id',)]
         """
-        from .tables import rows_of
+        if type(records).__module__.partition(".")[0] in ("pandas", "polars", "pyarrow"):
+            # A table, read row by row (tables.py loads sqlglot: only when one comes).
+            from .tables import rows_of
 
-        records = rows_of(records)
+            records = rows_of(records)
         if not self.program.unique:
             return self._batch_engine().decide_many(records)
         return self._decide_together(list(records))
@@ -364,7 +366,9 @@ def _with_meaning(source: SourceFile, syntax_errors: list[Diagnostic]) -> tuple[
     """The syntax errors, and what checking finds in the statements that do parse, so that
     one run shows every statement's errors (see :func:`srg_rules.recovery.meaning_errors`)."""
     partial, _, skipped = recover(source)
-    if partial is None:
+    if partial is None or too_deep_tree(partial, source):
+        # Nothing parsed, or nesting too deep for the stages after parsing (the whole text
+        # may be refused for that alone): the syntax errors are all there is to say.
         return tuple(syntax_errors)
     linked, link_errors = link(lower(partial, source), source)
     found = meaning_errors((*link_errors, *check(linked).diagnostics), source, skipped)
