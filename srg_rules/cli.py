@@ -387,7 +387,7 @@ def _check_paths(args: argparse.Namespace) -> None:
             continue
         path = Path(target)
         for source in (args.input, args.rulebook):
-            if source != "-" and Path(source).exists() and path.exists() and \
+            if source not in (None, "-") and Path(source).exists() and path.exists() and \
                     os.path.samefile(source, path):
                 raise _UserError(f"{option} {target}: is the same file as the input {source}; "
                                  "it would be replaced\n  help: write the output to a new file")
