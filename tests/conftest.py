@@ -19,3 +19,17 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 # The golden files are English: a test run speaks English whatever the machine's locale
 # (tests of the Dutch output ask for it; docs/i18n.md).
 os.environ["SRG_RULES_LANG"] = "en"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests marked ``slow`` run only when asked for (``-m slow``): the default run, which CI
+    makes, stays well under 20 minutes on 2 cores. Each slow test has a quick sibling that
+    runs by default (the same property with fewer examples)."""
+    import pytest
+
+    if "slow" in (config.getoption("markexpr") or "").replace("not slow", ""):
+        return
+    skip = pytest.mark.skip(reason="a long run: select it with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
