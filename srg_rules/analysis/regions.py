@@ -266,7 +266,18 @@ class Comparison:
         proof when a condition is over-approximated, since the solver then allows more
         records, never fewer) and a witness by both reference interpreters. So with an
         over-approximated condition the diff is still given when every witness the solver
-        finds is real; when one is not, the versions cannot be compared exactly here."""
+        finds is real; when one is not, the versions cannot be compared exactly here.
+
+        A field with more than :data:`_MOST_POINTS` values in the analysis (a month compared
+        across moved months beside a code list's many periods, as the delivery checks are)
+        makes the regions too slow to find (minutes to hours): refused up front, as NotExact,
+        so that a diff with DATA compares the records instead."""
+        name, domain = max(self.domains.items(), key=lambda item: len(item[1].points))
+        if len(domain.points) > _MOST_POINTS:
+            raise NotExact(
+                f"the versions cannot be compared exactly in reasonable time: the field "
+                f"'{name}' takes {len(domain.points)} values in the analysis (at most "
+                f"{_MOST_POINTS}); compare them on records instead (srg-rules diff OLD NEW DATA)")
         if not self.encoder.approximated:
             return self._run(limit, count_limit)
         try:
@@ -731,6 +742,10 @@ class Comparison:
             return ir.compare("not_in_set", name, frozenset(left_out))
         return ir.compare("in_set", name, frozenset(values))
 
+
+# The most values a field may take in the analysis for the diff to look for regions (see
+# Comparison.run): the SRG's other fields have at most a few hundred.
+_MOST_POINTS = 2000
 
 # Up to this many classes a field's fitting ones are asked about one by one (as they always
 # were, so that the regions found, and the golden reports, stay the same).
