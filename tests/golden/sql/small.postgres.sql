@@ -952,13 +952,21 @@ FROM (
                   *,
                   ROW_NUMBER() OVER () AS "_srg_row"
                 FROM "records" AS "_srg_source"
+                OFFSET 0
               ) AS "_srg_input"
+              OFFSET 0
             ) AS "_srg_stage1"
+            OFFSET 0
           ) AS "_srg_stage2"
+          OFFSET 0
         ) AS "_srg_stage3"
+        OFFSET 0
       ) AS "_srg_stage4"
+      OFFSET 0
     ) AS "_srg_stage5"
+    OFFSET 0
   ) AS "_srg_stage6"
+  OFFSET 0
 ) AS "_srg_stage7"
 ORDER BY
   "_srg_row"
