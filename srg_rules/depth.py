@@ -22,7 +22,7 @@ handles (each has been run at the bound).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from lark import Tree
 
@@ -138,7 +138,8 @@ def _dependencies_first(definitions: dict[str, ast.Definition]) -> list[str]:
     return order
 
 
-def _references(condition: ast.Condition, definitions: dict[str, ast.Definition]) -> list[str]:
+def _references(condition: ast.Condition, names: Container[str]) -> list[str]:
+    """The references in ``condition`` to any of ``names`` (defines), by an iterative walk."""
     found: list[str] = []
     stack: list[object] = [condition]
     while stack:
@@ -147,24 +148,13 @@ def _references(condition: ast.Condition, definitions: dict[str, ast.Definition]
             stack.append(node.item)
         elif isinstance(node, (ast.AllOf, ast.AnyOf)):
             stack.extend(node.items)
-        elif isinstance(node, ast.Reference) and node.name.text in definitions:
+        elif isinstance(node, ast.Reference) and node.name.text in names:
             found.append(node.name.text)
     return found
 
 
 def _uses(condition: ast.Condition, names: set[str]) -> bool:
-    if not names:
-        return False
-    stack: list[object] = [condition]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Not):
-            stack.append(node.item)
-        elif isinstance(node, (ast.AllOf, ast.AnyOf)):
-            stack.extend(node.items)
-        elif isinstance(node, ast.Reference) and node.name.text in names:
-            return True
-    return False
+    return bool(names) and bool(_references(condition, names))
 
 
 def _diagnostic(span: Span | None, depth: int) -> Diagnostic:
