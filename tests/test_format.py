@@ -452,7 +452,9 @@ _statements = st.one_of(
     st.builds(ast.Rule, st.sampled_from(["reject", "include", "exclude", "warn"]),
               st.none() | _names.filter(lambda n: n != "when").map(ast.Name),
               _conditions, _because, _validities),
-    st.builds(ast.Classification, st.none() | _names.filter(lambda n: n != "as").map(ast.Name),
+    # `is` is the Dutch `as`: it ends a classification's name.
+    st.builds(ast.Classification,
+              st.none() | _names.filter(lambda n: n not in ("as", "is")).map(ast.Name),
               _values, _conditions, _because, _validities),
     st.builds(ast.Trajectory, _names.map(ast.Name), _conditions,
               st.lists(_components, min_size=1, max_size=3).map(tuple)),
