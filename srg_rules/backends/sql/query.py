@@ -25,7 +25,7 @@ from sqlglot import exp
 
 from ... import ir
 from ...decision import VERBS
-from .builders import Plan, column, ident
+from .builders import Plan, column, ident, is_not_null
 from .conditions import Conditions
 from .outcome import decision_columns
 from .reading import Reader
@@ -54,13 +54,17 @@ class Query:
     to name its own columns. ``columns`` are the source's column names (None: unknown, see
     :func:`to_expression`); ``field_columns`` maps a field to the column it reads when that
     is not the field's own name; ``invalid_markers`` maps a field to a text that reads as a
-    value of the wrong type; ``malformed`` names a boolean column of unreadable rows.
+    value of the wrong type; ``malformed`` names a boolean column of unreadable rows;
+    ``problems`` names a text column holding the reasons found before the rules (joined with
+    ``|``, NULL when none), which then take the place of the field problems (a provision's,
+    :mod:`srg_rules.backends.sql.registration`).
     """
 
     def __init__(self, program: ir.Program, columns: Sequence[str] | None,
                  reasons: str, malformed: str | None,
                  invalid_markers: Mapping[str, str] | None = None,
-                 field_columns: Mapping[str, str] | None = None, lateral: bool = False):
+                 field_columns: Mapping[str, str] | None = None, lateral: bool = False,
+                 problems: str | None = None):
         if reasons not in ("text", "list"):
             raise ValueError(f"reasons must be 'text' or 'list', not {reasons!r}")
         schema = program.schema
@@ -86,8 +90,11 @@ class Query:
         for rule in program.rules:
             match = self.plan.bind(rule.verb, conditions.condition(rule.condition))
             matched[rule.verb].append((rule, match))
-        problems = [(reader.bad, reader.reason) for reader in self.readers.values()]
-        self.outputs = decision_columns(self.plan, problems, matched, schema.output is not None,
+        if problems is None:
+            found = [(reader.bad, reader.reason) for reader in self.readers.values()]
+        else:
+            found = [(self.plan.bind("pre", is_not_null(column(problems))), column(problems))]
+        self.outputs = decision_columns(self.plan, found, matched, schema.output is not None,
                                         reasons, malformed)
 
     def _stages(self, relation: exp.Expression | None) -> exp.Expression:
