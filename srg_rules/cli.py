@@ -21,6 +21,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .diagnostics import RulebookError
@@ -339,9 +340,7 @@ def _run(args: argparse.Namespace) -> int:
             summary = run_source(book, args.input, args.output, progress=bar,
                                  malformed=malformed, by=by, **reading)
         elif engine == "duckdb":
-            summary = Summary.from_dict(run_file(book.program, args.input, args.output,
-                                                 progress=bar, memory_limit=limit, by=by,
-                                                 **reading))
+            summary = _run_in_duckdb(book, args, bar, malformed, limit, by, reading)
         else:
             summary = run_records(book.decide, book.fields, args.input, args.output,
                                   progress=bar, malformed=malformed, replaced=_note_replaced,
@@ -356,6 +355,23 @@ def _run(args: argparse.Namespace) -> int:
                   count=summary.reasons[MALFORMED_ROW], reason=MALFORMED_ROW), file=sys.stderr)
     malformed.tell_the_rest()
     return _report_run(book, args, summary, args.input, args.output)
+
+
+def _run_in_duckdb(book: Rulebook, args: argparse.Namespace, bar: TerminalProgress | None,
+                   malformed: _MalformedRows, limit: str, by: tuple[str, ...],
+                   reading: dict[str, Any]) -> Summary:
+    """``run --engine duckdb``; a source extract DuckDB cannot decide as Python does (a
+    number that is not a whole number, a file its reader does not take) runs row by row."""
+    from .filerun import SourceNeedsPython, run_file
+
+    try:
+        return Summary.from_dict(run_file(book.program, args.input, args.output, progress=bar,
+                                          memory_limit=limit, by=by, **reading))
+    except SourceNeedsPython as why:
+        print("srg-rules: " + _("note: {input} is decided row by row with the python engine "
+                                "({why})").format(input=args.input, why=why), file=sys.stderr)
+        return run_source(book, args.input, args.output, progress=bar, malformed=malformed,
+                          by=by, **reading)
 
 
 def _report_run(book: Rulebook, args: argparse.Namespace, summary: Summary, source: str,
@@ -466,11 +482,12 @@ def _engine(book: Rulebook, args: argparse.Namespace) -> str:
     """Which run decides the file: ``source`` (a rulebook with a registration level, row by
     row), ``duckdb`` (the whole file as one query) or ``python`` (row by row)."""
     if book.has_registration:
-        if args.engine == "duckdb" or Path(args.input).suffix.lower() in (".parquet", ".pq"):
+        if Path(args.input).suffix.lower() in (".parquet", ".pq"):
             raise _UserError(_("{rulebook}: a rulebook with 'activities' or 'trajectory' "
                                "statements runs on the python engine, over CSV or JSON Lines").format(
                                  rulebook=args.rulebook))
-        return "source"
+        # Only when asked: the registration level in DuckDB (backends/sql/registration.py).
+        return "duckdb" if args.engine == "duckdb" and _use_duckdb(args) else "source"
     return "duckdb" if _use_duckdb(args) else "python"
 
 

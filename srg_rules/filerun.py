@@ -79,6 +79,7 @@ from sqlglot import exp
 
 from . import ir
 from .backends import sql as sql_backend
+from .backends.sql import registration as sql_registration
 from .backends.sql import unique as sql_unique
 from .backends.sql.builders import strip
 from .backends.interpreter import Interpreter
@@ -89,7 +90,7 @@ from .schema import ValueType
 from .summary import Summary
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "count_records", "MEMORY_SIZE", "PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL",
-           "run_file"]
+           "SourceNeedsPython", "run_file"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # Extra values a malformed CSV row may have and still be read by DuckDB.
@@ -104,6 +105,12 @@ MEMORY_SIZE = re.compile(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", r
 
 class _UsePython(Exception):
     """The file needs the row-by-row path; the message says why."""
+
+
+class SourceNeedsPython(Exception):
+    """A source extract (a rulebook with a registration level) that this module cannot
+    decide as the Python path does; the message says why. The caller runs
+    :func:`srg_rules.run.run_source` instead, which needs the rulebook, not only its program."""
 
 
 def run_file(program: ir.Program, input_path: str | os.PathLike[str],
@@ -170,6 +177,9 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
     if not directory.is_dir():
         raise InputError(f"{target}: the folder {directory} does not exist")
     if source.suffix.lower() in PARQUET_SUFFIXES:
+        if program.has_registration:
+            raise InputError(f"{source}: a rulebook with 'activities' or 'trajectory' "
+                             "statements reads CSV or JSON Lines source extracts")
         if not source.exists():
             raise InputError(f"{source}: no such file")
         return _run_parquet(program, source, target, progress, memory_limit, by)
@@ -182,7 +192,9 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
             raise _UsePython("not UTF-8")
         return _run_csv(program, source, target, records.columns, records.delimiter, progress,
                         memory_limit, by)
-    except _UsePython:
+    except _UsePython as why:
+        if program.has_registration:
+            raise SourceNeedsPython(str(why)) from None
         return _run_python(program, source, target, progress, by, encoding, allow_malformed)
 
 
@@ -262,13 +274,25 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
           for i, name in enumerate(columns)),
         exp.alias_(malformed, malformed_name, quoted=True),
     ).from_(read)
-    query = sql_backend.Query(program, [*columns, malformed_name], "text", malformed_name)
-    # An empty value is written bare (NULL), as the Python path writes it, not as "".
-    passthrough = [exp.alias_(exp.Nullif(this=exp.column(c, quoted=True), expression=_text("")),
-                              c, quoted=True) for c in kept]
-    if not sql_unique.supported(query):
-        raise _UsePython("a unique key with a number field")
-    decided = sql_unique.select_with_unique(query, rows, passthrough, malformed_name)
+    if program.has_registration:
+        # The source rows as the registration level reads them: each declared field by its
+        # name (NULL when the file lacks it), the rest left out, as run_source writes them.
+        positions = {name: i for i, name in enumerate(columns)}
+        fields_only = exp.select(*(
+            exp.alias_(exp.column(positional[positions[name]], quoted=True)
+                       if name in positions else exp.cast(exp.Null(), "VARCHAR"), name, quoted=True)
+            for name in program.schema.fields),
+            exp.alias_(malformed, malformed_name, quoted=True)).from_(read)
+        decided, kept = _source_select(connection, program, fields_only, malformed_name)
+    else:
+        query = sql_backend.Query(program, [*columns, malformed_name], "text", malformed_name)
+        # An empty value is written bare (NULL), as the Python path writes it, not as "".
+        passthrough = [exp.alias_(exp.Nullif(this=exp.column(c, quoted=True),
+                                             expression=_text("")), c, quoted=True)
+                       for c in kept]
+        if not sql_unique.supported(query):
+            raise _UsePython("a unique key with a number field")
+        decided = sql_unique.select_with_unique(query, rows, passthrough, malformed_name)
     with replacing(target) as temp:
         try:
             connection.run(exp.Copy(this=decided.subquery(), kind=False, files=[_text(str(temp))],
@@ -295,11 +319,35 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
         groups = [exp.column(out_columns[kept.index(name)], quoted=True) if name in kept else None
                   for name in by]
         summary = _summary(connection, written, *out_columns[len(kept):], by=by, groups=groups)
-        if expected is not None and summary["records"] != expected:
+        if program.has_registration:
+            # Provisions are counted above; every source row is in the lineage of one.
+            summary["source_rows"] = expected
+        elif expected is not None and summary["records"] != expected:
             # Every row accounted for: DuckDB decided another number of records than the
             # file holds (it skips a line it cannot hold, e.g. one with a 32 MB value).
             raise _UsePython(f"{expected} records in the file, {summary['records']} decided")
     return summary
+
+
+def _source_select(connection: _Connection, program: ir.Program, rows: exp.Select,
+                   malformed: str) -> tuple[exp.Select, list[str]]:
+    """The registration level's query over source rows and the columns it writes before
+    the decision's (the fields, ``component``, ``source_rows``), or :class:`_UsePython`
+    with the reason it cannot decide these rows as Python does."""
+    why = sql_registration.unsupported(program)
+    if why is not None:
+        raise _UsePython(why)
+    numbers = sql_registration.guard(program, rows, malformed)
+    if numbers is not None:
+        found = connection.scalar(numbers)
+        if found:
+            raise _UsePython(f"{found} row(s) with a number that is not an integer of at "
+                             "most 15 digits")
+    decided = sql_registration.select_source(program, rows, malformed)
+    written = [*program.schema.fields,
+               *([sql_registration.COMPONENT] if program.trajectories else []),
+               sql_registration.SOURCE_ROWS]
+    return decided, written
 
 
 def _csv_params(delimiter: str) -> list[exp.CopyParameter]:
