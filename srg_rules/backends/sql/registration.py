@@ -343,15 +343,17 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
     provision: dict[str, exp.Expression] = {own("first"): first_row.copy(), own("n"): n,
                                             SOURCE_ROWS: column(SOURCE_ROWS)}
     conflict_flags = dict(conflicts)
+    value_texts: dict[str, exp.Expression] = {}
     for name in names:
         index = names.index(name)
         value = column(combined[name])
         if name in conflict_flags:
             value = case([(column(conflict_flags[name]), exp.Null())], value)
         provision[own(f"pr{index}")] = column(own(f"pr{index}"))
-        provision[own(f"v{index}")] = _canonical(fields[name], value) \
-            if fields[name].type.base in ("number", "boolean") or fields[name].type.name == "month" \
-            else value
+        # Named in a table of its own: the written texts below compare with it, and
+        # PostgreSQL does not let a select list use a name it defines.
+        value_texts[own(f"v{index}")] = _canonical(fields[name], value)
+        provision[own(f"v{index}")] = column(own(f"v{index}"))
     candidates = [(own(f"f{names.index(name)}_{position}"), text)
                   for name in names for position, text in enumerate(_reasons(fields[name]))]
     # Each present candidate's place among them: how many come before it, by (first row,
@@ -382,13 +384,7 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
                    for name in names}
     for name in names:
         index = names.index(name)
-        value = column(own(f"v{index}"))
-        canonical_value = value if fields[name].type.base in ("number", "boolean") \
-            or fields[name].type.name == "month" else value
-        if fields[name].type.base in ("number", "boolean") or fields[name].type.name == "month":
-            text_value = canonical_value
-        else:
-            text_value = value
+        text_value = column(own(f"v{index}"))
         provision[own(f"o{index}")] = case([
             (comparison("eq", n.copy(), exp.Literal.number(1)), column(own(f"w{index}"))),
             (and_([column(own(f"ws{index}")), or_([
@@ -398,8 +394,10 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
             (problems_of[name], exp.Coalesce(this=column(own(f"nb{index}")),
                                              expressions=[string("")])),
         ], exp.Coalesce(this=_written(fields[name], text_value.copy()), expressions=[string("")]))
+    valued = _select([exp.Star(), *(exp.alias_(e, n_, quoted=True) for n_, e in value_texts.items())],
+                     _sub(groups, own("groups")))
     made = _select([exp.alias_(e, n_, quoted=True) for n_, e in provision.items()],
-                   _sub(groups, own("groups")))
+                   _sub(valued, own("valued")))
 
     # 4. split
     split = _split(program, made, prefix, names)
