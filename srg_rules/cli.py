@@ -21,7 +21,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from . import __version__
 from .diagnostics import RulebookError
@@ -326,7 +325,7 @@ def _run(args: argparse.Namespace) -> int:
         args.input = spool_stdin(args.format)
     engine = _engine(book, args)
     if engine == "duckdb":
-        from .filerun import DEFAULT_MEMORY_LIMIT, MEMORY_SIZE, run_file
+        from .filerun import DEFAULT_MEMORY_LIMIT, MEMORY_SIZE, run_book_file
 
         limit = args.memory_limit or DEFAULT_MEMORY_LIMIT
         if not MEMORY_SIZE.fullmatch(limit):
@@ -340,7 +339,8 @@ def _run(args: argparse.Namespace) -> int:
             summary = run_source(book, args.input, args.output, progress=bar,
                                  malformed=malformed, by=by, **reading)
         elif engine == "duckdb":
-            summary = _run_in_duckdb(book, args, bar, malformed, limit, by, reading)
+            summary = run_book_file(book, args.input, args.output, progress=bar,
+                                    malformed=malformed, memory_limit=limit, by=by, **reading)
         else:
             summary = run_records(book.decide, book.fields, args.input, args.output,
                                   progress=bar, malformed=malformed, replaced=_note_replaced,
@@ -355,23 +355,6 @@ def _run(args: argparse.Namespace) -> int:
                   count=summary.reasons[MALFORMED_ROW], reason=MALFORMED_ROW), file=sys.stderr)
     malformed.tell_the_rest()
     return _report_run(book, args, summary, args.input, args.output)
-
-
-def _run_in_duckdb(book: Rulebook, args: argparse.Namespace, bar: TerminalProgress | None,
-                   malformed: _MalformedRows, limit: str, by: tuple[str, ...],
-                   reading: dict[str, Any]) -> Summary:
-    """``run --engine duckdb``; a source extract DuckDB cannot decide as Python does (a
-    number that is not a whole number, a file its reader does not take) runs row by row."""
-    from .filerun import SourceNeedsPython, run_file
-
-    try:
-        return Summary.from_dict(run_file(book.program, args.input, args.output, progress=bar,
-                                          memory_limit=limit, by=by, **reading))
-    except SourceNeedsPython as why:
-        print("srg-rules: " + _("note: {input} is decided row by row with the python engine "
-                                "({why})").format(input=args.input, why=why), file=sys.stderr)
-        return run_source(book, args.input, args.output, progress=bar, malformed=malformed,
-                          by=by, **reading)
 
 
 def _report_run(book: Rulebook, args: argparse.Namespace, summary: Summary, source: str,
@@ -486,7 +469,6 @@ def _engine(book: Rulebook, args: argparse.Namespace) -> str:
             raise _UserError(_("{rulebook}: a rulebook with 'activities' or 'trajectory' "
                                "statements runs on the python engine, over CSV or JSON Lines").format(
                                  rulebook=args.rulebook))
-        # Only when asked: the registration level in DuckDB (backends/sql/registration.py).
         return "duckdb" if args.engine == "duckdb" and _use_duckdb(args) else "source"
     return "duckdb" if _use_duckdb(args) else "python"
 

@@ -69,11 +69,12 @@ import codecs
 import os
 import re
 import shutil
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
@@ -83,14 +84,18 @@ from .backends.sql import registration as sql_registration
 from .backends.sql import unique as sql_unique
 from .backends.sql.builders import strip
 from .backends.interpreter import Interpreter
+from .i18n import gettext as _
 from .leftovers import spill_folder
 from .records import REASON_SEPARATOR, InputError, output_columns, replacing
-from .run import TerminalProgress, open_input, run_records
+from .run import Malformed, TerminalProgress, open_input, run_records, run_source
 from .schema import ValueType
 from .summary import Summary
 
+if TYPE_CHECKING:
+    from .rulebook import Rulebook
+
 __all__ = ["DEFAULT_MEMORY_LIMIT", "count_records", "MEMORY_SIZE", "PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL",
-           "SourceNeedsPython", "run_file"]
+           "SourceNeedsPython", "run_book_file", "run_file"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # Extra values a malformed CSV row may have and still be read by DuckDB.
@@ -196,6 +201,25 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
         if program.has_registration:
             raise SourceNeedsPython(str(why)) from None
         return _run_python(program, source, target, progress, by, encoding, allow_malformed)
+
+
+def run_book_file(book: Rulebook, input_path: str | os.PathLike[str],
+                  output_path: str | os.PathLike[str], *,
+                  progress: TerminalProgress | None = None,
+                  malformed: Malformed | None = None, **options: Any) -> Summary:
+    """:func:`run_file` for a rulebook (``options`` are its keyword arguments), as
+    ``run --engine duckdb`` runs it: a source extract that cannot be decided here as Python
+    does (:class:`SourceNeedsPython`) runs row by row (:func:`srg_rules.run.run_source`),
+    with a note on standard error saying why."""
+    try:
+        return Summary.from_dict(run_file(book.program, input_path, output_path,
+                                          progress=progress, **options))
+    except SourceNeedsPython as why:
+        print("srg-rules: " + _("note: {input} is decided row by row with the python engine "
+                                "({why})").format(input=input_path, why=why), file=sys.stderr)
+    reading = {key: options[key] for key in ("by", "encoding", "allow_malformed") if key in options}
+    return run_source(book, input_path, output_path, progress=progress, malformed=malformed,
+                      **reading)
 
 
 def _close(rows: Iterator[Any]) -> None:

@@ -62,7 +62,6 @@ from .builders import (
     column,
     comparison,
     ident,
-    in_,
     is_not_null,
     is_null,
     not_,
@@ -118,7 +117,7 @@ def guard(program: ir.Program, rows: exp.Expression, malformed: str) -> exp.Sele
             reader.integer, comparison("le", exp.Length(this=reader.digits),
                                        exp.Literal.number(_EXACT_DIGITS))]))]))
     relation = _staged(plan, _where(rows, not_(column(malformed))), f"{prefix}g")
-    return _select([exp.func("count", exp.Star())], relation, or_(tests))
+    return _select([exp.Count(this=exp.Star())], relation, or_(tests))
 
 
 def _select(items: Sequence[exp.Expression], relation: exp.Expression,
@@ -130,6 +129,11 @@ def _select(items: Sequence[exp.Expression], relation: exp.Expression,
     if where is not None:
         select.set("where", exp.Where(this=where))
     return select
+
+
+def _named(expression: exp.Expression, name: str, quoted: bool = True) -> exp.Expression:
+    """``expression AS "name"``."""
+    return exp.Alias(this=expression, alias=exp.to_identifier(name, quoted=quoted))
 
 
 def _where(rows: exp.Expression, condition: exp.Expression) -> exp.Select:
@@ -146,7 +150,7 @@ def _staged(plan: Plan, relation: exp.Expression, name: str) -> exp.Expression:
     """``relation`` with the plan's values added, stage by stage (as the query does)."""
     current = _sub(relation, f"{name}0")
     for index, names in enumerate(plan.stages(), start=1):
-        values = [exp.alias_(plan.expressions[n], n, quoted=True, copy=False) for n in names]
+        values = [_named(plan.expressions[n], n) for n in names]
         current = _sub(_select([exp.Star(), *values], current), f"{name}{index}")
     return current
 
@@ -230,7 +234,7 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
 
     row = own("row")
     def numbered() -> exp.Select:
-        return _select([exp.Star(), exp.alias_(exp.Window(this=exp.RowNumber()), row,
+        return _select([exp.Star(), _named(exp.Window(this=exp.RowNumber()), row,
                                                quoted=True)], _sub(rows.copy(), own("rows")))
 
     # 2. read
@@ -246,20 +250,25 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
     key = list(activities.key) if activities is not None else []
     alone = plan.bind("alone", case([(or_([readers[k].bad for k in key]), column(row))])) \
         if key else column(row)
-    read = _staged(plan, _where(numbered(), not_(column(malformed))), own("read"))
+    staged = _staged(plan, _where(numbered(), not_(column(malformed))), own("read"))
+    # Only what the grouping reads goes on: the window and the GROUP BY hold every column
+    # they are given, and the readers' intermediate values are many.
+    needed = [column(row), *([alone] if key else []),
+              *(c for values in (aggregable, canonical, reason, written) for c in values.values())]
+    read = _sub(_select([c.copy() for c in needed], staged), own("narrow"))
 
     # 3. grouped
     partition = [alone.copy(), *(aggregable[k].copy() for k in key)]
     ways = dict(activities.ways) if activities is not None else {}
     ordered_by = dict(activities.ordered_by) if activities is not None else {}
-    windows = [exp.alias_(exp.Window(this=exp.Min(this=column(row)), partition_by=partition),
+    windows = [_named(exp.Window(this=exp.Min(this=column(row)), partition_by=partition),
                           own("first"), quoted=True)]
     extreme = {}
     for name, by in ordered_by.items():
         latest = ways[name] == "latest"
         extreme[name] = own(f"x{names.index(name)}")
         aggregate = exp.Max if latest else exp.Min
-        windows.append(exp.alias_(exp.Window(
+        windows.append(_named(exp.Window(
             this=aggregate(this=aggregable[by].copy()),
             partition_by=[p.copy() for p in partition]), extreme[name], quoted=True))
     windowed = _select([exp.Star(), *windows], read)
@@ -299,10 +308,10 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
             flag = own(f"conflict{index}")
             grouped[flag] = conflict
             conflicts.append((name, flag))
-            value: exp.Expression = case([(column(flag), exp.Null())], exp.Min(this=chosen))
             # The flag is an aggregate: the value's CASE is written in the next table.
-            grouped[value_name] = exp.Min(this=chosen.copy())
+            grouped[value_name] = exp.Min(this=chosen)
             continue
+        value: exp.Expression
         if way in ("key", "earliest", "all"):
             value = exp.Min(this=chosen)
         elif way in ("latest", "any"):
@@ -311,7 +320,7 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
             value = case([(comparison("lt", exp.Count(this=chosen.copy()), exp.Count(this=exp.Star())),
                            exp.Null())], exp.Max(this=chosen))
         elif way == "sum":
-            value = exp.Sum(this=exp.cast(chosen, "DECIMAL(38, 0)"))
+            value = exp.Sum(this=exp.cast(chosen, "DECIMAL(38, 0)"))  # exact
         else:
             raise ValueError(f"no SQL for combining by {way!r}")
         grouped[value_name] = value
@@ -331,10 +340,11 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
         # as text, then the text itself (an arg-min every dialect writes the same).
         nonblank = comparison("ne", strip(w.copy()), string(""))
         grouped[own(f"nb{index}")] = _substring(exp.Min(this=case([(nonblank, _concat([
-            exp.func("lpad", exp.cast(column(row), "VARCHAR"), exp.Literal.number(20),
-                     string("0")), w.copy()]))])), 21)
+            exp.Anonymous(this="lpad", expressions=[
+                exp.cast(column(row), "VARCHAR"), exp.Literal.number(20), string("0")]),
+            w.copy()]))])), 21)
     group_by = [alone.copy(), *(aggregable[k].copy() for k in key)]
-    groups = _select([exp.alias_(e, n, quoted=True) for n, e in grouped.items()],
+    groups = _select([_named(e, n, quoted=True) for n, e in grouped.items()],
                      _sub(windowed, own("windowed")))
     groups.set("group", exp.Group(expressions=group_by))
 
@@ -366,7 +376,7 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
             comparison("lt", column(first_j), column(first_k))])])
             for j, (first_j, _) in enumerate(candidates) if j != k]
         ranks[own(f"rank{k}")] = _sum_flags(before) if before else exp.Literal.number(0)
-    groups = _select([exp.Star(), *(exp.alias_(e, n_, quoted=True) for n_, e in ranks.items())],
+    groups = _select([exp.Star(), *(_named(e, n_, quoted=True) for n_, e in ranks.items())],
                      _sub(groups, own("grouped")))
     slots = []
     for position in range(len(candidates)):
@@ -389,14 +399,14 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
             (comparison("eq", n.copy(), exp.Literal.number(1)), column(own(f"w{index}"))),
             (and_([column(own(f"ws{index}")), or_([
                 and_([is_null(text_value.copy()), is_null(column(own(f"fv{index}")))]),
-                false_if_null_eq(text_value.copy(), column(own(f"fv{index}")))])]),
+                _equal(text_value.copy(), column(own(f"fv{index}")))])]),
              column(own(f"w{index}"))),
             (problems_of[name], exp.Coalesce(this=column(own(f"nb{index}")),
                                              expressions=[string("")])),
         ], exp.Coalesce(this=_written(fields[name], text_value.copy()), expressions=[string("")]))
-    valued = _select([exp.Star(), *(exp.alias_(e, n_, quoted=True) for n_, e in value_texts.items())],
+    valued = _select([exp.Star(), *(_named(e, n_, quoted=True) for n_, e in value_texts.items())],
                      _sub(groups, own("groups")))
-    made = _select([exp.alias_(e, n_, quoted=True) for n_, e in provision.items()],
+    made = _select([_named(e, n_, quoted=True) for n_, e in provision.items()],
                    _sub(valued, own("valued")))
 
     # 4. split
@@ -406,36 +416,36 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
     query = Query(program, list(split.columns), "text", None,
                   field_columns={name: own(f"v{names.index(name)}") for name in names},
                   problems=own("pre"))
-    passthrough = [exp.alias_(exp.Nullif(this=column(own(f"o{names.index(name)}")),
+    passthrough = [_named(exp.Nullif(this=column(own(f"o{names.index(name)}")),
                                          expression=string("")), name, quoted=True)
                    for name in names]
     if program.trajectories:
-        passthrough.append(exp.alias_(column(COMPONENT), COMPONENT, quoted=True))
-    passthrough += [exp.alias_(column(SOURCE_ROWS), SOURCE_ROWS, quoted=True),
-                    exp.alias_(column(own("order")), own("order"), quoted=True)]
+        passthrough.append(_named(column(COMPONENT), COMPONENT, quoted=True))
+    passthrough += [_named(column(SOURCE_ROWS), SOURCE_ROWS, quoted=True),
+                    _named(column(own("order")), own("order"), quoted=True)]
     decided = select_with_unique(query, split.select, passthrough, None, order=own("order"))
     outputs = list(query.outputs)
 
     # 6. ordered, the malformed rows last
-    lost = [exp.alias_(exp.Nullif(this=column(name), expression=string("")), name, quoted=True)
+    lost = [_named(exp.Nullif(this=column(name), expression=string("")), name, quoted=True)
             for name in names]
     if program.trajectories:
-        lost.append(exp.alias_(exp.cast(exp.Null(), "VARCHAR"), COMPONENT, quoted=True))
-    lost += [exp.alias_(exp.cast(column(row), "VARCHAR"), SOURCE_ROWS, quoted=True),
-             exp.alias_(column(row), own("order"), quoted=True)]
-    lost += [exp.alias_(string(Status.REJECTED.value), "status", quoted=True),
-             exp.alias_(exp.cast(exp.Null(), "VARCHAR"), "type", quoted=True),
-             exp.alias_(string(MALFORMED_ROW), "reasons", quoted=True)]
+        lost.append(_named(exp.cast(exp.Null(), "VARCHAR"), COMPONENT, quoted=True))
+    lost += [_named(exp.cast(column(row), "VARCHAR"), SOURCE_ROWS, quoted=True),
+             _named(column(row), own("order"), quoted=True)]
+    lost += [_named(string(Status.REJECTED.value), "status", quoted=True),
+             _named(exp.cast(exp.Null(), "VARCHAR"), "type", quoted=True),
+             _named(string(MALFORMED_ROW), "reasons", quoted=True)]
     if "warnings" in outputs:
-        lost.append(exp.alias_(exp.cast(exp.Null(), "VARCHAR"), "warnings", quoted=True))
+        lost.append(_named(exp.cast(exp.Null(), "VARCHAR"), "warnings", quoted=True))
     unreadable = _select(lost, _sub(numbered(), own("all")), column(malformed))
     kept = [*names, *([COMPONENT] if program.trajectories else []), SOURCE_ROWS, *outputs]
     both = exp.Union(this=_select(
         [*(column(c) for c in kept), column(own("order")),
-         exp.alias_(exp.Literal.number(0), own("last"), quoted=True)],
+         _named(exp.Literal.number(0), own("last"), quoted=True)],
         _sub(decided, own("decided"))), expression=_select(
         [*(column(c) for c in kept), column(own("order")),
-         exp.alias_(exp.Literal.number(1), own("last"), quoted=True)],
+         _named(exp.Literal.number(1), own("last"), quoted=True)],
         _sub(unreadable, own("unreadable"))), distinct=False)
     final = _select([column(c) for c in kept], _sub(both, own("both")))
     final.set("order", exp.Order(expressions=[exp.Ordered(this=column(own("last"))),
@@ -448,7 +458,7 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
     return final
 
 
-def false_if_null_eq(left: exp.Expression, right: exp.Expression) -> exp.Expression:
+def _equal(left: exp.Expression, right: exp.Expression) -> exp.Expression:
     return exp.Coalesce(this=comparison("eq", left, right), expressions=[exp.false()])
 
 
@@ -489,7 +499,7 @@ def _split(program: ir.Program, made: exp.Select, prefix: str, names: list[str])
         columns.insert(-1, COMPONENT)
     if not program.trajectories:
         select = _select([*(column(n) for n in base if n not in problems.values()),
-                          exp.alias_(order, own("order"), quoted=True)], _sub(made, own("m")))
+                          _named(order, own("order"), quoted=True)], _sub(made, own("m")))
         return _Split(select, columns)
 
     plan = Plan(own("t_"))
@@ -506,10 +516,7 @@ def _split(program: ir.Program, made: exp.Select, prefix: str, names: list[str])
         for c_index, component in enumerate(trajectory.components):
             for name, expression in component.derived:
                 parts = expression.parts if isinstance(expression, ir.TextJoin) else (expression,)
-                pieces = [string(format_typed(p.value)) if isinstance(p, ir.Constant)
-                          else _written(fields[p.name], _canonical_text(fields[p.name],
-                                                                        column(values[p.name])))
-                          for p in parts]
+                pieces = [_piece(p, fields, values) for p in parts]
                 raw = plan.bind("x", _concat(pieces))
                 derived[(t_index, c_index, name)] = Reader(plan, fields[name], raw, None)
     shared_name = own("provisions")
@@ -524,12 +531,12 @@ def _split(program: ir.Program, made: exp.Select, prefix: str, names: list[str])
     common = [own("first"), own("n"), SOURCE_ROWS]
     branches: list[exp.Select] = []
     unsplit = [*(keep(n) for n in common),
-               exp.alias_(case([(comparison("gt", how_many.copy(), exp.Literal.number(1)),
+               _named(case([(comparison("gt", how_many.copy(), exp.Literal.number(1)),
                                  _concat_ws([column(own("pre")), string(AMBIGUOUS_TRAJECTORY)]))],
                                column(own("pre"))), own("pre"), quoted=True),
                *(keep(values[n]) for n in names), *(keep(texts[n]) for n in names),
-               exp.alias_(exp.cast(exp.Null(), "VARCHAR"), COMPONENT, quoted=True),
-               exp.alias_(order, own("order"), quoted=True)]
+               _named(exp.cast(exp.Null(), "VARCHAR"), COMPONENT, quoted=True),
+               _named(order, own("order"), quoted=True)]
     branches.append(_select(unsplit, staged(),
                             comparison("ne", how_many.copy(), exp.Literal.number(1))))
     for t_index, trajectory in enumerate(program.trajectories):
@@ -558,12 +565,12 @@ def _split(program: ir.Program, made: exp.Select, prefix: str, names: list[str])
             clause_order = exp.Add(this=exp.Mul(this=exp.cast(column(own("first")), "BIGINT"),
                                                 expression=exp.Literal.number(_CLAUSES)),
                                    expression=exp.Literal.number(c_index + 1))
-            branch = [*(keep(n) for n in common), exp.alias_(pre, own("pre"), quoted=True),
-                      *(exp.alias_(own_values[n], values[n], quoted=True) for n in names),
-                      *(exp.alias_(own_texts[n], texts[n], quoted=True) for n in names),
-                      exp.alias_(string(component.name), COMPONENT, quoted=True),
-                      exp.alias_(clause_order, own("order"), quoted=True)]
-            branches.append(_select(branch, staged(), and_([
+            items = [*(keep(n) for n in common), _named(pre, own("pre"), quoted=True),
+                      *(_named(own_values[n], values[n], quoted=True) for n in names),
+                      *(_named(own_texts[n], texts[n], quoted=True) for n in names),
+                      _named(string(component.name), COMPONENT, quoted=True),
+                      _named(clause_order, own("order"), quoted=True)]
+            branches.append(_select(items, staged(), and_([
                 matches[t_index].copy(), comparison("eq", how_many.copy(), exp.Literal.number(1))])))
     union: exp.Expression = branches[0]
     for branch in branches[1:]:
@@ -572,8 +579,12 @@ def _split(program: ir.Program, made: exp.Select, prefix: str, names: list[str])
     return _Split(select, columns, (shared_name, shared))
 
 
-def _canonical_text(field: Field, value: exp.Expression) -> exp.Expression:
-    return value
+def _piece(part: ir.Operand, fields: Mapping[str, Field], values: Mapping[str, str]) -> exp.Expression:
+    """A part of a computed value as :func:`format_typed` writes it (NULL when missing)."""
+    if isinstance(part, ir.Constant):
+        return string(format_typed(part.value))
+    assert isinstance(part, ir.FieldValue)  # unsupported() refuses any other
+    return _written(fields[part.name], column(values[part.name]))
 
 
 def _sum_of(items: list[exp.Expression]) -> exp.Expression:
@@ -588,6 +599,3 @@ def _reads(expression: ir.Expression) -> tuple[str, ...]:
         return tuple(name for part in expression.parts for name in ir.fields_of(part))
     return tuple(ir.fields_of(expression))
 
-
-__all__ += []
-_ = (Mapping, in_)
