@@ -15,8 +15,8 @@ The steps are those of :mod:`srg_rules.registration`, each a derived table:
 2. **read**: each field of a readable row read as the per-record query reads it
    (:class:`~srg_rules.backends.sql.reading.Reader`): its value, its problem;
 3. **grouped**: ``GROUP BY`` the key values (a row whose key has a problem groups alone),
-   each field combined by its way: ``same`` (a conflict when ``COUNT(DISTINCT)`` is over one
-   or only some values are present), ``earliest``/``latest`` (``MIN``/``MAX``),
+   each field combined by its way: ``same`` (a conflict when ``MIN`` and ``MAX`` differ or
+   only some values are present), ``earliest``/``latest`` (``MIN``/``MAX``),
    ``latest_or_missing``, ``sum`` (exact, as DECIMAL(38,0)), ``any``/``all`` (``MAX``/``MIN``
    of 0/1); ``by latest DATE`` picks the rows at the group's latest date with a window
    ``MAX(...) OVER (PARTITION BY key)``. The problems come in the order Python finds them:
@@ -301,8 +301,9 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
             count_chosen = exp.Count(this=exp.Star())
         if way == DEFAULT_WAY:
             conflict = or_([
-                comparison("gt", exp.Count(this=exp.Distinct(expressions=[chosen.copy()])),
-                           exp.Literal.number(1)),
+                # Two distinct values: MIN and MAX differ (COUNT(DISTINCT) keeps a hash
+                # table of every value per aggregate, which does not spill).
+                comparison("ne", exp.Min(this=chosen.copy()), exp.Max(this=chosen.copy())),
                 and_([comparison("gt", exp.Count(this=chosen.copy()), exp.Literal.number(0)),
                       comparison("lt", exp.Count(this=chosen.copy()), count_chosen)])])
             flag = own(f"conflict{index}")
@@ -331,8 +332,7 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
                 (comparison("eq", reason[name].copy(), string(text)), column(row))]))
         grouped[own(f"pr{index}")] = exp.Max(this=reason[name].copy())
         w = written[name]
-        grouped[own(f"ws{index}")] = comparison(
-            "eq", exp.Count(this=exp.Distinct(expressions=[w.copy()])), exp.Literal.number(1))
+        grouped[own(f"ws{index}")] = comparison("eq", exp.Min(this=w.copy()), exp.Max(this=w.copy()))
         grouped[own(f"w{index}")] = exp.Min(this=w.copy())
         grouped[own(f"fv{index}")] = exp.Max(this=case([
             (comparison("eq", column(row), first_row.copy()), canonical[name].copy())]))
