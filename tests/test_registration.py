@@ -345,12 +345,19 @@ def test_explain_a_row_explains_the_provisions_it_went_into(tmp_path, cli):
     assert "--- provision 2: training ---" in result.stdout
 
 
-def test_duckdb_is_refused_with_a_reason(tmp_path, cli):
+def test_duckdb_decides_a_source_extract_and_refuses_parquet(tmp_path, cli):
+    """The registration level runs in DuckDB (tests/test_sql_registration.py compares it
+    with Python); a Parquet source extract is refused with a reason."""
     (tmp_path / "source.rules").write_text(SOURCE_RULES, encoding="utf-8")
-    (tmp_path / "in.csv").write_text("provision_id,kind,category,funding,start_date\n",
-                                     encoding="utf-8")
-    result = cli("run", "source.rules", "in.csv", "-o", "out.csv", "--engine", "duckdb",
-                  cwd=tmp_path)
+    (tmp_path / "in.csv").write_text("provision_id,kind,category,funding,start_date\n"
+                                     "A,coach_cursus,,wmo,2025-09-01\n", encoding="utf-8")
+    for engine in ("duckdb", "python"):
+        result = cli("run", "source.rules", "in.csv", "-o", f"{engine}.csv", "--engine", engine,
+                     cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "duckdb.csv").read_bytes() == (tmp_path / "python.csv").read_bytes()
+    result = cli("run", "source.rules", "in.parquet", "-o", "out.parquet", "--engine", "duckdb",
+                 cwd=tmp_path)
     assert result.returncode == 2
     assert "runs on the python engine" in result.stderr
     assert "Traceback" not in result.stderr
