@@ -14,8 +14,10 @@ The steps are those of :mod:`srg_rules.registration`, each a derived table:
    numbers of :func:`srg_rules.run.run_source`, malformed rows included);
 2. **read**: each field of a readable row read as the per-record query reads it
    (:class:`~srg_rules.backends.sql.reading.Reader`): its value, its problem;
-3. **grouped**: ``GROUP BY`` the key values (a row whose key has a problem groups alone),
-   each field combined by its way: ``same`` (a conflict when ``MIN`` and ``MAX`` differ or
+3. **grouped**: the rows of one key (a row whose key has a problem is alone) are one
+   provision, each field combined by its way, as window aggregates over
+   ``PARTITION BY`` the key in row order, keeping each partition's first row (a ``GROUP BY``
+   held every group's aggregate states in memory; a window's sort spills to disk): ``same`` (a conflict when ``MIN`` and ``MAX`` differ or
    only some values are present), ``earliest``/``latest`` (``MIN``/``MAX``),
    ``latest_or_missing``, ``sum`` (exact, as DECIMAL(38,0)), ``any``/``all`` (``MAX``/``MIN``
    of 0/1); ``by latest DATE`` picks the rows at the group's latest date with a window
@@ -344,9 +346,26 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
                 exp.cast(column(row), "VARCHAR"), exp.Literal.number(20), string("0")]),
             w.copy()]))])), 21)
     group_by = [alone.copy(), *(aggregable[k].copy() for k in key)]
-    groups = _select([_named(e, n, quoted=True) for n, e in grouped.items()],
-                     _sub(windowed, own("windowed")))
-    groups.set("group", exp.Group(expressions=group_by))
+    # Not a GROUP BY: DuckDB's hash aggregate holds every group's states (about eight per
+    # field) in memory, while a window over the key sorts, and its sort spills. Every
+    # aggregate is taken over the whole partition in row order, and the first row of each
+    # partition is kept.
+    whole = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                           end="UNBOUNDED", end_side="FOLLOWING")
+
+    def over(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.AggFunc) and not isinstance(node.parent, exp.Window):
+            if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Order):
+                node.set("this", node.this.this)  # the window's order
+            return exp.Window(this=node, partition_by=[g.copy() for g in group_by],
+                              order=exp.Order(expressions=[exp.Ordered(this=column(row))]),
+                              spec=whole.copy())
+        return node
+
+    windowed_values = [_named(e.transform(over), n) for n, e in grouped.items()]
+    groups = _select([column(row), *windowed_values], _sub(windowed, own("windowed")))
+    groups = _select([exp.Star()], _sub(groups, own("partitions")),
+                     comparison("eq", column(row), column(own("first"))))
 
     # 3b. the provision: its values as texts, its problems in order, its written texts
     n = column(own("n"))
