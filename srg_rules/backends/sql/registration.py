@@ -235,7 +235,10 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
         return f"{prefix}{hint}"
 
     row = own("row")
+
     def numbered() -> exp.Select:
+        # Built twice (the readable rows, the malformed ones): each scan numbers the rows in
+        # reading order, as the unique statements' numbering relies on too.
         return _select([exp.Star(), _named(exp.Window(this=exp.RowNumber()), row,
                                                quoted=True)], _sub(rows.copy(), own("rows")))
 
@@ -253,8 +256,8 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
     alone = plan.bind("alone", case([(or_([readers[k].bad for k in key]), column(row))])) \
         if key else column(row)
     staged = _staged(plan, _where(numbered(), not_(column(malformed))), own("read"))
-    # Only what the grouping reads goes on: the window and the GROUP BY hold every column
-    # they are given, and the readers' intermediate values are many.
+    # Only what the grouping reads goes on: the windows hold every column they are given,
+    # and the readers' intermediate values are many.
     needed = [column(row), *([alone] if key else []),
               *(c for values in (aggregable, canonical, reason, written) for c in values.values())]
     read = _sub(_select([c.copy() for c in needed], staged), own("narrow"))
