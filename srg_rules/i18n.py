@@ -27,9 +27,11 @@ id to itself), so English golden files do not depend on the catalogs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "language",
     "ngettext",
     "set_language",
+    "speaking",
     "split_language_option",
     "translations",
 ]
@@ -52,6 +55,10 @@ DOMAIN = "srg_rules"
 _LOCALE = Path(__file__).parent / "locale"
 
 _chosen: str | None = None
+# The language of one block of work (:func:`speaking`): a surface that serves several people
+# at once (the studio's threaded server) speaks each one's language without changing the
+# process's choice.
+_speaking: ContextVar[str | None] = ContextVar("srg_rules_speaking", default=None)
 
 
 def catalog_path(lang: str) -> Path:
@@ -79,8 +86,29 @@ def from_environment(environ: Mapping[str, str] | None = None) -> str:
 
 
 def language() -> str:
-    """The current language: the one set, else the environment's (read on each call)."""
+    """The current language: the one of the enclosing :func:`speaking` block, else the one
+    set, else the environment's (read on each call)."""
+    within = _speaking.get()
+    if within is not None:
+        return within
     return _chosen if _chosen is not None else from_environment()
+
+
+@contextlib.contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Speak ``lang`` within the block, in this thread (a context variable) only.
+
+    >>> with speaking("nl"):
+    ...     gettext("excluded")
+    'uitgesloten'
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    token = _speaking.set(lang)
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
 
 
 def set_language(lang: str | None) -> None:

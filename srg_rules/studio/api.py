@@ -29,25 +29,33 @@ import attrs
 
 from ..diagnostics import Diagnostic, RulebookError
 from ..format import format_text
+from ..i18n import N_, ngettext
+from ..i18n import gettext as _
 from ..link import read_source
 from ..records import InputError, open_records
 from ..report import default_group_fields, figures, render_html, run_summary
-from ..report.words import say
 from ..rulebook import Rulebook, diagnose, parse
 from .keywords import functions, keywords, types
+from .revisions import RevisionError, history, text_at
 
 __all__ = ["ApiError", "PAGE_WORDS", "Studio", "diagnostic_data"]
 
 UNTITLED = "untitled.rules"
-# The words of the page (static/index.html's data-word, app.js's t()), sent in its language.
+# The words of the page (static/index.html's data-word, app.js's t()), from the message
+# catalog, sent in the studio's language by ``GET /api/state``.
 PAGE_WORDS = (
-    "Format", "Save", "Problems", "Record", "Run", "Diff", "Record of the data file", "(none)",
-    "Data file", "Compare with", "Compare", "The studio does not answer; is it still running?",
-    "something went wrong", "No errors or warnings; the analysis found nothing.",
-    "No errors or warnings.", "analysing…", "analysed", "(not in the list)", "included",
-    "excluded", "rejected", "type", "records", "comparing…",
-    "Save the new rulebook as (a path on this computer):", "not saved",
-    "new rulebook (not saved yet)", "Fill in the fields, or pick a record of the data file.",
+    N_("Format"), N_("Save"), N_("Problems"), N_("Record"), N_("Run"), N_("Diff"),
+    N_("Record of the data file"), N_("(none)"), N_("Data file"), N_("Compare with"),
+    N_("Compare"), N_("The studio does not answer; is it still running?"),
+    N_("something went wrong"), N_("No errors or warnings; the analysis found nothing."),
+    N_("No errors or warnings."), N_("analysing…"), N_("analysed"), N_("(not in the list)"),
+    N_("included"), N_("excluded"), N_("rejected"), N_("type"), N_("records"),
+    N_("comparing…"), N_("Save the new rulebook as (a path on this computer):"),
+    N_("not saved"), N_("new rulebook (not saved yet)"),
+    N_("Fill in the fields, or pick a record of the data file."), N_("optional"),
+    N_("The full explanation: every rule, matched or not"),
+    N_("the saved file"), N_("a file"), N_("an earlier version (git)"),
+    N_("Version"), N_("File"), N_("(no earlier versions)"),
 )
 RECORDS_SHOWN = 500
 
@@ -110,7 +118,7 @@ class Studio:
             text, exists = self._saved_text(), True
         return {"rulebook": self.rulebook, "exists": exists, "text": text, "data": self.data,
                 "lang": self.lang, "analyse_after": self.analyse_after, **self.keywords(),
-                "words": {word: say(word, self.lang) for word in PAGE_WORDS}}
+                "words": {word: _(word) for word in PAGE_WORDS}}
 
     @staticmethod
     def keywords() -> dict:
@@ -165,21 +173,32 @@ class Studio:
         return {"data": path, "records": rows, "total": total}
 
     def explain(self, text: str, record: Any) -> dict:
-        """The decision for one record and the explanation, as ``srg-rules explain`` gives it."""
+        """The decision for one record and its explanation, as ``srg-rules explain`` gives
+        it: ``explanation`` the short form with its near-misses (the decision, the rules that
+        decided it with their ``because``, the values that mattered, the smallest changes
+        that would give another outcome), ``full`` the trace of every rule (``--full``),
+        ``short`` the short form as data (``explain --format json``)."""
         if not isinstance(record, Mapping):
-            raise ApiError(say("the record is not a JSON object", self.lang))
+            raise ApiError(_("the record is not a JSON object"))
         book = self._usable(text)
         record = {str(k): v for k, v in record.items()}
         if book.has_registration:
             made = list(book.decide_source([record]))
-            return {"decisions": [_decision(d) for _, d in made],
-                    "explanation": "\n".join(book.explain_provision(p).render() for p, _ in made),
-                    "problems": []}
-        explanation = book.explain(record)
-        return {"decisions": [_decision(explanation.decision)],
-                "explanation": explanation.render(),
+            explanations = [(book.explain_provision(p), d) for p, d in made]
+        else:
+            explanation = book.explain(record)
+            explanations = [(explanation, explanation.decision)]
+        shorts, fulls, data = [], [], []
+        for explanation, _outcome in explanations:
+            near = book.near_misses(explanation)
+            shorts.append(explanation.short(near, full_hint=False))
+            fulls.append(explanation.render())
+            data.append(explanation.as_dict(near))
+        problems = explanations[0][0].problems if len(explanations) == 1 else ()
+        return {"decisions": [_decision(d) for _e, d in explanations],
+                "explanation": "\n".join(shorts), "full": "\n".join(fulls), "short": data,
                 "problems": [{"field": p.field, "reason": p.reason, "message": p.message}
-                             for p in explanation.problems]}
+                             for p in problems]}
 
     def run(self, text: str, data: str | None = None) -> dict:
         """The run over the data file: the summary (``run --summary-json``'s shape, per
@@ -193,25 +212,53 @@ class Studio:
         return {"data": path, "summary": summary.as_dict(),
                 "html": render_html(figures(book, summary), name, path, self.lang)}
 
-    def diff(self, text: str, against: str | None = None, data: str | None = None) -> dict:
-        """What the edited text decides differently from the saved file (or ``against``): the
-        semantic diff, and the records of the data file it changes (``srg-rules diff``)."""
+    def revisions(self) -> dict:
+        """The commits of the git repository that changed the rulebook's file, newest first
+        (for a diff against a chosen earlier version)."""
+        if self.rulebook is None:
+            raise ApiError(_("the rulebook is not saved yet, so it has no earlier versions"))
+        try:
+            found = history(self.rulebook)
+        except RevisionError as error:
+            raise ApiError(str(error), 422) from None
+        return {"rulebook": self.rulebook,
+                "revisions": [{"commit": r.commit, "short": r.short, "date": r.date,
+                               "author": r.author, "subject": r.subject} for r in found]}
+
+    def diff(self, text: str, against: str | None = None, data: str | None = None,
+             revision: str | None = None) -> dict:
+        """What the edited text decides differently from the saved file, ``against`` (another
+        rulebook file) or ``revision`` (the rulebook's file at a git revision): the semantic
+        diff, and the records of the data file it changes (``srg-rules diff``)."""
         from ..analysis.diff import IncompatibleSchemas, NotExact, run_diff
 
-        old = against or self.rulebook
-        if old is None or not Path(old).exists():
-            raise ApiError(f"{old or UNTITLED}: " + say("no such rulebook", self.lang), 404)
         edited = f"{self._home()} (edited)"
+        if revision is not None:
+            if self.rulebook is None:
+                raise ApiError(_("the rulebook is not saved yet, so it has no earlier versions"))
+            try:
+                earlier = text_at(self.rulebook, revision)
+            except RevisionError as error:
+                raise ApiError(str(error), 422) from None
+            old = f"{self.rulebook}@{revision}"
+        else:
+            old = against or self.rulebook
+            if old is None or not Path(old).exists():
+                raise ApiError(f"{old or UNTITLED}: " + _("no such rulebook"), 404)
 
         def load(path: str) -> Rulebook:
             if path == edited:
                 return self._usable(text)
             try:
+                if revision is not None:
+                    # Named as the file itself, so that its ``use`` statements are read
+                    # beside it (from the working tree).
+                    return parse(earlier, self.rulebook)
                 return parse(read_source(path), path)
             except FileNotFoundError:
-                raise ApiError(f"{path}: " + say("no such rulebook", self.lang), 404) from None
+                raise ApiError(f"{path}: " + _("no such rulebook"), 404) from None
             except RulebookError as error:
-                raise _errors(error, path, self.lang) from None
+                raise _errors(error, path) from None
 
         data = data or self.data
         if data is not None:
@@ -220,7 +267,8 @@ class Studio:
             report, code = run_diff(old, edited, data, load=load)
         except (IncompatibleSchemas, NotExact) as error:
             raise ApiError(str(error)) from None
-        return {"against": old, "data": data, "changed": code == 1, "text": report}
+        return {"against": old, "revision": revision, "data": data, "changed": code == 1,
+                "text": report}
 
     # -- saving ----------------------------------------------------------------------------
 
@@ -231,25 +279,25 @@ class Studio:
         with its diagnostics and nothing is written."""
         target = path or self.rulebook
         if not target:
-            raise ApiError(say("no file to save to: name one", self.lang), 400)
+            raise ApiError(_("no file to save to: name one"), 400)
         home = str(target)
         try:
             body = format_text(text, home)
-            message = say("saved", self.lang)
+            message = _("saved")
         except RulebookError as error:
             if not force:
-                raise ApiError(say("the text does not parse; save it anyway?", self.lang), 409,
+                raise ApiError(_("the text does not parse; save it anyway?"), 409,
                                needs_confirmation=True,
                                diagnostics=[diagnostic_data(d, home) for d in error.diagnostics])
-            body, message = text, say("saved as it is: it does not parse", self.lang)
+            body, message = text, _("saved as it is: it does not parse")
         try:
             Path(target).write_text(body, encoding="utf-8", newline="")
         except FileNotFoundError:
-            raise ApiError(f"{target}: " + say("no such folder", self.lang)) from None
+            raise ApiError(f"{target}: " + _("no such folder")) from None
         except IsADirectoryError:
-            raise ApiError(f"{target}: " + say("is a directory, not a rulebook", self.lang)) from None
+            raise ApiError(f"{target}: " + _("is a directory, not a rulebook")) from None
         except OSError as error:
-            raise ApiError(f"{target}: " + say("cannot write ({reason})", self.lang, reason=error.strerror)) from None
+            raise ApiError(f"{target}: " + _("cannot write ({reason})").format(reason=error.strerror)) from None
         self.rulebook = str(target)
         return {"rulebook": self.rulebook, "text": body, "message": f"{target}: {message}"}
 
@@ -262,9 +310,9 @@ class Studio:
         try:
             return read_source(self.rulebook)
         except IsADirectoryError:
-            raise ApiError(f"{self.rulebook}: " + say("is a directory, not a rulebook", self.lang)) from None
+            raise ApiError(f"{self.rulebook}: " + _("is a directory, not a rulebook")) from None
         except RulebookError as error:  # not UTF-8
-            raise _errors(error, self._home(), self.lang) from None
+            raise _errors(error, self._home()) from None
 
     def _build(self, text: str) -> Rulebook | None:
         try:
@@ -277,18 +325,18 @@ class Studio:
         try:
             return parse(text, self._home())
         except RulebookError as error:
-            raise _errors(error, self._home(), self.lang) from None
+            raise _errors(error, self._home()) from None
 
     def _formatted(self, text: str) -> str:
         try:
             return format_text(text, self._home())
         except RulebookError as error:
-            raise _errors(error, self._home(), self.lang) from None
+            raise _errors(error, self._home()) from None
 
     def _data(self, data: str | None) -> str:
         path = data or self.data
         if not path:
-            raise ApiError(say("no data file: start the studio with one, or name one", self.lang))
+            raise ApiError(_("no data file: start the studio with one, or name one"))
         try:
             open_records(path)
         except InputError as error:
@@ -296,10 +344,10 @@ class Studio:
         return os.fspath(path)
 
 
-def _errors(error: RulebookError, home: str, lang: str) -> ApiError:
+def _errors(error: RulebookError, home: str) -> ApiError:
     count = len(error.errors)
-    errors = say("1 error" if count == 1 else "{count} errors", lang, count=count)
-    return ApiError(f"{home}: {errors}; " + say("the rulebook has errors; fix them first", lang), 422,
+    errors = ngettext("{count} error", "{count} errors", count).format(count=count)
+    return ApiError(f"{home}: {errors}; " + _("the rulebook has errors; fix them first"), 422,
                     diagnostics=[diagnostic_data(d, home) for d in error.diagnostics])
 
 

@@ -12,6 +12,8 @@
   let analyseTimer = null;
   let checkTimer = null;
   let explainTimer = null;
+  let explainSeq = 0;
+  let revisionsLoaded = false;
 
   async function api(path, body) {
     const options = body === undefined ? {} : {
@@ -121,7 +123,7 @@
       label.className = f.optional ? "optional" : "";
       const name = document.createElement("span");
       name.textContent = f.name;
-      name.title = `${f.name}: ${f.type}${f.optional ? " optional" : ""}`;
+      name.title = `${f.name}: ${f.type}${f.optional ? " " + t("optional") : ""}`;
       let input;
       if (f.codes) {
         input = document.createElement("select");
@@ -164,20 +166,30 @@
     explainTimer = setTimeout(explain, 200);
   }
 
+  // The short explanation (with its near-misses) beside the record; the full trace of every
+  // rule one click away, under it.
   async function explain() {
     if (!fields.length) return;
+    const seq = ++explainSeq;
+    const box = $("decision");
     if (Object.values(formValues()).every((v) => v === "")) {
-      $("decision").className = "decision";
-      $("decision").textContent = "";
+      box.className = "decision";
+      box.textContent = "";
       $("explanation").textContent = t("Fill in the fields, or pick a record of the data file.");
+      $("explanation-full").textContent = "";
       return;
     }
+    box.dataset.busy = "1";
+    $("explanation").classList.add("busy");
     const result = await api("/api/explain", {text: editor.getText(), record: formValues()});
-    const box = $("decision");
+    if (seq !== explainSeq) return;  // the record or the text changed meanwhile
+    delete box.dataset.busy;
+    $("explanation").classList.remove("busy");
     if (result.status !== 200) {
       box.className = "decision";
       box.textContent = "";
-      $("explanation").textContent = result.data.error || "";
+      $("explanation").textContent = result.data.error || t("something went wrong");
+      $("explanation-full").textContent = "";
       return;
     }
     const first = result.data.decisions[0];
@@ -185,6 +197,7 @@
     box.textContent = result.data.decisions.map((d) =>
       `${t(d.status)}${d.type ? " · " + t("type") + " " + d.type : ""}`).join("; ");
     $("explanation").textContent = result.data.explanation;
+    $("explanation-full").textContent = result.data.full;
   }
 
   async function loadRecords() {
@@ -237,11 +250,36 @@
     $("report").srcdoc = result.data.html;
   }
 
+  async function diffKind() {
+    const kind = $("diff-kind").value;
+    $("diff-file").hidden = kind !== "file";
+    $("diff-version").hidden = kind !== "revision";
+    if (kind !== "revision" || revisionsLoaded) return;
+    const pick = $("diff-revision");
+    pick.textContent = "";
+    const result = await api("/api/revisions");
+    if (result.status !== 200) {
+      pick.appendChild(new Option(t("(no earlier versions)"), ""));
+      showError(result);
+      return;
+    }
+    revisionsLoaded = true;
+    if (!result.data.revisions.length) pick.appendChild(new Option(t("(no earlier versions)"), ""));
+    for (const r of result.data.revisions)
+      pick.appendChild(new Option(`${r.short} ${r.date} ${r.author}: ${r.subject}`, r.commit));
+  }
+
   async function diff() {
     say("");
-    const against = $("diff-against").value.trim() || null;
+    const kind = $("diff-kind").value;
+    const body = {text: editor.getText()};
+    if (kind === "file") body.against = $("diff-against").value.trim() || null;
+    if (kind === "revision") {
+      if (!$("diff-revision").value) { say(t("(no earlier versions)")); return; }
+      body.revision = $("diff-revision").value;
+    }
     $("diff-text").textContent = t("comparing…");
-    const result = await api("/api/diff", {text: editor.getText(), against});
+    const result = await api("/api/diff", body);
     if (result.status !== 200) { $("diff-text").textContent = ""; showError(result); return; }
     $("diff-text").textContent = result.data.text;
   }
@@ -294,6 +332,7 @@
     $("save").addEventListener("click", save);
     $("run").addEventListener("click", run);
     $("diff").addEventListener("click", diff);
+    $("diff-kind").addEventListener("change", diffKind);
     $("record-pick").addEventListener("change", pickRecord);
     for (const button of document.querySelectorAll("[data-tab]"))
       button.addEventListener("click", () => showTab(button.dataset.tab));
