@@ -177,6 +177,7 @@
       box.textContent = "";
       $("explanation").textContent = t("Fill in the fields, or pick a record of the data file.");
       $("explanation-full").textContent = "";
+      $("explanation-more").hidden = true;
       return;
     }
     box.dataset.busy = "1";
@@ -190,6 +191,7 @@
       box.textContent = "";
       $("explanation").textContent = result.data.error || t("something went wrong");
       $("explanation-full").textContent = "";
+      $("explanation-more").hidden = true;
       return;
     }
     const first = result.data.decisions[0];
@@ -198,6 +200,7 @@
       `${t(d.status)}${d.type ? " · " + t("type") + " " + d.type : ""}`).join("; ");
     $("explanation").textContent = result.data.explanation;
     $("explanation-full").textContent = result.data.full;
+    $("explanation-more").hidden = false;
   }
 
   async function loadRecords() {
