@@ -195,7 +195,8 @@ def test_dutch_words(folder: Path) -> None:
 
 def test_every_page_word_is_sent_and_translated() -> None:
     static = ROOT / "srg_rules" / "studio" / "static"
-    used = set(re.findall(r'data-word="([^"]+)"', (static / "index.html").read_text(encoding="utf-8")))
+    used = set(re.findall(r'data-(?:title-)?word="([^"]+)"',
+                          (static / "index.html").read_text(encoding="utf-8")))
     used |= set(re.findall(r'\bt\("([^"]+)"\)', (static / "app.js").read_text(encoding="utf-8")))
     assert used and used <= set(PAGE_WORDS)
     for lang in ("en", "nl"):

@@ -301,6 +301,9 @@ def test_the_analysis_findings_show_under_the_text(browser, tmp_path: Path) -> N
         page.goto(f"http://127.0.0.1:{server.socket.getsockname()[1]}/")
         page.wait_for_selector("body[data-ready='1']", timeout=30_000)
         assert page.locator("#save").inner_text() == "Opslaan"  # the page's words in Dutch
+        assert page.locator("#diff-kind option").all_text_contents() == [
+            "het opgeslagen bestand", "een bestand", "een eerdere versie (git)"]
+        assert page.locator("#report").get_attribute("title") == "Rapport"
         page.locator("#problems li.none").wait_for(timeout=30_000)
         page.locator(".cm-content").click()
         page.keyboard.press("Control+End")

@@ -55,7 +55,7 @@ PAGE_WORDS = (
     N_("Fill in the fields, or pick a record of the data file."), N_("optional"),
     N_("The full explanation: every rule, matched or not"),
     N_("the saved file"), N_("a file"), N_("an earlier version (git)"),
-    N_("Version"), N_("File"), N_("(no earlier versions)"),
+    N_("Version"), N_("File"), N_("(no earlier versions)"), N_("Report"),
 )
 RECORDS_SHOWN = 500
 

@@ -326,6 +326,7 @@
     words = state.words || {};
     document.documentElement.lang = state.lang;
     for (const el of document.querySelectorAll("[data-word]")) el.textContent = t(el.dataset.word);
+    for (const el of document.querySelectorAll("[data-title-word]")) el.title = t(el.dataset.titleWord);
     $("file").textContent = state.rulebook || t("new rulebook (not saved yet)");
     $("run-data").value = state.data || "";
     $("diff-against").value = state.rulebook || "";
