@@ -108,8 +108,11 @@ def _git(path: Path, *args: str, revision: str | None = None) -> str:
         if "exists on disk, but not in" in error or "does not exist in" in error:
             raise RevisionError(_("{path}: the file is not in revision {revision}").format(
                 path=path, revision=revision))
-        raise RevisionError(_("{revision}: git knows no such revision of {path}").format(
-            revision=revision, path=path))
+        if any(words in error for words in ("invalid object name", "unknown revision",
+                                            "bad revision", "ambiguous argument")):
+            raise RevisionError(_("{revision}: git knows no such revision of {path}").format(
+                revision=revision, path=path))
+    # Anything else (a repository git refuses to read, a broken one): git's own first line.
     first = error.strip().splitlines()[:1]
-    raise RevisionError(_("{path}: git could not list the file's history ({reason})").format(
+    raise RevisionError(_("{path}: git could not read the file's history ({reason})").format(
         path=path, reason=first[0] if first else done.returncode))
