@@ -447,3 +447,20 @@ def test_bad_input_gets_the_clis_messages_and_the_server_lives(
             start(Studio(lang=lang), port)
     assert str(raised.value).startswith(
         {"en": f"port {port} is in use", "nl": f"poort {port} is in gebruik"}[lang])
+
+
+def test_near_misses_wait_for_a_running_analysis_not_the_explanation(client, monkeypatch) -> None:
+    """z3 is used by one request at a time (its context is not thread-safe); an explanation
+    asked for while the analysis holds the solver comes without its near-misses, saying so."""
+    from srg_rules.studio import api
+
+    monkeypatch.setattr(api, "NEAR_MISS_WAIT", 0.05)
+    record = {"category": "taal", "start_date": "2025-01-01"}
+    with api.SOLVER_LOCK:  # an analysis at work
+        status, waiting = post(client, "/api/explain", text=SMALL, record=record)
+    assert status == 200 and waiting["near_misses_pending"]
+    assert "What would change the decision" not in waiting["explanation"]
+    assert waiting["short"][0]["near_misses"] == []
+    status, answer = post(client, "/api/explain", text=SMALL, record=record)
+    assert not answer["near_misses_pending"] and answer["short"][0]["near_misses"]
+    assert answer["full"] == waiting["full"] and answer["decisions"] == waiting["decisions"]

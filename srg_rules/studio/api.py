@@ -56,8 +56,15 @@ PAGE_WORDS = (
     N_("The full explanation: every rule, matched or not"),
     N_("the saved file"), N_("a file"), N_("an earlier version (git)"),
     N_("Version"), N_("File"), N_("(no earlier versions)"), N_("Report"),
+    N_("The changes that would give another outcome follow when the analysis is done."),
 )
 RECORDS_SHOWN = 500
+SOLVER_LOCK = threading.Lock()
+"""Held while z3 works (the analysis, near-misses, the semantic diff): z3's one global context
+is not safe to use from two threads at once, and the server answers each request in its own."""
+NEAR_MISS_WAIT = 2.0
+"""Seconds an explanation waits for the solver (busy with an analysis) before it answers
+without its near-misses, saying they are pending."""
 
 
 class ApiError(Exception):
@@ -148,7 +155,8 @@ class Studio:
             if key not in self._analysed:
                 if self._latest != text:
                     return {"superseded": True, "diagnostics": []}
-                self._analysed[key] = diagnose(text, home)
+                with SOLVER_LOCK:
+                    self._analysed[key] = diagnose(text, home)
                 while len(self._analysed) > 8:
                     self._analysed.popitem(last=False)
             found = self._analysed[key]
@@ -189,14 +197,22 @@ class Studio:
             explanation = book.explain(record)
             explanations = [(explanation, explanation.decision)]
         shorts, fulls, data = [], [], []
-        for explanation, _outcome in explanations:
-            near = book.near_misses(explanation)
-            shorts.append(explanation.short(near, full_hint=False))
-            fulls.append(explanation.render())
-            data.append(explanation.as_dict(near))
+        # While an analysis holds the solver, the near-misses wait for it (the page asks
+        # again when its analysis is done) rather than the explanation.
+        solver = SOLVER_LOCK.acquire(timeout=NEAR_MISS_WAIT)
+        try:
+            for explanation, _outcome in explanations:
+                near = book.near_misses(explanation) if solver else ()
+                shorts.append(explanation.short(near, full_hint=False))
+                fulls.append(explanation.render())
+                data.append(explanation.as_dict(near))
+        finally:
+            if solver:
+                SOLVER_LOCK.release()
         problems = explanations[0][0].problems if len(explanations) == 1 else ()
         return {"decisions": [_decision(d) for _e, d in explanations],
                 "explanation": "\n".join(shorts), "full": "\n".join(fulls), "short": data,
+                "near_misses_pending": not solver,
                 "problems": [{"field": p.field, "reason": p.reason, "message": p.message}
                              for p in problems]}
 
@@ -264,7 +280,8 @@ class Studio:
         if data is not None:
             self._data(data)
         try:
-            report, code = run_diff(old, edited, data, load=load)
+            with SOLVER_LOCK:
+                report, code = run_diff(old, edited, data, load=load)
         except (IncompatibleSchemas, NotExact) as error:
             raise ApiError(str(error)) from None
         return {"against": old, "revision": revision, "data": data, "changed": code == 1,

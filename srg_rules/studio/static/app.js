@@ -13,6 +13,7 @@
   let checkTimer = null;
   let explainTimer = null;
   let explainSeq = 0;
+  let nearMissesPending = false;
   let revisionsLoaded = false;
 
   async function api(path, body) {
@@ -107,6 +108,7 @@
     if (result.data.superseded) return;
     showDiagnostics(result.data.diagnostics, true);
     $("analysis").textContent = t("analysed");
+    if (nearMissesPending) scheduleExplain();
   }
 
   // -- the record form and its explanation --------------------------------------------------
@@ -198,7 +200,10 @@
     box.className = "decision " + (first ? first.status : "");
     box.textContent = result.data.decisions.map((d) =>
       `${t(d.status)}${d.type ? " · " + t("type") + " " + d.type : ""}`).join("; ");
-    $("explanation").textContent = result.data.explanation;
+    // The solver was busy with the analysis: the near-misses come when it is done.
+    nearMissesPending = result.data.near_misses_pending;
+    $("explanation").textContent = result.data.explanation + (nearMissesPending
+      ? t("The changes that would give another outcome follow when the analysis is done.") : "");
     $("explanation-full").textContent = result.data.full;
     $("explanation-more").hidden = false;
   }
