@@ -1,5 +1,6 @@
-"""What the studio's JSON API does, without the web: check, analyse, explain, run, diff,
-format and save a rulebook text the browser holds.
+"""What the studio's JSON API does, without the web: check, analyse, explain, run, diff (with
+the saved file, another file or an earlier version from git), format and save a rulebook text
+the browser holds.
 
 Place in the pipeline: a surface, like :mod:`srg_rules.cli`; it runs the stages
 (:func:`srg_rules.diagnose`, :func:`srg_rules.parse`, :mod:`srg_rules.report`,
