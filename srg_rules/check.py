@@ -100,7 +100,7 @@ def check_reference(context: Context, name: ast.Name) -> None:
                 _("compare it with a value, e.g. {text} = ...").format(text=name.text)
                 if field.type.name != "code" else
                 _("compare it with a value, e.g. {text} = {next}").format(
-                    text=name.text, next=next(iter(field.codes or {'...': 0}))),
+                    text=name.text, next=next(iter(field.codes or {'...': None}))),
             )
         return
     if name.text in declared_field_names(context):

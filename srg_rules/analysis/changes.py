@@ -64,13 +64,13 @@ class Outcome:
                     else "included without a type")
         return str(self.status)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, bool, tuple[int, int, str] | tuple[()]]:
         rank = {Status.INCLUDED: 0, Status.EXCLUDED: 1, Status.REJECTED: 2}[self.status]
         code = self.type
         return (rank, code is None, _code_key(code) if code is not None else ())
 
 
-def _code_key(code: str) -> tuple:
+def _code_key(code: str) -> tuple[int, int, str]:
     return (0, int(code), code) if code.isdigit() else (1, 0, code)
 
 
@@ -210,6 +210,7 @@ def merge_schemas(old: Schema, new: Schema) -> tuple[Schema, tuple[str, ...]]:
                 f"field '{name}' changed type from {before.type.name} to {after.type.name}: "
                 "the versions cannot be compared; give the new field another name")
         if before is None:
+            assert after is not None  # the name is a field of one version or the other
             notes.append(f"field {name} is new ({after.type.name}, optional); the old "
                          "version ignores it")
         elif after is None:
@@ -221,10 +222,12 @@ def merge_schemas(old: Schema, new: Schema) -> tuple[Schema, tuple[str, ...]]:
             notes.append(f"field {name} is required only in the {which} version, which "
                          f"rejects records without it (missing_value:{name})")
         template = before or after
+        assert template is not None  # (as above)
         codes = None
         if template.codes is not None:
-            old_codes = dict(before.codes) if before is not None else {}
-            new_codes = dict(after.codes) if after is not None else {}
+            # a field of both versions has one type, so both have codes (``or {}`` for mypy)
+            old_codes = dict(before.codes or {}) if before is not None else {}
+            new_codes = dict(after.codes or {}) if after is not None else {}
             codes = {**old_codes, **{c: label for c, label in new_codes.items()
                                      if c not in old_codes}}
             if before is not None and after is not None:

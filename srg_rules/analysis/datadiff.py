@@ -18,13 +18,17 @@ from os import PathLike
 import attrs
 
 from .. import ir
-from ..records import open_records
+from ..decision import Decision
+from ..records import Row, open_records
 from ..rulebook import Rulebook
 from .changes import IncompatibleSchemas, Outcome
 
 __all__ = ["DataChange", "DataDiff", "ReasonChange", "diff_data", "same_registration"]
 
 _EXAMPLE_ROWS = 5
+
+# The reasons only the old decision gives, only the new one gives, and both give.
+_ReasonsKey = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 
@@ -135,10 +139,10 @@ def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str])
                 and name in new_fields and not new_fields[name].optional]
     records = open_records(path, required=required, known=[*old_fields, *new_fields])
     total = malformed = reasons_only = warnings_changed = 0
-    changes: dict[tuple[Outcome, Outcome], dict[tuple, list]] = {}
+    changes: dict[tuple[Outcome, Outcome], dict[_ReasonsKey, list[int]]] = {}
     for number, before, after in _decided_pairs(old_book, new_book, records.rows):
         total += 1
-        if before is None:
+        if before is None or after is None:  # a malformed row has neither
             malformed += 1
             continue
         warnings_changed += before.warnings != after.warnings
@@ -162,7 +166,8 @@ def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str])
     return DataDiff(str(path), total, malformed, tuple(result), reasons_only, warnings_changed)
 
 
-def _decided_pairs(old_book: Rulebook, new_book: Rulebook, rows: Iterable) -> Iterator[tuple]:
+def _decided_pairs(old_book: Rulebook, new_book: Rulebook, rows: Iterable[Row]
+                   ) -> Iterator[tuple[int, Decision, Decision] | tuple[int, None, None]]:
     """(row number, old decision, new decision) per record; None, None for a malformed row.
 
     With a registration level (the same in both versions, see :func:`same_registration`) the

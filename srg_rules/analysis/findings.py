@@ -245,6 +245,11 @@ class _Answer:
     core: tuple[int, ...] = ()  # for unsat: the rules among the assumptions that it needs
 
 
+# What the analysis passes add to: (sort key, finding) pairs, the key putting them in the
+# order of the rules they are about.
+_Found = list[tuple[tuple[int, ...], Finding]]
+
+
 class _Analysis:
     def __init__(self, program: ir.Program, strict: bool, assume: ir.Condition | None = None):
         self.program = program
@@ -402,7 +407,7 @@ class _Analysis:
         found.sort(key=lambda item: item[0])
         return tuple(finding for _, finding in found)
 
-    def _approximations(self, found: list) -> None:
+    def _approximations(self, found: _Found) -> None:
         """Say where the analysis could not decide: each rule holding a comparison the encoder
         over-approximated (its proofs still hold; a finding needing a record may be missing)."""
         approximated = self.encoder.approximated
@@ -430,7 +435,7 @@ class _Analysis:
                   "with examples (srg-rules test)"),
             )))
 
-    def _approximated_provisions(self, found: list) -> None:
+    def _approximated_provisions(self, found: _Found) -> None:
         """Say where the provisions of a trajectory are over-approximated (a computed value
         the analysis takes to be any value, see :func:`srg_rules.registration.approximated`)
         and a rule reads that field: its proofs hold, but a record may not be a provision."""
@@ -453,7 +458,7 @@ class _Analysis:
                 span=component.span or trajectory.span,
             )))
 
-    def _satisfiable(self, found: list) -> set[int]:
+    def _satisfiable(self, found: _Found) -> set[int]:
         satisfiable: set[int] = set()
         for i, rule in enumerate(self.rules):
             if self.by_rule[i]:
@@ -475,7 +480,7 @@ class _Analysis:
                 )))
         return satisfiable
 
-    def _redundant(self, satisfiable: set[int], found: list) -> set[int]:
+    def _redundant(self, satisfiable: set[int], found: _Found) -> set[int]:
         groups: dict[tuple[str, str | None], list[int]] = {}
         for i in sorted(satisfiable):
             rule = self.rules[i]
@@ -508,7 +513,7 @@ class _Analysis:
                 )))
         return redundant
 
-    def _dead(self, live: set[int], found: list) -> list[int]:
+    def _dead(self, live: set[int], found: _Found) -> list[int]:
         """Report dead rules (module docstring); return the classify rules that match some
         admitted record.
 
@@ -568,7 +573,7 @@ class _Analysis:
     def _negs(self, indices: Iterable[int]) -> list[z3.BoolRef]:
         return [self.neg[i] for i in sorted(indices)]
 
-    def _report_dead(self, x: int, why: str, core: tuple[int, ...], found: list) -> None:
+    def _report_dead(self, x: int, why: str, core: tuple[int, ...], found: _Found) -> None:
         rule = self.rules[x]
         sample = self.by_rule[x][0]
         # The example must show the claim: without the rule the record is decided the same.
@@ -588,7 +593,7 @@ class _Analysis:
             related_label=_("because of"),
         )))
 
-    def _overlaps(self, admitted_types: list[int], found: list) -> None:
+    def _overlaps(self, admitted_types: list[int], found: _Found) -> None:
         for k, x in enumerate(admitted_types):
             remaining = [y for y in admitted_types[k + 1:] if (x, y) not in self.pairs
                          and self.rules[y].code != self.rules[x].code]
@@ -620,7 +625,7 @@ class _Analysis:
                 related_label=_("also matching:"),
             )))
 
-    def _rulebook(self, found: list) -> None:
+    def _rulebook(self, found: _Found) -> None:
         end = (len(self.rules),)
         output = self.program.schema.output is not None or bool(self.C)
         if output:
@@ -628,7 +633,7 @@ class _Analysis:
             answer = self.ask(
                 lambda s: self._admitted(s.matched) and s.matched.isdisjoint(self.C),
                 [self.admitted, *self._negs(types)])
-            if answer.status == "sat" and self._confirm(
+            if answer.status == "sat" and answer.sample is not None and self._confirm(
                     answer.sample, lambda d: d.status is Status.INCLUDED and d.type is None):
                 found.append((end, self._finding(
                     "classification_gap",
@@ -655,7 +660,7 @@ class _Analysis:
                 )))
         elif included.status == "sat":
             excluded = self.ask(lambda s: self._excluded(s.matched), [self.excluded])
-            if (excluded.status == "unsat"
+            if (excluded.status == "unsat" and included.sample is not None
                     and self._confirm(included.sample, lambda d: d.status is Status.INCLUDED)):
                 found.append((end, self._finding(
                     "always_included", _("every valid record that is not rejected is "
@@ -684,8 +689,8 @@ class _Analysis:
         subject = rules[0] if rules else (anchor[0] if anchor else None)
         span = self.rules[subject].span if subject is not None else None
         related = tuple(
-            (f"{related_label} {_rule_words(self.rules[i])}", self.rules[i].span)
-            for i in rules[1:] if self.rules[i].span is not None
+            (f"{related_label} {_rule_words(self.rules[i])}", related_span)
+            for i in rules[1:] if (related_span := self.rules[i].span) is not None
         )
         witness = sample.record if sample is not None else None
         return Finding(
@@ -718,7 +723,7 @@ class _Analysis:
             and not holds(self.interpreter.decide_values(s.record)),
             [], (), constraint=z3.And(self.encode(condition), in_scope, z3.Not(outcome)),
         )
-        if answer.status != "sat":
+        if answer.status != "sat" or answer.sample is None:  # a "sat" answer has a sample
             return None
         record = answer.sample.record
         decision = self.interpreter.decide_values(record)
@@ -737,8 +742,8 @@ class _Analysis:
                                    record, self.domains)
         related = tuple(
             (_("decided by {rule_words}").format(rule_words=_rule_words(self.program.rule(r))),
-             self.program.rule(r).span)
-            for r in rule_ids if self.program.rule(r).span is not None
+             rule_span)
+            for r in rule_ids if (rule_span := self.program.rule(r).span) is not None
         )
         if check.outcome.kind == "warning" and check.outcome.rule in self._ids:
             # What matters is the warn rule that does not match, not what decided the record.

@@ -41,7 +41,7 @@ from .. import ir
 from ..backends.interpreter import Interpreter, evaluate
 from ..decision import Decision, Status
 from . import domains as finite_domains
-from .encoding import Encoder
+from .encoding import Encoder, RuleFormulas
 
 __all__ = ["Change", "NearMiss", "NearMisses", "near_misses"]
 
@@ -199,7 +199,7 @@ def _matched(program: ir.Program, record: Mapping[str, Any]) -> list[str]:
     return [rule.id for rule in program.rules if evaluate(rule.condition, record)]
 
 
-def _same_outcome(bound, program: ir.Program, decision: Decision,
+def _same_outcome(bound: RuleFormulas, program: ir.Program, decision: Decision,
                   encoder: Encoder) -> z3.BoolRef:
     """The formula "the record has this decision's status and type"."""
     if decision.status is Status.EXCLUDED:
@@ -215,7 +215,8 @@ def _same_outcome(bound, program: ir.Program, decision: Decision,
     return encoder.all([bound.verdict("included"), encoder.any(giving)])
 
 
-def _kept(encoder: Encoder, domain, name: str, value: Any) -> z3.BoolRef | None:
+def _kept(encoder: Encoder, domain: finite_domains.Domain, name: str,
+          value: Any) -> z3.BoolRef | None:
     present = encoder.present(name)
     if value is None:
         return None if present is None else z3.Not(present)
@@ -226,7 +227,8 @@ def _kept(encoder: Encoder, domain, name: str, value: Any) -> z3.BoolRef | None:
     return kept if present is None else z3.And(present, kept)
 
 
-def _other_value(encoder: Encoder, domain, name: str, value: Any) -> z3.BoolRef:
+def _other_value(encoder: Encoder, domain: finite_domains.Domain, name: str,
+                 value: Any) -> z3.BoolRef:
     """The formula "the field has a value other than ``value``" (None: missing)."""
     present = encoder.present(name)
     if value is None:

@@ -46,6 +46,8 @@ def _parenthesized(condition: ast.Condition) -> bool:
 
 
 def _report(context: Context, condition: ast.AnyOf, bare: list[ast.AllOf]) -> None:
+    taken: str | None
+    other: str | None
     try:
         taken = _written(condition)
         other = _written(_other_reading(condition, bare))
@@ -66,7 +68,7 @@ def _other_reading(condition: ast.AnyOf, bare: list[ast.AllOf]) -> ast.Condition
     unparenthesized ``and`` instead of at every ``or``."""
     groups: list[list[ast.Condition]] = [[]]
     for item in condition.items:
-        if any(item is b for b in bare):
+        if isinstance(item, ast.AllOf) and any(item is b for b in bare):
             first, *rest = item.items
             groups[-1].append(first)
             for operand in rest:
