@@ -187,12 +187,12 @@ def check_expectations(program: ir.Program, *, strict: bool = False,
     ... field category: code {taal, ips}
     ... field hours: number optional
     ... include when category = taal
-    ... reject when hours < 0
+    ... exclude when hours > 40
     ... expect included when category = taal
     ... ''')
     >>> [finding] = check_expectations(book.program)
-    >>> finding.witness["hours"] < 0, finding.decision.status
-    (True, <Status.REJECTED: 'rejected'>)
+    >>> finding.witness["hours"] > 40, finding.decision.status
+    (True, <Status.EXCLUDED: 'excluded'>)
     """
     return _Analysis(program, strict, assume).expectations()
 
