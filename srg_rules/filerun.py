@@ -194,7 +194,7 @@ def _close(rows: Iterator[Any]) -> None:
     except InputError:
         pass  # the Python path, if it comes to it, reports this with its line
     finally:
-        rows.close()  # type: ignore[attr-defined]
+        rows.close()  # type: ignore[attr-defined]  # the rows of a record file are a generator
 
 
 # --- CSV -----------------------------------------------------------------------------------

@@ -74,6 +74,7 @@ def code_periods(node: ir.Condition, min_terms: int = MIN_TERMS) -> CodePeriods 
         codes = _codes(head)
         if codes is None:
             return None
+        assert isinstance(head, ir.Compare) and isinstance(head.left, ir.FieldValue)  # as _codes found
         name = head.left.name
         own = []
         for test in item.items[1:]:

@@ -58,7 +58,7 @@ def select_with_unique(query: Query, rows: exp.Select, passthrough: Sequence[exp
         exp.Window(this=exp.RowNumber(), **({"order": ordered[0]} if ordered else {})),
         order, quoted=True))
     keys: list[list[str]] = []
-    key_values: list[exp.Expression] = []
+    key_values: list[exp.Expr] = []
     for index, statement in enumerate(statements):
         names = [f"{prefix}u{index}_{position}" for position in range(len(statement.key))]
         keys.append(names)
@@ -68,7 +68,7 @@ def select_with_unique(query: Query, rows: exp.Select, passthrough: Sequence[exp
         if malformed is not None else []
     decided = query.select(numbered, passthrough=[*passthrough, column(order), *key_values,
                                                   *flagged])
-    duplicates: list[exp.Expression] = []
+    duplicates: list[exp.Expr] = []
     for index, names in enumerate(keys):
         takes_part = and_([*(is_not_null(column(name)) for name in names),
                            *([not_(column(f"{prefix}umalformed"))] if malformed else [])])
