@@ -180,7 +180,8 @@ def _syntax_errors(source: SourceFile) -> list[Diagnostic]:
     return recover(source)[1]
 
 
-def recover(source: SourceFile) -> tuple[Tree[Token] | None, list[Diagnostic], list[tuple[int, int]]]:
+def recover(source: SourceFile
+            ) -> tuple[Tree[Token] | None, list[Diagnostic], list[tuple[int, int]]]:
     """For a text that does not parse: the tree of the statements that do, every syntax error,
     and the ranges of text left out (the statements that do not parse).
 

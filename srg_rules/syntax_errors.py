@@ -94,7 +94,8 @@ def to_diagnostic(error: UnexpectedInput, source: SourceFile, piece_end: int,
         expected = error.expected
         if isinstance(error, UnexpectedToken) and error.interactive_parser is not None:
             # lark leaves InteractiveParser.accepts unannotated; it returns terminal names
-            accepted: set[str] = error.interactive_parser.accepts()  # type: ignore[no-untyped-call]
+            parser = error.interactive_parser
+            accepted: set[str] = parser.accepts()  # type: ignore[no-untyped-call]
             expected = accepted - {"$END"} or expected
         return Diagnostic(
             "parse_unexpected_end",

@@ -590,7 +590,7 @@ class _Generator(ir.Visitor):
             local = f"h{self.counter}"
             self.pending.append(f"{local} = {self.expression(node)}")
             return local
-        code: str = self(node, depth)  # the visitor's dispatch is untyped; each method returns code
+        code: str = self(node, depth)  # the visitor's dispatch is untyped; each method gives code
         return code
 
     def all_of(self, node: ir.AllOf, depth: int) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from ..decision import Decision
 from ..diagnostics import Diagnostic, RulebookError
 from ..format import format_text
 from ..link import read_source
@@ -62,7 +63,7 @@ class ApiError(Exception):
         self.data = data
 
 
-def diagnostic_data(diagnostic: Diagnostic, home: str) -> dict:
+def diagnostic_data(diagnostic: Diagnostic, home: str) -> dict[str, Any]:
     """A diagnostic as the page shows it. ``from``/``to`` are offsets into the edited text
     (None when the diagnostic is in another file, e.g. a used rulebook)."""
     span = diagnostic.span
@@ -97,13 +98,14 @@ class Studio:
     # Seconds the text must rest, checked without errors, before the page asks for the
     # analysis; None: the page never asks by itself.
     analyse_after: float | None = 1.0
-    _analysed: OrderedDict = attrs.field(factory=OrderedDict, init=False, repr=False)
+    _analysed: OrderedDict[tuple[str, str], tuple[Diagnostic, ...]] = attrs.field(
+        factory=OrderedDict, init=False, repr=False)
     _analysing: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
     _latest: str | None = attrs.field(default=None, init=False, repr=False)
 
     # -- what the page starts from ---------------------------------------------------------
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         """The file names, the saved text (empty for a new rulebook) and the keywords."""
         text, exists = "", False
         if self.rulebook is not None and Path(self.rulebook).exists():
@@ -113,13 +115,13 @@ class Studio:
                 "words": {word: say(word, self.lang) for word in PAGE_WORDS}}
 
     @staticmethod
-    def keywords() -> dict:
+    def keywords() -> dict[str, Any]:
         return {"keywords": list(keywords()), "functions": list(functions()),
                 "types": list(types())}
 
     # -- the text as it is typed -----------------------------------------------------------
 
-    def check(self, text: str) -> dict:
+    def check(self, text: str) -> dict[str, Any]:
         """Every error and warning of the checker (fast: no analysis), and the fields of a
         rulebook that builds (for the record form)."""
         home = self._home()
@@ -129,7 +131,7 @@ class Studio:
                 "diagnostics": [diagnostic_data(d, home) for d in found],
                 "fields": _fields(book) if book is not None else None}
 
-    def analyse(self, text: str) -> dict:
+    def analyse(self, text: str) -> dict[str, Any]:
         """The exact analysis's findings besides the checker's diagnostics (slow: seconds for
         a large rulebook). Answers for the same text are kept; a request for a text that is
         no longer the latest one asked for answers ``superseded`` instead of waiting."""
@@ -146,12 +148,12 @@ class Studio:
             found = self._analysed[key]
         return {"superseded": False, "diagnostics": [diagnostic_data(d, home) for d in found]}
 
-    def format(self, text: str) -> dict:
+    def format(self, text: str) -> dict[str, Any]:
         return {"text": self._formatted(text)}
 
     # -- records ---------------------------------------------------------------------------
 
-    def records(self, data: str | None = None, offset: int = 0) -> dict:
+    def records(self, data: str | None = None, offset: int = 0) -> dict[str, Any]:
         """The records of the data file (up to :data:`RECORDS_SHOWN` from ``offset``), to
         pick one for the form."""
         path = self._data(data)
@@ -164,7 +166,7 @@ class Studio:
                                         for k, v in row.values.items()}})
         return {"data": path, "records": rows, "total": total}
 
-    def explain(self, text: str, record: Any) -> dict:
+    def explain(self, text: str, record: Any) -> dict[str, Any]:
         """The decision for one record and the explanation, as ``srg-rules explain`` gives it."""
         if not isinstance(record, Mapping):
             raise ApiError(say("the record is not a JSON object", self.lang))
@@ -181,7 +183,7 @@ class Studio:
                 "problems": [{"field": p.field, "reason": p.reason, "message": p.message}
                              for p in explanation.problems]}
 
-    def run(self, text: str, data: str | None = None) -> dict:
+    def run(self, text: str, data: str | None = None) -> dict[str, Any]:
         """The run over the data file: the summary (``run --summary-json``'s shape, per
         municipality and month where the rulebook has those fields) and the report page."""
         book = self._usable(text)
@@ -193,7 +195,7 @@ class Studio:
         return {"data": path, "summary": summary.as_dict(),
                 "html": render_html(figures(book, summary), name, path, self.lang)}
 
-    def diff(self, text: str, against: str | None = None, data: str | None = None) -> dict:
+    def diff(self, text: str, against: str | None = None, data: str | None = None) -> dict[str, Any]:
         """What the edited text decides differently from the saved file (or ``against``): the
         semantic diff, and the records of the data file it changes (``srg-rules diff``)."""
         from ..analysis.diff import IncompatibleSchemas, NotExact, run_diff
@@ -224,7 +226,7 @@ class Studio:
 
     # -- saving ----------------------------------------------------------------------------
 
-    def save(self, text: str, path: str | None = None, force: bool = False) -> dict:
+    def save(self, text: str, path: str | None = None, force: bool = False) -> dict[str, Any]:
         """Write the text, formatted, to the rulebook's file (``path`` names it for a new
         rulebook, or saves under another name). A text that does not parse is written only
         with ``force`` (the page asks first), as it is; without, the answer is status 409
@@ -259,6 +261,7 @@ class Studio:
         return self.rulebook or UNTITLED
 
     def _saved_text(self) -> str:
+        assert self.rulebook is not None  # state() reads the text of a named rulebook only
         try:
             return read_source(self.rulebook)
         except IsADirectoryError:
@@ -303,12 +306,12 @@ def _errors(error: RulebookError, home: str, lang: str) -> ApiError:
                     diagnostics=[diagnostic_data(d, home) for d in error.diagnostics])
 
 
-def _decision(decision) -> dict:
+def _decision(decision: Decision) -> dict[str, Any]:
     return {"status": decision.status.value, "type": decision.type,
             "reasons": list(decision.reasons), "warnings": list(decision.warnings)}
 
 
-def _fields(book: Rulebook) -> list[dict]:
+def _fields(book: Rulebook) -> list[dict[str, Any]]:
     return [{"name": name, "type": field.type.name, "optional": field.optional,
              "codes": (None if field.codes is None else
                        [{"code": code, "label": label} for code, label in field.codes.items()])}

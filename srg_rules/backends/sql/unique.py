@@ -42,7 +42,7 @@ def supported(query: Query) -> bool:
                for statement in query.program.unique for name in statement.key)
 
 
-def select_with_unique(query: Query, rows: exp.Select, passthrough: Sequence[exp.Expression],
+def select_with_unique(query: Query, rows: exp.Select, passthrough: Sequence[exp.Expr],
                        malformed: str | None, order: str | None = None) -> exp.Select:
     """``query.select(rows, passthrough)``, with the program's ``unique`` statements applied
     (the plain query when it has none). ``malformed`` names the column of ``rows`` that marks
