@@ -556,7 +556,8 @@ def plan_of(conjunct: Conjunct, fields: Mapping[str, Field]) -> Plan | str:
             domains[leaf.field] = domains[leaf.field].with_presence(leaf.present)
         elif isinstance(leaf, Is):
             kind = domains[leaf.field].kind
-            why: str | None = leaf.shown or f"{leaf.field} {_symbol(leaf.op)} {_show(kind, key_of(kind, leaf.value))}"
+            why: str | None = leaf.shown or \
+                f"{leaf.field} {_symbol(leaf.op)} {_show(kind, key_of(kind, leaf.value))}"
             if why in domains[leaf.field].why:  # one written comparison, several leaves
                 why = None
             domains[leaf.field] = domains[leaf.field].meets(leaf.op, key_of(kind, leaf.value), why)

@@ -195,7 +195,8 @@ class Studio:
         return {"data": path, "summary": summary.as_dict(),
                 "html": render_html(figures(book, summary), name, path, self.lang)}
 
-    def diff(self, text: str, against: str | None = None, data: str | None = None) -> dict[str, Any]:
+    def diff(self, text: str, against: str | None = None,
+             data: str | None = None) -> dict[str, Any]:
         """What the edited text decides differently from the saved file (or ``against``): the
         semantic diff, and the records of the data file it changes (``srg-rules diff``)."""
         from ..analysis.diff import IncompatibleSchemas, NotExact, run_diff
