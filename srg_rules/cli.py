@@ -16,33 +16,30 @@ through hooks, what to show while they do (progress, malformed rows).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import __version__
+from .decision import Decision
 from .diagnostics import RulebookError
+from .explain import Explanation
 from .format import format_text
 from .i18n import gettext as _
 from .i18n import language as current_language
 from .i18n import ngettext, set_language, split_language_option
 from .link import read_source
 from .records import MALFORMED_ROW, InputError, Row, open_records
+from .registration import Provision
 from .rulebook import Rulebook, diagnose, load
 from .run import TerminalProgress, run_records, run_source
 from .stdin import named, remove_spools, spool_stdin
 from .summary import Summary
 from .testing import companion_tables, run_all
-
-if TYPE_CHECKING:
-    import datetime
-
-    from .decision import Decision
-    from .explain import Explanation
-    from .registration import Provision
 
 __all__ = ["main"]
 
@@ -689,8 +686,6 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _date(text: str) -> datetime.date:
-    import datetime
-
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
@@ -814,8 +809,7 @@ def _explain_source_row(book: Rulebook, path: Path, rows: Sequence[Row], row: Ro
                         _("record {number}").format(number=row.number), out)
 
 
-def _explain_row(book: Rulebook, path: Path, row: Row, input_path: str,
-                 out: _Explained) -> None:
+def _explain_row(book: Rulebook, path: Path, row: Row, input_path: str, out: _Explained) -> None:
     out.source(path, row)
     if row.problem is not None:
         _malformed(row, out)
