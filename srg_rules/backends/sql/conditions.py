@@ -298,7 +298,8 @@ class Conditions(ir.Visitor):
 def _number(operand: Operand) -> NumberOperand:
     # A number operand is a number field's Reader or a Measured, both of which carry the exact
     # parts (integer, negative, digits). The one other, a Computed NULL (the length or age of a
-    # missing constant), has only its value, which is all a comparison with a DOUBLE reads.
+    # missing constant, which ir.fold leaves), has only its value: enough against a constant
+    # that is exactly a DOUBLE below 2**53, the parts are read only beyond.
     return cast(NumberOperand, operand)
 
 
