@@ -16,20 +16,25 @@ through hooks, what to show while they do (progress, malformed rows).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
+from .decision import Decision
 from .diagnostics import RulebookError
+from .explain import Explanation
 from .format import format_text
 from .i18n import gettext as _
 from .i18n import language as current_language
 from .i18n import ngettext, set_language, split_language_option
 from .link import read_source
 from .records import MALFORMED_ROW, InputError, Row, open_records
+from .registration import Provision
 from .rulebook import Rulebook, diagnose, load
 from .run import TerminalProgress, run_records, run_source
 from .stdin import named, remove_spools, spool_stdin
@@ -65,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return args.handler(args)
+        exit_code: int = args.handler(args)  # each command's handler returns its exit code
+        return exit_code
     except _UserError as error:
         print(f"srg-rules: {named(str(error))}", file=sys.stderr)
         return error.code
@@ -524,13 +530,15 @@ class _MalformedRows:
                   file=sys.stderr)
 
 
-def _keys_of(book: Rulebook, record) -> dict:
+def _keys_of(book: Rulebook, record: Mapping[str, Any]) -> dict[str, Any]:
     from .unique import read_keys
 
     return read_keys(record, book.fields, {n for s in book.program.unique for n in s.key})
 
 
-def _explain_duplicates(book: Rulebook, values, records, out: _Explained) -> None:
+def _explain_duplicates(book: Rulebook, values: Mapping[str, Any],
+                        records: Iterable[tuple[Sequence[int], Mapping[str, Any]]],
+                        out: _Explained) -> None:
     """Before the record's own explanation: the ``unique`` statements it breaks, naming the
     other rows of the file with its key (a check across records, which decides last)."""
     from .unique import sharing
@@ -552,7 +560,8 @@ def _explain_duplicates(book: Rulebook, values, records, out: _Explained) -> Non
     out.line("\n" + _("The record on its own, before that check:"))
 
 
-def _explain_provisions(book: Rulebook, made, what: str, out: _Explained) -> None:
+def _explain_provisions(book: Rulebook, made: Iterable[tuple[Provision, Decision]], what: str,
+                        out: _Explained) -> None:
     made = list(made)
     if len(made) > 1:
         out.line(_("{what} is a trajectory of {count} provisions.").format(
@@ -578,18 +587,19 @@ class _Explained:
     def __init__(self, args: argparse.Namespace):
         self.full = args.full
         self.json = args.format == "json"
-        self.data: dict = {}
-        self.items: list[dict] = []
+        self.data: dict[str, Any] = {}
+        self.items: list[dict[str, Any]] = []
 
     def line(self, text: str) -> None:
         if not self.json:
             print(text)
 
-    def source(self, path, row) -> None:
+    def source(self, path: Path, row: Row) -> None:
         self.line(f"{path}:{row.line}: " + _("record {number}").format(number=row.number))
         self.data["source"] = {"path": str(path), "line": row.line, "record": row.number}
 
-    def explanation(self, book: Rulebook, explanation, extra: dict | None = None) -> None:
+    def explanation(self, book: Rulebook, explanation: Explanation,
+                    extra: dict[str, Any] | None = None) -> None:
         if self.full and not self.json:
             print(explanation.render(), end="")
             return
@@ -675,9 +685,7 @@ def _test(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def _date(text: str):
-    import datetime
-
+def _date(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
@@ -784,7 +792,8 @@ def _explain(args: argparse.Namespace) -> int:
         path=args.input, row=args.row, count=count))
 
 
-def _explain_source_row(book: Rulebook, path, rows, row, out: _Explained) -> None:
+def _explain_source_row(book: Rulebook, path: Path, rows: Sequence[Row], row: Row,
+                        out: _Explained) -> None:
     """A row of a rulebook with a registration level: the provisions it is part of."""
     out.source(path, row)
     if row.problem is not None:
@@ -800,7 +809,7 @@ def _explain_source_row(book: Rulebook, path, rows, row, out: _Explained) -> Non
                         _("record {number}").format(number=row.number), out)
 
 
-def _explain_row(book: Rulebook, path, row, input_path: str, out: _Explained) -> None:
+def _explain_row(book: Rulebook, path: Path, row: Row, input_path: str, out: _Explained) -> None:
     out.source(path, row)
     if row.problem is not None:
         _malformed(row, out)
@@ -812,7 +821,7 @@ def _explain_row(book: Rulebook, path, row, input_path: str, out: _Explained) ->
     out.explanation(book, book.explain(row.values))
 
 
-def _malformed(row, out: _Explained) -> None:
+def _malformed(row: Row, out: _Explained) -> None:
     out.line(_("Decision: rejected") + f"\n  - {MALFORMED_ROW}: "
              + _("the row {problem}").format(problem=row.problem))
     out.data.update({"decision": {"status": "rejected", "type": None, "type_label": None,

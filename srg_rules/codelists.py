@@ -228,7 +228,7 @@ class _Reader:
         start_day, end_day = bounds
         validity = None
         if start_day is not None or end_day is not None:
-            spans = [d.span for d in bounds if d is not None]
+            spans = [d.span for d in bounds if d is not None and d.span is not None]
             validity = ast.Validity(start_day, end_day, span=spans[0].to(spans[-1]))
         return ast.CodeEntry(ast.Text(code, span=Span(source, start, end)), label, validity,
                              span=line)

@@ -12,7 +12,7 @@ below, or ``<problem>:<field>`` for a field that is missing or not of its type (
 from __future__ import annotations
 
 from pathlib import PurePath
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -55,7 +55,7 @@ class Explanation:
     """Why a record got its decision: the decision, the record's problems, and every rule's trace."""
 
     decision: Decision
-    values: dict[str, Any]
+    values: Mapping[str, Any]
     problems: tuple[FieldProblem, ...]
     rules: tuple[RuleTrace, ...]
     labels: dict[str, str | None] = attrs.field(factory=dict)

@@ -194,7 +194,7 @@ def _close(rows: Iterator[Any]) -> None:
     except InputError:
         pass  # the Python path, if it comes to it, reports this with its line
     finally:
-        rows.close()  # type: ignore[attr-defined]
+        rows.close()  # type: ignore[attr-defined]  # the rows of a record file are a generator
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
     read = exp.ReadCSV(this=_text(str(source)), expressions=[
         exp.EQ(this=exp.column(key), expression=value) for key, value in options.items()])
     malformed_name = f"{prefix}malformed"
-    malformed: exp.Expression = exp.false()
+    malformed: exp.Expr = exp.false()
     if padded:
         malformed = exp.or_(
             exp.column(positional[width - 1], quoted=True).is_(exp.null()),
@@ -567,14 +567,14 @@ def _added(program: ir.Program) -> tuple[str, ...]:
 
 
 def _summary(connection: _Connection, written: exp.Expression, status: str, type_: str,
-             reasons: str, warnings: str | None = None, by: Sequence[str] = (),
+             reasons: str, warnings: str | None = None, *, by: Sequence[str] = (),
              groups: Sequence[exp.Expression | None] = ()) -> dict[str, Any]:
     """The counts, from one GROUP BY over the written file (a row per distinct decision, and
     per group: ``groups`` are the written columns of the ``by`` fields, None for a field the
     file lacks, each grouped by its text as ``summary.group_text`` has it). ``warnings`` is
     the written warnings column, when the rulebook has warn rules."""
-    keys = [exp.column(status, quoted=True), exp.column(type_, quoted=True),
-            exp.column(reasons, quoted=True)]
+    keys: list[exp.Expression] = [exp.column(status, quoted=True), exp.column(type_, quoted=True),
+                                  exp.column(reasons, quoted=True)]
     if warnings is not None:
         keys.append(exp.column(warnings, quoted=True))
     keys += [strip(exp.Coalesce(this=group, expressions=[_text("")]))
@@ -583,15 +583,15 @@ def _summary(connection: _Connection, written: exp.Expression, status: str, type
         *(k.copy() for k in keys))
     summary = Summary().grouped_by(by)
     for decided_status, decided_type, decided_reasons, *found, count in connection.rows(query):
-        reasons = [r for r in (decided_reasons or "").split(REASON_SEPARATOR) if r]
+        found_reasons = [r for r in (decided_reasons or "").split(REASON_SEPARATOR) if r]
         warned: list[str] = []
         if warnings is not None:
             warned = [w for w in (found.pop(0) or "").split(REASON_SEPARATOR) if w]
-        summary.add_counted(decided_status, decided_type or None, reasons, count, warned)
+        summary.add_counted(decided_status, decided_type or None, found_reasons, count, warned)
         if by:
             texts = iter(found)
             values = [next(texts) if group is not None else "" for group in groups]
-            summary.group(values).add_counted(decided_status, decided_type or None, reasons,
+            summary.group(values).add_counted(decided_status, decided_type or None, found_reasons,
                                               count, warned)
     return {**summary.as_dict(), "engine": "duckdb"}
 
@@ -654,15 +654,15 @@ class _Connection:
             watcher.join()
         report(1.0)
 
-    def rows(self, query: exp.Expression) -> list[tuple]:
+    def rows(self, query: exp.Expression) -> list[tuple[Any, ...]]:
         return self._execute(query.sql(dialect="duckdb"))
 
-    def _execute(self, text: str) -> list[tuple]:
+    def _execute(self, text: str) -> list[tuple[Any, ...]]:
         """Run a statement in a worker thread, so that the main thread stays where Python
         handles signals: on Ctrl-C (KeyboardInterrupt) it interrupts the query
         (``interrupt()``), waits for the worker to stop and raises again; the caller's frame
         then removes the temporary output and the spill folder."""
-        outcome: list[Any] = []
+        outcome: list[list[tuple[Any, ...]] | BaseException] = []
         finished = threading.Event()
 
         def work() -> None:

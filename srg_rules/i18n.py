@@ -176,10 +176,11 @@ def translations(lang: str) -> dict[str, str | tuple[str, ...]]:
         if not message.id or message.fuzzy:
             continue
         if isinstance(message.id, (list, tuple)):
-            forms = tuple(message.string)
-            if all(forms):
+            # a plural message's msgstr is its forms (babel reads msgstr[n] into a tuple)
+            forms = tuple(message.string) if isinstance(message.string, (list, tuple)) else ()
+            if forms and all(forms):
                 table[message.id[0]] = forms
-        elif message.string:
+        elif isinstance(message.string, str) and message.string:
             table[message.id] = message.string
     return table
 

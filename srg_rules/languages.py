@@ -53,6 +53,12 @@ def _a(noun: str) -> str:
     return ("an " if noun[0] in "AEIOU" else "a ") + noun
 
 
+def _token_span(source: SourceFile, token: Token) -> Span:
+    # The lexer sets both offsets of every token; Lark types them optional for hand-made ones.
+    start = token.start_pos or 0
+    return Span(source, start, token.end_pos if token.end_pos is not None else start + len(token))
+
+
 def _other(language: str) -> str:
     return DUTCH if language == ENGLISH else ENGLISH
 
@@ -82,16 +88,17 @@ def language_errors(source: SourceFile,
             language, first = said, token
             continue
         if said != language:
+            assert first is not None  # set together with language, by the first keyword
             word = " ".join(str(token).split())
             other = counterpart(token.type, word)
             errors.append(Diagnostic(
                 "mixed_languages",
                 f"'{word}' is {_a(NAMES[said])} keyword in a rulebook written in "
                 f"{NAMES[language]}",
-                Span(source, token.start_pos, token.end_pos),
+                _token_span(source, token),
                 help=(f"write '{other}'; " if other else "")
                 + f"srg-rules fmt --keywords {language} translates a whole file",
                 related=((f"the first keyword, '{first}', is {NAMES[language]}",
-                          Span(source, first.start_pos, first.end_pos)),),
+                          _token_span(source, first)),),
             ))
     return language or ENGLISH, errors

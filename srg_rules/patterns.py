@@ -149,7 +149,7 @@ class Pattern:
 
 
 @functools.lru_cache(maxsize=1024)
-def _compiled(expression: str) -> re.Pattern:
+def _compiled(expression: str) -> re.Pattern[str]:
     return re.compile(expression)
 
 
@@ -219,6 +219,7 @@ class _Parser:
         char = self.peek()
         if char is None or char not in "*+?{":
             return atom
+        most: int | None  # None: no upper bound
         if char == "{":
             least, most = self.counts()
         else:
@@ -287,7 +288,7 @@ class _Parser:
                             start)
         return _Literal(char)
 
-    def escape(self, start: int) -> _Node:
+    def escape(self, start: int) -> _Class | _Literal:
         char = self.peek()
         if char is None:
             raise self.fail("the pattern ends in a lone backslash",

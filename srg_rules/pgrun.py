@@ -119,11 +119,15 @@ def run_table(program: ir.Program, dsn: str, table: str, result_table: str | Non
     with connection:
         cursor = connection.cursor()
         try:
-            if cursor.execute("SELECT to_regclass(%s)", [_sql(source)]).fetchone()[0] is None:
+            # to_regclass answers one row: the table's oid, or NULL when there is no such table
+            found = cursor.execute("SELECT to_regclass(%s)", [_sql(source)]).fetchone()
+            if found is None or found[0] is None:
                 raise InputError(f"--table {table}: no such table in the database")
             cursor.execute(f"SELECT * FROM {_sql(source)} LIMIT 0")
+            assert cursor.description is not None  # a SELECT always describes its columns
             columns = [d.name for d in cursor.description]
-            if cursor.execute("SELECT to_regclass(%s)", [_sql(target)]).fetchone()[0] is not None:
+            found = cursor.execute("SELECT to_regclass(%s)", [_sql(target)]).fetchone()
+            if found is not None and found[0] is not None:
                 if not replace:
                     raise InputError(f"--result-table {result_name}: the table exists already\n"
                                      "  help: give --replace to replace it, or name another")

@@ -29,7 +29,7 @@ from typing import Any
 from . import ast, ir
 from .decision import Decision, Status
 from .operators import OPERATORS
-from .schema import Schema
+from .schema import Scalar, Schema
 
 __all__ = [
     "assigned",
@@ -175,10 +175,10 @@ def operand(node: ir.Operand, schema: Schema | None = None) -> str:
     >>> operand(ir.DateShift(ir.FieldValue("d"), -2, "weeks"))
     'd - 2 weeks'
     """
-    return _Printer(schema, None)(node)
+    return _Printer(schema, None).text(node)
 
 
-SetOrder = Callable[[str, frozenset], list]
+SetOrder = Callable[[str, frozenset[Scalar]], list[Scalar]]
 
 
 def condition(node: ir.Condition, schema: Schema | None = None, *,
@@ -198,13 +198,17 @@ def condition(node: ir.Condition, schema: Schema | None = None, *,
     if from_source and node.span is not None:
         # Keep one line per node whatever the source looked like.
         return _SPACE.sub(" ", node.span.text.strip())
-    return _Printer(schema, set_order)(node)
+    return _Printer(schema, set_order).text(node)
 
 
 class _Printer(ir.Visitor):
     def __init__(self, schema: Schema | None, set_order: SetOrder | None):
         self.schema = schema
         self.set_order = set_order
+
+    def text(self, node: ir.Operand | ir.Condition) -> str:
+        printed: str = self(node)  # the visitor's dispatch is untyped; each method returns text
+        return printed
 
     def _bare(self, field: str | None) -> bool:
         if field is None or self.schema is None:
@@ -240,7 +244,7 @@ class _Printer(ir.Visitor):
     def _operand(self, node: ir.Operand) -> str:
         if isinstance(node, ir.Constant):
             return value(node.value)
-        return self(node)
+        return self.text(node)
 
     def compare(self, node: ir.Compare) -> str:
         pair = ir.field_constant(node)

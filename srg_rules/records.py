@@ -525,6 +525,7 @@ class OutputFile:
                 self._handle.flush()
                 return
             self._handle.close()
+            assert self._target is not None  # a temporary file is made only beside a target
             publish(self._temp, self._target)
         except OSError as error:
             raise InputError(f"{self._target or '<stdout>'}: cannot be written "

@@ -141,6 +141,7 @@ def run_spark(program: ir.Program, input_path: str | os.PathLike[str],
         raise InputError(f"{target}: a Parquet input is written as Parquet; name a folder")
     spark = _session(master)
     delimiter = ","
+    bad: str | None  # the column Spark puts a malformed CSV line in
     if kind == "csv":
         if remote_in:
             first = spark.read.text(paths).first()
@@ -152,11 +153,12 @@ def run_spark(program: ir.Program, input_path: str | os.PathLike[str],
         else:
             records = open_records(files[0], [n for n, f in program.schema.fields.items()
                                               if not f.optional], list(program.schema.fields))
+            # a CSV file's rows are a generator (RecordFile types them as any iterator)
             records.rows.close()  # type: ignore[attr-defined]
             delimiter = records.delimiter
             columns = list(records.columns)
         prefix = _prefix(program, columns)
-        bad: str | None = f"{prefix}malformed"
+        bad = f"{prefix}malformed"
         frame = _read_csv(spark, paths, columns, delimiter, bad)
     else:
         frame = spark.read.parquet(*paths)
@@ -222,7 +224,7 @@ def _read_csv(spark: Any, paths: list[str], columns: list[str], delimiter: str, 
 
 def _as_text(name: str, spark_type: str, field: Any) -> exp.Expression:
     """A Parquet column as the text its CSV export carries (see filerun for DuckDB's)."""
-    value = exp.column(name, quoted=True)
+    value: exp.Expression = exp.column(name, quoted=True)
     base = field.type.name
     if spark_type.startswith("timestamp") and base == "date":
         value = exp.cast(value, "DATE")

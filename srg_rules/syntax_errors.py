@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from typing import cast
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -92,7 +93,10 @@ def to_diagnostic(error: UnexpectedInput, source: SourceFile, piece_end: int,
             start -= 1
         expected = error.expected
         if isinstance(error, UnexpectedToken) and error.interactive_parser is not None:
-            expected = error.interactive_parser.accepts() - {"$END"} or expected
+            # lark leaves InteractiveParser.accepts unannotated; it returns terminal names
+            parser = error.interactive_parser
+            accepted: set[str] = parser.accepts()  # type: ignore[no-untyped-call]
+            expected = accepted - {"$END"} or expected
         return Diagnostic(
             "parse_unexpected_end",
             "the statement ends too soon",
@@ -103,11 +107,19 @@ def to_diagnostic(error: UnexpectedInput, source: SourceFile, piece_end: int,
     return _unexpected_token(error, source, symbols)
 
 
+def character_offset(error: UnexpectedCharacters) -> int:
+    """Where in the text the lexer met the character no terminal matches."""
+    # Lark declares pos_in_stream = None on UnexpectedInput; UnexpectedCharacters always sets it
+    # to the lexer's offset.
+    return cast(int, error.pos_in_stream)
+
+
 def _error_offset(error: UnexpectedInput) -> int | None:
     if isinstance(error, UnexpectedCharacters):
-        return error.pos_in_stream
+        return character_offset(error)
     if isinstance(error, UnexpectedToken) and error.token.type != "$END":
-        return error.token.start_pos
+        token: Token = error.token
+        return token.start_pos
     return None
 
 
@@ -134,7 +146,8 @@ def _dmy_date(source: SourceFile, offset: int | None) -> Diagnostic | None:
 def _accepted(error: UnexpectedToken) -> set[str]:
     if error.interactive_parser is not None:
         try:
-            return set(error.interactive_parser.accepts())
+            # lark leaves InteractiveParser.accepts unannotated; it returns terminal names
+            return set(error.interactive_parser.accepts())  # type: ignore[no-untyped-call]
         except Exception:  # noqa: BLE001 - fall back to the table's set; the message stays true
             pass
     return set(error.expected)
@@ -253,7 +266,7 @@ def _in_braces_help(text: str, token: Token, labels: bool) -> str:
 def _unexpected_character(error: UnexpectedCharacters, source: SourceFile,
                           symbols: Mapping[str, str]) -> Diagnostic:
     text = source.text
-    offset = error.pos_in_stream
+    offset = character_offset(error)
     char = text[offset] if offset < len(text) else ""
     if char == '"':
         return Diagnostic(

@@ -28,6 +28,7 @@ from typing import Any
 
 import attrs
 
+from ..decision import Decision
 from ..diagnostics import Diagnostic, RulebookError
 from ..format import format_text
 from ..i18n import N_, ngettext
@@ -78,7 +79,7 @@ class ApiError(Exception):
         self.data = data
 
 
-def diagnostic_data(diagnostic: Diagnostic, home: str) -> dict:
+def diagnostic_data(diagnostic: Diagnostic, home: str) -> dict[str, Any]:
     """A diagnostic as the page shows it. ``from``/``to`` are offsets into the edited text
     (None when the diagnostic is in another file, e.g. a used rulebook)."""
     span = diagnostic.span
@@ -113,13 +114,14 @@ class Studio:
     # Seconds the text must rest, checked without errors, before the page asks for the
     # analysis; None: the page never asks by itself.
     analyse_after: float | None = 1.0
-    _analysed: OrderedDict = attrs.field(factory=OrderedDict, init=False, repr=False)
+    _analysed: OrderedDict[tuple[str, str], tuple[Diagnostic, ...]] = attrs.field(
+        factory=OrderedDict, init=False, repr=False)
     _analysing: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
     _latest: str | None = attrs.field(default=None, init=False, repr=False)
 
     # -- what the page starts from ---------------------------------------------------------
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         """The file names, the saved text (empty for a new rulebook) and the keywords."""
         text, exists = "", False
         if self.rulebook is not None and Path(self.rulebook).exists():
@@ -129,13 +131,13 @@ class Studio:
                 "words": {word: _(word) for word in PAGE_WORDS}}
 
     @staticmethod
-    def keywords() -> dict:
+    def keywords() -> dict[str, Any]:
         return {"keywords": list(keywords()), "functions": list(functions()),
                 "types": list(types())}
 
     # -- the text as it is typed -----------------------------------------------------------
 
-    def check(self, text: str) -> dict:
+    def check(self, text: str) -> dict[str, Any]:
         """Every error and warning of the checker (fast: no analysis), and the fields of a
         rulebook that builds (for the record form)."""
         home = self._home()
@@ -145,7 +147,7 @@ class Studio:
                 "diagnostics": [diagnostic_data(d, home) for d in found],
                 "fields": _fields(book) if book is not None else None}
 
-    def analyse(self, text: str) -> dict:
+    def analyse(self, text: str) -> dict[str, Any]:
         """The exact analysis's findings besides the checker's diagnostics (slow: seconds for
         a large rulebook). Answers for the same text are kept; a request for a text that is
         no longer the latest one asked for answers ``superseded`` instead of waiting."""
@@ -163,12 +165,12 @@ class Studio:
             found = self._analysed[key]
         return {"superseded": False, "diagnostics": [diagnostic_data(d, home) for d in found]}
 
-    def format(self, text: str) -> dict:
+    def format(self, text: str) -> dict[str, Any]:
         return {"text": self._formatted(text)}
 
     # -- records ---------------------------------------------------------------------------
 
-    def records(self, data: str | None = None, offset: int = 0) -> dict:
+    def records(self, data: str | None = None, offset: int = 0) -> dict[str, Any]:
         """The records of the data file (up to :data:`RECORDS_SHOWN` from ``offset``), to
         pick one for the form."""
         path = self._data(data)
@@ -181,7 +183,7 @@ class Studio:
                                         for k, v in row.values.items()}})
         return {"data": path, "records": rows, "total": total}
 
-    def explain(self, text: str, record: Any) -> dict:
+    def explain(self, text: str, record: Any) -> dict[str, Any]:
         """The decision for one record and its explanation, as ``srg-rules explain`` gives
         it: ``explanation`` the short form with its near-misses (the decision, the rules that
         decided it with their ``because``, the values that mattered, the smallest changes
@@ -217,7 +219,7 @@ class Studio:
                 "problems": [{"field": p.field, "reason": p.reason, "message": p.message}
                              for p in problems]}
 
-    def run(self, text: str, data: str | None = None) -> dict:
+    def run(self, text: str, data: str | None = None) -> dict[str, Any]:
         """The run over the data file: the summary (``run --summary-json``'s shape, per
         municipality and month where the rulebook has those fields) and the report page."""
         book = self._usable(text)
@@ -229,7 +231,7 @@ class Studio:
         return {"data": path, "summary": summary.as_dict(),
                 "html": render_html(figures(book, summary), name, path, self.lang)}
 
-    def revisions(self) -> dict:
+    def revisions(self) -> dict[str, Any]:
         """The commits of the git repository that changed the rulebook's file, newest first
         (for a diff against a chosen earlier version)."""
         if self.rulebook is None:
@@ -243,7 +245,7 @@ class Studio:
                                "author": r.author, "subject": r.subject} for r in found]}
 
     def diff(self, text: str, against: str | None = None, data: str | None = None,
-             revision: str | None = None) -> dict:
+             revision: str | None = None) -> dict[str, Any]:
         """What the edited text decides differently from the saved file, ``against`` (another
         rulebook file) or ``revision`` (the rulebook's file at a git revision): the semantic
         diff, and the records of the data file it changes (``srg-rules diff``)."""
@@ -253,15 +255,17 @@ class Studio:
         if revision is not None:
             if self.rulebook is None:
                 raise ApiError(_("the rulebook is not saved yet, so it has no earlier versions"))
+            saved: str = self.rulebook
             try:
-                earlier = text_at(self.rulebook, revision)
+                earlier = text_at(saved, revision)
             except RevisionError as error:
                 raise ApiError(str(error), 422) from None
-            old = f"{self.rulebook}@{revision}"
+            old = f"{saved}@{revision}"
         else:
-            old = against or self.rulebook
-            if old is None or not Path(old).exists():
-                raise ApiError(f"{old or UNTITLED}: " + _("no such rulebook"), 404)
+            chosen = against or self.rulebook
+            if chosen is None or not Path(chosen).exists():
+                raise ApiError(f"{chosen or UNTITLED}: " + _("no such rulebook"), 404)
+            old = chosen
 
         def load(path: str) -> Rulebook:
             if path == edited:
@@ -270,7 +274,7 @@ class Studio:
                 if revision is not None:
                     # Named as the file itself, so that its ``use`` statements are read
                     # beside it (from the working tree).
-                    return parse(earlier, self.rulebook)
+                    return parse(earlier, saved)
                 return parse(read_source(path), path)
             except FileNotFoundError:
                 raise ApiError(f"{path}: " + _("no such rulebook"), 404) from None
@@ -290,7 +294,7 @@ class Studio:
 
     # -- saving ----------------------------------------------------------------------------
 
-    def save(self, text: str, path: str | None = None, force: bool = False) -> dict:
+    def save(self, text: str, path: str | None = None, force: bool = False) -> dict[str, Any]:
         """Write the text, formatted, to the rulebook's file (``path`` names it for a new
         rulebook, or saves under another name). A text that does not parse is written only
         with ``force`` (the page asks first), as it is; without, the answer is status 409
@@ -325,6 +329,7 @@ class Studio:
         return self.rulebook or UNTITLED
 
     def _saved_text(self) -> str:
+        assert self.rulebook is not None  # state() reads the text of a named rulebook only
         try:
             return read_source(self.rulebook)
         except IsADirectoryError:
@@ -369,12 +374,12 @@ def _errors(error: RulebookError, home: str) -> ApiError:
                     diagnostics=[diagnostic_data(d, home) for d in error.diagnostics])
 
 
-def _decision(decision) -> dict:
+def _decision(decision: Decision) -> dict[str, Any]:
     return {"status": decision.status.value, "type": decision.type,
             "reasons": list(decision.reasons), "warnings": list(decision.warnings)}
 
 
-def _fields(book: Rulebook) -> list[dict]:
+def _fields(book: Rulebook) -> list[dict[str, Any]]:
     return [{"name": name, "type": field.type.name, "optional": field.optional,
              "codes": (None if field.codes is None else
                        [{"code": code, "label": label} for code, label in field.codes.items()])}

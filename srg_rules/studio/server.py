@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from ..i18n import gettext as _
 from ..i18n import speaking
@@ -56,21 +57,22 @@ class StudioError(Exception):
 def create_app(studio: Studio) -> Flask:
     """The web app of one studio session."""
     app = Flask("srg_rules.studio", static_folder=None)
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, unless an app sets another
     app.json.sort_keys = False
 
-    def body() -> dict:
+    def body() -> dict[str, Any]:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
             raise ApiError(_("the request's body is not a JSON object"))
         return data
 
-    def text_of(data: dict) -> str:
+    def text_of(data: dict[str, Any]) -> str:
         text = data.get("text")
         if not isinstance(text, str):
             raise ApiError(_("the request has no 'text' (the rulebook's text)"))
         return text
 
-    def optional(data: dict, name: str) -> str | None:
+    def optional(data: dict[str, Any], name: str) -> str | None:
         value = data.get(name)
         if value is not None and not isinstance(value, str):
             raise ApiError(_("'{name}' must be a text").format(name=name))
@@ -187,7 +189,7 @@ def _static(name: str) -> Response:
     return Response(data, content_type=TYPES[Path(name).suffix])
 
 
-def start(studio: Studio, port: int = 0):
+def start(studio: Studio, port: int = 0) -> BaseWSGIServer:
     """A server for ``studio`` bound to 127.0.0.1 (``port`` 0: a free one), not yet serving.
 
     Raises:
@@ -197,7 +199,7 @@ def start(studio: Studio, port: int = 0):
         return _start(studio, port)
 
 
-def _start(studio: Studio, port: int):
+def _start(studio: Studio, port: int) -> BaseWSGIServer:
     if not 0 <= port <= 65535:
         raise StudioError(_("--port {port}: a port is a number from 1 to 65535 (0 or none: a "
                             "free one)").format(port=port))
@@ -214,7 +216,8 @@ def _start(studio: Studio, port: int):
         raise StudioError(_("cannot listen on {address} ({reason})").format(
             address=f"{HOST}:{port}", reason=error.strerror)) from None
     server = make_server(HOST, port, create_app(studio), threaded=True, fd=sock.fileno())
-    server.bound_socket = sock  # keeps the socket (and its descriptor) alive with the server
+    # keeps the socket (and its descriptor) alive with the server (an attribute of our own)
+    server.bound_socket = sock  # type: ignore[attr-defined]
     return server
 
 
