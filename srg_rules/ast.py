@@ -163,7 +163,7 @@ class Call:
     ``function`` is as written; the checker knows the functions and their arguments."""
 
     function: Name
-    arguments: tuple[Value, ...]
+    arguments: tuple[Value | DateShift, ...]
     span: Span | None = _span()
 
 

@@ -318,6 +318,8 @@ def _dutch_leaf(c: ast.Condition) -> str:
 def _dutch_units(operand):
     if isinstance(operand, ast.DateShift):
         return attrs.evolve(operand, unit=_DUTCH_UNITS.get(operand.unit, operand.unit))
+    if isinstance(operand, ast.Call):  # a moved date as an argument: age(b, d - 1 maanden)
+        return attrs.evolve(operand, arguments=tuple(_dutch_units(a) for a in operand.arguments))
     return operand
 
 
