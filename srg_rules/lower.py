@@ -250,10 +250,13 @@ class _Lower(Transformer):
     def text_join(self, meta, parts):
         return ast.TextJoin(tuple(parts), span=self._span(meta))
 
-    def pattern_match(self, meta, children):
+    def pattern_match(self, meta, children, negated=False):
         field, pattern = children
         text = ast.Text(_unquote(pattern), span=self._token_span(pattern))
-        return ast.PatternMatch(self._name(field), text, span=self._span(meta))
+        return ast.PatternMatch(self._name(field), text, negated, span=self._span(meta))
+
+    def pattern_mismatch(self, meta, children):
+        return self.pattern_match(meta, children, negated=True)
 
     def value_set(self, meta, items):
         return ast.ValueSet(tuple(items), span=self._span(meta))
