@@ -98,3 +98,14 @@ warn veel when hours > 100
     results = run_examples(book, load_examples(path))
     assert [(r.passed, r.message) for r in results] == [
         (True, ""), (True, ""), (False, "warnings are veel+, expected veel+veel")]
+
+
+def test_a_rulebook_without_warn_rules_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "n.examples.csv"
+    path.write_text("hours,expected_status,expected_warnings\n3,included,veel\n4,included,\n",
+                    encoding="utf-8")
+    book = srg_rules.parse("field hours: number\ninclude a when hours > 0\n")
+    first, second = run_examples(book, load_examples(path))
+    assert first.message.startswith("expected warning 'veel' is not a warn rule of the rulebook "
+                                    "(it has no warn rules)")
+    assert second.passed
