@@ -309,7 +309,8 @@ def _dutch_leaf(c: ast.Condition) -> str:
         name = printer.name(c.field, printer.CONDITION_KEYWORDS | {"niet"})
         return f"{name} is aanwezig" if c.present else f"{name} ontbreekt"
     if isinstance(c, ast.PatternMatch):
-        verb = (" does not match ", " voldoet niet aan ") if c.negated else (" matches ", " voldoet aan ")
+        verb = ((" does not match ", " voldoet niet aan ") if c.negated
+                else (" matches ", " voldoet aan "))
         return printer.leaf(c).replace(*verb, 1)
     if isinstance(c, ast.Comparison):
         c = attrs.evolve(c, field=_dutch_units(c.field), value=_dutch_units(c.value))

@@ -46,7 +46,7 @@ EXPECTED_STATUS, EXPECTED_TYPE, EXPECTED_REASONS, EXPECTED_WARNINGS, CASE = (
 _META = (EXPECTED_STATUS, EXPECTED_TYPE, EXPECTED_REASONS, EXPECTED_WARNINGS, CASE)
 _STATUSES = {s.value for s in Status}
 PROVISION_SEPARATOR = "+"
-"""Between the types (and reasons) of the provisions one example row became."""
+"""Between the types (and reasons and warnings) of the provisions one example row became."""
 
 
 @attrs.frozen
