@@ -319,7 +319,9 @@ def _dutch_leaf(c: ast.Comparison | ast.Presence | ast.Reference | ast.PatternMa
         name = printer.name(c.field, printer.CONDITION_KEYWORDS | {"niet"})
         return f"{name} is aanwezig" if c.present else f"{name} ontbreekt"
     if isinstance(c, ast.PatternMatch):
-        return printer.leaf(c).replace(" matches ", " voldoet aan ", 1)
+        verb = ((" does not match ", " voldoet niet aan ") if c.negated
+                else (" matches ", " voldoet aan "))
+        return printer.leaf(c).replace(*verb, 1)
     if isinstance(c, ast.Comparison):
         c = attrs.evolve(c, field=_dutch_units(c.field), value=_dutch_units(c.value))
     return printer.leaf(c)
@@ -331,6 +333,8 @@ _Operand = TypeVar("_Operand")
 def _dutch_units(operand: _Operand) -> _Operand:
     if isinstance(operand, ast.DateShift):
         return attrs.evolve(operand, unit=_DUTCH_UNITS.get(operand.unit, operand.unit))
+    if isinstance(operand, ast.Call):  # a moved date as an argument: age(b, d - 1 maanden)
+        return attrs.evolve(operand, arguments=tuple(_dutch_units(a) for a in operand.arguments))
     return operand
 
 

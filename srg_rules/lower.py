@@ -266,10 +266,14 @@ class _Lower(Transformer[Token, ast.Rulebook]):
     def text_join(self, meta: Meta, parts: list[Any]) -> ast.TextJoin:
         return ast.TextJoin(tuple(parts), span=self._span(meta))
 
-    def pattern_match(self, meta: Meta, children: list[Any]) -> ast.PatternMatch:
+    def pattern_match(self, meta: Meta, children: list[Any],
+                      negated: bool = False) -> ast.PatternMatch:
         field, pattern = children
         text = ast.Text(_unquote(pattern), span=self._token_span(pattern))
-        return ast.PatternMatch(self._name(field), text, span=self._span(meta))
+        return ast.PatternMatch(self._name(field), text, negated, span=self._span(meta))
+
+    def pattern_mismatch(self, meta: Meta, children: list[Any]) -> ast.PatternMatch:
+        return self.pattern_match(meta, children, negated=True)
 
     def value_set(self, meta: Meta, items: list[Any]) -> ast.ValueSet:
         return ast.ValueSet(tuple(items), span=self._span(meta))

@@ -353,7 +353,8 @@ def leaf(condition: ast.Comparison | ast.Presence | ast.Reference | ast.PatternM
         state = "present" if condition.present else "missing"
         return f"{name(condition.field, CONDITION_KEYWORDS)} is {state}"
     if isinstance(condition, ast.PatternMatch):
-        return f"{name(condition.field, CONDITION_KEYWORDS)} matches {pattern(condition.pattern.value)}"
+        verb = "does not match" if condition.negated else "matches"
+        return f"{name(condition.field, CONDITION_KEYWORDS)} {verb} {pattern(condition.pattern.value)}"
     if isinstance(condition, ast.Comparison):
         head = comparison_head(condition)
         if isinstance(condition.value, ast.ValueSet):

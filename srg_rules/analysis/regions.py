@@ -272,14 +272,25 @@ class Comparison:
 
         A field with more than :data:`_MOST_POINTS` values in the analysis (a month compared
         across moved months beside a code list's many periods, as the delivery checks are)
-        makes the regions too slow to find (minutes to hours): refused up front, as NotExact,
-        so that a diff with DATA compares the records instead."""
+        makes the regions too slow to find (minutes to hours, in the solver calls that widen
+        each region). Whether the versions differ at all is one solver call even then
+        (seconds): when they do not, that is the diff (exact: an unsat answer is a proof);
+        when they do, the versions are refused as NotExact, with one record they decide
+        differently (re-decided by both interpreters), so that a diff with DATA compares
+        the records instead."""
         name, domain = max(self.domains.items(), key=lambda item: len(item[1].points))
         if len(domain.points) > _MOST_POINTS:
+            record = self.find(z3.Not(self._same()))
+            if record is None:
+                return Diff(self.old, self.new, (), self.notes)
+            old, new = (Outcome.of(d) for d in self.decide(record))
+            example = (f"; they differ: {describe_record(record)} is {old} by the old version "
+                       f"and {new} by the new one" if old != new else "")
             raise NotExact(
                 f"the versions cannot be compared exactly in reasonable time: the field "
                 f"'{name}' takes {len(domain.points)} values in the analysis (at most "
-                f"{_MOST_POINTS}); compare them on records instead (srg-rules diff OLD NEW DATA)")
+                f"{_MOST_POINTS}){example}; compare them on records instead "
+                f"(srg-rules diff OLD NEW DATA)")
         if not self.encoder.approximated:
             return self._run(limit, count_limit)
         try:
@@ -291,10 +302,14 @@ class Comparison:
                 f"'{shown}'{' and more' if len(self.encoder.approximated) > 1 else ''}; "
                 "compare them on records instead (srg-rules diff OLD NEW DATA)") from error
 
-    def _run(self, limit: int, count_limit: int) -> Diff:
-        same = self.encoder.any(
+    def _same(self) -> z3.BoolRef:
+        """Both versions give the record the same outcome."""
+        return self.encoder.any(
             z3.And(formula, self.new_outcomes[outcome])
             for outcome, formula in self.old_outcomes.items() if outcome in self.new_outcomes)
+
+    def _run(self, limit: int, count_limit: int) -> Diff:
+        same = self._same()
         kinds: list[tuple[Outcome, Outcome]] = []
         while True:
             record = self.find(z3.Not(same), *(z3.Not(self._group(*k)) for k in kinds))

@@ -49,7 +49,7 @@ def check_measure(context: Context, measure: ast.Measure | ast.Call) -> bool:
         )
         return False
     if isinstance(measure, ast.Call):
-        return check_age(context, measure)
+        return check_age(context, measure, check_date_shift)
     field = field_named(context, measure.field)
     if field is None:
         return False

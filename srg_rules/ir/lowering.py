@@ -285,8 +285,10 @@ class _Lowering:
             present = IsPresent(node.field.text, span=node.span)
             return present if node.present else Not(present, span=node.span)
         if isinstance(node, ast.PatternMatch):
-            return Matches(FieldValue(node.field.text, span=node.field.span),
-                           node.pattern.value, span=node.span)
+            match = Matches(FieldValue(node.field.text, span=node.field.span),
+                            node.pattern.value, span=node.span)
+            # `f does not match "..."` is `not f matches "..."`: no consumer tells them apart.
+            return Not(match, span=node.span) if node.negated else match
         if isinstance(node, ast.Reference):
             name = node.name.text
             if name in self._definitions:

@@ -239,10 +239,12 @@ class _MeasuredOperand:
 @attrs.frozen
 class _AgedOperand:
     """An age of two date operands (``age(birth_date, start_date)``): each a field's name or
-    a constant date."""
+    a constant date; a field moved by date arithmetic (``reporting_date - 1 months``) keeps
+    its move in ``shifts`` (name → amount and unit)."""
 
     birth: str | _dt.date | None
     on: str | _dt.date | None
+    shifts: tuple[tuple[str, int, str], ...] = ()
 
 
 @attrs.frozen
@@ -287,14 +289,18 @@ class _Operands(ir.Visitor):
 
     def age(self, node: ir.Age, *args: Any) -> _AgedOperand:
         sides = []
+        shifts = []
         for operand in (self(node.birth, *args), self(node.on, *args)):
             if isinstance(operand, _FieldOperand):
                 sides.append(operand.name)
+            elif isinstance(operand, _ShiftedOperand):
+                sides.append(operand.name)
+                shifts.append((operand.name, operand.amount, operand.unit))
             elif isinstance(operand, _ConstantOperand):  # two constants are folded
                 sides.append(operand.value)
             else:
                 raise ir.UnhandledNode(f"no strategy for an age of {node!r}")
-        return _AgedOperand(*sides)
+        return _AgedOperand(sides[0], sides[1], tuple(shifts))
 
     def comparison(self, node: ir.Compare, *args: Any) -> tuple[str, Any, Any]:
         """``("link", left, right)`` for two fields, ``("is", field, value)`` for a field and
@@ -571,13 +577,20 @@ class _Boundaries(_Operands):
         (:mod:`.ages`), leap days and month ends among them."""
         if isinstance(measured, _AgedOperand):
             if isinstance(other, _ConstantOperand):
+                moves = {name: (amount, unit) for name, amount, unit in measured.shifts}
                 for name, days in age_boundaries(measured.birth, measured.on, other.value).items():
+                    if name in moves:  # the field's days whose moved date lands there
+                        amount, unit = moves[name]
+                        days = {d for day in days for d in near_preimages(amount, unit, day)}
                     self.constants[name].update(days)
                 birth, on = measured.birth, measured.on
-                if isinstance(birth, str) and isinstance(on, str) and birth != on:
-                    # age(b, d) >= n exactly when b + n years <= d: drawn as date arithmetic.
+                if isinstance(birth, str) and isinstance(on, str) and birth != on \
+                        and birth not in moves:
+                    # age(b, d) >= n exactly when b + n years <= d: drawn as date arithmetic
+                    # (d moved by its own shift, when it has one: b + n years <= d - 1 months).
                     for years in age_steps(other.value):
-                        self._shifted(Side(birth, years, "years"), Side(on))
+                        moved_on = Side(on, *moves.get(on, (0, "days")))
+                        self._shifted(Side(birth, years, "years"), moved_on)
             self.by_months.update(side for side in (measured.birth, measured.on)
                                   if isinstance(side, str))
             return
