@@ -600,8 +600,10 @@ class _Boundaries(_Operands):
             return
         bound = math.floor(other.value) if other.value < 10_000 else None
         if bound is not None:
+            # Both sides of the bound, and some beyond it: a `where=` that asks for a long text
+            # is met by these, not only by the rare long one a random text is.
             self.constants[measured.name].update(
-                "x" * n for n in (bound - 1, bound, bound + 1) if n > 0)
+                "x" * n for n in (bound - 1, bound, bound + 1, bound + 2, bound + 5) if n > 0)
 
     def _shifted(self, left: Side, right: Side) -> None:
         by_months = any(side.unit in ("months", "years") and side.amount for side in (left, right))
