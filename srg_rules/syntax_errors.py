@@ -168,7 +168,7 @@ def _unexpected_token(error: UnexpectedToken, source: SourceFile,
     end = token.end_pos if token.end_pos is not None else start + 1
     span = Span(source, start, max(end, start + 1))
     expected = _accepted(error)
-    message = _("unexpected {token}").format(token=_describe_token(token))
+    message = _unexpected(token)
     language = symbols[_LANGUAGE]
     words = keyword_words(expected, language)
     if token.type in _WORD_TERMINALS:
@@ -314,16 +314,18 @@ def _unexpected_character(error: UnexpectedCharacters, source: SourceFile,
     )
 
 
-def _describe_token(token: Token) -> str:
+def _unexpected(token: Token) -> str:
+    """The message for a token where it cannot stand, naming what kind of token it is (a
+    whole sentence per kind, as Dutch inflects the adjective)."""
     if token.type in _WORD_TERMINALS or token.value.isalpha():
-        return _("word '{word}'").format(word=token.value)
+        return _("unexpected word '{word}'").format(word=token.value)
     if token.type == "STRING":
-        return _("text {text}").format(text=token.value)
+        return _("unexpected text {text}").format(text=token.value)
     if token.type == "NUMBER":
-        return _("number {number}").format(number=token.value)
+        return _("unexpected number {number}").format(number=token.value)
     if token.type == "DATE":
-        return _("date {date}").format(date=token.value)
-    return f"'{token.value}'"
+        return _("unexpected date {date}").format(date=token.value)
+    return _("unexpected '{symbol}'").format(symbol=token.value)
 
 
 def _last_non_space(text: str, end: int) -> int:

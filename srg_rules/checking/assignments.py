@@ -50,8 +50,9 @@ def check_assignment(context: Context, field: Field, assignment: ast.Assignment)
                 "type_mismatch", _("'{name}' is {noun} but '{name2}' is {noun2}").format(
                                      name=field.name, noun=_(field.type.noun), name2=other.name,
                                      noun2=_(other.type.noun)), value.span,
-                _("set a field from a field of the same type")
-                + (f", e.g. {field.name} = {same[0]}" if same else ""),
+                _("set a field from a field of the same type, e.g. {field} = {other}").format(
+                    field=field.name, other=same[0]) if same
+                else _("set a field from a field of the same type"),
             )
             return
         context.operands[id(value)] = FieldRef(other.name)
