@@ -143,8 +143,7 @@ def _parser() -> argparse.ArgumentParser:
                      help=_("with --engine postgres, replace the result table if it exists"))
     run.add_argument("--encoding", default="utf-8",
                      help=_("the input's text encoding, e.g. cp1252 for a Windows/Excel export "
-                            "(default: utf-8, with or without a byte order mark); output is "
-                            "UTF-8"))
+                            "(default: utf-8, with or without a byte order mark); output is UTF-8"))
     run.add_argument("--format", choices=("csv", "jsonl"), default=None,
                      help=_("the input's format when it is standard input (-); default: from "
                             "its first bytes"))
@@ -157,8 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     clean = commands.add_parser(
         "clean", help=_("remove temporary files left by runs that were killed"))
     clean.add_argument("folders", nargs="*", metavar="FOLDER",
-                       help=_("folders runs wrote their output to (default: the current "
-                              "folder)"))
+                       help=_("folders runs wrote their output to (default: the current folder)"))
     clean.set_defaults(handler=_clean)
 
     explain = commands.add_parser("explain", help=_("show why one record was decided as it was"))
@@ -217,23 +215,19 @@ def _parser() -> argparse.ArgumentParser:
                          "per municipality and month, for a manager to read"))
     report.add_argument("rulebook", help=_("the rulebook file"))
     report.add_argument("input", help=_("records: CSV (comma or semicolon) or JSON Lines"))
-    report.add_argument("-o", "--output", help=_("where to write the report; default: standard "
-                                                 "output"))
+    report.add_argument("-o", "--output", help=_("where to write the report; default: standard output"))
     report.add_argument("--format", choices=("html", "csv"), default="html",
-                        help=_("html (default): one self-contained page with charts; csv: the "
-                               "same figures as a long table (scope, group fields, measure, "
-                               "value)"))
+                        help=_("html (default): one self-contained page with charts; csv: the same "
+                               "figures as a long table (scope, group fields, measure, value)"))
     report.add_argument("--by", metavar="FIELD,...", default=None,
                         help=_("count per group of these fields' values, as run --by; default: "
                                "the municipality and reporting-period fields the rulebook has"))
     report.set_defaults(handler=_make_report)
 
     studio = commands.add_parser(
-        "studio", help=_("edit, check, try and run a rulebook in the browser (a local web "
-                         "app)"))
-    studio.add_argument("rulebook", nargs="?", help=_("the rulebook file (a new one when it "
-                                                      "does not exist yet); default: none, "
-                                                      "named when first saved"))
+        "studio", help=_("edit, check, try and run a rulebook in the browser (a local web app)"))
+    studio.add_argument("rulebook", nargs="?", help=_("the rulebook file (a new one when it does not "
+                                                      "exist yet); default: none, named when first saved"))
     studio.add_argument("input", nargs="?", help=_("a record file to try the rulebook on"))
     studio.add_argument("--port", type=int, default=0,
                         help=_("the port on 127.0.0.1 (default: a free one)"))
@@ -322,14 +316,12 @@ def _run(args: argparse.Namespace) -> int:
                                   ("--replace", args.replace or None, "postgres"),
                                   ("--spark-master", args.spark_master, "spark")):
         if value is not None and args.engine != engine:
-            raise _UserError(_("{option} is for --engine {engine}; add --engine {engine}").format(
-                option=option, engine=engine))
+            raise _UserError(_("{option} is for --engine {engine}; add --engine {engine}").format(option=option, engine=engine))
     if args.engine in ("spark", "postgres"):
         summary, source, target = _run_elsewhere(book, args, by)
         return _report_run(book, args, summary, source, target)
     if args.input is None:
-        raise _UserError(_("run needs an INPUT file (or --engine postgres with --dsn and "
-                           "--table)"))
+        raise _UserError(_("run needs an INPUT file (or --engine postgres with --dsn and --table)"))
     if args.input == "-":
         args.input = spool_stdin(args.format)
     engine = _engine(book, args)
@@ -406,9 +398,8 @@ def _check_paths(args: argparse.Namespace) -> None:
             raise _UserError(_("{option} {target}: the folder {folder} does not exist; nothing "
                                "was run").format(option=option, target=target, folder=folder))
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise _UserError(_("{option} {target}: the folder {folder} cannot be written; "
-                               "nothing was run").format(option=option, target=target,
-                                                         folder=folder))
+            raise _UserError(_("{option} {target}: the folder {folder} cannot be written; nothing "
+                               "was run").format(option=option, target=target, folder=folder))
     if args.output is not None and args.summary_json is not None and \
             Path(args.output).resolve() == Path(args.summary_json).resolve():
         raise _UserError(_("-o and --summary-json name the same file"))
@@ -426,8 +417,7 @@ def _clean(args: argparse.Namespace) -> int:
         print(_("removed {path}").format(path=path))
     count = len(removed)
     print("srg-rules: " + ngettext("{count} leftover of killed runs removed",
-                                   "{count} leftovers of killed runs removed", count).format(
-                                       count=count))
+                                   "{count} leftovers of killed runs removed", count).format(count=count))
     return EXIT_OK
 
 
@@ -464,8 +454,7 @@ def _group_fields(book: Rulebook, text: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in text.split(",")) if text.strip() else ()
     for name in names:
         if name not in book.fields:
-            problem = (_("no field named '{name}'").format(name=name) if name
-                       else _("an empty field name"))
+            problem = _("no field named '{name}'").format(name=name) if name else _("an empty field name")
             hint = (did_you_mean(name, book.fields) if name else None) or (
                 _("name fields of the rulebook, separated by commas: {fields}").format(
                     fields=", ".join(book.fields)))
@@ -529,10 +518,9 @@ class _MalformedRows:
                 self.bar.clear()
             swallowed = (_(" (a quote opened there read the {lines} line(s) after it into this "
                            "record)").format(lines=row.swallowed) if row.swallowed else "")
-            print(_("{path}:{line}: record {number} {problem}{swallowed}; rejected as "
-                    "{reason}").format(path=named(str(path)), line=row.line, number=row.number,
-                                       problem=row.problem, swallowed=swallowed,
-                                       reason=MALFORMED_ROW), file=sys.stderr)
+            print(_("{path}:{line}: record {number} {problem}{swallowed}; rejected as {reason}").format(
+                path=named(str(path)), line=row.line, number=row.number, problem=row.problem,
+                swallowed=swallowed, reason=MALFORMED_ROW), file=sys.stderr)
 
     def tell_the_rest(self) -> None:
         if self.count > _MALFORMED_SHOWN:
@@ -644,8 +632,7 @@ def _sql(args: argparse.Namespace) -> int:
         for first, second in postgres_collisions(list(book.fields)):
             raise _UserError(_("{rulebook}: the fields '{first}' and '{second}' agree in their "
                                "first 63 bytes, which is all of a name PostgreSQL keeps; make "
-                               "them differ there").format(rulebook=args.rulebook, first=first,
-                                                           second=second))
+                               "them differ there").format(rulebook=args.rulebook, first=first, second=second))
     names = output_names(book.program, output_columns(bool(book.program.by_verb("warn"))))
     if any(old != new for old, new in names.items()):
         print("srg-rules: " + _("note: the rulebook has a field named like a column the query "
@@ -901,9 +888,8 @@ def _studio(args: argparse.Namespace) -> int:
     try:
         from .studio.server import StudioError, serve
     except ImportError as error:
-        raise _UserError(_("the studio needs its extra: python3 -m pip install "
-                           "'srg-rules[studio]' ({module} is missing)").format(
-                             module=error.name)) from None
+        raise _UserError(_("the studio needs its extra: python3 -m pip install 'srg-rules[studio]' "
+                           "({module} is missing)").format(module=error.name)) from None
 
     try:
         return serve(args.rulebook, args.input, port=args.port, open_browser=args.open,

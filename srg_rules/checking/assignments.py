@@ -140,8 +140,8 @@ def picking_help(context: Context, combination: ast.Combination, field: Field,
     # A date field combined the same way reads best (end_reason by latest end_date).
     alike = [name for name in dates if ways.get(name, "").startswith(way)]
     date = (alike or dates)[0]
-    return (f"'{way}' of a field without an order means the value of the activity with the "
-            f"{way} date: {field.name} by {way} {date}")
+    return _("'{way}' of a field without an order means the value of the activity with the "
+             "{way} date: {field} by {way} {date}").format(way=way, field=field.name, date=date)
 
 
 def date_fields(context: Context) -> list[str]:
