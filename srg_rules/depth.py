@@ -28,6 +28,8 @@ from lark import Token, Tree
 
 from . import ast
 from .diagnostics import Diagnostic
+from .i18n import N_
+from .i18n import gettext as _
 from .source import SourceFile, Span
 
 __all__ = ["MAX_DEPTH", "TOO_DEEP", "condition_depth", "too_deep_defines", "too_deep_tree"]
@@ -41,8 +43,8 @@ TOO_DEEP = "too_deeply_nested"
 # their own: they only change which of these holds which).
 _NESTING_RULES = frozenset({"negation", "any_of", "all_of"})
 
-_HELP = ("split the condition into defines that each say one thing, and combine them with "
-         "'and' and 'or' rather than nesting them")
+_HELP = N_("split the condition into defines that each say one thing, and combine them with "
+           "'and' and 'or' rather than nesting them")
 
 
 def too_deep_tree(tree: Tree[Token], source: SourceFile) -> list[Diagnostic]:
@@ -162,8 +164,8 @@ def _diagnostic(span: Span | None, depth: int) -> Diagnostic:
     assert span is not None  # asked of parsed rulebooks only, whose nodes all have spans
     return Diagnostic(
         TOO_DEEP,
-        f"this condition nests {depth} levels deep, counting the defines it uses; "
-        f"at most {MAX_DEPTH} are allowed",
+        _("this condition nests {depth} levels deep, counting the defines it uses; at most "
+          "{most} are allowed").format(depth=depth, most=MAX_DEPTH),
         span,
-        help=_HELP,
+        help=_(_HELP),
     )

@@ -82,6 +82,7 @@ from .backends import sql as sql_backend
 from .backends.sql import unique as sql_unique
 from .backends.sql.builders import strip
 from .backends.interpreter import Interpreter
+from .i18n import gettext as _
 from .leftovers import spill_folder
 from .records import REASON_SEPARATOR, InputError, output_columns, replacing
 from .run import TerminalProgress, open_input, run_records
@@ -168,10 +169,11 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
     target = Path(output_path)
     directory = target.resolve().parent
     if not directory.is_dir():
-        raise InputError(f"{target}: the folder {directory} does not exist")
+        raise InputError(_("{target}: the folder {directory} does not exist").format(
+            target=target, directory=directory))
     if source.suffix.lower() in PARQUET_SUFFIXES:
         if not source.exists():
-            raise InputError(f"{source}: no such file")
+            raise InputError(_("{path}: no such file").format(path=source))
         return _run_parquet(program, source, target, progress, memory_limit, by)
     records = open_input(source, program.schema.fields, encoding)
     _close(records.rows)  # only the header was needed; DuckDB reads the rows
@@ -433,20 +435,23 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         try:
             described = connection.rows(exp.Describe(this=exp.select(exp.Star()).from_(read)))
         except Exception as error:  # noqa: BLE001
-            raise InputError(f"{source}: cannot be read as Parquet ({error})") from None
+            raise InputError(_("{path}: cannot be read as Parquet ({error})").format(
+                path=source, error=error)) from None
         types = {row[0]: str(row[1]).upper() for row in described}
         columns = list(types)
         fields = program.schema.fields
         missing = [n for n, f in fields.items() if not f.optional and n not in types]
         if missing:
-            raise InputError(f"{source}: the file lacks {len(missing)} column(s) the rulebook "
-                             f"requires: {', '.join(missing)}\n  the file has: {', '.join(columns)}")
+            raise InputError(_("{path}: the file lacks {missing} column(s) the rulebook "
+                               "requires: {fields}\n  the file has: {columns}").format(
+                                 path=source, missing=len(missing), fields=", ".join(missing),
+                                 columns=", ".join(columns)))
         added = _added(program)
         kept = [c for c in columns if c not in added]
         names = [*kept, *added]
         if len({n.lower() for n in names}) < len(names):
-            raise InputError(f"{source}: column names that differ only in case "
-                             "(DuckDB cannot keep them apart)")
+            raise InputError(_("{path}: column names that differ only in case (DuckDB cannot "
+                               "keep them apart)").format(path=source))
         prefix = sql_backend.internal_prefix(columns)
         field_columns = {name: f"{prefix}f{i}" for i, name in enumerate(fields)}
         texts = [exp.alias_(_as_text(exp.column(name, quoted=True), types[name],
@@ -457,8 +462,9 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         query = sql_backend.Query(program, present, "text", None,
                                    field_columns={n: c for n, c in field_columns.items() if n in types})
         if not sql_unique.supported(query):
-            raise InputError(f"{source}: a 'unique' key with a number field is checked row "
-                             "by row, which does not read Parquet; key on text or code fields")
+            raise InputError(_("{path}: a 'unique' key with a number field is checked row by "
+                               "row, which does not read Parquet; key on text or code "
+                               "fields").format(path=source))
         decided = sql_unique.select_with_unique(query, rows, [exp.column(c, quoted=True)
                                                               for c in kept], None)
         with replacing(target) as temp:
@@ -516,7 +522,8 @@ def _parquet_copy(connection: _Connection, source: Path, target: Path, temp: Pat
         message = str(error)
         _refuse_write_error(message, temp, target)
         first = message.strip().splitlines()[0] if message.strip() else type(error).__name__
-        raise InputError(f"{source}: cannot be read as Parquet ({first})") from None
+        raise InputError(_("{path}: cannot be read as Parquet ({error})").format(
+            path=source, error=first)) from None
 
 
 def _refuse_write_error(message: str, temp: Path, target: Path) -> None:
@@ -526,7 +533,8 @@ def _refuse_write_error(message: str, temp: Path, target: Path) -> None:
     if str(temp) in message or any(words in lowered for words in (
             "no space left", "disk full", "permission denied", "read-only file system")):
         first = message.strip().splitlines()[0]
-        raise InputError(f"{target}: cannot be written ({first}); nothing was written")
+        raise InputError(_("{target}: cannot be written ({error}); nothing was written").format(
+            target=target, error=first))
 
 
 # --- the Python path -----------------------------------------------------------------------

@@ -312,21 +312,6 @@ def _kind(statement: ast.Statement) -> type:
     return type(statement)
 
 
-def _dutch_leaf(c: ast.Comparison | ast.Presence | ast.Reference | ast.PatternMatch) -> str:
-    """A leaf of a condition with Dutch keywords; names and values are written as in English
-    (a name holds no space, so the first keyword after it is the one to translate)."""
-    if isinstance(c, ast.Presence):
-        name = printer.name(c.field, printer.CONDITION_KEYWORDS | {"niet"})
-        return f"{name} is aanwezig" if c.present else f"{name} ontbreekt"
-    if isinstance(c, ast.PatternMatch):
-        verb = ((" does not match ", " voldoet niet aan ") if c.negated
-                else (" matches ", " voldoet aan "))
-        return printer.leaf(c).replace(*verb, 1)
-    if isinstance(c, ast.Comparison):
-        c = attrs.evolve(c, field=_dutch_units(c.field), value=_dutch_units(c.value))
-    return printer.leaf(c)
-
-
 _Operand = TypeVar("_Operand")
 
 
@@ -692,11 +677,7 @@ class _Layout:
             return [f"{self._w('not')} ", self._operand(c.item)]
         if isinstance(c, ast.Comparison) and isinstance(c.value, ast.ValueSet):
             # A list lays out like a code list: one value per line when it does not fit.
-            head = printer.comparison_head(c)
-            if self.language == DUTCH:
-                head = head.replace(" not in ", " niet in ", 1)
+            head = printer.comparison_head(c, self.language)
             entries = [(value, printer.written(value)) for value in c.value.items]
             return [head, self._braced(c.value, entries)]
-        if self.language == DUTCH:
-            return _dutch_leaf(c)
-        return printer.leaf(c)
+        return printer.leaf(c, self.language)

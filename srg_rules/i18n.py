@@ -37,6 +37,7 @@ from pathlib import Path
 __all__ = [
     "LANGUAGES",
     "N_",
+    "argparse_words",
     "catalog_path",
     "from_environment",
     "gettext",
@@ -209,3 +210,45 @@ def ngettext(singular: str, plural: str, n: int) -> str:
         if isinstance(found, tuple) and len(found) >= 2:
             return found[0] if n == 1 else found[1]
     return singular if n == 1 else plural
+
+
+# argparse's own words (Python 3.11-3.13), which it looks up with gettext.gettext and
+# gettext.ngettext in the domain "argparse": listed here so that the catalog holds them.
+_ARGPARSE_WORDS = (
+    N_("usage: "), N_("options"), N_("positional arguments"),
+    N_("show this help message and exit"), N_("show program's version number and exit"),
+    N_("%(prog)s: error: %(message)s\n"), N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"), N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"), N_("invalid %(type)s value: %(value)r"),
+    N_("expected one argument"), N_("expected at least one argument"),
+    N_("expected at most one argument"), N_("not allowed with argument %s"),
+    N_("one of the arguments %s is required"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("ignored explicit argument %r"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+    N_("can't open '%(filename)s': %(error)s"),
+    # The one plural argparse shows a user (``nargs=2``): each form is a message of its own.
+    N_("expected %s argument"), N_("expected %s arguments"),
+)
+
+
+def _argparse_ngettext(singular: str, plural: str, n: int) -> str:
+    return gettext(singular if n == 1 else plural)
+
+
+@contextlib.contextmanager
+def argparse_words() -> Iterator[None]:
+    """argparse in the current language while the block runs (building a parser, parsing,
+    printing help or an error): its module-level ``_`` and ``ngettext`` are ours, and put back
+    afterwards. argparse reads them from its own module at every call, and no catalog of the
+    domain "argparse" ships with Python, so this is the one place to give it words."""
+    import argparse  # only the command line needs it
+
+    saved = getattr(argparse, "_"), getattr(argparse, "ngettext")
+    setattr(argparse, "_", gettext)
+    setattr(argparse, "ngettext", _argparse_ngettext)
+    try:
+        yield
+    finally:
+        setattr(argparse, "_", saved[0])
+        setattr(argparse, "ngettext", saved[1])

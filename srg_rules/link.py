@@ -115,8 +115,8 @@ def _relative_path(path: str, source: SourceFile) -> str:
 
 
 def _relative_to(source: SourceFile) -> str:
-    return ("the directory of this file" if _is_file_name(source.path) else
-            "the current directory")
+    return (_("the directory of this file") if _is_file_name(source.path) else
+            _("the current directory"))
 
 
 def _is_file_name(path: str) -> bool:
@@ -209,9 +209,10 @@ class _Linker:
         except (OSError, ValueError):  # a name too long for the system, a NUL character
             is_file, is_dir, resolved = False, False, path
         if not is_file:
-            what = "is a directory, not a rulebook" if is_dir else "no such rulebook"
+            message = (_("'{path}': is a directory, not a rulebook") if is_dir
+                       else _("'{path}': no such rulebook")).format(path=shown)
             self.diagnostics.append(Diagnostic(
-                "use_not_found", f"'{shown}': {what}", where,
+                "use_not_found", message, where,
                 help=(_("the path is relative to the directory of this file")
                       if _is_file_name(source.path) else
                       _("the path is relative to the current directory")),
@@ -220,10 +221,10 @@ class _Linker:
         if resolved in stack:
             circle = stack[stack.index(resolved):]
             if len(circle) == 1:
-                message = "a rulebook cannot use itself"
+                message = _("a rulebook cannot use itself")
             else:
                 chain = " -> ".join([*(_display(p) for p in circle), _display(resolved)])
-                message = f"rulebooks use each other in a circle: {chain}"
+                message = _("rulebooks use each other in a circle: {chain}").format(chain=chain)
             self.diagnostics.append(Diagnostic(
                 "use_cycle", message, where,
                 help=_("rulebooks may use each other only one way; move what both need into "

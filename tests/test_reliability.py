@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 
 import srg_rules
-from srg_rules.filerun import run_file
-from srg_rules.run import run_records
 
 ROOT = Path(__file__).resolve().parent.parent
 SRG = str(ROOT / "rulebooks" / "srg.rules")

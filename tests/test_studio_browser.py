@@ -162,7 +162,7 @@ def page(browser, studio: str):
 def test_a_mistake_shows_its_caret_message_and_goes_when_fixed(page) -> None:
     page.locator(".cm-content").click()
     page.keyboard.press("Control+End")
-    page.keyboard.type("\nwarn typo when categry = taal")
+    page.keyboard.type("\nwaarschuw typo als categry = taal")  # srg.rules is Dutch
     problem = page.locator("#problems li.error", has_text="unknown_field")
     problem.wait_for(timeout=30_000)
     text = problem.inner_text()
@@ -267,7 +267,7 @@ def test_text_that_does_not_parse_is_not_saved_without_asking(page, workspace: P
     saved = (workspace / "rulebooks" / "srg.rules").read_text(encoding="utf-8")
     page.locator(".cm-content").click()
     page.keyboard.press("Control+End")
-    page.keyboard.type("\nexclude when category =")
+    page.keyboard.type("\nsluit uit als category =")
     asked: list[str] = []
 
     def answer(dialog) -> None:

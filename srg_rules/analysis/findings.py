@@ -542,9 +542,12 @@ class _Analysis:
                     continue
                 redundant.add(x)
                 rule = self.rules[x]
-                what = f"{_rule_words(rule)} is redundant: every record it matches is also matched by "
-                what += (_rule_words(self.rules[cover[0]]) if len(cover) == 1 else
-                         " and ".join(f"'{self.rules[y].id}'" for y in cover) + " together")
+                covering = (_rule_words(self.rules[cover[0]]) if len(cover) == 1 else
+                            _("{rules} together").format(rules=_("{some} and {last}").format(
+                                some=_(" and ").join(f"'{self.rules[y].id}'" for y in cover[:-1]),
+                                last=f"'{self.rules[cover[-1]].id}'")))
+                what = _("{rule} is redundant: every record it matches is also matched by "
+                         "{covering}").format(rule=_rule_words(rule), covering=covering)
                 found.append(((x, 1), self._finding(
                     "redundant_rule", what, (x, *cover), sample,
                     _("remove it, or narrow the other rule if this one says what was meant"),

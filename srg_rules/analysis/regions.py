@@ -21,6 +21,7 @@ import z3
 from .. import dates, ir, printer
 from ..backends.interpreter import Interpreter, evaluate
 from ..decision import VERBS, Decision, Status, one_per_type
+from ..i18n import gettext as _
 from .changes import Diff, Group, Outcome, Region, merge_schemas, reading_rules
 from .domains import from_program
 from .encoding import Comparisons, comparisons
@@ -284,23 +285,25 @@ class Comparison:
             if record is None:
                 return Diff(self.old, self.new, (), self.notes)
             old, new = (Outcome.of(d) for d in self.decide(record))
-            example = (f"; they differ: {describe_record(record)} is {old} by the old version "
-                       f"and {new} by the new one" if old != new else "")
+            example = (_("; they differ: {record} is {old} by the old version and {new} by "
+                         "the new one").format(record=describe_record(record), old=old, new=new)
+                       if old != new else "")
             raise NotExact(
-                f"the versions cannot be compared exactly in reasonable time: the field "
-                f"'{name}' takes {len(domain.points)} values in the analysis (at most "
-                f"{_MOST_POINTS}){example}; compare them on records instead "
-                f"(srg-rules diff OLD NEW DATA)")
+                _("the versions cannot be compared exactly in reasonable time: the field "
+                  "'{name}' takes {count} values in the analysis (at most {most}){example}; "
+                  "compare them on records instead (srg-rules diff OLD NEW DATA)").format(
+                      name=name, count=len(domain.points), most=_MOST_POINTS, example=example))
         if not self.encoder.approximated:
             return self._run(limit, count_limit)
         try:
             return self._run(limit, count_limit)
         except AnalysisError as error:
             shown = printer.condition(self.encoder.approximated[0], self.schema)
+            more = _(" and more") if len(self.encoder.approximated) > 1 else ""
             raise NotExact(
-                f"the versions cannot be compared exactly: the analysis over-approximates "
-                f"'{shown}'{' and more' if len(self.encoder.approximated) > 1 else ''}; "
-                "compare them on records instead (srg-rules diff OLD NEW DATA)") from error
+                _("the versions cannot be compared exactly: the analysis over-approximates "
+                  "'{condition}'{more}; compare them on records instead (srg-rules diff OLD NEW "
+                  "DATA)").format(condition=shown, more=more)) from error
 
     def _same(self) -> z3.BoolRef:
         """Both versions give the record the same outcome."""

@@ -142,7 +142,7 @@ def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) ->
 def code_list_help(field: Field) -> str:
     values = list(field.codes or ())
     shown = ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
-    return f"the values of '{field.name}' are: {shown}"
+    return _("the values of '{name}' are: {values}").format(name=field.name, values=shown)
 
 
 _Kind = TypeVar("_Kind", bound=ast.Statement)

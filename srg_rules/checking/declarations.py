@@ -89,14 +89,17 @@ def type_of(context: Context, spec: ast.TypeSpec, what: str
             overlapping = _overlapping(entry, periods[code])
             if overlapping is not None:
                 if entry.validity is None or overlapping.validity is None:
-                    message, advice = f"the value '{code}' is listed twice", "remove one of them"
+                    message = _("the value '{code}' is listed twice").format(code=code)
+                    advice = _("remove one of them")
                 else:
-                    message = f"the value '{code}' is listed twice for periods that overlap"
-                    advice = "a value may be listed again only for a period that does not overlap"
+                    message = _("the value '{code}' is listed twice for periods that "
+                                "overlap").format(code=code)
+                    advice = _("a value may be listed again only for a period that does not "
+                               "overlap")
                 related: tuple[tuple[str, Span | None], ...] = (
-                    ("first listed", first_seen[code]),)
+                    (_("first listed"), first_seen[code]),)
                 if overlapping.span is not first_seen[code]:
-                    related += (("overlapping", overlapping.span),)
+                    related += ((_("overlapping"), overlapping.span),)
                 context.report("duplicate_code", message, entry.span, advice, related=related)
                 continue
             periods[code].append(entry)
@@ -192,7 +195,8 @@ def check_outputs(context: Context) -> None:
         operand = resolve_operand(output_field, statement.code, {})
         if isinstance(operand, OperandProblem):
             message = operand.message.replace(
-                f"field '{context.output.name}'", f"the output '{context.output.name}'"
+                _("field '{name}'").format(name=context.output.name),
+                _("the output '{name}'").format(name=context.output.name),
             )
             context.report(operand.code, message, statement.code.span, operand.help)
 

@@ -11,6 +11,7 @@ import attrs
 
 from .. import ast, dates
 from ..checked import Checked, FieldRef, Literal
+from ..i18n import gettext as _
 from ..combine import DEFAULT_WAY
 from ..operators import OPERATORS
 from ..source import Span
@@ -136,17 +137,19 @@ def _in_force(program: Program, checked: Checked) -> Program:
         header = next(s for s in statements if isinstance(s, ast.Header))
         implied.append(CompiledRule(
             NOT_IN_FORCE, "reject", outside(day, program.validity),
-            f"the rulebook is in force {program.validity.describe()}, and the record's {day} "
-            "lies outside that", span=header.span, implicit=True,
+            _("the rulebook is in force {period}, and the record's {day} lies outside "
+              "that").format(period=program.validity.describe(), day=day),
+            span=header.span, implicit=True,
         ))
     for name, dated in program.code_validity:
         condition = _out_of_force(name, day, dated)
         words = "; ".join(f"{code} {period.describe()}" for code, period in dated[:_WORDS])
         if len(dated) > _WORDS:
-            words += f"; and {len(dated) - _WORDS} more"
+            words += _("; and {count} more").format(count=len(dated) - _WORDS)
         implied.append(CompiledRule(
             f"{NOT_IN_FORCE}:{name}", "reject", condition,
-            f"the value of {name} is not in force on the record's {day} ({words})",
+            _("the value of {name} is not in force on the record's {day} ({periods})").format(
+                name=name, day=day, periods=words),
             span=fields[name].span if name in fields else None, implicit=True,
         ))
     rules: list[CompiledRule] = []
