@@ -29,11 +29,12 @@ from srg_rules.strategies import records
 RULEBOOK = Path(__file__).resolve().parent.parent / "rulebooks" / "srg.rules"
 
 # In a real project version 2 is its own file; here it is version 1 plus one rule. An
-# exclusion wins over every inclusion, so appending it is the whole change.
+# exclusion wins over every inclusion, so appending it is the whole change. The rule is in
+# Dutch, as srg.rules is (a file is in one language).
 CHANGE = '''
-# Version 2 (made up for this example).
-exclude taal_toegevoegd when category = taal and funding = toegevoegd
-    because "taal uit toegevoegde gelden telt niet meer mee"
+# Versie 2 (verzonnen voor dit voorbeeld).
+sluit taal_toegevoegd uit als category = taal en funding = toegevoegd
+    omdat "taal uit toegevoegde gelden telt niet meer mee"
 '''
 
 V1 = srg_rules.load(RULEBOOK)

@@ -163,7 +163,7 @@ class Call:
     ``function`` is as written; the checker knows the functions and their arguments."""
 
     function: Name
-    arguments: tuple[Value, ...]
+    arguments: tuple[Value | DateShift, ...]
     span: Span | None = _span()
 
 
@@ -225,10 +225,13 @@ class AnyOf:
 class PatternMatch:
     """``field matches "REGEX"``: the whole of the field's text matches the pattern (the
     quoted text, escapes resolved; :mod:`srg_rules.patterns` says which patterns are in the
-    subset, and the checker reports the others)."""
+    subset, and the checker reports the others). ``negated``: written ``field does not match
+    "REGEX"`` (``voldoet niet aan``), the same as ``not field matches "REGEX"``, kept apart
+    only so that the formatter writes it as it was written."""
 
     field: Name
     pattern: Text
+    negated: bool = False
     span: Span | None = _span()
 
 

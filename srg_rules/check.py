@@ -65,7 +65,7 @@ def _position(diagnostic: Diagnostic) -> tuple[int, int]:
 
 
 def check_conditions(context: Context) -> None:
-    for _, statement in context.statements((ast.Definition, ast.Rule, ast.Classification,
+    for _where, statement in context.statements((ast.Definition, ast.Rule, ast.Classification,
                                              ast.Trajectory, ast.Expectation)):
         check_condition(context, statement.condition)
 
@@ -100,7 +100,7 @@ def check_reference(context: Context, name: ast.Name) -> None:
                 _("compare it with a value, e.g. {text} = ...").format(text=name.text)
                 if field.type.name != "code" else
                 _("compare it with a value, e.g. {text} = {next}").format(
-                    text=name.text, next=next(iter(field.codes or {'...': 0}))),
+                    text=name.text, next=next(iter(field.codes or {'...': None}))),
             )
         return
     if name.text in declared_field_names(context):
@@ -121,8 +121,9 @@ def check_cycles(context: Context) -> None:
             reported.update(path)
             definition = context.definitions[start]
             chain = " -> ".join([*path, path[0]])
-            message = (f"define '{start}' refers to itself" if len(path) == 1
-                       else f"defines refer to each other in a circle: {chain}")
+            message = (_("define '{name}' refers to itself").format(name=start) if len(path) == 1
+                       else _("defines refer to each other in a circle: {chain}").format(
+                           chain=chain))
             context.report(
                 "recursive_define", message, definition.name.span,
                 _("a define may use other defines, but never itself, directly or indirectly"),

@@ -16,20 +16,25 @@ through hooks, what to show while they do (progress, malformed rows).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
+from .decision import Decision
 from .diagnostics import RulebookError
+from .explain import Explanation
 from .format import format_text
 from .i18n import gettext as _
 from .i18n import language as current_language
-from .i18n import ngettext, set_language, split_language_option
+from .i18n import argparse_words, ngettext, set_language, split_language_option
 from .link import read_source
 from .records import MALFORMED_ROW, InputError, Row, open_records
+from .registration import Provision
 from .rulebook import Rulebook, diagnose, load
 from .run import TerminalProgress, run_records, run_source
 from .stdin import named, remove_spools, spool_stdin
@@ -59,13 +64,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"srg-rules: {problem}", file=sys.stderr)
         return EXIT_USAGE
     set_language(lang)
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "handler"):
-        parser.print_help()
-        return EXIT_USAGE
+    with argparse_words():  # argparse's own words (usage:, error:) in the language too
+        parser = _parser()
+        args = parser.parse_args(argv)
+        if not hasattr(args, "handler"):
+            parser.print_help()
+            return EXIT_USAGE
     try:
-        return args.handler(args)
+        exit_code: int = args.handler(args)  # each command's handler returns its exit code
+        return exit_code
     except _UserError as error:
         print(f"srg-rules: {named(str(error))}", file=sys.stderr)
         return error.code
@@ -90,11 +97,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="srg-rules",
         description=_("Check rulebooks and decide SRG provision records with them."),
     )
-    parser.add_argument("--version", action="version", version=f"srg-rules {__version__}")
+    parser.add_argument("--version", action="version", version=f"srg-rules {__version__}",
+                        help=_("show program's version number and exit"))
     parser.add_argument("--lang", choices=("nl", "en"),
                         help=_("the language of messages and explanations (before or after the "
                                "command); default: SRG_RULES_LANG, else the locale"))
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = parser.add_subparsers(title=_("commands"), metavar="COMMAND")
 
     check = commands.add_parser("check", help=_("report every error and warning in a rulebook"))
     check.add_argument("rulebook", help=_("the rulebook file"))
@@ -140,21 +148,21 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--replace", action="store_true",
                      help=_("with --engine postgres, replace the result table if it exists"))
     run.add_argument("--encoding", default="utf-8",
-                     help="the input's text encoding, e.g. cp1252 for a Windows/Excel export "
-                     "(default: utf-8, with or without a byte order mark); output is UTF-8")
+                     help=_("the input's text encoding, e.g. cp1252 for a Windows/Excel export "
+                            "(default: utf-8, with or without a byte order mark); output is UTF-8"))
     run.add_argument("--format", choices=("csv", "jsonl"), default=None,
-                     help="the input's format when it is standard input (-); default: from "
-                     "its first bytes")
+                     help=_("the input's format when it is standard input (-); default: from "
+                            "its first bytes"))
     run.add_argument("--allow-malformed", action="store_true",
-                     help="a quote that is never closed (it reads the following lines into "
-                     "one record) rejects that record as malformed_row instead of stopping "
-                     "the run")
+                     help=_("a quote that is never closed (it reads the following lines into "
+                            "one record) rejects that record as malformed_row instead of "
+                            "stopping the run"))
     run.set_defaults(handler=_run)
 
     clean = commands.add_parser(
-        "clean", help="remove temporary files left by runs that were killed")
+        "clean", help=_("remove temporary files left by runs that were killed"))
     clean.add_argument("folders", nargs="*", metavar="FOLDER",
-                       help="folders runs wrote their output to (default: the current folder)")
+                       help=_("folders runs wrote their output to (default: the current folder)"))
     clean.set_defaults(handler=_clean)
 
     explain = commands.add_parser("explain", help=_("show why one record was decided as it was"))
@@ -209,28 +217,27 @@ def _parser() -> argparse.ArgumentParser:
     sql.set_defaults(handler=_sql)
 
     report = commands.add_parser(
-        "report", help="the figures of a run over a delivery as one HTML page (or CSV), "
-        "per municipality and month, for a manager to read")
-    report.add_argument("rulebook", help="the rulebook file")
-    report.add_argument("input", help="records: CSV (comma or semicolon) or JSON Lines")
-    report.add_argument("-o", "--output", help="where to write the report; default: standard "
-                        "output")
+        "report", help=_("the figures of a run over a delivery as one HTML page (or CSV), "
+                         "per municipality and month, for a manager to read"))
+    report.add_argument("rulebook", help=_("the rulebook file"))
+    report.add_argument("input", help=_("records: CSV (comma or semicolon) or JSON Lines"))
+    report.add_argument("-o", "--output", help=_("where to write the report; default: standard output"))
     report.add_argument("--format", choices=("html", "csv"), default="html",
-                        help="html (default): one self-contained page with charts; csv: the "
-                        "same figures as a long table (scope, group fields, measure, value)")
+                        help=_("html (default): one self-contained page with charts; csv: the same "
+                               "figures as a long table (scope, group fields, measure, value)"))
     report.add_argument("--by", metavar="FIELD,...", default=None,
-                        help="count per group of these fields' values, as run --by; default: "
-                        "the municipality and reporting-period fields the rulebook has")
+                        help=_("count per group of these fields' values, as run --by; default: "
+                               "the municipality and reporting-period fields the rulebook has"))
     report.set_defaults(handler=_make_report)
 
     studio = commands.add_parser(
-        "studio", help="edit, check, try and run a rulebook in the browser (a local web app)")
-    studio.add_argument("rulebook", nargs="?", help="the rulebook file (a new one when it does "
-                        "not exist yet); default: none, named when first saved")
-    studio.add_argument("input", nargs="?", help="a record file to try the rulebook on")
+        "studio", help=_("edit, check, try and run a rulebook in the browser (a local web app)"))
+    studio.add_argument("rulebook", nargs="?", help=_("the rulebook file (a new one when it does not "
+                                                      "exist yet); default: none, named when first saved"))
+    studio.add_argument("input", nargs="?", help=_("a record file to try the rulebook on"))
     studio.add_argument("--port", type=int, default=0,
-                        help="the port on 127.0.0.1 (default: a free one)")
-    studio.add_argument("--open", action="store_true", help="open the studio in a browser")
+                        help=_("the port on 127.0.0.1 (default: a free one)"))
+    studio.add_argument("--open", action="store_true", help=_("open the studio in a browser"))
     studio.set_defaults(handler=_studio)
 
     fmt = commands.add_parser("fmt", help=_("print rulebooks in their canonical layout"))
@@ -315,12 +322,12 @@ def _run(args: argparse.Namespace) -> int:
                                   ("--replace", args.replace or None, "postgres"),
                                   ("--spark-master", args.spark_master, "spark")):
         if value is not None and args.engine != engine:
-            raise _UserError(f"{option} is for --engine {engine}; add --engine {engine}")
+            raise _UserError(_("{option} is for --engine {engine}; add --engine {engine}").format(option=option, engine=engine))
     if args.engine in ("spark", "postgres"):
         summary, source, target = _run_elsewhere(book, args, by)
         return _report_run(book, args, summary, source, target)
     if args.input is None:
-        raise _UserError("run needs an INPUT file (or --engine postgres with --dsn and --table)")
+        raise _UserError(_("run needs an INPUT file (or --engine postgres with --dsn and --table)"))
     if args.input == "-":
         args.input = spool_stdin(args.format)
     engine = _engine(book, args)
@@ -388,18 +395,19 @@ def _check_paths(args: argparse.Namespace) -> None:
         for source in (args.input, args.rulebook):
             if source not in (None, "-") and Path(source).exists() and path.exists() and \
                     os.path.samefile(source, path):
-                raise _UserError(f"{option} {target}: is the same file as the input {source}; "
-                                 "it would be replaced\n  help: write the output to a new file")
+                raise _UserError(_("{option} {target}: is the same file as the input {source}; "
+                                   "it would be replaced\n  help: write the output to a new "
+                                   "file").format(option=option, target=target, source=source))
         folder = path.resolve().parent
         if not folder.is_dir():
-            raise _UserError(f"{option} {target}: the folder {folder} does not exist; "
-                             "nothing was run")
+            raise _UserError(_("{option} {target}: the folder {folder} does not exist; nothing "
+                               "was run").format(option=option, target=target, folder=folder))
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise _UserError(f"{option} {target}: the folder {folder} cannot be written; "
-                             "nothing was run")
+            raise _UserError(_("{option} {target}: the folder {folder} cannot be written; nothing "
+                               "was run").format(option=option, target=target, folder=folder))
     if args.output is not None and args.summary_json is not None and \
             Path(args.output).resolve() == Path(args.summary_json).resolve():
-        raise _UserError("-o and --summary-json name the same file")
+        raise _UserError(_("-o and --summary-json name the same file"))
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -408,12 +416,13 @@ def _clean(args: argparse.Namespace) -> int:
     removed = [*remove_stale_spill()]
     for folder in args.folders or ["."]:
         if not Path(folder).is_dir():
-            raise _UserError(f"{folder}: no such folder")
+            raise _UserError(_("{folder}: no such folder").format(folder=folder))
         removed += remove_stale(folder)
     for path in removed:
-        print(f"removed {path}")
+        print(_("removed {path}").format(path=path))
     count = len(removed)
-    print(f"srg-rules: {count} leftover{'' if count == 1 else 's'} of killed runs removed")
+    print("srg-rules: " + ngettext("{count} leftover of killed runs removed",
+                                   "{count} leftovers of killed runs removed", count).format(count=count))
     return EXIT_OK
 
 
@@ -421,15 +430,15 @@ def _run_elsewhere(book: Rulebook, args: argparse.Namespace, by: tuple[str, ...]
                    ) -> tuple[Summary, str, str]:
     """A run on Spark or inside PostgreSQL: the summary, what was read and what written."""
     if book.has_registration:
-        raise _UserError(f"{args.rulebook}: a rulebook with 'activities' or 'trajectory' "
-                         f"statements does not run on --engine {args.engine} yet; use "
-                         "--engine python")
+        raise _UserError(_("{rulebook}: a rulebook with 'activities' or 'trajectory' "
+                           "statements does not run on --engine {engine} yet; use --engine "
+                           "python").format(rulebook=args.rulebook, engine=args.engine))
     if args.engine == "postgres":
         from .pgrun import result_table_name, run_table
 
         if not args.dsn or not args.table or args.input is not None:
-            raise _UserError("--engine postgres decides a table in the database: give --dsn "
-                             "and --table, and no INPUT file")
+            raise _UserError(_("--engine postgres decides a table in the database: give --dsn "
+                               "and --table, and no INPUT file"))
         target = args.result_table or result_table_name(args.table)
         counts = run_table(book.program, args.dsn, args.table, target, replace=args.replace,
                            by=by)
@@ -437,8 +446,8 @@ def _run_elsewhere(book: Rulebook, args: argparse.Namespace, by: tuple[str, ...]
     from .sparkrun import run_spark
 
     if args.input is None or args.output is None:
-        raise _UserError("--engine spark reads INPUT and writes -o OUTPUT (files or folders "
-                         "of Parquet or CSV)")
+        raise _UserError(_("--engine spark reads INPUT and writes -o OUTPUT (files or folders "
+                           "of Parquet or CSV)"))
     counts = run_spark(book.program, args.input, args.output, master=args.spark_master, by=by)
     return Summary.from_dict(counts), args.input, args.output
 
@@ -450,9 +459,10 @@ def _group_fields(book: Rulebook, text: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in text.split(",")) if text.strip() else ()
     for name in names:
         if name not in book.fields:
-            problem = f"no field named '{name}'" if name else "an empty field name"
+            problem = _("no field named '{name}'").format(name=name) if name else _("an empty field name")
             hint = (did_you_mean(name, book.fields) if name else None) or (
-                "name fields of the rulebook, separated by commas: " + ", ".join(book.fields))
+                _("name fields of the rulebook, separated by commas: {fields}").format(
+                    fields=", ".join(book.fields)))
             raise _UserError(_("--by {text}: {problem}\n  help: {hint}").format(
                                  text=text, problem=problem, hint=hint))
     if len(set(names)) < len(names):
@@ -511,10 +521,11 @@ class _MalformedRows:
         if self.count <= _MALFORMED_SHOWN:
             if self.bar is not None:
                 self.bar.clear()
-            swallowed = (f" (a quote opened there read the {row.swallowed} line(s) after "
-                         "it into this record)" if row.swallowed else "")
-            print(f"{named(str(path))}:{row.line}: record {row.number} {row.problem}"
-                  f"{swallowed}; rejected as {MALFORMED_ROW}", file=sys.stderr)
+            swallowed = (_(" (a quote opened there read the {lines} line(s) after it into this "
+                           "record)").format(lines=row.swallowed) if row.swallowed else "")
+            print(_("{path}:{line}: record {number} {problem}{swallowed}; rejected as {reason}").format(
+                path=named(str(path)), line=row.line, number=row.number, problem=row.problem,
+                swallowed=swallowed, reason=MALFORMED_ROW), file=sys.stderr)
 
     def tell_the_rest(self) -> None:
         if self.count > _MALFORMED_SHOWN:
@@ -523,13 +534,15 @@ class _MalformedRows:
                   file=sys.stderr)
 
 
-def _keys_of(book: Rulebook, record) -> dict:
+def _keys_of(book: Rulebook, record: Mapping[str, Any]) -> dict[str, Any]:
     from .unique import read_keys
 
     return read_keys(record, book.fields, {n for s in book.program.unique for n in s.key})
 
 
-def _explain_duplicates(book: Rulebook, values, records, out: _Explained) -> None:
+def _explain_duplicates(book: Rulebook, values: Mapping[str, Any],
+                        records: Iterable[tuple[Sequence[int], Mapping[str, Any]]],
+                        out: _Explained) -> None:
     """Before the record's own explanation: the ``unique`` statements it breaks, naming the
     other rows of the file with its key (a check across records, which decides last)."""
     from .unique import sharing
@@ -551,7 +564,8 @@ def _explain_duplicates(book: Rulebook, values, records, out: _Explained) -> Non
     out.line("\n" + _("The record on its own, before that check:"))
 
 
-def _explain_provisions(book: Rulebook, made, what: str, out: _Explained) -> None:
+def _explain_provisions(book: Rulebook, made: Iterable[tuple[Provision, Decision]], what: str,
+                        out: _Explained) -> None:
     made = list(made)
     if len(made) > 1:
         out.line(_("{what} is a trajectory of {count} provisions.").format(
@@ -577,18 +591,19 @@ class _Explained:
     def __init__(self, args: argparse.Namespace):
         self.full = args.full
         self.json = args.format == "json"
-        self.data: dict = {}
-        self.items: list[dict] = []
+        self.data: dict[str, Any] = {}
+        self.items: list[dict[str, Any]] = []
 
     def line(self, text: str) -> None:
         if not self.json:
             print(text)
 
-    def source(self, path, row) -> None:
+    def source(self, path: Path, row: Row) -> None:
         self.line(f"{path}:{row.line}: " + _("record {number}").format(number=row.number))
         self.data["source"] = {"path": str(path), "line": row.line, "record": row.number}
 
-    def explanation(self, book: Rulebook, explanation, extra: dict | None = None) -> None:
+    def explanation(self, book: Rulebook, explanation: Explanation,
+                    extra: dict[str, Any] | None = None) -> None:
         if self.full and not self.json:
             print(explanation.render(), end="")
             return
@@ -624,13 +639,14 @@ def _sql(args: argparse.Namespace) -> int:
 
     if args.dialect in ("postgres", "postgresql"):
         for first, second in postgres_collisions(list(book.fields)):
-            raise _UserError(f"{args.rulebook}: the fields '{first}' and '{second}' agree in "
-                             "their first 63 bytes, which is all of a name PostgreSQL keeps; "
-                             "make them differ there")
+            raise _UserError(_("{rulebook}: the fields '{first}' and '{second}' agree in their "
+                               "first 63 bytes, which is all of a name PostgreSQL keeps; make "
+                               "them differ there").format(rulebook=args.rulebook, first=first, second=second))
     names = output_names(book.program, output_columns(bool(book.program.by_verb("warn"))))
     if any(old != new for old, new in names.items()):
-        print("srg-rules: note: the rulebook has a field named like a column the query adds; "
-              "the query names its columns " + ", ".join(names.values()), file=sys.stderr)
+        print("srg-rules: " + _("note: the rulebook has a field named like a column the query "
+                                "adds; the query names its columns {columns}").format(
+                                    columns=", ".join(names.values())), file=sys.stderr)
     try:
         text = to_sql(book.program, args.table, args.dialect, pretty=True)
         if book.program.unique:
@@ -674,9 +690,7 @@ def _test(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def _date(text: str):
-    import datetime
-
+def _date(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
@@ -745,7 +759,7 @@ def _explain(args: argparse.Namespace) -> int:
             raise _UserError(_("--record: not valid JSON ({problem} at column {column})").format(
                 problem=error.msg, column=error.colno)) from None
         except (ValueError, RecursionError):  # a number over 4,300 digits; deep nesting
-            raise _UserError("--record: a number too long or nesting too deep to read") from None
+            raise _UserError(_("--record: a number too long or nesting too deep to read")) from None
         if not isinstance(record, dict):
             raise _UserError(_("--record: expected a JSON object, e.g. '{example}'").format(
                 example='{"category": "taal"}'))
@@ -783,7 +797,8 @@ def _explain(args: argparse.Namespace) -> int:
         path=args.input, row=args.row, count=count))
 
 
-def _explain_source_row(book: Rulebook, path, rows, row, out: _Explained) -> None:
+def _explain_source_row(book: Rulebook, path: Path, rows: Sequence[Row], row: Row,
+                        out: _Explained) -> None:
     """A row of a rulebook with a registration level: the provisions it is part of."""
     out.source(path, row)
     if row.problem is not None:
@@ -799,7 +814,7 @@ def _explain_source_row(book: Rulebook, path, rows, row, out: _Explained) -> Non
                         _("record {number}").format(number=row.number), out)
 
 
-def _explain_row(book: Rulebook, path, row, input_path: str, out: _Explained) -> None:
+def _explain_row(book: Rulebook, path: Path, row: Row, input_path: str, out: _Explained) -> None:
     out.source(path, row)
     if row.problem is not None:
         _malformed(row, out)
@@ -811,7 +826,7 @@ def _explain_row(book: Rulebook, path, row, input_path: str, out: _Explained) ->
     out.explanation(book, book.explain(row.values))
 
 
-def _malformed(row, out: _Explained) -> None:
+def _malformed(row: Row, out: _Explained) -> None:
     out.line(_("Decision: rejected") + f"\n  - {MALFORMED_ROW}: "
              + _("the row {problem}").format(problem=row.problem))
     out.data.update({"decision": {"status": "rejected", "type": None, "type_label": None,
@@ -870,8 +885,10 @@ def _make_report(args: argparse.Namespace) -> int:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as error:
-            raise _UserError(f"{args.output}: cannot write the report ({error.strerror})") from None
-        print(f"{args.output}: report of {args.input} written", file=sys.stderr)
+            raise _UserError(_("{output}: cannot write the report ({strerror})").format(
+                output=args.output, strerror=error.strerror)) from None
+        print(_("{output}: report of {input} written").format(output=args.output,
+                                                             input=args.input), file=sys.stderr)
     return EXIT_OK
 
 
@@ -879,8 +896,8 @@ def _studio(args: argparse.Namespace) -> int:
     try:
         from .studio.server import StudioError, serve
     except ImportError as error:
-        raise _UserError(f"the studio needs its extra: python3 -m pip install 'srg-rules[studio]' "
-                         f"({error.name} is missing)") from None
+        raise _UserError(_("the studio needs its extra: python3 -m pip install 'srg-rules[studio]' "
+                           "({module} is missing)").format(module=error.name)) from None
 
     try:
         return serve(args.rulebook, args.input, port=args.port, open_browser=args.open,

@@ -72,9 +72,10 @@ def read_code_list(shown: str, where: Span, relative_to: str
     except (OSError, ValueError):  # a name too long for the system, a NUL character
         is_file, is_dir = False, False
     if not is_file:
-        what = "is a directory, not a code list file" if is_dir else "no such code list file"
+        message = (_("'{path}': is a directory, not a code list file") if is_dir
+                   else _("'{path}': no such code list file")).format(path=shown)
         return None, [Diagnostic(
-            "code_list_not_found", f"'{shown}': {what}", where,
+            "code_list_not_found", message, where,
             help=_("the path is relative to {relative_to}").format(relative_to=relative_to),
         )]
     try:
@@ -177,7 +178,7 @@ class _Reader:
                 "code_list_header", _("the code list file has no column 'code'"),
                 Span(source, first[1], max(last[2], first[1] + 1)),
                 did_you_mean("code", names)
-                or next((f"rename the column '{n}' to 'code'" for n in names
+                or next((_("rename the column '{name}' to 'code'").format(name=n) for n in names
                          if "code" in n.lower()), None)
                 or _("the header names the columns: code, and optionally label, valid_from, "
                      "valid_until"),
@@ -228,7 +229,7 @@ class _Reader:
         start_day, end_day = bounds
         validity = None
         if start_day is not None or end_day is not None:
-            spans = [d.span for d in bounds if d is not None]
+            spans = [d.span for d in bounds if d is not None and d.span is not None]
             validity = ast.Validity(start_day, end_day, span=spans[0].to(spans[-1]))
         return ast.CodeEntry(ast.Text(code, span=Span(source, start, end)), label, validity,
                              span=line)
@@ -275,7 +276,7 @@ def _split(text: str, start: int, end: int, delimiter: str) -> Iterator[Cell]:
             value = []
             while True:
                 if position >= end:
-                    raise _BadQuote("a quoted value is not closed on its line", opening)
+                    raise _BadQuote(_("a quoted value is not closed on its line"), opening)
                 if text[position] == '"':
                     if position + 1 < end and text[position + 1] == '"':
                         value.append('"')
@@ -289,7 +290,7 @@ def _split(text: str, start: int, end: int, delimiter: str) -> Iterator[Cell]:
             while position < end and text[position] in " \t":
                 position += 1
             if position < end and text[position] != delimiter:
-                raise _BadQuote("text follows a quoted value before the separator", opening)
+                raise _BadQuote(_("text follows a quoted value before the separator"), opening)
             yield "".join(value).strip(), opening, cell_end
         else:
             cell_start = position

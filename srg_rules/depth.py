@@ -24,10 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable
 
-from lark import Tree
+from lark import Token, Tree
 
 from . import ast
 from .diagnostics import Diagnostic
+from .i18n import N_
+from .i18n import gettext as _
 from .source import SourceFile, Span
 
 __all__ = ["MAX_DEPTH", "TOO_DEEP", "condition_depth", "too_deep_defines", "too_deep_tree"]
@@ -41,16 +43,16 @@ TOO_DEEP = "too_deeply_nested"
 # their own: they only change which of these holds which).
 _NESTING_RULES = frozenset({"negation", "any_of", "all_of"})
 
-_HELP = ("split the condition into defines that each say one thing, and combine them with "
-         "'and' and 'or' rather than nesting them")
+_HELP = N_("split the condition into defines that each say one thing, and combine them with "
+           "'and' and 'or' rather than nesting them")
 
 
-def too_deep_tree(tree: Tree, source: SourceFile) -> list[Diagnostic]:
+def too_deep_tree(tree: Tree[Token], source: SourceFile) -> list[Diagnostic]:
     """A diagnostic for each statement of a parse tree whose condition nests deeper than
     :data:`MAX_DEPTH` (at the first place it does), or none."""
     diagnostics: list[Diagnostic] = []
     reported_until = -1
-    stack: list[tuple[Tree, int]] = [(tree, 0)]
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
         if node.data in _NESTING_RULES:
@@ -95,6 +97,7 @@ def too_deep_defines(rulebook: ast.Rulebook) -> list[Diagnostic]:
     depths: dict[str, int] = {}
     too_deep: set[str] = set()
     diagnostics: list[Diagnostic] = []
+    statement: ast.Statement  # a define in the first loop, any statement in the second
     for name in _dependencies_first(definitions):
         statement = definitions[name]
         depths[name] = depth = condition_depth(statement.condition, depths)
@@ -127,7 +130,7 @@ def _dependencies_first(definitions: dict[str, ast.Definition]) -> list[str]:
                 state[name] = 1
                 pending = iter(_references(definitions[name].condition, definitions))
                 stack[-1] = (name, pending)
-            for used in pending:  # type: ignore[union-attr]
+            for used in pending:
                 if used not in state:
                     stack.append((used, None))
                     break
@@ -158,10 +161,11 @@ def _uses(condition: ast.Condition, names: set[str]) -> bool:
 
 
 def _diagnostic(span: Span | None, depth: int) -> Diagnostic:
+    assert span is not None  # asked of parsed rulebooks only, whose nodes all have spans
     return Diagnostic(
         TOO_DEEP,
-        f"this condition nests {depth} levels deep, counting the defines it uses; "
-        f"at most {MAX_DEPTH} are allowed",
+        _("this condition nests {depth} levels deep, counting the defines it uses; at most "
+          "{most} are allowed").format(depth=depth, most=MAX_DEPTH),
         span,
-        help=_HELP,
+        help=_(_HELP),
     )

@@ -12,7 +12,7 @@ below, or ``<problem>:<field>`` for a field that is missing or not of its type (
 from __future__ import annotations
 
 from pathlib import PurePath
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -55,7 +55,7 @@ class Explanation:
     """Why a record got its decision: the decision, the record's problems, and every rule's trace."""
 
     decision: Decision
-    values: dict[str, Any]
+    values: Mapping[str, Any]
     problems: tuple[FieldProblem, ...]
     rules: tuple[RuleTrace, ...]
     labels: dict[str, str | None] = attrs.field(factory=dict)
@@ -302,7 +302,7 @@ class Explanation:
         # their own.
         fields: tuple[str, ...] = ()
         if not isinstance(node, (ir.AllOf, ir.AnyOf, ir.Defined)) and not (
-                isinstance(node, ir.Not) and not isinstance(node.item, ir.IsPresent)):
+                isinstance(node, ir.Not) and not _negated_leaf(node)):
             fields = ir.fields_of(node)
         if not fields:
             return ""
@@ -374,6 +374,13 @@ def _deciding_children(trace: Trace) -> tuple[Trace, ...]:
         return tuple(c for c in trace.children if not c.result)
     if isinstance(node, ir.AnyOf) and trace.result:
         return tuple(c for c in trace.children if c.result)
-    if isinstance(node, ir.Not) and isinstance(node.item, ir.IsPresent):
+    if isinstance(node, ir.Not) and _negated_leaf(node):
         return ()
     return trace.children
+
+
+def _negated_leaf(node: ir.Not) -> bool:
+    """A negation written as one leaf: ``f is missing``, ``f does not match "..."`` (its
+    part has the leaf's own span, so showing the part would repeat the leaf's words)."""
+    return isinstance(node.item, ir.IsPresent) or (
+        isinstance(node.item, ir.Matches) and node.span is not None and node.item.span == node.span)

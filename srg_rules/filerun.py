@@ -180,13 +180,14 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
     target = Path(output_path)
     directory = target.resolve().parent
     if not directory.is_dir():
-        raise InputError(f"{target}: the folder {directory} does not exist")
+        raise InputError(_("{target}: the folder {directory} does not exist").format(
+            target=target, directory=directory))
     if source.suffix.lower() in PARQUET_SUFFIXES:
         if program.has_registration:
             raise InputError(f"{source}: a rulebook with 'activities' or 'trajectory' "
                              "statements reads CSV or JSON Lines source extracts")
         if not source.exists():
-            raise InputError(f"{source}: no such file")
+            raise InputError(_("{path}: no such file").format(path=source))
         return _run_parquet(program, source, target, progress, memory_limit, by)
     records = open_input(source, program.schema.fields, encoding)
     _close(records.rows)  # only the header was needed; DuckDB reads the rows
@@ -230,7 +231,7 @@ def _close(rows: Iterator[Any]) -> None:
     except InputError:
         pass  # the Python path, if it comes to it, reports this with its line
     finally:
-        rows.close()  # type: ignore[attr-defined]
+        rows.close()  # type: ignore[attr-defined]  # the rows of a record file are a generator
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -288,7 +289,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
     read = exp.ReadCSV(this=_text(str(source)), expressions=[
         exp.EQ(this=exp.column(key), expression=value) for key, value in options.items()])
     malformed_name = f"{prefix}malformed"
-    malformed: exp.Expression = exp.false()
+    malformed: exp.Expr = exp.false()
     if padded:
         malformed = exp.or_(
             exp.column(positional[width - 1], quoted=True).is_(exp.null()),
@@ -505,20 +506,23 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         try:
             described = connection.rows(exp.Describe(this=exp.select(exp.Star()).from_(read)))
         except Exception as error:  # noqa: BLE001
-            raise InputError(f"{source}: cannot be read as Parquet ({error})") from None
+            raise InputError(_("{path}: cannot be read as Parquet ({error})").format(
+                path=source, error=error)) from None
         types = {row[0]: str(row[1]).upper() for row in described}
         columns = list(types)
         fields = program.schema.fields
         missing = [n for n, f in fields.items() if not f.optional and n not in types]
         if missing:
-            raise InputError(f"{source}: the file lacks {len(missing)} column(s) the rulebook "
-                             f"requires: {', '.join(missing)}\n  the file has: {', '.join(columns)}")
+            raise InputError(_("{path}: the file lacks {missing} column(s) the rulebook "
+                               "requires: {fields}\n  the file has: {columns}").format(
+                                 path=source, missing=len(missing), fields=", ".join(missing),
+                                 columns=", ".join(columns)))
         added = _added(program)
         kept = [c for c in columns if c not in added]
         names = [*kept, *added]
         if len({n.lower() for n in names}) < len(names):
-            raise InputError(f"{source}: column names that differ only in case "
-                             "(DuckDB cannot keep them apart)")
+            raise InputError(_("{path}: column names that differ only in case (DuckDB cannot "
+                               "keep them apart)").format(path=source))
         prefix = sql_backend.internal_prefix(columns)
         field_columns = {name: f"{prefix}f{i}" for i, name in enumerate(fields)}
         texts = [exp.alias_(_as_text(exp.column(name, quoted=True), types[name],
@@ -529,8 +533,9 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         query = sql_backend.Query(program, present, "text", None,
                                    field_columns={n: c for n, c in field_columns.items() if n in types})
         if not sql_unique.supported(query):
-            raise InputError(f"{source}: a 'unique' key with a number field is checked row "
-                             "by row, which does not read Parquet; key on text or code fields")
+            raise InputError(_("{path}: a 'unique' key with a number field is checked row by "
+                               "row, which does not read Parquet; key on text or code "
+                               "fields").format(path=source))
         decided = sql_unique.select_with_unique(query, rows, [exp.column(c, quoted=True)
                                                               for c in kept], None)
         with replacing(target) as temp:
@@ -588,7 +593,8 @@ def _parquet_copy(connection: _Connection, source: Path, target: Path, temp: Pat
         message = str(error)
         _refuse_write_error(message, temp, target)
         first = message.strip().splitlines()[0] if message.strip() else type(error).__name__
-        raise InputError(f"{source}: cannot be read as Parquet ({first})") from None
+        raise InputError(_("{path}: cannot be read as Parquet ({error})").format(
+            path=source, error=first)) from None
 
 
 def _refuse_write_error(message: str, temp: Path, target: Path) -> None:
@@ -598,7 +604,8 @@ def _refuse_write_error(message: str, temp: Path, target: Path) -> None:
     if str(temp) in message or any(words in lowered for words in (
             "no space left", "disk full", "permission denied", "read-only file system")):
         first = message.strip().splitlines()[0]
-        raise InputError(f"{target}: cannot be written ({first}); nothing was written")
+        raise InputError(_("{target}: cannot be written ({error}); nothing was written").format(
+            target=target, error=first))
 
 
 # --- the Python path -----------------------------------------------------------------------
@@ -639,14 +646,14 @@ def _added(program: ir.Program) -> tuple[str, ...]:
 
 
 def _summary(connection: _Connection, written: exp.Expression, status: str, type_: str,
-             reasons: str, warnings: str | None = None, by: Sequence[str] = (),
+             reasons: str, warnings: str | None = None, *, by: Sequence[str] = (),
              groups: Sequence[exp.Expression | None] = ()) -> dict[str, Any]:
     """The counts, from one GROUP BY over the written file (a row per distinct decision, and
     per group: ``groups`` are the written columns of the ``by`` fields, None for a field the
     file lacks, each grouped by its text as ``summary.group_text`` has it). ``warnings`` is
     the written warnings column, when the rulebook has warn rules."""
-    keys = [exp.column(status, quoted=True), exp.column(type_, quoted=True),
-            exp.column(reasons, quoted=True)]
+    keys: list[exp.Expression] = [exp.column(status, quoted=True), exp.column(type_, quoted=True),
+                                  exp.column(reasons, quoted=True)]
     if warnings is not None:
         keys.append(exp.column(warnings, quoted=True))
     keys += [strip(exp.Coalesce(this=group, expressions=[_text("")]))
@@ -655,15 +662,15 @@ def _summary(connection: _Connection, written: exp.Expression, status: str, type
         *(k.copy() for k in keys))
     summary = Summary().grouped_by(by)
     for decided_status, decided_type, decided_reasons, *found, count in connection.rows(query):
-        reasons = [r for r in (decided_reasons or "").split(REASON_SEPARATOR) if r]
+        found_reasons = [r for r in (decided_reasons or "").split(REASON_SEPARATOR) if r]
         warned: list[str] = []
         if warnings is not None:
             warned = [w for w in (found.pop(0) or "").split(REASON_SEPARATOR) if w]
-        summary.add_counted(decided_status, decided_type or None, reasons, count, warned)
+        summary.add_counted(decided_status, decided_type or None, found_reasons, count, warned)
         if by:
             texts = iter(found)
             values = [next(texts) if group is not None else "" for group in groups]
-            summary.group(values).add_counted(decided_status, decided_type or None, reasons,
+            summary.group(values).add_counted(decided_status, decided_type or None, found_reasons,
                                               count, warned)
     return {**summary.as_dict(), "engine": "duckdb"}
 
@@ -726,15 +733,15 @@ class _Connection:
             watcher.join()
         report(1.0)
 
-    def rows(self, query: exp.Expression) -> list[tuple]:
+    def rows(self, query: exp.Expression) -> list[tuple[Any, ...]]:
         return self._execute(query.sql(dialect="duckdb"))
 
-    def _execute(self, text: str) -> list[tuple]:
+    def _execute(self, text: str) -> list[tuple[Any, ...]]:
         """Run a statement in a worker thread, so that the main thread stays where Python
         handles signals: on Ctrl-C (KeyboardInterrupt) it interrupts the query
         (``interrupt()``), waits for the worker to stop and raises again; the caller's frame
         then removes the temporary output and the spill folder."""
-        outcome: list[Any] = []
+        outcome: list[list[tuple[Any, ...]] | BaseException] = []
         finished = threading.Event()
 
         def work() -> None:

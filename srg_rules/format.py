@@ -41,7 +41,7 @@ this module owns only the layout.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
+from typing import TypeVar, Union
 
 import attrs
 
@@ -139,7 +139,11 @@ def _comment_text(span: Span) -> str:
     return span.text.rstrip()
 
 
-def _anchors(node) -> tuple:
+_Anchor = Union[ast.Statement, ast.Condition, ast.TypeSpec, ast.ValueSet, ast.CodeEntry, ast.Value]
+"""A node a comment can attach to."""
+
+
+def _anchors(node: _Anchor) -> tuple[_Anchor, ...]:
     """The children of a node that comments can attach to, in source order."""
     if isinstance(node, (ast.Rule, ast.Classification, ast.Definition, ast.Expectation,
                          ast.Trajectory)):
@@ -157,14 +161,14 @@ def _anchors(node) -> tuple:
     return ()
 
 
-def _line_break_before(parent, child) -> bool:
+def _line_break_before(parent: _Anchor, child: _Anchor) -> bool:
     """Whether the printer can put a line break (and so an own-line comment) before ``child``."""
     if isinstance(parent, (ast.AllOf, ast.AnyOf)):
         return child is not parent.items[0]
     return isinstance(parent, (ast.ValueSet, ast.TypeSpec))
 
 
-def _ends_parent(parent, child) -> bool:
+def _ends_parent(parent: _Anchor, child: _Anchor) -> bool:
     """Whether nothing but closing parentheses follows ``child`` in ``parent``'s text.
 
     A comment after such a child reads back as trailing the parent, so it is attached there in
@@ -206,12 +210,12 @@ class _Attachments:
         index = 0
         previous_line: int | None = None  # last line of the previous top-level item
         for comment in sorted(comments, key=lambda span: span.start):
-            while index < len(statements) and statements[index].span.end <= comment.start:
+            while index < len(statements) and _parsed(statements[index]).end <= comment.start:
                 self._close(statements[index], previous_line)
-                previous_line = statements[index].span.end_line
+                previous_line = _parsed(statements[index]).end_line
                 index += 1
             own_line = not text[text.rfind("\n", 0, comment.start) + 1 : comment.start].strip()
-            inside = index < len(statements) and statements[index].span.start <= comment.start
+            inside = index < len(statements) and _parsed(statements[index]).start <= comment.start
             if inside:
                 self._attach_inside(statements[index], comment, own_line)
             elif not own_line and index > 0:
@@ -237,7 +241,7 @@ class _Attachments:
         )
 
     def _attach_inside(self, statement: ast.Statement, comment: Span, own_line: bool) -> None:
-        path = [statement]
+        path: list[_Anchor] = [statement]
         while True:
             inner = [
                 child for child in _anchors(path[-1])
@@ -246,9 +250,9 @@ class _Attachments:
             if not inner:
                 break
             path.append(inner[0])
-        children = [child for child in _anchors(path[-1]) if child.span is not None]
-        before = [child for child in children if child.span.end <= comment.start]
-        after = [child for child in children if child.span.start >= comment.end]
+        children = [(child, child.span) for child in _anchors(path[-1]) if child.span is not None]
+        before = [child for child, span in children if span.end <= comment.start]
+        after = [child for child, span in children if span.start >= comment.end]
         text = _comment_text(comment)
         if own_line:
             if after:
@@ -264,7 +268,7 @@ class _Attachments:
         else:
             self._trail(path, text)
 
-    def _lead(self, path: list, text: str) -> None:
+    def _lead(self, path: list[_Anchor], text: str) -> None:
         while len(path) > 1 and not _line_break_before(path[-2], path[-1]):
             path.pop()
         if len(path) == 1:
@@ -272,7 +276,7 @@ class _Attachments:
         else:
             self.leading.setdefault(id(path[-1]), []).append(text)
 
-    def _trail(self, path: list, text: str) -> None:
+    def _trail(self, path: list[_Anchor], text: str) -> None:
         while len(path) > 1 and _ends_parent(path[-2], path[-1]):
             path.pop()
         self.trailing.setdefault(id(path[-1]), []).append(text)
@@ -290,6 +294,12 @@ class _Attachments:
         return block
 
 
+def _parsed(statement: ast.Statement) -> Span:
+    """The span of a statement of a parsed rulebook (build() takes comments only with one)."""
+    assert statement.span is not None
+    return statement.span
+
+
 def _source_text(rulebook: ast.Rulebook, comments: Sequence[Span]) -> str:
     if comments:
         return comments[0].source.text
@@ -302,22 +312,14 @@ def _kind(statement: ast.Statement) -> type:
     return type(statement)
 
 
-def _dutch_leaf(c: ast.Condition) -> str:
-    """A leaf of a condition with Dutch keywords; names and values are written as in English
-    (a name holds no space, so the first keyword after it is the one to translate)."""
-    if isinstance(c, ast.Presence):
-        name = printer.name(c.field, printer.CONDITION_KEYWORDS | {"niet"})
-        return f"{name} is aanwezig" if c.present else f"{name} ontbreekt"
-    if isinstance(c, ast.PatternMatch):
-        return printer.leaf(c).replace(" matches ", " voldoet aan ", 1)
-    if isinstance(c, ast.Comparison):
-        c = attrs.evolve(c, field=_dutch_units(c.field), value=_dutch_units(c.value))
-    return printer.leaf(c)
+_Operand = TypeVar("_Operand")
 
 
-def _dutch_units(operand):
+def _dutch_units(operand: _Operand) -> _Operand:
     if isinstance(operand, ast.DateShift):
         return attrs.evolve(operand, unit=_DUTCH_UNITS.get(operand.unit, operand.unit))
+    if isinstance(operand, ast.Call):  # a moved date as an argument: age(b, d - 1 maanden)
+        return attrs.evolve(operand, arguments=tuple(_dutch_units(a) for a in operand.arguments))
     return operand
 
 
@@ -354,7 +356,7 @@ class _Group:
     breaks: bool  # a hard line or a comment inside: the group can never be flat
 
 
-_Doc = Union[str, list, _Line, _Indent, _IfBreak, _Suffix, _Group]
+_Doc = Union[str, list["_Doc"], _Line, _Indent, _IfBreak, _Suffix, _Group]
 
 _LINE = _Line()
 _SOFT = _Line(soft=True)
@@ -504,17 +506,17 @@ class _Layout:
     attached: _Attachments
     language: str = ENGLISH
 
-    def _units(self, value):
+    def _units(self, value: _Operand) -> _Operand:
         return _dutch_units(value) if self.language == DUTCH else value
 
     def _w(self, phrase: str) -> str:
         """A phrase of the language's keywords, written in the layout's keyword set."""
         return _DUTCH[phrase] if self.language == DUTCH else phrase
 
-    def _trailing(self, node) -> list[_Doc]:
+    def _trailing(self, node: _Anchor) -> list[_Doc]:
         return [_Suffix(text) for text in self.attached.trailing.get(id(node), [])]
 
-    def _leading(self, node) -> list[_Doc]:
+    def _leading(self, node: _Anchor) -> list[_Doc]:
         return [[text, _HARD] for text in self.attached.leading.get(id(node), [])]
 
     # --- statements -------------------------------------------------------------------
@@ -633,7 +635,8 @@ class _Layout:
             entries.append((entry, printer.written(entry.value) + label + validity))
         return [name, " ", self._braced(type_spec, entries)]
 
-    def _braced(self, container, entries: list[tuple[object, _Doc]]) -> _Doc:
+    def _braced(self, container: ast.TypeSpec | ast.ValueSet,
+                entries: Sequence[tuple[_Anchor, _Doc]]) -> _Doc:
         if not entries:
             raise ValueError("a {...} list needs at least one value")
         inner: list[_Doc] = [_SOFT]
@@ -674,11 +677,7 @@ class _Layout:
             return [f"{self._w('not')} ", self._operand(c.item)]
         if isinstance(c, ast.Comparison) and isinstance(c.value, ast.ValueSet):
             # A list lays out like a code list: one value per line when it does not fit.
-            head = printer.comparison_head(c)
-            if self.language == DUTCH:
-                head = head.replace(" not in ", " niet in ", 1)
+            head = printer.comparison_head(c, self.language)
             entries = [(value, printer.written(value)) for value in c.value.items]
             return [head, self._braced(c.value, entries)]
-        if self.language == DUTCH:
-            return _dutch_leaf(c)
-        return printer.leaf(c)
+        return printer.leaf(c, self.language)

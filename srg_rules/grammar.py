@@ -38,7 +38,7 @@ from .diagnostics import Diagnostic
 from .source import SourceFile, Span
 from .keywords import KEYWORDS, STATEMENT_STARTS, keyword_words
 from .languages import guess_language, language_errors
-from .syntax_errors import to_diagnostic
+from .syntax_errors import character_offset, to_diagnostic
 
 __all__ = ["grammar_text", "parse_condition_tree", "parse_tree", "parse_tree_and_comments",
            "parse_tree_comments_and_language", "recover"]
@@ -112,7 +112,7 @@ def parser_cache_path(name: str) -> str | None:
     return os.path.join(folder, f"{name}-{digest}.lark")
 
 
-def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
+def parse_tree(source: SourceFile) -> tuple[Tree[Token] | None, list[Diagnostic]]:
     """Parse a rulebook. Returns the tree (None when there were syntax errors) and diagnostics."""
     tree, _, diagnostics = parse_tree_and_comments(source)
     return tree, diagnostics
@@ -120,7 +120,7 @@ def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
 
 def parse_tree_and_comments(
     source: SourceFile,
-) -> tuple[Tree | None, tuple[Span, ...], list[Diagnostic]]:
+) -> tuple[Tree[Token] | None, tuple[Span, ...], list[Diagnostic]]:
     """Parse a rulebook, and collect the spans of its ``# ...`` comments in the same pass.
 
     Returns the tree (None when there were syntax errors), the comments in source order (empty
@@ -137,7 +137,7 @@ def parse_tree_and_comments(
 
 def parse_tree_comments_and_language(
     source: SourceFile,
-) -> tuple[Tree | None, tuple[Span, ...], str, list[Diagnostic]]:
+) -> tuple[Tree[Token] | None, tuple[Span, ...], str, list[Diagnostic]]:
     """Like :func:`parse_tree_and_comments`, and the language of the rulebook's keywords
     (``en`` or ``nl``, see :mod:`srg_rules.keywords`); a rulebook that mixes the two is an
     error (``mixed_languages``) at the first keyword of the other language.
@@ -156,11 +156,13 @@ def parse_tree_comments_and_language(
     language, mixed = language_errors(source, tokens)
     if mixed:
         return None, (), language, mixed
-    comments = tuple(Span(source, t.start_pos, t.end_pos) for t in tokens if t.type == "COMMENT")
+    # the lexer sets both offsets of every token (Lark types them optional for hand-made ones)
+    comments = tuple(Span(source, t.start_pos or 0, t.end_pos or 0)
+                     for t in tokens if t.type == "COMMENT")
     return tree, comments, language, []
 
 
-def _parse_collecting(text: str) -> tuple[Tree | None, list[Token]]:
+def _parse_collecting(text: str) -> tuple[Tree[Token] | None, list[Token]]:
     """Parse, collecting the comment and keyword tokens the lexer meets on the way."""
     sink: list[Token] = []
     reset = _comment_sink.set(sink)
@@ -178,7 +180,8 @@ def _syntax_errors(source: SourceFile) -> list[Diagnostic]:
     return recover(source)[1]
 
 
-def recover(source: SourceFile) -> tuple[Tree | None, list[Diagnostic], list[tuple[int, int]]]:
+def recover(source: SourceFile
+            ) -> tuple[Tree[Token] | None, list[Diagnostic], list[tuple[int, int]]]:
     """For a text that does not parse: the tree of the statements that do, every syntax error,
     and the ranges of text left out (the statements that do not parse).
 
@@ -255,9 +258,10 @@ def _parses(text: str, start: int, end: int) -> bool:
 
 def _offset_of(error: UnexpectedInput, end: int) -> int:
     if isinstance(error, UnexpectedCharacters):
-        return error.pos_in_stream
+        return character_offset(error)
     if isinstance(error, UnexpectedToken) and error.token.type != "$END":
-        return error.token.start_pos or 0
+        token: Token = error.token
+        return token.start_pos or 0
     return end
 
 
@@ -284,7 +288,7 @@ def _next_piece_start(text: str, offset: int, end: int) -> int:
     return end
 
 
-def parse_condition_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
+def parse_condition_tree(source: SourceFile) -> tuple[Tree[Token] | None, list[Diagnostic]]:
     """Parse a condition on its own (the text after ``when``)."""
     try:
         tree = _parser().parse(source.text, start="lone_condition")

@@ -27,20 +27,24 @@ id to itself), so English golden files do not depend on the catalogs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 
 __all__ = [
     "LANGUAGES",
     "N_",
+    "argparse_words",
     "catalog_path",
     "from_environment",
     "gettext",
     "language",
     "ngettext",
     "set_language",
+    "speaking",
     "split_language_option",
     "translations",
 ]
@@ -52,6 +56,10 @@ DOMAIN = "srg_rules"
 _LOCALE = Path(__file__).parent / "locale"
 
 _chosen: str | None = None
+# The language of one block of work (:func:`speaking`): a surface that serves several people
+# at once (the studio's threaded server) speaks each one's language without changing the
+# process's choice.
+_speaking: ContextVar[str | None] = ContextVar("srg_rules_speaking", default=None)
 
 
 def catalog_path(lang: str) -> Path:
@@ -79,8 +87,29 @@ def from_environment(environ: Mapping[str, str] | None = None) -> str:
 
 
 def language() -> str:
-    """The current language: the one set, else the environment's (read on each call)."""
+    """The current language: the one of the enclosing :func:`speaking` block, else the one
+    set, else the environment's (read on each call)."""
+    within = _speaking.get()
+    if within is not None:
+        return within
     return _chosen if _chosen is not None else from_environment()
+
+
+@contextlib.contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Speak ``lang`` within the block, in this thread (a context variable) only.
+
+    >>> with speaking("nl"):
+    ...     gettext("excluded")
+    'uitgesloten'
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    token = _speaking.set(lang)
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
 
 
 def set_language(lang: str | None) -> None:
@@ -148,10 +177,11 @@ def translations(lang: str) -> dict[str, str | tuple[str, ...]]:
         if not message.id or message.fuzzy:
             continue
         if isinstance(message.id, (list, tuple)):
-            forms = tuple(message.string)
-            if all(forms):
+            # a plural message's msgstr is its forms (babel reads msgstr[n] into a tuple)
+            forms = tuple(message.string) if isinstance(message.string, (list, tuple)) else ()
+            if forms and all(forms):
                 table[message.id[0]] = forms
-        elif message.string:
+        elif isinstance(message.string, str) and message.string:
             table[message.id] = message.string
     return table
 
@@ -180,3 +210,45 @@ def ngettext(singular: str, plural: str, n: int) -> str:
         if isinstance(found, tuple) and len(found) >= 2:
             return found[0] if n == 1 else found[1]
     return singular if n == 1 else plural
+
+
+# argparse's own words (Python 3.11-3.13), which it looks up with gettext.gettext and
+# gettext.ngettext in the domain "argparse": listed here so that the catalog holds them.
+_ARGPARSE_WORDS = (
+    N_("usage: "), N_("options"), N_("positional arguments"),
+    N_("show this help message and exit"), N_("show program's version number and exit"),
+    N_("%(prog)s: error: %(message)s\n"), N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"), N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"), N_("invalid %(type)s value: %(value)r"),
+    N_("expected one argument"), N_("expected at least one argument"),
+    N_("expected at most one argument"), N_("not allowed with argument %s"),
+    N_("one of the arguments %s is required"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("ignored explicit argument %r"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+    N_("can't open '%(filename)s': %(error)s"),
+    # The one plural argparse shows a user (``nargs=2``): each form is a message of its own.
+    N_("expected %s argument"), N_("expected %s arguments"),
+)
+
+
+def _argparse_ngettext(singular: str, plural: str, n: int) -> str:
+    return gettext(singular if n == 1 else plural)
+
+
+@contextlib.contextmanager
+def argparse_words() -> Iterator[None]:
+    """argparse in the current language while the block runs (building a parser, parsing,
+    printing help or an error): its module-level ``_`` and ``ngettext`` are ours, and put back
+    afterwards. argparse reads them from its own module at every call, and no catalog of the
+    domain "argparse" ships with Python, so this is the one place to give it words."""
+    import argparse  # only the command line needs it
+
+    saved = getattr(argparse, "_"), getattr(argparse, "ngettext")
+    setattr(argparse, "_", gettext)
+    setattr(argparse, "ngettext", _argparse_ngettext)
+    try:
+        yield
+    finally:
+        setattr(argparse, "_", saved[0])
+        setattr(argparse, "ngettext", saved[1])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from . import ast
 from .diagnostics import Diagnostic, Severity
+from .i18n import gettext as _
 
 __all__ = ["NAME_LIMITS", "name_warnings", "postgres_collisions"]
 
@@ -58,16 +59,20 @@ def name_warnings(rulebook: ast.Rulebook) -> list[Diagnostic]:
         if other is not None and other.name.span is not None:
             diagnostics.append(Diagnostic(
                 "names_collide_when_cut",
-                f"PostgreSQL keeps the first {limit} bytes of a name, and this field's name "
-                f"and '{other.name.text}' agree in them: there they would be one column",
+                _("PostgreSQL keeps the first {limit} bytes of a name, and this field's name "
+                  "and '{other}' agree in them: there they would be one column").format(
+                      limit=limit, other=other.name.text),
                 statement.name.span, Severity.WARNING,
-                help=f"make the names differ within their first {limit} bytes",
-                related=(("the other field", other.name.span),)))
+                help=_("make the names differ within their first {limit} bytes").format(
+                    limit=limit),
+                related=((_("the other field"), other.name.span),)))
         else:
             diagnostics.append(Diagnostic(
                 "name_too_long",
-                f"this name is {size} bytes; PostgreSQL keeps the first {limit} of a name",
+                _("this name is {size} bytes; PostgreSQL keeps the first {limit} of a name").format(
+                    size=size, limit=limit),
                 statement.name.span, Severity.WARNING,
-                help=f"a name of at most {limit} bytes works on every database"))
+                help=_("a name of at most {limit} bytes works on every database").format(
+                    limit=limit)))
         seen.setdefault(cut, statement)
     return diagnostics

@@ -72,6 +72,7 @@ WORDS: tuple[tuple[str, str | None, str | None], ...] = (
     ("_ABSENT", None, "ontbreekt"),
     ("_PRESENT", "present", "aanwezig"),
     ("_MATCHES", "matches", "voldoet aan"),
+    ("_NOT_MATCHES", "does not match", "voldoet niet aan"),
 )
 
 KEYWORDS: dict[str, tuple[str, ...]] = {}

@@ -19,12 +19,24 @@ from collections.abc import Iterable
 from lark import Token
 
 from .diagnostics import Diagnostic
+from .i18n import N_
+from .i18n import gettext as _
 from .keywords import DUTCH, ENGLISH, WORDS, counterpart, language_of_word
 from .source import SourceFile, Span
 
 __all__ = ["NAMES", "guess_language", "language_errors"]
 
 NAMES = {ENGLISH: "English", DUTCH: "Dutch"}
+
+# Whole sentences per pair of languages, so that each translates as a sentence.
+_MIXED = {
+    (ENGLISH, DUTCH): N_("'{word}' is an English keyword in a rulebook written in Dutch"),
+    (DUTCH, ENGLISH): N_("'{word}' is a Dutch keyword in a rulebook written in English"),
+}
+_FIRST = {
+    ENGLISH: N_("the first keyword, '{word}', is English"),
+    DUTCH: N_("the first keyword, '{word}', is Dutch"),
+}
 
 _STARTS = {language: {row[index] for row in WORDS if row[index] is not None
                       and row[0] in ("_RULEBOOK", "_USE", "_FIELD", "_OUTPUT", "_RULES",
@@ -49,8 +61,10 @@ def guess_language(text: str) -> str:
     return DUTCH if counts[DUTCH] > counts[ENGLISH] else ENGLISH
 
 
-def _a(noun: str) -> str:
-    return ("an " if noun[0] in "AEIOU" else "a ") + noun
+def _token_span(source: SourceFile, token: Token) -> Span:
+    # The lexer sets both offsets of every token; Lark types them optional for hand-made ones.
+    start = token.start_pos or 0
+    return Span(source, start, token.end_pos if token.end_pos is not None else start + len(token))
 
 
 def _other(language: str) -> str:
@@ -82,16 +96,18 @@ def language_errors(source: SourceFile,
             language, first = said, token
             continue
         if said != language:
+            assert first is not None  # set together with language, by the first keyword
             word = " ".join(str(token).split())
             other = counterpart(token.type, word)
+            translates = _("srg-rules fmt --keywords {language} translates a whole file").format(
+                language=language)
             errors.append(Diagnostic(
                 "mixed_languages",
-                f"'{word}' is {_a(NAMES[said])} keyword in a rulebook written in "
-                f"{NAMES[language]}",
-                Span(source, token.start_pos, token.end_pos),
-                help=(f"write '{other}'; " if other else "")
-                + f"srg-rules fmt --keywords {language} translates a whole file",
-                related=((f"the first keyword, '{first}', is {NAMES[language]}",
-                          Span(source, first.start_pos, first.end_pos)),),
+                _(_MIXED[said, language]).format(word=word),
+                _token_span(source, token),
+                help=(_("write '{word}'; {rest}").format(word=other, rest=translates) if other
+                      else translates),
+                related=((_(_FIRST[language]).format(word=first),
+                          _token_span(source, first)),),
             ))
     return language or ENGLISH, errors

@@ -46,6 +46,7 @@ without this module importing the driver.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
 
@@ -114,8 +115,8 @@ def _relative_path(path: str, source: SourceFile) -> str:
 
 
 def _relative_to(source: SourceFile) -> str:
-    return ("the directory of this file" if _is_file_name(source.path) else
-            "the current directory")
+    return (_("the directory of this file") if _is_file_name(source.path) else
+            _("the current directory"))
 
 
 def _is_file_name(path: str) -> bool:
@@ -135,6 +136,7 @@ def _resolved(source: SourceFile) -> Path | None:
 def _path_span(use: ast.Use) -> Span:
     """The span of the quoted path of a ``use``, or the whole statement."""
     span = use.span
+    assert span is not None  # linking reads lowered parse trees, whose nodes all have spans
     quote = span.text.find('"')
     return Span(span.source, span.start + quote, span.end) if quote >= 0 else span
 
@@ -163,9 +165,14 @@ class _Linker:
                 result.append(statement)
         return result
 
-    def _with_code_file(self, declaration, source: SourceFile):
+    def _with_code_file(self, declaration: ast.FieldDeclaration | ast.OutputDeclaration,
+                        source: SourceFile) -> ast.FieldDeclaration | ast.OutputDeclaration:
         """The declaration with the values of its ``code from "file"`` read into its type."""
         spec = declaration.type
+        # statements() sends only declarations with a code file, from a lowered parse tree
+        # (whose nodes all have spans).
+        assert spec.code_file is not None and spec.span is not None
+        assert spec.code_file.span is not None
         if spec.codes is not None:
             self.diagnostics.append(Diagnostic(
                 "code_list_twice", _("the values come from a file and are listed here as well"),
@@ -180,6 +187,7 @@ class _Linker:
 
     def _unnamed_id(self, rule: ast.Rule | ast.Classification, source: SourceFile) -> ast.Name:
         stem = Path(source.path).stem
+        assert rule.span is not None  # (as in _path_span)
         base = f"{stem}-line-{rule.span.line}"
         candidate, n = base, 1
         while candidate in self.taken_ids:
@@ -201,9 +209,10 @@ class _Linker:
         except (OSError, ValueError):  # a name too long for the system, a NUL character
             is_file, is_dir, resolved = False, False, path
         if not is_file:
-            what = "is a directory, not a rulebook" if is_dir else "no such rulebook"
+            message = (_("'{path}': is a directory, not a rulebook") if is_dir
+                       else _("'{path}': no such rulebook")).format(path=shown)
             self.diagnostics.append(Diagnostic(
-                "use_not_found", f"'{shown}': {what}", where,
+                "use_not_found", message, where,
                 help=(_("the path is relative to the directory of this file")
                       if _is_file_name(source.path) else
                       _("the path is relative to the current directory")),
@@ -212,10 +221,10 @@ class _Linker:
         if resolved in stack:
             circle = stack[stack.index(resolved):]
             if len(circle) == 1:
-                message = "a rulebook cannot use itself"
+                message = _("a rulebook cannot use itself")
             else:
                 chain = " -> ".join([*(_display(p) for p in circle), _display(resolved)])
-                message = f"rulebooks use each other in a circle: {chain}"
+                message = _("rulebooks use each other in a circle: {chain}").format(chain=chain)
             self.diagnostics.append(Diagnostic(
                 "use_cycle", message, where,
                 help=_("rulebooks may use each other only one way; move what both need into "
@@ -243,7 +252,7 @@ class _Linker:
         return self.statements(lower(tree, used_source), used_source, [*stack, resolved],
                                used=True)
 
-    def _add_used(self, diagnostics, use: ast.Use, where: Span) -> None:
+    def _add_used(self, diagnostics: Iterable[Diagnostic], use: ast.Use, where: Span) -> None:
         for diagnostic in diagnostics:
             self.diagnostics.append(attrs.evolve(
                 diagnostic, related=(*diagnostic.related, ("used here", where))))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from typing import SupportsIndex, overload
 
 __all__ = ["MONTH_PATTERN", "Month", "is_month_start", "month_starts_near", "read_month"]
 
@@ -57,23 +58,32 @@ class Month(_dt.date):
     def __repr__(self) -> str:
         return f"Month({self.year}, {self.month}, 1)"
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Month], tuple[int, int]]:
         return (Month, (self.year, self.month))
 
     # Arithmetic and replace() on a date subclass make the subclass; a day moved off the
-    # first is no month, so they give plain dates.
+    # first is no month, so they give plain dates. (typeshed says that a date subclass gets
+    # itself back, hence the override ignores below: a plain date is the point.)
     def _plain(self) -> _dt.date:
         return _dt.date(self.year, self.month, 1)
 
-    def __add__(self, other: _dt.timedelta) -> _dt.date:
+    def __add__(self, other: _dt.timedelta) -> _dt.date:  # type: ignore[override]
         return self._plain() + other
 
-    __radd__ = __add__
+    __radd__ = __add__  # type: ignore[assignment]  # a plain date too (see above)
 
-    def __sub__(self, other):  # a timedelta gives a date, a date gives a timedelta
+    @overload  # type: ignore[override]
+    def __sub__(self, other: _dt.timedelta) -> _dt.date: ...
+
+    @overload
+    def __sub__(self, other: _dt.date) -> _dt.timedelta: ...
+
+    def __sub__(self, other: _dt.timedelta | _dt.date) -> _dt.date | _dt.timedelta:
+        # a timedelta gives a date, a date gives a timedelta
         return self._plain() - other
 
-    def replace(self, *args, **kwargs) -> _dt.date:
+    def replace(self, *args: SupportsIndex,  # type: ignore[override]
+                **kwargs: SupportsIndex) -> _dt.date:
         return self._plain().replace(*args, **kwargs)
 
 

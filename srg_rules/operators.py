@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["OPERATORS", "OperatorSpec"]
+__all__ = ["OPERATORS", "OperatorSpec", "mirrored"]
 
 
 @attrs.frozen
@@ -78,3 +78,12 @@ OPERATORS: dict[str, OperatorSpec] = {
         OperatorSpec("not_in_set", "not in", True, _SETS, _not_contains, "in_set", "is none of"),
     )
 }
+
+
+def mirrored(op: str) -> str:
+    """The id of the operator ``op`` with its sides swapped (``lt``: ``gt``), for an operator
+    between two values; a ValueError for a set operator."""
+    mirror = OPERATORS[op].mirror
+    if mirror is None:
+        raise ValueError(f"{op!r} compares a value with a set: its sides do not swap")
+    return mirror

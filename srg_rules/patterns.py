@@ -28,6 +28,7 @@ import re
 from typing import Union
 
 import attrs
+from .i18n import N_
 from .i18n import gettext as _
 
 __all__ = ["MAX_REPEAT", "MAX_SIZE", "Pattern", "PatternError", "parse", "source_offsets"]
@@ -149,7 +150,7 @@ class Pattern:
 
 
 @functools.lru_cache(maxsize=1024)
-def _compiled(expression: str) -> re.Pattern:
+def _compiled(expression: str) -> re.Pattern[str]:
     return re.compile(expression)
 
 
@@ -168,18 +169,18 @@ def parse(text: str) -> Pattern:
     0 '^' anchors are not in the subset
     """
     if not text:
-        raise PatternError(_("an empty pattern matches no value"), "a blank value is missing: "
-                           "write 'is missing' to test for that", 0, 0)
+        raise PatternError(_("an empty pattern matches no value"), _("a blank value is missing: "
+                           "write 'is missing' to test for that"), 0, 0)
     parser = _Parser(text)
     tree = parser.alternatives()
     if parser.position < len(text):  # only a ')' stops the top level early
-        raise PatternError(_("')' closes no group"), "remove it, or write \\) for a literal )",
+        raise PatternError(_("')' closes no group"), _("remove it, or write \\) for a literal )"),
                            parser.position, parser.position + 1)
     if _size(tree) > MAX_SIZE:
         raise PatternError(
             _("the pattern is too large (over {MAX_SIZE} characters once its repetitions are "
               "written out)").format(
-                MAX_SIZE=MAX_SIZE), "use * or + for long runs instead of large counts", 0, len(text))
+                MAX_SIZE=MAX_SIZE), _("use * or + for long runs instead of large counts"), 0, len(text))
     return Pattern(text, tree)
 
 
@@ -193,8 +194,12 @@ class _Parser:
     def peek(self) -> str | None:
         return self.text[self.position] if self.position < len(self.text) else None
 
-    def fail(self, message: str, help: str, start: int, end: int | None = None) -> PatternError:
-        return PatternError(message, help, start, end if end is not None else start + 1)
+    def fail(self, message: str, help: str, start: int, end: int | None = None,
+             **values: object) -> PatternError:
+        """The error at ``start``: ``message`` and ``help`` are catalog ids (marked with N_,
+        their literal braces doubled), filled in with ``values`` in the current language."""
+        return PatternError(_(message).format(**values), _(help).format(**values), start,
+                            end if end is not None else start + 1)
 
     def alternatives(self) -> _Node:
         start = self.position
@@ -203,7 +208,7 @@ class _Parser:
             self.position += 1
             options.append(self.sequence())
         if any(isinstance(o, _Sequence) and not o.items for o in options):
-            raise self.fail("an empty alternative", "use ? to make a part optional, e.g. (a|b)?",
+            raise self.fail(N_("an empty alternative"), N_("use ? to make a part optional, e.g. (a|b)?"),
                             start, max(self.position, start + 1))
         return options[0] if len(options) == 1 else _Alternatives(tuple(options))
 
@@ -219,6 +224,7 @@ class _Parser:
         char = self.peek()
         if char is None or char not in "*+?{":
             return atom
+        most: int | None  # None: no upper bound
         if char == "{":
             least, most = self.counts()
         else:
@@ -226,28 +232,29 @@ class _Parser:
             least, most = {"*": (0, None), "+": (1, None), "?": (0, 1)}[char]
         following = self.peek()
         if following is not None and following in "*+?{":
-            raise self.fail("a repetition of a repetition",
-                            "lazy (*?) and possessive (*+) repetitions are not in the subset; "
-                            "a full match does not need them: drop the second one, or group "
-                            "the first: (a*)*", self.position)
+            raise self.fail(N_("a repetition of a repetition"),
+                            N_("lazy (*?) and possessive (*+) repetitions are not in the subset; "
+                               "a full match does not need them: drop the second one, or group "
+                               "the first: (a*)*"), self.position)
         return _Repeat(atom, least, most)
 
     def counts(self) -> tuple[int, int]:
         start = self.position
         found = re.compile(r"\{(\d*)(,?)(\d*)\}").match(self.text, start)
-        help = f"write {{m}} or {{m,n}} with whole numbers 0 to {MAX_REPEAT}, m <= n"
+        help = N_("write {{m}} or {{m,n}} with whole numbers 0 to {most}, m <= n")
         if found is None or not found.group(1) or (found.group(2) and not found.group(3)):
             end = found.end() if found else start + 1
-            raise self.fail("'{' starts no repetition {m} or {m,n}", help + "; write \\{ for a "
-                            "literal {", start, end)
+            raise self.fail(N_("'{{' starts no repetition {{m}} or {{m,n}}"),
+                            N_("write {{m}} or {{m,n}} with whole numbers 0 to {most}, m <= n; "
+                               "write \\{{ for a literal {{"), start, end, most=MAX_REPEAT)
         self.position = found.end()
         least = int(found.group(1))
         most = int(found.group(3)) if found.group(2) else least
         if max(least, most) > MAX_REPEAT:
-            raise self.fail(f"a count above {MAX_REPEAT}", help, start, found.end())
+            raise self.fail(N_("a count above {most}"), help, start, found.end(), most=MAX_REPEAT)
         if least > most:
-            raise self.fail(f"the counts of {found.group()} are the wrong way round", help,
-                            start, found.end())
+            raise self.fail(N_("the counts of {counts} are the wrong way round"), help,
+                            start, found.end(), counts=found.group(), most=MAX_REPEAT)
         return least, most
 
     def atom(self) -> _Node:
@@ -260,38 +267,40 @@ class _Parser:
             return self.character_class(start)
         if char == "(":
             if self.peek() == "?":
-                raise self.fail("'(?' groups are not in the subset",
-                                "lookahead, lookbehind, flags, named and non-capturing groups "
-                                "differ between engines: write a plain group ( )", start, start + 2)
+                raise self.fail(N_("'(?' groups are not in the subset"),
+                                N_("lookahead, lookbehind, flags, named and non-capturing groups "
+                                   "differ between engines: write a plain group ( )"),
+                                start, start + 2)
             inner = self.alternatives()
             if self.peek() != ")":
-                raise self.fail("'(' is never closed", "close the group with ), or write \\( "
-                                "for a literal (", start)
+                raise self.fail(N_("'(' is never closed"), N_("close the group with ), or write "
+                                                                "\\( for a literal ("), start)
             self.position += 1
             return inner
         if char == "\\":
             return self.escape(start)
         if char in "*+?":
-            raise self.fail(f"'{char}' repeats nothing", f"put it after what it repeats, or "
-                            f"write \\{char} for a literal {char}", start)
+            raise self.fail(N_("'{char}' repeats nothing"), N_("put it after what it repeats, or "
+                                                                "write \\{char} for a literal {char}"),
+                            start, char=char)
         if char == "{":
-            raise self.fail("'{' repeats nothing", "write \\{ for a literal {", start)
+            raise self.fail(N_("'{{' repeats nothing"), N_("write \\{{ for a literal {{"), start)
         if char == "^":
-            raise self.fail("'^' anchors are not in the subset", "a pattern always matches the "
-                            "whole value: drop the ^ (write \\^ for a literal ^)", start)
+            raise self.fail(N_("'^' anchors are not in the subset"), N_("a pattern always matches "
+                            "the whole value: drop the ^ (write \\^ for a literal ^)"), start)
         if char == "$":
-            raise self.fail("'$' anchors are not in the subset", "a pattern always matches the "
-                            "whole value: drop the $ (write \\$ for a literal $)", start)
+            raise self.fail(N_("'$' anchors are not in the subset"), N_("a pattern always matches "
+                            "the whole value: drop the $ (write \\$ for a literal $)"), start)
         if char in "]}":
-            raise self.fail(f"'{char}' closes nothing", f"write \\{char} for a literal {char}",
-                            start)
+            raise self.fail(N_("'{char}' closes nothing"), N_("write \\{char} for a literal {char}"),
+                            start, char=char)
         return _Literal(char)
 
-    def escape(self, start: int) -> _Node:
+    def escape(self, start: int) -> _Class | _Literal:
         char = self.peek()
         if char is None:
-            raise self.fail("the pattern ends in a lone backslash",
-                            "write \\\\\\\\ in the rulebook for a literal backslash", start)
+            raise self.fail(N_("the pattern ends in a lone backslash"),
+                            N_("write \\\\\\\\ in the rulebook for a literal backslash"), start)
         self.position += 1
         end = self.position
         if char in _SHORTHANDS:
@@ -300,22 +309,23 @@ class _Parser:
             return _Literal(char)
         if char in "DWS":
             spelled = {"D": "[^0-9]", "W": "[^0-9A-Za-z_]", "S": "[^ \\t\\n\\r]"}[char]
-            raise self.fail(f"'\\{char}' is not in the subset",
-                            f"write the class out instead, e.g. {spelled}", start, end)
+            raise self.fail(N_("'\\{char}' is not in the subset"),
+                            N_("write the class out instead, e.g. {spelled}"), start, end,
+                            char=char, spelled=spelled)
         if char in "bBAZzG":
-            raise self.fail(f"'\\{char}' (a boundary or anchor) is not in the subset",
-                            "a pattern always matches the whole value; word boundaries differ "
-                            "between engines", start, end)
+            raise self.fail(N_("'\\{char}' (a boundary or anchor) is not in the subset"),
+                            N_("a pattern always matches the whole value; word boundaries differ "
+                               "between engines"), start, end, char=char)
         if char.isdigit():
-            raise self.fail(f"backreferences such as '\\{char}' are not in the subset",
-                            "repeat the part itself instead", start, end)
+            raise self.fail(N_("backreferences such as '\\{char}' are not in the subset"),
+                            N_("repeat the part itself instead"), start, end, char=char)
         if char in "ntrfvx0aeuUpPkcQE":
-            raise self.fail(f"the escape '\\{char}' is not in the subset",
-                            "\\s matches a space, tab or line break; write any other character "
-                            "as it is", start, end)
-        raise self.fail(f"the escape '\\{char}' is not in the subset",
-                        "the escapes are \\d, \\w, \\s and a backslash before punctuation "
-                        "(\\. \\* \\( ...)", start, end)
+            raise self.fail(N_("the escape '\\{char}' is not in the subset"),
+                            N_("\\s matches a space, tab or line break; write any other "
+                               "character as it is"), start, end, char=char)
+        raise self.fail(N_("the escape '\\{char}' is not in the subset"),
+                        N_("the escapes are \\d, \\w, \\s and a backslash before punctuation "
+                           "(\\. \\* \\( ...)"), start, end, char=char)
 
     def character_class(self, start: int) -> _Class:
         negated = self.peek() == "^"
@@ -325,8 +335,8 @@ class _Parser:
         while True:
             char = self.peek()
             if char is None:
-                raise self.fail("'[' is never closed", "close the class with ], or write \\[ "
-                                "for a literal [", start)
+                raise self.fail(N_("'[' is never closed"), N_("close the class with ], or write "
+                                                                "\\[ for a literal ["), start)
             if char == "]":
                 self.position += 1
                 break
@@ -337,19 +347,20 @@ class _Parser:
                 self.position += 1
                 high = self.class_item()
                 if not isinstance(low, str) or not isinstance(high, str):
-                    raise self.fail("a range of a class shorthand", "a range runs between two "
-                                    "characters, e.g. a-z", item_start, self.position)
+                    raise self.fail(N_("a range of a class shorthand"), N_("a range runs between "
+                                    "two characters, e.g. a-z"), item_start, self.position)
                 if low > high:
-                    raise self.fail(f"the range {low}-{high} is the wrong way round",
-                                    f"write {high}-{low}", item_start, self.position)
+                    raise self.fail(N_("the range {low}-{high} is the wrong way round"),
+                                    N_("write {high}-{low}"), item_start, self.position,
+                                    low=low, high=high)
                 ranges.append((low, high))
             elif isinstance(low, str):
                 ranges.append((low, low))
             else:
                 ranges.extend(low)
         if not ranges:
-            raise self.fail("an empty class matches nothing", "put characters between [ and ], "
-                            "or write \\[\\] for the literal text []", start, self.position)
+            raise self.fail(N_("an empty class matches nothing"), N_("put characters between [ "
+                            "and ], or write \\[\\] for the literal text []"), start, self.position)
         return _Class(negated, tuple(ranges))
 
     def class_item(self) -> str | tuple[tuple[str, str], ...]:
@@ -362,9 +373,9 @@ class _Parser:
             return node.ranges if isinstance(node, _Class) else node.char
         if char == "[":
             posix = self.peek() in (":", ".", "=")
-            raise self.fail("'[' inside a class", "POSIX classes such as [:alpha:] are not in "
-                            "the subset; write a-zA-Z" if posix else "write \\[ for a literal [",
-                            start)
+            raise self.fail(N_("'[' inside a class"),
+                            N_("POSIX classes such as [:alpha:] are not in the subset; write "
+                               "a-zA-Z") if posix else N_("write \\[ for a literal ["), start)
         return char
 
 

@@ -34,6 +34,7 @@ import sqlglot
 from sqlglot import exp
 
 from . import ir
+from .i18n import gettext as _
 from .records import REASON_SEPARATOR, InputError, output_columns
 from .summary import Summary, group_text
 
@@ -52,7 +53,8 @@ def result_table_name(table: str) -> str:
 def _table(name: str, what: str) -> exp.Table:
     parts = name.split(".")
     if not all(part.strip() for part in parts) or len(parts) > 3:
-        raise InputError(f"{what} {name!r}: not a table name; write TABLE or SCHEMA.TABLE")
+        raise InputError(_("{option} {name}: not a table name; write TABLE or "
+                           "SCHEMA.TABLE").format(option=what, name=repr(name)))
     identifiers = [exp.to_identifier(part, quoted=True) for part in parts]
     return exp.Table(this=identifiers[-1], db=identifiers[-2] if len(parts) > 1 else None,
                      catalog=identifiers[-3] if len(parts) > 2 else None)
@@ -102,8 +104,8 @@ def run_table(program: ir.Program, dsn: str, table: str, result_table: str | Non
     try:
         import psycopg
     except ImportError:
-        raise InputError("the postgres engine needs psycopg: pip install 'srg-rules[postgres]'"
-                         ) from None
+        raise InputError(_("the postgres engine needs psycopg: pip install "
+                           "'srg-rules[postgres]'")) from None
     if program.activities is not None or program.trajectories:
         raise ValueError("a rulebook with 'activities' or 'trajectory' statements runs on the "
                          "python engine")
@@ -111,30 +113,38 @@ def run_table(program: ir.Program, dsn: str, table: str, result_table: str | Non
     source = _table(table, "--table")
     target = _table(result_name, "--result-table")
     if source == target:
-        raise InputError(f"--result-table {result_name}: is the input table; name another")
+        raise InputError(_("--result-table {table}: is the input table; name another").format(
+            table=result_name))
     try:
         connection = psycopg.connect(dsn, autocommit=False)
     except psycopg.Error as error:
-        raise InputError(f"cannot connect to PostgreSQL ({dsn}): {str(error).strip()}") from None
+        raise InputError(_("cannot connect to PostgreSQL ({dsn}): {error}").format(
+            dsn=dsn, error=str(error).strip())) from None
     with connection:
         cursor = connection.cursor()
         try:
-            if cursor.execute("SELECT to_regclass(%s)", [_sql(source)]).fetchone()[0] is None:
-                raise InputError(f"--table {table}: no such table in the database")
+            # to_regclass answers one row: the table's oid, or NULL when there is no such table
+            found = cursor.execute("SELECT to_regclass(%s)", [_sql(source)]).fetchone()
+            if found is None or found[0] is None:
+                raise InputError(_("--table {table}: no such table in the database").format(
+                    table=table))
             cursor.execute(f"SELECT * FROM {_sql(source)} LIMIT 0")
+            assert cursor.description is not None  # a SELECT always describes its columns
             columns = [d.name for d in cursor.description]
-            if cursor.execute("SELECT to_regclass(%s)", [_sql(target)]).fetchone()[0] is not None:
+            found = cursor.execute("SELECT to_regclass(%s)", [_sql(target)]).fetchone()
+            if found is not None and found[0] is not None:
                 if not replace:
-                    raise InputError(f"--result-table {result_name}: the table exists already\n"
-                                     "  help: give --replace to replace it, or name another")
+                    raise InputError(_("--result-table {table}: the table exists already\n  "
+                                       "help: give --replace to replace it, or name "
+                                       "another").format(table=result_name))
                 cursor.execute(f"DROP TABLE {_sql(target)}")
             query = decided_query(program, source, columns)
             cursor.execute(f"CREATE TABLE {_sql(target)} AS {_sql(query)}")
             counts = _summary(cursor, target, bool(program.by_verb("warn")), by, columns)
         except psycopg.Error as error:
             connection.rollback()
-            raise InputError(f"PostgreSQL refused the run on {table}: {str(error).strip()}"
-                             ) from None
+            raise InputError(_("PostgreSQL refused the run on {table}: {error}").format(
+                table=table, error=str(error).strip())) from None
         except BaseException:
             connection.rollback()
             raise

@@ -28,8 +28,9 @@ from typing import Any
 
 from . import ast, ir
 from .decision import Decision, Status
+from .keywords import DUTCH, ENGLISH, UNITS
 from .operators import OPERATORS
-from .schema import Schema
+from .schema import Scalar, Schema
 
 __all__ = [
     "assigned",
@@ -175,10 +176,10 @@ def operand(node: ir.Operand, schema: Schema | None = None) -> str:
     >>> operand(ir.DateShift(ir.FieldValue("d"), -2, "weeks"))
     'd - 2 weeks'
     """
-    return _Printer(schema, None)(node)
+    return _Printer(schema, None).text(node)
 
 
-SetOrder = Callable[[str, frozenset], list]
+SetOrder = Callable[[str, frozenset[Scalar]], list[Scalar]]
 
 
 def condition(node: ir.Condition, schema: Schema | None = None, *,
@@ -198,13 +199,17 @@ def condition(node: ir.Condition, schema: Schema | None = None, *,
     if from_source and node.span is not None:
         # Keep one line per node whatever the source looked like.
         return _SPACE.sub(" ", node.span.text.strip())
-    return _Printer(schema, set_order)(node)
+    return _Printer(schema, set_order).text(node)
 
 
 class _Printer(ir.Visitor):
     def __init__(self, schema: Schema | None, set_order: SetOrder | None):
         self.schema = schema
         self.set_order = set_order
+
+    def text(self, node: ir.Operand | ir.Condition) -> str:
+        printed: str = self(node)  # the visitor's dispatch is untyped; each method returns text
+        return printed
 
     def _bare(self, field: str | None) -> bool:
         if field is None or self.schema is None:
@@ -240,7 +245,7 @@ class _Printer(ir.Visitor):
     def _operand(self, node: ir.Operand) -> str:
         if isinstance(node, ir.Constant):
             return value(node.value)
-        return self(node)
+        return self.text(node)
 
     def compare(self, node: ir.Compare) -> str:
         pair = ir.field_constant(node)
@@ -285,6 +290,9 @@ class _Printer(ir.Visitor):
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
+# The English unit the AST holds -> its Dutch word (``week`` is both).
+_DUTCH_UNITS = {english: dutch for dutch, english in UNITS.items()}
+
 CONDITION_KEYWORDS = frozenset({"not"})
 """Words the lexer always reads as keywords where a condition starts: no field or define of
 that name can be written there."""
@@ -323,54 +331,69 @@ def written(literal: ast.Value) -> str:
     raise ValueError(f"not a value: {literal!r}")
 
 
-def comparison_head(comparison: ast.Comparison) -> str:
+def comparison_head(comparison: ast.Comparison, language: str = ENGLISH) -> str:
     """What precedes the value of a comparison: ``hours >= `` (the formatter lays out a
-    ``{...}`` list after it itself, comments and all)."""
+    ``{...}`` list after it itself, comments and all); ``not in`` is ``niet in`` in Dutch."""
     if comparison.op not in OPERATORS:
         raise ValueError(f"not a comparison operator: {comparison.op!r}")
     spec = OPERATORS[comparison.op]
-    head = f"{_side(comparison.field)} {spec.symbol} "
+    symbol = "niet in" if language == DUTCH and spec.symbol == "not in" else spec.symbol
+    head = f"{_side(comparison.field, language)} {symbol} "
     if spec.takes_set != isinstance(comparison.value, ast.ValueSet):
         raise ValueError(f"operator {comparison.op!r} does not take {comparison.value!r}")
     return head
 
 
-def leaf(condition: ast.Comparison | ast.Presence | ast.Reference | ast.PatternMatch) -> str:
-    """A comparison, presence test or reference on one line.
+def leaf(condition: ast.Comparison | ast.Presence | ast.Reference | ast.PatternMatch,
+         language: str = ENGLISH) -> str:
+    """A comparison, presence test or reference on one line, with the keywords of
+    ``language`` (``en`` or ``nl``; names and values are the same in both).
 
     >>> leaf(ast.Comparison("in_set", ast.Name("c"), ast.ValueSet((ast.Word("a"), ast.Number(1)))))
     'c in {a, 1}'
     >>> leaf(ast.Presence(ast.Name("end"), False)), leaf(ast.Reference(ast.Name("young")))
     ('end is missing', 'young')
+    >>> leaf(ast.Presence(ast.Name("end"), False), "nl")
+    'end ontbreekt'
     """
+    dutch = language == DUTCH
+    reserved = CONDITION_KEYWORDS | ({"niet"} if dutch else set())
     if isinstance(condition, ast.Reference):
-        return name(condition.name, CONDITION_KEYWORDS)
+        return name(condition.name, reserved)
     if isinstance(condition, ast.Presence):
+        if dutch:
+            return f"{name(condition.field, reserved)} {'is aanwezig' if condition.present else 'ontbreekt'}"
         state = "present" if condition.present else "missing"
-        return f"{name(condition.field, CONDITION_KEYWORDS)} is {state}"
+        return f"{name(condition.field, reserved)} is {state}"
     if isinstance(condition, ast.PatternMatch):
-        return f"{name(condition.field, CONDITION_KEYWORDS)} matches {pattern(condition.pattern.value)}"
+        if condition.negated:
+            verb = "voldoet niet aan" if dutch else "does not match"
+        else:
+            verb = "voldoet aan" if dutch else "matches"
+        return f"{name(condition.field, reserved)} {verb} {pattern(condition.pattern.value)}"
     if isinstance(condition, ast.Comparison):
-        head = comparison_head(condition)
+        head = comparison_head(condition, language)
         if isinstance(condition.value, ast.ValueSet):
             if not condition.value.items:
                 raise ValueError("a {...} list needs at least one value")
             return head + "{" + ", ".join(written(v) for v in condition.value.items) + "}"
-        return head + _side(condition.value)
+        return head + _side(condition.value, language)
     raise ValueError(f"not a condition: {condition!r}")
 
 
-def _side(operand: ast.Name | ast.Value | ast.DateShift | ast.Measure | ast.Call) -> str:
+def _side(operand: ast.Name | ast.Value | ast.DateShift | ast.Measure | ast.Call,
+          language: str = ENGLISH) -> str:
     """One side of a comparison: a field's name, a value, or a date moved by some units."""
     if isinstance(operand, ast.Name):
         return name(operand, CONDITION_KEYWORDS)
     if isinstance(operand, ast.Call):
-        return f"{operand.function.text}({', '.join(_side(a) for a in operand.arguments)})"
+        return f"{operand.function.text}({', '.join(_side(a, language) for a in operand.arguments)})"
     if isinstance(operand, ast.Measure):
         return f"{operand.function.text}({name(operand.field, CONDITION_KEYWORDS)})"
     if isinstance(operand, ast.DateShift):
         sign = "+" if operand.later else "-"
-        return f"{written(operand.base)} {sign} {written(operand.amount)} {operand.unit}"
+        unit = _DUTCH_UNITS.get(operand.unit, operand.unit) if language == DUTCH else operand.unit
+        return f"{written(operand.base)} {sign} {written(operand.amount)} {unit}"
     return written(operand)
 
 

@@ -28,7 +28,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -119,7 +119,7 @@ def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
     if not path.exists():
         raise InputError(_("{path}: no such file").format(path=path))
     if path.is_dir():
-        raise InputError(f"{path}: is a directory, not a record file")
+        raise InputError(_("{path}: is a directory, not a record file").format(path=path))
     if path.suffix.lower() in EXCEL_SUFFIXES:
         return _open_excel(path, required, known)
     codec = _codec(encoding)
@@ -146,10 +146,10 @@ def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
         header = next(csv.reader([first_line], delimiter=delimiter))
     except csv.Error:
         handle.close()
-        raise InputError(f"{path}:1: the first line cannot be read as a CSV header "
-                         f"(a value longer than {_FIELD_LIMIT // (1024 * 1024)} MB, or an "
-                         "unclosed quote)\n  help: the first line must name the fields, "
-                         "separated by , or ; or a tab") from None
+        raise InputError(_("{path}:1: the first line cannot be read as a CSV header (a value "
+                           "longer than {megabytes} MB, or an unclosed quote)\n  help: the first "
+                           "line must name the fields, separated by , or ; or a tab").format(
+                             path=path, megabytes=_FIELD_LIMIT // (1024 * 1024))) from None
     columns = tuple(column.strip() for column in header)
     try:
         _check_header(path, columns, required, known)
@@ -169,20 +169,21 @@ def _open_excel(path: Path, required: Sequence[str], known: Sequence[str]) -> Re
     try:
         import openpyxl
     except ImportError:
-        raise InputError(f"{path}: reading Excel files needs openpyxl: pip install "
-                         "'srg-rules[excel]' (or save the sheet as CSV UTF-8)") from None
+        raise InputError(_("{path}: reading Excel files needs openpyxl: pip install "
+                           "'srg-rules[excel]' (or save the sheet as CSV UTF-8)").format(
+                             path=path)) from None
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         sheet = book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
     except Exception as error:  # noqa: BLE001 - zipfile, XML and openpyxl errors alike
-        raise InputError(f"{path}: cannot be read as an Excel workbook "
-                         f"({type(error).__name__})") from None
+        raise InputError(_("{path}: cannot be read as an Excel workbook ({error})").format(
+                             path=path, error=type(error).__name__)) from None
     if header is None or all(cell is None for cell in header):
         book.close()
-        raise InputError(f"{path}: the first sheet is empty; expected a header row with the "
-                         "field names")
+        raise InputError(_("{path}: the first sheet is empty; expected a header row with the "
+                           "field names").format(path=path))
     columns = tuple(_cell_text(cell).strip() for cell in header)
     while columns and not columns[-1]:
         columns = columns[:-1]
@@ -209,8 +210,7 @@ def _excel_rows(book: Any, rows: Iterator[tuple[Any, ...]],
             record = dict(zip(columns, values))
             for column in columns[len(values):]:
                 record[column] = ""
-            problem = (f"has {len(values)} values where the header has {width}"
-                       if len(values) > width else None)
+            problem = (_values_problem(len(values), width) if len(values) > width else None)
             yield Row(number, line, record, problem)
     finally:
         book.close()
@@ -260,8 +260,8 @@ def _codec(encoding: str) -> str:
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
-        raise InputError(f"--encoding {encoding}: not an encoding Python knows; e.g. utf-8, "
-                         "cp1252, latin-1, utf-16") from None
+        raise InputError(_("--encoding {encoding}: not an encoding Python knows; e.g. utf-8, "
+                           "cp1252, latin-1, utf-16").format(encoding=encoding)) from None
     return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
 
 
@@ -276,19 +276,21 @@ def _check_header(path: Path, columns: tuple[str, ...], required: Sequence[str],
         if column in seen:
             if not names_a_field:
                 break
-            raise InputError(f"{path}:1: the header names the column '{column}' twice")
+            raise InputError(_("{path}:1: the header names the column '{column}' twice").format(
+                path=path, column=column))
         seen.add(column)
     missing = [name for name in required if name not in seen]
     if not missing:
         return
     if not names_a_field:
         raise InputError(
-            f"{path}:1: the header lacks {len(missing)} field(s) the rulebook requires: the "
-            f"first line names none of the rulebook's fields, so the file may have no header "
-            f"(its {len(columns)} value(s) are not shown)\n"
-            f"  help: add a header line naming the columns, e.g. {_separated(required[:3])}")
-    lines = [f"{path}:1: the header lacks {len(missing)} field(s) the rulebook requires: "
-             + ", ".join(missing)]
+            _("{path}:1: the header lacks {missing} field(s) the rulebook requires: the first "
+              "line names none of the rulebook's fields, so the file may have no header (its "
+              "{values} value(s) are not shown)\n  help: add a header line naming the columns, "
+              "e.g. {example}").format(path=path, missing=len(missing), values=len(columns),
+                                       example=_separated(required[:3])))
+    lines = [_("{path}:1: the header lacks {missing} field(s) the rulebook requires: "
+               "{fields}").format(path=path, missing=len(missing), fields=", ".join(missing))]
     extra = [c for c in columns if c not in known]
     for name in missing:
         hint = did_you_mean(name, extra)
@@ -320,21 +322,27 @@ def _encoding_message(path: Path, encoding: str) -> str:
                 try:
                     decoder.decode(raw)
                 except UnicodeDecodeError as error:
-                    where = (f"{path}:{line}: byte 0x{raw[error.start]:02x} at column "
-                             f"{error.start + 1} is not {encoding} text")
+                    where = _("{path}:{line}: byte {byte} at column {column} is not {encoding} "
+                              "text").format(path=path, line=line,
+                                             byte=f"0x{raw[error.start]:02x}",
+                                             column=error.start + 1, encoding=encoding)
                     break
                 line += 1
             else:
                 decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        where = f"{path}:{line - 1}: the file ends in the middle of a {encoding} character"
+        where = _("{path}:{line}: the file ends in the middle of a {encoding} character").format(
+            path=path, line=line - 1, encoding=encoding)
     except OSError as error:
-        return f"{path}: cannot be read ({error.strerror})"
-    where = where or f"{path}: the file is not {encoding} text"
+        return _("{path}: cannot be read ({strerror})").format(path=path,
+                                                              strerror=error.strerror)
+    where = where or _("{path}: the file is not {encoding} text").format(path=path,
+                                                                        encoding=encoding)
     if _codec(encoding) == "utf-8-sig":
-        return (f"{where}\n  help: a file from Excel or an older system is often Windows "
-                "text: rerun with --encoding cp1252 (or save it as 'CSV UTF-8')")
-    return f"{where}\n  help: name the file's encoding with --encoding (e.g. utf-8, cp1252)"
+        return _("{where}\n  help: a file from Excel or an older system is often Windows text: "
+                 "rerun with --encoding cp1252 (or save it as 'CSV UTF-8')").format(where=where)
+    return _("{where}\n  help: name the file's encoding with --encoding (e.g. utf-8, "
+             "cp1252)").format(where=where)
 
 
 _FIELD_LIMIT = 16 * 1024 * 1024
@@ -342,13 +350,15 @@ _FIELD_LIMIT = 16 * 1024 * 1024
 
 def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: str,
               encoding: str = "utf-8") -> Iterator[Row]:
-    reader = csv.reader(handle, delimiter=delimiter)
+    taken: list[str] = []  # the lines of the record being read, to look at its quotes
+    reader = csv.reader(_remembered(handle, taken), delimiter=delimiter)
     number = 0
     line = 2
     width = len(columns)
     try:
         while True:
             start_line = line
+            taken.clear()
             try:
                 values = next(reader)
             except StopIteration:
@@ -356,8 +366,10 @@ def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: 
             except csv.Error as error:
                 number += 1
                 line = reader.line_num + 2
-                problem = (f"has a value longer than {_FIELD_LIMIT // (1024 * 1024)} MB"
-                           if "field limit" in str(error) else f"cannot be read as CSV ({error})")
+                problem = (_("has a value longer than {megabytes} MB").format(
+                               megabytes=_FIELD_LIMIT // (1024 * 1024))
+                           if "field limit" in str(error)
+                           else _("cannot be read as CSV ({error})").format(error=error))
                 yield Row(number, start_line, {}, problem, swallowed=line - start_line - 1)
                 continue
             line = reader.line_num + 2
@@ -366,18 +378,18 @@ def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: 
             number += 1
             record = dict(zip(columns, values))
             spanned = line - start_line - 1
+            # Lines read into a record by a quote that never really closes (the rule in
+            # docs/reliability.md); a quoted value holding line breaks is no such quote.
+            swallowed = spanned if spanned and _quote_left_open(taken, delimiter) else 0
             if len(values) != width:
                 for column in columns[len(values):]:
                     record[column] = ""
-                yield Row(number, start_line, record,
-                          f"has {len(values)} values where the header has {width}",
-                          swallowed=spanned)
+                yield Row(number, start_line, record, _values_problem(len(values), width),
+                          swallowed=swallowed)
                 continue
-            if spanned and any(value.endswith(("\n", "\r")) for value in values):
-                # A quoted value ending in a line break: a quote never closed, which read the
-                # rest of the file into it.
-                yield Row(number, start_line, record, "has a quote that is never closed",
-                          swallowed=spanned)
+            if swallowed:
+                yield Row(number, start_line, record, _("has a quote that is never closed"),
+                          swallowed=swallowed)
                 continue
             yield Row(number, start_line, record)
     except UnicodeDecodeError:
@@ -386,7 +398,37 @@ def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: 
         handle.close()
 
 
+def _remembered(lines: Iterable[str], taken: list[str]) -> Iterator[str]:
+    """The lines, each also appended to ``taken`` (which the caller clears per record)."""
+    for text in lines:
+        taken.append(text)
+        yield text
+
+
+def _quote_left_open(lines: list[str], delimiter: str) -> bool:
+    """Whether a record's lines hold a quote that does not close as a quote must: before the
+    file ends, followed by the delimiter or the line's end. A quote left open swallows lines
+    until the file ends, or until the next quote in the file, which opens a later value and so
+    is followed by its text. The csv module's strict mode refuses exactly these two."""
+    try:
+        for _ in csv.reader(lines, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
+
+
 _MAX_JSON_DEPTH = 100
+
+
+def _nesting_problem() -> str:
+    return _("nests deeper than {levels} levels").format(levels=_MAX_JSON_DEPTH)
+
+
+def _values_problem(values: int, width: int) -> str:
+    """What is wrong with a row of ``values`` cells under a header of ``width`` columns."""
+    return _("has {values} values where the header has {width}").format(values=values,
+                                                                         width=width)
 
 
 def _jsonl_rows(path: Path, handle: IO[str], first_line: str,
@@ -403,16 +445,19 @@ def _jsonl_rows(path: Path, handle: IO[str], first_line: str,
                 try:
                     value = json.loads(text)
                 except json.JSONDecodeError as error:
-                    problem = f"is not valid JSON ({error.msg} at column {error.colno})"
+                    problem = _("is not valid JSON ({error} at column {column})").format(
+                        error=error.msg, column=error.colno)
                 except ValueError:  # an integer over Python's 4,300 digits
-                    problem = "holds a number too long to read"
+                    problem = _("holds a number too long to read")
                 except RecursionError:
-                    problem = f"nests deeper than {_MAX_JSON_DEPTH} levels"
+                    problem = _nesting_problem()
                 else:
                     if not isinstance(value, dict):
-                        problem = f"is a JSON {type(value).__name__}, not an object"
+                        problem = _("is a JSON {kind}, not an object").format(
+                            kind=type(value).__name__)
                     elif "\\u" in text.lower() and _has_lone_surrogate(value):
-                        problem = "holds a lone surrogate (\\ud800 to \\udfff), which is not text"
+                        problem = _("holds a lone surrogate (\\ud800 to \\udfff), which is not "
+                                    "text")
             if problem is not None:
                 yield Row(number, line_number, {"_line": text.rstrip("\r\n")}, problem)
                 continue
@@ -443,7 +488,7 @@ def _json_shape(text: str) -> str | None:
         elif char in "[{":
             depth += 1
             if depth > _MAX_JSON_DEPTH:
-                return f"nests deeper than {_MAX_JSON_DEPTH} levels"
+                return _nesting_problem()
         elif char in "]}":
             depth -= 1
     return None
@@ -476,8 +521,8 @@ class OutputFile:
         self._target = Path(path) if path is not None else None
         if self._format == "xlsx" and self._target is not None and \
                 self._target.suffix.lower() in EXCEL_SUFFIXES:
-            raise InputError(f"{self._target}: the decisions of an Excel file are written as "
-                             "CSV; name the output .csv")
+            raise InputError(_("{target}: the decisions of an Excel file are written as CSV; "
+                               "name the output .csv").format(target=self._target))
         if self._target is not None:
             self._temp: Path | None = temp_beside(self._target)
             self._handle: IO[str] = open(self._temp, "w", encoding="utf-8", newline="")
@@ -500,8 +545,9 @@ class OutputFile:
         try:
             self._write(row, decision)
         except OSError as error:  # a full disk, a file system gone read-only
-            raise InputError(f"{self._target or '<stdout>'}: cannot be written "
-                             f"({error.strerror or error}); nothing was written") from None
+            raise InputError(_("{target}: cannot be written ({error}); nothing was "
+                               "written").format(target=self._target or "<stdout>",
+                                                 error=error.strerror or error)) from None
 
     def _write(self, row: Row, decision: Decision) -> None:
         reasons = decision.reasons
@@ -525,10 +571,12 @@ class OutputFile:
                 self._handle.flush()
                 return
             self._handle.close()
+            assert self._target is not None  # a temporary file is made only beside a target
             publish(self._temp, self._target)
         except OSError as error:
-            raise InputError(f"{self._target or '<stdout>'}: cannot be written "
-                             f"({error.strerror or error}); nothing was written") from None
+            raise InputError(_("{target}: cannot be written ({error}); nothing was "
+                               "written").format(target=self._target or "<stdout>",
+                                                 error=error.strerror or error)) from None
         self._temp = None
 
     def discard(self) -> None:
@@ -556,13 +604,15 @@ def temp_beside(target: str | os.PathLike[str]) -> Path:
     target = Path(target)
     directory = target.resolve().parent
     if not directory.is_dir():
-        raise InputError(f"{target}: the folder {directory} does not exist")
+        raise InputError(_("{target}: the folder {directory} does not exist").format(
+            target=target, directory=directory))
     remove_stale(directory, target.name)
     try:
         fd, name = tempfile.mkstemp(prefix=partial_prefix(target.name),
                                     suffix=PARTIAL_SUFFIX, dir=directory)
     except OSError as error:
-        raise InputError(f"{target}: cannot be written ({error.strerror})") from None
+        raise InputError(_("{target}: cannot be written ({strerror})").format(
+            target=target, strerror=error.strerror)) from None
     os.close(fd)
     return Path(name)
 

@@ -49,6 +49,7 @@ import attrs
 
 from . import ir
 from .decision import Decision, Status
+from .i18n import gettext as _
 from .records import (MALFORMED_ROW, REASON_SEPARATOR, InputError, OutputFile, RecordFile,
                       Row, open_records)
 from .registration import provisions
@@ -100,12 +101,12 @@ def open_input(path: str | os.PathLike[str], fields: Mapping[str, Field],
 
 def swallowed_message(path: Path, row: Row) -> str:
     """The refusal of a run whose file has a quote that read following lines into one row."""
-    return (f"{path}:{row.line}: record {row.number} opens a quote that is not closed where "
-            f"the record ends: the {row.swallowed} line(s) after line {row.line} were read "
-            "into it; nothing was written\n"
-            "  help: close the quote (a quote inside a quoted value is written twice: \"\"), "
-            "or rerun with --allow-malformed to reject such a record as malformed_row "
-            "and write the rest")
+    return _("{path}:{line}: record {number} opens a quote that is not closed where the record "
+             "ends: the {lines} line(s) after line {line} were read into it; nothing was "
+             "written\n  help: close the quote (a quote inside a quoted value is written twice: "
+             "\"\"), or rerun with --allow-malformed to reject such a record as malformed_row "
+             "and write the rest").format(path=path, line=row.line, number=row.number,
+                                          lines=row.swallowed)
 
 
 def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping[str, Field],
@@ -260,8 +261,9 @@ def _write_all(output: OutputFile, decided: Iterable[tuple[Row, Decision]],
             if by:
                 summary.group([group_text(row.values.get(name)) for name in by]).add(decision)
         if read is not None and read() != summary.records:
-            raise InputError(f"{read()} records were read but {summary.records} decided; "
-                             "nothing was written (please report this as a bug)")
+            raise InputError(_("{read} records were read but {decided} decided; nothing was "
+                               "written (please report this as a bug)").format(
+                                 read=read(), decided=summary.records))
         output.commit()
     except BaseException:
         output.discard()

@@ -46,6 +46,7 @@ import sqlglot
 from sqlglot import exp
 
 from . import ir
+from .i18n import gettext as _
 from .records import (
     REASON_SEPARATOR,
     InputError,
@@ -65,8 +66,8 @@ def _session(master: str | None) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise InputError("the spark engine needs PySpark and Java 17: "
-                         "pip install 'srg-rules[spark]'") from None
+        raise InputError(_("the spark engine needs PySpark and Java 17: pip install "
+                           "'srg-rules[spark]'")) from None
     session = (SparkSession.builder.master(master or DEFAULT_MASTER).appName("srg-rules")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
@@ -89,10 +90,10 @@ def _files(path: Path) -> list[Path]:
         found = sorted(p for p in path.rglob("*") if p.is_file()
                        and not p.name.startswith((".", "_")))
         if not found:
-            raise InputError(f"{path}: the folder holds no record files")
+            raise InputError(_("{path}: the folder holds no record files").format(path=path))
         return found
     if not path.exists():
-        raise InputError(f"{path}: no such file or folder")
+        raise InputError(_("{path}: no such file or folder").format(path=path))
     return [path]
 
 
@@ -132,15 +133,19 @@ def run_spark(program: ir.Program, input_path: str | os.PathLike[str],
         paths = [str(f) for f in files]
         kinds = {"parquet" if f.suffix.lower() in _PARQUET else "csv" for f in files}
         if len(kinds) > 1:
-            raise InputError(f"{source}: holds both Parquet and CSV files; give one kind")
+            raise InputError(_("{path}: holds both Parquet and CSV files; give one kind").format(
+                path=source))
         kind = kinds.pop()
     if not remote_out and not target.resolve().parent.is_dir():
-        raise InputError(f"{target}: the folder {target.resolve().parent} does not exist")
+        raise InputError(_("{target}: the folder {directory} does not exist").format(
+            target=target, directory=target.resolve().parent))
     single_csv = not remote_out and target.suffix.lower() == ".csv"
     if single_csv and kind != "csv":
-        raise InputError(f"{target}: a Parquet input is written as Parquet; name a folder")
+        raise InputError(_("{target}: a Parquet input is written as Parquet; name a "
+                           "folder").format(target=target))
     spark = _session(master)
     delimiter = ","
+    bad: str | None  # the column Spark puts a malformed CSV line in
     if kind == "csv":
         if remote_in:
             first = spark.read.text(paths).first()
@@ -152,11 +157,12 @@ def run_spark(program: ir.Program, input_path: str | os.PathLike[str],
         else:
             records = open_records(files[0], [n for n, f in program.schema.fields.items()
                                               if not f.optional], list(program.schema.fields))
+            # a CSV file's rows are a generator (RecordFile types them as any iterator)
             records.rows.close()  # type: ignore[attr-defined]
             delimiter = records.delimiter
             columns = list(records.columns)
         prefix = _prefix(program, columns)
-        bad: str | None = f"{prefix}malformed"
+        bad = f"{prefix}malformed"
         frame = _read_csv(spark, paths, columns, delimiter, bad)
     else:
         frame = spark.read.parquet(*paths)
@@ -200,8 +206,8 @@ def _prefix(program: ir.Program, columns: Sequence[str]) -> str:
 def _check_columns(source: Path, columns: Sequence[str], program: ir.Program) -> None:
     missing = [n for n, f in program.schema.fields.items() if not f.optional and n not in columns]
     if missing:
-        raise InputError(f"{source}: lacks the column(s) {', '.join(missing)} that the rulebook "
-                         "requires")
+        raise InputError(_("{path}: lacks the column(s) {fields} that the rulebook "
+                           "requires").format(path=source, fields=", ".join(missing)))
 
 
 def _read_csv(spark: Any, paths: list[str], columns: list[str], delimiter: str, bad: str) -> Any:
@@ -222,7 +228,7 @@ def _read_csv(spark: Any, paths: list[str], columns: list[str], delimiter: str, 
 
 def _as_text(name: str, spark_type: str, field: Any) -> exp.Expression:
     """A Parquet column as the text its CSV export carries (see filerun for DuckDB's)."""
-    value = exp.column(name, quoted=True)
+    value: exp.Expression = exp.column(name, quoted=True)
     base = field.type.name
     if spark_type.startswith("timestamp") and base == "date":
         value = exp.cast(value, "DATE")

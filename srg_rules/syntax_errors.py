@@ -16,25 +16,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from typing import cast
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .diagnostics import Diagnostic
+from .i18n import N_
+from .i18n import gettext as _
 from .languages import guess_language
-from .keywords import KEYWORDS, STATEMENT_STARTS, closest, keyword_words, split_keyword_prefix
+from .keywords import (DUTCH, KEYWORDS, STATEMENT_STARTS, closest, counterpart, keyword_words,
+                       split_keyword_prefix)
 from .source import SourceFile, Span
 
 __all__ = ["expected_in_words", "to_diagnostic"]
 
-# Human names for the grammar's regular-expression terminals that are not keywords.
+# Human names for the grammar's regular-expression terminals that are not keywords (marked
+# here, translated where shown; a unit's words are the file's own).
 _TERMINAL_NAMES = {
-    "NAME": "a name",
-    "STRING": 'a quoted text ("...")',
-    "NUMBER": "a number",
-    "DATE": "a date (YYYY-MM-DD)",
-    "UNIT": "a unit (days, weeks, months or years)",
+    "NAME": N_("a name"),
+    "STRING": N_('a quoted text ("...")'),
+    "NUMBER": N_("a number"),
+    "DATE": N_("a date (YYYY-MM-DD)"),
+    "UNIT": N_("a unit ({units})"),
 }
+_UNIT_WORDS = {"en": "days, weeks, months, years", "nl": "dagen, weken, maanden, jaren"}
 
 _WORD_TERMINALS = frozenset({"NAME", *KEYWORDS})
 # The key under which the language of the text travels with the symbols (no terminal has it).
@@ -58,19 +64,32 @@ def expected_in_words(terminals: Collection[str], symbols: Mapping[str, str],
     if new_statement:
         names -= set(STATEMENT_STARTS)
     parts += [f"'{word}'" for word in keyword_words(names, language)]
-    parts += [_TERMINAL_NAMES[name] for name in _TERMINAL_NAMES if name in names]
+    parts += [_terminal_name(name, language) for name in _TERMINAL_NAMES if name in names]
     parts += sorted(f"'{symbols[name]}'" for name in names if name in symbols)
     parts += sorted(name.lower() for name in names
                     if name not in KEYWORDS and name not in _TERMINAL_NAMES and name not in symbols)
     if new_statement:
-        parts.append("a new statement")
+        parts.append(_("a new statement"))
     if "$END" in terminals and not new_statement:
-        parts.append("the end of the file")
+        parts.append(_("the end of the file"))
     if not parts:
-        return "nothing more"
+        return _("nothing more")
     if len(parts) == 1:
         return parts[0]
-    return ", ".join(parts[:-1]) + " or " + parts[-1]
+    return _("{some} or {last}").format(some=", ".join(parts[:-1]), last=parts[-1])
+
+
+def _terminal_name(name: str, language: str | None) -> str:
+    return _(_TERMINAL_NAMES[name]).format(units=_UNIT_WORDS.get(language or "en",
+                                                                  _UNIT_WORDS["en"]))
+
+
+def _keyword(terminal: str, english: str, language: str | None) -> str:
+    """A keyword as the file writes it: ``english`` in an English file, its Dutch counterpart
+    in a Dutch one."""
+    if language == DUTCH:
+        return counterpart(terminal, english) or english
+    return english
 
 
 def to_diagnostic(error: UnexpectedInput, source: SourceFile, piece_end: int,
@@ -92,22 +111,34 @@ def to_diagnostic(error: UnexpectedInput, source: SourceFile, piece_end: int,
             start -= 1
         expected = error.expected
         if isinstance(error, UnexpectedToken) and error.interactive_parser is not None:
-            expected = error.interactive_parser.accepts() - {"$END"} or expected
+            # lark leaves InteractiveParser.accepts unannotated; it returns terminal names
+            parser = error.interactive_parser
+            accepted: set[str] = parser.accepts()  # type: ignore[no-untyped-call]
+            expected = accepted - {"$END"} or expected
         return Diagnostic(
             "parse_unexpected_end",
-            "the statement ends too soon",
+            _("the statement ends too soon"),
             Span(source, start, offset + 1),
-            help=f"expected {expected_in_words(expected, symbols, symbols[_LANGUAGE])} after this",
+            help=_("expected {expected} after this").format(
+                expected=expected_in_words(expected, symbols, symbols[_LANGUAGE])),
         )
     assert isinstance(error, UnexpectedToken)
     return _unexpected_token(error, source, symbols)
 
 
+def character_offset(error: UnexpectedCharacters) -> int:
+    """Where in the text the lexer met the character no terminal matches."""
+    # Lark declares pos_in_stream = None on UnexpectedInput; UnexpectedCharacters always sets it
+    # to the lexer's offset.
+    return cast(int, error.pos_in_stream)
+
+
 def _error_offset(error: UnexpectedInput) -> int | None:
     if isinstance(error, UnexpectedCharacters):
-        return error.pos_in_stream
+        return character_offset(error)
     if isinstance(error, UnexpectedToken) and error.token.type != "$END":
-        return error.token.start_pos
+        token: Token = error.token
+        return token.start_pos
     return None
 
 
@@ -121,12 +152,13 @@ def _dmy_date(source: SourceFile, offset: int | None) -> Diagnostic | None:
     for match in _DMY.finditer(line):
         start, end = line_start + match.start(), line_start + match.end()
         if start <= offset < end:
-            day, _, month, year = match.groups()
+            day, _separator, month, year = match.groups()
             return Diagnostic(
                 "parse_date_format",
-                f"'{match.group(0)}' is not a date as a rulebook writes it",
+                _("'{text}' is not a date as a rulebook writes it").format(text=match.group(0)),
                 Span(source, start, end),
-                help=f"write dates as YYYY-MM-DD: {year}-{int(month):02d}-{int(day):02d}",
+                help=_("write dates as YYYY-MM-DD: {date}").format(
+                    date=f"{year}-{int(month):02d}-{int(day):02d}"),
             )
     return None
 
@@ -134,7 +166,8 @@ def _dmy_date(source: SourceFile, offset: int | None) -> Diagnostic | None:
 def _accepted(error: UnexpectedToken) -> set[str]:
     if error.interactive_parser is not None:
         try:
-            return set(error.interactive_parser.accepts())
+            # lark leaves InteractiveParser.accepts unannotated; it returns terminal names
+            return set(error.interactive_parser.accepts())  # type: ignore[no-untyped-call]
         except Exception:  # noqa: BLE001 - fall back to the table's set; the message stays true
             pass
     return set(error.expected)
@@ -148,8 +181,9 @@ def _unexpected_token(error: UnexpectedToken, source: SourceFile,
     end = token.end_pos if token.end_pos is not None else start + 1
     span = Span(source, start, max(end, start + 1))
     expected = _accepted(error)
-    message = f"unexpected {_describe_token(token)}"
-    words = keyword_words(expected, symbols[_LANGUAGE])
+    message = _unexpected(token)
+    language = symbols[_LANGUAGE]
+    words = keyword_words(expected, language)
     if token.type in _WORD_TERMINALS:
         # A misspelt keyword, or a keyword glued to a name.
         glued = split_keyword_prefix(token.value, words)
@@ -157,25 +191,28 @@ def _unexpected_token(error: UnexpectedToken, source: SourceFile,
             keyword, rest = glued
             return Diagnostic(
                 "parse_unexpected_token", message, span,
-                help=f"did you mean '{keyword} {rest}'? A keyword is a word of its own",
+                help=_("did you mean '{keyword} {rest}'? A keyword is a word of its own").format(
+                    keyword=keyword, rest=rest),
             )
         meant = closest(token.value, words)
         if meant is not None:
             return Diagnostic("parse_unexpected_token", message, span,
-                              help=f"did you mean '{meant}'?")
+                              help=_("did you mean '{word}'?").format(word=meant))
         previous = _previous_word(text, start)
         if previous is not None and previous[0] not in words and "NAME" not in expected:
             # The word before was read as a name where a keyword was meant (`include whne c`).
             meant = closest(previous[0], words)
             if meant is not None:
                 return Diagnostic(
-                    "parse_unexpected_token", f"unexpected word '{previous[0]}'",
+                    "parse_unexpected_token",
+                    _("unexpected word '{word}'").format(word=previous[0]),
                     Span(source, previous[1], previous[1] + len(previous[0])),
-                    help=f"did you mean '{meant}'?",
+                    help=_("did you mean '{word}'?").format(word=meant),
                 )
-    help_ = _help_for_token(text, token, expected)
+    help_ = _help_for_token(text, token, expected, language)
     if help_ is None:
-        help_ = f"expected {expected_in_words(expected, symbols, symbols[_LANGUAGE])}"
+        help_ = _("expected {expected}").format(
+            expected=expected_in_words(expected, symbols, language))
     return Diagnostic("parse_unexpected_token", message, span, help=help_)
 
 
@@ -192,32 +229,44 @@ def _rest_of_line(text: str, offset: int) -> str:
     return text[offset : end if end != -1 else len(text)].split("#")[0].rstrip()
 
 
-def _help_for_token(text: str, token: Token, expected: set[str]) -> str | None:
-    """Name the common mistakes (cf. Lark's ``match_examples``) instead of listing terminals."""
+def _help_for_token(text: str, token: Token, expected: set[str],
+                    language: str | None) -> str | None:
+    """Name the common mistakes (cf. Lark's ``match_examples``) instead of listing terminals;
+    keywords in the help are the file's own."""
     value = token.value
     start = token.start_pos or 0
+    when = _keyword("_WHEN", "when", language)
     if value == "=" and start > 0 and text[start - 1] in "=!<>":
-        return "compare with a single '=' (or '!=', '<=', '>=')"
+        return _("compare with a single '=' (or '!=', '<=', '>=')")
     if value == "==":
-        return "compare with a single '='"
+        return _("compare with a single '='")
     word = token.type in _WORD_TERMINALS
     if word and "STRING" in expected:
-        return _unquoted_text_help(text, token, expected)
+        return _unquoted_text_help(text, token, expected, language)
     if word and _inside_braces(text, start):
         return _in_braces_help(text, token, labels=False)
-    if "_WHEN" in expected and value == "as":
-        return ("only a classify rule gives a type ('classify NAME as CODE when ...'); "
-                "a reject, include, exclude or warn rule has a name, then 'when'")
+    if "_WHEN" in expected and value in ("as", _keyword("_AS", "as", language)):
+        if language == DUTCH:
+            return _("only a classify rule gives a type ('{example}'); a rule with another verb "
+                     "has a name, then '{when}'").format(example="type NAAM is CODE als ...",
+                                                         when=when)
+        return _("only a classify rule gives a type ('{example}'); a rule with another verb "
+                 "has a name, then '{when}'").format(example="classify NAME as CODE when ...",
+                                                     when=when)
     if "_WHEN" in expected and token.type == "NAME":
-        return "a rule has at most one name, then 'when' and its condition"
+        return _("a rule has at most one name, then '{when}' and its condition").format(when=when)
     if "_WHEN" in expected and expected <= {"_WHEN", "NAME"}:
-        return "the condition comes after 'when', e.g. exclude when category = taal"
+        example = ("sluit uit als category = taal" if language == DUTCH
+                   else "exclude when category = taal")
+        return _("the condition comes after '{when}', e.g. {example}").format(when=when,
+                                                                               example=example)
     if value == "{" and "NAME" in expected:
-        return "a list of values follows 'in' or a field's type 'code'"
+        return _("a list of values follows 'in' or a field's type 'code'")
     return None
 
 
-def _unquoted_text_help(text: str, token: Token, expected: set[str]) -> str:
+def _unquoted_text_help(text: str, token: Token, expected: set[str],
+                        language: str | None) -> str:
     """A word where quoted text must come: a label, a ``because`` text, a title, a path."""
     start = token.start_pos or 0
     rest = _rest_of_line(text, start)
@@ -225,9 +274,11 @@ def _unquoted_text_help(text: str, token: Token, expected: set[str]) -> str:
         return _in_braces_help(text, token, labels=True)
     words = re.split(r"[,}]", rest)[0].strip() or token.value
     before = text[:start].rstrip()
-    if before.endswith("because"):
-        return f'the reason is quoted text: because "{rest}"'
-    return f'quote the text: "{words}"'
+    because = _keyword("_BECAUSE", "because", language)
+    if before.endswith(("because", "omdat")):
+        return _('the reason is quoted text: {because} "{text}"').format(because=because,
+                                                                          text=rest)
+    return _('quote the text: "{text}"').format(text=words)
 
 
 def _inside_braces(text: str, offset: int) -> bool:
@@ -243,44 +294,51 @@ def _in_braces_help(text: str, token: Token, labels: bool) -> str:
     previous = _previous_word(text, start)
     value = previous[0] if previous is not None else "a"
     if not labels:
-        return f"separate the values with a comma: {value}, {tail}"
+        return _("separate the values with a comma: {value}, {next}").format(value=value,
+                                                                              next=tail)
     if " " not in tail:
-        return (f"separate the values with a comma: {value}, {tail} "
-                f'(or, for a label, quote it: {value} "{tail}")')
-    return f'quote a label: {value} "{tail}"'
+        return _('separate the values with a comma: {value}, {next} (or, for a label, quote it: '
+                 '{value} "{next}")').format(value=value, next=tail)
+    return _('quote a label: {value} "{label}"').format(value=value, label=tail)
 
 
 def _unexpected_character(error: UnexpectedCharacters, source: SourceFile,
                           symbols: Mapping[str, str]) -> Diagnostic:
     text = source.text
-    offset = error.pos_in_stream
+    offset = character_offset(error)
     char = text[offset] if offset < len(text) else ""
     if char == '"':
         return Diagnostic(
             "parse_unterminated_text",
-            "quoted text is not closed on its line",
+            _("quoted text is not closed on its line"),
             Span(source, offset, offset + 1),
-            help='add the closing " on the same line',
+            help=_('add the closing " on the same line'),
         )
-    help_ = _help_for_character(text, offset)
+    language = symbols[_LANGUAGE]
+    help_ = _help_for_character(text, offset, language)
     return Diagnostic(
         "parse_unexpected_character",
-        f"unexpected character {char!r}",
+        _("unexpected character {char}").format(char=repr(char)),
         Span(source, offset, offset + 1),
         help=help_ or (
-            f"expected {expected_in_words(error.allowed, symbols, symbols[_LANGUAGE])}"
+            _("expected {expected}").format(
+                expected=expected_in_words(error.allowed, symbols, language))
             if error.allowed else None),
     )
 
 
-def _describe_token(token: Token) -> str:
+def _unexpected(token: Token) -> str:
+    """The message for a token where it cannot stand, naming what kind of token it is (a
+    whole sentence per kind, as Dutch inflects the adjective)."""
     if token.type in _WORD_TERMINALS or token.value.isalpha():
-        return f"word '{token.value}'"
+        return _("unexpected word '{word}'").format(word=token.value)
     if token.type == "STRING":
-        return f"text {token.value}"
-    if token.type in ("NUMBER", "DATE"):
-        return f"{_TERMINAL_NAMES[token.type].split(' (')[0][2:]} {token.value}"
-    return f"'{token.value}'"
+        return _("unexpected text {text}").format(text=token.value)
+    if token.type == "NUMBER":
+        return _("unexpected number {number}").format(number=token.value)
+    if token.type == "DATE":
+        return _("unexpected date {date}").format(date=token.value)
+    return _("unexpected '{symbol}'").format(symbol=token.value)
 
 
 def _last_non_space(text: str, end: int) -> int:
@@ -297,16 +355,16 @@ def _last_non_space(text: str, end: int) -> int:
     return max(offset, 0)
 
 
-def _help_for_character(text: str, offset: int) -> str | None:
+def _help_for_character(text: str, offset: int, language: str | None) -> str | None:
     pair = text[offset : offset + 2]
-    if pair == "&&":
-        return "write 'and' instead of '&&'"
-    if pair == "||":
-        return "write 'or' instead of '||'"
+    if pair in ("&&", "||"):
+        word = _keyword("_AND", "and", language) if pair == "&&" else _keyword("_OR", "or", language)
+        return _("write '{word}' instead of '{symbol}'").format(word=word, symbol=pair)
     if text[offset] == "'":
-        return 'quote text with double quotes: "..."'
+        return _('quote text with double quotes: "..."')
     if text[offset] == "!":
-        return "write 'not' to negate a condition, or '!=' for 'not equal'"
+        return _("write '{not_}' to negate a condition, or '!=' for 'not equal'").format(
+            not_=_keyword("_NOT", "not", language))
     if text[offset] == "-":
-        return "names use letters, digits and '_' ('-' is not allowed)"
+        return _("names use letters, digits and '_' ('-' is not allowed)")
     return None

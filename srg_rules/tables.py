@@ -39,7 +39,7 @@ import threading
 import uuid
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import attrs
 from sqlglot import exp
@@ -53,11 +53,24 @@ from .schema import Field, format_typed
 if TYPE_CHECKING:
     import pyarrow
 
-    from .rulebook import Rulebook
+    from .decision import Decision
 
 __all__ = ["TableError", "decide_table", "rows_of", "table_kind"]
 
 T = TypeVar("T")
+
+
+class DecidingBook(Protocol):
+    """What a table is decided with: a :class:`srg_rules.Rulebook` (named by what it does,
+    so that this module, which the rulebook loads, does not import the rulebook back)."""
+
+    @property
+    def program(self) -> ir.Program: ...
+
+    @property
+    def has_registration(self) -> bool: ...
+
+    def decide_many(self, records: Iterable[Mapping[str, Any]]) -> Iterator[Decision]: ...
 
 _KINDS = {
     ("pandas", "DataFrame"): "pandas",
@@ -99,7 +112,7 @@ def _rows(kind: str, table: Any) -> Iterator[Mapping[str, Any]]:
             yield from batch.to_pylist()
 
 
-def decide_table(book: Rulebook, table: T) -> T:
+def decide_table(book: DecidingBook, table: T) -> T:
     """Decide every row of ``table`` in DuckDB; see the module's description."""
     kind = table_kind(table)
     if kind is None:
@@ -193,7 +206,7 @@ def _as_texts(field: Field, values: list[Any], marker: str) -> Any:
     return pa.array([text(value) for value in values], pa.string())
 
 
-def _decide_in_duckdb(book: Rulebook, present: list[str], inputs: pyarrow.Table, count: int,
+def _decide_in_duckdb(book: DecidingBook, present: list[str], inputs: pyarrow.Table, count: int,
                       marker: str) -> pyarrow.Table | None:
     import duckdb
     import pyarrow as pa

@@ -8,8 +8,10 @@ run exactly these.
 
 Example tables are what policy staff keep in a spreadsheet: a CSV (comma or semicolon) whose
 columns are record fields plus ``expected_status`` and, optionally, ``expected_type``,
-``expected_reasons`` (``|``-separated, compared exactly) and ``case`` (a name for the row); or a
-YAML list of ``{case, record: {...}, expected: {status, type, reasons}}``. A rulebook's own
+``expected_reasons`` (``|``-separated, compared exactly), ``expected_warnings`` (the ids of the
+``warn`` rules that match, ``|``-separated in rulebook order, compared exactly; when the column is
+there, an empty cell expects no warning) and ``case`` (a name for the row); or a YAML list of
+``{case, record: {...}, expected: {status, type, reasons, warnings}}``. A rulebook's own
 tables sit beside it: ``NAME.examples.csv`` / ``NAME.examples.yaml`` for ``NAME.rules``.
 
 For a rulebook with a registration level (``activities``, ``trajectory``), the rows of a table
@@ -39,12 +41,12 @@ from .i18n import gettext as _
 __all__ = ["CaseResult", "Example", "companion_tables", "load_examples", "run_examples",
            "check_expectations", "run_all"]
 
-EXPECTED_STATUS, EXPECTED_TYPE, EXPECTED_REASONS, CASE = (
-    "expected_status", "expected_type", "expected_reasons", "case")
-_META = (EXPECTED_STATUS, EXPECTED_TYPE, EXPECTED_REASONS, CASE)
+EXPECTED_STATUS, EXPECTED_TYPE, EXPECTED_REASONS, EXPECTED_WARNINGS, CASE = (
+    "expected_status", "expected_type", "expected_reasons", "expected_warnings", "case")
+_META = (EXPECTED_STATUS, EXPECTED_TYPE, EXPECTED_REASONS, EXPECTED_WARNINGS, CASE)
 _STATUSES = {s.value for s in Status}
 PROVISION_SEPARATOR = "+"
-"""Between the types (and reasons) of the provisions one example row became."""
+"""Between the types (and reasons and warnings) of the provisions one example row became."""
 
 
 @attrs.frozen
@@ -57,6 +59,8 @@ class Example:
     status: str
     type: str | None = None
     reasons: tuple[str, ...] | None = None  # None: not checked
+    # None: not checked (no expected_warnings column); (): the record must get no warning.
+    warnings: tuple[str, ...] | None = None
 
     def judge(self, decision: Decision) -> list[str]:
         """What differs between the decision and this example's expectation (empty: passed)."""
@@ -79,6 +83,13 @@ class Example:
             if got != "|".join(self.reasons):
                 problems.append(_("reasons are {got}, expected {wanted}").format(
                     got=got, wanted="|".join(self.reasons)))
+        if self.warnings is not None:
+            # A row no provision of which warns expects an empty cell, not `+`.
+            got = (PROVISION_SEPARATOR.join("|".join(d.warnings) for d in decisions)
+                   if any(d.warnings for d in decisions) else "")
+            if got != "|".join(self.warnings):
+                problems.append(_("warnings are {got}, expected {wanted}").format(
+                    got=got or _("none"), wanted="|".join(self.warnings) or _("none")))
         return problems
 
 
@@ -132,10 +143,12 @@ def _load_csv(path: Path) -> Iterator[Example]:
             raise InputError(_("{where}: example {number} {problem}").format(
                                  where=where, number=row.number, problem=row.problem))
         values = dict(row.values)
+        checks_warnings = EXPECTED_WARNINGS in values
         meta = {key: values.pop(key, "") for key in _META}
         yield _example(where, meta.get(CASE) or f"row {row.number}", values,
                        meta[EXPECTED_STATUS], meta.get(EXPECTED_TYPE),
-                       meta.get(EXPECTED_REASONS))
+                       meta.get(EXPECTED_REASONS),
+                       (meta[EXPECTED_WARNINGS] or "") if checks_warnings else None)
 
 
 def _load_yaml(path: Path) -> list[Example]:
@@ -169,14 +182,20 @@ def _load_yaml(path: Path) -> list[Example]:
         reasons = expected.get("reasons")
         if isinstance(reasons, list):
             reasons = "|".join(str(r) for r in reasons)
+        warnings = expected.get("warnings")
+        if isinstance(warnings, list):
+            warnings = "|".join(str(w) for w in warnings)
+        elif "warnings" in expected and warnings is None:
+            warnings = ""  # `warnings:` with nothing after it expects none
         examples.append(_example(where, str(item.get("case") or f"example {number}"),
                                  dict(item["record"]), expected.get("status"),
-                                 expected.get("type"), reasons))
+                                 expected.get("type"), reasons, warnings))
     return examples
 
 
 def _example(where: str, name: str, record: dict[str, Any], status: Any, type_: Any,
-             reasons: Any) -> Example:
+             reasons: Any, warnings: Any = None) -> Example:
+    """One example; ``warnings`` None leaves them unchecked, an empty text expects none."""
     status = str(status or "").strip()
     if status not in _STATUSES:
         raise InputError(_("{where}: expected status {status!r} is not one of included, "
@@ -184,8 +203,26 @@ def _example(where: str, name: str, record: dict[str, Any], status: Any, type_: 
                              where=where, status=status))
     type_text = str(type_).strip() if type_ not in (None, "") else None
     reason_text = str(reasons).strip() if reasons not in (None, "") else None
+    warning_ids = None
+    if warnings is not None:
+        warning_text = str(warnings).strip()
+        warning_ids = tuple(w.strip() for w in warning_text.split("|")) if warning_text else ()
     return Example(name, where, record, status, type_text,
-                   tuple(reason_text.split("|")) if reason_text else None)
+                   tuple(reason_text.split("|")) if reason_text else None, warning_ids)
+
+
+def _undeclared_warnings(book: Rulebook, example: Example) -> list[str]:
+    """An expected warning that no ``warn`` rule of the rulebook can give: a typo that would
+    otherwise read as the rulebook failing the example."""
+    declared = [rule.id for rule in book.program.by_verb("warn")]
+    named = [name for text in example.warnings or () for name in text.split(PROVISION_SEPARATOR)]
+    unknown = [w for w in named if w and w not in declared]
+    if not unknown:
+        return []
+    return [_("expected warning {names} is not a warn rule of the rulebook ({declared})").format(
+        names=", ".join(repr(w) for w in unknown),
+        declared=_("its warn rules: {ids}").format(ids=", ".join(declared)) if declared
+        else _("it has no warn rules"))]
 
 
 def run_examples(book: Rulebook, examples: Sequence[Example]) -> list[CaseResult]:
@@ -194,7 +231,7 @@ def run_examples(book: Rulebook, examples: Sequence[Example]) -> list[CaseResult
     results = []
     for example in examples:
         decision = book.decide(example.record)
-        problems = example.judge(decision)
+        problems = _undeclared_warnings(book, example) + example.judge(decision)
         if problems:
             results.append(CaseResult("example", example.name, example.location, False,
                                       "; ".join(problems), book.explain(example.record).render()))
@@ -227,7 +264,8 @@ def _run_source_examples(book: Rulebook, examples: Sequence[Example]) -> list[Ca
     results = []
     for number, example in enumerate(examples, start=1):
         provisions = made.get(number, [])
-        problems = example.judge_all([decision for _, decision in provisions])
+        problems = (_undeclared_warnings(book, example)
+                    + example.judge_all([decision for _, decision in provisions]))
         if not problems:
             results.append(CaseResult("example", example.name, example.location, True))
             continue

@@ -358,7 +358,8 @@ def _leaf(draw, schema: SchemaSpec, defines: list[str]) -> _Cond:
     if roll == 3 and field.base in ("code", "text"):
         values = [c.value for c in field.codes] if field.codes else list(field.values)
         pattern = draw(st.sampled_from(patterns_for(values)))
-        return f"{name} matches {pattern_literal(pattern)}", 2
+        verb = draw(st.sampled_from(("matches", "matches", "does not match")))
+        return f"{name} {verb} {pattern_literal(pattern)}", 2
     # Fields of the same base type compare (a bsn with a text, a digits(4) with a digits(6)).
     same_type = [f for f in schema.fields if f.base == field.base]
     if roll in (1, 2):
@@ -424,7 +425,7 @@ def _leaf(draw, schema: SchemaSpec, defines: list[str]) -> _Cond:
 @st.composite
 def _measured(draw, schema: SchemaSpec, field: FieldSpec) -> str | None:
     """``length(FIELD) OP N`` of a text or code field, ``age(A, B) OP N`` with a date field
-    as either argument (the other a date field or a date), compared with a number constant
+    as either argument (the other a date field, perhaps moved, or a date), compared with a number constant
     near an edge or a number field, on either side; None for a field no measure applies to."""
     if field.base in ("text", "code"):
         measure = f"length({field.name})"
@@ -432,6 +433,8 @@ def _measured(draw, schema: SchemaSpec, field: FieldSpec) -> str | None:
     elif field.type == "date":
         others = [f.name for f in schema.fields if f.type == "date"]
         other = draw(st.sampled_from([*others, *(_date_text(v) for v in field.values)]))
+        if other in others and draw(st.integers(0, 3)) == 0:
+            other += draw(_shift())  # a moved date field: age(b, d - 1 months)
         measure = f"age({field.name}, {other})" if draw(st.booleans()) \
             else f"age({other}, {field.name})"
         bound = draw(st.sampled_from((-1, 0, 1, 17, 18, 18.5, 65)))

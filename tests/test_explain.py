@@ -51,6 +51,6 @@ def test_failed_condition_names_the_failing_part_and_its_value() -> None:
     book = srg_rules.load(ROOT / "rulebooks" / "srg.rules")
     record = json.loads((GOLDEN / "taal_inburgering.json").read_text(encoding="utf-8"))
     text = book.explain(record).render()
-    assert ("yes  funding not in {reintegratie, toegevoegd, verantwoord}   <- funding is inburgering"
+    assert ("yes  funding niet in {reintegratie, toegevoegd, verantwoord}   <- funding is inburgering"
             in text)
     assert "excluded by rule buiten_reintegratiebudget: niet gefinancierd" in text

@@ -165,7 +165,8 @@ def test_a_dutch_locale_gives_dutch_and_lang_en_english_end_to_end() -> None:
 
 
 # A representative set of diagnostics in Dutch, pinned like the English ones.
-DUTCH_DIAGNOSTICS = ["unknown_names", "type_mismatch", "declarations", "code_lists"]
+DUTCH_DIAGNOSTICS = ["unknown_names", "type_mismatch", "declarations", "code_lists", "syntax_errors",
+                     "syntax_hints", "keyword_typos", "syntax_dutch"]
 
 
 @pytest.mark.parametrize("name", DUTCH_DIAGNOSTICS)

@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 
 import srg_rules
-from srg_rules.filerun import run_file
-from srg_rules.run import run_records
 
 ROOT = Path(__file__).resolve().parent.parent
 SRG = str(ROOT / "rulebooks" / "srg.rules")
@@ -115,6 +113,32 @@ def test_allow_malformed_rejects_the_record_and_counts_every_other(tmp_path):
     assert "read the" in stderr and "rejected as malformed_row" in stderr
     summary = json.loads((tmp_path / "s.json").read_text())
     assert summary["reasons"]["malformed_row"] >= 1
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_closed_quoted_line_break_in_a_short_record_is_no_unclosed_quote(tmp_path, book, engine):
+    """A value ending in a line break, its quote closed, in a record with a value too few: a
+    malformed row, rejected, and the run goes on (it was taken for an unclosed quote, exit 2)."""
+    data = tmp_path / "short.csv"
+    data.write_bytes(b'n;id\r\n12;r1\r\n"7\r\n"\r\n13;"two\nlines"\r\n')
+    out = tmp_path / "out.csv"
+    code, stdout, stderr = _cli("run", str(book), str(data), "-o", str(out), "--engine", engine,
+                                "--summary-json", str(tmp_path / "s.json"))
+    assert code == 0, stderr
+    assert "never closed" not in stderr and "read the" not in stderr
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["records"] == 3 and summary["reasons"]["malformed_row"] == 1
+
+
+@pytest.mark.parametrize("text", ['n;id\n1;"open\n2;b\n3;c\n', 'n;id\n1;"open\n2;b\n3;"c"\n'])
+def test_a_quote_that_never_closes_is_counted_as_swallowing(tmp_path, text):
+    """Left open to the end of the file, or closed only by the opening quote of a later value."""
+    from srg_rules.records import open_records
+
+    data = tmp_path / "open.csv"
+    data.write_text(text, encoding="utf-8")
+    [row] = [row for row in open_records(data).rows if row.problem]
+    assert (row.number, row.line, row.swallowed) == (1, 2, 2)
 
 
 @pytest.mark.parametrize("line, problem", [

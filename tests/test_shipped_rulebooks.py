@@ -19,6 +19,8 @@ KNOWN = {
     # type codes [REF 4.1]. gemeente.rules also computes the number of a coach-cursus's
     # training (the trajectory's with "-2"), which the analysis takes to be any text.
     "rulebooks/srg.rules": {"classification_gap"},
+    # rulebooks/srg.rules with English keywords (tests/test_dutch.py: both decide the same).
+    "examples/srg.en.rules": {"classification_gap"},
     "examples/source/gemeente.rules": {"classification_gap", "approximated_condition"},
     # The delivery checks compare a start date with the reporting month moved by a month and
     # measure the registration number's length: both exact in the analysis.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -161,7 +162,7 @@ def page(browser, studio: str):
 def test_a_mistake_shows_its_caret_message_and_goes_when_fixed(page) -> None:
     page.locator(".cm-content").click()
     page.keyboard.press("Control+End")
-    page.keyboard.type("\nwarn typo when categry = taal")
+    page.keyboard.type("\nwaarschuw typo als categry = taal")  # srg.rules is Dutch
     problem = page.locator("#problems li.error", has_text="unknown_field")
     problem.wait_for(timeout=30_000)
     text = problem.inner_text()
@@ -180,18 +181,39 @@ def test_a_mistake_shows_its_caret_message_and_goes_when_fixed(page) -> None:
 
 def test_a_picked_record_is_explained(page, workspace: Path) -> None:
     page.locator("[data-tab=record]").click()
-    page.select_option("#record-pick", "3")
+    page.select_option("#record-pick", "1")
     # The rulebook as the page holds it (with the rule typed by the test before).
     book = srg_rules.parse(page.evaluate("window.srgStudio.getText()"),
                            str(workspace / "rulebooks" / "srg.rules"))
-    row = next(r for r in open_records(workspace / "provisions.csv").rows if r.number == 3)
-    want = book.explain(row.values).render()
+    row = next(r for r in open_records(workspace / "provisions.csv").rows if r.number == 1)
+    explanation = book.explain(row.values)
+    near = book.near_misses(explanation)
+    assert near  # an included record that one changed field would exclude
+    want = explanation.short(near, full_hint=False)  # srg-rules explain's short form
     page.wait_for_function("want => document.getElementById('explanation').textContent === want",
                            arg=want, timeout=30_000)
+    assert "What would change the decision:" in page.locator("#explanation").inner_text()
     assert page.locator("#decision").get_attribute("class") == (
         f"decision {book.decide(row.values).status.value}")
-    assert page.locator("#record-form [name=municipality_code]").input_value() == "0772"
+    assert page.locator("#record-form [name=municipality_code]").input_value() == row.values[
+        "municipality_code"]
+    assert not page.locator("#explanation-full").is_visible()  # the trace: one click away
     shot(page, "studio-record")
+    page.locator("#explanation-more summary").click()
+    page.locator("#explanation-full").wait_for(state="visible", timeout=10_000)
+    assert page.locator("#explanation-full").text_content() == explanation.render()
+    shot(page, "studio-record-full")
+    page.locator("#explanation-more summary").click()
+
+
+def test_a_wrong_value_in_the_form_is_explained(page) -> None:
+    page.locator("[data-tab=record]").click()
+    page.locator("#record-form [name=start_date]").fill("31-12-2024")
+    page.wait_for_function(
+        "() => document.getElementById('explanation').textContent.includes(\"'31-12-2024' is not a date\")",
+        timeout=30_000)
+    assert page.locator("#decision").get_attribute("class") == "decision rejected"
+    shot(page, "studio-wrong-value")
 
 
 def test_a_run_over_the_example_delivery_shows_the_counts(page, workspace: Path) -> None:
@@ -220,11 +242,32 @@ def test_a_diff_against_the_saved_file_names_the_records(page) -> None:
     shot(page, "studio-diff")
 
 
+def test_an_unreadable_data_file_is_the_clis_message(page, workspace: Path) -> None:
+    (workspace / "binary.csv").write_bytes(b"category;start_date\n\xff\xfe;2025-01-01\n")
+    page.locator("[data-tab=run]").click()
+    page.locator("#run-data").fill(str(workspace / "binary.csv"))
+    page.locator("#run").click()
+    message = page.locator("#message")
+    message.wait_for(state="visible", timeout=30_000)
+    assert message.inner_text().startswith(f"{workspace / 'binary.csv'}:2: byte 0xff at column 1 "
+                                           "is not UTF-8 text")
+    shot(page, "studio-bad-data")
+    page.locator("#run-data").fill(str(workspace / "provisions.csv"))
+
+
+def test_no_earlier_versions_outside_a_repository(page, workspace: Path) -> None:
+    page.locator("[data-tab=diff]").click()
+    page.select_option("#diff-kind", "revision")
+    page.locator("#message", has_text="is not in a git repository").wait_for(timeout=30_000)
+    shot(page, "studio-diff-no-repository")
+    page.select_option("#diff-kind", "saved")
+
+
 def test_text_that_does_not_parse_is_not_saved_without_asking(page, workspace: Path) -> None:
     saved = (workspace / "rulebooks" / "srg.rules").read_text(encoding="utf-8")
     page.locator(".cm-content").click()
     page.keyboard.press("Control+End")
-    page.keyboard.type("\nexclude when category =")
+    page.keyboard.type("\nsluit uit als category =")
     asked: list[str] = []
 
     def answer(dialog) -> None:
@@ -237,6 +280,13 @@ def test_text_that_does_not_parse_is_not_saved_without_asking(page, workspace: P
     assert asked == ["the text does not parse; save it anyway?"]
     assert (workspace / "rulebooks" / "srg.rules").read_text(encoding="utf-8") == saved
     shot(page, "studio-not-saved")
+    # Run with that text: the rulebook's errors, not a run and not a traceback.
+    page.locator("[data-tab=run]").click()
+    page.locator("#run").click()
+    page.locator("#message", has_text="the rulebook has errors; fix them first").wait_for(
+        timeout=30_000)
+    assert "Traceback" not in page.locator("#message").inner_text()
+    shot(page, "studio-run-with-errors")
 
 
 def test_the_analysis_findings_show_under_the_text(browser, tmp_path: Path) -> None:
@@ -251,14 +301,63 @@ def test_the_analysis_findings_show_under_the_text(browser, tmp_path: Path) -> N
         page.goto(f"http://127.0.0.1:{server.socket.getsockname()[1]}/")
         page.wait_for_selector("body[data-ready='1']", timeout=30_000)
         assert page.locator("#save").inner_text() == "Opslaan"  # the page's words in Dutch
+        assert page.locator("#diff-kind option").all_text_contents() == [
+            "het opgeslagen bestand", "een bestand", "een eerdere versie (git)"]
+        assert page.locator("#report").get_attribute("title") == "Rapport"
         page.locator("#problems li.none").wait_for(timeout=30_000)
         page.locator(".cm-content").click()
         page.keyboard.press("Control+End")
         page.keyboard.type("exclude dood when category = taal and category = mantelzorg")
         finding = page.locator("#problems li[data-code=unsatisfiable_rule]")
         finding.wait_for(timeout=30_000)
-        assert "'dood' can never match" in finding.inner_text()
+        assert "'dood' kan nooit gelden" in finding.inner_text()  # the findings in Dutch too
         shot(page, "studio-analysis")
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_diff_against_an_earlier_version_from_git(browser, tmp_path: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    person = {"GIT_AUTHOR_NAME": "Beleid", "GIT_AUTHOR_EMAIL": "beleid@example.org",
+              "GIT_COMMITTER_NAME": "Beleid", "GIT_COMMITTER_EMAIL": "beleid@example.org"}
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True,
+                              text=True, env={**os.environ, **person}).stdout.strip()
+
+    rules = tmp_path / "small.rules"
+    first = ("field category: code {taal, mantelzorg}\n\ninclude when category is present\n"
+             "exclude zorg when category = mantelzorg\n")
+    (tmp_path / "in.csv").write_text("category\ntaal\nmantelzorg\n", encoding="utf-8")
+    rules.write_text(first, encoding="utf-8")
+    git("init", "-q")
+    git("add", "small.rules")
+    git("commit", "-q", "-m", "de eerste versie")
+    rules.write_text(first.replace("= mantelzorg", "in {mantelzorg, taal}"), encoding="utf-8")
+    git("commit", "-q", "-am", "taal ook uitsluiten")
+    commit = git("rev-parse", "HEAD~1")
+    server = start(Studio(str(rules), str(tmp_path / "in.csv"), analyse_after=None))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.socket.getsockname()[1]}/")
+        page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+        page.locator("[data-tab=diff]").click()
+        page.select_option("#diff-kind", "revision")
+        page.locator(f"#diff-revision option[value='{commit}']").wait_for(state="attached",
+                                                                        timeout=30_000)
+        assert page.locator("#diff-revision option").count() == 2
+        page.select_option("#diff-revision", commit)
+        page.locator("#diff").click()
+        page.wait_for_function(
+            "() => document.getElementById('diff-text').textContent.includes('record 1')",
+            timeout=30_000)
+        assert f"old: {rules}@{commit}" in page.locator("#diff-text").inner_text()
+        shot(page, "studio-diff-revision")
     finally:
         context.close()
         server.shutdown()

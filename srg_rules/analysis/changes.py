@@ -23,6 +23,8 @@ import attrs
 from .. import ir, printer
 from ..backends.interpreter import evaluate
 from ..decision import Decision, Status
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..schema import Field, Schema
 
 __all__ = [
@@ -60,17 +62,18 @@ class Outcome:
 
     def __str__(self) -> str:
         if self.status is Status.INCLUDED:
+            # Codes like the status values (the same in both languages): "included type 42".
             return (f"included type {self.type}" if self.type is not None
                     else "included without a type")
         return str(self.status)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, bool, tuple[int, int, str] | tuple[()]]:
         rank = {Status.INCLUDED: 0, Status.EXCLUDED: 1, Status.REJECTED: 2}[self.status]
         code = self.type
         return (rank, code is None, _code_key(code) if code is not None else ())
 
 
-def _code_key(code: str) -> tuple:
+def _code_key(code: str) -> tuple[int, int, str]:
     return (0, int(code), code) if code.isdigit() else (1, 0, code)
 
 
@@ -145,36 +148,46 @@ class Diff:
         """The difference in plain words, for policy staff."""
         lines: list[str] = []
         if self.notes:
-            lines.append("The fields differ:")
+            lines.append(_("The fields differ:"))
             lines.extend(wrap(note, "  - ", "    ") for note in self.notes)
             lines.append("")
         if self.same:
-            valid = "valid record" + (" (valid for either version)" if self.notes else "")
-            lines.append(f"No record changes: the two versions decide every {valid} the same "
-                         "(the same status and type).")
+            lines.append(_("No record changes: the two versions decide every valid record "
+                           "(valid for either version) the same (the same status and type).")
+                         if self.notes else
+                         _("No record changes: the two versions decide every valid record the "
+                           "same (the same status and type)."))
             return "\n".join(lines) + "\n"
         count = len(self.groups)
-        lines.append(f"{count} kind{'s' if count != 1 else ''} of change:")
+        lines.append(ngettext("{count} kind of change:", "{count} kinds of change:",
+                              count).format(count=count))
         for number, group in enumerate(self.groups, start=1):
             lines.append("")
             lines.append(f"{number}. {group.old} -> {group.new}")
             total = len(group.regions) + group.more
             if total == 1:
-                lines.append("   for every record that meets this condition:")
+                lines.append("   " + _("for every record that meets this condition:"))
+            elif group.more_is_exact:
+                lines.append("   " + _("for every record that meets one of these {count} "
+                                       "conditions:").format(count=total))
             else:
-                at_least = "" if group.more_is_exact else "at least "
-                lines.append(f"   for every record that meets one of these {at_least}{total} "
-                             "conditions:")
+                lines.append("   " + _("for every record that meets one of these at least "
+                                       "{count} conditions:").format(count=total))
             for region in group.regions:
                 lines.append(wrap(region.text, "   - ", "     "))
                 lines.append(wrap(printer.record(region.witness),
-                                   "     for example: ", "       "))
-                lines.append(f"       old version: {_decision_words(region.old)}")
-                lines.append(f"       new version: {_decision_words(region.new)}")
+                                   "     " + _("for example: "), "       "))
+                lines.append("       " + _("old version: {decision}").format(
+                    decision=_decision_words(region.old)))
+                lines.append("       " + _("new version: {decision}").format(
+                    decision=_decision_words(region.new)))
             if group.more:
-                at_least = "" if group.more_is_exact else "at least "
-                lines.append(f"   - and {at_least}{group.more} more region"
-                             f"{'s' if group.more != 1 else ''}, not listed")
+                lines.append("   - " + (ngettext("and {count} more region, not listed",
+                                                 "and {count} more regions, not listed",
+                                                 group.more) if group.more_is_exact else
+                                        ngettext("and at least {count} more region, not listed",
+                                                 "and at least {count} more regions, not listed",
+                                                 group.more)).format(count=group.more))
         return "\n".join(lines) + "\n"
 
 
@@ -201,30 +214,38 @@ def merge_schemas(old: Schema, new: Schema) -> tuple[Schema, tuple[str, ...]]:
     for name, field in new.fields.items():
         if name not in old.fields and not field.optional:
             raise IncompatibleSchemas(
-                f"field '{name}' is new and required: records of the old version do not have "
-                "it, so the versions cannot be compared; declare it optional to compare them")
+                _("field '{name}' is new and required: records of the old version do not have "
+                  "it, so the versions cannot be compared; declare it optional to compare "
+                  "them").format(name=name))
     for name in [*old.fields, *(n for n in new.fields if n not in old.fields)]:
         before, after = old.fields.get(name), new.fields.get(name)
         if before is not None and after is not None and before.type.name != after.type.name:
             raise IncompatibleSchemas(
-                f"field '{name}' changed type from {before.type.name} to {after.type.name}: "
-                "the versions cannot be compared; give the new field another name")
+                _("field '{name}' changed type from {old} to {new}: the versions cannot be "
+                  "compared; give the new field another name").format(
+                      name=name, old=before.type.name, new=after.type.name))
         if before is None:
-            notes.append(f"field {name} is new ({after.type.name}, optional); the old "
-                         "version ignores it")
+            assert after is not None  # the name is a field of one version or the other
+            notes.append(_("field {name} is new ({type}, optional); the old version ignores "
+                           "it").format(name=name, type=after.type.name))
         elif after is None:
-            notes.append(f"field {name} is no longer used; the new version ignores it"
-                         + ("" if before.optional else ", where the old one rejects records "
-                            f"without it (missing_value:{name})"))
+            notes.append(_("field {name} is no longer used; the new version ignores it")
+                         .format(name=name) if before.optional else
+                         _("field {name} is no longer used; the new version ignores it, where "
+                           "the old one rejects records without it (missing_value:{name})")
+                         .format(name=name))
         elif before.optional != after.optional:
-            which = "new" if before.optional else "old"
-            notes.append(f"field {name} is required only in the {which} version, which "
-                         f"rejects records without it (missing_value:{name})")
+            notes.append((_("field {name} is required only in the new version, which rejects "
+                            "records without it (missing_value:{name})") if before.optional else
+                          _("field {name} is required only in the old version, which rejects "
+                            "records without it (missing_value:{name})")).format(name=name))
         template = before or after
+        assert template is not None  # (as above)
         codes = None
         if template.codes is not None:
-            old_codes = dict(before.codes) if before is not None else {}
-            new_codes = dict(after.codes) if after is not None else {}
+            # a field of both versions has one type, so both have codes (``or {}`` for mypy)
+            old_codes = dict(before.codes or {}) if before is not None else {}
+            new_codes = dict(after.codes or {}) if after is not None else {}
             codes = {**old_codes, **{c: label for c, label in new_codes.items()
                                      if c not in old_codes}}
             if before is not None and after is not None:
@@ -232,20 +253,27 @@ def merge_schemas(old: Schema, new: Schema) -> tuple[Schema, tuple[str, ...]]:
                                                  (old_codes, "new", new_codes)):
                     only = [c for c in codes_of if c not in other]
                     if only:
-                        what = "has new" if version == "old" else "no longer has"
-                        notes.append(
-                            f"field {name} {what} code{'s' if len(only) > 1 else ''} "
-                            f"{', '.join(only)}, which the {version} version rejects "
-                            f"(unknown_code:{name})")
+                        notes.append((ngettext(
+                            "field {name} has new code {codes}, which the old version rejects "
+                            "(unknown_code:{name})",
+                            "field {name} has new codes {codes}, which the old version rejects "
+                            "(unknown_code:{name})", len(only)) if version == "old" else ngettext(
+                            "field {name} no longer has code {codes}, which the new version "
+                            "rejects (unknown_code:{name})",
+                            "field {name} no longer has codes {codes}, which the new version "
+                            "rejects (unknown_code:{name})", len(only))).format(
+                                name=name, codes=", ".join(only)))
         required = not (before is None or before.optional or after is None or after.optional)
         fields[name] = Field(name, template.type, not required, codes)
     before_types = list(old.output.codes) if old.output else []
     after_types = list(new.output.codes) if new.output else []
-    for only, what in (([c for c in after_types if c not in before_types], "new"),
-                       ([c for c in before_types if c not in after_types], "gone")):
+    for only, added in (([c for c in after_types if c not in before_types], True),
+                        ([c for c in before_types if c not in after_types], False)):
         if only:
-            notes.append(f"the types {', '.join(only)} are {what}" if len(only) > 1
-                         else f"type {only[0]} is {what}")
+            notes.append((ngettext("type {types} is new", "the types {types} are new", len(only))
+                          if added else
+                          ngettext("type {types} is gone", "the types {types} are gone",
+                                   len(only))).format(types=", ".join(only)))
     return Schema(fields), tuple(notes)
 
 

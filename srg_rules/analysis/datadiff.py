@@ -18,13 +18,19 @@ from os import PathLike
 import attrs
 
 from .. import ir
-from ..records import open_records
+from ..decision import Decision
+from ..i18n import gettext as _
+from ..i18n import ngettext
+from ..records import Row, open_records
 from ..rulebook import Rulebook
 from .changes import IncompatibleSchemas, Outcome
 
 __all__ = ["DataChange", "DataDiff", "ReasonChange", "diff_data", "same_registration"]
 
 _EXAMPLE_ROWS = 5
+
+# The reasons only the old decision gives, only the new one gives, and both give.
+_ReasonsKey = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 
@@ -77,46 +83,53 @@ class DataDiff:
 
     def render(self) -> str:
         """The counts in plain words, with the first few record numbers of each change."""
-        changes = "changes" if self.changed == 1 else "change"
-        lines = [f"In {self.path}: {self.changed} of {_records(self.total)} {changes} decision."]
+        lines = [ngettext("In {path}: {changed} of {records} changes decision.",
+                          "In {path}: {changed} of {records} change decision.",
+                          self.changed).format(path=self.path, changed=self.changed,
+                                               records=_records(self.total))]
         for change in self.changes:
             lines.append(f"  {change.old} -> {change.new}: {_records(change.count)} "
                          f"({_rows(change.rows, change.count)})")
             for reasons in change.reasons:
                 if reasons.old or reasons.new:
-                    old = ", ".join(reasons.old) or "(no reason)"
-                    new = ", ".join(reasons.new) or "(no reason)"
-                    line = f"    because {old} -> {new}: {_records(reasons.count)}"
+                    old = ", ".join(reasons.old) or _("(no reason)")
+                    new = ", ".join(reasons.new) or _("(no reason)")
+                    line = "    " + _("because {old} -> {new}: {records}").format(
+                        old=old, new=new, records=_records(reasons.count))
                 else:
-                    line = (f"    by the same rules ({', '.join(reasons.shared)}), which changed: "
-                            f"{_records(reasons.count)}")
+                    line = "    " + _("by the same rules ({rules}), which changed: {records}").format(
+                        rules=", ".join(reasons.shared), records=_records(reasons.count))
                 if len(change.reasons) > 1:
                     line += f" ({_rows(reasons.rows, reasons.count)})"
                 lines.append(line)
         if self.reasons_only:
-            keeps = "keeps its" if self.reasons_only == 1 else "keep their"
-            lines.append(f"  {_records(self.reasons_only)} {keeps} decision, with other reasons.")
+            lines.append("  " + ngettext(
+                "{count} record keeps its decision, with other reasons.",
+                "{count} records keep their decision, with other reasons.",
+                self.reasons_only).format(count=self.reasons_only))
         if self.warnings_changed:
-            gets = "gets" if self.warnings_changed == 1 else "get"
-            lines.append(f"  {_records(self.warnings_changed)} {gets} other warnings.")
+            lines.append("  " + ngettext("{count} record gets other warnings.",
+                                         "{count} records get other warnings.",
+                                         self.warnings_changed).format(count=self.warnings_changed))
         if self.malformed:
-            verb = "is" if self.malformed == 1 else "are"
-            lines.append(f"  {_records(self.malformed)} cannot be read (malformed_row) and "
-                         f"{verb} rejected by both versions.")
+            lines.append("  " + ngettext(
+                "{count} record cannot be read (malformed_row) and is rejected by both versions.",
+                "{count} records cannot be read (malformed_row) and are rejected by both "
+                "versions.", self.malformed).format(count=self.malformed))
         if self.changes:
-            lines.append("Records count from 1, the first after the header; "
-                         "srg-rules explain RULEBOOK DATA --row N shows why.")
+            lines.append(_("Records count from 1, the first after the header; srg-rules explain "
+                           "RULEBOOK DATA --row N shows why."))
         return "\n".join(lines) + "\n"
 
 
 def _records(n: int) -> str:
-    return f"{n} record{'s' if n != 1 else ''}"
+    return ngettext("{count} record", "{count} records", n).format(count=n)
 
 
 def _rows(rows: tuple[int, ...], count: int) -> str:
     shown = ", ".join(str(r) for r in rows)
     more = ", ..." if count > len(rows) else ""
-    return ("record " if count == 1 else "records ") + shown + more
+    return ngettext("record {numbers}", "records {numbers}", count).format(numbers=shown + more)
 
 
 def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str]) -> DataDiff:
@@ -135,10 +148,10 @@ def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str])
                 and name in new_fields and not new_fields[name].optional]
     records = open_records(path, required=required, known=[*old_fields, *new_fields])
     total = malformed = reasons_only = warnings_changed = 0
-    changes: dict[tuple[Outcome, Outcome], dict[tuple, list]] = {}
+    changes: dict[tuple[Outcome, Outcome], dict[_ReasonsKey, list[int]]] = {}
     for number, before, after in _decided_pairs(old_book, new_book, records.rows):
         total += 1
-        if before is None:
+        if before is None or after is None:  # a malformed row has neither
             malformed += 1
             continue
         warnings_changed += before.warnings != after.warnings
@@ -162,7 +175,8 @@ def diff_data(old_book: Rulebook, new_book: Rulebook, path: str | PathLike[str])
     return DataDiff(str(path), total, malformed, tuple(result), reasons_only, warnings_changed)
 
 
-def _decided_pairs(old_book: Rulebook, new_book: Rulebook, rows: Iterable) -> Iterator[tuple]:
+def _decided_pairs(old_book: Rulebook, new_book: Rulebook, rows: Iterable[Row]
+                   ) -> Iterator[tuple[int, Decision, Decision] | tuple[int, None, None]]:
     """(row number, old decision, new decision) per record; None, None for a malformed row.
 
     With a registration level (the same in both versions, see :func:`same_registration`) the
@@ -183,7 +197,7 @@ def _decided_pairs(old_book: Rulebook, new_book: Rulebook, rows: Iterable) -> It
             readable.append((row.number, row.values))
     old_made = old_book.decide_rows(readable)
     new_made = new_book.decide_rows(readable)
-    for (provision, before), (_, after) in zip(old_made, new_made, strict=True):
+    for (provision, before), (_provision, after) in zip(old_made, new_made, strict=True):
         yield provision.rows[0], before, after
 
 
@@ -191,8 +205,8 @@ def same_registration(old: ir.Program, new: ir.Program) -> None:
     """Raise :class:`IncompatibleSchemas` unless both versions make provisions from source
     records the same way: the diff compares the rules that decide provisions."""
     if (old.activities, old.trajectories) != (new.activities, new.trajectories):
-        raise IncompatibleSchemas(
+        raise IncompatibleSchemas(_(
             "the versions make provisions from source records differently (their 'activities' "
             "or 'trajectory' statements differ); diff compares the rules that decide "
-            "provisions, so give both versions the same registration level")
+            "provisions, so give both versions the same registration level"))
 

@@ -58,6 +58,7 @@ import datetime
 from collections.abc import Callable
 
 from .. import ir
+from ..i18n import gettext as _
 from ..rulebook import Rulebook, load
 from .changes import Diff, Group, IncompatibleSchemas, Outcome, Region, wrap
 from .datadiff import DataChange, DataDiff, ReasonChange, diff_data, same_registration
@@ -145,20 +146,21 @@ def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
         if data_path is None:
             raise
         diff, not_exact = None, str(error)
-    text = (f"old: {_name(old_path, old_book)}{_on(old_date)}\n"
-            f"new: {_name(new_path, new_book)}{_on(new_date)}\n\n")
+    text = (_("old: {version}").format(version=_name(old_path, old_book) + _on(old_date)) + "\n"
+            + _("new: {version}").format(version=_name(new_path, new_book) + _on(new_date))
+            + "\n\n")
     dated = [b.program.decision_date for b, d in ((old_book, old_date), (new_book, new_date))
              if d is not None and b.program.decision_date is not None]
     if dated:
-        text += wrap(f"A version with a date decides every record by the rules in force on "
-                      f"that date, whatever the record's {' or '.join(dict.fromkeys(dated))} "
-                      "says.", "", "") + "\n\n"
+        text += wrap(_("A version with a date decides every record by the rules in force on "
+                       "that date, whatever the record's {fields} says.").format(
+                           fields=_(" or ").join(dict.fromkeys(dated))), "", "") + "\n\n"
     if old_book.has_registration:
-        text += wrap("Both versions make provisions from source records the same way; the "
-                      "records below are provision records, and in the data, provisions are "
-                      "numbered by the first source row they came from.", "", "") + "\n\n"
+        text += wrap(_("Both versions make provisions from source records the same way; the "
+                       "records below are provision records, and in the data, provisions are "
+                       "numbered by the first source row they came from."), "", "") + "\n\n"
     if diff is None:
-        text += wrap(f"No semantic diff: {not_exact}.", "", "") + "\n"
+        text += wrap(_("No semantic diff: {reason}.").format(reason=not_exact), "", "") + "\n"
     else:
         text += diff.render()
     changed = diff is not None and not diff.same
@@ -182,10 +184,13 @@ def at_date(book: Rulebook, day: datetime.date | None) -> Rulebook:
 
 
 def _on(day: datetime.date | None) -> str:
-    return f", the rules in force on {day.isoformat()}" if day is not None else ""
+    return _(", the rules in force on {day}").format(day=day.isoformat()) if day is not None else ""
 
 
 def _name(path: str, book: Rulebook) -> str:
     if not book.title:
         return path
-    return f"{path} ({book.title}{', version ' + book.version if book.version else ''})"
+    if book.version:
+        return _("{path} ({title}, version {version})").format(path=path, title=book.title,
+                                                              version=book.version)
+    return f"{path} ({book.title})"

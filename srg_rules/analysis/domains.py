@@ -42,7 +42,7 @@ import datetime as _dt
 import itertools
 import math
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -50,7 +50,7 @@ import attrs
 
 from .. import ir
 from ..months import is_month_start
-from ..schema import Field, ValueType, passes_eleven_test
+from ..schema import Field, Scalar, ValueType, passes_eleven_test
 from .encoding import comparisons
 
 __all__ = ["Domain", "from_program", "is_valid"]
@@ -160,19 +160,20 @@ def from_program(program: ir.Program, extra: Iterable[ir.Condition] = ()) -> dic
 
 
 def _component(members: list[Field], constants: list[Any], step: int = 0,
-               lengths: list[Any] = ()) -> dict[str, Domain]:
+               lengths: Sequence[Any] = ()) -> dict[str, Domain]:
     kind = members[0].type.base  # fields are compared only with fields of the same base
     size = len(members)
+    points: list[Scalar]
     if kind == "number":
-        points = _number_points([c for c in constants if is_valid(members[0], c)], size)
+        points = list(_number_points([c for c in constants if is_valid(members[0], c)], size))
     elif kind == "date" and step:
-        points = _stepped_month_points(constants, size, step,
-                                       days=any(f.type.name != "month" for f in members))
+        points = list(_stepped_month_points(constants, size, step,
+                                            days=any(f.type.name != "month" for f in members)))
     elif kind == "date" and any(f.type.name == "month" for f in members):
-        points = _month_points(constants, size,
-                               days=any(f.type.name != "month" for f in members))
+        points = list(_month_points(constants, size,
+                                    days=any(f.type.name != "month" for f in members)))
     elif kind == "date":
-        points = _date_points(constants, size)
+        points = list(_date_points(constants, size))
     elif kind == "boolean":
         points = [False, True]
     elif kind == "code":
@@ -272,6 +273,7 @@ def _numbers_between(lo: Fraction | None, hi: Fraction | None, count: int) -> li
     if lo is None and hi is None:
         return list(range(count))
     if lo is None:
+        assert hi is not None  # both unbounded is answered above
         top = math.ceil(hi) - 1
         return [top - k for k in range(count)]
     if hi is None:

@@ -57,6 +57,12 @@ class Domain(Protocol):
     @property
     def points(self) -> tuple[Any, ...]: ...
 
+    @property
+    def allowed(self) -> tuple[int, ...]: ...
+
+    @property
+    def moves(self) -> tuple[int, ...]: ...
+
     def index(self, value: Any) -> int | None: ...
 
     def ranges(self) -> Iterator[tuple[int, int]]: ...
@@ -249,11 +255,11 @@ class Encoder(ir.Visitor):
 
     # --- the decision's logic ---
 
-    def any(self, items: Sequence[z3.BoolRef]) -> z3.BoolRef:
+    def any(self, items: Iterable[z3.BoolRef]) -> z3.BoolRef:
         items = list(items)
         return z3.Or(items) if items else self.false
 
-    def all(self, items: Sequence[z3.BoolRef]) -> z3.BoolRef:
+    def all(self, items: Iterable[z3.BoolRef]) -> z3.BoolRef:
         items = list(items)
         return z3.And(items) if items else self.true
 
@@ -391,7 +397,7 @@ class Encoder(ir.Visitor):
         if ir.field_pair(node) is None and ir.field_constant(node) is None:
             return self._approximated(node)
         left, right = self(node.left), self(node.right)
-        if not isinstance(left, FieldTerms):
+        if not isinstance(left, FieldTerms) or not isinstance(node.left, ir.FieldValue):
             raise ir.UnhandledNode(f"the encoder compares a field with a field or a constant, "
                                    f"not {node!r}")
         if isinstance(right, FieldTerms):
@@ -400,7 +406,7 @@ class Encoder(ir.Visitor):
         domain = self.domains[node.left.name]
         value = right.value
         if node.op in ("in_set", "not_in_set"):
-            points = {domain.index(v) for v in value} - {None}
+            points = {i for i in (domain.index(v) for v in value) if i is not None}
             if len(points) <= _FEW_POINTS:
                 matches = self.any([left.index == i for i in sorted(points)])
             else:  # hundreds of codes (a code list read from a file): a few range tests
@@ -669,7 +675,7 @@ def unshifted(node: ir.Compare) -> ir.Condition | None:
             and isinstance(node.left.base, ir.FieldValue)):
         return None
     shift, target = node.left, node.right.value
-    name = shift.base.name
+    name = node.left.base.name
 
     def moved(ordinal: int) -> Any:
         return dates.shift(_dt.date.fromordinal(ordinal), shift.amount, shift.unit)
@@ -694,14 +700,15 @@ def unshifted(node: ir.Compare) -> ir.Condition | None:
 
     if node.op == "in_set" or node.op == "not_in_set":
         return None
-    parts = {
+    parts_by_op: dict[str, list[ir.Condition]] = {
         "lt": [below(reaches)],
         "le": [below(passes)],
         "gt": [from_(passes)],
         "ge": [from_(reaches)],
         "eq": [from_(reaches), below(passes)],
         "ne": [ir.AnyOf((below(reaches), from_(passes)))],
-    }[node.op]
+    }
+    parts = parts_by_op[node.op]
     return ir.AllOf((*in_calendar, *parts), span=node.span)
 
 

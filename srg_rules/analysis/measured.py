@@ -50,6 +50,13 @@ __all__ = ["MonthStep", "exactly", "month_step", "text_length"]
 
 _ORDERED = ("eq", "ne", "lt", "le", "gt", "ge")
 
+
+def _mirror(op: str) -> str:
+    """``op`` with its sides swapped (every operator of :data:`_ORDERED` has a mirror)."""
+    mirror = OPERATORS[op].mirror
+    assert mirror is not None
+    return mirror
+
 # The longest text length a comparison may name and stay exact: beyond it the domains would
 # need texts that long as points (the comparison is over-approximated instead).
 LONGEST_EXACT_LENGTH = 10_000
@@ -78,7 +85,7 @@ def month_step(node: ir.Compare, fields: Mapping[str, Field]) -> MonthStep | Non
         return None
     op, left, right = node.op, node.left, node.right
     if isinstance(left, ir.DateShift) and not isinstance(right, ir.DateShift):
-        op, left, right = OPERATORS[op].mirror, right, left
+        op, left, right = _mirror(op), right, left
     if not (isinstance(right, ir.DateShift) and isinstance(right.base, ir.FieldValue)
             and isinstance(left, ir.FieldValue) and right.unit in ("months", "years")):
         return None
@@ -103,7 +110,7 @@ def text_length(node: ir.Compare, fields: Mapping[str, Field]) -> tuple[str, str
         return None
     op, left, right = node.op, node.left, node.right
     if isinstance(right, ir.Length) and not isinstance(left, ir.Length):
-        op, left, right = OPERATORS[op].mirror, right, left
+        op, left, right = _mirror(op), right, left
     if not (isinstance(left, ir.Length) and isinstance(left.operand, ir.FieldValue)
             and isinstance(right, ir.Constant)):
         return None
@@ -133,7 +140,7 @@ def exactly(node: ir.Compare, fields: Mapping[str, Field]) -> ir.Condition | Non
     if node.op not in _ORDERED:
         return None
     if isinstance(node.right, (ir.Length, ir.Age)) and not isinstance(node.left, (ir.Length, ir.Age)):
-        node = ir.Compare(OPERATORS[node.op].mirror, node.right, node.left, span=node.span)
+        node = ir.Compare(_mirror(node.op), node.right, node.left, span=node.span)
     if isinstance(node.left, ir.Length):
         return _code_length(node, fields)
     if isinstance(node.left, ir.Age) and isinstance(node.right, ir.Constant):
@@ -145,6 +152,7 @@ def exactly(node: ir.Compare, fields: Mapping[str, Field]) -> ir.Condition | Non
 
 
 def _code_length(node: ir.Compare, fields: Mapping[str, Field]) -> ir.Condition | None:
+    assert isinstance(node.left, ir.Length)  # exactly() sends only these
     measured = node.left.operand
     if not isinstance(measured, ir.FieldValue):
         return None
@@ -162,7 +170,7 @@ def _code_length(node: ir.Compare, fields: Mapping[str, Field]) -> ir.Condition 
     by_length: dict[int, set[str]] = {}
     for code in field.codes:
         by_length.setdefault(len(code), set()).add(code)
-    mirror = OPERATORS[node.op].mirror
+    mirror = _mirror(node.op)
     return ir.AnyOf(tuple(
         ir.AllOf((ir.Compare("in_set", measured, ir.Constant(frozenset(codes))),
                   ir.Compare(mirror, node.right, ir.Constant(length))))
@@ -175,6 +183,8 @@ _FIRST, _LAST = _dt.date.min.toordinal(), _dt.date.max.toordinal()
 
 
 def _age(node: ir.Compare) -> ir.Condition | None:
+    # exactly() sends only an age compared with a constant
+    assert isinstance(node.left, ir.Age) and isinstance(node.right, ir.Constant)
     age, bound = node.left, node.right.value
     if bound is None or any(isinstance(side, ir.Constant) and side.value is None
                             for side in (age.birth, age.on)):
@@ -197,6 +207,7 @@ def _age(node: ir.Compare) -> ir.Condition | None:
         return None  # two fields (or a field moved by date arithmetic): not a run of days
     # The first day whose age is at least / above the bound (rising), or below / at most it
     # (falling): the runs of days meeting each comparison start and end at these two.
+    parts: dict[str, list[ir.Condition]]
     if rising:
         reaches = _first(lambda d: years(d) >= bound)
         passes = _first(lambda d: years(d) > bound)

@@ -41,7 +41,7 @@ from .. import ir
 from ..backends.interpreter import Interpreter, evaluate
 from ..decision import Decision, Status
 from . import domains as finite_domains
-from .encoding import Encoder
+from .encoding import Encoder, RuleFormulas
 
 __all__ = ["Change", "NearMiss", "NearMisses", "near_misses"]
 
@@ -134,6 +134,11 @@ def near_misses(program: ir.Program, values: Mapping[str, Any], *, limit: int = 
         keep = z3.Bool(f"keep:{name}", context)
         solver.add(z3.Implies(keep, kept))
         keeps[name] = keep
+    # Some field really changes: a keep literal only implies its value, so without this an
+    # approximated comparison (free while a field's keep is false) would let the solver answer
+    # with the record itself.
+    solver.add(z3.Or([_other_value(encoder, domains[name], name, record[name]) for name in keeps]
+                     or [z3.BoolVal(False, context)]))
     for number, node in enumerate(encoder.approximated, start=1):
         # An approximated comparison is a free boolean (named approximated:N by the encoder):
         # while the fields it reads keep their values, it has the record's truth. Were the
@@ -152,21 +157,33 @@ def near_misses(program: ir.Program, values: Mapping[str, Any], *, limit: int = 
               else [z3.BoolVal(True, context)])
     found: list[NearMiss] = []
     turned_down = 0
+    order = _Order(program)
     for phase in phases:
         for k in range(1, min(max_fields, len(keeps)) + 1):
             if len(found) >= limit or turned_down >= tries:
                 break
             at_most = (z3.AtLeast(*keeps.values(), len(keeps) - k) if len(keeps) > k
                        else z3.BoolVal(True, context))
+            # Every near-miss of this size, not the first the solver happens to give: which
+            # ones are shown, and in what order, must not depend on the solver's model order.
+            level: list[NearMiss] = []
             solver.push()
             solver.add(at_most, phase)
-            while len(found) < limit and turned_down < tries:
+            while len(level) < _LEVEL_CAP and turned_down < tries:
                 if solver.check() != z3.sat:
                     break
                 model_record = encoder.record(solver.model())
                 changed = [name for name in keeps if model_record[name] != record[name]]
                 changed_record = dict(record)
                 changed_record.update({name: model_record[name] for name in changed})
+                if changed:
+                    lowest = _lowest(solver, encoder, domains, keeps, changed, model_record)
+                    lowest_record = {**record, **{name: lowest[name] for name in changed}}
+                    if (_outcome(interpreter.decide_values(lowest_record)) != _outcome(before)
+                            and all(lowest[name] != record[name] for name in changed)):
+                        # Kept only where the interpreter confirms it (an approximated
+                        # comparison can make the lowest point a model and no near-miss).
+                        changed_record = lowest_record
                 after = interpreter.decide_values(changed_record)
                 if not changed or _outcome(after) == _outcome(before):
                     # The model rests on an approximated comparison: rule out these values.
@@ -177,7 +194,7 @@ def near_misses(program: ir.Program, values: Mapping[str, Any], *, limit: int = 
                                      + [_other_value(encoder, domains[name], name,
                                                      model_record[name]) for name in changed]))
                     continue
-                found.append(_near_miss(program, record, changed_record, changed, before,
+                level.append(_near_miss(program, record, changed_record, changed, before,
                                         after, matched_before))
                 # This field set, and every set holding it, is done (in every phase).
                 blocker = z3.Or([keeps[name] for name in changed])
@@ -186,9 +203,74 @@ def near_misses(program: ir.Program, values: Mapping[str, Any], *, limit: int = 
                 solver.push()
                 solver.add(at_most, phase)
             solver.pop()
+            found += sorted(level, key=order.key)[: limit - len(found)]
         if found:
             break  # a rejection is shown only when no other outcome is within reach
     return NearMisses(tuple(found), exact=not encoder.approximated)
+
+
+# The most near-misses of one size gathered before sorting (a record has one per field at
+# most for size 1; the cap bounds the solver calls for larger sizes).
+_LEVEL_CAP = 24
+
+
+class _Order:
+    """Near-misses of one size in a fixed order: by the first rule they name (in the
+    rulebook's order), then by the fields they change (in the schema's order), then by the
+    values those fields would need."""
+
+    def __init__(self, program: ir.Program):
+        self._rules = {rule.id: position for position, rule in enumerate(program.rules)}
+        self._fields = {name: position for position, name in enumerate(program.schema.fields)}
+
+    def key(self, miss: NearMiss) -> tuple[Any, ...]:
+        rules = tuple(self._rules.get(rule, len(self._rules)) for rule in miss.named)
+        fields = tuple(self._fields.get(change.field, len(self._fields))
+                       for change in miss.changes)
+        values = tuple((change.value is None, str(change.value)) for change in miss.changes)
+        return rules, fields, values
+
+
+def _lowest(solver: z3.Solver, encoder: Encoder, domains: Mapping[str, Any],
+            keeps: Mapping[str, z3.BoolRef], changed: list[str],
+            model_record: dict[str, Any]) -> dict[str, Any]:
+    """The same change with each changed field at its lowest point that still gives another
+    outcome (a field that may be missing: a present value first), field by field in schema
+    order, so that the value a near-miss names does not depend on the solver's model. The
+    solver already holds "another outcome", "at most k changes" and every blocked field set."""
+    solver.push()
+    try:
+        for name in keeps:
+            if name not in changed:
+                solver.add(keeps[name])
+        for name in changed:
+            index, present = encoder.index(name), encoder.present(name)
+            if present is not None:
+                solver.push()
+                solver.add(present)
+                if solver.check() != z3.sat:
+                    solver.pop()
+                    solver.add(z3.Not(present))
+                    continue
+                solver.pop()
+                solver.add(present)
+            low, high = 0, len(domains[name].points) - 1
+            while low < high:  # the lowest index with a model: a binary search
+                middle = (low + high) // 2
+                solver.push()
+                solver.add(index <= middle)
+                found = solver.check() == z3.sat
+                solver.pop()
+                if found:
+                    high = middle
+                else:
+                    low = middle + 1
+            solver.add(index == low)
+        if solver.check() != z3.sat:
+            return model_record
+        return encoder.record(solver.model())
+    finally:
+        solver.pop()
 
 
 def _outcome(decision: Decision) -> tuple[Status, str | None]:
@@ -199,7 +281,7 @@ def _matched(program: ir.Program, record: Mapping[str, Any]) -> list[str]:
     return [rule.id for rule in program.rules if evaluate(rule.condition, record)]
 
 
-def _same_outcome(bound, program: ir.Program, decision: Decision,
+def _same_outcome(bound: RuleFormulas, program: ir.Program, decision: Decision,
                   encoder: Encoder) -> z3.BoolRef:
     """The formula "the record has this decision's status and type"."""
     if decision.status is Status.EXCLUDED:
@@ -215,7 +297,8 @@ def _same_outcome(bound, program: ir.Program, decision: Decision,
     return encoder.all([bound.verdict("included"), encoder.any(giving)])
 
 
-def _kept(encoder: Encoder, domain, name: str, value: Any) -> z3.BoolRef | None:
+def _kept(encoder: Encoder, domain: finite_domains.Domain, name: str,
+          value: Any) -> z3.BoolRef | None:
     present = encoder.present(name)
     if value is None:
         return None if present is None else z3.Not(present)
@@ -226,7 +309,8 @@ def _kept(encoder: Encoder, domain, name: str, value: Any) -> z3.BoolRef | None:
     return kept if present is None else z3.And(present, kept)
 
 
-def _other_value(encoder: Encoder, domain, name: str, value: Any) -> z3.BoolRef:
+def _other_value(encoder: Encoder, domain: finite_domains.Domain, name: str,
+                 value: Any) -> z3.BoolRef:
     """The formula "the field has a value other than ``value``" (None: missing)."""
     present = encoder.present(name)
     if value is None:

@@ -37,6 +37,9 @@ if TYPE_CHECKING:  # z3 loads only when a program is analysed
 
 __all__ = ["DatedFinding", "analyse_periods", "boundaries", "describe", "findings", "periods"]
 
+# What tells findings apart across periods: code, rules, expectation (by index) and place.
+_FindingKey = tuple[str, tuple[str, ...], int | None, tuple[str, int, int] | None]
+
 _ANY_DAY = _dt.date(2000, 1, 1)  # where a program without periods is looked at
 
 
@@ -136,13 +139,13 @@ def analyse_periods(program: ir.Program, *, strict: bool = False) -> tuple[Dated
     """
     from . import findings as analysis  # z3 loads only when a program is analysed
 
-    def run(rules: ir.Program, assume: ir.Condition | None):
+    def run(rules: ir.Program, assume: ir.Condition | None) -> tuple[Finding, ...]:
         return (analysis.analyse(rules, strict=strict, assume=assume)
                 + analysis.check_expectations(rules, strict=strict, assume=assume))
 
     if not program.dated:
         return tuple(DatedFinding(f) for f in run(program, None))
-    analysed: list[tuple[ir.Period, frozenset[str], tuple]] = []
+    analysed: list[tuple[ir.Period, frozenset[str], tuple[Finding, ...]]] = []
     for period in periods(program):
         day = _day_in(period)
         if program.validity is not None and not program.validity.contains(day):
@@ -153,7 +156,7 @@ def analyse_periods(program: ir.Program, *, strict: bool = False) -> tuple[Dated
         found = run(rules, _within(program.decision_date, period))
         analysed.append((period, frozenset(r.id for r in rules.rules), found))
     # Each finding, keyed by what it is about, with the periods (by index) it holds in.
-    held: dict[tuple, list[tuple[int, Finding]]] = {}
+    held: dict[_FindingKey, list[tuple[int, Finding]]] = {}
     for index, (_, _, found) in enumerate(analysed):
         for finding in found:
             held.setdefault(_key(program, finding), []).append((index, finding))
@@ -177,7 +180,7 @@ def findings(program: ir.Program, *, strict: bool = False) -> tuple[Finding, ...
     return tuple(found.labelled() for found in analyse_periods(program, strict=strict))
 
 
-def _key(program: ir.Program, finding: Finding) -> tuple:
+def _key(program: ir.Program, finding: Finding) -> _FindingKey:
     expectation = None
     if finding.expectation is not None:
         expectation = next(i for i, e in enumerate(program.expectations)
@@ -189,7 +192,9 @@ def _key(program: ir.Program, finding: Finding) -> tuple:
     return (finding.code, finding.rules, expectation, place)
 
 
-def _runs(where: list[tuple[int, Finding]], analysed: list) -> list[list[tuple[int, Finding]]]:
+def _runs(where: list[tuple[int, Finding]],
+          analysed: list[tuple[ir.Period, frozenset[str], tuple[Finding, ...]]]
+          ) -> list[list[tuple[int, Finding]]]:
     """Findings in neighbouring periods (next to each other in time), grouped."""
     runs: list[list[tuple[int, Finding]]] = []
     for index, finding in where:

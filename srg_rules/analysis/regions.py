@@ -12,7 +12,7 @@ decide as the group says. Why it is exact, and the invariants, are in
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from typing import Any
 
 import attrs
@@ -21,6 +21,7 @@ import z3
 from .. import dates, ir, printer
 from ..backends.interpreter import Interpreter, evaluate
 from ..decision import VERBS, Decision, Status, one_per_type
+from ..i18n import gettext as _
 from .changes import Diff, Group, Outcome, Region, merge_schemas, reading_rules
 from .domains import from_program
 from .encoding import Comparisons, comparisons
@@ -61,6 +62,8 @@ _RELATION_OPERATOR = {
 
 # Two fields compared, as (a, b, months): a with b moved by whole months (0: b itself).
 _Pair = tuple[str, str, int]
+# A formula the cubes are built of: one field's classes, or one pair's relations.
+_PartKey = tuple[str, frozenset[int]] | tuple[_Pair, frozenset[str]]
 
 
 def _operands(pair: _Pair) -> tuple[ir.Operand, ir.Operand]:
@@ -100,7 +103,7 @@ class Comparison:
         # the terms it has met, and the binding is the one the analysis makes.
         self.bound = self.encoder.rules(rules, self.solver)
         literals = self.bound.literals
-        self._parts: dict[tuple, z3.BoolRef] = {}
+        self._parts: dict[_PartKey, z3.BoolRef] = {}
         n = len(old_rules)
         self.old_outcomes = self._outcomes(range(n), rules, literals.__getitem__)
         self.new_outcomes = self._outcomes(range(n, len(rules)), rules, literals.__getitem__)
@@ -168,7 +171,7 @@ class Comparison:
         for name, values in compared.constants.items():
             if values:
                 domain = self.domains[name]
-                found = {domain.index(v) for v in values} - {None}
+                found = {i for i in (domain.index(v) for v in values) if i is not None}
                 constants.setdefault(component[name], set()).update(found)
         classes: dict[str, list[_Class]] = {}
         for name, domain in self.domains.items():
@@ -237,7 +240,7 @@ class Comparison:
         self.solver.push()
         self.solver.add(*formulas)
         try:
-            return self.solver.check() == z3.unsat
+            return bool(self.solver.check() == z3.unsat)
         finally:
             self.solver.pop()
 
@@ -270,29 +273,46 @@ class Comparison:
 
         A field with more than :data:`_MOST_POINTS` values in the analysis (a month compared
         across moved months beside a code list's many periods, as the delivery checks are)
-        makes the regions too slow to find (minutes to hours): refused up front, as NotExact,
-        so that a diff with DATA compares the records instead."""
+        makes the regions too slow to find (minutes to hours, in the solver calls that widen
+        each region). Whether the versions differ at all is one solver call even then
+        (seconds): when they do not, that is the diff (exact: an unsat answer is a proof);
+        when they do, the versions are refused as NotExact, with one record they decide
+        differently (re-decided by both interpreters), so that a diff with DATA compares
+        the records instead."""
         name, domain = max(self.domains.items(), key=lambda item: len(item[1].points))
         if len(domain.points) > _MOST_POINTS:
+            record = self.find(z3.Not(self._same()))
+            if record is None:
+                return Diff(self.old, self.new, (), self.notes)
+            old, new = (Outcome.of(d) for d in self.decide(record))
+            example = (_("; they differ: {record} is {old} by the old version and {new} by "
+                         "the new one").format(record=describe_record(record), old=old, new=new)
+                       if old != new else "")
             raise NotExact(
-                f"the versions cannot be compared exactly in reasonable time: the field "
-                f"'{name}' takes {len(domain.points)} values in the analysis (at most "
-                f"{_MOST_POINTS}); compare them on records instead (srg-rules diff OLD NEW DATA)")
+                _("the versions cannot be compared exactly in reasonable time: the field "
+                  "'{name}' takes {count} values in the analysis (at most {most}){example}; "
+                  "compare them on records instead (srg-rules diff OLD NEW DATA)").format(
+                      name=name, count=len(domain.points), most=_MOST_POINTS, example=example))
         if not self.encoder.approximated:
             return self._run(limit, count_limit)
         try:
             return self._run(limit, count_limit)
         except AnalysisError as error:
             shown = printer.condition(self.encoder.approximated[0], self.schema)
+            more = _(" and more") if len(self.encoder.approximated) > 1 else ""
             raise NotExact(
-                f"the versions cannot be compared exactly: the analysis over-approximates "
-                f"'{shown}'{' and more' if len(self.encoder.approximated) > 1 else ''}; "
-                "compare them on records instead (srg-rules diff OLD NEW DATA)") from error
+                _("the versions cannot be compared exactly: the analysis over-approximates "
+                  "'{condition}'{more}; compare them on records instead (srg-rules diff OLD NEW "
+                  "DATA)").format(condition=shown, more=more)) from error
 
-    def _run(self, limit: int, count_limit: int) -> Diff:
-        same = self.encoder.any(
+    def _same(self) -> z3.BoolRef:
+        """Both versions give the record the same outcome."""
+        return self.encoder.any(
             z3.And(formula, self.new_outcomes[outcome])
             for outcome, formula in self.old_outcomes.items() if outcome in self.new_outcomes)
+
+    def _run(self, limit: int, count_limit: int) -> Diff:
+        same = self._same()
         kinds: list[tuple[Outcome, Outcome]] = []
         while True:
             record = self.find(z3.Not(same), *(z3.Not(self._group(*k)) for k in kinds))
@@ -391,18 +411,19 @@ class Comparison:
                 parts.append(self._part((pair, relations)))
         return self.encoder.all(parts)
 
-    def _part(self, key: tuple) -> z3.BoolRef:
+    def _part(self, key: _PartKey) -> z3.BoolRef:
         """One field's classes, or one pair's relations, as a formula (built once)."""
         if key not in self._parts:
-            what, chosen = key
-            if isinstance(what, str):
-                formulas = self._class_formulas[what]
+            if isinstance(key[0], str):  # (narrows the key for mypy: a field's classes)
+                name, chosen = key
+                formulas = self._class_formulas[name]
                 formula = self.encoder.any(formulas[i] for i in sorted(chosen))
             else:
-                a, b = what[:2]
+                pair, relations = key
+                a, b = pair[:2]
                 formula = z3.Or(
                     z3.Not(self.encode(ir.IsPresent(a))), z3.Not(self.encode(ir.IsPresent(b))),
-                    *(self.encode(ir.Compare(op, *_operands(what))) for op in sorted(chosen)))
+                    *(self.encode(ir.Compare(op, *_operands(pair))) for op in sorted(relations)))
             self._parts[key] = formula
         return self._parts[key]
 
@@ -465,7 +486,7 @@ class Comparison:
                         break
             if self.ordered[name]:  # missing so far: join the longest interval that fits
                 run = max(_runs(sorted(i for i in fitting if i != missing)), key=len, default=[])
-                wider = {*chosen, *run}
+                wider: Set[int] = {*chosen, *run}
             else:
                 if group is not None and name not in paired and fitting:
                     alike = self._alike(group, name, min(chosen))
@@ -474,10 +495,10 @@ class Comparison:
             cube = attrs.evolve(cube, fields={**cube.fields, name: frozenset(wider)})
         for pair in self.pairs:
             for relation in self._all_relations(pair):
-                chosen = cube.relations[pair]
-                if relation in chosen:
+                held = cube.relations[pair]
+                if relation in held:
                     continue
-                trial = attrs.evolve(cube, relations={**cube.relations, pair: chosen | {relation}})
+                trial = attrs.evolve(cube, relations={**cube.relations, pair: held | {relation}})
                 if self.unsat(self._formula(trial), outside):
                     cube = trial
         return cube
@@ -663,7 +684,7 @@ class Comparison:
                 parts.extend(part.items)
             elif part is not None:
                 parts.append(part)
-        implied = set()  # fields a printed comparison already says are present
+        implied: set[str] = set()  # fields a printed comparison already says are present
         for pair, relations in cube.relations.items():
             if len(relations) == len(self._all_relations(pair)):
                 continue
@@ -683,7 +704,7 @@ class Comparison:
         order."""
         return printer.condition(node, self.schema, from_source=False, set_order=self._in_domain_order)
 
-    def _in_domain_order(self, name: str, values: frozenset) -> list:
+    def _in_domain_order(self, name: str, values: frozenset[Any]) -> list[Any]:
         domain = self.domains[name]
         return sorted(values, key=lambda v: (domain.index(v) is None, domain.index(v) or 0, repr(v)))
 

@@ -121,7 +121,8 @@ class _Closures(ir.Visitor):
         return lambda values: any(item(values) for item in items)
 
     def defined(self, node: ir.Defined) -> Callable[[Values], bool]:
-        return self(node.body)
+        body: Callable[[Values], bool] = self(node.body)  # the visitor's dispatch is untyped
+        return body
 
 
 _CLOSURES = _Closures()
@@ -129,7 +130,8 @@ _CLOSURES = _Closures()
 
 @functools.lru_cache(maxsize=4096)
 def _closure(condition: ir.Condition) -> Callable[[Values], bool]:
-    return _CLOSURES(condition)
+    closure: Callable[[Values], bool] = _CLOSURES(condition)  # the visitor's dispatch is untyped
+    return closure
 
 
 def evaluate(condition: ir.Condition, values: Values) -> bool:
@@ -149,14 +151,14 @@ def trace(condition: ir.Condition, values: Values) -> Trace:
     if isinstance(condition, ir.Defined):
         child = trace(condition.body, values)
         return Trace(condition, child.result, (child,))
-    computed = ()
+    computed: tuple[tuple[ir.Operand, Any], ...] = ()
     if isinstance(condition, ir.Compare):
         computed = tuple((side, _closure(side)(values)) for side in (condition.left, condition.right)
                          if not isinstance(side, (ir.FieldValue, ir.Constant)))
     return Trace(condition, evaluate(condition, values), computed=computed)
 
 
-class _Matches(Mapping[str, list]):
+class _Matches(Mapping[str, list[ir.CompiledRule]]):
     """The rules of each verb that match, found when :func:`decide` first asks for the verb:
     a record rejected by a rule is not tried against the others (the result is the same)."""
 
@@ -164,9 +166,9 @@ class _Matches(Mapping[str, list]):
                  values: Values):
         self._rules = rules
         self._values = values
-        self._found: dict[str, list] = {}
+        self._found: dict[str, list[ir.CompiledRule]] = {}
 
-    def __getitem__(self, verb: str) -> list:
+    def __getitem__(self, verb: str) -> list[ir.CompiledRule]:
         found = self._found.get(verb)
         if found is None:
             values = self._values

@@ -74,6 +74,8 @@ def code_periods(node: ir.Condition, min_terms: int = MIN_TERMS) -> CodePeriods 
         codes = _codes(head)
         if codes is None:
             return None
+        # _codes found codes only in a comparison of a field with a constant
+        assert isinstance(head, ir.Compare) and isinstance(head.left, ir.FieldValue)
         name = head.left.name
         own = []
         for test in item.items[1:]:

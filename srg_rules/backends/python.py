@@ -405,10 +405,11 @@ class _Generator(ir.Visitor):
         )
         for index, key in enumerate(self.fields):
             self.local_of[key] = f"x{index}"
-            self.key[key] = _key_literal(key)
-            if self.key[key] is None:
-                self.key[key] = f"N{index}"
+            literal = _key_literal(key)
+            if literal is None:
+                literal = f"N{index}"
                 self.env[f"N{index}"] = key
+            self.key[key] = literal
 
         warns = program.by_verb("warn")
         # The warn section comes first in the function, so it is generated first: a define it
@@ -589,7 +590,8 @@ class _Generator(ir.Visitor):
             local = f"h{self.counter}"
             self.pending.append(f"{local} = {self.expression(node)}")
             return local
-        return self(node, depth)
+        code: str = self(node, depth)  # the visitor's dispatch is untyped; each method gives code
+        return code
 
     def all_of(self, node: ir.AllOf, depth: int) -> str:
         if not node.items:

@@ -50,8 +50,9 @@ def check_assignment(context: Context, field: Field, assignment: ast.Assignment)
                 "type_mismatch", _("'{name}' is {noun} but '{name2}' is {noun2}").format(
                                      name=field.name, noun=_(field.type.noun), name2=other.name,
                                      noun2=_(other.type.noun)), value.span,
-                _("set a field from a field of the same type")
-                + (f", e.g. {field.name} = {same[0]}" if same else ""),
+                _("set a field from a field of the same type, e.g. {field} = {other}").format(
+                    field=field.name, other=same[0]) if same
+                else _("set a field from a field of the same type"),
             )
             return
         context.operands[id(value)] = FieldRef(other.name)
@@ -139,8 +140,8 @@ def picking_help(context: Context, combination: ast.Combination, field: Field,
     # A date field combined the same way reads best (end_reason by latest end_date).
     alike = [name for name in dates if ways.get(name, "").startswith(way)]
     date = (alike or dates)[0]
-    return (f"'{way}' of a field without an order means the value of the activity with the "
-            f"{way} date: {field.name} by {way} {date}")
+    return _("'{way}' of a field without an order means the value of the activity with the "
+             "{way} date: {field} by {way} {date}").format(way=way, field=field.name, date=date)
 
 
 def date_fields(context: Context) -> list[str]:

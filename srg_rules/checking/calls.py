@@ -7,6 +7,8 @@ a known call is, and remembers each argument's meaning for the IR.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .. import ast
 from ..checked import FieldRef
 from .context import Context, date_literal, field_named
@@ -20,14 +22,24 @@ def printed_call(call: ast.Call) -> str:
     return f"{call.function.text}({', '.join(_written(a) for a in call.arguments)})"
 
 
-def _written(argument: ast.Value) -> str:
+def _written(argument: ast.Value | ast.DateShift) -> str:
+    if isinstance(argument, ast.DateShift):
+        amount = argument.amount.written or str(argument.amount.value)
+        return (f"{ast.code_text(argument.base)} {'+' if argument.later else '-'} {amount} "
+                f"{argument.unit}")
     return f'"{argument.value}"' if isinstance(argument, ast.Text) else ast.code_text(argument)
 
 
-def check_age(context: Context, call: ast.Call) -> bool:
-    """Whether each argument of ``age(...)`` is a date field or a real date literal."""
+def check_age(context: Context, call: ast.Call,
+              check_date_shift: Callable[[Context, ast.DateShift], bool]) -> bool:
+    """Whether each argument of ``age(...)`` is a date field, a real date literal, or either
+    moved by date arithmetic (``reporting_date - 1 months``, checked by ``check_date_shift``,
+    which the comparison's checker passes in: it checks a shift wherever one stands)."""
     ok = True
     for argument in call.arguments:
+        if isinstance(argument, ast.DateShift):
+            ok = check_date_shift(context, argument) and ok
+            continue
         if isinstance(argument, ast.Date):
             operand = date_literal(context, argument)
             if operand is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterator
-from typing import Any
+from typing import TypeVar, overload
 
 import attrs
 
@@ -108,6 +108,7 @@ def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) ->
             return Literal(value.value)
         if kind == "code":
             code = ast.code_text(value)
+            assert field.codes is not None  # the declarations pass gives a code field its list
             if code not in field.codes:
                 return OperandProblem(
                     "unknown_code", _("{code} is not a value of field '{name}'").format(
@@ -141,7 +142,14 @@ def resolve_operand(field: Field, value: ast.Value, fields: dict[str, Field]) ->
 def code_list_help(field: Field) -> str:
     values = list(field.codes or ())
     shown = ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
-    return f"the values of '{field.name}' are: {shown}"
+    return _("the values of '{name}' are: {values}").format(name=field.name, values=shown)
+
+
+_Kind = TypeVar("_Kind", bound=ast.Statement)
+_Other = TypeVar("_Other", bound=ast.Statement)
+_Third = TypeVar("_Third", bound=ast.Statement)
+_Fourth = TypeVar("_Fourth", bound=ast.Statement)
+_Fifth = TypeVar("_Fifth", bound=ast.Statement)
 
 
 class Context:
@@ -153,7 +161,7 @@ class Context:
         self.definitions: dict[str, ast.Definition] = {}
         self.rule_ids: dict[int, str] = {}
         self.used_definitions: set[str] = set()
-        self.names: dict[str, Span] = {}
+        self.names: dict[str, Span | None] = {}
         self.operands: dict[int, Literal | FieldRef] = {}
 
     def resolve(self, field: Field, value: ast.Value) -> Literal | FieldRef | OperandProblem:
@@ -163,18 +171,36 @@ class Context:
             self.operands[id(value)] = operand
         return operand
 
-    def report(self, code: str, message: str, span: Span, help: str | None = None,
+    def report(self, code: str, message: str, span: Span | None, help: str | None = None,
                severity: Severity = Severity.ERROR,
-               related: tuple[tuple[str, Span], ...] = ()) -> None:
-        self.diagnostics.append(Diagnostic(code, message, span, severity, help, related))
+               related: tuple[tuple[str, Span | None], ...] = ()) -> None:
+        # AST spans are optional only for trees built by hand; the checker runs on parsed
+        # rulebooks, whose nodes all have one (and check() sorts its diagnostics by span).
+        assert span is not None and all(place is not None for _, place in related)
+        places = tuple((label, place) for label, place in related if place is not None)
+        self.diagnostics.append(Diagnostic(code, message, span, severity, help, places))
 
-    def statements(self, kind: type) -> Iterator[tuple[int, Any]]:
+    # A pass asks for one kind of statement or a tuple of kinds; each overload says which
+    # kinds it yields (a tuple of types has no common type narrower than ``object``).
+    @overload
+    def statements(self, kind: type[_Kind]) -> Iterator[tuple[int, _Kind]]: ...
+
+    @overload
+    def statements(self, kind: tuple[type[_Kind], type[_Other]]
+                   ) -> Iterator[tuple[int, _Kind | _Other]]: ...
+
+    @overload
+    def statements(self, kind: tuple[type[_Kind], type[_Other], type[_Third], type[_Fourth],
+                                     type[_Fifth]]
+                   ) -> Iterator[tuple[int, _Kind | _Other | _Third | _Fourth | _Fifth]]: ...
+
+    def statements(self, kind: type | tuple[type, ...]) -> Iterator[tuple[int, object]]:
         for index, statement in enumerate(self.rulebook.statements):
             if isinstance(statement, kind):
                 yield index, statement
 
-    def only(self, kind: type, code: str, message: str, help: str | None,
-             first: str) -> Any | None:
+    def only(self, kind: type[_Kind], code: str, message: str, help: str | None,
+             first: str) -> _Kind | None:
         """The statement of a kind a rulebook holds at most once (None without one); each
         later one is reported as ``code``, pointing back at the first (labelled ``first``)."""
         found = [statement for _, statement in self.statements(kind)]
@@ -235,5 +261,6 @@ def date_literal(context: Context, value: ast.Date) -> Literal | None:
     if isinstance(operand, OperandProblem):
         context.report(operand.code, operand.message, value.span, operand.help)
         return None
+    assert isinstance(operand, Literal)  # only a bare word can name a field; a date cannot
     return operand
 

@@ -6,7 +6,7 @@ import datetime as _dt
 
 from .. import ast
 from ..diagnostics import Severity, did_you_mean
-from ..schema import VALUE_TYPES, Field, OutputSpec
+from ..schema import VALUE_TYPES, Field, OutputSpec, ValueType
 from ..source import Span
 from .context import Context, OperandProblem, claim_name, resolve_operand
 from ..i18n import gettext as _
@@ -28,7 +28,8 @@ def check_header(context: Context) -> None:
                  _("merge the two 'rulebook' lines"), _("first header"))
 
 
-def type_of(context: Context, spec: ast.TypeSpec, what: str):
+def type_of(context: Context, spec: ast.TypeSpec, what: str
+            ) -> tuple[ValueType | None, dict[str, str | None] | None]:
     """The ValueType and code list of a written type, reporting what is wrong with it."""
     value_type = VALUE_TYPES.get(spec.name.text)
     if value_type is None:
@@ -72,7 +73,7 @@ def type_of(context: Context, spec: ast.TypeSpec, what: str):
         )
         return value_type, None
     codes: dict[str, str | None] = {}
-    first_seen: dict[str, Span] = {}
+    first_seen: dict[str, Span | None] = {}
     periods: dict[str, list[ast.CodeEntry]] = {}
     for entry in spec.codes:
         code = ast.code_text(entry.value)
@@ -88,13 +89,17 @@ def type_of(context: Context, spec: ast.TypeSpec, what: str):
             overlapping = _overlapping(entry, periods[code])
             if overlapping is not None:
                 if entry.validity is None or overlapping.validity is None:
-                    message, advice = f"the value '{code}' is listed twice", "remove one of them"
+                    message = _("the value '{code}' is listed twice").format(code=code)
+                    advice = _("remove one of them")
                 else:
-                    message = f"the value '{code}' is listed twice for periods that overlap"
-                    advice = "a value may be listed again only for a period that does not overlap"
-                related = (("first listed", first_seen[code]),)
+                    message = _("the value '{code}' is listed twice for periods that "
+                                "overlap").format(code=code)
+                    advice = _("a value may be listed again only for a period that does not "
+                               "overlap")
+                related: tuple[tuple[str, Span | None], ...] = (
+                    (_("first listed"), first_seen[code]),)
                 if overlapping.span is not first_seen[code]:
-                    related += (("overlapping", overlapping.span),)
+                    related += ((_("overlapping"), overlapping.span),)
                 context.report("duplicate_code", message, entry.span, advice, related=related)
                 continue
             periods[code].append(entry)
@@ -183,11 +188,15 @@ def check_outputs(context: Context) -> None:
     if context.output is None:
         return
     output_field = Field(context.output.name, VALUE_TYPES["code"], codes=context.output.codes)
-    for _i, statement in [*classifications, *type_expectations]:
+    stated: list[tuple[int, ast.Classification | ast.Outcome]] = [
+        *classifications, *type_expectations]
+    for _i, statement in stated:
+        assert statement.code is not None  # type_expectations holds only outcomes with a code
         operand = resolve_operand(output_field, statement.code, {})
         if isinstance(operand, OperandProblem):
             message = operand.message.replace(
-                f"field '{context.output.name}'", f"the output '{context.output.name}'"
+                _("field '{name}'").format(name=context.output.name),
+                _("the output '{name}'").format(name=context.output.name),
             )
             context.report(operand.code, message, statement.code.span, operand.help)
 

@@ -49,7 +49,7 @@ def check_measure(context: Context, measure: ast.Measure | ast.Call) -> bool:
         )
         return False
     if isinstance(measure, ast.Call):
-        return check_age(context, measure)
+        return check_age(context, measure, check_date_shift)
     field = field_named(context, measure.field)
     if field is None:
         return False
@@ -67,6 +67,7 @@ def check_comparison(context: Context, comparison: ast.Comparison) -> None:
     if isinstance(comparison.field, ast.Number):
         _check_number_first(context, comparison)
         return
+    field: Field | None
     if isinstance(comparison.field, (ast.Measure, ast.Call)):
         if not check_measure(context, comparison.field):
             return
@@ -123,6 +124,7 @@ def check_comparison(context: Context, comparison: ast.Comparison) -> None:
         if isinstance(operand, OperandProblem):
             context.report(operand.code, operand.message, value.span, operand.help)
         elif isinstance(operand, FieldRef) and spec.takes_set:
+            assert isinstance(value, ast.Word)  # only a bare word can name a field
             context.report(
                 "type_mismatch", _("'{text}' is a field; a list holds values only").format(
                                      text=value.text), value.span,
@@ -134,6 +136,7 @@ def _check_number_first(context: Context, comparison: ast.Comparison) -> None:
     """``27 >= age(b, d)``: a number left of a measure reads as the mirrored comparison; left
     of anything else it is reported (write the field first)."""
     mirror = OPERATORS[comparison.op].mirror
+    assert isinstance(comparison.field, ast.Number)  # check_comparison sends only these here
     if isinstance(comparison.value, (ast.Measure, ast.Call)) and mirror is not None:
         check_comparison(context, ast.Comparison(mirror, comparison.value, comparison.field,
                                                  span=comparison.span))
@@ -171,7 +174,9 @@ def check_date_shift(context: Context, shift: ast.DateShift) -> bool:
         operand = date_literal(context, shift.base)
         if operand is None:
             return False
-        if ok and dates.shift(operand.value, signed_amount(shift), dates.unit_of(shift.unit)) is None:
+        unit = dates.unit_of(shift.unit)
+        assert unit is not None  # the grammar admits only the units dates knows
+        if ok and dates.shift(operand.value, signed_amount(shift), unit) is None:
             context.report("invalid_date", _("{printed_shift} lies outside the calendar").format(
                                                printed_shift=printed_shift(shift)),
                            shift.span, _("dates run from 0001-01-01 to 9999-12-31"))
@@ -195,5 +200,6 @@ def check_date_shift(context: Context, shift: ast.DateShift) -> bool:
 
 
 def signed_amount(shift: ast.DateShift) -> int:
+    assert isinstance(shift.amount.value, int)  # asked only once the amount is checked whole
     return shift.amount.value if shift.later else -shift.amount.value
 

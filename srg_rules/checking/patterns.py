@@ -27,7 +27,7 @@ def check_pattern_match(context: Context, match: ast.PatternMatch) -> None:
                        _inside(match.pattern, error.start, error.end), error.help)
 
 
-def _inside(pattern: ast.Text, start: int, end: int) -> Span:
+def _inside(pattern: ast.Text, start: int, end: int) -> Span | None:
     """The span of characters ``start:end`` of the pattern within its quoted text."""
     span = pattern.span
     if span is None:

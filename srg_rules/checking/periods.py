@@ -11,22 +11,22 @@ from ..i18n import gettext as _
 
 def validities(context: Context) -> Iterator[tuple[ast.Validity, str]]:
     """Every validity period in the rulebook, with what carries it."""
-    for _, header in context.statements(ast.Header):
+    for _index, header in context.statements(ast.Header):
         if header.validity is not None:
-            yield header.validity, "the rulebook"
-    for _, declaration in context.statements((ast.FieldDeclaration, ast.OutputDeclaration)):
+            yield header.validity, _("the rulebook")
+    for _index, declaration in context.statements((ast.FieldDeclaration, ast.OutputDeclaration)):
         for entry in declaration.type.codes or ():
             if entry.validity is not None:
-                yield entry.validity, f"the value {ast.code_text(entry.value)}"
-    for _, statement in context.statements((ast.Rule, ast.Classification)):
+                yield entry.validity, _("the value {code}").format(code=ast.code_text(entry.value))
+    for _index, statement in context.statements((ast.Rule, ast.Classification)):
         if statement.validity is not None:
-            yield statement.validity, "the rule"
+            yield statement.validity, _("the rule")
 
 
 def _from_code_files(context: Context) -> dict[int, ast.Text]:
     """The periods of values read from a file (by ``id``), each with the file's quoted path."""
     found: dict[int, ast.Text] = {}
-    for _, declaration in context.statements((ast.FieldDeclaration, ast.OutputDeclaration)):
+    for _where, declaration in context.statements((ast.FieldDeclaration, ast.OutputDeclaration)):
         if declaration.type.code_file is not None:
             for entry in declaration.type.codes or ():
                 if entry.validity is not None:

@@ -16,7 +16,7 @@ def check_registration(context: Context) -> None:
     records, one provision)."""
     for _i, trajectory in context.statements(ast.Trajectory):
         claim_name(context, trajectory.name, "trajectory")
-        seen: dict[str, Span] = {}
+        seen: dict[str, Span | None] = {}
         for component in trajectory.components:
             if component.name.text in seen:
                 context.report(
@@ -27,7 +27,7 @@ def check_registration(context: Context) -> None:
                     related=((_("first yielded"), seen[component.name.text]),),
                 )
             seen.setdefault(component.name.text, component.name.span)
-            assigned: dict[str, Span] = {}
+            assigned: dict[str, Span | None] = {}
             for assignment in component.assignments:
                 field = field_named(context, assignment.field)
                 if field is None:
@@ -46,7 +46,7 @@ def check_registration(context: Context) -> None:
         _("merge the two 'activities' statements"), _("first statement"))
     if grouping is None:
         return
-    key: dict[str, Span] = {}
+    key: dict[str, Span | None] = {}
     for name in grouping.key:
         field = field_named(context, name)
         if field is not None and field.name in key:
@@ -55,7 +55,7 @@ def check_registration(context: Context) -> None:
                            related=((_("first"), key[field.name]),))
         if field is not None:
             key.setdefault(field.name, name.span)
-    combined: dict[str, Span] = {}
+    combined: dict[str, Span | None] = {}
     ways = {c.field.text: c.way.text for c in grouping.combinations}
     for combination in grouping.combinations:
         field = field_named(context, combination.field)

@@ -15,9 +15,9 @@ from ..i18n import gettext as _
 
 def check_unique(context: Context) -> None:
     """Every key field is declared and named once; no two statements share a reason."""
-    reasons: dict[str, Span] = {}
+    reasons: dict[str, Span | None] = {}
     for _i, statement in context.statements(ast.Unique):
-        key: dict[str, Span] = {}
+        key: dict[str, Span | None] = {}
         for name in statement.key:
             if name.text in context.definitions and name.text not in context.fields:
                 context.report(

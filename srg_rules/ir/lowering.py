@@ -5,12 +5,13 @@ conditions lowered to node kinds, validity periods to conditions on the decision
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import Any, cast, overload
 
 import attrs
 
 from .. import ast, dates
-from ..checked import Checked, FieldRef
+from ..checked import Checked, FieldRef, Literal
+from ..i18n import gettext as _
 from ..combine import DEFAULT_WAY
 from ..operators import OPERATORS
 from ..source import Span
@@ -85,6 +86,14 @@ def from_ast(checked: Checked) -> Program:
     return _in_force(program, checked) if decision_date is not None else program
 
 
+@overload
+def _period(validity: ast.Validity) -> Period: ...
+
+
+@overload
+def _period(validity: ast.Validity | None) -> Period | None: ...
+
+
 def _period(validity: ast.Validity | None) -> Period | None:
     if validity is None:
         return None
@@ -128,32 +137,35 @@ def _in_force(program: Program, checked: Checked) -> Program:
         header = next(s for s in statements if isinstance(s, ast.Header))
         implied.append(CompiledRule(
             NOT_IN_FORCE, "reject", outside(day, program.validity),
-            f"the rulebook is in force {program.validity.describe()}, and the record's {day} "
-            "lies outside that", span=header.span, implicit=True,
+            _("the rulebook is in force {period}, and the record's {day} lies outside "
+              "that").format(period=program.validity.describe(), day=day),
+            span=header.span, implicit=True,
         ))
     for name, dated in program.code_validity:
         condition = _out_of_force(name, day, dated)
         words = "; ".join(f"{code} {period.describe()}" for code, period in dated[:_WORDS])
         if len(dated) > _WORDS:
-            words += f"; and {len(dated) - _WORDS} more"
+            words += _("; and {count} more").format(count=len(dated) - _WORDS)
         implied.append(CompiledRule(
             f"{NOT_IN_FORCE}:{name}", "reject", condition,
-            f"the value of {name} is not in force on the record's {day} ({words})",
+            _("the value of {name} is not in force on the record's {day} ({periods})").format(
+                name=name, day=day, periods=words),
             span=fields[name].span if name in fields else None, implicit=True,
         ))
     rules: list[CompiledRule] = []
     for rule in program.rules:
-        statement = written.get(rule.id)
+        rule_statement = written.get(rule.id)
         guards: list[Condition] = []
-        clause = getattr(statement, "validity", None)
+        clause = getattr(rule_statement, "validity", None)
         if rule.validity is not None:
             guards.append(within(day, rule.validity, clause.span if clause else None))
-        entries = outputs.get(rule.code, []) if rule.verb == "classify" else []
+        entries = (outputs.get(rule.code, []) if rule.verb == "classify" and rule.code is not None
+                   else [])
         entry = entries[0] if entries else None
-        if len(entries) == 1:
-            guards.append(within(day, _period(entry.validity), entry.span))
+        if entry is not None and len(entries) == 1:
+            guards.append(within(day, _code_period(entry), entry.span))
         elif entries:
-            guards.append(AnyOf(tuple(within(day, _period(e.validity), e.span)
+            guards.append(AnyOf(tuple(within(day, _code_period(e), e.span)
                                       for e in entries)))
         if not guards:
             rules.append(rule)
@@ -167,6 +179,12 @@ def _in_force(program: Program, checked: Checked) -> Program:
             span = Span(body.span.source, body.span.start, clause.span.end)
         rules.append(attrs.evolve(rule, condition=AllOf((body, *guards), span=span), body=body))
     return attrs.evolve(program, rules=(*implied, *rules))
+
+
+def _code_period(entry: ast.CodeEntry) -> Period:
+    """The period of a dated code value (the ``outputs`` of :func:`_in_force` are dated)."""
+    assert entry.validity is not None
+    return _period(entry.validity)
 
 
 # How many dated values the reason of ``not_in_force:FIELD`` lists (a list read from a file
@@ -188,10 +206,10 @@ def _out_of_force(name: str, day: str, dated: tuple[tuple[str, Period], ...]) ->
     for code, own in periods.items():
         groups.setdefault(tuple(own), []).append(code)
     parts: list[Condition] = []
-    for own, codes in groups.items():
+    for group_periods, codes in groups.items():
         value = (compare("eq", name, codes[0]) if len(codes) == 1
                  else compare("in_set", name, frozenset(codes)))
-        parts.append(AllOf((value, *(outside(day, period) for period in own))))
+        parts.append(AllOf((value, *(outside(day, period) for period in group_periods))))
     return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
 
 
@@ -218,7 +236,8 @@ def outside(field: str, period: Period) -> Condition:
 
 
 class _Lowering:
-    def __init__(self, checked: Checked):
+    def __init__(self, checked: Checked) -> None:
+        assert checked.schema is not None  # from_ast lowers only rulebooks without errors
         self._schema = checked.schema
         self._definitions = checked.definitions
         self._operands = checked.operands
@@ -245,7 +264,8 @@ class _Lowering:
             return self._operand(node)
         parts = tuple(self._operand(part) for part in node.parts)
         if all(isinstance(part, Constant) for part in parts):
-            return Constant("".join(part.value for part in parts), span=node.span)
+            return Constant("".join(part.value for part in parts if isinstance(part, Constant)),
+                            span=node.span)
         return TextJoin(parts, span=node.span)
 
     def activities(self, node: ast.Activities) -> Activities:
@@ -268,8 +288,10 @@ class _Lowering:
             present = IsPresent(node.field.text, span=node.span)
             return present if node.present else Not(present, span=node.span)
         if isinstance(node, ast.PatternMatch):
-            return Matches(FieldValue(node.field.text, span=node.field.span),
-                           node.pattern.value, span=node.span)
+            match = Matches(FieldValue(node.field.text, span=node.field.span),
+                            node.pattern.value, span=node.span)
+            # `f does not match "..."` is `not f matches "..."`: no consumer tells them apart.
+            return Not(match, span=node.span) if node.negated else match
         if isinstance(node, ast.Reference):
             name = node.name.text
             if name in self._definitions:
@@ -286,12 +308,16 @@ class _Lowering:
     def _comparison(self, node: ast.Comparison) -> Condition:
         left = self._operand(node.field)
         if isinstance(node.value, ast.ValueSet):
-            values = frozenset(self._operands[id(item)].value for item in node.value.items)
+            # cast: the checker reports a field in a list of values, so each is a Literal
+            values = frozenset(cast(Literal, self._operands[id(item)]).value
+                               for item in node.value.items)
             return Compare(node.op, left, Constant(values, span=node.value.span), span=node.span)
         right = self._operand(node.value)
         if isinstance(left, Constant) and not isinstance(right, Constant):
             # Constants stand on the right, as every consumer reads a comparison best.
-            return Compare(OPERATORS[node.op].mirror, right, left, span=node.span)
+            mirror = OPERATORS[node.op].mirror
+            assert mirror is not None  # the checker admits a number first only if it mirrors
+            return Compare(mirror, right, left, span=node.span)
         return Compare(node.op, left, right, span=node.span)
 
     def _operand(self, node: ast.Name | ast.Value | ast.DateShift | ast.Measure | ast.Call
@@ -304,8 +330,11 @@ class _Lowering:
         if isinstance(node, ast.Measure):
             return fold(Length(FieldValue(node.field.text, span=node.field.span), span=node.span))
         if isinstance(node, ast.DateShift):
+            unit = dates.unit_of(node.unit)
+            # the checker admits whole amounts only, and the grammar only units dates knows
+            assert isinstance(node.amount.value, int) and unit is not None
             amount = node.amount.value if node.later else -node.amount.value
-            shift = DateShift(self._operand(node.base), amount, dates.unit_of(node.unit),
+            shift = DateShift(self._operand(node.base), amount, unit,
                               span=node.span)
             return fold(shift)
         operand = self._operands[id(node)]

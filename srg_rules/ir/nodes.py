@@ -7,7 +7,7 @@ fields (:func:`walk`, :func:`transform`, :func:`rebuild`, :func:`fields_of`,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 import attrs
 
@@ -28,10 +28,13 @@ the :class:`Visitor` method that handles it. A consumer that walks trees dispatc
 this table, so a node kind it does not handle is an error, never a silent pass."""
 
 
-def node_kind(name: str):
+_NodeClass = TypeVar("_NodeClass", bound=type)
+
+
+def node_kind(name: str) -> Callable[[_NodeClass], _NodeClass]:
     """Register a node class under ``name`` (its :class:`Visitor` method)."""
 
-    def register(cls: type) -> type:
+    def register(cls: _NodeClass) -> _NodeClass:
         NODE_KINDS[cls] = name
         return cls
 
@@ -354,8 +357,9 @@ def with_constants(node: Any, fixed: Mapping[str, Any]) -> Any:
             return false
         if isinstance(right, Constant) and right.value is None:
             return false
-        if isinstance(left, Constant) and OPERATORS[part.op].mirror is not None:
-            return Compare(OPERATORS[part.op].mirror, right, left)
+        mirror = OPERATORS[part.op].mirror
+        if isinstance(left, Constant) and mirror is not None:
+            return Compare(mirror, right, left)
         if left is part.left and right is part.right:
             return part
         return Compare(part.op, left, right, span=part.span)

@@ -226,6 +226,8 @@ class Program:
         rules: list[CompiledRule] = []
         if self.validity is not None and not self.validity.contains(day):
             template = implied[NOT_IN_FORCE]
+            # that implied rule exists only in a program with a decision date
+            assert self.decision_date is not None
             # Every record that has a decision date; one without is rejected for that already.
             rules.append(attrs.evolve(template, condition=IsPresent(self.decision_date), body=None))
         for name, dated in self.code_validity:

@@ -8,9 +8,9 @@ view time) or the same figures as a long CSV table (:func:`render_csv`).
 - :mod:`.figures`: the run (the same loop and counts as ``srg-rules run``), the default
   group fields, and what each reason means (rules with their ``because``, field problems,
   other reason codes, rules that decided nothing);
-- :mod:`.html`: the page; :mod:`.table`: the CSV layout;
-- :mod:`.words`: every word of the report (and of the studio), in English and Dutch, through
-  one function :func:`~srg_rules.report.words.say`.
+- :mod:`.html`: the page; :mod:`.table`: the CSV layout.
+
+Every word of the report is a message of the project's catalog (``_()``, docs/i18n.md).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -114,7 +115,7 @@ class Figures:
         """The rules (those the rulebook writes) that decided no record."""
         return tuple(rule for rule in self.rules if rule.count == 0 and not rule.implicit)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The summary exactly as ``run --summary-json`` writes it."""
         return self.summary.as_dict()
 

@@ -73,14 +73,14 @@ import calendar
 import datetime as _dt
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from hypothesis import assume
 from hypothesis import strategies as st
 
 from .. import dates, ir, patterns
-from ..operators import OPERATORS
+from ..operators import OPERATORS, mirrored
 from ..rulebook import Rulebook
 from ..months import month_starts_near
 from ..schema import Field, format_typed
@@ -239,10 +239,12 @@ class _MeasuredOperand:
 @attrs.frozen
 class _AgedOperand:
     """An age of two date operands (``age(birth_date, start_date)``): each a field's name or
-    a constant date."""
+    a constant date; a field moved by date arithmetic (``reporting_date - 1 months``) keeps
+    its move in ``shifts`` (name → amount and unit)."""
 
     birth: str | _dt.date | None
     on: str | _dt.date | None
+    shifts: tuple[tuple[str, int, str], ...] = ()
 
 
 @attrs.frozen
@@ -259,7 +261,8 @@ class _Operands(ir.Visitor):
     moved by date arithmetic. A new operand kind is one more method here (and a leaf the
     planner understands)."""
 
-    KINDS = (ir.FieldValue, ir.Constant, ir.DateShift, ir.Length, ir.Age)
+    KINDS: tuple[type[ir.Operand], ...] | None = (ir.FieldValue, ir.Constant, ir.DateShift,
+                                                  ir.Length, ir.Age)  # None: every kind
 
     def field_value(self, node: ir.FieldValue, *_: Any) -> _FieldOperand:
         return _FieldOperand(node.name)
@@ -286,14 +289,18 @@ class _Operands(ir.Visitor):
 
     def age(self, node: ir.Age, *args: Any) -> _AgedOperand:
         sides = []
+        shifts = []
         for operand in (self(node.birth, *args), self(node.on, *args)):
             if isinstance(operand, _FieldOperand):
                 sides.append(operand.name)
+            elif isinstance(operand, _ShiftedOperand):
+                sides.append(operand.name)
+                shifts.append((operand.name, operand.amount, operand.unit))
             elif isinstance(operand, _ConstantOperand):  # two constants are folded
                 sides.append(operand.value)
             else:
                 raise ir.UnhandledNode(f"no strategy for an age of {node!r}")
-        return _AgedOperand(*sides)
+        return _AgedOperand(sides[0], sides[1], tuple(shifts))
 
     def comparison(self, node: ir.Compare, *args: Any) -> tuple[str, Any, Any]:
         """``("link", left, right)`` for two fields, ``("is", field, value)`` for a field and
@@ -307,9 +314,10 @@ class _Operands(ir.Visitor):
             return ("measured", left, right) if isinstance(left, measures) \
                 else ("measured", right, left)
         if isinstance(left, _ShiftedOperand) or isinstance(right, _ShiftedOperand):
-            sides = (_side(left), _side(right))
-            if all(side is not None for side in sides) and any(s.field for s in sides):
-                return "shifted", *sides
+            left_side, right_side = _side(left), _side(right)
+            if left_side is not None and right_side is not None \
+                    and (left_side.field or right_side.field):
+                return "shifted", left_side, right_side
         if isinstance(left, _FieldOperand) and isinstance(right, _FieldOperand):
             return "link", left.name, right.name
         if isinstance(left, _FieldOperand) and isinstance(right, _ConstantOperand):
@@ -327,6 +335,12 @@ def _side(operand: Any) -> Side | None:
     return None
 
 
+def _constant_day(side: Side) -> _dt.date:
+    """The day of a side without a field (_side makes it only from a constant date)."""
+    assert side.value is not None
+    return side.value
+
+
 def _family(side: Side) -> str:
     return "days" if side.unit in ("days", "weeks") else "months"
 
@@ -336,7 +350,7 @@ def _written(op: str, left: Side, right: Side) -> str:
 
     def text(side: Side) -> str:
         if side.field is None:
-            return side.value.isoformat()
+            return _constant_day(side).isoformat()
         if not side.amount:
             return side.field
         return f"{side.field} {'+' if side.amount > 0 else '-'} {abs(side.amount)} {side.unit}"
@@ -347,7 +361,7 @@ def _written(op: str, left: Side, right: Side) -> str:
 def _read(side: Side, record: Mapping[str, Any]) -> int | None:
     """The day (ordinal) a side of a shifted comparison has in a (partly drawn) record of keys."""
     if side.field is None:
-        return side.value.toordinal()
+        return _constant_day(side).toordinal()
     day = record.get(side.field)
     if day is None:
         return None
@@ -365,10 +379,12 @@ class _NegationNormalForm(_Operands):
         self.fields = fields
 
     def defined(self, node: ir.Defined, negated: bool) -> Node:
-        return self(node.body, negated)
+        body: Node = self(node.body, negated)  # the visitor's dispatch is untyped
+        return body
 
     def negation(self, node: ir.Not, negated: bool) -> Node:
-        return self(node.item, not negated)
+        item: Node = self(node.item, not negated)  # the visitor's dispatch is untyped
+        return item
 
     def all_of(self, node: ir.AllOf, negated: bool) -> Node:
         items = tuple(self(item, negated) for item in node.items)
@@ -412,13 +428,13 @@ class _NegationNormalForm(_Operands):
         fields it is a :class:`Shifted` leaf, checked on the drawn record."""
         if left.field is None:  # the IR puts constants on the right; mirror if not
             left, right, node = right, left, attrs.evolve(
-                node, op=OPERATORS[node.op].mirror, left=node.right, right=node.left)
+                node, op=mirrored(node.op), left=node.right, right=node.left)
         names = tuple(dict.fromkeys(s.field for s in (left, right) if s.field is not None))
         present = tuple(Presence(name, True) for name in names)
         missing = tuple(m for name in names for m in self._missing(name))
         if right.field is None:
             written = _written(node.op, left, right)
-            days = self._days(node.op, left, right.value.toordinal(), written)
+            days = self._days(node.op, left, _constant_day(right).toordinal(), written)
             if not negated:
                 return And((*present, days))
             # The other days of the calendar: those whose shift leaves it included.
@@ -441,6 +457,7 @@ class _NegationNormalForm(_Operands):
         lo = max(preimage("ge", s.amount, s.unit, MIN_DAY)[0] for s in (left, right))
         hi = min(preimage("ge", s.amount, s.unit, MIN_DAY)[1] for s in (left, right))
         name, day = left.field, _dt.date.fromordinal
+        assert name is not None  # both sides move the one field
         inside = (Is("ge", name, day(lo), written), Is("le", name, day(hi), written))
         if not negated:
             return And((*present, *inside)) if relation else Is("in_set", name, frozenset(), written)
@@ -456,6 +473,7 @@ class _NegationNormalForm(_Operands):
         """The days of ``side.field`` whose shift meets ``OP target``, as leaves."""
         lo, hi, excluded = preimage(op, side.amount, side.unit, target)
         name, day = side.field, _dt.date.fromordinal
+        assert name is not None  # the side that moves a field (the other is the constant)
         if lo > hi:  # no day: a comparison the planner sees cannot hold, with its reason
             return And((Is("ge", name, day(lo), shown), Is("le", name, day(hi), shown))) \
                 if lo <= MAX_DAY and hi >= MIN_DAY else Is("in_set", name, frozenset(), shown)
@@ -467,7 +485,8 @@ class _NegationNormalForm(_Operands):
     def _complement(side: Side, days: Node, shown: str) -> Node:
         """The days not in ``days`` (an interval with excluded days, as ``_days`` makes it)."""
         assert isinstance(days, (And, Is))
-        items = days.items if isinstance(days, And) else (days,)
+        # _days makes an And of Is leaves (or one Is)
+        items = cast(tuple[Is, ...], days.items) if isinstance(days, And) else (days,)
         bounds = {leaf.op: leaf.value for leaf in items if leaf.op in ("ge", "le")}
         if not bounds:  # no day met it: every day does not
             return And(())
@@ -475,6 +494,7 @@ class _NegationNormalForm(_Operands):
         if lo > hi:
             return And(())
         name, day, parts = side.field, _dt.date.fromordinal, []
+        assert name is not None  # the side that moves a field (the other is the constant)
         if lo > MIN_DAY:
             parts.append(Is("lt", name, day(lo), shown))
         if hi < MAX_DAY:
@@ -485,7 +505,8 @@ class _NegationNormalForm(_Operands):
 
 def _nnf(condition: ir.Condition, fields: Mapping[str, Field]) -> Node:
     """The condition with every negation pushed into the leaves, meaning the same."""
-    return _NegationNormalForm(fields)(condition, False)
+    normal: Node = _NegationNormalForm(fields)(condition, False)  # the dispatch is untyped
+    return normal
 
 
 # --- boundaries ------------------------------------------------------------------------------
@@ -556,13 +577,20 @@ class _Boundaries(_Operands):
         (:mod:`.ages`), leap days and month ends among them."""
         if isinstance(measured, _AgedOperand):
             if isinstance(other, _ConstantOperand):
+                moves = {name: (amount, unit) for name, amount, unit in measured.shifts}
                 for name, days in age_boundaries(measured.birth, measured.on, other.value).items():
+                    if name in moves:  # the field's days whose moved date lands there
+                        amount, unit = moves[name]
+                        days = {d for day in days for d in near_preimages(amount, unit, day)}
                     self.constants[name].update(days)
                 birth, on = measured.birth, measured.on
-                if isinstance(birth, str) and isinstance(on, str) and birth != on:
-                    # age(b, d) >= n exactly when b + n years <= d: drawn as date arithmetic.
+                if isinstance(birth, str) and isinstance(on, str) and birth != on \
+                        and birth not in moves:
+                    # age(b, d) >= n exactly when b + n years <= d: drawn as date arithmetic
+                    # (d moved by its own shift, when it has one: b + n years <= d - 1 months).
                     for years in age_steps(other.value):
-                        self._shifted(Side(birth, years, "years"), Side(on))
+                        moved_on = Side(on, *moves.get(on, (0, "days")))
+                        self._shifted(Side(birth, years, "years"), moved_on)
             self.by_months.update(side for side in (measured.birth, measured.on)
                                   if isinstance(side, str))
             return
@@ -572,8 +600,10 @@ class _Boundaries(_Operands):
             return
         bound = math.floor(other.value) if other.value < 10_000 else None
         if bound is not None:
+            # Both sides of the bound, and some beyond it: a `where=` that asks for a long text
+            # is met by these, not only by the rare long one a random text is.
             self.constants[measured.name].update(
-                "x" * n for n in (bound - 1, bound, bound + 1) if n > 0)
+                "x" * n for n in (bound - 1, bound, bound + 1, bound + 2, bound + 5) if n > 0)
 
     def _shifted(self, left: Side, right: Side) -> None:
         by_months = any(side.unit in ("months", "years") and side.amount for side in (left, right))
@@ -584,7 +614,7 @@ class _Boundaries(_Operands):
                 self.by_months.add(own.field)
             if other.field is None:
                 # The days whose shift lands on the constant or beside it.
-                target = other.value.toordinal()
+                target = _constant_day(other).toordinal()
                 self.constants[own.field].update(near_preimages(own.amount, own.unit, target))
             elif other.field != own.field:
                 # Drawn after the other field: near the days whose shift meets its shift.
@@ -642,7 +672,7 @@ def _record(draw: st.DrawFn, plan: Plan, names: tuple[str, ...], edges: _Edges,
             if link.left == name and link.right in keys and link.right != name:
                 domain = domain.meets(link.op, keys[link.right])
             elif link.right == name and link.left in keys and link.left != name:
-                domain = domain.meets(OPERATORS[link.op].mirror, keys[link.left])
+                domain = domain.meets(mirrored(link.op), keys[link.left])
         if plan.shifted:
             domain = _narrowed_by_shifts(domain, name, plan.shifted, keys)
         # Only a combination of comparisons the propagation cannot see through gets here.
@@ -687,7 +717,7 @@ def _narrowed_by_shifts(domain: Domain, name: str, shifted: tuple[Shifted, ...],
         if leaf.negated or leaf.left.field == leaf.right.field:
             continue
         for own, other, op in ((leaf.left, leaf.right, leaf.op),
-                               (leaf.right, leaf.left, OPERATORS[leaf.op].mirror)):
+                               (leaf.right, leaf.left, mirrored(leaf.op))):
             if own.field != name or other.field not in keys:
                 continue
             target = _read(other, keys)
@@ -801,8 +831,9 @@ def _bsns() -> st.SearchStrategy[str]:
         last = total % 11
         return None if last == 10 or total == 0 else eight + str(last)
 
-    return st.text("0123456789", min_size=8, max_size=8).map(complete).filter(
-        lambda bsn: bsn is not None)
+    # the filter leaves out the None of an eight that no ninth digit completes
+    return cast(st.SearchStrategy[str], st.text("0123456789", min_size=8, max_size=8)
+                .map(complete).filter(lambda bsn: bsn is not None))
 
 
 def _days(domain: Domain) -> st.SearchStrategy[int]:

@@ -21,14 +21,14 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Union
 
 import attrs
 
 from .. import dates
 from ..backends.interpreter import evaluate
-from ..operators import OPERATORS
+from ..operators import OPERATORS, mirrored
 from ..months import Month
 from ..schema import Field, passes_eleven_test
 
@@ -124,7 +124,7 @@ class Side:
     field: str | None
     amount: int = 0
     unit: str = "days"
-    value: Any = None
+    value: _dt.date | None = None
 
 
 @attrs.frozen
@@ -304,8 +304,9 @@ class Domain:
     optional: bool
     codes: tuple[str, ...] | None
     present: bool | None  # None: present or missing
-    allowed: frozenset | None = None  # None: any value of the type
-    excluded: frozenset = frozenset()
+    # Keys of the domain's kind (see key_of): ordinals, numbers, texts or booleans, hence Any.
+    allowed: frozenset[Any] | None = None  # None: any value of the type
+    excluded: frozenset[Any] = frozenset()
     lo: Any = None
     lo_strict: bool = False
     hi: Any = None
@@ -366,7 +367,7 @@ class Domain:
             return domain.below(key, op == "lt")
         raise ValueError(f"unknown operator {op!r}")
 
-    def restrict(self, values: frozenset) -> Domain:
+    def restrict(self, values: frozenset[Any]) -> Domain:
         allowed = values if self.allowed is None else self.allowed & values
         return attrs.evolve(self, allowed=allowed)
 
@@ -555,7 +556,8 @@ def plan_of(conjunct: Conjunct, fields: Mapping[str, Field]) -> Plan | str:
             domains[leaf.field] = domains[leaf.field].with_presence(leaf.present)
         elif isinstance(leaf, Is):
             kind = domains[leaf.field].kind
-            why = leaf.shown or f"{leaf.field} {_symbol(leaf.op)} {_show(kind, key_of(kind, leaf.value))}"
+            why: str | None = leaf.shown or \
+                f"{leaf.field} {_symbol(leaf.op)} {_show(kind, key_of(kind, leaf.value))}"
             if why in domains[leaf.field].why:  # one written comparison, several leaves
                 why = None
             domains[leaf.field] = domains[leaf.field].meets(leaf.op, key_of(kind, leaf.value), why)
@@ -610,7 +612,7 @@ def _pairs_consistent(links: Sequence[Link], domains: Mapping[str, Domain]) -> s
             continue
         op, pair = link.op, (link.left, link.right)
         if link.left > link.right:
-            op, pair = OPERATORS[op].mirror, (link.right, link.left)
+            op, pair = mirrored(op), (link.right, link.left)
         allowed = relations.get(pair, table["eq"] | table["ne"]) & table[op]
         if not allowed:
             return f"the comparisons of '{pair[0]}' with '{pair[1]}' contradict each other"
@@ -738,7 +740,7 @@ def _moved(day: int, amount: int, unit: str) -> int | None:
     return None if moved is None else moved.toordinal()
 
 
-def _first(test: Any, lo: int, hi: int) -> int:
+def _first(test: Callable[[int], bool], lo: int, hi: int) -> int:
     """The least day in ``lo..hi`` passing a test that, once passed, stays passed (hi + 1 if
     none does)."""
     while lo <= hi:
@@ -761,8 +763,14 @@ def preimage(op: str, amount: int, unit: str, target: int) -> tuple[int, int, fr
         if amount < 0 else MIN_DAY
     hi = _first(lambda d: _moved(d, amount, unit) is None, MIN_DAY, MAX_DAY) - 1 \
         if amount > 0 else MAX_DAY
-    reaching = _first(lambda d: _moved(d, amount, unit) >= target, lo, hi)
-    passing = _first(lambda d: _moved(d, amount, unit) > target, lo, hi)
+
+    def moved(day: int) -> int:
+        shifted = _moved(day, amount, unit)
+        assert shifted is not None  # lo..hi are the days whose shift stays in the calendar
+        return shifted
+
+    reaching = _first(lambda d: moved(d) >= target, lo, hi)
+    passing = _first(lambda d: moved(d) > target, lo, hi)
     if op == "eq":
         return reaching, passing - 1, frozenset()
     if op == "ne":

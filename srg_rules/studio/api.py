@@ -1,5 +1,6 @@
-"""What the studio's JSON API does, without the web: check, analyse, explain, run, diff,
-format and save a rulebook text the browser holds.
+"""What the studio's JSON API does, without the web: check, analyse, explain, run, diff (with
+the saved file, another file or an earlier version from git), format and save a rulebook text
+the browser holds.
 
 Place in the pipeline: a surface, like :mod:`srg_rules.cli`; it runs the stages
 (:func:`srg_rules.diagnose`, :func:`srg_rules.parse`, :mod:`srg_rules.report`,
@@ -27,29 +28,45 @@ from typing import Any
 
 import attrs
 
+from ..decision import Decision
 from ..diagnostics import Diagnostic, RulebookError
 from ..format import format_text
+from ..i18n import N_, ngettext
+from ..i18n import gettext as _
 from ..link import read_source
 from ..records import InputError, open_records
 from ..report import default_group_fields, figures, render_html, run_summary
-from ..report.words import say
 from ..rulebook import Rulebook, diagnose, parse
 from .keywords import functions, keywords, types
+from .revisions import RevisionError, history, text_at
 
 __all__ = ["ApiError", "PAGE_WORDS", "Studio", "diagnostic_data"]
 
 UNTITLED = "untitled.rules"
-# The words of the page (static/index.html's data-word, app.js's t()), sent in its language.
+# The words of the page (static/index.html's data-word, app.js's t()), from the message
+# catalog, sent in the studio's language by ``GET /api/state``.
 PAGE_WORDS = (
-    "Format", "Save", "Problems", "Record", "Run", "Diff", "Record of the data file", "(none)",
-    "Data file", "Compare with", "Compare", "The studio does not answer; is it still running?",
-    "something went wrong", "No errors or warnings; the analysis found nothing.",
-    "No errors or warnings.", "analysing…", "analysed", "(not in the list)", "included",
-    "excluded", "rejected", "type", "records", "comparing…",
-    "Save the new rulebook as (a path on this computer):", "not saved",
-    "new rulebook (not saved yet)", "Fill in the fields, or pick a record of the data file.",
+    N_("Format"), N_("Save"), N_("Problems"), N_("Record"), N_("Run"), N_("Diff"),
+    N_("Record of the data file"), N_("(none)"), N_("Data file"), N_("Compare with"),
+    N_("Compare"), N_("The studio does not answer; is it still running?"),
+    N_("something went wrong"), N_("No errors or warnings; the analysis found nothing."),
+    N_("No errors or warnings."), N_("analysing…"), N_("analysed"), N_("(not in the list)"),
+    N_("included"), N_("excluded"), N_("rejected"), N_("type"), N_("records"),
+    N_("comparing…"), N_("Save the new rulebook as (a path on this computer):"),
+    N_("not saved"), N_("new rulebook (not saved yet)"),
+    N_("Fill in the fields, or pick a record of the data file."), N_("optional"),
+    N_("The full explanation: every rule, matched or not"),
+    N_("the saved file"), N_("a file"), N_("an earlier version (git)"),
+    N_("Version"), N_("File"), N_("(no earlier versions)"), N_("Report"),
+    N_("The changes that would give another outcome follow when the analysis is done."),
 )
 RECORDS_SHOWN = 500
+SOLVER_LOCK = threading.Lock()
+"""Held while z3 works (the analysis, near-misses, the semantic diff): z3's one global context
+is not safe to use from two threads at once, and the server answers each request in its own."""
+NEAR_MISS_WAIT = 2.0
+"""Seconds an explanation waits for the solver (busy with an analysis) before it answers
+without its near-misses, saying they are pending."""
 
 
 class ApiError(Exception):
@@ -62,7 +79,7 @@ class ApiError(Exception):
         self.data = data
 
 
-def diagnostic_data(diagnostic: Diagnostic, home: str) -> dict:
+def diagnostic_data(diagnostic: Diagnostic, home: str) -> dict[str, Any]:
     """A diagnostic as the page shows it. ``from``/``to`` are offsets into the edited text
     (None when the diagnostic is in another file, e.g. a used rulebook)."""
     span = diagnostic.span
@@ -97,29 +114,30 @@ class Studio:
     # Seconds the text must rest, checked without errors, before the page asks for the
     # analysis; None: the page never asks by itself.
     analyse_after: float | None = 1.0
-    _analysed: OrderedDict = attrs.field(factory=OrderedDict, init=False, repr=False)
+    _analysed: OrderedDict[tuple[str, str], tuple[Diagnostic, ...]] = attrs.field(
+        factory=OrderedDict, init=False, repr=False)
     _analysing: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
     _latest: str | None = attrs.field(default=None, init=False, repr=False)
 
     # -- what the page starts from ---------------------------------------------------------
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         """The file names, the saved text (empty for a new rulebook) and the keywords."""
         text, exists = "", False
         if self.rulebook is not None and Path(self.rulebook).exists():
             text, exists = self._saved_text(), True
         return {"rulebook": self.rulebook, "exists": exists, "text": text, "data": self.data,
                 "lang": self.lang, "analyse_after": self.analyse_after, **self.keywords(),
-                "words": {word: say(word, self.lang) for word in PAGE_WORDS}}
+                "words": {word: _(word) for word in PAGE_WORDS}}
 
     @staticmethod
-    def keywords() -> dict:
+    def keywords() -> dict[str, Any]:
         return {"keywords": list(keywords()), "functions": list(functions()),
                 "types": list(types())}
 
     # -- the text as it is typed -----------------------------------------------------------
 
-    def check(self, text: str) -> dict:
+    def check(self, text: str) -> dict[str, Any]:
         """Every error and warning of the checker (fast: no analysis), and the fields of a
         rulebook that builds (for the record form)."""
         home = self._home()
@@ -129,7 +147,7 @@ class Studio:
                 "diagnostics": [diagnostic_data(d, home) for d in found],
                 "fields": _fields(book) if book is not None else None}
 
-    def analyse(self, text: str) -> dict:
+    def analyse(self, text: str) -> dict[str, Any]:
         """The exact analysis's findings besides the checker's diagnostics (slow: seconds for
         a large rulebook). Answers for the same text are kept; a request for a text that is
         no longer the latest one asked for answers ``superseded`` instead of waiting."""
@@ -140,18 +158,19 @@ class Studio:
             if key not in self._analysed:
                 if self._latest != text:
                     return {"superseded": True, "diagnostics": []}
-                self._analysed[key] = diagnose(text, home)
+                with SOLVER_LOCK:
+                    self._analysed[key] = diagnose(text, home)
                 while len(self._analysed) > 8:
                     self._analysed.popitem(last=False)
             found = self._analysed[key]
         return {"superseded": False, "diagnostics": [diagnostic_data(d, home) for d in found]}
 
-    def format(self, text: str) -> dict:
+    def format(self, text: str) -> dict[str, Any]:
         return {"text": self._formatted(text)}
 
     # -- records ---------------------------------------------------------------------------
 
-    def records(self, data: str | None = None, offset: int = 0) -> dict:
+    def records(self, data: str | None = None, offset: int = 0) -> dict[str, Any]:
         """The records of the data file (up to :data:`RECORDS_SHOWN` from ``offset``), to
         pick one for the form."""
         path = self._data(data)
@@ -164,24 +183,43 @@ class Studio:
                                         for k, v in row.values.items()}})
         return {"data": path, "records": rows, "total": total}
 
-    def explain(self, text: str, record: Any) -> dict:
-        """The decision for one record and the explanation, as ``srg-rules explain`` gives it."""
+    def explain(self, text: str, record: Any) -> dict[str, Any]:
+        """The decision for one record and its explanation, as ``srg-rules explain`` gives
+        it: ``explanation`` the short form with its near-misses (the decision, the rules that
+        decided it with their ``because``, the values that mattered, the smallest changes
+        that would give another outcome), ``full`` the trace of every rule (``--full``),
+        ``short`` the short form as data (``explain --format json``)."""
         if not isinstance(record, Mapping):
-            raise ApiError(say("the record is not a JSON object", self.lang))
+            raise ApiError(_("the record is not a JSON object"))
         book = self._usable(text)
         record = {str(k): v for k, v in record.items()}
         if book.has_registration:
             made = list(book.decide_source([record]))
-            return {"decisions": [_decision(d) for _, d in made],
-                    "explanation": "\n".join(book.explain_provision(p).render() for p, _ in made),
-                    "problems": []}
-        explanation = book.explain(record)
-        return {"decisions": [_decision(explanation.decision)],
-                "explanation": explanation.render(),
+            explanations = [(book.explain_provision(p), d) for p, d in made]
+        else:
+            explanation = book.explain(record)
+            explanations = [(explanation, explanation.decision)]
+        shorts, fulls, data = [], [], []
+        # While an analysis holds the solver, the near-misses wait for it (the page asks
+        # again when its analysis is done) rather than the explanation.
+        solver = SOLVER_LOCK.acquire(timeout=NEAR_MISS_WAIT)
+        try:
+            for explanation, _outcome in explanations:
+                near = book.near_misses(explanation) if solver else ()
+                shorts.append(explanation.short(near, full_hint=False))
+                fulls.append(explanation.render())
+                data.append(explanation.as_dict(near))
+        finally:
+            if solver:
+                SOLVER_LOCK.release()
+        problems = explanations[0][0].problems if len(explanations) == 1 else ()
+        return {"decisions": [_decision(d) for _e, d in explanations],
+                "explanation": "\n".join(shorts), "full": "\n".join(fulls), "short": data,
+                "near_misses_pending": not solver,
                 "problems": [{"field": p.field, "reason": p.reason, "message": p.message}
-                             for p in explanation.problems]}
+                             for p in problems]}
 
-    def run(self, text: str, data: str | None = None) -> dict:
+    def run(self, text: str, data: str | None = None) -> dict[str, Any]:
         """The run over the data file: the summary (``run --summary-json``'s shape, per
         municipality and month where the rulebook has those fields) and the report page."""
         book = self._usable(text)
@@ -193,63 +231,95 @@ class Studio:
         return {"data": path, "summary": summary.as_dict(),
                 "html": render_html(figures(book, summary), name, path, self.lang)}
 
-    def diff(self, text: str, against: str | None = None, data: str | None = None) -> dict:
-        """What the edited text decides differently from the saved file (or ``against``): the
-        semantic diff, and the records of the data file it changes (``srg-rules diff``)."""
+    def revisions(self) -> dict[str, Any]:
+        """The commits of the git repository that changed the rulebook's file, newest first
+        (for a diff against a chosen earlier version)."""
+        if self.rulebook is None:
+            raise ApiError(_("the rulebook is not saved yet, so it has no earlier versions"))
+        try:
+            found = history(self.rulebook)
+        except RevisionError as error:
+            raise ApiError(str(error), 422) from None
+        return {"rulebook": self.rulebook,
+                "revisions": [{"commit": r.commit, "short": r.short, "date": r.date,
+                               "author": r.author, "subject": r.subject} for r in found]}
+
+    def diff(self, text: str, against: str | None = None, data: str | None = None,
+             revision: str | None = None) -> dict[str, Any]:
+        """What the edited text decides differently from the saved file, ``against`` (another
+        rulebook file) or ``revision`` (the rulebook's file at a git revision): the semantic
+        diff, and the records of the data file it changes (``srg-rules diff``)."""
         from ..analysis.diff import IncompatibleSchemas, NotExact, run_diff
 
-        old = against or self.rulebook
-        if old is None or not Path(old).exists():
-            raise ApiError(f"{old or UNTITLED}: " + say("no such rulebook", self.lang), 404)
         edited = f"{self._home()} (edited)"
+        if revision is not None:
+            if self.rulebook is None:
+                raise ApiError(_("the rulebook is not saved yet, so it has no earlier versions"))
+            saved: str = self.rulebook
+            try:
+                earlier = text_at(saved, revision)
+            except RevisionError as error:
+                raise ApiError(str(error), 422) from None
+            old = f"{saved}@{revision}"
+        else:
+            chosen = against or self.rulebook
+            if chosen is None or not Path(chosen).exists():
+                raise ApiError(f"{chosen or UNTITLED}: " + _("no such rulebook"), 404)
+            old = chosen
 
         def load(path: str) -> Rulebook:
             if path == edited:
                 return self._usable(text)
             try:
+                if revision is not None:
+                    # Named as the file itself, so that its ``use`` statements are read
+                    # beside it (from the working tree).
+                    return parse(earlier, saved)
                 return parse(read_source(path), path)
             except FileNotFoundError:
-                raise ApiError(f"{path}: " + say("no such rulebook", self.lang), 404) from None
+                raise ApiError(f"{path}: " + _("no such rulebook"), 404) from None
             except RulebookError as error:
-                raise _errors(error, path, self.lang) from None
+                raise _errors(error, path) from None
 
         data = data or self.data
         if data is not None:
             self._data(data)
         try:
-            report, code = run_diff(old, edited, data, load=load)
+            with SOLVER_LOCK:
+                report, code = run_diff(old, edited, data, load=load)
         except (IncompatibleSchemas, NotExact) as error:
             raise ApiError(str(error)) from None
-        return {"against": old, "data": data, "changed": code == 1, "text": report}
+        return {"against": old, "revision": revision, "data": data, "changed": code == 1,
+                "text": report}
 
     # -- saving ----------------------------------------------------------------------------
 
-    def save(self, text: str, path: str | None = None, force: bool = False) -> dict:
+    def save(self, text: str, path: str | None = None, force: bool = False) -> dict[str, Any]:
         """Write the text, formatted, to the rulebook's file (``path`` names it for a new
         rulebook, or saves under another name). A text that does not parse is written only
         with ``force`` (the page asks first), as it is; without, the answer is status 409
         with its diagnostics and nothing is written."""
         target = path or self.rulebook
         if not target:
-            raise ApiError(say("no file to save to: name one", self.lang), 400)
+            raise ApiError(_("no file to save to: name one"), 400)
         home = str(target)
         try:
             body = format_text(text, home)
-            message = say("saved", self.lang)
+            message = _("saved")
         except RulebookError as error:
             if not force:
-                raise ApiError(say("the text does not parse; save it anyway?", self.lang), 409,
+                raise ApiError(_("the text does not parse; save it anyway?"), 409,
                                needs_confirmation=True,
                                diagnostics=[diagnostic_data(d, home) for d in error.diagnostics])
-            body, message = text, say("saved as it is: it does not parse", self.lang)
+            body, message = text, _("saved as it is: it does not parse")
         try:
             Path(target).write_text(body, encoding="utf-8", newline="")
         except FileNotFoundError:
-            raise ApiError(f"{target}: " + say("no such folder", self.lang)) from None
+            raise ApiError(f"{target}: " + _("no such folder")) from None
         except IsADirectoryError:
-            raise ApiError(f"{target}: " + say("is a directory, not a rulebook", self.lang)) from None
+            raise ApiError(f"{target}: " + _("is a directory, not a rulebook")) from None
         except OSError as error:
-            raise ApiError(f"{target}: " + say("cannot write ({reason})", self.lang, reason=error.strerror)) from None
+            raise ApiError(f"{target}: " + _("cannot write ({reason})").format(reason=error.strerror)) from None
         self.rulebook = str(target)
         return {"rulebook": self.rulebook, "text": body, "message": f"{target}: {message}"}
 
@@ -259,12 +329,13 @@ class Studio:
         return self.rulebook or UNTITLED
 
     def _saved_text(self) -> str:
+        assert self.rulebook is not None  # state() reads the text of a named rulebook only
         try:
             return read_source(self.rulebook)
         except IsADirectoryError:
-            raise ApiError(f"{self.rulebook}: " + say("is a directory, not a rulebook", self.lang)) from None
+            raise ApiError(f"{self.rulebook}: " + _("is a directory, not a rulebook")) from None
         except RulebookError as error:  # not UTF-8
-            raise _errors(error, self._home(), self.lang) from None
+            raise _errors(error, self._home()) from None
 
     def _build(self, text: str) -> Rulebook | None:
         try:
@@ -277,18 +348,18 @@ class Studio:
         try:
             return parse(text, self._home())
         except RulebookError as error:
-            raise _errors(error, self._home(), self.lang) from None
+            raise _errors(error, self._home()) from None
 
     def _formatted(self, text: str) -> str:
         try:
             return format_text(text, self._home())
         except RulebookError as error:
-            raise _errors(error, self._home(), self.lang) from None
+            raise _errors(error, self._home()) from None
 
     def _data(self, data: str | None) -> str:
         path = data or self.data
         if not path:
-            raise ApiError(say("no data file: start the studio with one, or name one", self.lang))
+            raise ApiError(_("no data file: start the studio with one, or name one"))
         try:
             open_records(path)
         except InputError as error:
@@ -296,19 +367,19 @@ class Studio:
         return os.fspath(path)
 
 
-def _errors(error: RulebookError, home: str, lang: str) -> ApiError:
+def _errors(error: RulebookError, home: str) -> ApiError:
     count = len(error.errors)
-    errors = say("1 error" if count == 1 else "{count} errors", lang, count=count)
-    return ApiError(f"{home}: {errors}; " + say("the rulebook has errors; fix them first", lang), 422,
+    errors = ngettext("{count} error", "{count} errors", count).format(count=count)
+    return ApiError(f"{home}: {errors}; " + _("the rulebook has errors; fix them first"), 422,
                     diagnostics=[diagnostic_data(d, home) for d in error.diagnostics])
 
 
-def _decision(decision) -> dict:
+def _decision(decision: Decision) -> dict[str, Any]:
     return {"status": decision.status.value, "type": decision.type,
             "reasons": list(decision.reasons), "warnings": list(decision.warnings)}
 
 
-def _fields(book: Rulebook) -> list[dict]:
+def _fields(book: Rulebook) -> list[dict[str, Any]]:
     return [{"name": name, "type": field.type.name, "optional": field.optional,
              "codes": (None if field.codes is None else
                        [{"code": code, "label": label} for code, label in field.codes.items()])}

@@ -1,7 +1,8 @@
 """The keywords of the rulebook language, for an editor's highlighting.
 
-Place in the pipeline: read from the grammar (:func:`srg_rules.grammar.grammar_text`), the one
-place the language's words are written; served by the studio's API (``GET /api/keywords``) so
+Place in the pipeline: read from the keyword table (:data:`srg_rules.keywords.KEYWORDS`, both
+languages' words) and the grammar (:func:`srg_rules.grammar.grammar_text`, for the words it
+writes as literals); served by the studio's API (``GET /api/keywords``) so
 that the editor highlights every keyword the parser knows, in each language the grammar has,
 without a list of its own.
 """
@@ -14,6 +15,7 @@ from functools import lru_cache
 from ..checking.operands import MEASURES
 from ..combine import COMBINATIONS
 from ..grammar import grammar_text
+from ..keywords import KEYWORDS, UNITS
 from ..schema import VALUE_TYPES
 
 __all__ = ["functions", "keywords", "types"]
@@ -26,12 +28,15 @@ _ALTERNATIVES = re.compile(r"\((?:\?:)?([A-Za-z]+(?:\|[A-Za-z]+)+)\)(s\?)?")
 
 @lru_cache(maxsize=1)
 def keywords() -> tuple[str, ...]:
-    """Every keyword of the grammar, sorted.
+    """Every keyword of the grammar, in English and in Dutch, sorted.
 
-    >>> {"when", "include", "because", "missing"} <= set(keywords())
+    >>> {"when", "include", "because", "missing", "sluit", "ontbreekt", "omdat"} <= set(keywords())
     True
     """
-    found: set[str] = set()
+    # The table's words (``tot en met`` is three words to highlight), then the grammar's.
+    found: set[str] = {part for words in KEYWORDS.values() for word in words
+                       for part in word.split()}
+    found.update(UNITS)
     for line in grammar_text().splitlines():
         code = line.split("//", 1)[0]
         for literal in _LITERAL.findall(code):

@@ -30,11 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
-from ..records import InputError
-from ..report.words import say
+from ..i18n import gettext as _
+from ..i18n import speaking
+from ..records import InputError, open_records
 from .api import ApiError, Studio
 
 __all__ = ["StudioError", "create_app", "serve"]
@@ -55,24 +57,25 @@ class StudioError(Exception):
 def create_app(studio: Studio) -> Flask:
     """The web app of one studio session."""
     app = Flask("srg_rules.studio", static_folder=None)
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, unless an app sets another
     app.json.sort_keys = False
 
-    def body() -> dict:
+    def body() -> dict[str, Any]:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
-            raise ApiError(say("the request's body is not a JSON object", studio.lang))
+            raise ApiError(_("the request's body is not a JSON object"))
         return data
 
-    def text_of(data: dict) -> str:
+    def text_of(data: dict[str, Any]) -> str:
         text = data.get("text")
         if not isinstance(text, str):
-            raise ApiError(say("the request has no 'text' (the rulebook's text)", studio.lang))
+            raise ApiError(_("the request has no 'text' (the rulebook's text)"))
         return text
 
-    def optional(data: dict, name: str) -> str | None:
+    def optional(data: dict[str, Any], name: str) -> str | None:
         value = data.get(name)
         if value is not None and not isinstance(value, str):
-            raise ApiError(say("'{name}' must be a text", studio.lang, name=name))
+            raise ApiError(_("'{name}' must be a text").format(name=name))
         return value or None
 
     @app.get("/")
@@ -82,7 +85,7 @@ def create_app(studio: Studio) -> Flask:
     @app.get("/static/<name>")
     def static_file(name: str) -> Response:
         if name not in STATIC:
-            raise ApiError(say("no such file: {name}", studio.lang, name=name), 404)
+            raise ApiError(_("no such file: {name}").format(name=name), 404)
         return _static(name)
 
     @app.get("/api/state")
@@ -110,7 +113,7 @@ def create_app(studio: Studio) -> Flask:
         data = body()
         offset = data.get("offset", 0)
         if not isinstance(offset, int) or offset < 0:
-            raise ApiError(say("'offset' must be a whole number, 0 or more", studio.lang))
+            raise ApiError(_("'offset' must be a whole number, 0 or more"))
         return jsonify(studio.records(optional(data, "data"), offset))
 
     @app.post("/api/explain")
@@ -123,11 +126,15 @@ def create_app(studio: Studio) -> Flask:
         data = body()
         return jsonify(studio.run(text_of(data), optional(data, "data")))
 
+    @app.get("/api/revisions")
+    def revisions() -> Any:
+        return jsonify(studio.revisions())
+
     @app.post("/api/diff")
     def diff() -> Any:
         data = body()
         return jsonify(studio.diff(text_of(data), optional(data, "against"),
-                                   optional(data, "data")))
+                                   optional(data, "data"), optional(data, "revision")))
 
     @app.post("/api/save")
     def save() -> Any:
@@ -152,9 +159,20 @@ def create_app(studio: Studio) -> Flask:
     def unexpected(error: Exception) -> Any:
         # A bug, not bad input: the terminal gets the traceback, the page a short message.
         traceback.print_exception(error, file=sys.stderr)
-        message = say("something went wrong in the studio: {error}", studio.lang,
-                      error=f"{type(error).__name__}: {error}")
+        message = _("something went wrong in the studio: {error}").format(
+            error=f"{type(error).__name__}: {error}")
         return jsonify({"error": message}), 500
+
+    # Every word of an answer (messages, diagnostics, explanations, the report) in the
+    # studio's language, whatever the process's: each request is worked in a
+    # ``speaking(studio.lang)`` block.
+    inner = app.wsgi_app
+
+    def speaking_app(environ: Any, start_response: Any) -> Any:
+        with speaking(studio.lang):
+            return inner(environ, start_response)
+
+    app.wsgi_app = speaking_app  # type: ignore[method-assign]
 
     @app.after_request
     def headers(response: Response) -> Response:
@@ -171,14 +189,20 @@ def _static(name: str) -> Response:
     return Response(data, content_type=TYPES[Path(name).suffix])
 
 
-def start(studio: Studio, port: int = 0):
+def start(studio: Studio, port: int = 0) -> BaseWSGIServer:
     """A server for ``studio`` bound to 127.0.0.1 (``port`` 0: a free one), not yet serving.
 
     Raises:
         StudioError: the port is in use (or may not be used).
     """
+    with speaking(studio.lang):
+        return _start(studio, port)
+
+
+def _start(studio: Studio, port: int) -> BaseWSGIServer:
     if not 0 <= port <= 65535:
-        raise StudioError(f"--port {port}: a port is a number from 1 to 65535 (0 or none: a free one)")
+        raise StudioError(_("--port {port}: a port is a number from 1 to 65535 (0 or none: a "
+                            "free one)").format(port=port))
     # Bound here, not by werkzeug, which answers a port in use by exiting the process.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
@@ -187,27 +211,40 @@ def start(studio: Studio, port: int = 0):
     except OSError as error:
         sock.close()
         if error.errno in (errno.EADDRINUSE, errno.EACCES):
-            raise StudioError(say("port {port} is in use: choose another with --port, or leave "
-                                  "it out for a free one", studio.lang, port=port)) from None
-        raise StudioError(f"cannot listen on {HOST}:{port} ({error.strerror})") from None
+            raise StudioError(_("port {port} is in use: choose another with --port, or leave "
+                                "it out for a free one").format(port=port)) from None
+        raise StudioError(_("cannot listen on {address} ({reason})").format(
+            address=f"{HOST}:{port}", reason=error.strerror)) from None
     server = make_server(HOST, port, create_app(studio), threaded=True, fd=sock.fileno())
-    server.bound_socket = sock  # keeps the socket (and its descriptor) alive with the server
+    # keeps the socket (and its descriptor) alive with the server (an attribute of our own)
+    server.bound_socket = sock  # type: ignore[attr-defined]
     return server
 
 
 def serve(rulebook: str | None, data: str | None, *, port: int = 0, open_browser: bool = False,
           lang: str = "en") -> int:
-    """``srg-rules studio``: serve until interrupted; prints the address first."""
-    if rulebook is not None and Path(rulebook).is_dir():
-        raise StudioError(f"{rulebook}: is a directory, not a rulebook")
-    if data is not None and not Path(data).is_file():
-        raise StudioError(f"{data}: no such file")
+    """``srg-rules studio``: serve until interrupted; prints the address first.
+
+    Raises:
+        StudioError: the rulebook is a folder, the data file cannot be read (the message of
+            ``srg-rules run`` for it), or the port is in use.
+    """
+    with speaking(lang):
+        if rulebook is not None and Path(rulebook).is_dir():
+            raise StudioError(_("{path}: is a directory, not a rulebook").format(path=rulebook))
+        if data is not None:
+            try:
+                open_records(data)
+            except InputError as error:
+                raise StudioError(str(error)) from None
     server = start(Studio(rulebook, data, lang), port)
     # Each request on the terminal is noise for the person who started the studio; faults
     # are still printed (see ``unexpected`` in create_app).
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     address = f"http://{HOST}:{server.socket.getsockname()[1]}/"
-    print(f"srg-rules studio: {address}  (Ctrl+C stops it)", flush=True)
+    with speaking(lang):
+        print("srg-rules studio: " + _("{address}  (Ctrl+C stops it)").format(address=address),
+              flush=True)
     if open_browser:
         threading.Timer(0.3, webbrowser.open, (address,)).start()
     try:
@@ -216,5 +253,6 @@ def serve(rulebook: str | None, data: str | None, *, port: int = 0, open_browser
         pass
     finally:
         server.server_close()
-    print("srg-rules studio: stopped", file=sys.stderr)
+    with speaking(lang):
+        print("srg-rules studio: " + _("stopped"), file=sys.stderr)
     return 0

@@ -48,8 +48,8 @@ WHITESPACE = (
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 
-COMPARISONS = {"eq": exp.EQ, "ne": exp.NEQ, "lt": exp.LT, "le": exp.LTE, "gt": exp.GT,
-                "ge": exp.GTE}
+COMPARISONS: dict[str, type[exp.Expression]] = {"eq": exp.EQ, "ne": exp.NEQ, "lt": exp.LT,
+                                                "le": exp.LTE, "gt": exp.GT, "ge": exp.GTE}
 
 
 def string(value: str) -> exp.Literal:
@@ -112,8 +112,8 @@ def is_not_null(item: exp.Expression) -> exp.Expression:
     return not_(is_null(item))
 
 
-def case(whens: Sequence[tuple[exp.Expression, exp.Expression]],
-          default: exp.Expression | None = None) -> exp.Expression:
+def case(whens: Sequence[tuple[exp.Expr, exp.Expr]],
+          default: exp.Expr | None = None) -> exp.Expression:
     # Built as nodes: Case.when and Case.else_ copy the whole CASE at every step.
     return exp.Case(ifs=[exp.If(this=condition, true=value) for condition, value in whens],
                     default=default)

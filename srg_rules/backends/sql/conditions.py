@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import attrs
 from sqlglot import exp
@@ -51,7 +51,7 @@ from .builders import (
     string,
 )
 from ..lookup import CodePeriods, code_periods
-from .numbers import number_vs_constants, number_vs_number
+from .numbers import NumberOperand, number_vs_constants, number_vs_number
 from .reading import Reader
 
 __all__ = ["Computed", "Conditions", "Fixed", "Measured", "Operand", "SUPPORTED_OPERATORS", "UnsupportedOperator"]
@@ -127,7 +127,8 @@ class Conditions(ir.Visitor):
 
     def condition(self, node: ir.Condition) -> exp.Expression:
         """The SQL of a condition (or of any node this visitor handles)."""
-        return self(node)
+        sql: exp.Expression = self(node)  # the visitor's dispatch is untyped
+        return sql
 
     # --- conditions ------------------------------------------------------------------------
 
@@ -218,7 +219,7 @@ class Conditions(ir.Visitor):
         return Fixed(node.value)
 
     def date_shift(self, node: ir.DateShift) -> Operand | Fixed:
-        base = self(node.base)
+        base: Operand | Fixed = self(node.base)  # the visitor's dispatch is untyped
         if isinstance(base, Fixed):
             # ir.fold leaves only a missing constant unfolded; moved, it stays missing (NULL).
             day = None if base.value is None else dates.shift(base.value, node.amount, node.unit)
@@ -273,7 +274,7 @@ class Conditions(ir.Visitor):
             wanted = bool(constant) if op == "eq" else not constant
             return false_if_null(value.copy() if wanted else not_(value))
         if kind == "number":
-            return false_if_null(number_vs_constants(operand, op, constant))
+            return false_if_null(number_vs_constants(_number(operand), op, constant))
         if op in ("in_set", "not_in_set"):
             items = [self._constant(kind, v) for v in sorted(constant)]
             test = in_(value, items)
@@ -290,8 +291,16 @@ class Conditions(ir.Visitor):
     @staticmethod
     def _between(op: str, left: Operand, right: Operand) -> exp.Expression:
         if left.kind == "number":
-            return false_if_null(number_vs_number(left, right, op))
+            return false_if_null(number_vs_number(_number(left), _number(right), op))
         return false_if_null(comparison(op, left.value, right.value))
+
+
+def _number(operand: Operand) -> NumberOperand:
+    # A number operand is a number field's Reader or a Measured, both of which carry the exact
+    # parts (integer, negative, digits). The one other, a Computed NULL (the length or age of a
+    # missing constant, which ir.fold leaves), has only its value: enough against a constant
+    # that is exactly a DOUBLE below 2**53, the parts are read only beyond.
+    return cast(NumberOperand, operand)
 
 
 # --- dates moved -------------------------------------------------------------------------------

@@ -205,7 +205,8 @@ def decision_columns(plan: Plan, problems: Sequence[tuple[exp.Column, exp.Expres
     decided_type: exp.Expression = exp.cast(exp.Null(), "VARCHAR")
     if classify:
         decided_type = case([(logic.sql(verdict.included),
-                              case([(m, string(rule.code)) for rule, m in classify]))])
+                              case([(m, string(rule.code) if rule.code is not None else exp.Null())
+                                    for rule, m in classify]))])
 
     def ids(pairs: Sequence[tuple[ir.CompiledRule, exp.Column]]) -> list[exp.Expression]:
         return [case([(m, string(rule.id))]) for rule, m in pairs]
@@ -226,7 +227,7 @@ def decision_columns(plan: Plan, problems: Sequence[tuple[exp.Column, exp.Expres
     # rule; excluded by a rule; excluded for want of an include; rejected as ambiguous.
     reason_guards = first_match(logic, [verdict.rejected_by_rule, verdict.excluded_by_rule,
                                         verdict.excluded, verdict.ambiguous])
-    branch_reasons = [
+    branch_reasons: list[list[exp.Expression]] = [
         [*(case([(bad, reason)]) for bad, reason in problems), *ids(matched.get("reject", ()))],
         ids(matched.get("exclude", ())),
         [string(NO_INCLUDE_MATCHED)],

@@ -97,7 +97,7 @@ class Query:
         self.outputs = decision_columns(self.plan, found, matched, schema.output is not None,
                                         reasons, malformed)
 
-    def _stages(self, relation: exp.Expression | None) -> exp.Expression:
+    def _stages(self, relation: exp.Expr | None) -> exp.Expr:
         """The named values, stage by stage, each stage a derived table over the previous."""
         for index, names in enumerate(self.plan.stages(), start=1):
             values = [exp.alias_(self.plan.expressions[n], n, quoted=True, copy=False)
@@ -110,7 +110,7 @@ class Query:
         assert relation is not None
         return relation
 
-    def select(self, source: exp.Expression, passthrough: Sequence[exp.Expression] | None = None,
+    def select(self, source: exp.Expression, passthrough: Sequence[exp.Expr] | None = None,
                hidden: Sequence[str] = ()) -> exp.Select:
         """The query over ``source`` (a table or a subquery); ``hidden`` names columns of
         ``source`` the output leaves out when the columns are not known."""
@@ -137,7 +137,7 @@ class Query:
         return exp.select(*passthrough, *outputs).from_(relation)
 
 
-def _aliased(source: exp.Expression, alias: str) -> exp.Expression:
+def _aliased(source: exp.Expression, alias: str) -> exp.Expr:
     if isinstance(source, exp.Select):
         return source.subquery(ident(alias))
     return exp.alias_(source, ident(alias), table=True)
@@ -281,8 +281,8 @@ def to_sql(program: ir.Program, table: str | exp.Expression = "records",
     'SELECT "src".*, "_srg_decision"."status", "_srg_decision"."type", "_srg_decision"."reasons" FROM "db"."records" AS "src"'
     """
     lateral = columns is None and dialect not in STAR_EXCEPT_DIALECTS
-    expression = to_expression(program, table, columns=columns, reasons=reasons, lateral=lateral,
-                               ordered=ordered)
+    expression: exp.Expression = to_expression(program, table, columns=columns, reasons=reasons,
+                                               lateral=lateral, ordered=ordered)
     if dialect in ("spark", "databricks"):
         # Spark numbers no window without an ORDER BY; MONOTONICALLY_INCREASING_ID() grows
         # in reading order (partition by partition), which is all the ORDER BY needs.

@@ -17,7 +17,7 @@ import datetime as _dt
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlglot
 from sqlglot import exp
@@ -29,6 +29,9 @@ from ...records import REASON_SEPARATOR
 from ...schema import Field
 from .builders import column, ident
 from .query import Query, internal_prefix
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["SqlProgram", "compile_program"]
 
@@ -76,7 +79,7 @@ class SqlProgram:
         ordered = exp.select(*(column(c) for c in query.outputs)).from_(
             decided.subquery("decided")).order_by(column(self._row))
         self.sql = ordered.sql(dialect="duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE)
-        self._connection = None
+        self._connection: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
         self._memo: dict[tuple[str | None, ...], Decision] = {}
 
@@ -111,7 +114,7 @@ class SqlProgram:
                     memo[key] = decided[key]
         return [decided[key] for key in keys]
 
-    def _query(self, rows: list[list[str | None]]) -> list[tuple]:
+    def _query(self, rows: list[list[str | None]]) -> list[tuple[Any, ...]]:
         import duckdb  # only when records are decided: importing DuckDB takes a while
 
         if self._connection is None:

@@ -42,7 +42,7 @@ def supported(query: Query) -> bool:
                for statement in query.program.unique for name in statement.key)
 
 
-def select_with_unique(query: Query, rows: exp.Select, passthrough: Sequence[exp.Expression],
+def select_with_unique(query: Query, rows: exp.Select, passthrough: Sequence[exp.Expr],
                        malformed: str | None, order: str | None = None) -> exp.Select:
     """``query.select(rows, passthrough)``, with the program's ``unique`` statements applied
     (the plain query when it has none). ``malformed`` names the column of ``rows`` that marks
@@ -58,7 +58,7 @@ def select_with_unique(query: Query, rows: exp.Select, passthrough: Sequence[exp
         exp.Window(this=exp.RowNumber(), **({"order": ordered[0]} if ordered else {})),
         order, quoted=True))
     keys: list[list[str]] = []
-    key_values: list[exp.Expression] = []
+    key_values: list[exp.Expr] = []
     for index, statement in enumerate(statements):
         names = [f"{prefix}u{index}_{position}" for position in range(len(statement.key))]
         keys.append(names)
@@ -68,7 +68,7 @@ def select_with_unique(query: Query, rows: exp.Select, passthrough: Sequence[exp
         if malformed is not None else []
     decided = query.select(numbered, passthrough=[*passthrough, column(order), *key_values,
                                                   *flagged])
-    duplicates: list[exp.Expression] = []
+    duplicates: list[exp.Expr] = []
     for index, names in enumerate(keys):
         takes_part = and_([*(is_not_null(column(name)) for name in names),
                            *([not_(column(f"{prefix}umalformed"))] if malformed else [])])

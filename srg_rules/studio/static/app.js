@@ -12,6 +12,9 @@
   let analyseTimer = null;
   let checkTimer = null;
   let explainTimer = null;
+  let explainSeq = 0;
+  let nearMissesPending = false;
+  let revisionsLoaded = false;
 
   async function api(path, body) {
     const options = body === undefined ? {} : {
@@ -105,6 +108,7 @@
     if (result.data.superseded) return;
     showDiagnostics(result.data.diagnostics, true);
     $("analysis").textContent = t("analysed");
+    if (nearMissesPending) scheduleExplain();
   }
 
   // -- the record form and its explanation --------------------------------------------------
@@ -121,7 +125,7 @@
       label.className = f.optional ? "optional" : "";
       const name = document.createElement("span");
       name.textContent = f.name;
-      name.title = `${f.name}: ${f.type}${f.optional ? " optional" : ""}`;
+      name.title = `${f.name}: ${f.type}${f.optional ? " " + t("optional") : ""}`;
       let input;
       if (f.codes) {
         input = document.createElement("select");
@@ -164,27 +168,44 @@
     explainTimer = setTimeout(explain, 200);
   }
 
+  // The short explanation (with its near-misses) beside the record; the full trace of every
+  // rule one click away, under it.
   async function explain() {
     if (!fields.length) return;
+    const seq = ++explainSeq;
+    const box = $("decision");
     if (Object.values(formValues()).every((v) => v === "")) {
-      $("decision").className = "decision";
-      $("decision").textContent = "";
+      box.className = "decision";
+      box.textContent = "";
       $("explanation").textContent = t("Fill in the fields, or pick a record of the data file.");
+      $("explanation-full").textContent = "";
+      $("explanation-more").hidden = true;
       return;
     }
+    box.dataset.busy = "1";
+    $("explanation").classList.add("busy");
     const result = await api("/api/explain", {text: editor.getText(), record: formValues()});
-    const box = $("decision");
+    if (seq !== explainSeq) return;  // the record or the text changed meanwhile
+    delete box.dataset.busy;
+    $("explanation").classList.remove("busy");
     if (result.status !== 200) {
       box.className = "decision";
       box.textContent = "";
-      $("explanation").textContent = result.data.error || "";
+      $("explanation").textContent = result.data.error || t("something went wrong");
+      $("explanation-full").textContent = "";
+      $("explanation-more").hidden = true;
       return;
     }
     const first = result.data.decisions[0];
     box.className = "decision " + (first ? first.status : "");
     box.textContent = result.data.decisions.map((d) =>
       `${t(d.status)}${d.type ? " · " + t("type") + " " + d.type : ""}`).join("; ");
-    $("explanation").textContent = result.data.explanation;
+    // The solver was busy with the analysis: the near-misses come when it is done.
+    nearMissesPending = result.data.near_misses_pending;
+    $("explanation").textContent = result.data.explanation + (nearMissesPending
+      ? t("The changes that would give another outcome follow when the analysis is done.") : "");
+    $("explanation-full").textContent = result.data.full;
+    $("explanation-more").hidden = false;
   }
 
   async function loadRecords() {
@@ -237,11 +258,36 @@
     $("report").srcdoc = result.data.html;
   }
 
+  async function diffKind() {
+    const kind = $("diff-kind").value;
+    $("diff-file").hidden = kind !== "file";
+    $("diff-version").hidden = kind !== "revision";
+    if (kind !== "revision" || revisionsLoaded) return;
+    const pick = $("diff-revision");
+    pick.textContent = "";
+    const result = await api("/api/revisions");
+    if (result.status !== 200) {
+      pick.appendChild(new Option(t("(no earlier versions)"), ""));
+      showError(result);
+      return;
+    }
+    revisionsLoaded = true;
+    if (!result.data.revisions.length) pick.appendChild(new Option(t("(no earlier versions)"), ""));
+    for (const r of result.data.revisions)
+      pick.appendChild(new Option(`${r.short} ${r.date} ${r.author}: ${r.subject}`, r.commit));
+  }
+
   async function diff() {
     say("");
-    const against = $("diff-against").value.trim() || null;
+    const kind = $("diff-kind").value;
+    const body = {text: editor.getText()};
+    if (kind === "file") body.against = $("diff-against").value.trim() || null;
+    if (kind === "revision") {
+      if (!$("diff-revision").value) { say(t("(no earlier versions)")); return; }
+      body.revision = $("diff-revision").value;
+    }
     $("diff-text").textContent = t("comparing…");
-    const result = await api("/api/diff", {text: editor.getText(), against});
+    const result = await api("/api/diff", body);
     if (result.status !== 200) { $("diff-text").textContent = ""; showError(result); return; }
     $("diff-text").textContent = result.data.text;
   }
@@ -285,6 +331,7 @@
     words = state.words || {};
     document.documentElement.lang = state.lang;
     for (const el of document.querySelectorAll("[data-word]")) el.textContent = t(el.dataset.word);
+    for (const el of document.querySelectorAll("[data-title-word]")) el.title = t(el.dataset.titleWord);
     $("file").textContent = state.rulebook || t("new rulebook (not saved yet)");
     $("run-data").value = state.data || "";
     $("diff-against").value = state.rulebook || "";
@@ -294,6 +341,7 @@
     $("save").addEventListener("click", save);
     $("run").addEventListener("click", run);
     $("diff").addEventListener("click", diff);
+    $("diff-kind").addEventListener("change", diffKind);
     $("record-pick").addEventListener("change", pickRecord);
     for (const button of document.querySelectorAll("[data-tab]"))
       button.addEventListener("click", () => showTab(button.dataset.tab));
