@@ -184,8 +184,9 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
             target=target, directory=directory))
     if source.suffix.lower() in PARQUET_SUFFIXES:
         if program.has_registration:
-            raise InputError(f"{source}: a rulebook with 'activities' or 'trajectory' "
-                             "statements reads CSV or JSON Lines source extracts")
+            raise InputError(_("{path}: a rulebook with 'activities' or 'trajectory' "
+                               "statements reads CSV or JSON Lines source extracts").format(
+                                   path=source))
         if not source.exists():
             raise InputError(_("{path}: no such file").format(path=source))
         return _run_parquet(program, source, target, progress, memory_limit, by)
