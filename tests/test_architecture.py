@@ -126,5 +126,6 @@ def test_stages_depend_one_way() -> None:
 # The modules that render explanations (and so may import srg_rules.explain).
 _RENDERERS = {
     "srg_rules", "srg_rules.backends.interpreter", "srg_rules.rulebook", "srg_rules.cli",
+    "srg_rules.explaining",
     "srg_rules.testing",
 }
