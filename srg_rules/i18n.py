@@ -142,7 +142,8 @@ def split_language_option(argv: Sequence[str]) -> tuple[str | None, list[str], s
         value: str | None = None
         if arg == "--lang":
             if i + 1 >= len(args):
-                problem = "--lang needs a language: nl or en"
+                # Said in the language of the environment: the option named none.
+                problem = gettext("--lang needs a language: nl or en")
                 i += 1
                 continue
             value = args[i + 1]
@@ -157,7 +158,7 @@ def split_language_option(argv: Sequence[str]) -> tuple[str | None, list[str], s
         if value.strip().lower() in LANGUAGES:
             lang = value.strip().lower()
         else:
-            problem = f"--lang {value}: choose nl or en"
+            problem = gettext("--lang {value}: choose nl or en").format(value=value)
     return lang, rest, problem
 
 

@@ -42,6 +42,8 @@ import attrs
 from . import dates, ir
 from .backends.interpreter import evaluate
 from .combine import COMBINATIONS, DEFAULT_WAY, Conflict, picked
+from .i18n import gettext as _
+from .i18n import ngettext
 from .schema import format_typed
 
 __all__ = [
@@ -122,7 +124,7 @@ def _single(program: ir.Program, number: int, raw: Mapping[str, Any], values: di
     text = {name: _raw_text(raw.get(name)) for name in program.schema.fields}
     return Provision(
         values, (number,), text, None, tuple(p.reason for p in problems),
-        tuple(f"row {number}: {p.field}: {p.message}" for p in problems),
+        tuple(_row_problem(number, p.field, p.message) for p in problems),
     )
 
 
@@ -176,13 +178,13 @@ def _combine(program: ir.Program, group: list[tuple[Any, ...]]) -> Provision:
         for problem in row_problems:
             if problem.reason not in problems:
                 problems.append(problem.reason)
-            messages.append(f"row {number}: {problem.field}: {problem.message}")
+            messages.append(_row_problem(number, problem.field, problem.message))
     text: dict[str, str] = {}
     ordered_by = dict(activities.ordered_by)
     for name, way_name in activities.ways:
         column = [row_values[name] for _, _, row_values, _ in group]
         rows = numbers
-        what = "the activities of one provision"
+        what = _("the activities of one provision")
         if name in ordered_by:
             # `by latest DATE`: the activities at the latest date must agree (combine.picked).
             by = ordered_by[name]
@@ -190,9 +192,12 @@ def _combine(program: ir.Program, group: list[tuple[Any, ...]]) -> Provision:
                                way_name == "latest")
             column, rows = [column[i] for i in positions], tuple(numbers[i] for i in positions)
             day = group[positions[0]][2][by]
-            what = (f"the activities of one provision with the {way_name} {by}"
+            what = ((_("the activities of one provision with the latest {field}")
+                     if way_name == "latest" else
+                     _("the activities of one provision with the earliest {field}")).format(
+                         field=by)
                     + (f" ({format_typed(day)})" if day is not None else
-                       f" (none has a {by}, so all)"))
+                       _(" (none has a {field}, so all)").format(field=by)))
             way_name = DEFAULT_WAY
         try:
             values[name] = COMBINATIONS[way_name].combine(column)
@@ -201,9 +206,10 @@ def _combine(program: ir.Program, group: list[tuple[Any, ...]]) -> Provision:
             reason = f"{CONFLICT}:{name}"
             if reason not in problems:
                 problems.append(reason)
-            shown = ", ".join(f"row {n} {format_typed(v) or '(missing)'}"
-                              for n, v in zip(rows, column))
-            messages.append(f"{what} differ in {name}: {shown}")
+            shown = ", ".join(_("row {number} {value}").format(
+                number=n, value=format_typed(v) or _("(missing)")) for n, v in zip(rows, column))
+            messages.append(_("{what} differ in {field}: {values}").format(
+                what=what, field=name, values=shown))
     troubled = {reason.partition(":")[2] for reason in problems}
     for name in program.schema.fields:
         written = [_raw_text(raw.get(name)) for _, raw, _, _ in group]
@@ -227,10 +233,11 @@ def _split(program: ir.Program, provision: Provision) -> Iterator[Provision]:
         yield provision
         return
     if len(matching) > 1:
-        names = " and ".join(f"'{t.name}'" for t in matching)
+        names = _(" and ").join(f"'{t.name}'" for t in matching)
         yield attrs.evolve(
             provision, problems=(*provision.problems, AMBIGUOUS_TRAJECTORY),
-            messages=(*provision.messages, f"the record is a trajectory of two kinds: {names}"),
+            messages=(*provision.messages,
+                      _("the record is a trajectory of two kinds: {names}").format(names=names)),
         )
         return
     for component in matching[0].components:
@@ -252,8 +259,10 @@ def _split(program: ir.Program, provision: Provision) -> Iterator[Provision]:
             values[name] = value
             text[name] = format_typed(value) if value is not None else ""
             if problem is not None and not troubled & set(_reads(expression)):
-                kept.append((problem.reason, f"{_rows_words(provision.rows)}: {name}: "
-                             f"{problem.message} (computed by yields {component.name})"))
+                kept.append((problem.reason, _(
+                    "{rows}: {field}: {problem} (computed by yields {component})").format(
+                        rows=_rows_words(provision.rows), field=name, problem=problem.message,
+                        component=component.name)))
         yield attrs.evolve(
             provision, values=values, text=text, component=component.name,
             problems=tuple(dict.fromkeys(r for r, _ in kept)), messages=tuple(m for _, m in kept),
@@ -297,7 +306,12 @@ def _derive(program: ir.Program, name: str, expression: ir.Expression,
 
 
 def _rows_words(rows: tuple[int, ...]) -> str:
-    return ("row " if len(rows) == 1 else "rows ") + "|".join(map(str, rows))
+    return ngettext("row {rows}", "rows {rows}", len(rows)).format(rows="|".join(map(str, rows)))
+
+
+def _row_problem(number: int, field: str | None, message: str) -> str:
+    return _("row {number}: {field}: {problem}").format(number=number, field=field,
+                                                        problem=message)
 
 
 def _problem_field(reason: str) -> str | None:
