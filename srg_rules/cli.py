@@ -605,7 +605,8 @@ def _date(text: str) -> datetime.date:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .analysis.diff import IncompatibleSchemas, NotExact, run_diff
+    from .analysis.diff import IncompatibleSchemas, NotExact
+    from .versions import run_diff
 
     new, data = args.new, args.data
     one_rulebook = new is None or (data is None and not new.endswith(".rules")

@@ -51,6 +51,12 @@ __all__ = [
 NO_INCLUDE_MATCHED = "no_include_matched"
 UNCLASSIFIED = "unclassified"
 AMBIGUOUS_TYPE = "ambiguous_type"
+# The registration level's reasons (srg_rules.registration), here beside the other reason
+# codes so that every engine that makes provisions (the SQL one too) names them from one place.
+AMBIGUOUS_TRAJECTORY = "ambiguous_trajectory"
+"""The reason of a source record that matches the conditions of two trajectories."""
+CONFLICT = "conflict"
+"""The reason prefix (``conflict:FIELD``) of a provision whose activities disagree."""
 
 VERBS: tuple[str, ...] = ("reject", "exclude", "include", "classify")
 """The verbs of a rule, in the order they decide: an earlier verb's match outranks a later's."""

@@ -42,6 +42,7 @@ import attrs
 from . import dates, ir
 from .backends.interpreter import evaluate
 from .combine import COMBINATIONS, DEFAULT_WAY, Conflict, picked
+from .decision import AMBIGUOUS_TRAJECTORY, CONFLICT
 from .i18n import gettext as _
 from .i18n import ngettext
 from .schema import format_typed
@@ -58,11 +59,6 @@ __all__ = [
     "split_expectation",
 ]
 
-AMBIGUOUS_TRAJECTORY = "ambiguous_trajectory"
-"""The reason of a source record that matches the conditions of two trajectories."""
-
-CONFLICT = "conflict"
-"""The reason prefix (``conflict:FIELD``) of a provision whose activities disagree."""
 
 _MAX_SPLIT_POINTS = 4096
 

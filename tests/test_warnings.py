@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 import srg_rules
 from srg_rules import cli
 from srg_rules.analysis import check_expectations
-from srg_rules.analysis.datadiff import diff_data
+from srg_rules.versions import diff_data
 from srg_rules.backends import python as python_backend
 from srg_rules.backends import sql as sql_backend
 from srg_rules.backends.interpreter import Interpreter

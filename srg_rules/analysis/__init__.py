@@ -12,7 +12,8 @@ The stages, each a module of this package:
 - :mod:`.encoding`: the one encoder of conditions and outcomes as solver formulas;
 - :mod:`.findings`: :func:`analyse` and :func:`check_expectations` (re-exported here);
 - :mod:`.periods`: the analysis per period of the rules in force;
-- :mod:`.diff` (with :mod:`.changes`, :mod:`.regions` and :mod:`.datadiff`): the version diff.
+- :mod:`.diff` (with :mod:`.changes` and :mod:`.regions`): the version diff over programs
+  (the command and the record-file diff are :mod:`srg_rules.versions`).
 
 Only the findings are imported here: the diff reads rulebooks, which import this package.
 """

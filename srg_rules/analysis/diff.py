@@ -3,18 +3,16 @@
 Place in the pipeline: after :func:`srg_rules.ir.from_ast`, beside the findings, over
 the one encoder (:mod:`srg_rules.analysis.encoding`). The solver side lives in
 :mod:`srg_rules.analysis.regions`, the result types in :mod:`srg_rules.analysis.changes`, the
-record-file diff in :mod:`srg_rules.analysis.datadiff`. Input: two :class:`ir.Program` s, an old and a new version (and, for
-:func:`diff_data`, two rulebooks and a record file). Output: :func:`semantic_diff` gives a
+record-file diff in :mod:`srg_rules.versions`. Input: two :class:`ir.Program` s, an old and a
+new version. Output: :func:`semantic_diff` gives a
 :class:`Diff`: the records whose *outcome* (status and type) changes, grouped by change
 (``excluded -> included type 42``), each group written as regions, conditions in the
-rulebook language, each with a witness record; :func:`diff_data` gives a :class:`DataDiff`:
-how many records of a file change, from what to what, and the reasons that differ.
+rulebook language, each with a witness record.
 ``warn`` rules decide nothing, so the semantic diff does not compare them (a version that only
-changes a warn rule decides every record the same); the data diff counts the records whose
-warnings change (:attr:`DataDiff.warnings_changed`).
-:func:`run_diff` is ``srg-rules diff OLD NEW [DATA]``: the text and an exit status; with
-dates, it compares the rules in force on two days (of one rulebook or of two), each version
-being :meth:`ir.Program.at` that day (:func:`at_date`).
+changes a warn rule decides every record the same; the record-file diff counts the records
+whose warnings change).
+The command (``srg-rules diff``, the record-file diff and the rules in force on a day) is
+:mod:`srg_rules.versions`, which loads rulebooks; this module sees only programs.
 
 Which records are compared: every record whose values are valid for the old version or for
 the new one (see :mod:`srg_rules.analysis.domains` for "valid"). The fields are those of both
@@ -53,30 +51,19 @@ is what z3 checks and what is blocked. When z3 finds no record of the group outs
 (unsat), the regions cover the group: over the points, hence over every compared record.
 """
 
-
-import datetime
-from collections.abc import Callable
-
 from .. import ir
 from ..i18n import gettext as _
-from ..rulebook import Rulebook, load
-from .changes import Diff, Group, IncompatibleSchemas, Outcome, Region, wrap
-from .datadiff import DataChange, DataDiff, ReasonChange, diff_data, same_registration
+from .changes import Diff, Group, IncompatibleSchemas, Outcome, Region
 from .regions import Comparison, NotExact
 
 __all__ = [
     "NotExact",
-    "DataChange",
-    "DataDiff",
     "Diff",
     "Group",
     "IncompatibleSchemas",
     "Outcome",
-    "ReasonChange",
     "Region",
-    "at_date",
-    "diff_data",
-    "run_diff",
+    "same_registration",
     "semantic_diff",
 ]
 
@@ -113,84 +100,12 @@ def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
     return Comparison(old, new).run(limit, max(limit, count_limit))
 
 
-# --- the command --------------------------------------------------------------------------------
+def same_registration(old: ir.Program, new: ir.Program) -> None:
+    """Raise :class:`IncompatibleSchemas` unless both versions make provisions from source
+    records the same way: the diff compares the rules that decide provisions."""
+    if (old.activities, old.trajectories) != (new.activities, new.trajectories):
+        raise IncompatibleSchemas(_(
+            "the versions make provisions from source records differently (their 'activities' "
+            "or 'trajectory' statements differ); diff compares the rules that decide "
+            "provisions, so give both versions the same registration level"))
 
-
-def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
-             load: Callable[[str], Rulebook] = load, old_date: datetime.date | None = None,
-             new_date: datetime.date | None = None) -> tuple[str, int]:
-    """``srg-rules diff OLD NEW [DATA]``: the report, and the exit status (0: the versions
-    decide every record the same, 1: they differ, like ``diff``).
-
-    Args:
-        old_path: the old version's rulebook.
-        new_path: the new version's rulebook (the same path compares two periods of one).
-        data_path: a record file to run both versions over, or None.
-        load: how to load a rulebook (the CLI passes its own, which reports diagnostics).
-        old_date: compare the old version's rules in force on this day (see
-            :func:`at_date`), whatever a record's own decision date; None: all its rules.
-        new_date: the same for the new version.
-
-    Raises:
-        IncompatibleSchemas: the versions' fields cannot be compared.
-        NotExact: a version holds a condition the analysis over-approximates, and no data
-            file was given (with one, the report says so and compares the data only).
-        InputError: the data file cannot be read.
-    """
-    old_book, new_book = load(old_path), load(new_path)
-    old_book, new_book = at_date(old_book, old_date), at_date(new_book, new_date)
-    same_registration(old_book.program, new_book.program)
-    try:
-        diff: Diff | None = semantic_diff(old_book.program, new_book.program)
-    except NotExact as error:
-        if data_path is None:
-            raise
-        diff, not_exact = None, str(error)
-    text = (_("old: {version}").format(version=_name(old_path, old_book) + _on(old_date)) + "\n"
-            + _("new: {version}").format(version=_name(new_path, new_book) + _on(new_date))
-            + "\n\n")
-    dated = [b.program.decision_date for b, d in ((old_book, old_date), (new_book, new_date))
-             if d is not None and b.program.decision_date is not None]
-    if dated:
-        text += wrap(_("A version with a date decides every record by the rules in force on "
-                       "that date, whatever the record's {fields} says.").format(
-                           fields=_(" or ").join(dict.fromkeys(dated))), "", "") + "\n\n"
-    if old_book.has_registration:
-        text += wrap(_("Both versions make provisions from source records the same way; the "
-                       "records below are provision records, and in the data, provisions are "
-                       "numbered by the first source row they came from."), "", "") + "\n\n"
-    if diff is None:
-        text += wrap(_("No semantic diff: {reason}.").format(reason=not_exact), "", "") + "\n"
-    else:
-        text += diff.render()
-    changed = diff is not None and not diff.same
-    if data_path is not None:
-        data = diff_data(old_book, new_book, data_path)
-        text += "\n" + data.render()
-        changed = changed or data.changed > 0
-    return text, 1 if changed else 0
-
-
-def at_date(book: Rulebook, day: datetime.date | None) -> Rulebook:
-    """The rules of ``book`` in force on ``day`` (:meth:`ir.Program.at`), as a rulebook that
-    decides every record by them, whatever its own decision date; ``book`` itself for None.
-
-    So ``semantic_diff(at_date(book, d1).program, at_date(book, d2).program)`` is every
-    record that the rules in force on the two days decide differently.
-    """
-    if day is None:
-        return book
-    return Rulebook(book.program.at(day), book.syntax, book.source, book.warnings, book.backend)
-
-
-def _on(day: datetime.date | None) -> str:
-    return _(", the rules in force on {day}").format(day=day.isoformat()) if day is not None else ""
-
-
-def _name(path: str, book: Rulebook) -> str:
-    if not book.title:
-        return path
-    if book.version:
-        return _("{path} ({title}, version {version})").format(path=path, title=book.title,
-                                                              version=book.version)
-    return f"{path} ({book.title})"

@@ -4,7 +4,7 @@ the browser holds.
 
 Place in the pipeline: a surface, like :mod:`srg_rules.cli`; it runs the stages
 (:func:`srg_rules.diagnose`, :func:`srg_rules.parse`, :mod:`srg_rules.report`,
-:func:`srg_rules.analysis.diff.run_diff`, :func:`srg_rules.format.format_text`) on the text
+:func:`srg_rules.versions.run_diff`, :func:`srg_rules.format.format_text`) on the text
 sent and answers with plain data (dicts of JSON types). :mod:`srg_rules.studio.server` puts it
 on HTTP; docs/studio.md documents the requests and answers.
 
@@ -249,7 +249,8 @@ class Studio:
         """What the edited text decides differently from the saved file, ``against`` (another
         rulebook file) or ``revision`` (the rulebook's file at a git revision): the semantic
         diff, and the records of the data file it changes (``srg-rules diff``)."""
-        from ..analysis.diff import IncompatibleSchemas, NotExact, run_diff
+        from ..analysis.diff import IncompatibleSchemas, NotExact
+        from ..versions import run_diff
 
         edited = f"{self._home()} (edited)"
         if revision is not None:

@@ -53,9 +53,8 @@ from sqlglot import exp
 
 from ... import ir
 from ...combine import DEFAULT_WAY
-from ...decision import Status
+from ...decision import AMBIGUOUS_TRAJECTORY, CONFLICT, Status
 from ...records import MALFORMED_ROW, REASON_SEPARATOR
-from ...registration import AMBIGUOUS_TRAJECTORY, CONFLICT
 from ...schema import Field, format_typed
 from .builders import (
     Plan,
@@ -74,7 +73,7 @@ from .builders import (
 from .conditions import Conditions
 from .query import Query, internal_prefix
 from .reading import Reader
-from .unique import select_with_unique, supported as unique_supported
+from .unique import select_with_unique
 
 __all__ = ["COMPONENT", "SOURCE_ROWS", "guard", "select_source", "unsupported"]
 

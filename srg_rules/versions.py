@@ -1,8 +1,13 @@
-"""The version diff over a record file: how many records change, from what to what, and why.
+"""Two versions of a rulebook compared: ``srg-rules diff OLD NEW [DATA]``.
 
-Place in the pipeline: beside :mod:`srg_rules.analysis.diff`, over two loaded rulebooks and
-their backends. Input: an old and a new :class:`~srg_rules.rulebook.Rulebook` and a record file
-(see :mod:`srg_rules.records`). Output: :func:`diff_data` gives a :class:`DataDiff`.
+Place in the pipeline: a surface over two loaded rulebooks (:mod:`srg_rules.rulebook`), their
+backends and the analysis's exact diff (:func:`srg_rules.analysis.diff.semantic_diff`, which
+sees only programs). Input: an old and a new :class:`~srg_rules.rulebook.Rulebook` and, for
+:func:`diff_data`, a record file (see :mod:`srg_rules.records`). Output: :func:`run_diff` gives
+the command's report and exit status; :func:`diff_data` gives a :class:`DataDiff`: how many
+records of a file change, from what to what, and the reasons that differ. With dates,
+:func:`run_diff` compares the rules in force on two days (of one rulebook or of two), each
+version being :meth:`ir.Program.at` that day (:func:`at_date`).
 
 Invariants: every record of the file is counted once (a malformed row as malformed, which
 both versions reject); a record is a change when its outcome (status and type) differs, and
@@ -12,20 +17,21 @@ only its reasons otherwise; with a registration level (the same in both versions
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import datetime
+from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 
 import attrs
 
-from .. import ir
-from ..decision import Decision
-from ..i18n import gettext as _
-from ..i18n import ngettext
-from ..records import Row, open_records
-from ..rulebook import Rulebook
-from .changes import IncompatibleSchemas, Outcome
+from .analysis.changes import Diff, Outcome, wrap
+from .analysis.diff import NotExact, same_registration, semantic_diff
+from .decision import Decision
+from .i18n import gettext as _
+from .i18n import ngettext
+from .records import Row, open_records
+from .rulebook import Rulebook, load
 
-__all__ = ["DataChange", "DataDiff", "ReasonChange", "diff_data", "same_registration"]
+__all__ = ["DataChange", "DataDiff", "ReasonChange", "at_date", "diff_data", "run_diff"]
 
 _EXAMPLE_ROWS = 5
 
@@ -201,12 +207,81 @@ def _decided_pairs(old_book: Rulebook, new_book: Rulebook, rows: Iterable[Row]
         yield provision.rows[0], before, after
 
 
-def same_registration(old: ir.Program, new: ir.Program) -> None:
-    """Raise :class:`IncompatibleSchemas` unless both versions make provisions from source
-    records the same way: the diff compares the rules that decide provisions."""
-    if (old.activities, old.trajectories) != (new.activities, new.trajectories):
-        raise IncompatibleSchemas(_(
-            "the versions make provisions from source records differently (their 'activities' "
-            "or 'trajectory' statements differ); diff compares the rules that decide "
-            "provisions, so give both versions the same registration level"))
+def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
+             load: Callable[[str], Rulebook] = load, old_date: datetime.date | None = None,
+             new_date: datetime.date | None = None) -> tuple[str, int]:
+    """``srg-rules diff OLD NEW [DATA]``: the report, and the exit status (0: the versions
+    decide every record the same, 1: they differ, like ``diff``).
 
+    Args:
+        old_path: the old version's rulebook.
+        new_path: the new version's rulebook (the same path compares two periods of one).
+        data_path: a record file to run both versions over, or None.
+        load: how to load a rulebook (the CLI passes its own, which reports diagnostics).
+        old_date: compare the old version's rules in force on this day (see
+            :func:`at_date`), whatever a record's own decision date; None: all its rules.
+        new_date: the same for the new version.
+
+    Raises:
+        IncompatibleSchemas: the versions' fields cannot be compared.
+        NotExact: a version holds a condition the analysis over-approximates, and no data
+            file was given (with one, the report says so and compares the data only).
+        InputError: the data file cannot be read.
+    """
+    old_book, new_book = load(old_path), load(new_path)
+    old_book, new_book = at_date(old_book, old_date), at_date(new_book, new_date)
+    same_registration(old_book.program, new_book.program)
+    try:
+        diff: Diff | None = semantic_diff(old_book.program, new_book.program)
+    except NotExact as error:
+        if data_path is None:
+            raise
+        diff, not_exact = None, str(error)
+    text = (_("old: {version}").format(version=_name(old_path, old_book) + _on(old_date)) + "\n"
+            + _("new: {version}").format(version=_name(new_path, new_book) + _on(new_date))
+            + "\n\n")
+    dated = [b.program.decision_date for b, d in ((old_book, old_date), (new_book, new_date))
+             if d is not None and b.program.decision_date is not None]
+    if dated:
+        text += wrap(_("A version with a date decides every record by the rules in force on "
+                       "that date, whatever the record's {fields} says.").format(
+                           fields=_(" or ").join(dict.fromkeys(dated))), "", "") + "\n\n"
+    if old_book.has_registration:
+        text += wrap(_("Both versions make provisions from source records the same way; the "
+                       "records below are provision records, and in the data, provisions are "
+                       "numbered by the first source row they came from."), "", "") + "\n\n"
+    if diff is None:
+        text += wrap(_("No semantic diff: {reason}.").format(reason=not_exact), "", "") + "\n"
+    else:
+        text += diff.render()
+    changed = diff is not None and not diff.same
+    if data_path is not None:
+        data = diff_data(old_book, new_book, data_path)
+        text += "\n" + data.render()
+        changed = changed or data.changed > 0
+    return text, 1 if changed else 0
+
+
+def at_date(book: Rulebook, day: datetime.date | None) -> Rulebook:
+    """The rules of ``book`` in force on ``day`` (:meth:`ir.Program.at`), as a rulebook that
+    decides every record by them, whatever its own decision date; ``book`` itself for None.
+
+    So ``semantic_diff(at_date(book, d1).program, at_date(book, d2).program)`` is every
+    record that the rules in force on the two days decide differently.
+    """
+    if day is None:
+        return book
+    return Rulebook(book.program.at(day), book.syntax, book.source, book.warnings, book.backend)
+
+
+def _on(day: datetime.date | None) -> str:
+    return _(", the rules in force on {day}").format(day=day.isoformat()) if day is not None else ""
+
+
+def _name(path: str, book: Rulebook) -> str:
+    if not book.title:
+        return path
+    if book.version:
+        return _("{path} ({title}, version {version})").format(path=path, title=book.title,
+                                                              version=book.version)
+    return f"{path} ({book.title})"
