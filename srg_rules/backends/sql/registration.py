@@ -221,11 +221,18 @@ def _count(condition: exp.Expression) -> exp.Expression:
     return exp.Sum(this=case([(condition, exp.Literal.number(1))], exp.Literal.number(0)))
 
 
-def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> exp.Select:
+def select_source(program: ir.Program, rows: exp.Expression, malformed: str, *,
+                  reading_order: str | None = None, materialized: bool = True) -> exp.Select:
     """The decided provisions of the source rows ``rows`` (a relation of the declared fields'
     raw texts, absent fields included as NULL, and ``malformed``, a boolean column of
     unreadable rows), ordered as described in the module's docstring. The caller checks
-    :func:`unsupported` and :func:`guard` first."""
+    :func:`unsupported` and :func:`guard` first.
+
+    ``reading_order``: a column of ``rows`` whose order is the reading order (Spark numbers
+    rows only by an ordered window); None: the order the relation is scanned in
+    (``ROW_NUMBER() OVER ()``, DuckDB and PostgreSQL). ``materialized``: the provisions
+    that trajectories split are a ``MATERIALIZED`` common table expression (computed once);
+    false for a dialect without it (Spark), where the plain one is planned as it sees fit."""
     assert program.has_registration
     fields = program.schema.fields
     names = list(fields)
@@ -239,8 +246,10 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
     def numbered() -> exp.Select:
         # Built twice (the readable rows, the malformed ones): each scan numbers the rows in
         # reading order, as the unique statements' numbering relies on too.
-        return _select([exp.Star(), _named(exp.Window(this=exp.RowNumber()), row,
-                                               quoted=True)], _sub(rows.copy(), own("rows")))
+        order = exp.Order(expressions=[exp.Ordered(this=column(reading_order))]) \
+            if reading_order is not None else None
+        return _select([exp.Star(), _named(exp.Window(this=exp.RowNumber(), order=order), row,
+                                           quoted=True)], _sub(rows.copy(), own("rows")))
 
     # 2. read
     plan = Plan(own("r_"))
@@ -476,7 +485,7 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
         # The provisions, computed once for every yields clause that reads them.
         final.set("with_" if "with_" in exp.Select.arg_types else "with", exp.With(expressions=[exp.CTE(
             this=split.shared[1], alias=exp.TableAlias(this=ident(split.shared[0])),
-            materialized=True)]))
+            materialized=materialized or None)]))
     return final
 
 
