@@ -236,7 +236,8 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str, *,
     assert program.has_registration
     fields = program.schema.fields
     names = list(fields)
-    prefix = internal_prefix([*names, malformed, COMPONENT, SOURCE_ROWS])
+    prefix = internal_prefix([*names, malformed, COMPONENT, SOURCE_ROWS,
+                              *([reading_order] if reading_order is not None else [])])
 
     def own(hint: str) -> str:
         return f"{prefix}{hint}"
