@@ -2,7 +2,7 @@
 
 Place in the pipeline: before the per-record query of :mod:`srg_rules.backends.sql.query`,
 for a program with ``activities`` or ``trajectory`` statements; :mod:`srg_rules.filerun` runs
-it on DuckDB. Input: a program and a relation of raw source rows (every declared field a text
+it on DuckDB, :mod:`srg_rules.pgrun` on PostgreSQL, :mod:`srg_rules.sparkrun` on Spark. Input: a program and a relation of raw source rows (every declared field a text
 column, as CSV carries it, and a column marking malformed rows). Output: one ``SELECT``
 holding a row per provision, exactly as :func:`srg_rules.run.run_source` writes it: the
 declared fields (as :attr:`srg_rules.registration.Provision.text` has them), ``component``
