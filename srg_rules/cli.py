@@ -425,10 +425,6 @@ def _clean(args: argparse.Namespace) -> int:
 def _run_elsewhere(book: Rulebook, args: argparse.Namespace, by: tuple[str, ...]
                    ) -> tuple[Summary, str, str]:
     """A run on Spark or inside PostgreSQL: the summary, what was read and what written."""
-    if book.has_registration:
-        raise _UserError(_("{rulebook}: a rulebook with 'activities' or 'trajectory' "
-                           "statements does not run on --engine {engine} yet; use --engine "
-                           "python").format(rulebook=args.rulebook, engine=args.engine))
     if args.engine == "postgres":
         from .pgrun import result_table_name, run_table
 

@@ -19,8 +19,17 @@ result table keeps the column as it was.
 Invariants: everything happens in one transaction, so a failed run leaves no result table
 and an existing one is replaced only when asked (``replace=True``) and only when the run
 succeeds; the result table is never the input table; names reach the SQL only as quoted
-identifiers. A program with a registration level (activities, trajectories) is refused here:
-that level runs on the python engine.
+identifiers.
+
+A program with a registration level (activities, trajectories) decides the table as a source
+extract: :mod:`srg_rules.backends.sql.registration`'s query, in the same transaction, writes
+one row per provision (the declared fields, ``component``, ``source_rows``, the decision) as
+``srg-rules run --engine python`` writes it for the table exported to CSV in the order
+``SELECT *`` reads it. The rows are numbered in that order, so the run turns off what would
+make two scans of the table read it in different orders (synchronized and parallel scans).
+What that query cannot decide as Python does (see :func:`~srg_rules.backends.sql.
+registration.unsupported` and :func:`~srg_rules.backends.sql.registration.guard`) is
+refused with the reason, before anything is written.
 
 Needs psycopg 3 (``pip install 'srg-rules[postgres]'``).
 """
@@ -99,16 +108,14 @@ def run_table(program: ir.Program, dsn: str, table: str, result_table: str | Non
         InputError: the server cannot be reached, the table does not exist, the result table
             exists (and ``replace`` is false) or is the input table, or the server refused
             the query (its message is kept).
-        ValueError: the program has a registration level.
+            For a program with a registration level also: a required field has no column, or
+            the rows hold what the query cannot decide as Python does.
     """
     try:
         import psycopg
     except ImportError:
         raise InputError(_("the postgres engine needs psycopg: pip install "
                            "'srg-rules[postgres]'")) from None
-    if program.activities is not None or program.trajectories:
-        raise ValueError("a rulebook with 'activities' or 'trajectory' statements runs on the "
-                         "python engine")
     result_name = result_table or result_table_name(table)
     source = _table(table, "--table")
     target = _table(result_name, "--result-table")
@@ -138,9 +145,12 @@ def run_table(program: ir.Program, dsn: str, table: str, result_table: str | Non
                                        "help: give --replace to replace it, or name "
                                        "another").format(table=result_name))
                 cursor.execute(f"DROP TABLE {_sql(target)}")
-            query = decided_query(program, source, columns)
-            cursor.execute(f"CREATE TABLE {_sql(target)} AS {_sql(query)}")
-            counts = _summary(cursor, target, bool(program.by_verb("warn")), by, columns)
+            if program.has_registration:
+                counts = _run_source(cursor, program, source, target, table, columns, by)
+            else:
+                query = decided_query(program, source, columns)
+                cursor.execute(f"CREATE TABLE {_sql(target)} AS {_sql(query)}")
+                counts = _summary(cursor, target, bool(program.by_verb("warn")), by, columns)
         except psycopg.Error as error:
             connection.rollback()
             raise InputError(_("PostgreSQL refused the run on {table}: {error}").format(
@@ -148,6 +158,48 @@ def run_table(program: ir.Program, dsn: str, table: str, result_table: str | Non
         except BaseException:
             connection.rollback()
             raise
+    return counts
+
+
+def _run_source(cursor: Any, program: ir.Program, source: exp.Table, target: exp.Table,
+                table: str, columns: Sequence[str], by: Sequence[str]) -> dict[str, Any]:
+    """The registration level: ``target`` holds the decided provisions of ``source``'s rows;
+    the summary counts them, and ``source_rows`` the rows read."""
+    from .backends.sql import internal_prefix
+    from .backends.sql import registration as sql_registration
+
+    fields = program.schema.fields
+    missing = [name for name, field in fields.items() if not field.optional and name not in columns]
+    if missing:
+        raise InputError(_("{path}: lacks the column(s) {fields} that the rulebook "
+                           "requires").format(path=table, fields=", ".join(missing)))
+    why = sql_registration.unsupported(program)
+    malformed = f"{internal_prefix([*columns, *fields])}malformed"
+    # Each declared field as the text a CSV export carries (NULL when the table lacks it); a
+    # table's row is never malformed.
+    rows = exp.select(*(
+        exp.alias_(exp.cast(exp.column(name, quoted=True), "TEXT") if name in columns
+                   else exp.cast(exp.Null(), "TEXT"), name, quoted=True) for name in fields),
+        exp.alias_(exp.false(), malformed, quoted=True)).from_(source)
+    if why is None:
+        numbers = sql_registration.guard(program, rows, malformed)
+        found = cursor.execute(_sql(numbers)).fetchone() if numbers is not None else None
+        if found is not None and found[0]:
+            why = f"{found[0]} row(s) with a number that is not an integer of at most 15 digits"
+    if why is not None:
+        raise InputError(_("--table {table}: the registration level cannot be decided inside "
+                           "PostgreSQL as the python engine decides it ({why})\n  help: export "
+                           "the table to CSV and run it with --engine python").format(
+                               table=table, why=why))
+    # Both scans of the table (the readable rows, the malformed ones) must number the rows
+    # alike: a synchronized scan starts where another one is, parallel workers interleave.
+    cursor.execute("SET LOCAL synchronize_seqscans = off")
+    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    decided = sql_registration.select_source(program, rows, malformed)
+    cursor.execute(f"CREATE TABLE {_sql(target)} AS {_sql(decided)}")
+    counts = _summary(cursor, target, bool(program.by_verb("warn")), by, list(fields))
+    read = cursor.execute(_sql(exp.select(exp.func("count", exp.Star())).from_(source))).fetchone()
+    counts["source_rows"] = read[0]
     return counts
 
 

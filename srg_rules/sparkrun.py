@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,8 @@ def run_spark(program: ir.Program, input_path: str | os.PathLike[str],
     """Decide every row of ``input_path`` on Spark and write them to ``output_path``.
 
     Args:
-        program: a checked program without a registration level.
+        program: a checked program; one with a registration level decides the input as a
+            source extract (see :func:`_source_query`).
         input_path: a CSV or Parquet file, or a folder of such files (all of one kind).
         output_path: a ``.csv`` file (written on the driver, the bytes the other engines
             write), or a folder Spark writes part files into.
@@ -116,11 +118,9 @@ def run_spark(program: ir.Program, input_path: str | os.PathLike[str],
 
     Raises:
         InputError: the input is missing, empty, of an unknown kind or lacks required
-            columns; the output folder does not exist.
+            columns; the output folder does not exist; the rows of a source extract hold
+            what the registration level's query cannot decide as Python does.
     """
-    if program.activities is not None or program.trajectories:
-        raise ValueError("a rulebook with 'activities' or 'trajectory' statements runs on the "
-                         "python engine")
     remote_in, remote_out = _remote(input_path), _remote(output_path)
     source = Path(input_path)
     target = Path(output_path)
@@ -176,25 +176,101 @@ def run_spark(program: ir.Program, input_path: str | os.PathLike[str],
     frame = frame.withColumn(row, functions.monotonically_increasing_id())
     view = f"{prefix}input"
     frame.createOrReplaceTempView(view)
-    query = _query(program, columns, dict(frame.dtypes), row, bad, view)
-    decided = spark.sql(query.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE))
     added = list(output_columns(bool(program.by_verb("warn"))))
-    kept = [c for c in columns if c not in added]
-    if single_csv:
-        return _write_csv(decided, target, kept, added, delimiter, row, by)
-    out = decided.drop(row)
-    fmt = output_format or kind
-    writer = out.write.mode("overwrite")
-    if fmt == "csv":
-        writer.options(header=True, sep=delimiter, quote='"', escape='"',
-                       ignoreLeadingWhiteSpace=False, ignoreTrailingWhiteSpace=False,
-                       emptyValue="").csv(str(target))
-        written = spark.read.options(header=True, sep=delimiter, quote='"', escape='"',
-                                     multiLine=True).csv(str(target))
+    source_rows: int | None = None
+    if program.has_registration:
+        query, kept = _source_query(spark, program, source, columns, dict(frame.dtypes), row,
+                                    bad, view)
+        source_rows = frame.count()
     else:
-        writer.parquet(str(target))
-        written = spark.read.parquet(str(target))
-    return _summary_of(written, added, by, spark)
+        query = _query(program, columns, dict(frame.dtypes), row, bad, view)
+        kept = [c for c in columns if c not in added]
+    # The registration level's query is large: whole-stage code generation makes Java
+    # methods beyond the JVM's 64 KB, which Spark compiles, fails and then interprets
+    # (measured on the shipped example: 78 s with it, 53 s without, and no error printed).
+    with _setting(spark, "spark.sql.codegen.wholeStage",
+                  "false" if program.has_registration else None):
+        decided = spark.sql(_spark_sql(query))
+        if single_csv:
+            # A source extract's query ends in the python engine's order (ORDER BY), which a
+            # collect keeps; the other runs are ordered by their row numbers.
+            counts = _write_csv(decided, target, kept, added, delimiter,
+                                None if program.has_registration else row, by)
+            return {**counts, **({"source_rows": source_rows} if source_rows is not None else {})}
+        out = decided.drop(row) if row in decided.columns else decided
+        fmt = output_format or kind
+        writer = out.write.mode("overwrite")
+        if fmt == "csv":
+            writer.options(header=True, sep=delimiter, quote='"', escape='"',
+                           ignoreLeadingWhiteSpace=False, ignoreTrailingWhiteSpace=False,
+                           emptyValue="").csv(str(target))
+            written = spark.read.options(header=True, sep=delimiter, quote='"', escape='"',
+                                         multiLine=True).csv(str(target))
+        else:
+            writer.parquet(str(target))
+            written = spark.read.parquet(str(target))
+        counts = _summary_of(written, added, by, spark)
+        return {**counts, **({"source_rows": source_rows} if source_rows is not None else {})}
+
+
+@contextmanager
+def _setting(spark: Any, key: str, value: str | None) -> Iterator[None]:
+    """The session's setting ``key`` at ``value`` for the block (None: left as it is)."""
+    if value is None:
+        yield
+        return
+    previous = spark.conf.get(key, None)
+    spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        if previous is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, previous)
+
+
+def _spark_sql(query: exp.Expression) -> str:
+    return query.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+
+
+def _source_query(spark: Any, program: ir.Program, source: Path, columns: Sequence[str],
+                  types: dict[str, str], row: str, malformed: str | None, view: str
+                  ) -> tuple[exp.Select, list[str]]:
+    """The registration level's query over the rows of ``view`` (numbered in reading order
+    by ``row``), and the columns it writes before the decision's: the provisions in the
+    python engine's order, or :class:`InputError` with the reason it cannot decide these
+    rows as Python does."""
+    from .backends.sql import registration as sql_registration
+
+    fields = program.schema.fields
+    why = sql_registration.unsupported(program)
+    flag = malformed or f"{_prefix(program, [*columns, row])}malformed"
+    # The declared fields as the texts a CSV export carries (NULL where the input lacks
+    # one), whether each row is malformed, and its reading order.
+    rows = exp.select(*(
+        exp.alias_(_as_text(name, types.get(name, "string"), field) if name in columns
+                   else exp.cast(exp.Null(), "STRING"), name, quoted=True)
+        for name, field in fields.items()),
+        exp.alias_(exp.column(malformed, quoted=True) if malformed else exp.false(), flag,
+                   quoted=True),
+        exp.column(row, quoted=True)).from_(exp.to_table(view))
+    if why is None:
+        numbers = sql_registration.guard(program, rows, flag)
+        found = spark.sql(_spark_sql(numbers)).first()[0] if numbers is not None else 0
+        if found:
+            why = f"{found} row(s) with a number that is not an integer of at most 15 digits"
+    if why is not None:
+        raise InputError(_("{path}: the registration level cannot be decided on Spark as the "
+                           "python engine decides it ({why})\n  help: run it with --engine "
+                           "python").format(path=source, why=why))
+    # Spark has no MATERIALIZED common table expression, and numbers rows only by an
+    # ordered window: the reading order is the row column.
+    query = sql_registration.select_source(program, rows, flag, reading_order=row,
+                                           materialized=False)
+    written = [*fields, *([sql_registration.COMPONENT] if program.trajectories else []),
+               sql_registration.SOURCE_ROWS]
+    return query, written
 
 
 def _prefix(program: ir.Program, columns: Sequence[str]) -> str:
@@ -268,14 +344,16 @@ def _query(program: ir.Program, columns: Sequence[str], types: dict[str, str], r
 
 
 def _write_csv(decided: Any, target: Path, kept: list[str], added: list[str], delimiter: str,
-               row: str, by: Sequence[str]) -> dict[str, Any]:
+               row: str | None, by: Sequence[str]) -> dict[str, Any]:
+    """Write the decided rows in order (by ``row``; None: the order the query gives)."""
     summary = Summary().grouped_by(by)
     warnings = "warnings" in added
     with replacing(target) as temp:
         with open(temp, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
             writer.writerow([*kept, *added])
-            for record in decided.orderBy(row).toLocalIterator():
+            ordered = decided.orderBy(row) if row is not None else decided
+            for record in ordered.toLocalIterator():
                 values = record.asDict()
                 writer.writerow([*("" if values[c] is None else values[c] for c in kept),
                                  *("" if values[c] is None else values[c] for c in added)])

@@ -197,3 +197,78 @@ def test_mistakes_are_told_without_a_traceback(database, tmp_path, capsys) -> No
     (tmp_path / "in.csv").write_text("hours\n3\n", encoding="utf-8")
     assert main(["run", str(book), str(tmp_path / "in.csv"), "--table", "hours"]) == 2
     assert "--table is for --engine postgres" in capsys.readouterr().err
+
+
+# --- the registration level (activities, trajectories) -------------------------------------
+
+SOURCE = ROOT / "examples" / "source"
+
+
+def _source_result(connection, schema: str, table: str) -> list[tuple[str, ...]]:
+    """The result table's rows as the CSV the python engine writes holds them ('' for NULL),
+    in the table's order (the query inserts them in the python engine's order)."""
+    return [tuple("" if v is None else str(v) for v in row)
+            for row in connection.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()]
+
+
+def test_a_source_extract_table_gets_the_rows_of_the_python_engine(database, tmp_path) -> None:
+    """The shipped source example, as a table: the provisions (fields, component, lineage,
+    decision) and the summary of ``run --engine python`` on the extract."""
+    connection, schema = database
+    extract = SOURCE / "extract.csv"
+    with extract.open(encoding="utf-8-sig", newline="") as handle:
+        header, *rows = list(csv.reader(handle, delimiter=";"))
+    _load(connection, schema, "extract", header, [[v or None for v in row] for row in rows])
+    book = SOURCE / "gemeente.rules"
+    assert main(["run", str(book), str(extract), "-o", str(tmp_path / "py.csv"), "--engine",
+                 "python", "--summary-json", str(tmp_path / "py.json"),
+                 "--by", "municipality_code"]) == 0
+    assert _run(schema, book, "extract", "--summary-json", str(tmp_path / "pg.json"),
+                "--by", "municipality_code") == 0
+    assert json.loads((tmp_path / "pg.json").read_text()) == \
+        json.loads((tmp_path / "py.json").read_text())
+    with (tmp_path / "py.csv").open(encoding="utf-8", newline="") as handle:
+        written, *want = [tuple(r) for r in csv.reader(handle, delimiter=";")]
+    got = _source_result(connection, schema, "extract_srg")
+    columns = [d.name for d in connection.execute(
+        f'SELECT * FROM "{schema}"."extract_srg" LIMIT 0').description]
+    assert tuple(columns) == written
+    assert got == want and len(got) > len(rows) // 2
+
+
+try:  # the generated extracts of the DuckDB differential test
+    from tests.test_sql_registration import EVERY_WAY, every_way_rows, expected
+except ImportError:  # pragma: no cover - tests/ on sys.path
+    from test_sql_registration import EVERY_WAY, every_way_rows, expected
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck),
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(records=every_way_rows())
+def test_generated_source_tables_are_decided_as_python(database, tmp_path_factory, records) -> None:
+    """Every combine way, trajectories with constants and computed values, unique: the
+    result table holds what ``Rulebook.decide_source`` makes of the rows, in its order."""
+    connection, schema = database
+    book = srg_rules.parse(EVERY_WAY, "every_way.rules")
+    folder = tmp_path_factory.mktemp("book")
+    (folder / "book.rules").write_text(EVERY_WAY, encoding="utf-8")
+    fields = list(book.fields)
+    _load(connection, schema, "generated", fields, [[r.get(f) for f in fields] for r in records])
+    assert _run(schema, folder / "book.rules", "generated", "--replace") == 0
+    assert _source_result(connection, schema, "generated_srg") == expected(book, records)
+
+
+def test_a_source_table_the_query_cannot_decide_is_refused(database, tmp_path, capsys) -> None:
+    connection, schema = database
+    book = tmp_path / "book.rules"
+    book.write_text("field id: text\nfield hours: number\nactivities share id\n"
+                    "    combine hours by sum\ninclude big when hours > 10\n", encoding="utf-8")
+    _load(connection, schema, "halves", ["id", "hours"], [["a", "1.5"], ["a", "12"]])
+    assert _run(schema, book, "halves") == 2
+    err = capsys.readouterr().err
+    assert "not an integer of at most 15 digits" in err and "--engine python" in err
+    assert connection.execute("SELECT to_regclass(%s)", [f'"{schema}"."halves_srg"']
+                              ).fetchone() == (None,)
+    _load(connection, schema, "no_hours", ["id"], [["a"]])
+    assert _run(schema, book, "no_hours") == 2
+    assert "lacks the column(s) hours" in capsys.readouterr().err

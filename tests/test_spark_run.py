@@ -1,7 +1,8 @@
 """``srg-rules run --engine spark``: files and folders decided on a local Spark session.
 
 Needs PySpark and a Java runtime (17 or later); skipped with the reason otherwise. The CSV
-output of a Spark run holds the same bytes as the python engine's; a folder of Parquet files
+output of a Spark run holds the same bytes as the python engine's, for a source extract
+(a rulebook with a registration level) too; a folder of Parquet files
 decides each row as the python engine decides its CSV export.
 """
 
@@ -101,6 +102,32 @@ def test_mistakes_are_told_without_a_traceback(tmp_path, capsys) -> None:
     assert _run(book, tmp_path / "in.csv", "-o", tmp_path / "o.csv", "--engine", "spark") == 2
     assert "hours" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
-    source = ROOT / "examples" / "source" / "gemeente.rules"
-    assert _run(source, PROVISIONS, "-o", tmp_path / "o.csv", "--engine", "spark") == 2
-    assert "--engine python" in capsys.readouterr().err
+    # A source extract whose numbers the registration level's query cannot sum as Python.
+    (tmp_path / "book.rules").write_text("field id: text\nfield hours: number\nactivities share "
+                                         "id\n    combine hours by sum\ninclude big when hours "
+                                         "> 10\n", encoding="utf-8")
+    (tmp_path / "halves.csv").write_text("id;hours\na;1.5\na;12\n", encoding="utf-8")
+    assert _run(book, tmp_path / "halves.csv", "-o", tmp_path / "o.csv", "--engine", "spark") == 2
+    err = capsys.readouterr().err
+    assert "not an integer of at most 15 digits" in err and "--engine python" in err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_source_extract_gets_the_bytes_of_the_python_engine(tmp_path) -> None:
+    """The shipped source example (activities, a trajectory, unique, warn rules), a
+    malformed row added: the provisions, their lineage and the summary of the python engine.
+    One small extract: Spark takes most of a minute to plan the registration level's query."""
+    source = ROOT / "examples" / "source"
+    extract = tmp_path / "extract.csv"
+    text = (source / "extract.csv").read_text(encoding="utf-8")
+    extract.write_text(text + "2026-01;VB-X;999991103;0344\n", encoding="utf-8")
+    book = source / "gemeente.rules"
+    assert _run(book, extract, "-o", tmp_path / "py.csv", "--engine", "python",
+                "--summary-json", tmp_path / "py.json", "--by", "municipality_code") == 0
+    assert _run(book, extract, "-o", tmp_path / "spark.csv", "--engine", "spark",
+                "--summary-json", tmp_path / "spark.json", "--by", "municipality_code") == 0
+    python = (tmp_path / "py.csv").read_bytes()
+    assert (tmp_path / "spark.csv").read_bytes() == python
+    assert b"coach_cursus" in python and b"malformed_row" in python
+    assert json.loads((tmp_path / "spark.json").read_text()) == \
+        json.loads((tmp_path / "py.json").read_text())

@@ -2,7 +2,7 @@
 
 Place in the pipeline: before the per-record query of :mod:`srg_rules.backends.sql.query`,
 for a program with ``activities`` or ``trajectory`` statements; :mod:`srg_rules.filerun` runs
-it on DuckDB. Input: a program and a relation of raw source rows (every declared field a text
+it on DuckDB, :mod:`srg_rules.pgrun` on PostgreSQL, :mod:`srg_rules.sparkrun` on Spark. Input: a program and a relation of raw source rows (every declared field a text
 column, as CSV carries it, and a column marking malformed rows). Output: one ``SELECT``
 holding a row per provision, exactly as :func:`srg_rules.run.run_source` writes it: the
 declared fields (as :attr:`srg_rules.registration.Provision.text` has them), ``component``
@@ -220,15 +220,23 @@ def _count(condition: exp.Expression) -> exp.Expression:
     return exp.Sum(this=case([(condition, exp.Literal.number(1))], exp.Literal.number(0)))
 
 
-def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> exp.Select:
+def select_source(program: ir.Program, rows: exp.Expression, malformed: str, *,
+                  reading_order: str | None = None, materialized: bool = True) -> exp.Select:
     """The decided provisions of the source rows ``rows`` (a relation of the declared fields'
     raw texts, absent fields included as NULL, and ``malformed``, a boolean column of
     unreadable rows), ordered as described in the module's docstring. The caller checks
-    :func:`unsupported` and :func:`guard` first."""
+    :func:`unsupported` and :func:`guard` first.
+
+    ``reading_order``: a column of ``rows`` whose order is the reading order (Spark numbers
+    rows only by an ordered window); None: the order the relation is scanned in
+    (``ROW_NUMBER() OVER ()``, DuckDB and PostgreSQL). ``materialized``: the provisions
+    that trajectories split are a ``MATERIALIZED`` common table expression (computed once);
+    false for a dialect without it (Spark), where the plain one is planned as it sees fit."""
     assert program.has_registration
     fields = program.schema.fields
     names = list(fields)
-    prefix = internal_prefix([*names, malformed, COMPONENT, SOURCE_ROWS])
+    prefix = internal_prefix([*names, malformed, COMPONENT, SOURCE_ROWS,
+                              *([reading_order] if reading_order is not None else [])])
 
     def own(hint: str) -> str:
         return f"{prefix}{hint}"
@@ -238,8 +246,10 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
     def numbered() -> exp.Select:
         # Built twice (the readable rows, the malformed ones): each scan numbers the rows in
         # reading order, as the unique statements' numbering relies on too.
-        return _select([exp.Star(), _named(exp.Window(this=exp.RowNumber()), row,
-                                               quoted=True)], _sub(rows.copy(), own("rows")))
+        order = exp.Order(expressions=[exp.Ordered(this=column(reading_order))]) \
+            if reading_order is not None else None
+        return _select([exp.Star(), _named(exp.Window(this=exp.RowNumber(), order=order), row,
+                                           quoted=True)], _sub(rows.copy(), own("rows")))
 
     # 2. read
     plan = Plan(own("r_"))
@@ -475,7 +485,7 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str) -> 
         # The provisions, computed once for every yields clause that reads them.
         final.set("with_" if "with_" in exp.Select.arg_types else "with", exp.With(expressions=[exp.CTE(
             this=split.shared[1], alias=exp.TableAlias(this=ident(split.shared[0])),
-            materialized=True)]))
+            materialized=materialized or None)]))
     return final
 
 
