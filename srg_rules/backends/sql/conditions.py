@@ -360,8 +360,9 @@ def _date_text_of(moved: exp.Expression) -> exp.Expression:
                       exp.Mul(this=exp.Month(this=moved.copy()),
                               expression=exp.Literal.number(100)),
                       exp.Day(this=moved.copy())])
-    return exp.func("LPAD", exp.cast(exp.cast(number, "INT"), "TEXT"),
-                    exp.Literal.number(8), string("0"))
+    # exp.func is typed as returning a Func; for LPAD it builds an exp.Pad, an Expression.
+    return cast(exp.Expression, exp.func("LPAD", exp.cast(exp.cast(number, "INT"), "TEXT"),
+                                         exp.Literal.number(8), string("0")))
 
 
 # --- ages --------------------------------------------------------------------------------------
