@@ -815,177 +815,303 @@ FROM (
                 *,
                 CASE
                   WHEN CASE
-                    WHEN REGEXP_MATCHES(
-                      "category",
-                      '^[	
+                    WHEN (
+                      ASCII("category") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("category", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "category"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "category",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("category", '	
+                      )
+                      THEN TRIM("category", '	
                   　')
-                    ELSE "category"
+                      ELSE "category"
+                    END
                   END IN ('')
                   THEN NULL
                   ELSE CASE
-                    WHEN REGEXP_MATCHES(
-                      "category",
-                      '^[	
+                    WHEN (
+                      ASCII("category") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("category", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "category"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "category",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("category", '	
+                      )
+                      THEN TRIM("category", '	
                   　')
-                    ELSE "category"
+                      ELSE "category"
+                    END
                   END
                 END AS "_srg_0_t",
                 CASE
                   WHEN CASE
-                    WHEN REGEXP_MATCHES(
-                      "funding",
-                      '^[	
+                    WHEN (
+                      ASCII("funding") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("funding", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "funding"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "funding",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("funding", '	
+                      )
+                      THEN TRIM("funding", '	
                   　')
-                    ELSE "funding"
+                      ELSE "funding"
+                    END
                   END IN ('')
                   THEN NULL
                   ELSE CASE
-                    WHEN REGEXP_MATCHES(
-                      "funding",
-                      '^[	
+                    WHEN (
+                      ASCII("funding") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("funding", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "funding"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "funding",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("funding", '	
+                      )
+                      THEN TRIM("funding", '	
                   　')
-                    ELSE "funding"
+                      ELSE "funding"
+                    END
                   END
                 END AS "_srg_3_t",
                 CASE
                   WHEN CASE
-                    WHEN REGEXP_MATCHES(
-                      "involved",
-                      '^[	
+                    WHEN (
+                      ASCII("involved") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("involved", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "involved"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "involved",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("involved", '	
+                      )
+                      THEN TRIM("involved", '	
                   　')
-                    ELSE "involved"
+                      ELSE "involved"
+                    END
                   END IN ('')
                   THEN NULL
                   ELSE CASE
-                    WHEN REGEXP_MATCHES(
-                      "involved",
-                      '^[	
+                    WHEN (
+                      ASCII("involved") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("involved", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "involved"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "involved",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("involved", '	
+                      )
+                      THEN TRIM("involved", '	
                   　')
-                    ELSE "involved"
+                      ELSE "involved"
+                    END
                   END
                 END AS "_srg_6_t",
                 CASE
                   WHEN CASE
-                    WHEN REGEXP_MATCHES(
-                      "hours",
-                      '^[	
+                    WHEN (
+                      ASCII("hours") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("hours", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "hours"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "hours",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("hours", '	
+                      )
+                      THEN TRIM("hours", '	
                   　')
-                    ELSE "hours"
+                      ELSE "hours"
+                    END
                   END IN ('')
                   THEN NULL
                   ELSE CASE
-                    WHEN REGEXP_MATCHES(
-                      "hours",
-                      '^[	
+                    WHEN (
+                      ASCII("hours") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("hours", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "hours"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "hours",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("hours", '	
+                      )
+                      THEN TRIM("hours", '	
                   　')
-                    ELSE "hours"
+                      ELSE "hours"
+                    END
                   END
                 END AS "_srg_9_t",
                 CASE
                   WHEN CASE
-                    WHEN REGEXP_MATCHES(
-                      "start_date",
-                      '^[	
+                    WHEN (
+                      ASCII("start_date") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("start_date", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "start_date"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "start_date",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("start_date", '	
+                      )
+                      THEN TRIM("start_date", '	
                   　')
-                    ELSE "start_date"
+                      ELSE "start_date"
+                    END
                   END IN ('', '00000000')
                   THEN NULL
                   ELSE CASE
-                    WHEN REGEXP_MATCHES(
-                      "start_date",
-                      '^[	
+                    WHEN (
+                      ASCII("start_date") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("start_date", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "start_date"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "start_date",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("start_date", '	
+                      )
+                      THEN TRIM("start_date", '	
                   　')
-                    ELSE "start_date"
+                      ELSE "start_date"
+                    END
                   END
                 END AS "_srg_17_t",
                 CASE
                   WHEN CASE
-                    WHEN REGEXP_MATCHES(
-                      "end_date",
-                      '^[	
+                    WHEN (
+                      ASCII("end_date") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("end_date", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "end_date"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "end_date",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("end_date", '	
+                      )
+                      THEN TRIM("end_date", '	
                   　')
-                    ELSE "end_date"
+                      ELSE "end_date"
+                    END
                   END IN ('', '00000000')
                   THEN NULL
                   ELSE CASE
-                    WHEN REGEXP_MATCHES(
-                      "end_date",
-                      '^[	
+                    WHEN (
+                      ASCII("end_date") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("end_date", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "end_date"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "end_date",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("end_date", '	
+                      )
+                      THEN TRIM("end_date", '	
                   　')
-                    ELSE "end_date"
+                      ELSE "end_date"
+                    END
                   END
                 END AS "_srg_22_t",
                 CASE
                   WHEN CASE
-                    WHEN REGEXP_MATCHES(
-                      "note",
-                      '^[	
+                    WHEN (
+                      ASCII("note") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("note", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "note"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "note",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("note", '	
+                      )
+                      THEN TRIM("note", '	
                   　')
-                    ELSE "note"
+                      ELSE "note"
+                    END
                   END IN ('')
                   THEN NULL
                   ELSE CASE
-                    WHEN REGEXP_MATCHES(
-                      "note",
-                      '^[	
+                    WHEN (
+                      ASCII("note") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("note", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "note"
+                    ELSE CASE
+                      WHEN REGEXP_MATCHES(
+                        "note",
+                        '^[	
                   　]|[	
                   　]$'
-                    )
-                    THEN TRIM("note", '	
+                      )
+                      THEN TRIM("note", '	
                   　')
-                    ELSE "note"
+                      ELSE "note"
+                    END
                   END
                 END AS "_srg_27_t"
               FROM (

@@ -814,135 +814,261 @@ CROSS JOIN LATERAL (
                 SELECT
                   CASE
                     WHEN CASE
-                      WHEN "src"."category" ~ '^[	
+                      WHEN (
+                        ASCII("src"."category") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."category", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."category"
+                      ELSE CASE
+                        WHEN "src"."category" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."category")
-                      ELSE "src"."category"
+                        ELSE "src"."category"
+                      END
                     END IN ('')
                     THEN NULL
                     ELSE CASE
-                      WHEN "src"."category" ~ '^[	
+                      WHEN (
+                        ASCII("src"."category") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."category", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."category"
+                      ELSE CASE
+                        WHEN "src"."category" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."category")
-                      ELSE "src"."category"
+                        ELSE "src"."category"
+                      END
                     END
                   END AS "_srg_0_t",
                   CASE
                     WHEN CASE
-                      WHEN "src"."funding" ~ '^[	
+                      WHEN (
+                        ASCII("src"."funding") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."funding", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."funding"
+                      ELSE CASE
+                        WHEN "src"."funding" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."funding")
-                      ELSE "src"."funding"
+                        ELSE "src"."funding"
+                      END
                     END IN ('')
                     THEN NULL
                     ELSE CASE
-                      WHEN "src"."funding" ~ '^[	
+                      WHEN (
+                        ASCII("src"."funding") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."funding", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."funding"
+                      ELSE CASE
+                        WHEN "src"."funding" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."funding")
-                      ELSE "src"."funding"
+                        ELSE "src"."funding"
+                      END
                     END
                   END AS "_srg_3_t",
                   CASE
                     WHEN CASE
-                      WHEN "src"."involved" ~ '^[	
+                      WHEN (
+                        ASCII("src"."involved") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."involved", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."involved"
+                      ELSE CASE
+                        WHEN "src"."involved" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."involved")
-                      ELSE "src"."involved"
+                        ELSE "src"."involved"
+                      END
                     END IN ('')
                     THEN NULL
                     ELSE CASE
-                      WHEN "src"."involved" ~ '^[	
+                      WHEN (
+                        ASCII("src"."involved") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."involved", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."involved"
+                      ELSE CASE
+                        WHEN "src"."involved" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."involved")
-                      ELSE "src"."involved"
+                        ELSE "src"."involved"
+                      END
                     END
                   END AS "_srg_6_t",
                   CASE
                     WHEN CASE
-                      WHEN "src"."hours" ~ '^[	
+                      WHEN (
+                        ASCII("src"."hours") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."hours", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."hours"
+                      ELSE CASE
+                        WHEN "src"."hours" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."hours")
-                      ELSE "src"."hours"
+                        ELSE "src"."hours"
+                      END
                     END IN ('')
                     THEN NULL
                     ELSE CASE
-                      WHEN "src"."hours" ~ '^[	
+                      WHEN (
+                        ASCII("src"."hours") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."hours", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."hours"
+                      ELSE CASE
+                        WHEN "src"."hours" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."hours")
-                      ELSE "src"."hours"
+                        ELSE "src"."hours"
+                      END
                     END
                   END AS "_srg_9_t",
                   CASE
                     WHEN CASE
-                      WHEN "src"."start_date" ~ '^[	
+                      WHEN (
+                        ASCII("src"."start_date") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."start_date", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."start_date"
+                      ELSE CASE
+                        WHEN "src"."start_date" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."start_date")
-                      ELSE "src"."start_date"
+                        ELSE "src"."start_date"
+                      END
                     END IN ('', '00000000')
                     THEN NULL
                     ELSE CASE
-                      WHEN "src"."start_date" ~ '^[	
+                      WHEN (
+                        ASCII("src"."start_date") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."start_date", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."start_date"
+                      ELSE CASE
+                        WHEN "src"."start_date" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."start_date")
-                      ELSE "src"."start_date"
+                        ELSE "src"."start_date"
+                      END
                     END
                   END AS "_srg_17_t",
                   CASE
                     WHEN CASE
-                      WHEN "src"."end_date" ~ '^[	
+                      WHEN (
+                        ASCII("src"."end_date") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."end_date", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."end_date"
+                      ELSE CASE
+                        WHEN "src"."end_date" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."end_date")
-                      ELSE "src"."end_date"
+                        ELSE "src"."end_date"
+                      END
                     END IN ('', '00000000')
                     THEN NULL
                     ELSE CASE
-                      WHEN "src"."end_date" ~ '^[	
+                      WHEN (
+                        ASCII("src"."end_date") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."end_date", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."end_date"
+                      ELSE CASE
+                        WHEN "src"."end_date" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."end_date")
-                      ELSE "src"."end_date"
+                        ELSE "src"."end_date"
+                      END
                     END
                   END AS "_srg_22_t",
                   CASE
                     WHEN CASE
-                      WHEN "src"."note" ~ '^[	
+                      WHEN (
+                        ASCII("src"."note") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."note", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."note"
+                      ELSE CASE
+                        WHEN "src"."note" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."note")
-                      ELSE "src"."note"
+                        ELSE "src"."note"
+                      END
                     END IN ('')
                     THEN NULL
                     ELSE CASE
-                      WHEN "src"."note" ~ '^[	
+                      WHEN (
+                        ASCII("src"."note") BETWEEN 33 AND 126
+                      )
+                      AND (
+                        ASCII(RIGHT("src"."note", 1)) BETWEEN 33 AND 126
+                      )
+                      THEN "src"."note"
+                      ELSE CASE
+                        WHEN "src"."note" ~ '^[	
                   　]|[	
                   　]$'
-                      THEN TRIM(BOTH '	
+                        THEN TRIM(BOTH '	
                   　' FROM "src"."note")
-                      ELSE "src"."note"
+                        ELSE "src"."note"
+                      END
                     END
                   END AS "_srg_27_t"
                 OFFSET 0

@@ -816,135 +816,261 @@ FROM (
                 *,
                 CASE
                   WHEN CASE
-                    WHEN "category" ~ '^[	
+                    WHEN (
+                      ASCII("category") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("category", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "category"
+                    ELSE CASE
+                      WHEN "category" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "category")
-                    ELSE "category"
+                      ELSE "category"
+                    END
                   END IN ('')
                   THEN NULL
                   ELSE CASE
-                    WHEN "category" ~ '^[	
+                    WHEN (
+                      ASCII("category") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("category", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "category"
+                    ELSE CASE
+                      WHEN "category" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "category")
-                    ELSE "category"
+                      ELSE "category"
+                    END
                   END
                 END AS "_srg_0_t",
                 CASE
                   WHEN CASE
-                    WHEN "funding" ~ '^[	
+                    WHEN (
+                      ASCII("funding") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("funding", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "funding"
+                    ELSE CASE
+                      WHEN "funding" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "funding")
-                    ELSE "funding"
+                      ELSE "funding"
+                    END
                   END IN ('')
                   THEN NULL
                   ELSE CASE
-                    WHEN "funding" ~ '^[	
+                    WHEN (
+                      ASCII("funding") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("funding", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "funding"
+                    ELSE CASE
+                      WHEN "funding" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "funding")
-                    ELSE "funding"
+                      ELSE "funding"
+                    END
                   END
                 END AS "_srg_3_t",
                 CASE
                   WHEN CASE
-                    WHEN "involved" ~ '^[	
+                    WHEN (
+                      ASCII("involved") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("involved", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "involved"
+                    ELSE CASE
+                      WHEN "involved" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "involved")
-                    ELSE "involved"
+                      ELSE "involved"
+                    END
                   END IN ('')
                   THEN NULL
                   ELSE CASE
-                    WHEN "involved" ~ '^[	
+                    WHEN (
+                      ASCII("involved") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("involved", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "involved"
+                    ELSE CASE
+                      WHEN "involved" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "involved")
-                    ELSE "involved"
+                      ELSE "involved"
+                    END
                   END
                 END AS "_srg_6_t",
                 CASE
                   WHEN CASE
-                    WHEN "hours" ~ '^[	
+                    WHEN (
+                      ASCII("hours") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("hours", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "hours"
+                    ELSE CASE
+                      WHEN "hours" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "hours")
-                    ELSE "hours"
+                      ELSE "hours"
+                    END
                   END IN ('')
                   THEN NULL
                   ELSE CASE
-                    WHEN "hours" ~ '^[	
+                    WHEN (
+                      ASCII("hours") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("hours", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "hours"
+                    ELSE CASE
+                      WHEN "hours" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "hours")
-                    ELSE "hours"
+                      ELSE "hours"
+                    END
                   END
                 END AS "_srg_9_t",
                 CASE
                   WHEN CASE
-                    WHEN "start_date" ~ '^[	
+                    WHEN (
+                      ASCII("start_date") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("start_date", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "start_date"
+                    ELSE CASE
+                      WHEN "start_date" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "start_date")
-                    ELSE "start_date"
+                      ELSE "start_date"
+                    END
                   END IN ('', '00000000')
                   THEN NULL
                   ELSE CASE
-                    WHEN "start_date" ~ '^[	
+                    WHEN (
+                      ASCII("start_date") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("start_date", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "start_date"
+                    ELSE CASE
+                      WHEN "start_date" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "start_date")
-                    ELSE "start_date"
+                      ELSE "start_date"
+                    END
                   END
                 END AS "_srg_17_t",
                 CASE
                   WHEN CASE
-                    WHEN "end_date" ~ '^[	
+                    WHEN (
+                      ASCII("end_date") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("end_date", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "end_date"
+                    ELSE CASE
+                      WHEN "end_date" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "end_date")
-                    ELSE "end_date"
+                      ELSE "end_date"
+                    END
                   END IN ('', '00000000')
                   THEN NULL
                   ELSE CASE
-                    WHEN "end_date" ~ '^[	
+                    WHEN (
+                      ASCII("end_date") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("end_date", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "end_date"
+                    ELSE CASE
+                      WHEN "end_date" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "end_date")
-                    ELSE "end_date"
+                      ELSE "end_date"
+                    END
                   END
                 END AS "_srg_22_t",
                 CASE
                   WHEN CASE
-                    WHEN "note" ~ '^[	
+                    WHEN (
+                      ASCII("note") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("note", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "note"
+                    ELSE CASE
+                      WHEN "note" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "note")
-                    ELSE "note"
+                      ELSE "note"
+                    END
                   END IN ('')
                   THEN NULL
                   ELSE CASE
-                    WHEN "note" ~ '^[	
+                    WHEN (
+                      ASCII("note") BETWEEN 33 AND 126
+                    )
+                    AND (
+                      ASCII(RIGHT("note", 1)) BETWEEN 33 AND 126
+                    )
+                    THEN "note"
+                    ELSE CASE
+                      WHEN "note" ~ '^[	
                   　]|[	
                   　]$'
-                    THEN TRIM(BOTH '	
+                      THEN TRIM(BOTH '	
                   　' FROM "note")
-                    ELSE "note"
+                      ELSE "note"
+                    END
                   END
                 END AS "_srg_27_t"
               FROM (
