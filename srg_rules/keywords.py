@@ -12,6 +12,7 @@ names (or errors), never a keyword followed by the rest of the word.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 __all__ = ["CANONICAL", "DUTCH", "ENGLISH", "KEYWORDS", "STATEMENT_STARTS", "UNITS", "WORDS",
            "closest", "counterpart", "distance", "english", "keyword_words", "language_of_word",
@@ -105,6 +106,7 @@ def english(word: str) -> str:
     return CANONICAL.get(word, word)
 
 
+@lru_cache(maxsize=4096)  # asked once per keyword token: a rulebook repeats a few words
 def language_of_word(terminal: str, word: str) -> str | None:
     """``en``, ``nl``, or None for a word both languages share (or no keyword at all).
 

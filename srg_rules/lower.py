@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple, overload
 
-from lark import Token, Transformer, Tree, v_args
+from lark import Token, Tree
 from lark.tree import Meta
 
 from . import ast
@@ -29,7 +29,8 @@ __all__ = ["lower"]
 
 def lower(tree: Tree[Token], source: SourceFile) -> ast.Rulebook:
     """Turn a parse tree into the AST of a rulebook."""
-    return _Lower(source).transform(tree)
+    lowered: ast.Rulebook = _Lower(source).lower_node(tree)
+    return lowered
 
 
 _ESCAPE = re.compile(r'\\(["\\])')
@@ -50,11 +51,18 @@ class _CodeFile(NamedTuple):
 # Each callback gets its rule's children already lowered: tokens, AST nodes, or None for an
 # absent [optional] part. Which child is which is fixed by the grammar, not by anything the type
 # checker can see, hence ``list[Any]``; each callback's return type is what it promises.
-@v_args(meta=True)
-class _Lower(Transformer[Token, ast.Rulebook]):
+# A plain walk rather than Lark's ``Transformer`` with ``v_args(meta=True)``: that one wraps
+# every callback anew on each call and visits every token, a third of lowering's time.
+class _Lower:
     def __init__(self, source: SourceFile) -> None:
-        super().__init__()
         self._source = source
+
+    def lower_node(self, tree: Tree[Token]) -> Any:
+        """The AST node (or the token, tuple or text a callback makes) for a parse tree."""
+        children = [self.lower_node(child) if isinstance(child, Tree) else child
+                    for child in tree.children]
+        lowering: Callable[[Meta, list[Any]], Any] = getattr(self, tree.data)
+        return lowering(tree.meta, children)
 
     def _span(self, meta: Meta) -> Span | None:
         if getattr(meta, "empty", True):
