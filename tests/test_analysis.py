@@ -824,7 +824,7 @@ def _violated_by_sources(program: ir.Program) -> set[tuple]:
     return found
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs_with_trajectories())
 def test_analysis_with_trajectories_agrees_with_brute_force(program: ir.Program) -> None:
     """The rules see exactly the provisions the sources yield; expectations speak of sources."""

@@ -242,7 +242,7 @@ except ImportError:  # pragma: no cover - tests/ on sys.path
     from test_sql_registration import EVERY_WAY, every_way_rows, expected
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck),
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck),
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(records=every_way_rows())
 def test_generated_source_tables_are_decided_as_python(database, tmp_path_factory, records) -> None:

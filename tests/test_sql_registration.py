@@ -193,7 +193,7 @@ def gemeente_rows() -> st.SearchStrategy[list[dict[str, str | None]]]:
     return st.lists(row, max_size=12)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=every_way_rows())
 def test_every_way_decides_as_python(every_way, every_way_decider, records):
     assert every_way_decider.decide(records) == expected(every_way, records)
@@ -286,7 +286,7 @@ def test_the_query_is_written_for_postgres(gemeente_decider):
 
 @pytest.mark.skipif(not os.environ.get("SRG_TEST_PGHOST"),
                     reason="set SRG_TEST_PGHOST to a PostgreSQL host or socket folder to run")
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(records=every_way_rows())
 def test_postgres_decides_generated_extracts_as_python(every_way, records):
