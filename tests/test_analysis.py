@@ -597,7 +597,7 @@ def _analysed(program: ir.Program) -> set[tuple]:
     return result
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs())
 def test_analysis_agrees_with_brute_force(program: ir.Program) -> None:
     found = _analysed(program)

@@ -138,7 +138,7 @@ _SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, Hea
 # as much per case (a sqlglot build and a DuckDB query per rulebook), so it gets fewer. Cut from
 # 2500 + 900 when the suite grew by the report, the studio, Spark, PostgreSQL and the fault
 # tests: the whole suite must stay well under 20 minutes on 2 cores. ``-m slow``: 5000 each.
-DEFAULT_BUDGET = {"python": 1200, "sql": 400}
+DEFAULT_BUDGET = {"python": 700, "sql": 250}
 
 
 @backends

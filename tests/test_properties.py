@@ -69,7 +69,7 @@ def _spaced_terminals() -> dict[str, st.SearchStrategy[str]]:
     return strategies
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(from_lark(_parser(), start="start", explicit=_spaced_terminals()))
 def test_grammar_generated_text_parses_or_raises_rulebook_error(text: str) -> None:
     try:
