@@ -15,7 +15,7 @@ you mean), a keyword glued to a name (``field_x``), a ``DD-MM-YYYY`` date, an un
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import cast
 
 from lark import Token
@@ -25,7 +25,7 @@ from .diagnostics import Diagnostic
 from .i18n import N_
 from .i18n import gettext as _
 from .languages import guess_language
-from .keywords import (DUTCH, KEYWORDS, STATEMENT_STARTS, closest, counterpart, keyword_words,
+from .keywords import (DUTCH, KEYWORDS, STATEMENT_STARTS, UNITS, closest, counterpart, keyword_words,
                        split_keyword_prefix)
 from .source import SourceFile, Span
 
@@ -40,7 +40,16 @@ _TERMINAL_NAMES = {
     "DATE": N_("a date (YYYY-MM-DD)"),
     "UNIT": N_("a unit ({units})"),
 }
-_UNIT_WORDS = {"en": "days, weeks, months, years", "nl": "dagen, weken, maanden, jaren"}
+
+
+def _unit_words(words: Iterable[str], weeks: str) -> str:
+    """Every unit word of one language, singular and plural (``week`` is both languages')."""
+    return ", ".join(part for word in words
+                     for part in (("week", word) if word == weeks else (word,)))
+
+
+# From the keyword table, so that the help names each form a file may write (`1 maand`).
+_UNIT_WORDS = {"en": _unit_words(UNITS.values(), "weeks"), "nl": _unit_words(UNITS, "weken")}
 
 _WORD_TERMINALS = frozenset({"NAME", *KEYWORDS})
 # The key under which the language of the text travels with the symbols (no terminal has it).
