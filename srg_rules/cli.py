@@ -21,6 +21,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from . import __version__
@@ -345,10 +346,15 @@ def _run(args: argparse.Namespace) -> int:
             summary = run_book_file(book, args.input, args.output, progress=bar,
                                     malformed=malformed, memory_limit=limit, by=by, **reading)
         else:
+            from .backends.python import compile_rows
+
+            # A CSV file is decided by position (backends/python.py, compile_rows), as
+            # book.decide decides it: the same code reads each field.
             summary = run_records(book.decide, book.fields, args.input, args.output,
                                   progress=bar, malformed=malformed, replaced=_note_replaced,
                                   unique=book.program.unique, by=by,
-                                  warnings=bool(book.program.by_verb("warn")), **reading)
+                                  warnings=bool(book.program.by_verb("warn")),
+                                  by_position=partial(compile_rows, book.program), **reading)
     finally:
         if bar is not None:
             bar.clear()

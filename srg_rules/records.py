@@ -24,6 +24,7 @@ DuckDB run of :mod:`srg_rules.filerun`) writes to a temporary file beside the ta
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import sys
@@ -31,7 +32,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeAlias
 
 import attrs
 
@@ -40,7 +41,7 @@ from .decision import Decision
 from .i18n import gettext as _
 from .leftovers import PARTIAL_SUFFIX, partial_prefix, remove_stale
 
-__all__ = ["InputError", "MALFORMED_ROW", "OUTPUT_COLUMNS", "REASON_SEPARATOR", "RecordFile", "Row",
+__all__ = ["BATCH_SIZE", "Batch", "InputError", "MALFORMED_ROW", "OUTPUT_COLUMNS", "REASON_SEPARATOR", "RecordFile", "Row",
            "WARNINGS_COLUMN", "open_records", "output_columns", "OutputFile", "publish",
            "replacing", "temp_beside"]
 
@@ -82,6 +83,13 @@ class Row:
     :func:`quote_swallowed`); 0 for an ordinary row."""
 
 
+Batch: TypeAlias = "list[list[str] | Row]"
+"""Records of a CSV file in order, as :func:`open_records` with ``batched=True`` gives them:
+a record that :attr:`RecordFile.rows` would give as a :class:`Row` without a problem is its
+cells (a ``list`` of ``str``, exactly the header's width); any other (``problem`` set) is
+that very :class:`Row`. Blank lines are left out, as from ``rows``."""
+
+
 @attrs.frozen
 class RecordFile:
     path: Path
@@ -89,6 +97,10 @@ class RecordFile:
     columns: tuple[str, ...]  # the CSV header; for JSON Lines, empty
     delimiter: str = ","
     rows: Iterator[Row] = attrs.field(eq=False, repr=False, default=iter(()))
+    batches: Iterator[Batch] | None = attrs.field(eq=False, repr=False, default=None)
+    """Only for a CSV file opened with ``batched=True`` (``rows`` is then empty): the same
+    records, in lists (:data:`Batch`)."""
+
 
 
 def _detect_format(path: Path, first_line: str) -> str:
@@ -101,7 +113,8 @@ def _detect_format(path: Path, first_line: str) -> str:
 
 
 def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
-                 known: Sequence[str] = (), encoding: str = "utf-8") -> RecordFile:
+                 known: Sequence[str] = (), encoding: str = "utf-8",
+                 batched: bool = False) -> RecordFile:
     """Open a record file and check its header.
 
     Args:
@@ -110,6 +123,8 @@ def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
         known: every field of the rulebook, used to suggest a fix for a misspelt column.
         encoding: the file's text encoding (Python's name for it, e.g. ``cp1252``); a byte
             order mark is skipped in UTF-8 and read in UTF-16.
+        batched: a CSV file's records come in :attr:`RecordFile.batches`, without a
+            :class:`Row` for each readable one (a row-by-row run at compiled speed).
 
     Raises:
         InputError: the file is missing, unreadable, empty, not in the encoding (naming the
@@ -156,6 +171,9 @@ def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
     except InputError:
         handle.close()
         raise
+    if batched:
+        return RecordFile(path, "csv", columns, delimiter, batches=_csv_batches(
+            path, handle, columns, delimiter, encoding))
     return RecordFile(path, "csv", columns, delimiter,
                       rows=_csv_rows(path, handle, columns, delimiter, encoding))
 
@@ -398,6 +416,103 @@ def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: 
         handle.close()
 
 
+BATCH_SIZE = 2048
+"""Records per :data:`Batch`: enough to spend the time per batch on many rows, few enough
+to keep a batch's rows in memory at no cost."""
+
+
+def _csv_batches(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: str,
+                 encoding: str = "utf-8") -> Iterator[Batch]:
+    """The records of :func:`_csv_rows`, in batches: the same rows with the same numbers,
+    lines and problems, but a readable one only as its cells.
+
+    The csv module reads the file itself, with no Python code per line: the lines of a
+    record spanning several (which :func:`_quote_left_open` looks at) are read once more,
+    from a second handle that only moves forward (:class:`_LinesAgain`), and only for such
+    a record."""
+    reader = csv.reader(handle, delimiter=delimiter)
+    width = len(columns)
+    number = 0
+    start = 2  # the line the next record starts on
+    again = _LinesAgain(path, handle.encoding)
+    batch: Batch = []
+    append = batch.append
+    try:
+        while True:
+            try:
+                for values in reader:
+                    end = reader.line_num + 2  # the line after the record
+                    if end - start == 1 and len(values) == width:
+                        number += 1
+                        append(values)
+                    elif values:
+                        number += 1
+                        append(_odd_row(values, columns, number, start, end, delimiter, again))
+                    start = end
+                    if len(batch) >= BATCH_SIZE:
+                        yield batch
+                        batch = []
+                        append = batch.append
+                break
+            except csv.Error as error:
+                number += 1
+                end = reader.line_num + 2
+                problem = (_("has a value longer than {megabytes} MB").format(
+                               megabytes=_FIELD_LIMIT // (1024 * 1024))
+                           if "field limit" in str(error)
+                           else _("cannot be read as CSV ({error})").format(error=error))
+                append(Row(number, start, {}, problem, swallowed=end - start - 1))
+                start = end
+        if batch:
+            yield batch
+    except UnicodeDecodeError:
+        raise InputError(_encoding_message(path, encoding)) from None
+    finally:
+        handle.close()
+        again.close()
+
+
+def _odd_row(values: list[str], columns: tuple[str, ...], number: int, start: int, end: int,
+             delimiter: str, again: _LinesAgain) -> list[str] | Row:
+    """A record of the wrong width or spanning lines, as :func:`_csv_rows` makes it."""
+    width = len(columns)
+    spanned = end - start - 1
+    swallowed = spanned if spanned and _quote_left_open(again.lines(start, end), delimiter) else 0
+    if len(values) != width:
+        record = dict(zip(columns, values))
+        for column in columns[len(values):]:
+            record[column] = ""
+        return Row(number, start, record, _values_problem(len(values), width),
+                   swallowed=swallowed)
+    if swallowed:
+        return Row(number, start, dict(zip(columns, values)),
+                   _("has a quote that is never closed"), swallowed=swallowed)
+    return values
+
+
+class _LinesAgain:
+    """Physical lines of a file read a second time, in order (for a record's quotes)."""
+
+    def __init__(self, path: Path, encoding: str):
+        self._path = path
+        self._encoding = encoding
+        self._handle: IO[str] | None = None
+        self._next = 1  # the number of the line the handle gives next
+
+    def lines(self, start: int, end: int) -> list[str]:
+        """Lines ``start`` to ``end - 1`` (1-based); each call asks for later lines."""
+        if self._handle is None:
+            self._handle = open(self._path, encoding=self._encoding, newline="")
+        skip = start - self._next
+        next(itertools.islice(self._handle, skip, skip), None)  # skipped at C speed
+        self._next = end
+        return list(itertools.islice(self._handle, end - start))
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
 def _remembered(lines: Iterable[str], taken: list[str]) -> Iterator[str]:
     """The lines, each also appended to ``taken`` (which the caller clears per record)."""
     for text in lines:
@@ -533,6 +648,7 @@ class OutputFile:
             kept = tuple(c for c in records.columns if c not in added)
             self.replaced = tuple(c for c in records.columns if c in added)
             self._columns = kept
+            self.columns = kept
             # CRLF, as RFC 4180 and spreadsheets have it; it also makes the csv module quote
             # a value holding a bare CR, so that the output reads back row for row.
             self._writer = csv.writer(self._handle, delimiter=records.delimiter,
@@ -540,6 +656,21 @@ class OutputFile:
             self._writer.writerow([*kept, *added])
         else:
             self.replaced = ()
+            self.columns = ()
+
+    columns: tuple[str, ...]
+    """The input's columns a CSV output keeps, in order, before :func:`output_columns`
+    (those columns of the input the decisions replace are left out)."""
+
+    def write_rows(self, rows: Iterable[Sequence[str]]) -> None:
+        """Write CSV rows made whole by the caller: the values of :attr:`columns`, then those
+        of :func:`output_columns`, as :meth:`write` writes them (a run of many rows at once)."""
+        try:
+            self._writer.writerows(rows)
+        except OSError as error:  # a full disk, a file system gone read-only
+            raise InputError(_("{target}: cannot be written ({error}); nothing was "
+                               "written").format(target=self._target or "<stdout>",
+                                                 error=error.strerror or error)) from None
 
     def write(self, row: Row, decision: Decision) -> None:
         try:

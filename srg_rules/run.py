@@ -41,6 +41,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,9 +56,10 @@ from .records import (MALFORMED_ROW, REASON_SEPARATOR, InputError, OutputFile, R
 from .registration import provisions
 from .schema import Field
 from .summary import Summary, group_text
-from .unique import KeyCounts, read_keys
+from .unique import KeyCounts, read_keys, with_duplicates
 
 if TYPE_CHECKING:
+    from .backends.python import RowProgram
     from .rulebook import Rulebook
 
 __all__ = ["COMPONENT_COLUMN", "MALFORMED", "PROGRESS_EVERY", "Progress", "SOURCE_ROWS_COLUMN",
@@ -80,15 +82,19 @@ Progress = Callable[[float, int], None]
 (0.0 to 1.0, from the line reached and the number of lines :func:`estimated_lines` gives) and
 the number of rows read so far."""
 
+ByPosition = Callable[[tuple[str, ...], tuple[str, ...]], "RowProgram"]
+"""Compiles, for a CSV header and the key fields of the ``unique`` statements, the functions
+that decide a row of cells and read its keys (see :func:`run_records`)."""
+
 Malformed = Callable[[Path, Row], None]
 """A hook told of each row of a file (its path) that cannot be read as a record, as it is
 rejected."""
 
 
 def open_input(path: str | os.PathLike[str], fields: Mapping[str, Field],
-               encoding: str = "utf-8") -> RecordFile:
+               encoding: str = "utf-8", batched: bool = False) -> RecordFile:
     """Open a record file for a rulebook with these fields: its header must hold every field
-    that is not optional.
+    that is not optional (``batched``: see :func:`~srg_rules.records.open_records`).
 
     Raises:
         InputError: the file is missing, unreadable, empty, not in the encoding, or lacks
@@ -96,7 +102,7 @@ def open_input(path: str | os.PathLike[str], fields: Mapping[str, Field],
     """
     return open_records(path, required=[name for name, field in fields.items()
                                         if not field.optional], known=list(fields),
-                        encoding=encoding)
+                        encoding=encoding, batched=batched)
 
 
 def swallowed_message(path: Path, row: Row) -> str:
@@ -116,7 +122,8 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
                 replaced: Callable[[tuple[str, ...]], None] | None = None,
                 unique: Sequence[ir.Unique] = (), by: Sequence[str] = (),
                 warnings: bool = False, encoding: str = "utf-8",
-                allow_malformed: bool = True) -> Summary:
+                allow_malformed: bool = True,
+                by_position: ByPosition | None = None) -> Summary:
     """Decide every record of a file, one decision per record, and write them.
 
     Args:
@@ -138,6 +145,12 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
         by: fields whose values the summary counts per group as well.
         warnings: the rulebook has warn rules: the output gets a ``warnings`` column after
             ``reasons`` (see :class:`~srg_rules.records.OutputFile`).
+        by_position: for a CSV file, compiles the functions that decide a row of the
+            header's cells as ``decide`` decides the mapping of the header's names to them
+            and read its ``unique`` keys, e.g. ``functools.partial(compile_rows, program)``
+            (:func:`srg_rules.backends.python.compile_rows`): the file is then read and
+            written in batches, with no mapping and no :class:`Row` per record, and the
+            same output, summary and errors.
 
     Raises:
         InputError: the input cannot be read at all, or the output's folder does not exist.
@@ -154,6 +167,13 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
     12;a;included;;big
     1;2;rejected;;malformed_row
     """
+    if by_position is not None:
+        records = open_input(input_path, fields, encoding, batched=True)
+        if records.batches is not None:
+            return _run_batched(records, by_position, fields, input_path, output_path,
+                                progress=progress, malformed=malformed, replaced=replaced,
+                                unique=unique, by=by, warnings=warnings, encoding=encoding,
+                                allow_malformed=allow_malformed)
     counts = KeyCounts(unique)
     if counts:
         for row in open_input(input_path, fields, encoding).rows:
@@ -246,6 +266,129 @@ def run_source(book: Rulebook, input_path: str | os.PathLike[str],
     summary = _write_all(output, decided(), by)
     summary.source_rows = read
     return summary
+
+
+# How many decisions the batched run remembers the output cells (and duplicate
+# rejections) of; a miss costs speed, never correctness.
+_DECISION_MEMO = 4096
+
+
+def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[str, Field],
+                 input_path: str | os.PathLike[str],
+                 output_path: str | os.PathLike[str] | None, *, progress: Progress | None,
+                 malformed: Malformed | None,
+                 replaced: Callable[[tuple[str, ...]], None] | None,
+                 unique: Sequence[ir.Unique], by: Sequence[str], warnings: bool,
+                 encoding: str, allow_malformed: bool) -> Summary:
+    """:func:`run_records` over a CSV file's :data:`~srg_rules.records.Batch` es: a readable
+    row goes to the compiled functions as its cells, a row with a problem the way
+    :func:`run_records` takes it; each batch is written with one ``writerows`` and counted
+    by decision (the decisions are shared objects, so there are few per batch)."""
+    assert records.batches is not None  # the caller checked: a CSV file opened batched
+    counts = KeyCounts(unique)
+    compiled = by_position(records.columns, counts.fields)
+    decide, keys = compiled.decide, compiled.keys
+    if counts:
+        first = open_input(input_path, fields, encoding, batched=True).batches
+        count = counts.count_keys
+        for batch in first or ():
+            for item in batch:
+                if item.__class__ is list:
+                    count(keys(item))
+    output = OutputFile(output_path, records, warnings)
+    width = len(records.columns)
+    # The last column of a name, as the mapping of a row (dict(zip(...))) keeps it.
+    position = {name: index for index, name in enumerate(records.columns)}
+    kept = [position[name] for name in output.columns]
+    whole = kept == list(range(width))
+    grouped = [position.get(name) for name in by]
+    added: dict[int, tuple[Decision, list[str]]] = {}  # id of a decision -> its cells
+    duplicates: dict[tuple[int, tuple[str, ...]], tuple[Decision, Decision]] = {}
+    summary = Summary().grouped_by(by)
+    lines = estimated_lines(records.path) if progress is not None else 1
+    reported = 0
+    read = 0
+
+    def cells_of(decision: Decision) -> list[str]:
+        found = added.get(id(decision))
+        if found is not None:
+            return found[1]
+        cells = [decision.status.value, decision.type or "", REASON_SEPARATOR.join(decision.reasons),
+                 *((REASON_SEPARATOR.join(decision.warnings),) if warnings else ())]
+        if len(added) < _DECISION_MEMO:
+            added[id(decision)] = (decision, cells)  # kept alive, so its id stays its own
+        return cells
+
+    def duplicated(decision: Decision, reasons: tuple[str, ...]) -> Decision:
+        key = (id(decision), reasons)
+        found = duplicates.get(key)
+        if found is not None:
+            return found[1]
+        rejected = with_duplicates(decision, reasons)
+        if len(duplicates) < _DECISION_MEMO:
+            duplicates[key] = (decision, rejected)
+        return rejected
+
+    try:
+        if replaced is not None and output.replaced:
+            replaced(output.replaced)
+        for batch in records.batches:
+            decisions: list[Decision] = []
+            keep = decisions.append
+            rows: list[list[str]] = []
+            write = rows.append
+            for item in batch:
+                if item.__class__ is list:
+                    cells: list[str] = item  # type: ignore[assignment]  # the class says so
+                    decision = decide(cells)
+                    if counts:
+                        reasons = counts.key_reasons(keys(cells))
+                        if reasons:
+                            decision = duplicated(decision, reasons)
+                    if by:
+                        summary.group([group_text(None if index is None else cells[index])
+                                       for index in grouped]).add(decision)
+                    write((cells if whole else [cells[index] for index in kept])
+                          + cells_of(decision))
+                else:
+                    row: Row = item  # type: ignore[assignment]
+                    if row.swallowed and not allow_malformed:
+                        raise InputError(swallowed_message(records.path, row))
+                    if malformed is not None:
+                        malformed(records.path, row)
+                    decision = MALFORMED
+                    if by:
+                        summary.group([group_text(row.values.get(name))
+                                       for name in by]).add(decision)
+                    write([row.values.get(column, "") for column in output.columns]
+                          + cells_of(decision))
+                keep(decision)
+            output.write_rows(rows)
+            _tally(summary, decisions)
+            read += len(batch)
+            if progress is not None and read - reported >= PROGRESS_EVERY:
+                reported = read - read % PROGRESS_EVERY
+                # A batch knows its rows, not its lines: a row is a line, after the header.
+                progress(min((read + 1) / lines, 0.999), read)
+        if read != summary.records:
+            raise InputError(_("{read} records were read but {decided} decided; nothing was "
+                               "written (please report this as a bug)").format(
+                                 read=read, decided=summary.records))
+        output.commit()
+    except BaseException:
+        output.discard()
+        raise
+    return summary
+
+
+def _tally(summary: Summary, decisions: list[Decision]) -> None:
+    """Count a batch's decisions, each distinct one once with its number: the same counts,
+    in the same first-seen order, as adding them one by one."""
+    by_id = dict(zip(map(id, decisions), decisions))
+    for key, count in Counter(map(id, decisions)).items():
+        decision = by_id[key]
+        summary.add_counted(decision.status.value, decision.type, decision.reasons, count,
+                            decision.warnings)
 
 
 def _write_all(output: OutputFile, decided: Iterable[tuple[Row, Decision]],

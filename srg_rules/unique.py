@@ -56,6 +56,14 @@ class KeyCounts:
     def __init__(self, statements: Sequence[ir.Unique]):
         self.statements = tuple(statements)
         self._counts: list[dict[tuple[Any, ...], int]] = [{} for _ in self.statements]
+        # Where each statement's key lies among the values of ``fields``; None: it is all of
+        # them, in order (the common case of one statement), so the values are the key.
+        every = self.fields
+        self._positions: list[tuple[int, ...] | None] = [
+            None if tuple(s.key) == every else tuple(every.index(name) for name in s.key)
+            for s in self.statements]
+        self._whole = ((self._counts[0], (self.statements[0].reason,))
+                       if len(self.statements) == 1 and self._positions[0] is None else None)
 
     def __bool__(self) -> bool:
         return bool(self.statements)
@@ -76,6 +84,27 @@ class KeyCounts:
             key = _key(statement, values)
             if key is not None:
                 counts[key] = counts.get(key, 0) + 1
+
+    def count_keys(self, values: Sequence[Any]) -> None:
+        """Count one record given the typed values of :attr:`fields`, in that order (a row
+        read by position, :func:`srg_rules.backends.python.compile_rows`)."""
+        for positions, counts in zip(self._positions, self._counts):
+            key = tuple(values) if positions is None else tuple(values[i] for i in positions)
+            if None not in key:
+                counts[key] = counts.get(key, 0) + 1
+
+    def key_reasons(self, values: Sequence[Any]) -> tuple[str, ...]:
+        """:meth:`reasons` of a record given as for :meth:`count_keys`."""
+        if self._whole is not None:
+            # One statement, its key the values: a key with a None was never counted.
+            counts, reasons = self._whole
+            return reasons if counts.get(tuple(values), 0) > 1 else ()
+        found: list[str] = []
+        for statement, positions, counts in zip(self.statements, self._positions, self._counts):
+            key = tuple(values) if positions is None else tuple(values[i] for i in positions)
+            if None not in key and counts.get(key, 0) > 1 and statement.reason not in found:
+                found.append(statement.reason)
+        return tuple(found)
 
     def count_raw(self, record: Mapping[str, Any], fields: Mapping[str, Field]) -> None:
         """Count one record given its raw values; only the key fields are read."""

@@ -187,11 +187,26 @@ def test_interrupted_run_leaves_no_output(tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "out.csv"
     from srg_rules import rulebook
 
+    from srg_rules import records
+
     def interrupt(self, record):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(rulebook.Rulebook, "decide", interrupt)
+    written = records.OutputFile.write_rows
+
+    def interrupt_after_writing(self, rows):
+        written(self, rows)  # a batch is in the temporary file when the interrupt comes
+        raise KeyboardInterrupt
+
+    # A CSV file is decided in batches by position (never through Rulebook.decide).
+    monkeypatch.setattr(records.OutputFile, "write_rows", interrupt_after_writing)
     assert main(["run", SRG, str(source), "-o", str(out)]) == 130
+    assert not out.exists() and not list(tmp_path.glob("*.partial"))
+    monkeypatch.undo()
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text('{"kind": "a"}\n', encoding="utf-8")
+    monkeypatch.setattr(rulebook.Rulebook, "decide", interrupt)
+    assert main(["run", SRG, str(jsonl), "-o", str(out)]) == 130
     assert not out.exists() and not list(tmp_path.glob("*.partial"))
 
 

@@ -53,18 +53,19 @@ from __future__ import annotations
 import ast as _ast
 import datetime as _dt
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from .. import dates, ir, patterns
 from ..decision import VERBS, Decision, decide
+from ..months import Month
 from ..operators import OPERATORS
-from ..schema import VALUE_TYPES, Field
+from ..schema import VALUE_TYPES, Field, passes_eleven_test
 from .lookup import CodePeriods, code_periods
 
-__all__ = ["CompiledProgram", "compile_program", "generate"]
+__all__ = ["CompiledProgram", "RowProgram", "compile_program", "compile_rows", "generate"]
 
 # How many raw strings per field the value memo keeps, and how many decisions are kept per
 # verb. Both only bound memory; a miss costs speed, never correctness.
@@ -156,6 +157,53 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     code = compile(source, "<srg_rules.backends.python>", "exec")
     exec(code, env)  # noqa: S102 - the source holds no text from the program; see generate()
     return CompiledProgram(program, source, env["decide"])
+
+
+@attrs.frozen
+class RowProgram:
+    """A program compiled to decide the rows of one CSV header by position.
+
+    Attributes:
+        columns: the header the functions read by position.
+        source: the generated source of both functions.
+        decide: ``decide(row) -> Decision`` for a row of exactly ``len(columns)`` cells (a
+            list of ``str``, as the csv module reads it): the decision
+            :meth:`CompiledProgram.decide` gives the mapping of the header's names to the
+            cells; the same code reads each field, only by position instead of by name.
+        keys: ``keys(row) -> tuple``: the typed values of the key fields it was made for, in
+            their order, None for a value missing or unreadable (what
+            :func:`srg_rules.unique.read_keys` gives for the same mapping).
+    """
+
+    columns: tuple[str, ...]
+    source: str
+    decide: Callable[[Sequence[str]], Decision]
+    keys: Callable[[Sequence[str]], tuple[Any, ...]]
+
+
+def compile_rows(program: ir.Program, columns: Sequence[str],
+                 keys: Sequence[str] = ()) -> RowProgram:
+    """Generate and compile the functions that decide the rows of a CSV file with this
+    header, and read their ``keys`` fields (for ``unique``), by position.
+
+    A run gives them only rows of the header's width (any other row is a malformed row it
+    handles itself), so ``row[i]`` always exists; a field the header lacks (an optional
+    one) reads as ``None``, as a mapping without the key does.
+
+    >>> import srg_rules
+    >>> book = srg_rules.parse("field n: number\\nfield id: text\\ninclude big when n > 10")
+    >>> rows = compile_rows(book.program, ("id", "n"), keys=("id",))
+    >>> rows.decide(["a", "12"]).reasons, rows.decide(["a", "x"]).reasons
+    (('big',), ('invalid_number:n',))
+    >>> rows.keys([" a ", "12"]), rows.keys(["", "12"])
+    (('a',), (None,))
+    """
+    generator = _Generator(program, tuple(columns))
+    source, env = generator.generate()
+    source += generator.keys_function(keys)
+    code = compile(source, "<srg_rules.backends.python rows>", "exec")
+    exec(code, env)  # noqa: S102 - the source holds no text from the program or the header
+    return RowProgram(tuple(columns), source, env["decide"], env["keys"])
 
 
 def generate(program: ir.Program) -> tuple[str, dict[str, Any]]:
@@ -325,12 +373,41 @@ class _Operand:
 
 
 def _shifter(amount: int, unit: str) -> Callable[[Any], Any]:
-    """A date (or None) moved as :func:`srg_rules.dates.shift` moves it."""
+    """A date (or None) moved as :func:`srg_rules.dates.shift` moves it.
+
+    The dates of a file repeat (a reporting month, a start date), so what a date moves to
+    is remembered (bounded by :data:`VALUE_MEMO_SIZE`): a plain date, or a :class:`Month`,
+    which equals and hashes as its first day and moves as that date does (to a plain
+    date). Any other kind of value is moved each time."""
+    moved: dict[_dt.date, Any] = {}
 
     def shifted(day: Any) -> Any:
-        return None if day is None else dates.shift(day, amount, unit)
+        if day is None:
+            return None
+        if day.__class__ is not _dt.date and day.__class__ is not Month:
+            return dates.shift(day, amount, unit)
+        found = moved.get(day, _MISS)
+        if found is _MISS:
+            found = dates.shift(day, amount, unit)
+            if len(moved) < VALUE_MEMO_SIZE:
+                moved[day] = found
+        return found
 
     return shifted
+
+
+def _bsn_first(fast: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A BSN field's ``fast`` read, a plain BSN first: nine ASCII digits passing the 11-test
+    read as themselves (``Field.read`` strips nothing from them, and they are its nine
+    digits); anything else is read by ``fast``."""
+
+    def read(raw: Any) -> Any:
+        if (raw.__class__ is str and len(raw) == 9 and raw.isdigit() and raw.isascii()
+                and passes_eleven_test(raw)):
+            return raw
+        return fast(raw)
+
+    return read
 
 
 def _length(text: Any) -> Any:
@@ -368,9 +445,13 @@ class _Generator(ir.Visitor):
     :class:`_Operand`; a node kind it has no method for raises :class:`ir.UnhandledNode`.
     """
 
-    def __init__(self, program: ir.Program):
+    def __init__(self, program: ir.Program, columns: Sequence[str] | None = None):
         self.program = program
         self.fields = program.schema.fields
+        # By position: the column of each field in a CSV header (the last of a name written
+        # twice, as a dict made of the row keeps it); None: the function reads a mapping.
+        self.position: dict[str, int] | None = (
+            None if columns is None else {name: index for index, name in enumerate(columns)})
         # Generated code needs no builtins; leaving them out means none can be reached.
         self.env: dict[str, Any] = {"__builtins__": {}}
         self.local_of: dict[str, str] = {}  # field key -> local variable
@@ -381,6 +462,15 @@ class _Generator(ir.Visitor):
         self.define_local: dict[str, str] = {}  # define name -> the local holding its value
         # Assignments that the next rule's test needs first (shared defines, deep parts).
         self.pending: list[str] = []
+
+    def raw_of(self, key: str) -> str:
+        """How the source reads a field's raw value: ``get('name')`` from a mapping, or
+        ``row[3]`` from a CSV row (``None`` for a column the header lacks, as ``get`` finds
+        no key)."""
+        if self.position is None:
+            return f"get({self.key[key]})"
+        index = self.position.get(key)
+        return "None" if index is None else f"row[{index}]"
 
     def name(self, prefix: str, value: Any) -> str:
         """A fresh environment name bound to ``value``."""
@@ -419,7 +509,9 @@ class _Generator(ir.Visitor):
         if warns:
             self.env["WARN"] = _Warned(warns)
             body = warnings + [_returning_warned(line) for line in body]
-        lines = ["def decide(record):", "    get = record.get", "    try:"]
+        head = (["def decide(record):", "    get = record.get"] if self.position is None
+                else ["def decide(row):"])
+        lines = [*head, "    try:"]
         lines += self._fast_reads()
         lines += ["        P = ()", "    except CATCH:"]
         lines += self._slow_reads()
@@ -450,7 +542,7 @@ class _Generator(ir.Visitor):
     def _fast_reads(self) -> list[str]:
         lines: list[str] = []
         for index, (key, field) in enumerate(self.fields.items()):
-            x, name = f"x{index}", self.key[key]
+            x, name = f"x{index}", self.raw_of(key)
             text = field.type is VALUE_TYPES["text"] and field.codes is None
             # Texts and BSNs are mostly all different: remembering them would only fill
             # memory. A digits(n) field (a municipality code) repeats, and is remembered.
@@ -461,26 +553,28 @@ class _Generator(ir.Visitor):
                 # else, which takes the slow path); a blank one is missing.
                 if field.optional:
                     lines += [
-                        f"        if ({x} := get({name})) is not None and not ({x} := STRIP({x})):",
+                        f"        if ({x} := {name}) is not None and not ({x} := STRIP({x})):",
                         f"            {x} = None",
                     ]
                 else:
-                    lines += [f"        if not ({x} := STRIP(get({name}))):", "            raise Slow"]
+                    lines += [f"        if not ({x} := STRIP({name})):", "            raise Slow"]
                 continue
             for raw in self._known_raws(field):
                 reader.fast(raw)
             self.env.update({f"V{index}": reader.same, f"K{index}": reader.values,
-                             f"R{index}": reader.fast})
+                             f"R{index}": _bsn_first(reader.fast)
+                             if field.type is VALUE_TYPES["bsn"] and field.codes is None
+                             else reader.fast})
             lookup = [
-                f"if ({x} := K{index}.get({x}, M)) is M and ({x} := R{index}(get({name}))) is B:",
+                f"if ({x} := K{index}.get({x}, M)) is M and ({x} := R{index}({name})) is B:",
                 "    raise Slow",
             ]
             if reader.same is not None:
                 # Code values read as themselves: a set membership test is the whole read.
-                lines += [f"        {x} = get({name})", f"        if {x} not in V{index}:"]
+                lines += [f"        {x} = {name}", f"        if {x} not in V{index}:"]
                 lines += [f"            {line}" for line in lookup]
             else:
-                lines += [f"        {x} = get({name})"] + [f"        {line}" for line in lookup]
+                lines += [f"        {x} = {name}"] + [f"        {line}" for line in lookup]
         return lines
 
     @staticmethod
@@ -492,11 +586,37 @@ class _Generator(ir.Visitor):
         if field.type is VALUE_TYPES["boolean"]:
             yield from ("true", "false", "True", "False", "TRUE", "FALSE", "1", "0")
 
+    def keys_function(self, names: Sequence[str]) -> str:
+        """The source of ``keys(row)`` (after :meth:`generate`, whose readers it uses): each
+        field as ``Field.read`` reads it, its problem dropped. A text without a code list is
+        its cell stripped, None when blank: ``Field.read`` of a ``str`` exactly."""
+        parts = []
+        for name in names:
+            index = list(self.fields).index(name)
+            field, raw = self.fields[name], self.raw_of(name)
+            if raw == "None":
+                parts.append("None")
+            elif field.type is VALUE_TYPES["text"] and field.codes is None:
+                parts.append(f"(STRIP({raw}) or None)")
+            else:
+                # What the decide function's reads remembered (V: read as itself, K: read
+                # as a value), else its fast read (B: a problem, so no value).
+                raw_local, value = f"h{self.counter + 1}", f"h{self.counter + 2}"
+                self.counter += 2
+                if self.env.get(f"V{index}") is not None:
+                    first, then = f"({raw_local} := {raw}) in V{index}", raw_local
+                else:
+                    first, then = "", f"({raw_local} := {raw})"
+                read = (f"({value} if ({value} := K{index}.get({then}, M)) is not M else "
+                        f"None if ({value} := R{index}({raw_local})) is B else {value})")
+                parts.append(f"({raw_local} if {first} else {read})" if first else read)
+        return "def keys(row):\n    return (" + "".join(f"{part}, " for part in parts) + ")\n"
+
     def _slow_reads(self) -> list[str]:
         lines: list[str] = []
         for index, key in enumerate(self.fields):
             self.env[f"F{index}"] = self.readers[key].slow
-            lines.append(f"        x{index}, p{index} = F{index}(get({self.key[key]}))")
+            lines.append(f"        x{index}, p{index} = F{index}({self.raw_of(key)})")
         problems = ", ".join(f"p{index}" for index in range(len(self.fields)))
         lines.append(f"        P = PROBLEMS({problems})")
         return lines
