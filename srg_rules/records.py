@@ -97,9 +97,10 @@ class RecordFile:
     columns: tuple[str, ...]  # the CSV header; for JSON Lines, empty
     delimiter: str = ","
     rows: Iterator[Row] = attrs.field(eq=False, repr=False, default=iter(()))
-    batches: Iterator[Batch] | None = attrs.field(eq=False, repr=False, default=None)
+    batches: Iterator[tuple[bool, Batch]] | None = attrs.field(eq=False, repr=False,
+                                                                default=None)
     """Only for a CSV file opened with ``batched=True`` (``rows`` is then empty): the same
-    records, in lists (:data:`Batch`)."""
+    records, in lists (:data:`Batch`), each with whether it is plain (only cells)."""
 
 
 
@@ -422,49 +423,44 @@ to keep a batch's rows in memory at no cost."""
 
 
 def _csv_batches(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: str,
-                 encoding: str = "utf-8") -> Iterator[Batch]:
+                 encoding: str = "utf-8") -> Iterator[tuple[bool, Batch]]:
     """The records of :func:`_csv_rows`, in batches: the same rows with the same numbers,
-    lines and problems, but a readable one only as its cells.
+    lines and problems, but a readable one only as its cells. Each batch comes with whether
+    it is *plain*: only cells, each record one line.
 
-    The csv module reads the file itself, with no Python code per line: the lines of a
-    record spanning several (which :func:`_quote_left_open` looks at) are read once more,
-    from a second handle that only moves forward (:class:`_LinesAgain`), and only for such
-    a record."""
+    The csv module reads :data:`BATCH_SIZE` records at a time, with no Python code per
+    record or line. A batch whose records are one line each and of the header's width (as
+    good as every batch of a delivery) is taken as it is. Any other (a blank line, a row of
+    another width, a record spanning lines, a record the csv module refuses) is read again
+    from its lines (:class:`_LinesAgain`, a second handle that only moves forward) one
+    record at a time by :func:`_batch_by_record`, exactly as :func:`_csv_rows` reads it: a
+    batch starts and ends where a record does, so reading its lines anew gives the same
+    records."""
     reader = csv.reader(handle, delimiter=delimiter)
     width = len(columns)
     number = 0
-    start = 2  # the line the next record starts on
+    start = 2  # the line the next batch starts on
     again = _LinesAgain(path, handle.encoding)
-    batch: Batch = []
-    append = batch.append
     try:
         while True:
             try:
-                for values in reader:
-                    end = reader.line_num + 2  # the line after the record
-                    if end - start == 1 and len(values) == width:
-                        number += 1
-                        append(values)
-                    elif values:
-                        number += 1
-                        append(_odd_row(values, columns, number, start, end, delimiter, again))
+                batch: Batch | None = list(itertools.islice(reader, BATCH_SIZE))
+            except csv.Error:
+                batch = None  # a record of these lines is refused: read them one by one
+            end = reader.line_num + 2
+            if batch is not None:
+                if not batch:
+                    break
+                if end - start == len(batch) and all(map(width.__eq__, map(len, batch))):
+                    number += len(batch)
                     start = end
-                    if len(batch) >= BATCH_SIZE:
-                        yield batch
-                        batch = []
-                        append = batch.append
-                break
-            except csv.Error as error:
-                number += 1
-                end = reader.line_num + 2
-                problem = (_("has a value longer than {megabytes} MB").format(
-                               megabytes=_FIELD_LIMIT // (1024 * 1024))
-                           if "field limit" in str(error)
-                           else _("cannot be read as CSV ({error})").format(error=error))
-                append(Row(number, start, {}, problem, swallowed=end - start - 1))
-                start = end
-        if batch:
-            yield batch
+                    yield True, batch
+                    continue
+            batch, number = _batch_by_record(again.lines(start, end), start, columns,
+                                             delimiter, number)
+            start = end
+            if batch:
+                yield False, batch
     except UnicodeDecodeError:
         raise InputError(_encoding_message(path, encoding)) from None
     finally:
@@ -472,12 +468,44 @@ def _csv_batches(path: Path, handle: IO[str], columns: tuple[str, ...], delimite
         again.close()
 
 
+def _batch_by_record(lines: list[str], first: int, columns: tuple[str, ...], delimiter: str,
+                     number: int) -> tuple[Batch, int]:
+    """The records of ``lines`` (the first is line ``first`` of the file; ``number`` records
+    came before them) as :func:`_csv_rows` makes them, and the number of the last."""
+    reader = csv.reader(lines, delimiter=delimiter)
+    width = len(columns)
+    batch: Batch = []
+    start = first
+    while True:
+        try:
+            for values in reader:
+                end = reader.line_num + first
+                if values:
+                    number += 1
+                    batch.append(values if end - start == 1 and len(values) == width else
+                                 _odd_row(values, columns, number, start, end, delimiter,
+                                          lines[start - first:end - first]))
+                start = end
+            break
+        except csv.Error as error:
+            number += 1
+            end = reader.line_num + first
+            problem = (_("has a value longer than {megabytes} MB").format(
+                           megabytes=_FIELD_LIMIT // (1024 * 1024))
+                       if "field limit" in str(error)
+                       else _("cannot be read as CSV ({error})").format(error=error))
+            batch.append(Row(number, start, {}, problem, swallowed=end - start - 1))
+            start = end
+    return batch, number
+
+
 def _odd_row(values: list[str], columns: tuple[str, ...], number: int, start: int, end: int,
-             delimiter: str, again: _LinesAgain) -> list[str] | Row:
-    """A record of the wrong width or spanning lines, as :func:`_csv_rows` makes it."""
+             delimiter: str, taken: list[str]) -> list[str] | Row:
+    """A record of the wrong width or spanning lines (``taken``), as :func:`_csv_rows`
+    makes it."""
     width = len(columns)
     spanned = end - start - 1
-    swallowed = spanned if spanned and _quote_left_open(again.lines(start, end), delimiter) else 0
+    swallowed = spanned if spanned and _quote_left_open(taken, delimiter) else 0
     if len(values) != width:
         record = dict(zip(columns, values))
         for column in columns[len(values):]:

@@ -38,11 +38,14 @@ file appears only when the whole run succeeded.
 
 from __future__ import annotations
 
+import gc
+import itertools
 import os
 import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,8 +54,8 @@ import attrs
 from . import ir
 from .decision import Decision, Status
 from .i18n import gettext as _
-from .records import (MALFORMED_ROW, REASON_SEPARATOR, InputError, OutputFile, RecordFile,
-                      Row, open_records)
+from .records import (MALFORMED_ROW, REASON_SEPARATOR, Batch, InputError, OutputFile,
+                      RecordFile, Row, open_records)
 from .registration import provisions
 from .schema import Field
 from .summary import Summary, group_text
@@ -283,18 +286,14 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
     """:func:`run_records` over a CSV file's :data:`~srg_rules.records.Batch` es: a readable
     row goes to the compiled functions as its cells, a row with a problem the way
     :func:`run_records` takes it; each batch is written with one ``writerows`` and counted
-    by decision (the decisions are shared objects, so there are few per batch)."""
+    by decision (the decisions are shared objects, so there are few per batch).
+
+    A plain batch (only cells) without ``by`` goes through ``map``: the loop over its rows
+    is the interpreter's, not Python code, and only the compiled functions run per row."""
     assert records.batches is not None  # the caller checked: a CSV file opened batched
     counts = KeyCounts(unique)
     compiled = by_position(records.columns, counts.fields)
     decide, keys = compiled.decide, compiled.keys
-    if counts:
-        first = open_input(input_path, fields, encoding, batched=True).batches
-        count = counts.count_keys
-        for batch in first or ():
-            for item in batch:
-                if item.__class__ is list:
-                    count(keys(item))
     output = OutputFile(output_path, records, warnings)
     width = len(records.columns)
     # The last column of a name, as the mapping of a row (dict(zip(...))) keeps it.
@@ -329,47 +328,72 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
             duplicates[key] = (decision, rejected)
         return rejected
 
+    def plain(batch: list[list[str]]) -> tuple[list[Decision], list[list[str]]]:
+        decisions = list(map(decide, batch))
+        if counts:
+            found = list(map(counts.key_reasons, map(keys, batch)))
+            for index in itertools.compress(range(len(found)), found):
+                decisions[index] = duplicated(decisions[index], found[index])
+        if not whole:
+            batch = [[cells[index] for index in kept] for cells in batch]
+        return decisions, list(map(list.__add__, batch, map(cells_of, decisions)))
+
+    def by_row(batch: Batch) -> tuple[list[Decision], list[list[str]]]:
+        decisions: list[Decision] = []
+        rows: list[list[str]] = []
+        for item in batch:
+            if item.__class__ is list:
+                cells: list[str] = item  # type: ignore[assignment]  # the class says so
+                decision = decide(cells)
+                if counts:
+                    reasons = counts.key_reasons(keys(cells))
+                    if reasons:
+                        decision = duplicated(decision, reasons)
+                if by:
+                    summary.group([group_text(None if index is None else cells[index])
+                                   for index in grouped]).add(decision)
+                rows.append((cells if whole else [cells[index] for index in kept])
+                            + cells_of(decision))
+            else:
+                row: Row = item  # type: ignore[assignment]
+                if row.swallowed and not allow_malformed:
+                    raise InputError(swallowed_message(records.path, row))
+                if malformed is not None:
+                    malformed(records.path, row)
+                decision = MALFORMED
+                if by:
+                    summary.group([group_text(row.values.get(name)) for name in by]).add(decision)
+                rows.append([row.values.get(column, "") for column in output.columns]
+                            + cells_of(decision))
+            decisions.append(decision)
+        return decisions, rows
+
     try:
-        if replaced is not None and output.replaced:
-            replaced(output.replaced)
-        for batch in records.batches:
-            decisions: list[Decision] = []
-            keep = decisions.append
-            rows: list[list[str]] = []
-            write = rows.append
-            for item in batch:
-                if item.__class__ is list:
-                    cells: list[str] = item  # type: ignore[assignment]  # the class says so
-                    decision = decide(cells)
-                    if counts:
-                        reasons = counts.key_reasons(keys(cells))
-                        if reasons:
-                            decision = duplicated(decision, reasons)
-                    if by:
-                        summary.group([group_text(None if index is None else cells[index])
-                                       for index in grouped]).add(decision)
-                    write((cells if whole else [cells[index] for index in kept])
-                          + cells_of(decision))
-                else:
-                    row: Row = item  # type: ignore[assignment]
-                    if row.swallowed and not allow_malformed:
-                        raise InputError(swallowed_message(records.path, row))
-                    if malformed is not None:
-                        malformed(records.path, row)
-                    decision = MALFORMED
-                    if by:
-                        summary.group([group_text(row.values.get(name))
-                                       for name in by]).add(decision)
-                    write([row.values.get(column, "") for column in output.columns]
-                          + cells_of(decision))
-                keep(decision)
-            output.write_rows(rows)
-            _tally(summary, decisions)
-            read += len(batch)
-            if progress is not None and read - reported >= PROGRESS_EVERY:
-                reported = read - read % PROGRESS_EVERY
-                # A batch knows its rows, not its lines: a row is a line, after the header.
-                progress(min((read + 1) / lines, 0.999), read)
+        with _fewer_collections():
+            if counts:
+                # The first pass: every key counted before the first decision.
+                count = counts.count_keys
+                for clean, batch in open_input(input_path, fields, encoding,
+                                               batched=True).batches or ():
+                    if clean:
+                        for values in map(keys, batch):
+                            count(values)
+                    else:
+                        for item in batch:
+                            if item.__class__ is list:
+                                count(keys(item))  # type: ignore[arg-type]
+            if replaced is not None and output.replaced:
+                replaced(output.replaced)
+            for clean, batch in records.batches:
+                decisions, rows = (plain(batch) if clean and not by  # type: ignore[arg-type]
+                                   else by_row(batch))
+                output.write_rows(rows)
+                _tally(summary, decisions)
+                read += len(batch)
+                if progress is not None and read - reported >= PROGRESS_EVERY:
+                    reported = read - read % PROGRESS_EVERY
+                    # A batch knows its rows, not its lines: a row is a line, after the header.
+                    progress(min((read + 1) / lines, 0.999), read)
         if read != summary.records:
             raise InputError(_("{read} records were read but {decided} decided; nothing was "
                                "written (please report this as a bug)").format(
@@ -379,6 +403,19 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
         output.discard()
         raise
     return summary
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cycle collector run less often while a batched run makes its many small
+    lists and tuples (none in a cycle): by default it scans the young objects every 700
+    allocations, a tenth of the run's time. The threshold is restored afterwards."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def _tally(summary: Summary, decisions: list[Decision]) -> None:

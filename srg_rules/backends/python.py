@@ -416,11 +416,13 @@ def _length(text: Any) -> Any:
 
 
 def _returning_warned(line: str) -> str:
-    """A line of the rules' sections, its ``return X`` made ``return WARN(X, w)``."""
+    """A line of the rules' sections, its ``return X`` made ``return WARN(X, w) if w else X``
+    (most records match no warn rule: no call for them)."""
     body = line.lstrip()
     if not body.startswith("return "):
         return line
-    return f"{line[:len(line) - len(body)]}return WARN({body[len('return '):]}, w)"
+    decision = body[len('return '):]
+    return f"{line[:len(line) - len(body)]}return WARN({decision}, w) if w else {decision}"
 
 
 def _outside_all(bounds: tuple[tuple[_dt.date, _dt.date], ...], day: _dt.date) -> bool:
