@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, TypeAlias
+from typing import IO, Any, TypeAlias, cast
 
 import attrs
 
@@ -174,7 +174,7 @@ def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),
         raise
     if batched:
         return RecordFile(path, "csv", columns, delimiter, batches=_csv_batches(
-            path, handle, columns, delimiter, encoding))
+            path, handle, columns, delimiter, encoding, codec))
     return RecordFile(path, "csv", columns, delimiter,
                       rows=_csv_rows(path, handle, columns, delimiter, encoding))
 
@@ -423,7 +423,7 @@ to keep a batch's rows in memory at no cost."""
 
 
 def _csv_batches(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: str,
-                 encoding: str = "utf-8") -> Iterator[tuple[bool, Batch]]:
+                 encoding: str, codec: str) -> Iterator[tuple[bool, Batch]]:
     """The records of :func:`_csv_rows`, in batches: the same rows with the same numbers,
     lines and problems, but a readable one only as its cells. Each batch comes with whether
     it is *plain*: only cells, each record one line.
@@ -440,21 +440,21 @@ def _csv_batches(path: Path, handle: IO[str], columns: tuple[str, ...], delimite
     width = len(columns)
     number = 0
     start = 2  # the line the next batch starts on
-    again = _LinesAgain(path, handle.encoding)
+    again = _LinesAgain(path, codec)
     try:
         while True:
             try:
-                batch: Batch | None = list(itertools.islice(reader, BATCH_SIZE))
+                plain: list[list[str]] | None = list(itertools.islice(reader, BATCH_SIZE))
             except csv.Error:
-                batch = None  # a record of these lines is refused: read them one by one
+                plain = None  # a record of these lines is refused: read them one by one
             end = reader.line_num + 2
-            if batch is not None:
-                if not batch:
+            if plain is not None:
+                if not plain:
                     break
-                if end - start == len(batch) and all(map(width.__eq__, map(len, batch))):
-                    number += len(batch)
+                if end - start == len(plain) and all(map(width.__eq__, map(len, plain))):
+                    number += len(plain)
                     start = end
-                    yield True, batch
+                    yield True, cast(Batch, plain)
                     continue
             batch, number = _batch_by_record(again.lines(start, end), start, columns,
                                              delimiter, number)

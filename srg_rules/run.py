@@ -47,7 +47,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -343,7 +343,7 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
         rows: list[list[str]] = []
         for item in batch:
             if item.__class__ is list:
-                cells: list[str] = item  # type: ignore[assignment]  # the class says so
+                cells = item
                 decision = decide(cells)
                 if counts:
                     reasons = counts.key_reasons(keys(cells))
@@ -376,16 +376,16 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
                 for clean, batch in open_input(input_path, fields, encoding,
                                                batched=True).batches or ():
                     if clean:
-                        for values in map(keys, batch):
+                        for values in map(keys, cast("list[list[str]]", batch)):
                             count(values)
                     else:
                         for item in batch:
                             if item.__class__ is list:
-                                count(keys(item))  # type: ignore[arg-type]
+                                count(keys(item))
             if replaced is not None and output.replaced:
                 replaced(output.replaced)
             for clean, batch in records.batches:
-                decisions, rows = (plain(batch) if clean and not by  # type: ignore[arg-type]
+                decisions, rows = (plain(cast("list[list[str]]", batch)) if clean and not by
                                    else by_row(batch))
                 output.write_rows(rows)
                 _tally(summary, decisions)
