@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import operator
 import os
 import sys
 import threading
@@ -302,6 +303,7 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
     whole = kept == list(range(width))
     grouped = [position.get(name) for name in by]
     added: dict[int, tuple[Decision, list[str]]] = {}  # id of a decision -> its cells
+    added_cells: dict[int, list[str]] = {}  # the same, only the cells
     duplicates: dict[tuple[int, tuple[str, ...]], tuple[Decision, Decision]] = {}
     summary = Summary().grouped_by(by)
     lines = estimated_lines(records.path) if progress is not None else 1
@@ -316,6 +318,7 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
                  *((REASON_SEPARATOR.join(decision.warnings),) if warnings else ())]
         if len(added) < _DECISION_MEMO:
             added[id(decision)] = (decision, cells)  # kept alive, so its id stays its own
+            added_cells[id(decision)] = cells
         return cells
 
     def duplicated(decision: Decision, reasons: tuple[str, ...]) -> Decision:
@@ -336,7 +339,12 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
                 decisions[index] = duplicated(decisions[index], found[index])
         if not whole:
             batch = [[cells[index] for index in kept] for cells in batch]
-        return decisions, list(map(list.__add__, batch, map(cells_of, decisions)))
+        # The cells of decisions seen before, looked up without a call; the rest made.
+        known = list(map(added_cells.get, map(id, decisions)))
+        for index in itertools.compress(range(len(known)),
+                                        map(operator.is_, known, itertools.repeat(None))):
+            known[index] = cells_of(decisions[index])
+        return decisions, list(map(list.__add__, batch, known))
 
     def by_row(batch: Batch) -> tuple[list[Decision], list[list[str]]]:
         decisions: list[Decision] = []
