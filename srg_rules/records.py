@@ -417,9 +417,11 @@ def _csv_rows(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: 
         handle.close()
 
 
-BATCH_SIZE = 2048
+BATCH_SIZE = 64
 """Records per :data:`Batch`: enough to spend the time per batch on many rows, few enough
-to keep a batch's rows in memory at no cost."""
+that a batch's cells stay in the processor's cache from reading to writing (2,048 made
+reading and writing a file 25% slower than one row at a time; 32 to 128 are the fastest,
+measured on 1M rows)."""
 
 
 def _csv_batches(path: Path, handle: IO[str], columns: tuple[str, ...], delimiter: str,

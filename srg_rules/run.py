@@ -334,9 +334,8 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
     def plain(batch: list[list[str]]) -> tuple[list[Decision], list[list[str]]]:
         decisions = list(map(decide, batch))
         if counts:
-            found = list(map(counts.key_reasons, map(keys, batch)))
-            for index in itertools.compress(range(len(found)), found):
-                decisions[index] = duplicated(decisions[index], found[index])
+            for index, reasons in counts.duplicates_of(list(map(keys, batch))):
+                decisions[index] = duplicated(decisions[index], reasons)
         if not whole:
             batch = [[cells[index] for index in kept] for cells in batch]
         # The cells of decisions seen before, looked up without a call; the rest made.
@@ -344,7 +343,7 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
         for index in itertools.compress(range(len(known)),
                                         map(operator.is_, known, itertools.repeat(None))):
             known[index] = cells_of(decisions[index])
-        return decisions, list(map(list.__add__, batch, known))
+        return decisions, list(map(list.__add__, batch, cast("list[list[str]]", known)))
 
     def by_row(batch: Batch) -> tuple[list[Decision], list[list[str]]]:
         decisions: list[Decision] = []
@@ -384,8 +383,7 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
                 for clean, batch in open_input(input_path, fields, encoding,
                                                batched=True).batches or ():
                     if clean:
-                        for values in map(keys, cast("list[list[str]]", batch)):
-                            count(values)
+                        counts.count_many(list(map(keys, cast("list[list[str]]", batch))))
                     else:
                         for item in batch:
                             if item.__class__ is list:

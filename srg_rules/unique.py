@@ -27,7 +27,10 @@ from __future__ import annotations
 
 import attrs
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+import operator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from . import ir
@@ -55,15 +58,17 @@ class KeyCounts:
 
     def __init__(self, statements: Sequence[ir.Unique]):
         self.statements = tuple(statements)
-        self._counts: list[dict[tuple[Any, ...], int]] = [{} for _ in self.statements]
+        # Counters, so that many keys are counted at once in C (count_many).
+        self._counts: list[Counter[tuple[Any, ...]]] = [Counter() for _ in self.statements]
         # Where each statement's key lies among the values of ``fields``; None: it is all of
         # them, in order (the common case of one statement), so the values are the key.
         every = self.fields
         self._positions: list[tuple[int, ...] | None] = [
             None if tuple(s.key) == every else tuple(every.index(name) for name in s.key)
             for s in self.statements]
-        self._whole = ((self._counts[0], (self.statements[0].reason,))
-                       if len(self.statements) == 1 and self._positions[0] is None else None)
+        self._whole: tuple[Counter[tuple[Any, ...]], tuple[str, ...]] | None = (
+            (self._counts[0], (self.statements[0].reason,))
+            if len(self.statements) == 1 and self._positions[0] is None else None)
 
     def __bool__(self) -> bool:
         return bool(self.statements)
@@ -92,6 +97,32 @@ class KeyCounts:
             key = tuple(values) if positions is None else tuple(values[i] for i in positions)
             if None not in key:
                 counts[key] = counts.get(key, 0) + 1
+
+    def count_many(self, rows: list[Sequence[Any]]) -> None:
+        """:meth:`count_keys` of each of ``rows``; when one statement's key is the values,
+        in C (the keys with a None left out by ``compress``, the others counted by
+        ``Counter.update``)."""
+        if self._whole is None:
+            for values in rows:
+                self.count_keys(values)
+            return
+        complete = map(operator.not_, map(operator.contains, rows, itertools.repeat(None)))
+        self._whole[0].update(itertools.compress(map(tuple, rows), complete))
+
+    def duplicates_of(self, rows: list[Sequence[Any]]) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """The position in ``rows`` and the :meth:`key_reasons` of each of ``rows`` that has
+        some; when one statement's key is the values, found in C."""
+        if self._whole is None:
+            for index, values in enumerate(rows):
+                reasons = self.key_reasons(values)
+                if reasons:
+                    yield index, reasons
+            return
+        counts, reasons = self._whole
+        # A key with a None was never counted: its count is 0.
+        found = map(counts.get, map(tuple, rows), itertools.repeat(0))
+        for index in itertools.compress(itertools.count(), map((1).__lt__, found)):
+            yield index, reasons
 
     def key_reasons(self, values: Sequence[Any]) -> tuple[str, ...]:
         """:meth:`reasons` of a record given as for :meth:`count_keys`."""
