@@ -171,19 +171,19 @@ def run_records(decide: Callable[[Mapping[str, Any]], Decision], fields: Mapping
     12;a;included;;big
     1;2;rejected;;malformed_row
     """
-    if by_position is not None:
-        records = open_input(input_path, fields, encoding, batched=True)
-        if records.batches is not None:
-            return _run_batched(records, by_position, fields, input_path, output_path,
-                                progress=progress, malformed=malformed, replaced=replaced,
-                                unique=unique, by=by, warnings=warnings, encoding=encoding,
-                                allow_malformed=allow_malformed)
+    # Opened once: a file that is no CSV (JSON Lines, Excel) has no batches and is read
+    # record by record from this same RecordFile.
+    records = open_input(input_path, fields, encoding, batched=by_position is not None)
+    if by_position is not None and records.batches is not None:
+        return _run_batched(records, by_position, fields, input_path, output_path,
+                            progress=progress, malformed=malformed, replaced=replaced,
+                            unique=unique, by=by, warnings=warnings, encoding=encoding,
+                            allow_malformed=allow_malformed)
     counts = KeyCounts(unique)
     if counts:
         for row in open_input(input_path, fields, encoding).rows:
             if row.problem is None:
                 counts.count_raw(row.values, fields)
-    records = open_input(input_path, fields, encoding)
     output = OutputFile(output_path, records, warnings)
     read = 0
 

@@ -184,3 +184,11 @@ def test_progress_is_told_and_columns_replaced(tmp_path: Path) -> None:
     old = run_records(SMALL.decide, SMALL.fields, source, tmp_path / "old.csv", warnings=True)
     assert (tmp_path / "old.csv").read_bytes() == (tmp_path / "out.csv").read_bytes()
     assert old.as_dict() == summary.as_dict()
+
+
+def test_a_file_that_is_no_csv_is_read_record_by_record(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "n": 12, "flag": true, "kind": "a"}\n[1]\n'
+                      '{"id": "a", "n": "x", "kind": "z"}\n', encoding="utf-8")
+    _same_runs(SMALL, source, tmp_path)
+    assert b'"reasons": ["malformed_row"]' in (tmp_path / "new.csv").read_bytes()
