@@ -13,7 +13,9 @@ set, which the caller rejects with reason ``malformed_row``. Problems with the f
 whose message names the file and, where it can, the line.
 
 CSV: comma or semicolon separated (taken from the header line), UTF-8 with or without a byte
-order mark. JSON Lines: one object per line; blank lines are not records.
+order mark. JSON Lines: one object per line; blank lines are not records. A CSV file opened with
+``batched=True`` gives the same records in :data:`Batch` es, a readable one as its list of cells
+rather than a :class:`Row` (the run at compiled speed of :mod:`srg_rules.run`).
 
 Output files are written whole or not at all: every writer (:class:`OutputFile` here, the
 DuckDB run of :mod:`srg_rules.filerun`) writes to a temporary file beside the target

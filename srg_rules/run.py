@@ -21,6 +21,12 @@ temporary file and its publishing from :mod:`srg_rules.records`, the counting of
 :class:`~srg_rules.summary.Summary`, the progress hook, :class:`TerminalProgress`) and falls
 back to :func:`run_records` for a file DuckDB might read otherwise.
 
+A CSV file given ``by_position`` (as ``srg-rules run --engine python`` gives it) goes through
+the same loop in batches (:func:`_run_batched`): its rows come as lists of cells
+(:func:`~srg_rules.records.open_records` with ``batched=True``), decided by functions compiled
+for its header (:func:`srg_rules.backends.python.compile_rows`), written with one
+``writerows`` and counted per distinct decision; a row with a problem is taken as above.
+
 What the caller sees happen is told through hooks, so that this module prints nothing: a
 progress hook (:data:`Progress`), a hook for each row that cannot be read as a record, and one
 for the input's columns that the decisions replace.
