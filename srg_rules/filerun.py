@@ -311,7 +311,8 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
             exp.alias_(malformed, malformed_name, quoted=True)).from_(read)
         decided, kept = _source_select(connection, program, fields_only, malformed_name)
     else:
-        query = sql_backend.Query(program, [*columns, malformed_name], "text", malformed_name)
+        query = sql_backend.Query(program, [*columns, malformed_name], "text", malformed_name,
+                                  dialect="duckdb")
         # An empty value is written bare (NULL), as the Python path writes it, not as "".
         passthrough = [exp.alias_(exp.Nullif(this=exp.column(c, quoted=True),
                                              expression=_text("")), c, quoted=True)
@@ -532,7 +533,8 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         rows = exp.select(exp.Star(), *texts).from_(read)
         present = [*columns, *(field_columns[n] for n in fields if n in types)]
         query = sql_backend.Query(program, present, "text", None,
-                                   field_columns={n: c for n, c in field_columns.items() if n in types})
+                                   field_columns={n: c for n, c in field_columns.items() if n in types},
+                                   dialect="duckdb")
         if not sql_unique.supported(query):
             raise InputError(_("{path}: a 'unique' key with a number field is checked row by "
                                "row, which does not read Parquet; key on text or code "

@@ -256,7 +256,7 @@ def _query_text(program: ir.Program, prefix: str, present: list[str], types: Map
     rows = exp.select(exp.column(row, quoted=True), *texts).from_(source)
     query = sql_backend.Query(program, [row, *text_columns.values()], "text", None,
                               invalid_markers={name: marker for name in present},
-                              field_columns=text_columns)
+                              field_columns=text_columns, dialect="duckdb")
     if not sql_unique.supported(query):
         return None
     decided = sql_unique.select_with_unique(query, rows, [exp.column(row, quoted=True)], None)
