@@ -527,14 +527,18 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
                                "keep them apart)").format(path=source))
         prefix = sql_backend.internal_prefix(columns)
         field_columns = {name: f"{prefix}f{i}" for i, name in enumerate(fields)}
-        texts = [exp.alias_(_as_text(exp.column(name, quoted=True), types[name],
-                                     fields[name].type), field_columns[name], quoted=True)
+        # A column whose type fits its field (a DATE for a date...) is read as it is.
+        typed = {field_columns[n]: types[n] for n in fields
+                 if n in types and sql_backend.typed_reading(fields[n], types[n], "duckdb") is not None}
+        texts = [exp.alias_(exp.column(name, quoted=True) if field_columns[name] in typed
+                            else _as_text(exp.column(name, quoted=True), types[name],
+                                          fields[name].type), field_columns[name], quoted=True)
                  for name in fields if name in types]
         rows = exp.select(exp.Star(), *texts).from_(read)
         present = [*columns, *(field_columns[n] for n in fields if n in types)]
         query = sql_backend.Query(program, present, "text", None,
                                    field_columns={n: c for n, c in field_columns.items() if n in types},
-                                   dialect="duckdb")
+                                   dialect="duckdb", column_types=typed)
         if not sql_unique.supported(query):
             raise InputError(_("{path}: a 'unique' key with a number field is checked row by "
                                "row, which does not read Parquet; key on text or code "

@@ -250,13 +250,18 @@ def _query_text(program: ir.Program, prefix: str, present: list[str], types: Map
     row = f"{prefix}row"
     source = exp.Table(this=exp.to_identifier(f"{prefix}input", quoted=True))
     text_columns = {name: f"{prefix}t{i}" for i, name in enumerate(present)}
-    texts = [exp.alias_(_as_text(exp.column(f"f{i}", quoted=True), types[f"f{i}"],
-                                 fields[name], marker), text_columns[name], quoted=True)
+    # A column whose type fits its field is read as it is; any other becomes the text that
+    # reads as its Python value does.
+    typed = {text_columns[name]: types[f"f{i}"] for i, name in enumerate(present)
+             if sql_backend.typed_reading(fields[name], types[f"f{i}"], "duckdb") is not None}
+    texts = [exp.alias_(exp.column(f"f{i}", quoted=True) if text_columns[name] in typed
+                        else _as_text(exp.column(f"f{i}", quoted=True), types[f"f{i}"],
+                                      fields[name], marker), text_columns[name], quoted=True)
              for i, name in enumerate(present)]
     rows = exp.select(exp.column(row, quoted=True), *texts).from_(source)
     query = sql_backend.Query(program, [row, *text_columns.values()], "text", None,
                               invalid_markers={name: marker for name in present},
-                              field_columns=text_columns, dialect="duckdb")
+                              field_columns=text_columns, dialect="duckdb", column_types=typed)
     if not sql_unique.supported(query):
         return None
     decided = sql_unique.select_with_unique(query, rows, [exp.column(row, quoted=True)], None)
