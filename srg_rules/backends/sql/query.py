@@ -89,7 +89,7 @@ class Query:
             self.readers[name] = Reader(self.plan, field, raw,
                                         (invalid_markers or {}).get(name), dialect,
                                         (column_types or {}).get(source_column))
-        conditions = Conditions(self.plan, self.readers)
+        conditions = Conditions(self.plan, self.readers, dialect)
         matched: dict[str, list[tuple[ir.CompiledRule, exp.Column]]] = {verb: [] for verb in VERBS}
         matched["warn"] = []  # no verb of the decision: its matches are the warnings
         for rule in program.rules:

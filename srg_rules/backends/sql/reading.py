@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import cast
 
 from sqlglot import exp
 
@@ -38,7 +39,7 @@ from .builders import (
     strip,
 )
 
-__all__ = ["Reader", "typed_reading"]
+__all__ = ["Reader", "text_of_date", "typed_reading"]
 
 # schema._to_date reads this as "no date" (the CBS layouts' unknown end date).
 _NO_DATE = "00000000"
@@ -101,15 +102,20 @@ def typed_reading(field: Field, column_type: str | None, dialect: str | None = N
     return None
 
 
-def _date_text(day: exp.Expression, dialect: str | None) -> exp.Expression:
-    """A date's ``YYYYMMDD`` text (the year zero-padded), as the query holds dates."""
+def text_of_date(day: exp.Expression, dialect: str | None) -> exp.Expression:
+    """A date's (or timestamp's) ``YYYYMMDD`` text, the year zero-padded, as the query holds
+    dates; the date lies in 0001-01-01..9999-12-31 (or is NULL). DuckDB's ``STRFTIME`` pads
+    the year (half the time of the arithmetic, on 1,000,000 dates: 0.04 s against 0.07 s);
+    elsewhere by arithmetic, not by a dialect's format string, so that a year below 1000
+    keeps its leading zeros everywhere; CAST to INT as PostgreSQL's EXTRACT is NUMERIC."""
     if dialect == "duckdb":
         return exp.Anonymous(this="STRFTIME", expressions=[day, string("%Y%m%d")])
     number = add_all([exp.Mul(this=exp.Year(this=day), expression=exp.Literal.number(10000)),
                       exp.Mul(this=exp.Month(this=day.copy()), expression=exp.Literal.number(100)),
                       exp.Day(this=day.copy())])
-    return exp.Anonymous(this="LPAD", expressions=[exp.cast(exp.cast(number, "INT"), "VARCHAR"),
-                                                   exp.Literal.number(8), string("0")])
+    # exp.func is typed as returning a Func; for LPAD it builds an exp.Pad, an Expression.
+    return cast(exp.Expression, exp.func("LPAD", exp.cast(exp.cast(number, "INT"), "TEXT"),
+                                         exp.Literal.number(8), string("0")))
 
 
 class Reader:
@@ -118,6 +124,9 @@ class Reader:
     problem's reason (``reason``, an expression to use only where ``bad`` holds)."""
 
     text: exp.Expression
+    # The value as the dialect's DATE, for a date or month field read from a DATE or
+    # TIMESTAMP column (a date moved moves it); None otherwise.
+    day: exp.Expression | None = None
     # A number's exact parts (see numbers.NumberOperand); set for number fields only.
     integer: exp.Expression
     negative: exp.Expression
@@ -173,7 +182,8 @@ class Reader:
                                 high=exp.cast(string("9999-12-31"), "DATE"))]
             if self.field.type.name == "month":  # a month is read from its first day only
                 real.append(comparison("eq", exp.Day(this=day.copy()), exp.Literal.number(1)))
-            value: exp.Expression = case([(and_(real), _date_text(day.copy(), self.dialect))])
+            self.day = day.copy()
+            value: exp.Expression = case([(and_(real), text_of_date(day.copy(), self.dialect))])
         elif typed == "boolean":
             value = raw.copy()
         elif typed == "integer":
