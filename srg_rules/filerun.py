@@ -41,9 +41,11 @@ rows (:mod:`srg_rules.backends.sql.unique`), the rows numbered as read and writt
 order; a key with a number field goes the Python way (a CSV file; a Parquet file is refused).
 The counts per group (``by``) come from the same GROUP BY over the written file.
 
-Parquet is decided as its CSV export would be: every column is read as its text (a DATE as
-YYYY-MM-DD, a TIMESTAMP read by a date field as its date, a DATE or TIMESTAMP on a month's
-first day read by a month field as its YYYY-MM, a float NaN as missing).
+Parquet is decided as its CSV export would be (a DATE as YYYY-MM-DD, a TIMESTAMP read by a
+date field as its date, a DATE or TIMESTAMP on a month's first day read by a month field as
+its YYYY-MM, a float NaN as missing): a column whose type fits its field is read by the query
+as it is (:func:`srg_rules.backends.sql.typed_reading`; docs/engines.md, "Typed input"),
+every other one as that text.
 JSON Lines files go the Python way.
 
 Progress: by default a one-line bar on standard error while the run lasts, when standard

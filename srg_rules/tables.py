@@ -11,7 +11,11 @@ imported until a table is decided.
 
 How: the declared fields' columns (no others) are handed to an in-memory DuckDB as Arrow,
 which DuckDB scans in place; the query of :func:`srg_rules.backends.sql.to_expression` decides
-every row, and the decisions come back as Arrow, to be appended to the input. No row passes
+every row, and the decisions come back as Arrow, to be appended to the input. A column whose
+type fits its field (:func:`srg_rules.backends.sql.typed_reading`: a DATE or TIMESTAMP for a
+date, BOOLEAN, an integer, DECIMAL or DOUBLE for a number) goes to the query as it is, which
+reads it typed; any other column is first turned into the text that reads as its Python value
+does (below). No row passes
 through Python, except a pandas or polars column whose values Arrow cannot hold as one type
 (an ``object`` column mixing strings and numbers, say), which is read value by value.
 
