@@ -924,32 +924,48 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def duckdb_query(rules: RuleSet, columns: list[str], table: str = "records") -> str:
+# The kinds a typed table holds as DuckDB types (benchmarks/typed_input.py): a date or month
+# as a DATE (a month as its first day), a boolean as a BOOLEAN.
+TYPED_KINDS = frozenset({"date", "month", "boolean"})
+
+
+def duckdb_query(rules: RuleSet, columns: list[str], table: str = "records",
+                 typed: bool = False) -> str:
     """One query over ``table`` (every field a VARCHAR column, as read from CSV): its
     ``columns`` and status, type, reasons (reasons joined with ``|``), as a developer writes
-    it: read and check every field, evaluate every rule once, then decide."""
+    it: read and check every field, evaluate every rule once, then decide.
+
+    ``typed``: the table holds the fields of TYPED_KINDS as DATE and BOOLEAN columns (a
+    null is missing), which are used as they are, with nothing to check but presence."""
     read = []
-    typed = []
+    typed_values = []
     problems = []
     joins = []
     for name, kind, optional in rules.fields:
+        if typed and kind in TYPED_KINDS:
+            read.append(f"{name} AS t_{name}")
+            typed_values.append(f"t_{name} AS v_{name}")
+            if not optional:
+                problems.append(f"CASE WHEN t_{name} IS NULL THEN 'missing_value:{name}' END "
+                                f"AS p{len(problems)}")
+            continue
         raw = f"nullif(trim({name}), '')"
         if kind == "date":
             raw = f"nullif({raw}, '00000000')"
         read.append(f"{raw} AS t_{name}")
         t = f"t_{name}"
         if kind == "text":
-            typed.append(f"{t} AS v_{name}")
+            typed_values.append(f"{t} AS v_{name}")
             bad = ""
         elif kind == "month":
             month = f"CASE WHEN regexp_full_match({t}, '[0-9]{{4}}-?[0-9]{{2}}') " \
                     f"THEN try_strptime(replace({t}, '-', ''), '%Y%m')::DATE END"
-            typed.append(f"{month} AS v_{name}")
+            typed_values.append(f"{month} AS v_{name}")
             bad = f"WHEN {month} IS NULL THEN 'invalid_month:{name}'"
         elif kind == "codelist":
             # The CBS list with its periods, as a table joined on the code.
             joins.append(f"LEFT JOIN gemeenten AS g_{name} ON g_{name}.code = {t}")
-            typed.append(f"CASE WHEN g_{name}.code IS NOT NULL THEN {t} END AS v_{name}, "
+            typed_values.append(f"CASE WHEN g_{name}.code IS NOT NULL THEN {t} END AS v_{name}, "
                          f"g_{name}.valid_from AS f_{name}, g_{name}.valid_until AS u_{name}")
             bad = f"WHEN g_{name}.code IS NULL THEN 'unknown_code:{name}'"
         elif kind in ("bsn", "digits4"):
@@ -961,21 +977,21 @@ def duckdb_query(rules: RuleSet, columns: list[str], table: str = "records") -> 
                      f"AND ({total}) <> 0)"
             else:
                 ok = f"regexp_full_match({t}, '[0-9]{{4}}')"
-            typed.append(f"CASE WHEN {ok} THEN {t} END AS v_{name}")
+            typed_values.append(f"CASE WHEN {ok} THEN {t} END AS v_{name}")
             bad = f"WHEN {t} IS NOT NULL AND NOT {ok} THEN '{PROBLEM[kind]}:{name}'"
         elif kind == "code":
             codes = ", ".join(_sql_text(c) for c in CODES[name])
-            typed.append(f"CASE WHEN {t} IN ({codes}) THEN {t} END AS v_{name}")
+            typed_values.append(f"CASE WHEN {t} IN ({codes}) THEN {t} END AS v_{name}")
             bad = f"WHEN {t} NOT IN ({codes}) THEN 'unknown_code:{name}'"
         elif kind == "boolean":
             yes = ", ".join(_sql_text(w) for w in sorted(TRUE_WORDS))
             no = ", ".join(_sql_text(w) for w in sorted(FALSE_WORDS))
-            typed.append(f"CASE WHEN lower({t}) IN ({yes}) THEN true "
+            typed_values.append(f"CASE WHEN lower({t}) IN ({yes}) THEN true "
                          f"WHEN lower({t}) IN ({no}) THEN false END AS v_{name}")
             bad = f"WHEN lower({t}) NOT IN ({yes}, {no}) THEN 'invalid_boolean:{name}'"
         else:
             day = f"coalesce(try_strptime({t}, '%Y-%m-%d'), try_strptime({t}, '%Y%m%d'))"
-            typed.append(f"{day}::DATE AS v_{name}")
+            typed_values.append(f"{day}::DATE AS v_{name}")
             bad = f"WHEN {t} IS NOT NULL AND {day} IS NULL THEN 'invalid_date:{name}'"
         missing = "" if optional else f"WHEN {t} IS NULL THEN 'missing_value:{name}' "
         if bad or missing:
@@ -1003,7 +1019,7 @@ def duckdb_query(rules: RuleSet, columns: list[str], table: str = "records") -> 
         if len(by["classify"]) > 1 else ""
     return f"""
 WITH raw AS (SELECT *, {', '.join(read)} FROM {table}),
-typed AS (SELECT raw.*, {', '.join(typed)}, {', '.join(problems)} FROM raw {' '.join(joins)}),
+typed AS (SELECT raw.*, {', '.join(typed_values)}, {', '.join(problems)} FROM raw {' '.join(joins)}),
 matched AS (SELECT *, {', '.join(matched)} FROM typed),
 counted AS (SELECT *, ({any_reject}) AS is_rejected, ({any_exclude}) AS is_excluded,
                    ({any_include}) AS is_included, ({count_types}) AS types FROM matched)

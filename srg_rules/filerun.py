@@ -41,9 +41,11 @@ rows (:mod:`srg_rules.backends.sql.unique`), the rows numbered as read and writt
 order; a key with a number field goes the Python way (a CSV file; a Parquet file is refused).
 The counts per group (``by``) come from the same GROUP BY over the written file.
 
-Parquet is decided as its CSV export would be: every column is read as its text (a DATE as
-YYYY-MM-DD, a TIMESTAMP read by a date field as its date, a DATE or TIMESTAMP on a month's
-first day read by a month field as its YYYY-MM, a float NaN as missing).
+Parquet is decided as its CSV export would be (a DATE as YYYY-MM-DD, a TIMESTAMP read by a
+date field as its date, a DATE or TIMESTAMP on a month's first day read by a month field as
+its YYYY-MM, a float NaN as missing): a column whose type fits its field is read by the query
+as it is (:func:`srg_rules.backends.sql.typed_reading`; docs/engines.md, "Typed input"),
+every other one as that text.
 JSON Lines files go the Python way.
 
 Progress: by default a one-line bar on standard error while the run lasts, when standard
@@ -311,7 +313,8 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
             exp.alias_(malformed, malformed_name, quoted=True)).from_(read)
         decided, kept = _source_select(connection, program, fields_only, malformed_name)
     else:
-        query = sql_backend.Query(program, [*columns, malformed_name], "text", malformed_name)
+        query = sql_backend.Query(program, [*columns, malformed_name], "text", malformed_name,
+                                  dialect="duckdb")
         # An empty value is written bare (NULL), as the Python path writes it, not as "".
         passthrough = [exp.alias_(exp.Nullif(this=exp.column(c, quoted=True),
                                              expression=_text("")), c, quoted=True)
@@ -526,13 +529,18 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
                                "keep them apart)").format(path=source))
         prefix = sql_backend.internal_prefix(columns)
         field_columns = {name: f"{prefix}f{i}" for i, name in enumerate(fields)}
-        texts = [exp.alias_(_as_text(exp.column(name, quoted=True), types[name],
-                                     fields[name].type), field_columns[name], quoted=True)
+        # A column whose type fits its field (a DATE for a date...) is read as it is.
+        typed = {field_columns[n]: types[n] for n in fields
+                 if n in types and sql_backend.typed_reading(fields[n], types[n], "duckdb") is not None}
+        texts = [exp.alias_(exp.column(name, quoted=True) if field_columns[name] in typed
+                            else _as_text(exp.column(name, quoted=True), types[name],
+                                          fields[name].type), field_columns[name], quoted=True)
                  for name in fields if name in types]
         rows = exp.select(exp.Star(), *texts).from_(read)
         present = [*columns, *(field_columns[n] for n in fields if n in types)]
         query = sql_backend.Query(program, present, "text", None,
-                                   field_columns={n: c for n, c in field_columns.items() if n in types})
+                                   field_columns={n: c for n, c in field_columns.items() if n in types},
+                                   dialect="duckdb", column_types=typed)
         if not sql_unique.supported(query):
             raise InputError(_("{path}: a 'unique' key with a number field is checked row by "
                                "row, which does not read Parquet; key on text or code "

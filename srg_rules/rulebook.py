@@ -136,7 +136,10 @@ class Rulebook:
         warn rules), as ``srg-rules run`` writes them: text, reasons joined with ``|``, no
         type as null. The rows are decided by the SQL backend in DuckDB, over Arrow, exactly
         as :meth:`decide` decides each row (``None``, ``NaN``, ``NA`` and ``NaT`` are missing);
-        ``unique`` statements are applied across the rows. Needs pyarrow (the ``tables``
+        ``unique`` statements are applied across the rows. A column whose type fits its
+        field (a date column for a date field, booleans, integers, decimals or floats for a
+        number) is read as it is, without a detour through text (docs/engines.md, "Typed
+        input"); the input's columns come back unchanged, typed as they came. Needs pyarrow (the ``tables``
         extra: ``pip install 'srg-rules[tables]'``).
 
         >>> import pyarrow as pa

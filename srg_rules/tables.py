@@ -11,7 +11,11 @@ imported until a table is decided.
 
 How: the declared fields' columns (no others) are handed to an in-memory DuckDB as Arrow,
 which DuckDB scans in place; the query of :func:`srg_rules.backends.sql.to_expression` decides
-every row, and the decisions come back as Arrow, to be appended to the input. No row passes
+every row, and the decisions come back as Arrow, to be appended to the input. A column whose
+type fits its field (:func:`srg_rules.backends.sql.typed_reading`: a DATE or TIMESTAMP for a
+date, BOOLEAN, an integer, DECIMAL or DOUBLE for a number) goes to the query as it is, which
+reads it typed; any other column is first turned into the text that reads as its Python value
+does (below). No row passes
 through Python, except a pandas or polars column whose values Arrow cannot hold as one type
 (an ``object`` column mixing strings and numbers, say), which is read value by value.
 
@@ -250,13 +254,18 @@ def _query_text(program: ir.Program, prefix: str, present: list[str], types: Map
     row = f"{prefix}row"
     source = exp.Table(this=exp.to_identifier(f"{prefix}input", quoted=True))
     text_columns = {name: f"{prefix}t{i}" for i, name in enumerate(present)}
-    texts = [exp.alias_(_as_text(exp.column(f"f{i}", quoted=True), types[f"f{i}"],
-                                 fields[name], marker), text_columns[name], quoted=True)
+    # A column whose type fits its field is read as it is; any other becomes the text that
+    # reads as its Python value does.
+    typed = {text_columns[name]: types[f"f{i}"] for i, name in enumerate(present)
+             if sql_backend.typed_reading(fields[name], types[f"f{i}"], "duckdb") is not None}
+    texts = [exp.alias_(exp.column(f"f{i}", quoted=True) if text_columns[name] in typed
+                        else _as_text(exp.column(f"f{i}", quoted=True), types[f"f{i}"],
+                                      fields[name], marker), text_columns[name], quoted=True)
              for i, name in enumerate(present)]
     rows = exp.select(exp.column(row, quoted=True), *texts).from_(source)
     query = sql_backend.Query(program, [row, *text_columns.values()], "text", None,
                               invalid_markers={name: marker for name in present},
-                              field_columns=text_columns)
+                              field_columns=text_columns, dialect="duckdb", column_types=typed)
     if not sql_unique.supported(query):
         return None
     decided = sql_unique.select_with_unique(query, rows, [exp.column(row, quoted=True)], None)

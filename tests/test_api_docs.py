@@ -27,3 +27,5 @@ def test_api_reference_builds_without_warnings_and_lists_the_public_api(tmp_path
         assert name in page, name
     # The docstrings' own words reach the page (autodoc read them, not only the names).
     assert "Every kind of change between two versions" in page
+    # to_sql for embedders, with the column types of typed input.
+    assert "srg_rules.backends.sql.to_sql" in page and "column_types" in page

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import srg_rules
-from srg_rules.backends import BACKENDS
+from srg_rules.backends import BACKENDS, sql
 from srg_rules.backends.interpreter import Interpreter
 from srg_rules.backends.lookup import code_periods
 
@@ -27,7 +27,7 @@ _DAYS = [dt.date(2019, 12, 31), dt.date(2020, 1, 1), dt.date(2020, 6, 30), dt.da
 
 
 @st.composite
-def code_lists(draw):
+def code_lists(draw, most: int = 2):
     digits = draw(st.booleans())
     count = draw(st.integers(8, 30))
     if digits:
@@ -38,7 +38,7 @@ def code_lists(draw):
                               max_size=count, unique=True))
     rows = []
     for code in codes:
-        periods = draw(st.integers(0, 2))
+        periods = draw(st.integers(0, most))
         if periods == 0:
             rows.append((code, "", ""))
             continue
@@ -62,6 +62,26 @@ def _text(value):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(lists=code_lists(), data=st.data())
 def test_every_backend_decides_the_in_force_rule_as_the_interpreter(lists, data):
+    _decide_every_way(lists, data)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True,
+          phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(lists=code_lists(most=1), data=st.data())
+def test_codes_of_one_period_each_are_looked_up_by_position_in_duckdb(lists, data):
+    """At most one period per code: DuckDB's query picks the period by the code's number
+    (conditions._indexed_periods) instead of searching."""
+    book = _decide_every_way(lists, data)
+    query = sql.to_sql(book.program, dialect="duckdb", columns=["code", "day"])
+    digits = lists[0][0].isdigit()
+    assert ("SUBSTRING('00000000" in query) == (digits and len(
+        {code for code, start, end in lists[1] if start or end}) >= 8)
+    assert "SUBSTRING('00000000" not in sql.to_sql(book.program, dialect="postgres",
+                                                   columns=["code", "day"])
+
+
+def _decide_every_way(lists, data) -> srg_rules.Rulebook:
     codes, rows = lists
     book_text = ("field code: code from \"codes.csv\"\nfield day: date\n"
                  "rules in force on day\ninclude when code is present\n")
@@ -86,6 +106,7 @@ def test_every_backend_decides_the_in_force_rule_as_the_interpreter(lists, data)
         decided = list(compile_(program).decide_many(records))
         assert [(d.status, d.type, d.reasons) for d in decided] == \
             [(d.status, d.type, d.reasons) for d in want], name
+    return book
 
 
 def test_the_shipped_municipality_codes_are_looked_up():

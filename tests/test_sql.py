@@ -199,6 +199,43 @@ def test_dates() -> None:
     _agree(book, [{"d": d, "e": e} for d in values for e in ("2024-02-29", "2024-03-01", "")])
 
 
+def _is_date(text: str) -> bool:
+    try:
+        dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("dialect", [None, "duckdb"])
+def test_real_dates_are_python_dates(dialect) -> None:
+    """The date check, portable (None) and DuckDB's own (TRY_STRPTIME), accepts exactly the
+    eight-digit texts ``datetime.date`` accepts: every month 00-13 and day 00-32 of leap,
+    common and century years and both ends of the calendar, in both written forms."""
+    book = srg_rules.parse("field d: date\ninclude ok when d is not missing\n")
+    years = ["0000", "0001", "0004", "0099", "0100", "0200", "0400", "0999", "1900", "1999",
+             "2000", "2023", "2024", "2100", "9999"]
+    texts = [f"{y}{m:02d}{d:02d}" for y in years for m in range(14) for d in range(33)]
+    texts = [t for t in texts if t != "00000000"]  # the CBS layouts' "no date": missing
+    rows = [(t,) for t in texts] + [(f"{t[:4]}-{t[4:6]}-{t[6:]}",) for t in texts]
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE records (d VARCHAR)")
+    connection.executemany("INSERT INTO records VALUES (?)", rows)
+    query = sql.to_expression(book.program, columns=["d"], dialect=dialect).sql("duckdb")
+    got = [status == "included" for _, status, _, _ in connection.execute(query).fetchall()]
+    want = [_is_date(text.replace("-", "")) for (text,) in rows]
+    assert got == want
+    assert sum(want) > 0 and not all(want)
+    assert ("TRY_STRPTIME" in query) == (dialect == "duckdb")
+
+
+def test_only_duckdb_gets_its_own_date_check() -> None:
+    book = srg_rules.parse("field d: date\ninclude ok when d is not missing\n")
+    for dialect in sql.DIALECTS:
+        text = sql.to_sql(book.program, dialect=dialect, columns=["d"])
+        assert ("TRY_STRPTIME" in text) == (dialect == "duckdb"), dialect
+
+
 # --- dates moved (docs/language.md, "Date arithmetic") ----------------------------------------
 
 # Shifts whose results reach every rule of srg_rules.dates: clamping, no sticking month end,

@@ -59,6 +59,7 @@ not depend on row order.
 from .builders import WHITESPACE
 from .conditions import SUPPORTED_OPERATORS, UnsupportedOperator
 from .query import DIALECTS, STAR_EXCEPT_DIALECTS, Query, internal_prefix, to_expression, to_sql
+from .reading import typed_reading
 from .running import SqlProgram, compile_program
 
 __all__ = [
@@ -73,4 +74,5 @@ __all__ = [
     "internal_prefix",
     "to_expression",
     "to_sql",
+    "typed_reading",
 ]

@@ -57,14 +57,18 @@ class Query:
     value of the wrong type; ``malformed`` names a boolean column of unreadable rows;
     ``problems`` names a text column holding the reasons found before the rules (joined with
     ``|``, NULL when none), which then take the place of the field problems (a provision's,
-    :mod:`srg_rules.backends.sql.registration`).
+    :mod:`srg_rules.backends.sql.registration`); ``dialect`` is the dialect the query will
+    be written in, when known (DuckDB gets its own, faster date check; None: SQL every
+    dialect reads alike); ``column_types`` maps a source column to its SQL type, when known
+    (a column whose type fits its field is read as it is; see :func:`to_expression`).
     """
 
     def __init__(self, program: ir.Program, columns: Sequence[str] | None,
                  reasons: str, malformed: str | None,
                  invalid_markers: Mapping[str, str] | None = None,
                  field_columns: Mapping[str, str] | None = None, lateral: bool = False,
-                 problems: str | None = None):
+                 problems: str | None = None, dialect: str | None = None,
+                 column_types: Mapping[str, str] | None = None):
         if reasons not in ("text", "list"):
             raise ValueError(f"reasons must be 'text' or 'list', not {reasons!r}")
         schema = program.schema
@@ -83,8 +87,9 @@ class Query:
             else:
                 raw = column(source_column, "src" if self.lateral else None)
             self.readers[name] = Reader(self.plan, field, raw,
-                                        (invalid_markers or {}).get(name))
-        conditions = Conditions(self.plan, self.readers)
+                                        (invalid_markers or {}).get(name), dialect,
+                                        (column_types or {}).get(source_column))
+        conditions = Conditions(self.plan, self.readers, dialect)
         matched: dict[str, list[tuple[ir.CompiledRule, exp.Column]]] = {verb: [] for verb in VERBS}
         matched["warn"] = []  # no verb of the decision: its matches are the warnings
         for rule in program.rules:
@@ -157,7 +162,8 @@ def _source(table: str | exp.Expression) -> exp.Expression:
 def to_expression(program: ir.Program, table: str | exp.Expression = "records", *,
                   columns: Sequence[str] | None = None, reasons: str = "text",
                   malformed: str | None = None, lateral: bool = False,
-                  ordered: bool = True) -> exp.Select:
+                  ordered: bool = True, dialect: str | None = None,
+                  column_types: Mapping[str, str] | None = None) -> exp.Select:
     """The program as one query that adds ``status``, ``type`` and ``reasons`` to ``table``
     (and ``warnings``, the ids of the matching warn rules, when the program has warn rules).
 
@@ -183,6 +189,20 @@ def to_expression(program: ir.Program, table: str | exp.Expression = "records", 
             number, which is not among the output columns. Without it DuckDB may return
             the rows in another order (it turns a long ``IN`` list into a join). The
             ``lateral`` form is not numbered. False: no numbering and no ``ORDER BY``.
+        dialect: the dialect the expression will be written in, when known; DuckDB's
+            query then checks a date with DuckDB's own ``TRY_STRPTIME``. None: SQL that
+            every dialect reads alike.
+        column_types: the SQL types of the relation's columns, by column name, as the
+            dialect names them (``DATE``, ``BOOLEAN``, ``BIGINT``, ``DECIMAL(10,2)``,
+            ``DOUBLE``, ``VARCHAR``...); a column left out is text. A column whose type fits
+            its field is read as it is, checking only what the type does not guarantee: a
+            DATE (or a TIMESTAMP without time zone, as its day) for a ``date`` or ``month``
+            field, BOOLEAN for a ``boolean``, an integer type, DECIMAL or DOUBLE for a
+            ``number``. A column of any other type is read as its text (``CAST AS
+            VARCHAR``). A typed value decides as :meth:`Rulebook.decide` decides its Python
+            value: a DATE as its ISO text, a month's first day as that month, an integer
+            exactly, NaN as missing, an infinity as no number (docs/engines.md, "Typed
+            input").
 
     Raises:
         ValueError: ``columns`` is empty (a relation without columns has no record to
@@ -197,7 +217,8 @@ def to_expression(program: ir.Program, table: str | exp.Expression = "records", 
     if columns is not None and len(columns) == 0:
         raise ValueError("columns=[]: name the relation's columns, or leave columns out "
                          "(None) to decide over whatever columns it has")
-    query = Query(program, columns, reasons, malformed, lateral=lateral)
+    query = Query(program, columns, reasons, malformed, lateral=lateral, dialect=dialect,
+                  column_types=column_types)
     if not ordered or query.lateral:
         select = query.select(_source(table))
     else:
@@ -264,7 +285,8 @@ def for_postgres(expression: exp.Expression) -> exp.Expression:
 
 def to_sql(program: ir.Program, table: str | exp.Expression = "records",
            dialect: str = "duckdb", *, columns: Sequence[str] | None = None,
-           reasons: str = "text", pretty: bool = False, ordered: bool = True) -> str:
+           reasons: str = "text", pretty: bool = False, ordered: bool = True,
+           column_types: Mapping[str, str] | None = None) -> str:
     """The program as SQL text for ``dialect`` (``duckdb``, ``postgres``, ``spark``, or any
     other dialect sqlglot writes; only the first three are tested).
 
@@ -282,7 +304,8 @@ def to_sql(program: ir.Program, table: str | exp.Expression = "records",
     """
     lateral = columns is None and dialect not in STAR_EXCEPT_DIALECTS
     expression: exp.Expression = to_expression(program, table, columns=columns, reasons=reasons,
-                                               lateral=lateral, ordered=ordered)
+                                               lateral=lateral, ordered=ordered,
+                                               dialect=dialect, column_types=column_types)
     if dialect in ("spark", "databricks"):
         # Spark numbers no window without an ORDER BY; MONOTONICALLY_INCREASING_ID() grows
         # in reading order (partition by partition), which is all the ORDER BY needs.

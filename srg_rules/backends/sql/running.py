@@ -64,7 +64,7 @@ class SqlProgram:
         inputs = [f"{prefix}field{i}" for i in range(len(names))]
         query = Query(program, [self._row, *inputs], "text", None,
                        invalid_markers={name: self._marker for name in names},
-                       field_columns=dict(zip(names, inputs)))
+                       field_columns=dict(zip(names, inputs)), dialect="duckdb")
         rows = exp.column("r")  # the unnested list of one record's texts
         # sqlglot counts subscripts from 0 and writes them in DuckDB's 1-based form.
         source = exp.select(
