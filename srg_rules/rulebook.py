@@ -272,7 +272,15 @@ def diagnose(text: str, source: str = "<string>", *, analyse: bool = True) -> tu
             match, overlapping or missing types, dead and redundant rules, violated
             expectations), each finding with an example record.
     """
-    checked, diagnostics = _build(SourceFile(source, text))
+    # The collector stays paused after building too: the built rulebook is millions of live
+    # objects, and each of its passes while z3 is imported and the findings are sorted walked
+    # them all to free nothing (4 s each for 150,000 defines, docs/benchmarks.md).
+    with _collector_paused():
+        return _diagnose(SourceFile(source, text), analyse)
+
+
+def _diagnose(source: SourceFile, analyse: bool) -> tuple[Diagnostic, ...]:
+    checked, diagnostics = _build(source)
     if checked is None or not analyse:
         return diagnostics
     from . import analysis  # z3 is loaded only when a rulebook is analysed
