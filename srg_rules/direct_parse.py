@@ -487,10 +487,11 @@ class _Parser:
             self._keyword("_FROM")
             written, path_start, end = self._string()
             path = ast.Text(unquote(written), span=self._span(path_start, end))
-            codes = None
+            written_too: tuple[ast.CodeEntry, ...] | None = None  # a list beside the file
             if self._at("{"):
-                codes, end = self._code_list()
-            return ast.TypeSpec(name, codes, span=self._span(start, end), code_file=path), end
+                written_too, end = self._code_list()
+            return ast.TypeSpec(name, written_too, span=self._span(start, end),
+                                code_file=path), end
         return ast.TypeSpec(name, span=self._span(start, end)), end
 
     def _code_list(self) -> tuple[tuple[ast.CodeEntry, ...], int]:
