@@ -10,7 +10,7 @@ Why: Lark's LALR loop builds a tree of Python objects per token and costs about 
 ``define`` (docs/benchmarks.md, "Scale of rulebooks"); a 10 MB rulebook took a minute to
 parse. This parser (a regular-expression tokenizer, recursive descent for statements,
 precedence climbing for ``or`` over ``and`` over ``not``) builds the AST nodes as lowering
-would, some five times faster.
+would, about six times faster.
 
 Invariant: for any text, :func:`parse_directly` either returns None (it declines) or exactly
 what Lark and :func:`~srg_rules.lower.lower` give: equal nodes, the same spans (a node's span

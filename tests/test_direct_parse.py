@@ -283,31 +283,43 @@ def _spaced_terminals() -> dict[str, st.SearchStrategy[str]]:
 _GRAMMAR_TEXTS = from_lark(_parser(), start="start", explicit=_spaced_terminals())
 _VALID_TEXTS = rulebook_texts()
 _DUTCH_TEXTS = _VALID_TEXTS.map(lambda text: _dutch(text) or text)
-_SETTINGS = settings(max_examples=150, deadline=None,
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+_MUTATED = mutated(st.one_of(_VALID_TEXTS, _DUTCH_TEXTS, st.just(EVERY_CONSTRUCT),
+                            _GRAMMAR_TEXTS))
 
 
-@_SETTINGS
+def _examples(count: int) -> settings:
+    return settings(max_examples=count, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+# The default run's budget: about 35 s (from_lark draws slowly); -m slow runs the long ones.
+@_examples(80)
 @given(st.one_of(_VALID_TEXTS, _DUTCH_TEXTS))
 def test_generated_rulebooks(text: str) -> None:
     differential(text)
 
 
-@_SETTINGS
+@_examples(30)
 @given(_GRAMMAR_TEXTS)
 def test_grammar_generated_texts(text: str) -> None:
     differential(text)
 
 
-@_SETTINGS
-@given(mutated(st.one_of(_VALID_TEXTS, _DUTCH_TEXTS, st.just(EVERY_CONSTRUCT), _GRAMMAR_TEXTS)))
+@_examples(100)
+@given(_MUTATED)
 def test_mutated_texts(text: str) -> None:
     differential(text)
 
 
 @pytest.mark.slow
-@settings(max_examples=3000, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(mutated(st.one_of(_VALID_TEXTS, _DUTCH_TEXTS, st.just(EVERY_CONSTRUCT), _GRAMMAR_TEXTS)))
+@_examples(1000)
+@given(st.one_of(_VALID_TEXTS, _DUTCH_TEXTS, _GRAMMAR_TEXTS))
+def test_generated_texts_long(text: str) -> None:
+    differential(text)
+
+
+@pytest.mark.slow
+@_examples(3000)
+@given(_MUTATED)
 def test_mutated_texts_long(text: str) -> None:
     differential(text)
