@@ -142,6 +142,10 @@ _MAX_NESTING = 60
 _SURELY_SHALLOW = MAX_DEPTH // 2 - 1
 
 _RULE_VERBS = frozenset(KEYWORDS["RULE_VERB"])
+# The words of the operators, asked after every operand.
+_OR_WORDS = frozenset(KEYWORDS["_OR"])
+_AND_WORDS = frozenset(KEYWORDS["_AND"])
+_NOT_WORDS = frozenset(KEYWORDS["_NOT"])
 
 
 class _Parser:
@@ -160,6 +164,7 @@ class _Parser:
         self._kind = _END
         self._start = self._end = 0
         self._word: str | None = None
+        self._sign: str | None = None  # the current token's text when it is punctuation
         self._advance()
 
     # --- tokens --------------------------------------------------------------------------
@@ -170,7 +175,7 @@ class _Parser:
             self._comments.append(match.span(_COMMENT))
             match = self._match(self._text, match.end())
         if match is None:  # only whitespace is left
-            self._kind, self._word = _END, None
+            self._kind, self._word, self._sign = _END, None, None
             self._start = self._end = len(self._text)
             return
         kind = match.lastindex
@@ -179,13 +184,15 @@ class _Parser:
             self._decline()
         self._kind = kind
         self._start, self._end = match.span(kind)
-        self._word = match.group(kind) if kind == _WORD else None
+        if kind == _WORD:
+            self._word, self._sign = match.group(kind), None
+        elif kind == _PUNCTUATION:
+            self._word, self._sign = None, match.group(kind)
+        else:
+            self._word = self._sign = None
 
     def _decline(self) -> NoReturn:
         raise _Decline()
-
-    def _span(self, start: int, end: int) -> Span:
-        return Span(self._source, start, end)
 
     def _is(self, terminal: str) -> bool:
         """Whether the current token is a one-word keyword of ``terminal``."""
@@ -225,19 +232,19 @@ class _Parser:
             self._decline()
 
     def _punctuation(self, symbol: str) -> int:
-        if self._kind != _PUNCTUATION or self._text[self._start:self._end] != symbol:
+        if self._sign != symbol:
             self._decline()
         end = self._end
         self._advance()
         return end
 
     def _at(self, symbol: str) -> bool:
-        return self._kind == _PUNCTUATION and self._text[self._start:self._end] == symbol
+        return self._sign == symbol
 
     def _name(self) -> ast.Name:
         if self._word is None:
             self._decline()
-        name = ast.Name(self._word, span=self._span(self._start, self._end))
+        name = ast.Name(self._word, span=Span(self._source, self._start, self._end))
         self._advance()
         return name
 
@@ -252,7 +259,7 @@ class _Parser:
     def _number(self, start: int, end: int) -> ast.Number:
         written = self._text[start:end]
         value = float(written) if "." in written else int(written)
-        return ast.Number(value, span=self._span(start, end), written=written)
+        return ast.Number(value, span=Span(self._source, start, end), written=written)
 
     # --- statements ----------------------------------------------------------------------
 
@@ -285,14 +292,15 @@ class _Parser:
             start = self._start
             self._keyword("_USE")
             path, _, end = self._string()
-            return ast.Use(unquote(path), span=self._span(start, end))
+            return ast.Use(unquote(path), span=Span(self._source, start, end))
         if word in ("rules", "regels"):
             return self._decision_date()
         if word in ("identifier", "kenmerk"):
             start = self._start
             self._keyword("_IDENTIFIER")
             field = self._name()
-            return ast.Identifier(field, span=self._span(start, field.span.end))  # type: ignore[union-attr]
+            assert field.span is not None  # made here, with a span
+            return ast.Identifier(field, span=Span(self._source, start, field.span.end))
         if word in ("unique", "uniek"):
             return self._unique()
         if word in ("expect", "verwacht"):
@@ -305,7 +313,7 @@ class _Parser:
         name = self._name()
         self._punctuation(":")
         condition, end = self._whole_condition()
-        return ast.Definition(name, condition, span=self._span(start, end))
+        return ast.Definition(name, condition, span=Span(self._source, start, end))
 
     def _rule(self, verb: str) -> ast.Rule:
         start = self._start
@@ -324,7 +332,7 @@ class _Parser:
         condition, end = self._whole_condition()
         validity, because, end = self._validity_and_because(end)
         return ast.Rule(english(verb), name, condition, because, validity,
-                        span=self._span(start, end))
+                        span=Span(self._source, start, end))
 
     def _classification(self) -> ast.Classification:
         start = self._start
@@ -336,7 +344,7 @@ class _Parser:
         condition, end = self._whole_condition()
         validity, because, end = self._validity_and_because(end)
         return ast.Classification(name, code, condition, because, validity,
-                                  span=self._span(start, end))
+                                  span=Span(self._source, start, end))
 
     def _validity_and_because(self, end: int
                               ) -> tuple[ast.Validity | None, str | None, int]:
@@ -361,17 +369,17 @@ class _Parser:
             first = self._date()
             if self._word is None or self._word not in _FIRST_WORDS["_UNTIL"]:
                 assert first.span is not None  # made here, with a span
-                return ast.Validity(first, None, span=self._span(start, first.span.end))
+                return ast.Validity(first, None, span=Span(self._source, start, first.span.end))
         self._keyword("_UNTIL")
         last = self._date()
         assert last.span is not None  # made here, with a span
-        return ast.Validity(first, last, span=self._span(start, last.span.end))
+        return ast.Validity(first, last, span=Span(self._source, start, last.span.end))
 
     def _date(self) -> ast.Date:
         if self._kind != _DATE:
             self._decline()
         date = ast.Date(self._text[self._start:self._end],
-                        span=self._span(self._start, self._end))
+                        span=Span(self._source, self._start, self._end))
         self._advance()
         return date
 
@@ -389,7 +397,7 @@ class _Parser:
             validity = self._validity()
             assert validity.span is not None  # made here, with a span
             end = validity.span.end
-        return ast.Header(unquote(title), version, validity, span=self._span(start, end))
+        return ast.Header(unquote(title), version, validity, span=Span(self._source, start, end))
 
     def _decision_date(self) -> ast.DecisionDate:
         start = self._start
@@ -402,7 +410,7 @@ class _Parser:
         self._keyword("_ON")
         field = self._name()
         assert field.span is not None  # made here, with a span
-        return ast.DecisionDate(field, span=self._span(start, field.span.end))
+        return ast.DecisionDate(field, span=Span(self._source, start, field.span.end))
 
     def _unique(self) -> ast.Unique:
         start = self._start
@@ -412,7 +420,7 @@ class _Parser:
             self._advance()
             key.append(self._name())
         end = key[-1].span.end  # type: ignore[union-attr]
-        return ast.Unique(tuple(key), span=self._span(start, end))
+        return ast.Unique(tuple(key), span=Span(self._source, start, end))
 
     def _expectation(self) -> ast.Expectation:
         start = self._start
@@ -423,7 +431,7 @@ class _Parser:
             outcomes.append(self._outcome())
         self._keyword("_WHEN")
         condition, end = self._whole_condition()
-        return ast.Expectation(tuple(outcomes), condition, span=self._span(start, end))
+        return ast.Expectation(tuple(outcomes), condition, span=Span(self._source, start, end))
 
     def _outcome(self) -> ast.Outcome:
         start = self._start
@@ -431,16 +439,16 @@ class _Parser:
         if self._is("STATUS_WORD"):
             end = self._keyword("STATUS_WORD")
             assert word is not None  # a keyword is a word
-            return ast.Outcome(english(word), span=self._span(start, end))
+            return ast.Outcome(english(word), span=Span(self._source, start, end))
         if self._is("_TYPE"):
             self._keyword("_TYPE")
             code = self._value()
             assert code.span is not None  # made here, with a span
-            return ast.Outcome("type", code, span=self._span(start, code.span.end))
+            return ast.Outcome("type", code, span=Span(self._source, start, code.span.end))
         self._keyword("_WARNING")
         rule = self._name()
         assert rule.span is not None  # made here, with a span
-        return ast.Outcome("warning", rule=rule, span=self._span(start, rule.span.end))
+        return ast.Outcome("warning", rule=rule, span=Span(self._source, start, rule.span.end))
 
     # --- declarations --------------------------------------------------------------------
 
@@ -453,7 +461,7 @@ class _Parser:
         optional = self._is("OPTIONAL")
         if optional:
             end = self._keyword("OPTIONAL")
-        return ast.FieldDeclaration(name, type_spec, optional, span=self._span(start, end))
+        return ast.FieldDeclaration(name, type_spec, optional, span=Span(self._source, start, end))
 
     def _output_declaration(self) -> ast.OutputDeclaration:
         start = self._start
@@ -461,7 +469,7 @@ class _Parser:
         name = self._name()
         self._punctuation(":")
         type_spec, end = self._type_spec()
-        return ast.OutputDeclaration(name, type_spec, span=self._span(start, end))
+        return ast.OutputDeclaration(name, type_spec, span=Span(self._source, start, end))
 
     def _type_spec(self) -> tuple[ast.TypeSpec, int]:
         name = self._name()
@@ -469,7 +477,7 @@ class _Parser:
         start, end = name.span.start, name.span.end
         if self._at("{"):
             codes, end = self._code_list()
-            return ast.TypeSpec(name, codes, span=self._span(start, end)), end
+            return ast.TypeSpec(name, codes, span=Span(self._source, start, end)), end
         if self._at("("):
             argument_start = self._start
             self._advance()
@@ -481,18 +489,19 @@ class _Parser:
             # The argument's span is the type_argument rule's: the parentheses included.
             written = self._text[number_start:number_end]
             value = float(written) if "." in written else int(written)
-            argument = ast.Number(value, span=self._span(argument_start, end), written=written)
-            return ast.TypeSpec(name, None, argument, span=self._span(start, end)), end
+            argument = ast.Number(value, span=Span(self._source, argument_start, end),
+                                  written=written)
+            return ast.TypeSpec(name, None, argument, span=Span(self._source, start, end)), end
         if self._is("_FROM"):
             self._keyword("_FROM")
             written, path_start, end = self._string()
-            path = ast.Text(unquote(written), span=self._span(path_start, end))
+            path = ast.Text(unquote(written), span=Span(self._source, path_start, end))
             written_too: tuple[ast.CodeEntry, ...] | None = None  # a list beside the file
             if self._at("{"):
                 written_too, end = self._code_list()
-            return ast.TypeSpec(name, written_too, span=self._span(start, end),
+            return ast.TypeSpec(name, written_too, span=Span(self._source, start, end),
                                 code_file=path), end
-        return ast.TypeSpec(name, span=self._span(start, end)), end
+        return ast.TypeSpec(name, span=Span(self._source, start, end)), end
 
     def _code_list(self) -> tuple[tuple[ast.CodeEntry, ...], int]:
         self._advance()  # {
@@ -517,7 +526,7 @@ class _Parser:
             validity = self._validity()
             assert validity.span is not None  # made here, with a span
             end = validity.span.end
-        return ast.CodeEntry(value, label, validity, span=self._span(start, end))
+        return ast.CodeEntry(value, label, validity, span=Span(self._source, start, end))
 
     def _value(self) -> ast.Value:
         """A word, text, number or date (the grammar's ``_value``)."""
@@ -525,13 +534,13 @@ class _Parser:
         value: ast.Value
         if kind == _WORD:
             assert self._word is not None  # set with the kind
-            value = ast.Word(self._word, span=self._span(start, end))
+            value = ast.Word(self._word, span=Span(self._source, start, end))
         elif kind == _STRING:
-            value = ast.Text(unquote(self._text[start:end]), span=self._span(start, end))
+            value = ast.Text(unquote(self._text[start:end]), span=Span(self._source, start, end))
         elif kind == _NUMBER:
             value = self._number(start, end)
         elif kind == _DATE:
-            value = ast.Date(self._text[start:end], span=self._span(start, end))
+            value = ast.Date(self._text[start:end], span=Span(self._source, start, end))
         else:
             self._decline()
         self._advance()
@@ -551,25 +560,25 @@ class _Parser:
 
     def _any_of(self) -> tuple[ast.Condition, int, int]:
         first, start, end = self._all_of()
-        if not self._is("_OR"):
+        if self._word not in _OR_WORDS:
             return first, start, end
         items = [first]
-        while self._is("_OR"):
+        while self._word in _OR_WORDS:
             self._keyword("_OR")
             item, _, end = self._all_of()
             items.append(item)
-        return ast.AnyOf(tuple(items), span=self._span(start, end)), start, end
+        return ast.AnyOf(tuple(items), span=Span(self._source, start, end)), start, end
 
     def _all_of(self) -> tuple[ast.Condition, int, int]:
         first, start, end = self._negatable()
-        if not self._is("_AND"):
+        if self._word not in _AND_WORDS:
             return first, start, end
         items = [first]
-        while self._is("_AND"):
+        while self._word in _AND_WORDS:
             self._keyword("_AND")
             item, _, end = self._negatable()
             items.append(item)
-        return ast.AllOf(tuple(items), span=self._span(start, end)), start, end
+        return ast.AllOf(tuple(items), span=Span(self._source, start, end)), start, end
 
     def _deeper(self) -> None:
         self._nesting += 1
@@ -579,14 +588,14 @@ class _Parser:
             self._deepest = self._nesting
 
     def _negatable(self) -> tuple[ast.Condition, int, int]:
-        if self._is("_NOT"):
+        if self._word in _NOT_WORDS:
             start = self._start
             self._keyword("_NOT")
             self._deeper()
             item, _, end = self._negatable()
             self._nesting -= 1
-            return ast.Not(item, span=self._span(start, end)), start, end
-        if self._at("("):
+            return ast.Not(item, span=Span(self._source, start, end)), start, end
+        if self._sign == "(":
             start = self._start
             self._advance()
             self._deeper()
@@ -602,7 +611,7 @@ class _Parser:
             left = self._number(start, end)
             self._advance()
         elif kind == _DATE:
-            base = ast.Date(self._text[start:end], span=self._span(start, end))
+            base = ast.Date(self._text[start:end], span=Span(self._source, start, end))
             self._advance()
             left = self._date_shift(base, start)
         elif kind == _WORD:
@@ -612,9 +621,9 @@ class _Parser:
             if self._at("("):
                 left = self._measure_or_call(word, start, end)
             elif self._at("+") or self._at("-") or self._negative_number():
-                left = self._date_shift(ast.Word(word, span=self._span(start, end)), start)
+                left = self._date_shift(ast.Word(word, span=Span(self._source, start, end)), start)
             else:
-                name = ast.Name(word, span=self._span(start, end))
+                name = ast.Name(word, span=Span(self._source, start, end))
                 return self._about_a_name(name, start, end)
         else:
             self._decline()
@@ -626,9 +635,9 @@ class _Parser:
         reference to a boolean field or a define)."""
         word = self._word
         if word is None:
-            if self._kind == _PUNCTUATION and self._text[self._start:self._end] in _COMPARISONS:
+            if self._sign in _COMPARISONS:
                 return self._compared(name, start)
-            return ast.Reference(name, span=self._span(start, end)), start, end
+            return ast.Reference(name, span=Span(self._source, start, end)), start, end
         if word == "in":
             self._keyword("_IN")
             return self._in_set("in_set", name, start)
@@ -645,10 +654,10 @@ class _Parser:
             else:
                 self._keyword("_NOT")
                 present, end = True, self._keyword("_MISSING")
-            return ast.Presence(name, present, span=self._span(start, end)), start, end
+            return ast.Presence(name, present, span=Span(self._source, start, end)), start, end
         if word in KEYWORDS["_ABSENT"]:
             end = self._keyword("_ABSENT")
-            return ast.Presence(name, False, span=self._span(start, end)), start, end
+            return ast.Presence(name, False, span=Span(self._source, start, end)), start, end
         if word in _FIRST_WORDS["_MATCHES"] and _SEVERAL_WORDS["_MATCHES"].match(
                 self._text, self._start):
             self._keyword("_MATCHES")
@@ -657,18 +666,19 @@ class _Parser:
             self._keyword("_NOT_MATCHES")
             return self._pattern(name, start, True)
         # Anything else ends the condition here; the statement says whether it may.
-        return ast.Reference(name, span=self._span(start, end)), start, end
+        return ast.Reference(name, span=Span(self._source, start, end)), start, end
 
     def _pattern(self, name: ast.Name, start: int,
                  negated: bool) -> tuple[ast.Condition, int, int]:
         written, pattern_start, end = self._string()
-        pattern = ast.Text(unquote(written), span=self._span(pattern_start, end))
-        return ast.PatternMatch(name, pattern, negated, span=self._span(start, end)), start, end
+        pattern = ast.Text(unquote(written), span=Span(self._source, pattern_start, end))
+        span = Span(self._source, start, end)
+        return ast.PatternMatch(name, pattern, negated, span=span), start, end
 
     def _in_set(self, op: str, name: ast.Name, start: int) -> tuple[ast.Condition, int, int]:
         values = self._value_set()
         end = values.span.end  # type: ignore[union-attr]
-        return ast.Comparison(op, name, values, span=self._span(start, end)), start, end
+        return ast.Comparison(op, name, values, span=Span(self._source, start, end)), start, end
 
     def _value_set(self) -> ast.ValueSet:
         start = self._start
@@ -680,19 +690,17 @@ class _Parser:
                 break
             items.append(self._value())
         end = self._punctuation("}")
-        return ast.ValueSet(tuple(items), span=self._span(start, end))
+        return ast.ValueSet(tuple(items), span=Span(self._source, start, end))
 
     def _compared(self, left: ast.Name | ast.DateShift | ast.Measure | ast.Call | ast.Number,
                   start: int) -> tuple[ast.Condition, int, int]:
-        if self._kind != _PUNCTUATION:
-            self._decline()
-        op = _COMPARISONS.get(self._text[self._start:self._end])
+        op = _COMPARISONS.get(self._sign or "")
         if op is None:
             self._decline()
         self._advance()
         right = self._right()
         end = right.span.end  # type: ignore[union-attr]
-        return ast.Comparison(op, left, right, span=self._span(start, end)), start, end
+        return ast.Comparison(op, left, right, span=Span(self._source, start, end)), start, end
 
     def _right(self) -> ast.Value | ast.DateShift | ast.Measure | ast.Call:
         """The right of a comparison: a value, a moved date, a measure or a call."""
@@ -703,12 +711,12 @@ class _Parser:
             self._advance()
             if self._at("("):
                 return self._measure_or_call(word, start, end)
-            base = ast.Word(word, span=self._span(start, end))
+            base = ast.Word(word, span=Span(self._source, start, end))
             if self._at("+") or self._at("-") or self._negative_number():
                 return self._date_shift(base, start)
             return base
         if kind == _DATE:
-            date = ast.Date(self._text[start:end], span=self._span(start, end))
+            date = ast.Date(self._text[start:end], span=Span(self._source, start, end))
             self._advance()
             if self._at("+") or self._at("-") or self._negative_number():
                 return self._date_shift(date, start)
@@ -722,9 +730,9 @@ class _Parser:
             base: ast.Word | ast.Date
             if kind == _WORD:
                 assert self._word is not None  # set with the kind
-                base = ast.Word(self._word, span=self._span(start, end))
+                base = ast.Word(self._word, span=Span(self._source, start, end))
             else:
-                base = ast.Date(self._text[start:end], span=self._span(start, end))
+                base = ast.Date(self._text[start:end], span=Span(self._source, start, end))
             self._advance()
             if self._at("+") or self._at("-") or self._negative_number():
                 return self._date_shift(base, start)
@@ -732,7 +740,7 @@ class _Parser:
         return self._value()
 
     def _measure_or_call(self, function: str, start: int, end: int) -> ast.Measure | ast.Call:
-        name = ast.Name(function, span=self._span(start, end))
+        name = ast.Name(function, span=Span(self._source, start, end))
         self._advance()  # (
         arguments = [self._argument()]
         while self._at(","):
@@ -740,12 +748,12 @@ class _Parser:
             arguments.append(self._argument())
         close = self._punctuation(")")
         if len(arguments) > 1:
-            return ast.Call(name, tuple(arguments), span=self._span(start, close))
+            return ast.Call(name, tuple(arguments), span=Span(self._source, start, close))
         field = arguments[0]
         if not isinstance(field, ast.Word):
             self._decline()  # a measure takes a field's name, a call two arguments or more
         return ast.Measure(name, ast.Name(field.text, span=field.span),
-                           span=self._span(start, close))
+                           span=Span(self._source, start, close))
 
     def _negative_number(self) -> bool:
         """A number written with its minus sign where the grammar wants the minus of a moved
@@ -774,4 +782,5 @@ class _Parser:
         end = self._end
         self._heard("UNIT", unit)
         self._advance()
-        return ast.DateShift(base, amount, later, english(unit), span=self._span(start, end))
+        return ast.DateShift(base, amount, later, english(unit),
+                             span=Span(self._source, start, end))
