@@ -26,8 +26,9 @@ line, then breaks its condition before ``and``/``or``; continuation lines are in
 :data:`INDENT` per level of nesting. A ``{...}`` list that does not fit, or that holds a comment,
 gets one value per line.
 
-Comments come from the one parse of the text (:func:`srg_rules.grammar.parse_tree_and_comments`
-collects them with a lexer callback of the one cached parser), and are attached to the node
+Comments come from the one parse of the text (:func:`srg_rules.direct_parse.parse_rulebook`
+collects them with its tokenizer, or Lark's path with a lexer callback of the one cached
+parser), and are attached to the node
 they annotate in the manner of Prettier: an own-line comment to the node that follows it, an
 end-of-line comment to the node it trails. Anchors are statements, the operands of
 ``and``/``or``, and the values of ``{...}`` lists; a comment that would land where no line
@@ -47,9 +48,8 @@ import attrs
 
 from . import ast, printer
 from .diagnostics import RulebookError
-from .grammar import parse_tree_comments_and_language
+from .direct_parse import parse_rulebook
 from .keywords import DUTCH, ENGLISH, STATEMENT_STARTS, keyword_words
-from .lower import lower
 from .source import SourceFile, Span
 
 __all__ = ["INDENT", "WIDTH", "format_rulebook", "format_text"]
@@ -81,11 +81,10 @@ def format_text(text: str, source: str = "<string>", keywords: str | None = None
     include taal when category = taal and funding in {a, b}  # art. 3
     """
     source_file = SourceFile(source, text)
-    tree, comments, language, diagnostics = parse_tree_comments_and_language(source_file)
-    if tree is None:
+    rulebook, comments, language, diagnostics = parse_rulebook(source_file)
+    if rulebook is None:
         raise RulebookError(diagnostics)
-    return format_rulebook(lower(tree, source_file), comments=comments,
-                           keywords=keywords or language)
+    return format_rulebook(rulebook, comments=comments, keywords=keywords or language)
 
 
 def format_rulebook(rulebook: ast.Rulebook, comments: Sequence[Span] = (),

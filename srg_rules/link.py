@@ -55,8 +55,7 @@ import attrs
 from . import ast
 from .codelists import read_code_list
 from .diagnostics import Diagnostic, RulebookError
-from .grammar import parse_tree
-from .lower import lower
+from .direct_parse import parse_rulebook
 from .source import SourceFile, Span
 from .i18n import gettext as _
 
@@ -245,12 +244,11 @@ class _Linker:
                                      shown=shown, value=error.strerror or error), where))
             return []
         used_source = SourceFile(shown, text)
-        tree, syntax_errors = parse_tree(used_source)
-        if tree is None:
-            self._add_used(syntax_errors, use, where)
+        parsed = parse_rulebook(used_source)
+        if parsed.rulebook is None:
+            self._add_used(parsed.diagnostics, use, where)
             return []
-        return self.statements(lower(tree, used_source), used_source, [*stack, resolved],
-                               used=True)
+        return self.statements(parsed.rulebook, used_source, [*stack, resolved], used=True)
 
     def _add_used(self, diagnostics: Iterable[Diagnostic], use: ast.Use, where: Span) -> None:
         for diagnostic in diagnostics:

@@ -24,7 +24,7 @@ from .keywords import english
 from .operators import OPERATORS
 from .source import SourceFile, Span
 
-__all__ = ["lower"]
+__all__ = ["lower", "unquote"]
 
 
 def lower(tree: Tree[Token], source: SourceFile) -> ast.Rulebook:
@@ -36,9 +36,13 @@ def lower(tree: Tree[Token], source: SourceFile) -> ast.Rulebook:
 _ESCAPE = re.compile(r'\\(["\\])')
 
 
-def _unquote(token: Token) -> str:
-    """The text of a quoted STRING token: only \\" and \\\\ are escapes; other backslashes stay."""
-    return _ESCAPE.sub(r"\1", str(token)[1:-1])
+def unquote(token: str) -> str:
+    """The text of a quoted STRING token: only \\" and \\\\ are escapes; other backslashes stay.
+
+    >>> unquote('"a \\\\"b\\\\" c\\\\\\\\d"')
+    'a "b" c\\\\d'
+    """
+    return _ESCAPE.sub(r"\1", token[1:-1])
 
 
 class _CodeFile(NamedTuple):
@@ -97,12 +101,12 @@ class _Lower:
     def header(self, meta: Meta, children: list[Any]) -> ast.Header:
         title, version, validity = children
         return ast.Header(
-            _unquote(title), _unquote(version) if version is not None else None, validity,
+            unquote(title), unquote(version) if version is not None else None, validity,
             span=self._span(meta),
         )
 
     def use(self, meta: Meta, children: list[Any]) -> ast.Use:
-        return ast.Use(_unquote(children[0]), span=self._span(meta))
+        return ast.Use(unquote(children[0]), span=self._span(meta))
 
     def decision_date(self, meta: Meta, children: list[Any]) -> ast.DecisionDate:
         return ast.DecisionDate(self._name(children[0]), span=self._span(meta))
@@ -141,7 +145,7 @@ class _Lower:
 
     def code_file(self, meta: Meta, children: list[Any]) -> _CodeFile:
         path, codes = children
-        return _CodeFile(ast.Text(_unquote(path), span=self._token_span(path)), codes)
+        return _CodeFile(ast.Text(unquote(path), span=self._token_span(path)), codes)
 
     def type_argument(self, meta: Meta, children: list[Any]) -> ast.Number:
         return self.number(meta, children)
@@ -152,7 +156,7 @@ class _Lower:
     def code_entry(self, meta: Meta, children: list[Any]) -> ast.CodeEntry:
         value, label, validity = children
         return ast.CodeEntry(
-            value, _unquote(label) if label is not None else None, validity,
+            value, unquote(label) if label is not None else None, validity,
             span=self._span(meta),
         )
 
@@ -198,7 +202,7 @@ class _Lower:
                                span=self._span(meta))
 
     def because(self, meta: Meta, children: list[Any]) -> str:
-        return _unquote(children[0])
+        return unquote(children[0])
 
     def expectation(self, meta: Meta, children: list[Any]) -> ast.Expectation:
         *outcomes, condition = children
@@ -277,7 +281,7 @@ class _Lower:
     def pattern_match(self, meta: Meta, children: list[Any],
                       negated: bool = False) -> ast.PatternMatch:
         field, pattern = children
-        text = ast.Text(_unquote(pattern), span=self._token_span(pattern))
+        text = ast.Text(unquote(pattern), span=self._token_span(pattern))
         return ast.PatternMatch(self._name(field), text, negated, span=self._span(meta))
 
     def pattern_mismatch(self, meta: Meta, children: list[Any]) -> ast.PatternMatch:
@@ -292,7 +296,7 @@ class _Lower:
         return ast.Word(str(children[0]), span=self._span(meta))
 
     def text(self, meta: Meta, children: list[Any]) -> ast.Text:
-        return ast.Text(_unquote(children[0]), span=self._span(meta))
+        return ast.Text(unquote(children[0]), span=self._span(meta))
 
     def number(self, meta: Meta, children: list[Any]) -> ast.Number:
         raw = str(children[0])

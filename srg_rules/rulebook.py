@@ -24,7 +24,8 @@ from .diagnostics import Diagnostic, RulebookError
 from .decision import Decision
 from .depth import too_deep_defines, too_deep_tree
 from .explain import Explanation
-from .grammar import parse_condition_tree, parse_tree, recover
+from .direct_parse import parse_rulebook
+from .grammar import parse_condition_tree, recover
 from .identifiers import name_warnings
 from .link import link, read_source
 from .lower import lower
@@ -274,7 +275,15 @@ def diagnose(text: str, source: str = "<string>", *, analyse: bool = True) -> tu
             match, overlapping or missing types, dead and redundant rules, violated
             expectations), each finding with an example record.
     """
-    checked, diagnostics = _build(SourceFile(source, text))
+    # The collector stays paused after building too: the built rulebook is millions of live
+    # objects, and each of its passes while z3 is imported and the findings are sorted walked
+    # them all to free nothing (4 s each for 150,000 defines, docs/benchmarks.md).
+    with _collector_paused():
+        return _diagnose(SourceFile(source, text), analyse)
+
+
+def _diagnose(source: SourceFile, analyse: bool) -> tuple[Diagnostic, ...]:
+    checked, diagnostics = _build(source)
     if checked is None or not analyse:
         return diagnostics
     from . import analysis  # z3 is loaded only when a rulebook is analysed
@@ -352,10 +361,10 @@ def _build(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
 
 
 def _build_unpaused(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
-    tree, syntax_errors = parse_tree(source)
-    if tree is None:
+    parsed, _, _, syntax_errors = parse_rulebook(source)
+    if parsed is None:
         return None, _with_meaning(source, syntax_errors)
-    linked, link_errors = link(lower(tree, source), source)
+    linked, link_errors = link(parsed, source)
     too_deep = too_deep_defines(linked)  # before the checker follows the defines' chains
     if too_deep:
         return None, _in_file_order((*link_errors, *too_deep), linked, source)

@@ -305,7 +305,8 @@ def test_syntax_errors_raise_rulebook_error_with_every_diagnostic() -> None:
 
 
 def test_a_text_is_parsed_once_comments_and_all(monkeypatch) -> None:
-    # The comments come from the one parse of the one cached parser (srg_rules.grammar).
+    # The comments come from the one parse: the direct parser's (srg_rules/direct_parse.py),
+    # or, for a text it leaves to Lark, the one parse of the one cached parser.
     calls = []
     parse = Lark.parse
 
@@ -315,6 +316,8 @@ def test_a_text_is_parsed_once_comments_and_all(monkeypatch) -> None:
 
     monkeypatch.setattr(Lark, "parse", counted)
     assert format_text("include when x = 1  # why\n") == "include when x = 1  # why\n"
+    assert len(calls) == 0
+    assert format_text("activities share x  # why\n") == "activities share x  # why\n"
     assert len(calls) == 1
 
 
