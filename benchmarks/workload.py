@@ -924,10 +924,12 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def duckdb_query(rules: RuleSet, columns: list[str], table: str = "records") -> str:
+def duckdb_query(rules: RuleSet, columns: list[str], table: str = "records",
+                 values: tuple[str, ...] = ()) -> str:
     """One query over ``table`` (every field a VARCHAR column, as read from CSV): its
     ``columns`` and status, type, reasons (reasons joined with ``|``), as a developer writes
-    it: read and check every field, evaluate every rule once, then decide."""
+    it: read and check every field, evaluate every rule once, then decide. ``values``: fields
+    whose typed value (NULL when missing or invalid) is passed on too, as ``v_FIELD``."""
     read = []
     typed = []
     problems = []
@@ -1007,7 +1009,7 @@ typed AS (SELECT raw.*, {', '.join(typed)}, {', '.join(problems)} FROM raw {' '.
 matched AS (SELECT *, {', '.join(matched)} FROM typed),
 counted AS (SELECT *, ({any_reject}) AS is_rejected, ({any_exclude}) AS is_excluded,
                    ({any_include}) AS is_included, ({count_types}) AS types FROM matched)
-SELECT {', '.join(f'"{c}"' for c in columns)},
+SELECT {', '.join([*(f'"{c}"' for c in columns), *(f'v_{v}' for v in values)])},
   CASE WHEN is_rejected THEN 'rejected' WHEN is_excluded OR NOT is_included THEN 'excluded'
        WHEN types > 1 THEN 'rejected' ELSE 'included' END AS status,
   CASE WHEN NOT is_rejected AND NOT is_excluded AND is_included AND types = 1
