@@ -323,7 +323,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
         try:
             if not program.has_registration:
                 decided = _decided(connection, query, rows, passthrough, malformed_name)
-            connection.run(exp.Copy(this=decided.subquery(), kind=False, files=[_text(str(temp))],
+            connection.run(exp.Copy(this=decided.subquery(copy=False), kind=False, files=[_text(str(temp))],
                                     params=_csv_params(delimiter)))
         except Exception as error:  # noqa: BLE001 - any DuckDB error: read the Python way
             message = str(error)
@@ -569,7 +569,7 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
                 raise InputError(_("{path}: cannot be read as Parquet ({error})").format(
                     path=source, error=_first_line(error))) from None
             _parquet_copy(connection, source, target, temp, exp.Copy(
-                this=decided.subquery(), kind=False, files=[_text(str(temp))],
+                this=decided.subquery(copy=False), kind=False, files=[_text(str(temp))],
                                     params=[exp.CopyParameter(this=exp.var("FORMAT"),
                                                               expression=exp.var("parquet")),
                                             _IN_PLACE.copy()]))
@@ -746,12 +746,14 @@ class _Connection:
         (:mod:`srg_rules.backends.sql.inorder`: its ``in_clause`` optimizer would turn them
         into joins that give the order up). Should one be left (``IN (SELECT ...)``), the
         optimizer is switched off for the statement."""
-        without_in_lists(statement)
+        without_in_lists(statement)  # in place: the statement is built for this one use
         off = not keeps_order(statement)
         if off != self._in_clause_off:
             self._db.execute(f"SET disabled_optimizers = '{'in_clause' if off else ''}'")
             self._in_clause_off = off
-        return statement.sql(dialect="duckdb")
+        # copy=False: the statement is built for this one use; sqlglot would otherwise copy
+        # the whole tree before writing it (a third of the time to prepare the SRG query).
+        return statement.sql(dialect="duckdb", copy=False)
 
     def run(self, statement: exp.Expression) -> None:
         text = self._prepared(statement)

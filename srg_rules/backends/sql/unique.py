@@ -78,9 +78,11 @@ def select_with_unique(query: Query, rows: exp.Select, passthrough: Sequence[exp
             takes_part.copy(), *(column(name) for name in names)])
         duplicate = and_([takes_part, comparison("gt", count, exp.Literal.number(1))])
         duplicates.append(exp.alias_(duplicate, f"{prefix}dup{index}", quoted=True))
+    # copy=False here and below: the trees are new and large (copying them doubled the
+    # time to build a query of the SRG rulebook).
     counted = exp.select(exp.Star(), *duplicates).from_(
-        decided.subquery(ident(f"{prefix}decided")))
-    return _marked(query, counted, passthrough).order_by(column(order))
+        decided.subquery(ident(f"{prefix}decided"), copy=False), copy=False)
+    return _marked(query, counted, passthrough).order_by(column(order), copy=False)
 
 
 def _marked(query: Query, counted: exp.Select, passthrough: Sequence[exp.Expr]) -> exp.Select:
@@ -108,7 +110,8 @@ def _marked(query: Query, counted: exp.Select, passthrough: Sequence[exp.Expr]) 
         # A duplicate keeps its warnings, as in Python (unique.with_duplicates).
         outputs.append(exp.alias_(column("warnings"), "warnings", quoted=True))
     passed = [column(item.alias_or_name) for item in passthrough]
-    return exp.select(*passed, *outputs).from_(counted.subquery(ident(f"{prefix}counted")))
+    return exp.select(*passed, *outputs).from_(
+        counted.subquery(ident(f"{prefix}counted"), copy=False), copy=False)
 
 
 # --- the duplicates found first, the rows then decided in one pass, in order ------------------
@@ -141,7 +144,7 @@ def duplicate_keys(query: Query, rows: exp.Select, malformed: str | None) -> exp
     statements = query.program.unique
     source = _values_only(query, rows, [query.readers[field].value for statement in statements
                                         for field in statement.key])
-    found_keys: exp.Expression | None = None
+    found_keys: exp.Query | None = None
     for index, statement in enumerate(statements):
         names = [f"{prefix}g{position}" for position in range(len(statement.key))]
         values = [query.readers[field].value for field in statement.key]
@@ -223,5 +226,6 @@ def select_with_duplicates(query: Query, rows: exp.Select, passthrough: Sequence
         if malformed is not None:
             mark = and_([not_(column(f"{prefix}umalformed")), mark])
         marks.append(exp.alias_(mark, f"{prefix}dup{index}", quoted=True))
-    counted = exp.select(exp.Star(), *marks).from_(decided.subquery(ident(f"{prefix}decided")))
+    counted = exp.select(exp.Star(), *marks).from_(
+        decided.subquery(ident(f"{prefix}decided"), copy=False), copy=False)
     return _marked(query, counted, passthrough)
