@@ -32,13 +32,20 @@ CSV, read exactly as :mod:`srg_rules.records` reads it (the header by that modul
 - DuckDB's parallel reader cannot pad short rows of a file with line breaks inside quoted
   values; such a file is read again without padding, and if it then has a short or long row
   it goes the Python way too.
-- Rows are written in the order they are read: DuckDB keeps insertion order through a
-  projection, but rewrites a long ``IN`` list into a join that does not, so that rewrite is
-  switched off for the run.
+- Rows are written in the order they are read, by every thread DuckDB uses: DuckDB keeps
+  insertion order through a projection, but its ``in_clause`` optimizer rewrites an ``IN``
+  list of five or more constants into a join that does not. Every statement is therefore
+  run with its ``IN`` lists written as binary searches or equalities
+  (:mod:`srg_rules.backends.sql.inorder`), and the optimizer stays on (it is switched off
+  only for a statement that would still hold an ``IN``: none the query builds).
 
-A program with ``unique`` statements gets one window count per statement over the decided
-rows (:mod:`srg_rules.backends.sql.unique`), the rows numbered as read and written in that
-order; a key with a number field goes the Python way (a CSV file; a Parquet file is refused).
+A program with ``unique`` statements is run in two passes: a first query over the key fields
+alone finds the keys that occur more than once, and the deciding query looks each row's key
+up among them (:func:`srg_rules.backends.sql.unique.select_with_duplicates`): no window, no
+join and no sort, so both passes run on every thread and the rows stream out in order.
+Beyond :data:`MOST_DUPLICATE_KEYS` such keys, one window count per statement over the
+decided rows, the rows numbered as read and sorted back into that order. A key with a
+number field goes the Python way (a CSV file; a Parquet file is refused).
 The counts per group (``by``) come from the same GROUP BY over the written file.
 
 Parquet is decided as its CSV export would be: every column is read as its text (a DATE as
@@ -83,7 +90,7 @@ from .backends import sql as sql_backend
 from .backends.sql import registration as sql_registration
 from .backends.sql import unique as sql_unique
 from .backends.sql.builders import strip
-from .backends.sql.inorder import keeps_order, without_in_lists
+from .backends.sql.inorder import without_in_lists
 from .backends.interpreter import Interpreter
 from .i18n import gettext as _
 from .leftovers import spill_folder
@@ -746,8 +753,8 @@ class _Connection:
         (:mod:`srg_rules.backends.sql.inorder`: its ``in_clause`` optimizer would turn them
         into joins that give the order up). Should one be left (``IN (SELECT ...)``), the
         optimizer is switched off for the statement."""
-        without_in_lists(statement)  # in place: the statement is built for this one use
-        off = not keeps_order(statement)
+        # In place: the statement is built for this one use.
+        off = not without_in_lists(statement)
         if off != self._in_clause_off:
             self._db.execute(f"SET disabled_optimizers = '{'in_clause' if off else ''}'")
             self._in_clause_off = off

@@ -41,13 +41,15 @@ SEARCHED = 8
 """A list of more texts than this is searched; a shorter one is a chain of equalities."""
 
 
-def without_in_lists(statement: exp.Expression) -> exp.Expression:
-    """``statement`` with every ``IN`` list of constants written without ``IN``, changed in
-    place (a query of many thousand nodes is not copied for it) and returned."""
-    for node in list(statement.find_all(exp.In)):
+def without_in_lists(statement: exp.Expression) -> bool:
+    """Write every ``IN`` list of constants in ``statement`` without ``IN``, in place (a
+    query of many thousand nodes is not copied for it); whether the statement now keeps the
+    order (:func:`keeps_order`), found in the same walk."""
+    found = list(statement.find_all(exp.In))
+    for node in found:
         if _is_list(node):
             node.replace(member(node.this, node.expressions))
-    return statement
+    return all(_is_list(node) for node in found)
 
 
 def keeps_order(statement: exp.Expression) -> bool:

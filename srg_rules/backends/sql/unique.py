@@ -13,7 +13,10 @@ columns, ``status``, ``type``, ``reasons``), with :mod:`srg_rules.unique`'s mean
 
 A window does not keep the rows' order, so each row is numbered as it is read
 (``row_number() OVER ()``, which DuckDB assigns in reading order) and the result is ordered
-by that number.
+by that number. That numbering and sort cost a DuckDB file run most of its second thread,
+so :mod:`srg_rules.filerun` first asks :func:`duplicate_keys` (a GROUP BY over the key
+fields' values only) and then decides with :func:`select_with_duplicates`, which looks each
+row's key up among those found: no window, no sort.
 
 Equality of keys is the typed values' equality in Python for texts, codes, digits, dates
 (their ``YYYYMMDD`` text) and booleans. A number's value here is a DOUBLE, which tells apart
