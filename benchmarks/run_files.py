@@ -54,17 +54,39 @@ import workload  # noqa: E402
 COLUMNS = list(workload.records(1)[0])
 
 
+# One row in this many repeats the key (provision_id, municipality_code, reporting_month) of
+# the row before it: the rulebook's `unique` statement rejects both (a delivery's planted
+# duplicates; every other row's key is its own, as in a real delivery).
+DUPLICATE_EVERY = 1000
+
+
+def with_own_key(row: dict[str, str], number: int, previous: dict[str, str] | None) -> list[str]:
+    """The row's values in COLUMNS order, its provision_id's digits replaced by the row's
+    number (same length and shape, so `registratienummer_te_lang` decides as before), or the
+    previous row's key for a planted duplicate."""
+    values = dict(row)
+    if previous is not None and number % DUPLICATE_EVERY == 0:
+        for name in ("provision_id", "municipality_code", "reporting_month"):
+            values[name] = previous[name]
+    else:
+        own = values["provision_id"]
+        count = sum(c.isdigit() for c in own)
+        digits = iter(f"{number:0{count}d}"[-count:]) if count else iter(())
+        values["provision_id"] = "".join(next(digits) if c.isdigit() else c for c in own)
+    return [values[c] for c in COLUMNS]
+
+
 def write_inputs(folder: Path, rows: int, parquet: bool) -> tuple[Path, Path | None]:
     pool = workload.records(min(rows, 100_000), seed=1)
     source = folder / "in.csv"
     with open(source, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";", lineterminator="\n")
         writer.writerow(COLUMNS)
-        written = 0
-        while written < rows:
-            chunk = pool[:rows - written]
-            writer.writerows([row[c] for c in COLUMNS] for row in chunk)
-            written += len(chunk)
+        previous: dict[str, str] | None = None
+        for number in range(rows):
+            values = with_own_key(pool[number % len(pool)], number, previous)
+            writer.writerow(values)
+            previous = dict(zip(COLUMNS, values))
     target = None
     if parquet:
         import duckdb
@@ -81,11 +103,32 @@ def handwritten_copy(source: Path, target: Path) -> str:
     fmt = "parquet" if source.suffix == ".parquet" else "csv"
     read = (f"read_parquet('{source}')" if fmt == "parquet" else
             f"read_csv('{source}', delim=';', header=true, all_varchar=true)")
-    query = workload.duckdb_query(workload.SRG, COLUMNS, read)
+    query = unique_checked(workload.duckdb_query(workload.SRG, COLUMNS, read, values=KEY))
     options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, DELIMITER ';', HEADER true"
     return ("import duckdb\nduckdb.execute(\"SET enable_progress_bar = false\")\n"
             f"duckdb.execute({workload.gemeenten_sql()!r})\n"
             f"duckdb.execute({f'COPY ({query}) TO {chr(39)}{target}{chr(39)} ({options})'!r})\n")
+
+
+KEY = ("provision_id", "municipality_code", "reporting_month")
+
+
+def unique_checked(query: str) -> str:
+    """The hand-written query with the rulebook's ``unique`` statement: a window count over the
+    key's typed values; a duplicate is rejected, its reasons its rejection reasons (when
+    rejected already) and ``duplicate:provision_id``. As a developer writes it, without an
+    ORDER BY: DuckDB does not promise the input's order through a window."""
+    values = [f"v_{name}" for name in KEY]
+    present = " AND ".join(f"{v} IS NOT NULL" for v in values)
+    return f"""
+SELECT {', '.join(f'"{c}"' for c in COLUMNS)},
+  CASE WHEN dup THEN 'rejected' ELSE status END AS status,
+  CASE WHEN dup THEN NULL ELSE type END AS type,
+  CASE WHEN dup THEN concat_ws('|', CASE WHEN status = 'rejected' THEN reasons END,
+                               'duplicate:provision_id') ELSE reasons END AS reasons,
+  warnings
+FROM (SELECT *, {present} AND count(*) OVER (PARTITION BY {', '.join(values)}) > 1 AS dup
+      FROM ({query}))"""
 
 
 def csv_copy(source: Path, target: Path) -> str:
@@ -111,8 +154,8 @@ import srg_rules
 from srg_rules import filerun
 settings = {settings!r}
 original = filerun._Connection.__init__
-def patched(self, progress):
-    original(self, progress)
+def patched(self, *args, **kwargs):
+    original(self, *args, **kwargs)
     for setting in settings:
         name, value = setting.split('=', 1)
         self._db.execute(f"SET {{name}} = '{{value}}'")
@@ -122,12 +165,15 @@ print(filerun.run_file(book.program, {str(source)!r}, {str(target)!r})["engine"]
 """
 
 
-def run(command: list[str]) -> tuple[float, int, float]:
+def run(command: list[str], folder: Path = ROOT) -> tuple[float, int, float]:
     """Wall seconds, peak RSS (bytes) and CPU seconds (user + system, all threads) of one
     process, from wait4."""
     start = time.perf_counter()
+    # Byte-compiled modules, as an installed package has them, also where the caller's
+    # environment sets PYTHONDONTWRITEBYTECODE (measured: no difference in start-up here).
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT)
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=folder, env=environment)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -150,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--setting", action="append", default=[],
                         help="NAME=VALUE: also run our DuckDB path with this DuckDB setting")
     parser.add_argument("--folder", help="where to write the files (default: a temporary folder)")
+    parser.add_argument("--other-tree", help="also time `srg-rules run` of another checkout "
+                        "(a folder holding its srg_rules package: before and after a change, "
+                        "interleaved in one run)")
     args = parser.parse_args(argv)
 
     folder = Path(tempfile.mkdtemp(prefix="srg-bench-", dir=args.folder))
@@ -168,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
               + f" (written in {time.perf_counter() - started:.0f} s)", flush=True)
         cli = [sys.executable, "-m", "srg_rules", "run", str(rulebook)]
         contenders: dict[str, list[str]] = {}
+        # Run in the other checkout's folder, so that `python -m srg_rules` imports its package.
+        others: dict[str, list[str]] = {}
         inputs = [("CSV", source)] + ([("Parquet", parquet)] if parquet else [])
         for label, path in inputs:
             out = folder / f"out{path.suffix}"
@@ -175,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
                 contenders[f"hand-written DuckDB COPY, {label}"] = [
                     sys.executable, "-c", handwritten_copy(path, folder / f"hand{path.suffix}")]
             contenders[f"srg-rules run, {label}"] = cli + [str(path), "-o", str(out)]
+            if args.other_tree:
+                others[f"srg-rules run of --other-tree, {label}"] = cli + [
+                    str(path), "-o", str(folder / f"other{path.suffix}")]
         if args.setting:
             contenders[f"srg-rules run_file with {', '.join(args.setting)}, CSV"] = [
                 sys.executable, "-c", with_settings(args.setting, rulebook, source, folder / "set.csv")]
@@ -183,12 +237,15 @@ def main(argv: list[str] | None = None) -> int:
                 sys.executable, "-c", csv_copy(source, folder / "csvcopy.csv")]
             contenders["srg-rules run --engine python, CSV"] = cli + [
                 str(source), "-o", str(folder / "py.csv"), "--engine", "python"]
+        places = {**{name: ROOT for name in contenders},
+                  **{name: Path(args.other_tree) for name in others}}
+        contenders.update(others)
         times: dict[str, list[float]] = {name: [] for name in contenders}
         peaks: dict[str, list[int]] = {name: [] for name in contenders}
         cpus: dict[str, list[float]] = {name: [] for name in contenders}
         for number in range(args.rounds):
             for name, command in contenders.items():
-                seconds, peak, cpu = run(command)
+                seconds, peak, cpu = run(command, places[name])
                 times[name].append(seconds)
                 peaks[name].append(peak)
                 cpus[name].append(cpu)

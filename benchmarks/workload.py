@@ -930,13 +930,15 @@ TYPED_KINDS = frozenset({"date", "month", "boolean"})
 
 
 def duckdb_query(rules: RuleSet, columns: list[str], table: str = "records",
-                 typed: bool = False) -> str:
+                 typed: bool = False, values: tuple[str, ...] = ()) -> str:
     """One query over ``table`` (every field a VARCHAR column, as read from CSV): its
     ``columns`` and status, type, reasons (reasons joined with ``|``), as a developer writes
     it: read and check every field, evaluate every rule once, then decide.
 
     ``typed``: the table holds the fields of TYPED_KINDS as DATE and BOOLEAN columns (a
-    null is missing), which are used as they are, with nothing to check but presence."""
+    null is missing), which are used as they are, with nothing to check but presence.
+    ``values``: fields whose typed value (NULL when missing or invalid) is passed on too, as
+    ``v_FIELD``."""
     read = []
     typed_values = []
     problems = []
@@ -1023,7 +1025,7 @@ typed AS (SELECT raw.*, {', '.join(typed_values)}, {', '.join(problems)} FROM ra
 matched AS (SELECT *, {', '.join(matched)} FROM typed),
 counted AS (SELECT *, ({any_reject}) AS is_rejected, ({any_exclude}) AS is_excluded,
                    ({any_include}) AS is_included, ({count_types}) AS types FROM matched)
-SELECT {', '.join(f'"{c}"' for c in columns)},
+SELECT {', '.join([*(f'"{c}"' for c in columns), *(f'v_{v}' for v in values)])},
   CASE WHEN is_rejected THEN 'rejected' WHEN is_excluded OR NOT is_included THEN 'excluded'
        WHEN types > 1 THEN 'rejected' ELSE 'included' END AS status,
   CASE WHEN NOT is_rejected AND NOT is_excluded AND is_included AND types = 1

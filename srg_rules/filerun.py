@@ -32,13 +32,20 @@ CSV, read exactly as :mod:`srg_rules.records` reads it (the header by that modul
 - DuckDB's parallel reader cannot pad short rows of a file with line breaks inside quoted
   values; such a file is read again without padding, and if it then has a short or long row
   it goes the Python way too.
-- Rows are written in the order they are read: DuckDB keeps insertion order through a
-  projection, but rewrites a long ``IN`` list into a join that does not, so that rewrite is
-  switched off for the run.
+- Rows are written in the order they are read, by every thread DuckDB uses: DuckDB keeps
+  insertion order through a projection, but its ``in_clause`` optimizer rewrites an ``IN``
+  list of five or more constants into a join that does not. Every statement is therefore
+  run with its ``IN`` lists written as binary searches or equalities
+  (:mod:`srg_rules.backends.sql.inorder`), and the optimizer stays on (it is switched off
+  only for a statement that would still hold an ``IN``: none the query builds).
 
-A program with ``unique`` statements gets one window count per statement over the decided
-rows (:mod:`srg_rules.backends.sql.unique`), the rows numbered as read and written in that
-order; a key with a number field goes the Python way (a CSV file; a Parquet file is refused).
+A program with ``unique`` statements is run in two passes: a first query over the key fields
+alone finds the keys that occur more than once, and the deciding query looks each row's key
+up among them (:func:`srg_rules.backends.sql.unique.select_with_duplicates`): no window, no
+join and no sort, so both passes run on every thread and the rows stream out in order.
+Beyond :data:`MOST_DUPLICATE_KEYS` such keys, one window count per statement over the
+decided rows, the rows numbered as read and sorted back into that order. A key with a
+number field goes the Python way (a CSV file; a Parquet file is refused).
 The counts per group (``by``) come from the same GROUP BY over the written file.
 
 Parquet is decided as its CSV export would be (a DATE as YYYY-MM-DD, a TIMESTAMP read by a
@@ -85,6 +92,7 @@ from .backends import sql as sql_backend
 from .backends.sql import registration as sql_registration
 from .backends.sql import unique as sql_unique
 from .backends.sql.builders import strip
+from .backends.sql.inorder import without_in_lists
 from .backends.interpreter import Interpreter
 from .i18n import gettext as _
 from .leftovers import spill_folder
@@ -97,7 +105,7 @@ if TYPE_CHECKING:
     from .rulebook import Rulebook
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "count_records", "MEMORY_SIZE", "PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL",
-           "SourceNeedsPython", "run_book_file", "run_file"]
+           "MOST_DUPLICATE_KEYS", "SourceNeedsPython", "run_book_file", "run_file"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 # Extra values a malformed CSV row may have and still be read by DuckDB.
@@ -321,10 +329,11 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
                        for c in kept]
         if not sql_unique.supported(query):
             raise _UsePython("a unique key with a number field")
-        decided = sql_unique.select_with_unique(query, rows, passthrough, malformed_name)
     with replacing(target) as temp:
         try:
-            connection.run(exp.Copy(this=decided.subquery(), kind=False, files=[_text(str(temp))],
+            if not program.has_registration:
+                decided = _decided(connection, query, rows, passthrough, malformed_name)
+            connection.run(exp.Copy(this=decided.subquery(copy=False), kind=False, files=[_text(str(temp))],
                                     params=_csv_params(delimiter)))
         except Exception as error:  # noqa: BLE001 - any DuckDB error: read the Python way
             message = str(error)
@@ -356,6 +365,28 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
             # file holds (it skips a line it cannot hold, e.g. one with a 32 MB value).
             raise _UsePython(f"{expected} records in the file, {summary['records']} decided")
     return summary
+
+
+MOST_DUPLICATE_KEYS = 20_000
+"""Up to this many keys found twice or more, a ``unique`` check is a search of them in the
+query (rows decided on every thread, in order); beyond, a window count and a sort by the
+reading order (:func:`srg_rules.backends.sql.unique.select_with_unique`)."""
+
+
+def _decided(connection: _Connection, query: sql_backend.Query, rows: exp.Select,
+             passthrough: Sequence[exp.Expr], malformed: str | None) -> exp.Select:
+    """The query deciding ``rows``, ``unique`` statements applied. The keys found more than
+    once are looked up first, in a query of the key fields alone; then the rows are decided
+    in one pass that keeps their order without a sort."""
+    if not query.program.unique:
+        return query.select(rows, passthrough=passthrough)
+    found: list[list[tuple[str, str]]] = [[] for _ in query.program.unique]
+    duplicates = sql_unique.duplicate_keys(query, rows, malformed)
+    for statement, first, key in connection.rows(duplicates.limit(MOST_DUPLICATE_KEYS + 1)):
+        found[statement].append((first, key))
+    if sum(len(keys) for keys in found) > MOST_DUPLICATE_KEYS:
+        return sql_unique.select_with_unique(query, rows, passthrough, malformed)
+    return sql_unique.select_with_duplicates(query, rows, passthrough, malformed, found)
 
 
 def _source_select(connection: _Connection, program: ir.Program, rows: exp.Select,
@@ -545,11 +576,15 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
             raise InputError(_("{path}: a 'unique' key with a number field is checked row by "
                                "row, which does not read Parquet; key on text or code "
                                "fields").format(path=source))
-        decided = sql_unique.select_with_unique(query, rows, [exp.column(c, quoted=True)
-                                                              for c in kept], None)
         with replacing(target) as temp:
+            try:
+                decided = _decided(connection, query, rows,
+                                   [exp.column(c, quoted=True) for c in kept], None)
+            except Exception as error:  # noqa: BLE001 - as _parquet_copy: the input's
+                raise InputError(_("{path}: cannot be read as Parquet ({error})").format(
+                    path=source, error=_first_line(error))) from None
             _parquet_copy(connection, source, target, temp, exp.Copy(
-                this=decided.subquery(), kind=False, files=[_text(str(temp))],
+                this=decided.subquery(copy=False), kind=False, files=[_text(str(temp))],
                                     params=[exp.CopyParameter(this=exp.var("FORMAT"),
                                                               expression=exp.var("parquet")),
                                             _IN_PLACE.copy()]))
@@ -601,9 +636,13 @@ def _parquet_copy(connection: _Connection, source: Path, target: Path, temp: Pat
     except Exception as error:  # noqa: BLE001 - DuckDB's errors have no common base we use
         message = str(error)
         _refuse_write_error(message, temp, target)
-        first = message.strip().splitlines()[0] if message.strip() else type(error).__name__
         raise InputError(_("{path}: cannot be read as Parquet ({error})").format(
-            path=source, error=first)) from None
+            path=source, error=_first_line(error))) from None
+
+
+def _first_line(error: Exception) -> str:
+    message = str(error).strip()
+    return message.splitlines()[0] if message else type(error).__name__
 
 
 def _refuse_write_error(message: str, temp: Path, target: Path) -> None:
@@ -702,10 +741,8 @@ class _Connection:
             self._db.execute(exp.Set(expressions=[exp.SetItem(this=exp.EQ(
                 this=exp.column("temp_directory"),
                 expression=exp.Literal.string(self._spill)))]).sql("duckdb"))
-        # DuckDB turns a long IN list into a join, and that join does not keep the rows in
-        # the order they were read; without it the whole query streams in order.
-        self._db.execute("SET disabled_optimizers = 'in_clause'")
         self._db.execute("SET preserve_insertion_order = true")
+        self._in_clause_off = False
         self._progress = progress
         if progress is not None:
             self._db.execute("SET enable_progress_bar = true")
@@ -719,8 +756,22 @@ class _Connection:
         if self._spill is not None:
             shutil.rmtree(self._spill, ignore_errors=True)
 
+    def _prepared(self, statement: exp.Expression) -> str:
+        """The statement's text, its IN lists written so that DuckDB keeps the rows in order
+        (:mod:`srg_rules.backends.sql.inorder`: its ``in_clause`` optimizer would turn them
+        into joins that give the order up). Should one be left (``IN (SELECT ...)``), the
+        optimizer is switched off for the statement."""
+        # In place: the statement is built for this one use.
+        off = not without_in_lists(statement)
+        if off != self._in_clause_off:
+            self._db.execute(f"SET disabled_optimizers = '{'in_clause' if off else ''}'")
+            self._in_clause_off = off
+        # copy=False: the statement is built for this one use; sqlglot would otherwise copy
+        # the whole tree before writing it (a third of the time to prepare the SRG query).
+        return statement.sql(dialect="duckdb", copy=False)
+
     def run(self, statement: exp.Expression) -> None:
-        text = statement.sql(dialect="duckdb")
+        text = self._prepared(statement)
         if self._progress is None:
             self._execute(text)
             return
@@ -743,7 +794,7 @@ class _Connection:
         report(1.0)
 
     def rows(self, query: exp.Expression) -> list[tuple[Any, ...]]:
-        return self._execute(query.sql(dialect="duckdb"))
+        return self._execute(self._prepared(query))
 
     def _execute(self, text: str) -> list[tuple[Any, ...]]:
         """Run a statement in a worker thread, so that the main thread stays where Python
