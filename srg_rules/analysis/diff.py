@@ -71,10 +71,16 @@ LIMIT = 20
 """Regions listed per group by default."""
 COUNT_LIMIT = 50
 """Regions counted per group by default; past it a group says "at least"."""
+EFFORT = 300_000
+"""The solver questions the regions may take by default, each weighed by the rules it holds
+(both versions'): about 5 s of CPU on the 2-core machine of docs/benchmarks.md, whatever
+the versions' size. Shared equally by the kinds of change; a kind whose share is spent stops
+listing regions (:attr:`Group.cut_short`). Small versions never reach it (the golden
+reports take a tenth of it)."""
 
 
 def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
-                  count_limit: int = COUNT_LIMIT) -> Diff:
+                  count_limit: int = COUNT_LIMIT, effort: int | None = EFFORT) -> Diff:
     """Every kind of change between two versions, each as exact regions with witnesses.
 
     Args:
@@ -83,6 +89,9 @@ def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
         limit: the regions listed per group; the rest are counted.
         count_limit: the regions counted per group (at least ``limit``); past it the group
             says "at least".
+        effort: the solver questions the regions may take, each weighed by the rules it
+            holds (see :data:`EFFORT`); None: no limit, every group is listed up to ``limit``
+            and counted up to ``count_limit``.
 
     Raises:
         IncompatibleSchemas: a field's type changed, or a required field is new.
@@ -97,7 +106,7 @@ def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    return Comparison(old, new).run(limit, max(limit, count_limit))
+    return Comparison(old, new).run(limit, max(limit, count_limit), effort)
 
 
 def same_registration(old: ir.Program, new: ir.Program) -> None:
