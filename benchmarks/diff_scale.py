@@ -46,7 +46,8 @@ def versions(rules: int, seed: int = 1) -> tuple[str, str]:
 
     - a changed bound: the first number comparison with a whole bound moves the bound by 2;
     - a rule removed: an ``exclude`` rule;
-    - a rule added: ``exclude added when ...`` of two comparisons;
+    - a rule added: ``exclude added when N > 30 and C = k1`` (the first required number
+      field and the first code field);
     - a code moved: the last code of one rule's ``F in {...}`` list (of two or more) goes to
       the next rule with an ``F in {...}`` list of the same field that lacks it;
     - a classification changed: a ``classify`` rule gives the next type of the output list.
@@ -91,7 +92,9 @@ def versions(rules: int, seed: int = 1) -> tuple[str, str]:
 
     removed = first(lambda line: line.startswith("exclude "))
     new[removed] = None
-    new.insert(max(touched) + 1, "exclude added when n4 > 30 and c2 = k1")
+    number = next(m[1] for m in map(re.compile(r"^field (n\d+): number$").match, lines) if m)
+    code = next(m[1] for m in map(re.compile(r"^field (c\d+): code ").match, lines) if m)
+    new.insert(max(touched) + 1, f"exclude added when {number} > 30 and {code} = k1")
     return old, "\n".join(line for line in new if line is not None) + "\n"
 
 
