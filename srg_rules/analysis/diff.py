@@ -29,7 +29,9 @@ Invariants:
    its group; groups are disjoint (a record has one outcome per version).
 2. A group's regions are disjoint, each lies inside its group, and together they are the
    whole group; only when a group has more regions than ``limit`` are some left unlisted, and
-   then the group says how many (or, past ``count_limit``, at least how many).
+   then the group says how many (or, past ``count_limit``, at least how many), or when the
+   group's share of the ``effort`` is spent (``Group.cut_short``), and then it says that at
+   least one more follows. Every kind of change has its group, whatever the effort.
 3. Every region's witness is a complete record over both versions' fields (None for a
    missing value) that meets the region's condition and that the two reference interpreters,
    reading it as input, decide as the group says; anything else raises
