@@ -11,7 +11,8 @@ decide as the group says. Why it is exact, and the invariants, are in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Set
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from typing import Any
 
 import attrs
@@ -367,6 +368,23 @@ class Comparison:
 
     def _regions(self, old: Outcome, new: Outcome, limit: int, count_limit: int,
                  alike: bool) -> Group:
+        with self._scope():  # the group's literals, gone with it
+            return self._regions_of(old, new, limit, count_limit, alike)
+
+    @contextlib.contextmanager
+    def _scope(self) -> Iterator[None]:
+        """A solver scope for literals (:meth:`_literal`) needed only inside it; the literals
+        of classes and spans made inside are forgotten with it."""
+        self.solver.push()
+        try:
+            yield
+        finally:
+            self.solver.pop()
+            self._part_literals.clear()
+            self._spans.clear()
+
+    def _regions_of(self, old: Outcome, new: Outcome, limit: int, count_limit: int,
+                    alike: bool) -> Group:
         group = self._group(old, new)
         direct = self._group(old, new, direct=True) if alike else None
         # The group and each region found stand in the solver as a literal defined once, so
@@ -385,15 +403,18 @@ class Comparison:
             witness = self._find_assuming(in_group, *(z3.Not(b) for b in blocked))
             if witness is None:
                 return Group(old, new, _in_order(regions), count - len(regions))
-            # Outside: a record the region must not hold, in another group or another region.
-            outside = _Outside(self._literal(z3.Or(z3.Not(in_group), *blocked)),
-                               lambda: z3.Or(z3.Not(group), *found))
-            cube = self._generalise(witness, outside, direct, alike_cache)
-            condition = self._condition(cube)
-            formula = self.encode(condition) if condition is not None else self.encoder.true
+            # The literals of one region's widening live in a scope of their own: kept,
+            # thousands of definitions would slow every later question.
+            with self._scope():
+                # Outside: a record the region must not hold, in another group or region.
+                outside = _Outside(self._literal(z3.Or(z3.Not(in_group), *blocked)),
+                                   lambda: z3.Or(z3.Not(group), *found))
+                cube = self._generalise(witness, outside, direct, alike_cache)
+                condition = self._condition(cube)
+                formula = self.encode(condition) if condition is not None else self.encoder.true
+                holds = self._empty([self._literal(formula), outside.literal])
             decisions = self.decide(witness)
-            if (not self._empty([self._literal(formula), outside.literal])
-                    or (condition is not None and not evaluate(condition, witness))
+            if (not holds or (condition is not None and not evaluate(condition, witness))
                     or tuple(Outcome.of(d) for d in decisions) != (old, new)):
                 raise AnalysisError(
                     f"the region {self.text(condition) if condition else 'every record'} "
@@ -420,9 +441,8 @@ class Comparison:
         return self._stop_at is not None and self._work >= self._stop_at
 
     def _literal(self, formula: z3.BoolRef) -> z3.BoolRef:
-        """A fresh literal the solver knows equals ``formula`` (added at the base level, where
-        every question of the regions is asked, so it holds for the solver's lifetime; a
-        definition never narrows the records)."""
+        """A fresh literal the solver knows equals ``formula``, in the current scope (see
+        :meth:`_scope`; a definition never narrows the records)."""
         if z3.is_true(formula) or z3.is_false(formula):
             return formula
         literal = z3.Bool(f"defined:{self._defined}", self.encoder.context)
