@@ -73,9 +73,9 @@ LIMIT = 20
 """Regions listed per group by default."""
 COUNT_LIMIT = 50
 """Regions counted per group by default; past it a group says "at least"."""
-EFFORT = 300_000
+EFFORT = 600_000
 """The solver questions the regions may take by default, each weighed by the rules it holds
-(both versions'): about 5 s of CPU on the 2-core machine of docs/benchmarks.md, whatever
+(both versions'): about 3 s of CPU on the 2-core machine of docs/benchmarks.md, whatever
 the versions' size. Shared equally by the kinds of change; a kind whose share is spent stops
 listing regions (:attr:`Group.cut_short`). Small versions never reach it (the golden
 reports take a tenth of it)."""
