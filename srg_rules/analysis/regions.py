@@ -297,7 +297,12 @@ class Comparison:
         (seconds): when they do not, that is the diff (exact: an unsat answer is a proof);
         when they do, the versions are refused as NotExact, with one record they decide
         differently (re-decided by both interpreters), so that a diff with DATA compares
-        the records instead."""
+        the records instead.
+
+        ``effort`` (None: no limit) is the solver questions the regions may take, each
+        weighed by the rules the solver holds, shared equally by the kinds of change: a kind
+        that has spent its share stops widening its region and listing more (see
+        :attr:`Group.cut_short`). The kinds of change themselves are always all found."""
         name, domain = max(self.domains.items(), key=lambda item: len(item[1].points))
         if len(domain.points) > _MOST_POINTS:
             record = self.find(z3.Not(self._same()))
