@@ -493,3 +493,22 @@ def test_a_cut_short_report_says_so() -> None:
     for group in short.groups:
         assert len(group.regions) == 1  # one region each, then the share is spent
     assert "--all-regions" in short.render() and "--all-regions" not in full.render()
+
+
+def test_all_regions_from_the_command_line(tmp_path: Path, capsys) -> None:
+    """``srg-rules diff --all-regions`` gives the whole report, as the default gives it for
+    versions this small (they never reach the effort)."""
+    from srg_rules.cli import main
+
+    old = tmp_path / "old.rules"
+    old.write_text("field x: number\nfield c: code {a, b}\ninclude when x > 1 and c = a\n",
+                   encoding="utf-8")
+    new = tmp_path / "new.rules"
+    new.write_text("field x: number\nfield c: code {a, b}\ninclude when x >= 1\n",
+                   encoding="utf-8")
+    assert main(["diff", "--all-regions", str(old), str(new)]) == 1
+    everything = capsys.readouterr().out
+    assert main(["diff", str(old), str(new)]) == 1
+    assert capsys.readouterr().out == everything
+    assert "excluded -> included without a type" in everything
+    assert "at least" not in everything
