@@ -205,6 +205,10 @@ def _parser() -> argparse.ArgumentParser:
                       help=_("compare the old version's rules in force on this date"))
     diff.add_argument("--new-date", type=_date, metavar="YYYY-MM-DD",
                       help=_("compare the new version's rules in force on this date"))
+    diff.add_argument("--all-regions", action="store_true",
+                      help=_("list the regions of every kind of change up to the limits, "
+                             "however long it takes (by default versions that differ in many "
+                             "ways list each kind's first regions, in seconds)"))
     diff.set_defaults(handler=_diff)
 
     sql = commands.add_parser(
@@ -624,7 +628,7 @@ def _diff(args: argparse.Namespace) -> int:
         new, data = args.old, new
     try:
         text, code = run_diff(args.old, new, data, load=_load, old_date=args.old_date,
-                              new_date=args.new_date)
+                              new_date=args.new_date, all_regions=args.all_regions)
     except (IncompatibleSchemas, NotExact) as error:
         raise _UserError(str(error)) from None
     print(text, end="" if text.endswith("\n") else "\n")

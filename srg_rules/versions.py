@@ -24,7 +24,7 @@ from os import PathLike
 import attrs
 
 from .analysis.changes import Diff, Outcome, wrap
-from .analysis.diff import NotExact, same_registration, semantic_diff
+from .analysis.diff import EFFORT, NotExact, same_registration, semantic_diff
 from .decision import Decision
 from .i18n import gettext as _
 from .i18n import ngettext
@@ -209,7 +209,8 @@ def _decided_pairs(old_book: Rulebook, new_book: Rulebook, rows: Iterable[Row]
 
 def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
              load: Callable[[str], Rulebook] = load, old_date: datetime.date | None = None,
-             new_date: datetime.date | None = None) -> tuple[str, int]:
+             new_date: datetime.date | None = None, all_regions: bool = False
+             ) -> tuple[str, int]:
     """``srg-rules diff OLD NEW [DATA]``: the report, and the exit status (0: the versions
     decide every record the same, 1: they differ, like ``diff``).
 
@@ -221,6 +222,9 @@ def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
         old_date: compare the old version's rules in force on this day (see
             :func:`at_date`), whatever a record's own decision date; None: all its rules.
         new_date: the same for the new version.
+        all_regions: list every kind of change's regions up to the limits, however long it
+            takes; without it, versions that differ in many ways get each kind's first
+            regions within the diff's effort (:data:`srg_rules.analysis.diff.EFFORT`).
 
     Raises:
         IncompatibleSchemas: the versions' fields cannot be compared.
@@ -232,7 +236,8 @@ def run_diff(old_path: str, new_path: str, data_path: str | None = None, *,
     old_book, new_book = at_date(old_book, old_date), at_date(new_book, new_date)
     same_registration(old_book.program, new_book.program)
     try:
-        diff: Diff | None = semantic_diff(old_book.program, new_book.program)
+        diff: Diff | None = semantic_diff(old_book.program, new_book.program,
+                                          effort=None if all_regions else EFFORT)
     except NotExact as error:
         if data_path is None:
             raise

@@ -318,7 +318,7 @@ def test_the_diff_is_exact_on_a_grid(pair: tuple[ir.Program, ir.Program]) -> Non
 def assert_exact(old: ir.Program, new: ir.Program, grid: list[dict]) -> None:
     """The diff's groups are the kinds of change the grid shows; every changed grid record is
     in exactly one region, of its own group; no unchanged one is in any; witnesses hold."""
-    result = semantic_diff(old, new, limit=10_000, count_limit=10_000)
+    result = semantic_diff(old, new, limit=10_000, count_limit=10_000, effort=None)
     groups = {(group.old, group.new): group for group in result.groups}
     assert len(groups) == len(result.groups)
     for group in result.groups:
@@ -435,3 +435,80 @@ def test_every_field_type_prints_reads_back_and_is_exact() -> None:
         for rate in (None, 0, 0.05, 0.1, 0.15, 0.17, 0.2, 0.3, 0.4)
     ]
     assert_exact(old.program, new.program, grid)
+
+
+# --- the effort: kinds of change cut short stay exact ---------------------------------------
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(version_pairs(), st.sampled_from([1, 200, 2_000]))
+def test_a_diff_cut_short_is_exact_on_a_grid(pair: tuple[ir.Program, ir.Program],
+                                             effort: int) -> None:
+    """With little effort a kind of change lists fewer regions, less widened, but the kinds
+    are all there, every region lies inside its group, regions are disjoint, witnesses are
+    decided as said, and a group cut short says more regions follow."""
+    old, new = pair
+    result = semantic_diff(old, new, effort=effort)
+    assert_sound(old, new, result, GRID)
+
+
+def assert_sound(old: ir.Program, new: ir.Program, result, records: list[dict]) -> None:
+    """Every claim of ``result`` holds on ``records``: the kinds of change among them are
+    groups, a changed record lies in at most one region and only of its own group, no
+    unchanged record lies in any region, and every witness is decided as its group says."""
+    groups = {(group.old, group.new): group for group in result.groups}
+    assert len(groups) == len(result.groups)
+    old_interpreter, new_interpreter = Interpreter(old), Interpreter(new)
+    for group in result.groups:
+        assert group.regions and group.old != group.new
+        if group.cut_short:
+            assert group.more >= 1 and not group.more_is_exact and result.cut_short
+        for region in group.regions:
+            assert region.contains(region.witness)
+            assert (Outcome.of(old_interpreter.decide(region.witness)),
+                    Outcome.of(new_interpreter.decide(region.witness))) == (group.old, group.new)
+            assert (region.old, region.new) == (old_interpreter.decide(region.witness),
+                                                new_interpreter.decide(region.witness))
+    for record in records:
+        if not _compared(record, old.schema, new.schema):
+            continue
+        kind = (Outcome.of(old_interpreter.decide(record)),
+                Outcome.of(new_interpreter.decide(record)))
+        inside = [key for key, group in groups.items()
+                  for region in group.regions if region.contains(record)]
+        if kind[0] == kind[1]:
+            assert not inside, (record, kind)
+            continue
+        assert kind in groups, (record, kind)
+        assert inside in ([], [kind]), (record, kind, inside)
+
+
+def test_a_cut_short_report_says_so() -> None:
+    old = srg_rules.load(ROOT / SRG).program
+    new = srg_rules.load(GOLDEN / "code_added.new.rules").program
+    full = semantic_diff(old, new, effort=None)
+    short = semantic_diff(old, new, effort=1)
+    assert not full.cut_short and short.cut_short
+    assert [(g.old, g.new) for g in full.groups] == [(g.old, g.new) for g in short.groups]
+    for group in short.groups:
+        assert len(group.regions) == 1  # one region each, then the share is spent
+    assert "--all-regions" in short.render() and "--all-regions" not in full.render()
+
+
+def test_all_regions_from_the_command_line(tmp_path: Path, capsys) -> None:
+    """``srg-rules diff --all-regions`` gives the whole report, as the default gives it for
+    versions this small (they never reach the effort)."""
+    from srg_rules.cli import main
+
+    old = tmp_path / "old.rules"
+    old.write_text("field x: number\nfield c: code {a, b}\ninclude when x > 1 and c = a\n",
+                   encoding="utf-8")
+    new = tmp_path / "new.rules"
+    new.write_text("field x: number\nfield c: code {a, b}\ninclude when x >= 1\n",
+                   encoding="utf-8")
+    assert main(["diff", "--all-regions", str(old), str(new)]) == 1
+    everything = capsys.readouterr().out
+    assert main(["diff", str(old), str(new)]) == 1
+    assert capsys.readouterr().out == everything
+    assert "excluded -> included without a type" in everything
+    assert "at least" not in everything

@@ -4,10 +4,15 @@ versions decide alike, and names a real record when they do not."""
 
 from __future__ import annotations
 
+import random
+import sys
+from pathlib import Path
+
 import pytest
 
 import srg_rules
 from srg_rules.analysis import regions
+from srg_rules.analysis.changes import Outcome
 from srg_rules.analysis.diff import semantic_diff
 from srg_rules.analysis.regions import NotExact
 from srg_rules.backends.interpreter import Interpreter
@@ -53,3 +58,37 @@ def test_below_the_cap_the_regions_are_given() -> None:
     new = OLD.replace("m + 1 months", "m + 2 months")
     groups = semantic_diff(srg_rules.parse(OLD).program, srg_rules.parse(new).program).groups
     assert groups and all(group.regions for group in groups)
+
+
+# --- versions of 200 generated rules (benchmarks/diff_scale.py) ---------------------------------
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from diff_scale import versions  # noqa: E402
+from test_diff import assert_sound  # noqa: E402
+
+
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_two_versions_of_200_rules_are_diffed_soundly(seed: int) -> None:
+    """The report on two 200-rule versions with five realistic edits (within the default
+    effort, so most kinds are cut short): every kind of change that records mixed from the
+    witnesses undergo is reported, each such record lies in at most one region and only of
+    its own kind, no unchanged one lies in any region, and every witness is decided as its
+    kind says. Its time is benchmarks/diff_scale.py's business, not this test's."""
+    old_text, new_text = versions(200, seed)
+    old, new = srg_rules.parse(old_text).program, srg_rules.parse(new_text).program
+    result = semantic_diff(old, new)
+    assert result.groups
+    witnesses = [region.witness for group in result.groups for region in group.regions]
+    rng = random.Random(seed)
+    records = list(witnesses)
+    for _ in range(200):  # a witness with a few fields taken from others: near the regions
+        record = dict(rng.choice(witnesses))
+        for name in rng.sample(sorted(record), rng.randint(1, 4)):
+            record[name] = rng.choice(witnesses)[name]
+        records.append(record)
+    assert_sound(old, new, result, records)
+    # The kinds are exact whatever the effort: a record of another kind would be a group.
+    before, after = Interpreter(old), Interpreter(new)
+    changed = {(Outcome.of(before.decide(r)), Outcome.of(after.decide(r))) for r in records}
+    assert {(g.old, g.new) for g in result.groups} >= {k for k in changed if k[0] != k[1]}

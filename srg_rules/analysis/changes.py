@@ -110,6 +110,10 @@ class Group:
         regions: disjoint regions; with ``more == 0`` their union is the whole group.
         more: how many regions are not listed.
         more_is_exact: False when counting stopped, so ``more`` is a lower bound.
+        cut_short: True when listing stopped before ``limit`` because the kind's share of
+            the diff's effort was spent (see :func:`srg_rules.analysis.diff.semantic_diff`):
+            the regions listed are exact, but fewer, and the last may be narrower than it
+            could be.
     """
 
     old: Outcome
@@ -117,6 +121,7 @@ class Group:
     regions: tuple[Region, ...]
     more: int = 0
     more_is_exact: bool = True
+    cut_short: bool = False
 
     def contains(self, values: Mapping[str, Any]) -> bool:
         """Whether a record lies in one of the listed regions."""
@@ -132,12 +137,14 @@ class Diff:
         new: the new program.
         groups: one per kind of change, ordered by the old outcome then the new one.
         notes: how the versions' fields differ, in plain words (empty when they are the same).
+        cut_short: some group was cut short (see :attr:`Group.cut_short`).
     """
 
     old: ir.Program
     new: ir.Program
     groups: tuple[Group, ...]
     notes: tuple[str, ...] = ()
+    cut_short: bool = False
 
     @property
     def same(self) -> bool:
@@ -188,6 +195,15 @@ class Diff:
                                         ngettext("and at least {count} more region, not listed",
                                                  "and at least {count} more regions, not listed",
                                                  group.more)).format(count=group.more))
+        if self.cut_short:
+            lines.append("")
+            lines.append(wrap(_(
+                "The versions differ in many ways, so the kinds of change above that say \"at "
+                "least\" list only their first regions, found with the effort the diff gives "
+                "each kind: every region and example is exact, but more regions follow, and a "
+                "region may be narrower than the records that change alike. srg-rules diff "
+                "--all-regions OLD NEW lists them all (it can take minutes); srg-rules diff OLD "
+                "NEW DATA counts the records of a file that change."), "", ""))
         return "\n".join(lines) + "\n"
 
 

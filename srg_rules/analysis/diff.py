@@ -29,7 +29,9 @@ Invariants:
    its group; groups are disjoint (a record has one outcome per version).
 2. A group's regions are disjoint, each lies inside its group, and together they are the
    whole group; only when a group has more regions than ``limit`` are some left unlisted, and
-   then the group says how many (or, past ``count_limit``, at least how many).
+   then the group says how many (or, past ``count_limit``, at least how many), or when the
+   group's share of the ``effort`` is spent (``Group.cut_short``), and then it says that at
+   least one more follows. Every kind of change has its group, whatever the effort.
 3. Every region's witness is a complete record over both versions' fields (None for a
    missing value) that meets the region's condition and that the two reference interpreters,
    reading it as input, decide as the group says; anything else raises
@@ -71,10 +73,16 @@ LIMIT = 20
 """Regions listed per group by default."""
 COUNT_LIMIT = 50
 """Regions counted per group by default; past it a group says "at least"."""
+EFFORT = 600_000
+"""The solver questions the regions may take by default, each weighed by the rules it holds
+(both versions'): about 3 s of CPU on the 2-core machine of docs/benchmarks.md, whatever
+the versions' size. Shared equally by the kinds of change; a kind whose share is spent stops
+listing regions (:attr:`Group.cut_short`). Small versions never reach it (the golden
+reports take a tenth of it)."""
 
 
 def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
-                  count_limit: int = COUNT_LIMIT) -> Diff:
+                  count_limit: int = COUNT_LIMIT, effort: int | None = EFFORT) -> Diff:
     """Every kind of change between two versions, each as exact regions with witnesses.
 
     Args:
@@ -83,6 +91,9 @@ def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
         limit: the regions listed per group; the rest are counted.
         count_limit: the regions counted per group (at least ``limit``); past it the group
             says "at least".
+        effort: the solver questions the regions may take, each weighed by the rules it
+            holds (see :data:`EFFORT`); None: no limit, every group is listed up to ``limit``
+            and counted up to ``count_limit``.
 
     Raises:
         IncompatibleSchemas: a field's type changed, or a required field is new.
@@ -97,7 +108,7 @@ def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    return Comparison(old, new).run(limit, max(limit, count_limit))
+    return Comparison(old, new).run(limit, max(limit, count_limit), effort)
 
 
 def same_registration(old: ir.Program, new: ir.Program) -> None:

@@ -11,8 +11,8 @@ decide as the group says. Why it is exact, and the invariants, are in
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Mapping, Set
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from typing import Any
 
 import attrs
@@ -23,9 +23,11 @@ from ..backends.interpreter import Interpreter, evaluate
 from ..decision import VERBS, Decision, Status, one_per_type
 from ..i18n import gettext as _
 from .changes import Diff, Group, Outcome, Region, merge_schemas, reading_rules
+from .classes import FieldClass, choice, interval, length_classes, with_length
 from .domains import from_program
 from .encoding import Comparisons, comparisons
 from .encoding import Encoder
+from . import matching
 from .findings import AnalysisError, describe_record
 
 __all__ = ["Comparison", "NotExact"]
@@ -36,18 +38,6 @@ class NotExact(AnalysisError):
     length of a text ...): the semantic diff cannot be decided exactly, so none is given."""
 
 # --- the solver side ----------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _Class:
-    """A set of a field's domain points that every printed comparison treats alike."""
-
-    condition: ir.Condition  # holds exactly for the values of the class
-    points: frozenset[int]  # empty for the missing class
-    kind: str  # "missing", "value" (one constant, code or boolean), "gap", "other"
-    value: Any = None  # for "value"
-    below: Any = None  # for "gap": the constant under it (None: none)
-    above: Any = None  # for "gap": the constant over it (None: none)
 
 
 _ORDERED_RELATIONS = ("lt", "eq", "gt")
@@ -81,6 +71,16 @@ class _Cube:
     relations: dict[_Pair, frozenset[str]]
 
 
+@attrs.frozen
+class _Outside:
+    """What a region must not hold (another group's records, or a region's found before): a
+    literal the solver knows the meaning of, and the formula itself over the field terms,
+    made only when a model is searched by substitution (see ``Comparison._outside_too``)."""
+
+    literal: z3.BoolRef
+    formula: Callable[[], z3.BoolRef]
+
+
 class Comparison:
     """Two versions over one set of field terms, and the questions the diff asks of them."""
 
@@ -104,9 +104,27 @@ class Comparison:
         self.bound = self.encoder.rules(rules, self.solver)
         literals = self.bound.literals
         self._parts: dict[_PartKey, z3.BoolRef] = {}
+        self._part_literals: dict[_PartKey, z3.BoolRef] = {}
+        self._defined = 0  # literals made by _literal
+        # The effort spent (see run): solver questions, each weighed by the rules it holds.
+        self._work = 0
+        self._weight = len(rules)
+        self._share: int | None = None
+        self._stop_at: int | None = None  # the work at which the current kind stops
+        self._spans: dict[tuple[str, int, int], z3.BoolRef] = {}  # see _stretch
         n = len(old_rules)
+        # A rule of the new version that is a rule of the old one (the same verb, type and
+        # condition: z3 makes one term of equal formulas) is written with the old rule's
+        # literal, so the solver sees at once that the versions decide alike wherever only
+        # such rules match, and works only where a changed rule does.
+        earlier = {(rules[i].verb, rules[i].code, self.encode(rules[i].condition).get_id()): i
+                   for i in reversed(range(n))}
+        self.paired = {j: earlier.get((rules[j].verb, rules[j].code,
+                                       self.encode(rules[j].condition).get_id()), j)
+                       for j in range(n, len(rules))}
         self.old_outcomes = self._outcomes(range(n), rules, literals.__getitem__)
-        self.new_outcomes = self._outcomes(range(n, len(rules)), rules, literals.__getitem__)
+        self.new_outcomes = self._outcomes(range(n, len(rules)), rules,
+                                           lambda j: literals[self.paired[j]])
         # The same outcomes written over the field terms themselves (not the rule literals),
         # so that a field can be substituted in them.
         direct = lambda i: self.encoder.condition(rules[i].condition)  # noqa: E731
@@ -163,7 +181,7 @@ class Comparison:
                 formula(i) for i in by_verb["classify"] if rules[i].code == code))
         return outcomes
 
-    def _classes(self, compared: Comparisons) -> dict[str, list[_Class]]:
+    def _classes(self, compared: Comparisons) -> dict[str, list[FieldClass]]:
         """Each field's classes: the present ones (ascending for ordered types), then missing."""
         component = compared.components
         # Per component, the points of the constants its fields are compared with.
@@ -173,12 +191,12 @@ class Comparison:
                 domain = self.domains[name]
                 found = {i for i in (domain.index(v) for v in values) if i is not None}
                 constants.setdefault(component[name], set()).update(found)
-        classes: dict[str, list[_Class]] = {}
+        classes: dict[str, list[FieldClass]] = {}
         for name, domain in self.domains.items():
             kind = domain.field.type.base  # a bsn or digits(n) is a text
             fixed = constants.get(component[name], set())
             points = domain.points
-            result: list[_Class] = []
+            result: list[FieldClass] = []
             if kind in ("number", "date"):
                 run: list[int] = []
                 for i in [*domain.allowed, None]:
@@ -190,12 +208,12 @@ class Comparison:
                             bounds.append(ir.compare("lt", name, above))
                         condition = (ir.IsPresent(name) if not bounds else bounds[0]
                                      if len(bounds) == 1 else ir.AllOf(tuple(bounds)))
-                        result.append(_Class(condition, frozenset(run), "gap", None, below, above))
+                        result.append(FieldClass(condition, frozenset(run), "gap", None, below, above))
                         run = []
                     if i is None:
                         break
                     if i in fixed:
-                        result.append(_Class(ir.compare("eq", name, points[i]), frozenset({i}),
+                        result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
                                              "value", points[i]))
                     else:
                         run.append(i)
@@ -203,24 +221,24 @@ class Comparison:
                 named = [i for i in domain.allowed if i in fixed]
                 others = frozenset(i for i in domain.allowed if i not in fixed)
                 for i in named:
-                    result.append(_Class(ir.compare("eq", name, points[i]), frozenset({i}),
+                    result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
                                          "value", points[i]))
                 if others:
                     condition = (ir.compare("not_in_set", name, frozenset(points[i] for i in named))
                                  if named else ir.IsPresent(name))
                     # Split by the lengths its length comparisons tell apart.
-                    for low, high in _length_classes(compared.lengths.get(name, ())):
+                    for low, high in length_classes(compared.lengths.get(name, ())):
                         inside = frozenset(i for i in others if low <= len(points[i])
                                            and (high is None or len(points[i]) <= high))
                         if inside:
-                            result.append(_Class(_with_length(condition, name, low, high),
+                            result.append(FieldClass(with_length(condition, name, low, high),
                                                  inside, "other"))
             else:  # codes and booleans: every point is a value of its own
                 for i in domain.allowed:
-                    result.append(_Class(ir.compare("eq", name, points[i]), frozenset({i}),
+                    result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
                                          "value", points[i]))
             if domain.field.optional:
-                result.append(_Class(ir.Not(ir.IsPresent(name)), frozenset(), "missing"))
+                result.append(FieldClass(ir.Not(ir.IsPresent(name)), frozenset(), "missing"))
             classes[name] = result
         self._class_formulas = {
             name: [self.encode(c.condition) for c in found] for name, found in classes.items()
@@ -237,6 +255,7 @@ class Comparison:
     # --- questions ---
 
     def unsat(self, *formulas: z3.BoolRef) -> bool:
+        self._work += self._weight
         self.solver.push()
         self.solver.add(*formulas)
         try:
@@ -264,7 +283,7 @@ class Comparison:
 
     # --- the diff ---
 
-    def run(self, limit: int, count_limit: int) -> Diff:
+    def run(self, limit: int, count_limit: int, effort: int | None = None) -> Diff:
         """The diff. Every claim in it is proven: a region by an unsat answer (which stays a
         proof when a condition is over-approximated, since the solver then allows more
         records, never fewer) and a witness by both reference interpreters. So with an
@@ -278,7 +297,12 @@ class Comparison:
         (seconds): when they do not, that is the diff (exact: an unsat answer is a proof);
         when they do, the versions are refused as NotExact, with one record they decide
         differently (re-decided by both interpreters), so that a diff with DATA compares
-        the records instead."""
+        the records instead.
+
+        ``effort`` (None: no limit) is the solver questions the regions may take, each
+        weighed by the rules the solver holds, shared equally by the kinds of change: a kind
+        that has spent its share stops widening its region and listing more (see
+        :attr:`Group.cut_short`). The kinds of change themselves are always all found."""
         name, domain = max(self.domains.items(), key=lambda item: len(item[1].points))
         if len(domain.points) > _MOST_POINTS:
             record = self.find(z3.Not(self._same()))
@@ -294,9 +318,9 @@ class Comparison:
                   "compare them on records instead (srg-rules diff OLD NEW DATA)").format(
                       name=name, count=len(domain.points), most=_MOST_POINTS, example=example))
         if not self.encoder.approximated:
-            return self._run(limit, count_limit)
+            return self._run(limit, count_limit, effort)
         try:
-            return self._run(limit, count_limit)
+            return self._run(limit, count_limit, effort)
         except AnalysisError as error:
             shown = printer.condition(self.encoder.approximated[0], self.schema)
             more = _(" and more") if len(self.encoder.approximated) > 1 else ""
@@ -311,7 +335,7 @@ class Comparison:
             z3.And(formula, self.new_outcomes[outcome])
             for outcome, formula in self.old_outcomes.items() if outcome in self.new_outcomes)
 
-    def _run(self, limit: int, count_limit: int) -> Diff:
+    def _run(self, limit: int, count_limit: int, effort: int | None) -> Diff:
         same = self._same()
         kinds: list[tuple[Outcome, Outcome]] = []
         while True:
@@ -325,8 +349,12 @@ class Comparison:
                     f"old version and {new} by the new one, not as the solver found")
             kinds.append((old, new))
         kinds.sort(key=lambda k: (k[0].sort_key(), k[1].sort_key()))
+        # Each kind of change gets an equal share of the effort, in solver questions weighed
+        # by the rules they hold (a question costs about as much per rule at any size).
+        self._share = None if effort is None or not kinds else effort // len(kinds)
         groups = []
         for old, new in kinds:
+            self._stop_at = None if self._share is None else self._work + self._share
             # Two ways to widen a cube (see _generalise): keep the one giving fewer regions.
             # The second stops as soon as it cannot do better.
             group = self._regions(old, new, limit, count_limit, alike=True)
@@ -336,7 +364,8 @@ class Comparison:
                 if other.more_is_exact and len(other.regions) + other.more < total:
                     group = other
             groups.append(group)
-        return Diff(self.old, self.new, tuple(groups), self.notes)
+        return Diff(self.old, self.new, tuple(groups), self.notes,
+                    cut_short=any(group.cut_short for group in groups))
 
     def _group(self, old: Outcome, new: Outcome, direct: bool = False) -> z3.BoolRef:
         olds, news = self._direct if direct else (self.old_outcomes, self.new_outcomes)
@@ -344,40 +373,107 @@ class Comparison:
 
     def _regions(self, old: Outcome, new: Outcome, limit: int, count_limit: int,
                  alike: bool) -> Group:
+        with self._scope():  # the group's literals, gone with it
+            return self._regions_of(old, new, limit, count_limit, alike)
+
+    @contextlib.contextmanager
+    def _scope(self) -> Iterator[None]:
+        """A solver scope for literals (:meth:`_literal`) needed only inside it; the literals
+        of classes and spans made inside are forgotten with it."""
+        self.solver.push()
+        try:
+            yield
+        finally:
+            self.solver.pop()
+            self._part_literals.clear()
+            self._spans.clear()
+
+    def _regions_of(self, old: Outcome, new: Outcome, limit: int, count_limit: int,
+                    alike: bool) -> Group:
         group = self._group(old, new)
         direct = self._group(old, new, direct=True) if alike else None
+        # The group and each region found stand in the solver as a literal defined once, so
+        # that each question is a set of assumptions, not formulas added and popped again.
+        in_group = self._literal(group)
         regions: list[Region] = []
-        found: list[z3.BoolRef] = []
+        found: list[z3.BoolRef] = []  # the regions' formulas
+        blocked: list[z3.BoolRef] = []  # their literals
         count = 0
+        alike_cache: dict[tuple[str, int, int], bool] = {}
+        cut_short = False
         while count < count_limit:
-            witness = self.find(group, *(z3.Not(f) for f in found))
+            if self._spent() and count:
+                cut_short = True  # its share spent: stop listing (and widening)
+                break
+            witness = self._find_assuming(in_group, *(z3.Not(b) for b in blocked))
             if witness is None:
                 return Group(old, new, _in_order(regions), count - len(regions))
-            # Outside: a record the region must not hold, in another group or another region.
-            outside = z3.Or(z3.Not(group), *found)
-            cube = self._generalise(witness, outside, direct)
-            condition = self._condition(cube)
-            formula = self.encode(condition) if condition is not None else self.encoder.true
+            # The literals of one region's widening live in a scope of their own: kept,
+            # thousands of definitions would slow every later question.
+            with self._scope():
+                # Outside: a record the region must not hold, in another group or region.
+                outside = _Outside(self._literal(z3.Or(z3.Not(in_group), *blocked)),
+                                   lambda: z3.Or(z3.Not(group), *found))
+                cube = self._generalise(witness, outside, direct, alike_cache)
+                condition = self._condition(cube)
+                formula = self.encode(condition) if condition is not None else self.encoder.true
+                holds = self._empty([self._literal(formula), outside.literal])
             decisions = self.decide(witness)
-            if (not self.unsat(formula, outside)
-                    or (condition is not None and not evaluate(condition, witness))
+            if (not holds or (condition is not None and not evaluate(condition, witness))
                     or tuple(Outcome.of(d) for d in decisions) != (old, new)):
                 raise AnalysisError(
                     f"the region {self.text(condition) if condition else 'every record'} "
                     f"with witness {describe_record(witness)} does not hold "
                     f"as {old} -> {new}")
             found.append(formula)
+            blocked.append(self._literal(formula))
             count += 1
             if len(regions) < limit:
                 text = self.text(condition) if condition is not None else "every record"
                 regions.append(Region(condition, text, witness, *decisions))
-        left = self.find(group, *(z3.Not(f) for f in found))
+        left = self._find_assuming(in_group, *(z3.Not(b) for b in blocked))
         if left is not None and tuple(Outcome.of(d) for d in self.decide(left)) != (old, new):
             raise AnalysisError(
                 f"the record {describe_record(left)} is not decided {old} -> {new}, "
                 "not as the solver found")
         more_left = left is not None
-        return Group(old, new, _in_order(regions), count - len(regions), not more_left)
+        # Cut short, the next region is one more (``left`` lies outside every region found).
+        more = count - len(regions) + (cut_short and more_left)
+        return Group(old, new, _in_order(regions), more, not more_left, cut_short and more_left)
+
+    def _spent(self) -> bool:
+        """Whether the current kind of change has spent its share of the effort."""
+        return self._stop_at is not None and self._work >= self._stop_at
+
+    def _literal(self, formula: z3.BoolRef) -> z3.BoolRef:
+        """A fresh literal the solver knows equals ``formula``, in the current scope (see
+        :meth:`_scope`; a definition never narrows the records)."""
+        if z3.is_true(formula) or z3.is_false(formula):
+            return formula
+        literal = z3.Bool(f"defined:{self._defined}", self.encoder.context)
+        self._defined += 1
+        self.solver.add(literal == formula)
+        return literal
+
+    def _empty(self, assumptions: Iterable[z3.BoolRef]) -> bool:
+        """Whether no record meets every assumption (unknown counts as not empty: a cube
+        widened only on unsat answers stays exact)."""
+        return bool(self._check(*assumptions) == z3.unsat)
+
+    def _check(self, *assumptions: z3.BoolRef) -> z3.CheckSatResult:
+        """``solver.check(*assumptions)``, without z3's cast of each assumption (see
+        :func:`srg_rules.analysis.matching.check`), counted as effort."""
+        self._work += self._weight
+        return matching.check(self.solver, assumptions)
+
+    def _find_assuming(self, *assumptions: z3.BoolRef) -> dict[str, Any] | None:
+        """A record meeting the assumptions (literals), or None when there is none."""
+        result = self._check(*assumptions)
+        if result == z3.unsat:
+            return None
+        if result != z3.sat:
+            raise AnalysisError("the solver gave up; the diff cannot be proven")
+        return self.encoder.record(self.solver.model())
 
     def _class_of(self, name: str, value: Any) -> int:
         if value is None:
@@ -411,6 +507,28 @@ class Comparison:
                 parts.append(self._part((pair, relations)))
         return self.encoder.all(parts)
 
+    def _assumed(self, cube: _Cube, free: str | None = None) -> list[z3.BoolRef]:
+        """The cube as assumptions: a literal per constrained field (but ``free``) and per
+        narrowed pair."""
+        literals = []
+        for name, chosen in cube.fields.items():
+            if name != free and len(chosen) < len(self.classes[name]):
+                if len(chosen) == 1:
+                    literals.append(self._class_literals[name][next(iter(chosen))])
+                else:
+                    literals.append(self._part_literal((name, chosen)))
+        for pair, relations in cube.relations.items():
+            if len(relations) < len(self._all_relations(pair)):
+                literals.append(self._part_literal((pair, relations)))
+        return literals
+
+    def _part_literal(self, key: _PartKey) -> z3.BoolRef:
+        """The literal of :meth:`_part`, defined in the solver once."""
+        literal = self._part_literals.get(key)
+        if literal is None:
+            literal = self._part_literals[key] = self._literal(self._part(key))
+        return literal
+
     def _part(self, key: _PartKey) -> z3.BoolRef:
         """One field's classes, or one pair's relations, as a formula (built once)."""
         if key not in self._parts:
@@ -427,11 +545,15 @@ class Comparison:
             self._parts[key] = formula
         return self._parts[key]
 
-    def _generalise(self, witness: Mapping[str, Any], outside: z3.BoolRef,
-                    group: z3.BoolRef | None) -> _Cube:
+    def _generalise(self, witness: Mapping[str, Any], outside: _Outside,
+                    group: z3.BoolRef | None,
+                    alike_cache: dict[tuple[str, int, int], bool]) -> _Cube:
         """The witness's cell, widened while z3 proves the cube holds nothing ``outside``.
 
-        First each field, least used first, is tried unconstrained; then each remaining field
+        First the fields the cube does not need are freed: the solver's proof that the cell
+        holds nothing outside names the fields it used (its unsat core), and every other
+        field is freed at once; then each field it used, least used first, is tried freed
+        (each such proof again freeing the fields it did not use). Then each remaining field
         is widened by the classes it can take (an ordered field keeping one interval); then
         each compared pair's relation is widened. A cube is a union over the classes of any
         one field, so a set of classes fits exactly when each class fits on its own: each
@@ -444,23 +566,51 @@ class Comparison:
         never changes membership). That avoids widening by accident (``initiative = gemeente``
         happening to fit beside ``initiative = burger and judgement = positief``), which cuts
         the rest of the group into more pieces; the caller tries both ways.
+
+        When the kind of change's share of the effort is spent (see :meth:`run`), widening
+        stops where it is: at the least, the witness's cell with the fields its first proof
+        does not use freed. Every step is taken on an unsat answer, so the cube is exact
+        wherever it stops.
         """
         cube = _Cube(
             {name: frozenset({self._class_of(name, witness[name])}) for name in self.classes},
             {pair: self._relation(pair, witness) for pair in self.pairs},
         )
-        if not self.unsat(self._formula(cube), outside):
+        everything = {name: frozenset(range(len(classes)))
+                      for name, classes in self.classes.items()}
+        by_literal = {self._class_literals[name][next(iter(chosen))].get_id(): name
+                      for name, chosen in cube.fields.items()
+                      if len(chosen) < len(everything[name])}
+
+        def unneeded(cube: _Cube) -> _Cube | None:
+            """The cube with every field its proof does not use freed; None when it holds a
+            record outside."""
+            if self._check(*self._assumed(cube), outside.literal) != z3.unsat:
+                return None
+            used = {by_literal.get(literal.get_id()) for literal in self.solver.unsat_core()}
+            return attrs.evolve(cube, fields={
+                name: chosen if name in used else everything[name]
+                for name, chosen in cube.fields.items()})
+
+        narrowed = unneeded(cube)
+        if narrowed is None:
             raise AnalysisError(
                 f"the record {describe_record(witness)} is not alone in its cell")
+        cube = narrowed
         for name in self.order:
-            everything = frozenset(range(len(self.classes[name])))
-            trial = attrs.evolve(cube, fields={**cube.fields, name: everything})
-            if self.unsat(self._formula(trial), outside):
+            if self._spent():
+                return cube
+            if cube.fields[name] == everything[name]:
+                continue
+            trial = unneeded(attrs.evolve(cube, fields={**cube.fields, name: everything[name]}))
+            if trial is not None:
                 cube = trial
         paired = {name for pair in self.pairs for name in pair[:2]}
         for name in self.order:
             classes = self.classes[name]
             chosen = cube.fields[name]
+            if self._spent():
+                return cube
             if len(chosen) == len(classes):
                 continue
             missing = len(classes) - 1 if classes[-1].kind == "missing" else None
@@ -489,17 +639,17 @@ class Comparison:
                 wider: Set[int] = {*chosen, *run}
             else:
                 if group is not None and name not in paired and fitting:
-                    alike = self._alike(group, name, min(chosen))
+                    alike = self._alike(group, name, min(chosen), alike_cache)
                     fitting = {i for i in fitting if alike(i)}
                 wider = chosen | fitting
             cube = attrs.evolve(cube, fields={**cube.fields, name: frozenset(wider)})
         for pair in self.pairs:
             for relation in self._all_relations(pair):
                 held = cube.relations[pair]
-                if relation in held:
+                if relation in held or self._spent():
                     continue
                 trial = attrs.evolve(cube, relations={**cube.relations, pair: held | {relation}})
-                if self.unsat(self._formula(trial), outside):
+                if self._empty([*self._assumed(trial), outside.literal]):
                     cube = trial
         return cube
 
@@ -517,46 +667,36 @@ class Comparison:
         everything = frozenset(range(len(self.classes[name])))
         return self._formula(attrs.evolve(cube, fields={**cube.fields, name: everything}))
 
-    def _fitting(self, cube: _Cube, name: str, outside: z3.BoolRef) -> set[int]:
+    def _fitting(self, cube: _Cube, name: str, outside: _Outside) -> set[int]:
         """The classes of a field outside the cube's that the cube can take, each on its own
         (and so all together): those where z3 finds no record outside."""
         literals = self._class_literals[name]
         fitting: set[int] = set()
-        self.solver.push()
-        others = self._others(cube, name)
-        self.solver.add(others, outside)
-        try:
-            if len(literals) <= _FEW_CLASSES:
-                for i, literal in enumerate(literals):
-                    # unknown (the solver gave up) counts as not fitting: the cube stays exact
-                    if i not in cube.fields[name] and self.solver.check(literal) == z3.unsat:
-                        fitting.add(i)
-                return fitting
-            # Hundreds of classes (the codes of a list read from a file): ask about all that
-            # are left at once; a record outside names one class that does not fit, which
-            # leaves; when none is found, all that are left fit. One question per class
-            # that does not fit, and one more.
-            left = [i for i in range(len(literals)) if i not in cube.fields[name]]
-            target = z3.And(others, outside)  # what a record of a class must meet to not fit
-            while left:
-                self.solver.push()
-                self.solver.add(z3.Or([literals[i] for i in left]))
-                try:
-                    result = self.solver.check()
-                    model = self.solver.model() if result == z3.sat else None
-                finally:
-                    self.solver.pop()
-                if result == z3.unsat:
-                    fitting.update(left)
-                    break
-                if model is None:
-                    break  # the solver gave up: what is left counts as not fitting
-                found = set(self._outside_too(model, target, name, left))
-                if not found:
-                    break  # cannot happen (a model meets one of them); stay exact if it does
-                left = [i for i in left if i not in found]
-        finally:
-            self.solver.pop()
+        others = [*self._assumed(cube, free=name), outside.literal]
+        if len(literals) <= _FEW_CLASSES:
+            for i, literal in enumerate(literals):
+                # unknown (the solver gave up) counts as not fitting: the cube stays exact
+                if i not in cube.fields[name] and self._empty([*others, literal]):
+                    fitting.add(i)
+            return fitting
+        # Hundreds of classes (the codes of a list read from a file): ask about all that
+        # are left at once; a record outside names one class that does not fit, which
+        # leaves; when none is found, all that are left fit. One question per class
+        # that does not fit, and one more.
+        left = [i for i in range(len(literals)) if i not in cube.fields[name]]
+        # what a record of a class must meet to not fit, over the field terms
+        target = z3.And(self._others(cube, name), outside.formula())
+        while left:
+            result = self._check(*others, self._literal(z3.Or([literals[i] for i in left])))
+            if result == z3.unsat:
+                fitting.update(left)
+                break
+            if result != z3.sat:
+                break  # the solver gave up: what is left counts as not fitting
+            found = set(self._outside_too(self.solver.model(), target, name, left))
+            if not found:
+                break  # cannot happen (a model meets one of them); stay exact if it does
+            left = [i for i in left if i not in found]
         return fitting
 
     def _outside_too(self, model: z3.ModelRef, target: z3.BoolRef, name: str,
@@ -580,7 +720,7 @@ class Comparison:
                 found.append(i)
         return found
 
-    def _stretch(self, cube: _Cube, name: str, outside: z3.BoolRef) -> set[int]:
+    def _stretch(self, cube: _Cube, name: str, outside: _Outside) -> set[int]:
         """An ordered field's interval of classes, stretched down and up as far as it fits,
         and missing added if it fits. The nearest class that does not fit on each side is
         found by bisection, with the solver's models as shortcuts."""
@@ -591,70 +731,63 @@ class Comparison:
         low = min(i for i in chosen if i != missing)
         high = max(i for i in chosen if i != missing)
         index, present = self.encoder.index(name), self.encoder.present(name)
+        others = [*self._assumed(cube, free=name), outside.literal]
 
         def bad_between(first: int, last: int) -> int | None:
             """A class in first..last where a record outside is found, or None."""
-            span = z3.And(index >= min(classes[first].points), index <= max(classes[last].points))
-            if present is not None:
-                span = z3.And(present, span)
-            self.solver.push()
-            self.solver.add(span)
-            try:
-                result = self.solver.check()
-                if result == z3.unsat:
-                    return None
-                if result != z3.sat:
-                    return first  # the solver gave up: treat the whole span as not fitting
-                return self._class_in(self.solver.model(), name)
-            finally:
-                self.solver.pop()
+            key = (name, first, last)
+            span = self._spans.get(key)
+            if span is None:
+                formula = z3.And(index >= min(classes[first].points),
+                                 index <= max(classes[last].points))
+                if present is not None:
+                    formula = z3.And(present, formula)
+                span = self._spans[key] = self._literal(formula)
+            result = self._check(*others, span)
+            if result == z3.unsat:
+                return None
+            if result != z3.sat:
+                return first  # the solver gave up: treat the whole span as not fitting
+            return self._class_in(self.solver.model(), name)
 
-        self.solver.push()
-        self.solver.add(self._others(cube, name), outside)
-        try:
-            # Down: the largest bad class below low (none: reach 0).
-            bottom = 0
-            known = bad_between(0, low - 1) if low > 0 else None
-            if known is not None:
-                top = low - 1  # the largest bad class is in known..top
-                while known < top:
-                    middle = (known + top + 1) // 2
-                    found = bad_between(middle, top)
-                    if found is None:
-                        top = middle - 1
-                    else:
-                        known = found
-                bottom = known + 1
-            # Up: the smallest bad class above high (none: reach the last).
-            ceiling = count - 1
-            known = bad_between(high + 1, count - 1) if high < count - 1 else None
-            if known is not None:
-                floor = high + 1  # the smallest bad class is in floor..known
-                while floor < known:
-                    middle = (floor + known) // 2
-                    found = bad_between(floor, middle)
-                    if found is None:
-                        floor = middle + 1
-                    else:
-                        known = found
-                ceiling = known - 1
-            wider = set(range(bottom, ceiling + 1)) | (chosen & {missing})
-            if missing is not None and missing not in wider:
-                self.solver.push()
-                self.solver.add(z3.Not(present))
-                try:
-                    if self.solver.check() == z3.unsat:
-                        wider.add(missing)
-                finally:
-                    self.solver.pop()
-            return wider
-        finally:
-            self.solver.pop()
+        # Down: the largest bad class below low (none: reach 0).
+        bottom = 0
+        known = bad_between(0, low - 1) if low > 0 else None
+        if known is not None:
+            top = low - 1  # the largest bad class is in known..top
+            while known < top:
+                middle = (known + top + 1) // 2
+                found = bad_between(middle, top)
+                if found is None:
+                    top = middle - 1
+                else:
+                    known = found
+            bottom = known + 1
+        # Up: the smallest bad class above high (none: reach the last).
+        ceiling = count - 1
+        known = bad_between(high + 1, count - 1) if high < count - 1 else None
+        if known is not None:
+            floor = high + 1  # the smallest bad class is in floor..known
+            while floor < known:
+                middle = (floor + known) // 2
+                found = bad_between(floor, middle)
+                if found is None:
+                    floor = middle + 1
+                else:
+                    known = found
+            ceiling = known - 1
+        wider = set(range(bottom, ceiling + 1)) | (chosen & {missing})
+        if missing is not None and missing not in wider:
+            if self._empty([*others, self._class_literals[name][missing]]):
+                wider.add(missing)
+        return wider
 
-    def _alike(self, group: z3.BoolRef, name: str, witness_class: int) -> Callable[[int], bool]:
+    def _alike(self, group: z3.BoolRef, name: str, witness_class: int,
+               cache: dict[tuple[str, int, int], bool]) -> Callable[[int], bool]:
         """Whether the group treats a class of the field as it treats the witness's class:
         with the field fixed to either, the group is the same set of the other fields.
-        (Only for a field compared with no other, whose classes are single points.)"""
+        (Only for a field compared with no other, whose classes are single points.) The
+        answers are kept in ``cache``, one per group: they depend on the group alone."""
         index, present = self.encoder.index(name), self.encoder.present(name)
 
         def fixed(i: int) -> z3.BoolRef:
@@ -666,8 +799,13 @@ class Comparison:
                 swaps.append((index, z3.IntVal(min(found.points), self.encoder.context)))
             return z3.substitute(group, *swaps) if swaps else group
 
-        reference = fixed(witness_class)
-        return lambda i: self.unsat(z3.Xor(fixed(i), reference))
+        def alike(i: int) -> bool:
+            key = (name, min(i, witness_class), max(i, witness_class))
+            if key not in cache:
+                cache[key] = self.unsat(z3.Xor(fixed(i), fixed(witness_class)))
+            return cache[key]
+
+        return alike
 
     # --- printing ---
 
@@ -719,49 +857,11 @@ class Comparison:
         if len(picked) == len(present):
             return None if with_missing or not has_missing else ir.IsPresent(name)
         if self.ordered[name]:
-            base = self._interval(name, present, picked[0], picked[-1])
+            base = interval(name, present, picked[0], picked[-1])
         else:
-            base = self._choice(name, present, picked)
+            base = choice(name, present, picked)
         return ir.AnyOf((ir.Not(ir.IsPresent(name)), base)) if with_missing else base
 
-    @staticmethod
-    def _interval(name: str, present: list[_Class], low: int, high: int) -> ir.Condition:
-        first, last = present[low], present[high]
-        if low == high and first.kind == "value":
-            return ir.compare("eq", name, first.value)
-        bounds = []
-        if low > 0:
-            bounds.append(ir.compare("ge", name, first.value) if first.kind == "value"
-                          else ir.compare("gt", name, first.below))
-        if high < len(present) - 1:
-            bounds.append(ir.compare("le", name, last.value) if last.kind == "value"
-                          else ir.compare("lt", name, last.above))
-        return bounds[0] if len(bounds) == 1 else ir.AllOf(tuple(bounds))
-
-    @staticmethod
-    def _choice(name: str, present: list[_Class], picked: list[int]) -> ir.Condition:
-        chosen = [present[i] for i in picked]
-        if sum(c.kind == "other" for c in present) > 1:  # other texts split by length
-            conditions = tuple(c.condition for c in chosen)
-            return conditions[0] if len(conditions) == 1 else ir.AnyOf(conditions)
-        if any(c.kind == "other" for c in chosen):  # a text other than the constants left out
-            left_out = [c.value for i, c in enumerate(present) if i not in picked]
-            if len(left_out) == 1:
-                return ir.compare("ne", name, left_out[0])
-            return ir.compare("not_in_set", name, frozenset(left_out))
-        values = [c.value for c in chosen]
-        if isinstance(values[0], bool):
-            return ir.compare("eq", name, values[0])  # one of two: a set would be both
-        if len(values) == 1:
-            return ir.compare("eq", name, values[0])
-        if any(c.kind == "other" for c in present):  # other texts are left out too
-            return ir.compare("in_set", name, frozenset(values))
-        left_out = [c.value for i, c in enumerate(present) if i not in picked]
-        if len(left_out) == 1:
-            return ir.compare("ne", name, left_out[0])
-        if len(left_out) < len(values):
-            return ir.compare("not_in_set", name, frozenset(left_out))
-        return ir.compare("in_set", name, frozenset(values))
 
 
 # The most values a field may take in the analysis for the diff to look for regions (see
@@ -771,40 +871,6 @@ _MOST_POINTS = 2000
 # Up to this many classes a field's fitting ones are asked about one by one (as they always
 # were, so that the regions found, and the golden reports, stay the same).
 _FEW_CLASSES = 64
-
-
-def _length_classes(bounds: Iterable[Any]) -> list[tuple[int, int | None]]:
-    """The runs of text lengths (from 1; None: no upper end) that comparisons of a length with
-    ``bounds`` tell apart.
-
-    >>> _length_classes([15])
-    [(1, 14), (15, 15), (16, None)]
-    >>> _length_classes([])
-    [(1, None)]
-    """
-    cuts = {1}
-    for bound in bounds:
-        if bound == int(bound):
-            cuts.update(n for n in (int(bound), int(bound) + 1) if n >= 1)
-        else:
-            cuts.add(max(1, math.ceil(bound)))
-    starts = sorted(cuts)
-    return [(low, high - 1) for low, high in zip(starts, starts[1:])] + [(starts[-1], None)]
-
-
-def _with_length(condition: ir.Condition, name: str, low: int, high: int | None) -> ir.Condition:
-    """``condition`` and the field's length within ``low`` .. ``high``."""
-    length = ir.Length(ir.FieldValue(name))
-    if low == high:
-        bounds = [ir.Compare("eq", length, ir.Constant(low))]
-    else:
-        bounds = [ir.Compare("ge", length, ir.Constant(low))] if low > 1 else []
-        if high is not None:
-            bounds.append(ir.Compare("le", length, ir.Constant(high)))
-    if not bounds:
-        return condition
-    parts = bounds if isinstance(condition, ir.IsPresent) else [condition, *bounds]
-    return parts[0] if len(parts) == 1 else ir.AllOf(tuple(parts))
 
 
 def _runs(indices: list[int]) -> list[list[int]]:
