@@ -310,6 +310,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
           for i, name in enumerate(columns)),
         exp.alias_(malformed, malformed_name, quoted=True),
     ).from_(read)
+    prepare: Callable[[], None] = _nothing
     if program.has_registration:
         # The source rows as the registration level reads them: each declared field by its
         # name (NULL when the file lacks it), the rest left out, as run_source writes them.
@@ -319,7 +320,8 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
                        if name in positions else exp.cast(exp.Null(), "VARCHAR"), name, quoted=True)
             for name in program.schema.fields),
             exp.alias_(malformed, malformed_name, quoted=True)).from_(read)
-        decided, kept = _source_select(connection, program, fields_only, malformed_name)
+        decided, kept, prepare = _source_select(connection, program, fields_only,
+                                                malformed_name, expected)
     else:
         query = sql_backend.Query(program, [*columns, malformed_name], "text", malformed_name,
                                   dialect="duckdb")
@@ -331,7 +333,9 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
             raise _UsePython("a unique key with a number field")
     with replacing(target) as temp:
         try:
-            if not program.has_registration:
+            if program.has_registration:
+                prepare()
+            else:
                 decided = _decided(connection, query, rows, passthrough, malformed_name)
             connection.run(exp.Copy(this=decided.subquery(copy=False), kind=False, files=[_text(str(temp))],
                                     params=_csv_params(delimiter)))
@@ -389,11 +393,30 @@ def _decided(connection: _Connection, query: sql_backend.Query, rows: exp.Select
     return sql_unique.select_with_duplicates(query, rows, passthrough, malformed, found)
 
 
+def _nothing() -> None:
+    pass
+
+
+SLICE_ROWS = 200_000
+"""The most source rows of which the registration level combines the activities in one
+query (a slice of the provisions' keys): DuckDB keeps the aggregate state of every text value
+of a query in memory, not spilling it, so a slice bounds the memory a run needs whatever the
+number of rows (docs/benchmarks.md, "The registration level in DuckDB")."""
+
+
 def _source_select(connection: _Connection, program: ir.Program, rows: exp.Select,
-                   malformed: str) -> tuple[exp.Select, list[str]]:
-    """The registration level's query over source rows and the columns it writes before
-    the decision's (the fields, ``component``, ``source_rows``), or :class:`_UsePython`
-    with the reason it cannot decide these rows as Python does."""
+                   malformed: str, expected: int | None
+                   ) -> tuple[exp.Select, list[str], Callable[[], None]]:
+    """The registration level's query over source rows, the columns it writes before the
+    decision's (the fields, ``component``, ``source_rows``) and what to run before it (in
+    the caller's error handling: it reads the file), or :class:`_UsePython` with the reason
+    it cannot decide these rows as Python does.
+
+    Up to :data:`SLICE_ROWS` rows (``expected``) it is one query. Beyond, the rows are
+    numbered into a table, read into another, sorted by a hash of the provision's key into
+    slices of about :data:`SLICE_ROWS` rows; each slice's provisions are combined by a query
+    of their own into a third table, and the query decides and orders those (tables and
+    sorts spill to disk beyond the memory limit; only the combining does not)."""
     why = sql_registration.unsupported(program)
     if why is not None:
         raise _UsePython(why)
@@ -403,11 +426,40 @@ def _source_select(connection: _Connection, program: ir.Program, rows: exp.Selec
         if found:
             raise _UsePython(f"{found} row(s) with a number that is not an integer of at "
                              "most 15 digits")
-    decided = sql_registration.select_source(program, rows, malformed)
     written = [*program.schema.fields,
                *([sql_registration.COMPONENT] if program.trajectories else []),
                sql_registration.SOURCE_ROWS]
-    return decided, written
+    slices = -(-expected // SLICE_ROWS) if expected else 1
+    if slices <= 1:
+        return sql_registration.select_source(program, rows, malformed), written, _nothing
+    parts = sql_registration.source_parts(program, rows, malformed)
+    tables = {name: exp.to_table(f"{parts.row}_{name}", quoted=True)
+              for name in ("numbered", "read", "provisions")}
+    slice_column = f"{parts.row}_slice"
+
+    def everything(name: str, where: exp.Expression | None = None) -> exp.Select:
+        select = exp.select(exp.Star()).from_(tables[name].copy())
+        return select.where(where) if where is not None else select
+
+    def prepare() -> None:
+        connection.run(exp.Create(this=tables["numbered"].copy(), kind="TABLE",
+                                  expression=parts.numbered()))
+        key_hash = exp.Anonymous(this="hash", expressions=[
+            exp.column(name, quoted=True) for name in parts.partition])
+        read = exp.select(exp.Star(), exp.alias_(
+            exp.Mod(this=key_hash, expression=exp.Literal.number(slices)),
+            slice_column, quoted=True)).from_(parts.read(everything("numbered")).subquery("r"))
+        # Sorted by slice: each slice's query then reads only the blocks that hold it.
+        connection.run(exp.Create(this=tables["read"].copy(), kind="TABLE",
+                                  expression=read.order_by(exp.column(slice_column, quoted=True))))
+        for number in range(slices):
+            one = parts.provisions(everything("read", exp.column(slice_column, quoted=True).eq(
+                exp.Literal.number(number))))
+            connection.run(exp.Create(this=tables["provisions"].copy(), kind="TABLE",
+                                      expression=one) if number == 0 else
+                           exp.Insert(this=tables["provisions"].copy(), expression=one))
+
+    return parts.decided(everything("provisions"), everything("numbered")), written, prepare
 
 
 def _csv_params(delimiter: str) -> list[exp.CopyParameter]:

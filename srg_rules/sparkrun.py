@@ -190,7 +190,8 @@ def run_spark(program: ir.Program, input_path: str | os.PathLike[str],
     # (measured on the shipped example: 78 s with it, 53 s without, and no error printed).
     with _setting(spark, "spark.sql.codegen.wholeStage",
                   "false" if program.has_registration else None):
-        decided = spark.sql(_spark_sql(query))
+        decided = (_in_views(spark, query, f"{view}_d") if program.has_registration
+                   else spark.sql(_spark_sql(query)))
         if single_csv:
             # A source extract's query ends in the python engine's order (ORDER BY), which a
             # collect keeps; the other runs are ordered by their row numbers.
@@ -266,11 +267,60 @@ def _source_query(spark: Any, program: ir.Program, source: Path, columns: Sequen
                            "python").format(path=source, why=why))
     # Spark has no MATERIALIZED common table expression, and numbers rows only by an
     # ordered window: the reading order is the row column.
-    query = sql_registration.select_source(program, rows, flag, reading_order=row,
-                                           materialized=False)
+    parts = sql_registration.source_parts(program, rows, flag, reading_order=row,
+                                          materialized=False)
+    # The rows numbered, then the provisions, each computed once (localCheckpoint) and read
+    # as a view of its own: as one query, Spark analysed and optimised the whole of it
+    # (350 KB of SQL) and the provisions once for every yields clause that reads them (the
+    # common table expression is inlined); measured in docs/benchmarks.md.
+    numbered = f"{view}_numbered"
+    provisions = f"{view}_provisions"
+    with _setting(spark, "spark.sql.codegen.wholeStage", "false"):
+        spark.sql(_spark_sql(parts.numbered())).localCheckpoint().createOrReplaceTempView(numbered)
+        made = parts.provisions(parts.read(exp.select(exp.Star()).from_(exp.to_table(numbered))))
+        _in_views(spark, made, f"{view}_p").localCheckpoint().createOrReplaceTempView(provisions)
+    query = parts.decided(exp.select(exp.Star()).from_(exp.to_table(provisions)),
+                          exp.select(exp.Star()).from_(exp.to_table(numbered)))
     written = [*fields, *([sql_registration.COMPONENT] if program.trajectories else []),
                sql_registration.SOURCE_ROWS]
     return query, written
+
+
+def _in_views(spark: Any, query: exp.Select, prefix: str) -> Any:
+    """The DataFrame of ``query``, each derived table (``FROM (SELECT ...) AS name``) and
+    common table expression analysed on its own as a temporary view, innermost first.
+
+    Why: the analyser resolves a ``SELECT *`` over a derived table only once the table's own
+    columns are resolved, one level of nesting per pass over the whole plan, so the
+    registration level's query (some 60 levels of stages) took 60 passes over 350 KB of SQL;
+    a view is analysed once and stays analysed (docs/benchmarks.md). Changes ``query``."""
+    count = 0
+
+    def register(body: exp.Expression, name: str | None = None) -> str:
+        nonlocal count
+        count += 1
+        name = name or f"{prefix}{count}"
+        spark.sql(_spark_sql(body)).createOrReplaceTempView(name)
+        return name
+
+    def flatten(node: exp.Expression) -> None:
+        # Deepest first: the reversed pre-order lists a table's derived tables before it.
+        derived = [s for s in node.find_all(exp.Subquery) if isinstance(s.parent, (exp.From, exp.Join))]
+        for subquery in reversed(derived):
+            alias = subquery.args.get("alias")
+            table = exp.Table(this=exp.to_identifier(register(subquery.this), quoted=True),
+                              alias=alias.copy() if alias is not None else None)
+            subquery.replace(table)
+
+    with_key = "with_" if "with_" in exp.Select.arg_types else "with"
+    common = query.args.get(with_key)
+    if common is not None:
+        for cte in common.expressions:
+            flatten(cte.this)
+            register(cte.this, cte.alias)
+        query.set(with_key, None)
+    flatten(query)
+    return spark.sql(_spark_sql(query))
 
 
 def _prefix(program: ir.Program, columns: Sequence[str]) -> str:

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 import srg_rules
+from srg_rules import filerun
 from srg_rules.backends.sql import registration as sql_registration
 from srg_rules.backends.sql.builders import column
 from srg_rules.backends.sql.query import for_postgres
@@ -261,6 +262,42 @@ def test_a_generated_extract_file_runs_in_duckdb_to_the_same_bytes(every_way, tm
     _write(source, every_way, records, extra="A;999991103\n" if short else "")
     assert _run("python", rulebook, source, tmp_path / "python.csv") in (0, 1)
     assert _run("duckdb", rulebook, source, tmp_path / "duckdb.csv") in (0, 1)
+    assert (tmp_path / "duckdb.csv").read_bytes() == (tmp_path / "python.csv").read_bytes()
+
+
+def test_a_large_extract_is_combined_a_slice_of_keys_at_a_time(every_way, tmp_path, capsys,
+                                                              monkeypatch):
+    """Beyond filerun.SLICE_ROWS source rows, the provisions are combined a slice of their keys
+    at a time (the memory a run needs is then that of a slice); the bytes stay those of the
+    Python engine. Slices of about 5 rows here: the activities of one provision, its conflicts,
+    trajectories, unique duplicates and a malformed row fall in different slices."""
+    slicings = []
+    source_parts = sql_registration.source_parts
+
+    def counted(*args, **kwargs):
+        slicings.append(args)
+        return source_parts(*args, **kwargs)
+
+    monkeypatch.setattr(filerun, "SLICE_ROWS", 5)
+    monkeypatch.setattr(sql_registration, "source_parts", counted)
+    rulebook = tmp_path / "every_way.rules"
+    rulebook.write_text(EVERY_WAY, encoding="utf-8")
+    base = {"provision_id": "A", "person_id": "999991103", "kind": "training",
+            "category": "training", "funding": "reintegratie", "start_date": "2025-09-01"}
+    records: list[dict[str, str | None]] = []
+    for number in range(12):
+        records.append({**base, "provision_id": f"P{number % 5}", "hours": str(number),
+                        "end_date": f"2025-10-{number + 1:02d}", "reason": str(number % 3 + 1),
+                        "kind": ("coach_cursus", "training", "combi")[number % 3],
+                        "funding": "wmo" if number == 7 else "reintegratie",
+                        "person_id": "" if number == 4 else "999991103",
+                        "start_date": "2025-13-01" if number == 9 else "2025-09-01"})
+    source = tmp_path / "extract.csv"
+    _write(source, every_way, records, extra="A;999991103\n")
+    assert _run("python", rulebook, source, tmp_path / "python.csv") in (0, 1)
+    assert _run("duckdb", rulebook, source, tmp_path / "duckdb.csv") in (0, 1)
+    assert "row by row" not in capsys.readouterr().err
+    assert len(slicings) == 1
     assert (tmp_path / "duckdb.csv").read_bytes() == (tmp_path / "python.csv").read_bytes()
 
 

@@ -47,7 +47,7 @@ row order other than the numbering of step 1.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlglot import exp
 
@@ -232,6 +232,40 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str, *,
     (``ROW_NUMBER() OVER ()``, DuckDB and PostgreSQL). ``materialized``: the provisions
     that trajectories split are a ``MATERIALIZED`` common table expression (computed once);
     false for a dialect without it (Spark), where the plain one is planned as it sees fit."""
+    parts = source_parts(program, rows, malformed, reading_order=reading_order,
+                         materialized=materialized)
+    read = parts.read(parts.numbered())
+    return parts.decided(parts.provisions(read), parts.numbered())
+
+
+class SourceParts:
+    """:func:`select_source`'s query in parts, for a runner that keeps what lies between them
+    in tables (:mod:`srg_rules.filerun`: DuckDB keeps every aggregate state of a text value
+    in memory, so it computes the provisions a slice of keys at a time).
+
+    ``numbered()``: the source rows with their number in reading order, column ``row``;
+    ``read(numbered)``: the readable rows as the grouping reads them; ``provisions(read)``:
+    one row per provision of the rows of ``read`` (any set of whole ``partition`` values:
+    the rows of one provision share them); ``decided(provisions, numbered)``: the decided,
+    ordered rows of every provision and every malformed row. Each relation is a
+    ``SELECT``, so that a table is passed as ``SELECT * FROM table``."""
+
+    def __init__(self, row: str, partition: Sequence[str],
+                 numbered: Callable[[], exp.Select],
+                 read: Callable[[exp.Select], exp.Select],
+                 provisions: Callable[[exp.Select], exp.Select],
+                 decided: Callable[[exp.Select, exp.Select], exp.Select]):
+        self.row = row
+        self.partition = list(partition)
+        self.numbered = numbered
+        self.read = read
+        self.provisions = provisions
+        self.decided = decided
+
+
+def source_parts(program: ir.Program, rows: exp.Expression, malformed: str, *,
+                 reading_order: str | None = None, materialized: bool = True) -> SourceParts:
+    """:func:`select_source` in parts (see :class:`SourceParts`); the same arguments."""
     assert program.has_registration
     fields = program.schema.fields
     names = list(fields)
@@ -264,229 +298,240 @@ def select_source(program: ir.Program, rows: exp.Expression, malformed: str, *,
     key = list(activities.key) if activities is not None else []
     alone = plan.bind("alone", case([(or_([readers[k].bad for k in key]), column(row))])) \
         if key else column(row)
-    staged = _staged(plan, _where(numbered(), not_(column(malformed))), own("read"))
     # Only what the grouping reads goes on: the windows hold every column they are given,
     # and the readers' intermediate values are many.
     needed = [column(row), *([alone] if key else []),
               *(c for values in (aggregable, canonical, reason, written) for c in values.values())]
-    read = _sub(_select([c.copy() for c in needed], staged), own("narrow"))
+    partition_names = [c.name for c in [alone, *(aggregable[k] for k in key)]] if key else [row]
 
-    # 3. grouped
-    partition = [alone.copy(), *(aggregable[k].copy() for k in key)]
-    ways = dict(activities.ways) if activities is not None else {}
-    ordered_by = dict(activities.ordered_by) if activities is not None else {}
-    windows = [_named(exp.Window(this=exp.Min(this=column(row)), partition_by=partition),
-                          own("first"), quoted=True)]
-    extreme = {}
-    for name, by in ordered_by.items():
-        latest = ways[name] == "latest"
-        extreme[name] = own(f"x{names.index(name)}")
-        aggregate = exp.Max if latest else exp.Min
-        windows.append(_named(exp.Window(
-            this=aggregate(this=aggregable[by].copy()),
-            partition_by=[p.copy() for p in partition]), extreme[name], quoted=True))
-    windowed = _select([exp.Star(), *windows], read)
+    def read_rows(numbered_rows: exp.Select) -> exp.Select:
+        # The plan's expressions go into this tree as they are: built once per query.
+        staged = _staged(plan, _where(numbered_rows, not_(column(malformed))), own("read"))
+        return _select([c.copy() for c in needed], staged)
 
-    first_row = column(own("first"))
-    grouped: dict[str, exp.Expression] = {
-        own("first"): exp.Min(this=column(row)),
-        own("n"): exp.Count(this=exp.Star()),
-        SOURCE_ROWS: exp.GroupConcat(
-            this=exp.Order(this=exp.cast(column(row), "VARCHAR"),
-                           expressions=[exp.Ordered(this=column(row))]),
-            separator=string(REASON_SEPARATOR)),
-    }
-    conflicts: list[tuple[str, str]] = []  # (field, its conflict flag column)
-    combined: dict[str, str] = {}
-    for name in names:
-        index = names.index(name)
-        a = aggregable[name]
-        way = ways.get(name, DEFAULT_WAY) if name not in key else "key"
-        value_name = own(f"c{index}")
-        combined[name] = value_name
-        if name in ordered_by:
-            picked = or_([comparison("eq", aggregable[ordered_by[name]].copy(),
-                                     column(extreme[name])), is_null(column(extreme[name]))])
-            chosen = case([(picked, a.copy())])
-            count_chosen = _count(picked.copy())
-            way = DEFAULT_WAY
-        else:
-            chosen = a.copy()
-            count_chosen = exp.Count(this=exp.Star())
-        if way == DEFAULT_WAY:
-            conflict = or_([
-                # Two distinct values: MIN and MAX differ (COUNT(DISTINCT) keeps a hash
-                # table of every value per aggregate, which does not spill).
-                comparison("ne", exp.Min(this=chosen.copy()), exp.Max(this=chosen.copy())),
-                and_([comparison("gt", exp.Count(this=chosen.copy()), exp.Literal.number(0)),
-                      comparison("lt", exp.Count(this=chosen.copy()), count_chosen)])])
-            flag = own(f"conflict{index}")
-            grouped[flag] = conflict
-            conflicts.append((name, flag))
-            # The flag is an aggregate: the value's CASE is written in the next table.
-            grouped[value_name] = exp.Min(this=chosen)
-            continue
-        value: exp.Expression
-        if way in ("key", "earliest", "all"):
-            value = exp.Min(this=chosen)
-        elif way in ("latest", "any"):
-            value = exp.Max(this=chosen)
-        elif way == "latest_or_missing":
-            value = case([(comparison("lt", exp.Count(this=chosen.copy()), exp.Count(this=exp.Star())),
-                           exp.Null())], exp.Max(this=chosen))
-        elif way == "sum":
-            value = exp.Sum(this=exp.cast(chosen, "DECIMAL(38, 0)"))  # exact
-        else:
-            raise ValueError(f"no SQL for combining by {way!r}")
-        grouped[value_name] = value
-    for name in names:
-        index = names.index(name)
-        for position, text in enumerate(_reasons(fields[name])):
-            grouped[own(f"f{index}_{position}")] = exp.Min(this=case([
-                (comparison("eq", reason[name].copy(), string(text)), column(row))]))
-        grouped[own(f"pr{index}")] = exp.Max(this=reason[name].copy())
-        w = written[name]
-        grouped[own(f"ws{index}")] = comparison("eq", exp.Min(this=w.copy()), exp.Max(this=w.copy()))
-        grouped[own(f"w{index}")] = exp.Min(this=w.copy())
-        grouped[own(f"fv{index}")] = exp.Max(this=case([
-            (comparison("eq", column(row), first_row.copy()), canonical[name].copy())]))
-        # The first written text that is not blank: its row's number, zero-padded to order
-        # as text, then the text itself (an arg-min every dialect writes the same).
-        nonblank = comparison("ne", strip(w.copy()), string(""))
-        grouped[own(f"nb{index}")] = _substring(exp.Min(this=case([(nonblank, _concat([
-            exp.Anonymous(this="lpad", expressions=[
-                exp.cast(column(row), "VARCHAR"), exp.Literal.number(20), string("0")]),
-            w.copy()]))])), 21)
-    group_by = [alone.copy(), *(aggregable[k].copy() for k in key)]
-    # Not a GROUP BY: DuckDB's hash aggregate holds every group's states (about eight per
-    # field) in memory, while a window over the key sorts, and its sort spills. Every
-    # aggregate is taken over the whole partition in row order, and the first row of each
-    # partition is kept.
-    whole = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
-                           end="UNBOUNDED", end_side="FOLLOWING")
+    def provisions(read_rows: exp.Select) -> exp.Select:
+        read = _sub(read_rows, own("narrow"))
+        # 3. grouped
+        partition = [alone.copy(), *(aggregable[k].copy() for k in key)]
+        ways = dict(activities.ways) if activities is not None else {}
+        ordered_by = dict(activities.ordered_by) if activities is not None else {}
+        windows = [_named(exp.Window(this=exp.Min(this=column(row)), partition_by=partition),
+                              own("first"), quoted=True)]
+        extreme = {}
+        for name, by in ordered_by.items():
+            latest = ways[name] == "latest"
+            extreme[name] = own(f"x{names.index(name)}")
+            aggregate = exp.Max if latest else exp.Min
+            windows.append(_named(exp.Window(
+                this=aggregate(this=aggregable[by].copy()),
+                partition_by=[p.copy() for p in partition]), extreme[name], quoted=True))
+        windowed = _select([exp.Star(), *windows], read)
 
-    def over(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.AggFunc) and not isinstance(node.parent, exp.Window):
-            if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Order):
-                node.set("this", node.this.this)  # the window's order
-            return exp.Window(this=node, partition_by=[g.copy() for g in group_by],
-                              order=exp.Order(expressions=[exp.Ordered(this=column(row))]),
-                              spec=whole.copy())
-        return node
+        first_row = column(own("first"))
+        grouped: dict[str, exp.Expression] = {
+            own("first"): exp.Min(this=column(row)),
+            own("n"): exp.Count(this=exp.Star()),
+            SOURCE_ROWS: exp.GroupConcat(
+                this=exp.Order(this=exp.cast(column(row), "VARCHAR"),
+                               expressions=[exp.Ordered(this=column(row))]),
+                separator=string(REASON_SEPARATOR)),
+        }
+        conflicts: list[tuple[str, str]] = []  # (field, its conflict flag column)
+        combined: dict[str, str] = {}
+        for name in names:
+            index = names.index(name)
+            a = aggregable[name]
+            way = ways.get(name, DEFAULT_WAY) if name not in key else "key"
+            value_name = own(f"c{index}")
+            combined[name] = value_name
+            if name in ordered_by:
+                picked = or_([comparison("eq", aggregable[ordered_by[name]].copy(),
+                                         column(extreme[name])), is_null(column(extreme[name]))])
+                chosen = case([(picked, a.copy())])
+                count_chosen = _count(picked.copy())
+                way = DEFAULT_WAY
+            else:
+                chosen = a.copy()
+                count_chosen = exp.Count(this=exp.Star())
+            if way == DEFAULT_WAY:
+                conflict = or_([
+                    # Two distinct values: MIN and MAX differ (COUNT(DISTINCT) keeps a hash
+                    # table of every value per aggregate, which does not spill).
+                    comparison("ne", exp.Min(this=chosen.copy()), exp.Max(this=chosen.copy())),
+                    and_([comparison("gt", exp.Count(this=chosen.copy()), exp.Literal.number(0)),
+                          comparison("lt", exp.Count(this=chosen.copy()), count_chosen)])])
+                flag = own(f"conflict{index}")
+                grouped[flag] = conflict
+                conflicts.append((name, flag))
+                # The flag is an aggregate: the value's CASE is written in the next table.
+                grouped[value_name] = exp.Min(this=chosen)
+                continue
+            value: exp.Expression
+            if way in ("key", "earliest", "all"):
+                value = exp.Min(this=chosen)
+            elif way in ("latest", "any"):
+                value = exp.Max(this=chosen)
+            elif way == "latest_or_missing":
+                value = case([(comparison("lt", exp.Count(this=chosen.copy()), exp.Count(this=exp.Star())),
+                               exp.Null())], exp.Max(this=chosen))
+            elif way == "sum":
+                value = exp.Sum(this=exp.cast(chosen, "DECIMAL(38, 0)"))  # exact
+            else:
+                raise ValueError(f"no SQL for combining by {way!r}")
+            grouped[value_name] = value
+        for name in names:
+            index = names.index(name)
+            for position, text in enumerate(_reasons(fields[name])):
+                grouped[own(f"f{index}_{position}")] = exp.Min(this=case([
+                    (comparison("eq", reason[name].copy(), string(text)), column(row))]))
+            grouped[own(f"pr{index}")] = exp.Max(this=reason[name].copy())
+            w = written[name]
+            grouped[own(f"ws{index}")] = comparison("eq", exp.Min(this=w.copy()), exp.Max(this=w.copy()))
+            grouped[own(f"w{index}")] = exp.Min(this=w.copy())
+            grouped[own(f"fv{index}")] = exp.Max(this=case([
+                (comparison("eq", column(row), first_row.copy()), canonical[name].copy())]))
+            # The first written text that is not blank: its row's number, zero-padded to order
+            # as text, then the text itself (an arg-min every dialect writes the same).
+            nonblank = comparison("ne", strip(w.copy()), string(""))
+            grouped[own(f"nb{index}")] = _substring(exp.Min(this=case([(nonblank, _concat([
+                exp.Anonymous(this="lpad", expressions=[
+                    exp.cast(column(row), "VARCHAR"), exp.Literal.number(20), string("0")]),
+                w.copy()]))])), 21)
+        group_by = [alone.copy(), *(aggregable[k].copy() for k in key)]
+        # Not a GROUP BY: DuckDB's hash aggregate holds every group's states (about eight per
+        # field) in memory, while a window over the key sorts, and its sort spills. Every
+        # aggregate is taken over the whole partition in row order, and the first row of each
+        # partition is kept.
+        whole = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                               end="UNBOUNDED", end_side="FOLLOWING")
 
-    windowed_values = [_named(e.transform(over), n) for n, e in grouped.items()]
-    groups = _select([column(row), *windowed_values], _sub(windowed, own("windowed")))
-    groups = _select([exp.Star()], _sub(groups, own("partitions")),
-                     comparison("eq", column(row), column(own("first"))))
+        def over(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.AggFunc) and not isinstance(node.parent, exp.Window):
+                if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Order):
+                    node.set("this", node.this.this)  # the window's order
+                return exp.Window(this=node, partition_by=[g.copy() for g in group_by],
+                                  order=exp.Order(expressions=[exp.Ordered(this=column(row))]),
+                                  spec=whole.copy())
+            return node
 
-    # 3b. the provision: its values as texts, its problems in order, its written texts
-    n = column(own("n"))
-    provision: dict[str, exp.Expression] = {own("first"): first_row.copy(), own("n"): n,
-                                            SOURCE_ROWS: column(SOURCE_ROWS)}
-    conflict_flags = dict(conflicts)
-    value_texts: dict[str, exp.Expression] = {}
-    for name in names:
-        index = names.index(name)
-        value = column(combined[name])
-        if name in conflict_flags:
-            value = case([(column(conflict_flags[name]), exp.Null())], value)
-        provision[own(f"pr{index}")] = column(own(f"pr{index}"))
-        # Named in a table of its own: the written texts below compare with it, and
-        # PostgreSQL does not let a select list use a name it defines.
-        value_texts[own(f"v{index}")] = _canonical(fields[name], value)
-        provision[own(f"v{index}")] = column(own(f"v{index}"))
-    candidates = [(own(f"f{names.index(name)}_{position}"), text)
-                  for name in names for position, text in enumerate(_reasons(fields[name]))]
-    # Each present candidate's place among them: how many come before it, by (first row,
-    # candidate order); named in a table of their own, so each is computed once.
-    ranks: dict[str, exp.Expression] = {}
-    for k, (first_k, _) in enumerate(candidates):
-        before = [and_([is_not_null(column(first_j)), or_([
-            comparison("lt", column(first_j), column(first_k)),
-            comparison("eq", column(first_j), column(first_k))] if j < k else [
-            comparison("lt", column(first_j), column(first_k))])])
-            for j, (first_j, _) in enumerate(candidates) if j != k]
-        ranks[own(f"rank{k}")] = _sum_flags(before) if before else exp.Literal.number(0)
-    groups = _select([exp.Star(), *(_named(e, n_, quoted=True) for n_, e in ranks.items())],
-                     _sub(groups, own("grouped")))
-    slots = []
-    for position in range(len(candidates)):
-        slots.append(case([(and_([is_not_null(column(first_k)),
-                                  comparison("eq", column(own(f"rank{k}")),
-                                             exp.Literal.number(position))]), string(text))
-                           for k, (first_k, text) in enumerate(candidates)]))
-    activity_conflicts = [case([(column(flag), string(f"{CONFLICT}:{name}"))])
-                          for name, flag in conflicts if name in ways]
-    provision[own("pre")] = _concat_ws([*slots, *activity_conflicts])
-    problems_of = {name: or_([*(is_not_null(column(own(f"f{names.index(name)}_{p}")))
-                                for p in range(len(_reasons(fields[name])))),
-                              *([column(conflict_flags[name])] if name in conflict_flags
-                                and name in ways else [])])
-                   for name in names}
-    for name in names:
-        index = names.index(name)
-        text_value = column(own(f"v{index}"))
-        provision[own(f"o{index}")] = case([
-            (comparison("eq", n.copy(), exp.Literal.number(1)), column(own(f"w{index}"))),
-            (and_([column(own(f"ws{index}")), or_([
-                and_([is_null(text_value.copy()), is_null(column(own(f"fv{index}")))]),
-                _equal(text_value.copy(), column(own(f"fv{index}")))])]),
-             column(own(f"w{index}"))),
-            (problems_of[name], exp.Coalesce(this=column(own(f"nb{index}")),
-                                             expressions=[string("")])),
-        ], exp.Coalesce(this=_written(fields[name], text_value.copy()), expressions=[string("")]))
-    valued = _select([exp.Star(), *(_named(e, n_, quoted=True) for n_, e in value_texts.items())],
-                     _sub(groups, own("groups")))
-    made = _select([_named(e, n_, quoted=True) for n_, e in provision.items()],
-                   _sub(valued, own("valued")))
+        windowed_values = [_named(e.transform(over), n) for n, e in grouped.items()]
+        groups = _select([column(row), *windowed_values], _sub(windowed, own("windowed")))
+        groups = _select([exp.Star()], _sub(groups, own("partitions")),
+                         comparison("eq", column(row), column(own("first"))))
 
-    # 4. split
-    split = _split(program, made, prefix, names)
+        # 3b. the provision: its values as texts, its problems in order, its written texts
+        n = column(own("n"))
+        provision: dict[str, exp.Expression] = {own("first"): first_row.copy(), own("n"): n,
+                                                SOURCE_ROWS: column(SOURCE_ROWS)}
+        conflict_flags = dict(conflicts)
+        value_texts: dict[str, exp.Expression] = {}
+        for name in names:
+            index = names.index(name)
+            value = column(combined[name])
+            if name in conflict_flags:
+                value = case([(column(conflict_flags[name]), exp.Null())], value)
+            provision[own(f"pr{index}")] = column(own(f"pr{index}"))
+            # Named in a table of its own: the written texts below compare with it, and
+            # PostgreSQL does not let a select list use a name it defines.
+            value_texts[own(f"v{index}")] = _canonical(fields[name], value)
+            provision[own(f"v{index}")] = column(own(f"v{index}"))
+        candidates = [(own(f"f{names.index(name)}_{position}"), text)
+                      for name in names for position, text in enumerate(_reasons(fields[name]))]
+        # Each present candidate's place among them: how many come before it, by (first row,
+        # candidate order); named in a table of their own, so each is computed once.
+        ranks: dict[str, exp.Expression] = {}
+        for k, (first_k, _) in enumerate(candidates):
+            before = [and_([is_not_null(column(first_j)), or_([
+                comparison("lt", column(first_j), column(first_k)),
+                comparison("eq", column(first_j), column(first_k))] if j < k else [
+                comparison("lt", column(first_j), column(first_k))])])
+                for j, (first_j, _) in enumerate(candidates) if j != k]
+            ranks[own(f"rank{k}")] = _sum_flags(before) if before else exp.Literal.number(0)
+        groups = _select([exp.Star(), *(_named(e, n_, quoted=True) for n_, e in ranks.items())],
+                         _sub(groups, own("grouped")))
+        slots = []
+        for position in range(len(candidates)):
+            slots.append(case([(and_([is_not_null(column(first_k)),
+                                      comparison("eq", column(own(f"rank{k}")),
+                                                 exp.Literal.number(position))]), string(text))
+                               for k, (first_k, text) in enumerate(candidates)]))
+        activity_conflicts = [case([(column(flag), string(f"{CONFLICT}:{name}"))])
+                              for name, flag in conflicts if name in ways]
+        provision[own("pre")] = _concat_ws([*slots, *activity_conflicts])
+        problems_of = {name: or_([*(is_not_null(column(own(f"f{names.index(name)}_{p}")))
+                                    for p in range(len(_reasons(fields[name])))),
+                                  *([column(conflict_flags[name])] if name in conflict_flags
+                                    and name in ways else [])])
+                       for name in names}
+        for name in names:
+            index = names.index(name)
+            text_value = column(own(f"v{index}"))
+            provision[own(f"o{index}")] = case([
+                (comparison("eq", n.copy(), exp.Literal.number(1)), column(own(f"w{index}"))),
+                (and_([column(own(f"ws{index}")), or_([
+                    and_([is_null(text_value.copy()), is_null(column(own(f"fv{index}")))]),
+                    _equal(text_value.copy(), column(own(f"fv{index}")))])]),
+                 column(own(f"w{index}"))),
+                (problems_of[name], exp.Coalesce(this=column(own(f"nb{index}")),
+                                                 expressions=[string("")])),
+            ], exp.Coalesce(this=_written(fields[name], text_value.copy()), expressions=[string("")]))
+        valued = _select([exp.Star(), *(_named(e, n_, quoted=True) for n_, e in value_texts.items())],
+                         _sub(groups, own("groups")))
+        made = _select([_named(e, n_, quoted=True) for n_, e in provision.items()],
+                       _sub(valued, own("valued")))
 
-    # 5. decided
-    query = Query(program, list(split.columns), "text", None,
-                  field_columns={name: own(f"v{names.index(name)}") for name in names},
-                  problems=own("pre"))
-    passthrough = [_named(exp.Nullif(this=column(own(f"o{names.index(name)}")),
-                                         expression=string("")), name, quoted=True)
-                   for name in names]
-    if program.trajectories:
-        passthrough.append(_named(column(COMPONENT), COMPONENT, quoted=True))
-    passthrough += [_named(column(SOURCE_ROWS), SOURCE_ROWS, quoted=True),
-                    _named(column(own("order")), own("order"), quoted=True)]
-    decided = select_with_unique(query, split.select, passthrough, None, order=own("order"))
-    outputs = list(query.outputs)
+        return made
 
-    # 6. ordered, the malformed rows last
-    lost = [_named(exp.Nullif(this=column(name), expression=string("")), name, quoted=True)
-            for name in names]
-    if program.trajectories:
-        lost.append(_named(exp.cast(exp.Null(), "VARCHAR"), COMPONENT, quoted=True))
-    lost += [_named(exp.cast(column(row), "VARCHAR"), SOURCE_ROWS, quoted=True),
-             _named(column(row), own("order"), quoted=True)]
-    lost += [_named(string(Status.REJECTED.value), "status", quoted=True),
-             _named(exp.cast(exp.Null(), "VARCHAR"), "type", quoted=True),
-             _named(string(MALFORMED_ROW), "reasons", quoted=True)]
-    if "warnings" in outputs:
-        lost.append(_named(exp.cast(exp.Null(), "VARCHAR"), "warnings", quoted=True))
-    unreadable = _select(lost, _sub(numbered(), own("all")), column(malformed))
-    kept = [*names, *([COMPONENT] if program.trajectories else []), SOURCE_ROWS, *outputs]
-    both = exp.Union(this=_select(
-        [*(column(c) for c in kept), column(own("order")),
-         _named(exp.Literal.number(0), own("last"), quoted=True)],
-        _sub(decided, own("decided"))), expression=_select(
-        [*(column(c) for c in kept), column(own("order")),
-         _named(exp.Literal.number(1), own("last"), quoted=True)],
-        _sub(unreadable, own("unreadable"))), distinct=False)
-    final = _select([column(c) for c in kept], _sub(both, own("both")))
-    final.set("order", exp.Order(expressions=[exp.Ordered(this=column(own("last"))),
-                                              exp.Ordered(this=column(own("order")))]))
-    if split.shared is not None:
-        # The provisions, computed once for every yields clause that reads them.
-        final.set("with_" if "with_" in exp.Select.arg_types else "with", exp.With(expressions=[exp.CTE(
-            this=split.shared[1], alias=exp.TableAlias(this=ident(split.shared[0])),
-            materialized=materialized or None)]))
-    return final
+    def decided(made: exp.Select, numbered_rows: exp.Select) -> exp.Select:
+        # 4. split
+        split = _split(program, made, prefix, names)
+
+        # 5. decided
+        query = Query(program, list(split.columns), "text", None,
+                      field_columns={name: own(f"v{names.index(name)}") for name in names},
+                      problems=own("pre"))
+        passthrough = [_named(exp.Nullif(this=column(own(f"o{names.index(name)}")),
+                                             expression=string("")), name, quoted=True)
+                       for name in names]
+        if program.trajectories:
+            passthrough.append(_named(column(COMPONENT), COMPONENT, quoted=True))
+        passthrough += [_named(column(SOURCE_ROWS), SOURCE_ROWS, quoted=True),
+                        _named(column(own("order")), own("order"), quoted=True)]
+        decided = select_with_unique(query, split.select, passthrough, None, order=own("order"))
+        outputs = list(query.outputs)
+
+        # 6. ordered, the malformed rows last
+        lost = [_named(exp.Nullif(this=column(name), expression=string("")), name, quoted=True)
+                for name in names]
+        if program.trajectories:
+            lost.append(_named(exp.cast(exp.Null(), "VARCHAR"), COMPONENT, quoted=True))
+        lost += [_named(exp.cast(column(row), "VARCHAR"), SOURCE_ROWS, quoted=True),
+                 _named(column(row), own("order"), quoted=True)]
+        lost += [_named(string(Status.REJECTED.value), "status", quoted=True),
+                 _named(exp.cast(exp.Null(), "VARCHAR"), "type", quoted=True),
+                 _named(string(MALFORMED_ROW), "reasons", quoted=True)]
+        if "warnings" in outputs:
+            lost.append(_named(exp.cast(exp.Null(), "VARCHAR"), "warnings", quoted=True))
+        unreadable = _select(lost, _sub(numbered_rows, own("all")), column(malformed))
+        kept = [*names, *([COMPONENT] if program.trajectories else []), SOURCE_ROWS, *outputs]
+        both = exp.Union(this=_select(
+            [*(column(c) for c in kept), column(own("order")),
+             _named(exp.Literal.number(0), own("last"), quoted=True)],
+            _sub(decided, own("decided"))), expression=_select(
+            [*(column(c) for c in kept), column(own("order")),
+             _named(exp.Literal.number(1), own("last"), quoted=True)],
+            _sub(unreadable, own("unreadable"))), distinct=False)
+        final = _select([column(c) for c in kept], _sub(both, own("both")))
+        final.set("order", exp.Order(expressions=[exp.Ordered(this=column(own("last"))),
+                                                  exp.Ordered(this=column(own("order")))]))
+        if split.shared is not None:
+            # The provisions, computed once for every yields clause that reads them.
+            final.set("with_" if "with_" in exp.Select.arg_types else "with", exp.With(expressions=[exp.CTE(
+                this=split.shared[1], alias=exp.TableAlias(this=ident(split.shared[0])),
+                materialized=materialized or None)]))
+        return final
+
+    return SourceParts(row, partition_names, numbered, read_rows, provisions, decided)
 
 
 def _equal(left: exp.Expression, right: exp.Expression) -> exp.Expression:
