@@ -36,7 +36,7 @@ Needs psycopg 3 (``pip install 'srg-rules[postgres]'``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlglot
@@ -76,22 +76,34 @@ def _sql(expression: exp.Expression) -> str:
                                         unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
-def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str]) -> exp.Select:
+def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str],
+                  column_types: Mapping[str, str] | None = None) -> exp.Select:
     """The query that decides every row of ``table`` (whose columns are ``columns``): the
-    table's columns (less those the run adds) and the decision columns."""
-    from .backends.sql import Query, internal_prefix
+    table's columns (less those the run adds) and the decision columns. ``column_types``: the
+    columns' types as PostgreSQL names them (``format_type``); a column whose type fits its
+    field (a ``date`` for a date, ``boolean``, an integer, ``numeric`` or ``double
+    precision`` for a number) is read as it is, as ``to_sql(column_types=...)`` reads it
+    (docs/engines.md, "Typed input"); any other column as its text."""
+    from .backends.sql import Query, internal_prefix, typed_reading
     from .backends.sql.unique import select_with_unique
 
     added = output_columns(bool(program.by_verb("warn")))
     kept = [c for c in columns if c not in added]
-    present = [name for name in program.schema.fields if name in columns]
-    # Each declared field is read from its column's text, under a name of the query's own.
-    prefix = internal_prefix([*columns, *program.schema.fields])
+    fields = program.schema.fields
+    present = [name for name in fields if name in columns]
+    # Each declared field is read under a name of the query's own: as it is when its type
+    # fits the field, otherwise from its column's text.
+    prefix = internal_prefix([*columns, *fields])
     texts = {name: f"{prefix}text{index}" for index, name in enumerate(present)}
-    query = Query(program, [*columns, *texts.values()], "text", None, field_columns=texts)
+    types = column_types or {}
+    typed = {texts[name]: types[name] for name in present
+             if typed_reading(fields[name], types.get(name), "postgres") is not None}
+    query = Query(program, [*columns, *texts.values()], "text", None, field_columns=texts,
+                  dialect="postgres", column_types=typed)
     source = exp.select(
         exp.Star(),
-        *(exp.alias_(exp.cast(exp.column(name, quoted=True), "TEXT"), texts[name], quoted=True)
+        *(exp.alias_(exp.column(name, quoted=True) if texts[name] in typed
+                     else exp.cast(exp.column(name, quoted=True), "TEXT"), texts[name], quoted=True)
           for name in present)).from_(table)
     passthrough = [exp.column(c, quoted=True) for c in kept]
     return select_with_unique(query, source, passthrough, None)
@@ -148,7 +160,12 @@ def run_table(program: ir.Program, dsn: str, table: str, result_table: str | Non
             if program.has_registration:
                 counts = _run_source(cursor, program, source, target, table, columns, by)
             else:
-                query = decided_query(program, source, columns)
+                # Each column's type as PostgreSQL writes it (``numeric(38,0)``, ``date``...).
+                types: dict[str, str] = dict(cursor.execute(
+                    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                    "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
+                    [_sql(source)]).fetchall())
+                query = decided_query(program, source, columns, types)
                 cursor.execute(f"CREATE TABLE {_sql(target)} AS {_sql(query)}")
                 counts = _summary(cursor, target, bool(program.by_verb("warn")), by, columns)
         except psycopg.Error as error:

@@ -149,7 +149,7 @@ def test_the_srg_rulebook_on_a_table_counts_as_the_python_run(database, tmp_path
     assert [(str(r[0]), *r[1:]) for r in typed] == want
 
 
-def test_typed_columns_are_read_as_their_text(database, tmp_path) -> None:
+def test_typed_columns_decide_as_their_text(database, tmp_path) -> None:
     """A DATE, BOOLEAN or NUMERIC column decides as the text PostgreSQL writes for it."""
     connection, schema = database
     book = tmp_path / "book.rules"

@@ -22,16 +22,20 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import os
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlglot import exp
 
 import srg_rules
 from srg_rules.backends import sql
 from srg_rules.backends.interpreter import Interpreter
+from srg_rules.cli import main
 from srg_rules.filerun import run_file
 
 pa = pytest.importorskip("pyarrow", reason="pyarrow is in the 'tables' extra")
@@ -242,3 +246,95 @@ def test_to_sql_reads_fitting_columns_as_they_are_and_others_as_text() -> None:
     assert sql.typed_reading(book.program.schema.fields["c"], "INTEGER") is None
     assert sql.typed_reading(book.program.schema.fields["n"], "FLOAT") is None
     assert sql.typed_reading(book.program.schema.fields["d"], "TIMESTAMP WITH TIME ZONE") is None
+
+
+# PostgreSQL: the same records in a table of PostgreSQL's own types, decided by `srg-rules run
+# --engine postgres` (the table's types read from the catalog) and by `to_sql(column_types=...)`
+# run as it is, against the interpreter over the texts. Needs a server (.ci/run starts one).
+PG_TYPES = {"id": "text", "person": "text", "kind": "text", "count": "bigint",
+            "big": "numeric(38,0)", "ratio": "double precision", "amount": "numeric(15,3)",
+            "start": "date", "moment": "timestamp", "month": "date", "paid": "boolean"}
+_needs_postgres = pytest.mark.skipif(
+    not os.environ.get("SRG_TEST_PGHOST"),
+    reason="set SRG_TEST_PGHOST to a PostgreSQL host or socket folder to run")
+
+
+def _pg_dsn(schema: str | None = None) -> str:
+    parts = [f"host={os.environ['SRG_TEST_PGHOST']}",
+             f"user={os.environ.get('SRG_TEST_PGUSER', 'postgres')}", "dbname=postgres"]
+    port = os.environ.get("SRG_TEST_PGPORT") or os.environ.get("PGPORT")
+    if port:
+        parts.append(f"port={port}")
+    if schema:
+        parts.append(f"options='-c search_path={schema}'")
+    return " ".join(parts)
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    psycopg = pytest.importorskip("psycopg")
+    schema = f"srg_typed_{uuid.uuid4().hex[:12]}"
+    connection = psycopg.connect(_pg_dsn(), autocommit=True, prepare_threshold=None)
+    connection.execute(f'CREATE SCHEMA "{schema}"')
+    book = tmp_path_factory.mktemp("pgbook") / "book.rules"
+    book.write_text(BOOK.source.text, encoding="utf-8")
+    try:
+        yield connection, schema, book
+    finally:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        connection.close()
+
+
+def _pg_decide_both_ways(postgres: Any, records: list[dict[str, Any]]) -> None:
+    connection, schema, book = postgres
+    names = ["row", *PG_TYPES]
+    connection.execute(f'DROP TABLE IF EXISTS "{schema}".typed, "{schema}".typed_srg')
+    connection.execute(f'CREATE TABLE "{schema}".typed ("row" integer, '
+                       + ", ".join(f'"{c}" {t}' for c, t in PG_TYPES.items()) + ")")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f'INSERT INTO "{schema}".typed VALUES ({", ".join(["%s"] * len(names))})',
+            [[i, *(r[c] for c in PG_TYPES)] for i, r in enumerate(records)])
+    reference = Interpreter(BOOK.program)
+    want = [_row(reference.decide({n: _text(n, v) for n, v in r.items()})) for r in records]
+
+    assert main(["run", str(book), "--engine", "postgres", "--dsn", _pg_dsn(schema),
+                 "--table", "typed"]) == 0
+    got = connection.execute(
+        f'SELECT status, type, reasons, warnings FROM "{schema}".typed_srg ORDER BY "row"'
+    ).fetchall()
+    assert [(s, t, r or "", w or "") for s, t, r, w in got] == want, "run --engine postgres"
+
+    table = exp.Table(this=exp.to_identifier("typed", quoted=True),
+                      db=exp.to_identifier(schema, quoted=True))
+    query = sql.to_sql(BOOK.program, table, "postgres", columns=names,
+                       column_types={c: t.upper() for c, t in PG_TYPES.items()})
+    got = connection.execute(
+        f'SELECT status, type, reasons, warnings FROM ({query}) AS decided ORDER BY "row"'
+    ).fetchall()
+    assert [(s, t, r or "", w or "") for s, t, r, w in got] == want, "to_sql(column_types)"
+
+
+@_needs_postgres
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(records=st.lists(_records, min_size=1, max_size=8))
+def test_a_typed_postgres_table_decides_as_its_text(postgres: Any,
+                                                     records: list[dict[str, Any]]) -> None:
+    _pg_decide_both_ways(postgres, records)
+
+
+@_needs_postgres
+def test_edges_of_typed_values_in_postgres(postgres: Any) -> None:
+    base = {"id": "x", "count": 4, "big": None, "ratio": None, "amount": None,
+            "start": dt.date(2024, 2, 29), "moment": None, "month": dt.date(2024, 2, 1),
+            "paid": True, "person": "999990019", "kind": "a"}
+    edges = [
+        {}, {"count": None}, {"count": 2**63 - 1}, {"count": -2**63}, {"big": 9007199254740993},
+        {"big": 2**64}, {"big": 10**38 - 1}, {"ratio": math.nan}, {"ratio": math.inf},
+        {"ratio": -math.inf}, {"ratio": -0.0}, {"ratio": 1e300},
+        {"amount": decimal.Decimal("2.500")}, {"amount": decimal.Decimal("2.501")},
+        {"start": dt.date(1, 1, 1)}, {"start": dt.date(9999, 12, 31)}, {"start": None},
+        {"moment": dt.datetime(2024, 2, 29, 23, 59, 59)}, {"month": dt.date(2024, 2, 2)},
+        {"paid": False}, {"paid": None}, {"kind": "c"},
+    ]
+    _pg_decide_both_ways(postgres, [{**base, **edge} for edge in edges])
