@@ -374,7 +374,7 @@ def _as_text(name: str, spark_type: str, field: Any) -> exp.Expression:
 
 def _query(program: ir.Program, columns: Sequence[str], types: dict[str, str], row: str,
            malformed: str | None, view: str) -> exp.Select:
-    from .backends.sql import Query
+    from .backends.sql import Query, typed_reading
     from .backends.sql.unique import select_with_unique
 
     fields = program.schema.fields
@@ -382,9 +382,17 @@ def _query(program: ir.Program, columns: Sequence[str], types: dict[str, str], r
     prefix = _prefix(program, [*columns, row, *([malformed] if malformed else [])])
     texts = {name: f"{prefix}text{i}" for i, name in enumerate(present)}
     known = [*columns, row, *([malformed] if malformed else []), *texts.values()]
-    query = Query(program, known, "text", malformed, field_columns=texts)
+    # A column whose Spark type fits its field (a date, a timestamp_ntz for a date, a
+    # boolean, an integer, a decimal or a double for a number) is read as it is, as
+    # to_sql(column_types=...) reads it (docs/engines.md, "Typed input"); any other as its
+    # text.
+    typed = {texts[name]: types[name] for name in present
+             if typed_reading(fields[name], types.get(name), "spark") is not None}
+    query = Query(program, known, "text", malformed, field_columns=texts, dialect="spark",
+                  column_types=typed)
     source = exp.select(exp.Star(), *(
-        exp.alias_(_as_text(name, types.get(name, "string"), fields[name]), texts[name],
+        exp.alias_(exp.column(name, quoted=True) if texts[name] in typed
+                   else _as_text(name, types.get(name, "string"), fields[name]), texts[name],
                    quoted=True) for name in present)).from_(exp.to_table(view))
     added = output_columns(bool(program.by_verb("warn")))
     passthrough = [exp.column(c, quoted=True) for c in [*columns, row] if c not in added]

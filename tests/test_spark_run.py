@@ -131,3 +131,107 @@ def test_a_source_extract_gets_the_bytes_of_the_python_engine(tmp_path) -> None:
     assert b"coach_cursus" in python and b"malformed_row" in python
     assert json.loads((tmp_path / "spark.json").read_text()) == \
         json.loads((tmp_path / "py.json").read_text())
+
+
+TYPED_BOOK = """\
+field id: text
+field count: number optional
+field big: number optional
+field ratio: number optional
+field amount: number optional
+field start: date
+field month: month optional
+field paid: boolean optional
+field kind: code {a, b}
+reject late when start > month + 1 months
+reject exact when big = 9007199254740993
+include counted when count > 3 and count != 9223372036854775807
+include large when big >= 18446744073709551616
+include less when ratio < count
+include fraction when amount > 2.5 and amount < 1000000000000
+include paid_one when paid and kind = a
+include dated when start >= 2024-02-29
+exclude odd when ratio = -0.0 or ratio >= 100000000000000000000
+classify by_kind as 40 when kind = a
+classify by_month as 42 when month is missing and not paid
+output type: code {40, 42}
+"""
+
+
+def _typed_text(name: str, value: object) -> str:
+    """A typed value as a CSV export of its column holds it (docs/engines.md)."""
+    import datetime as dt
+    import decimal
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()[:7] if name == "month" and value.day == 1 else value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def test_typed_parquet_columns_are_read_as_they_are(tmp_path, monkeypatch) -> None:
+    """A Parquet file of typed columns (integers, decimals, doubles with NaN, infinities and
+    -0.0, dates at the calendar's ends, months, booleans): every row decided as the
+    interpreter decides its CSV export."""
+    import datetime as dt
+    import decimal
+    import math
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from srg_rules.backends.interpreter import Interpreter
+
+    book_path = tmp_path / "typed.rules"
+    book_path.write_text(TYPED_BOOK, encoding="utf-8")
+    book = srg_rules.load(book_path)
+    base = {"id": "x", "count": 4, "big": None, "ratio": None, "amount": None,
+            "start": dt.date(2024, 2, 29), "month": dt.date(2024, 2, 1), "paid": True,
+            "kind": "a"}
+    edges = [
+        {}, {"count": None}, {"count": 2**63 - 1}, {"count": -2**63}, {"big": 9007199254740993},
+        {"big": 2**64}, {"big": 10**38 - 1}, {"ratio": math.nan}, {"ratio": math.inf},
+        {"ratio": -math.inf}, {"ratio": -0.0}, {"ratio": 1e300}, {"ratio": 3.999999999999999},
+        {"amount": decimal.Decimal("2.500")}, {"amount": decimal.Decimal("2.501")},
+        {"start": dt.date(1, 1, 1)}, {"start": dt.date(9999, 12, 31)}, {"start": None},
+        {"month": dt.date(2024, 2, 2)}, {"month": None}, {"paid": False}, {"paid": None},
+        {"kind": "c"}, {"kind": " a"},
+    ]
+    records = [{**base, **edge} for edge in edges]
+    types = {"id": pa.string(), "count": pa.int64(), "big": pa.decimal128(38, 0),
+             "ratio": pa.float64(), "amount": pa.decimal128(15, 3), "start": pa.date32(),
+             "month": pa.date32(), "paid": pa.bool_(), "kind": pa.string()}
+    columns = {"n": pa.array(range(len(records)), pa.int32())}
+    columns.update({name: pa.array([r[name] for r in records], kind)
+                    for name, kind in types.items()})
+    pq.write_table(pa.table(columns), tmp_path / "typed.parquet")
+    # The query is given the columns' Spark types (read as they are), not only their texts.
+    from srg_rules.backends import sql
+
+    given_types: list[dict[str, str]] = []
+
+    class Watched(sql.Query):
+        def __init__(self, *args, **kwargs) -> None:
+            given_types.append(dict(kwargs.get("column_types") or {}))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(sql, "Query", Watched)
+    assert _run(book_path, tmp_path / "typed.parquet", "-o", tmp_path / "out",
+                "--engine", "spark") == 0
+    assert sorted(set().union(*(t.values() for t in given_types))) == \
+        ["bigint", "boolean", "date", "decimal(15,3)", "decimal(38,0)", "double"]
+    decided = pq.read_table(tmp_path / "out").to_pylist()
+    rows = sorted(decided, key=lambda r: r["n"])
+    assert [r["n"] for r in rows] == list(range(len(records)))
+    reference = Interpreter(book.program)
+    want = []
+    for record in records:
+        decision = reference.decide({n: _typed_text(n, v) for n, v in record.items()})
+        want.append((str(decision.status), decision.type or "", "|".join(decision.reasons)))
+    assert [(r["status"], r["type"] or "", r["reasons"] or "") for r in rows] == want
