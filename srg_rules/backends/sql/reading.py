@@ -204,9 +204,13 @@ class Reader:
             finite = comparison("lt", exp.Abs(this=number), double(math.inf))
             if typed == "double" and self.dialect == "duckdb":
                 # DuckDB's own tests: over Parquet it folds comparisons by the column's
-                # statistics, which leave NaN out (a column of 0.0 and NaN: NaN > inf false).
-                missing = or_([missing, exp.Anonymous(this="ISNAN", expressions=[raw.copy()])])
+                # statistics, which leave NaN out (a column of 0.0 and NaN: NaN > inf false),
+                # and ISNAN too (a column of zeros and one NaN: ISNAN false on every row,
+                # DuckDB 2.0.1); ISFINITE and ISINF it evaluates, and NaN is neither.
                 finite = exp.Anonymous(this="ISFINITE", expressions=[raw.copy()])
+                nan = and_([not_(finite.copy()),
+                            not_(exp.Anonymous(this="ISINF", expressions=[raw.copy()]))])
+                missing = or_([missing, nan])
             elif typed == "double":
                 # NaN is no value (schema.is_missing); an infinity is not a number. NaN lies
                 # above +inf in PostgreSQL's and Spark's order.
