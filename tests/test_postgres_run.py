@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import srg_rules
 from srg_rules.cli import main
+from pg_server import dsn
 
 try:  # tests/ as a package, or as a directory on sys.path (pytest's default)
     from tests import strategies
@@ -34,22 +35,11 @@ ROOT = Path(__file__).parent.parent
 ROW = "row_number"
 
 
-def _dsn(schema: str | None = None) -> str:
-    parts = [f"host={os.environ['SRG_TEST_PGHOST']}",
-             f"user={os.environ.get('SRG_TEST_PGUSER', 'postgres')}", "dbname=postgres"]
-    port = os.environ.get("SRG_TEST_PGPORT") or os.environ.get("PGPORT")
-    if port:
-        parts.append(f"port={port}")
-    if schema:
-        parts.append(f"options='-c search_path={schema}'")
-    return " ".join(parts)
-
-
 @pytest.fixture(scope="module")
 def database():
     schema = f"srg_test_{uuid.uuid4().hex[:12]}"
     # No prepared statements: a test replaces tables under the same names.
-    connection = psycopg.connect(_dsn(), autocommit=True, prepare_threshold=None)
+    connection = psycopg.connect(dsn(), autocommit=True, prepare_threshold=None)
     connection.execute(f'CREATE SCHEMA "{schema}"')
     try:
         yield connection, schema
@@ -70,7 +60,7 @@ def _load(connection, schema: str, table: str, columns: list[str], rows: list[li
 
 
 def _run(schema: str, rulebook: Path | str, table: str, *extra: str) -> int:
-    return main(["run", str(rulebook), "--engine", "postgres", "--dsn", _dsn(schema),
+    return main(["run", str(rulebook), "--engine", "postgres", "--dsn", dsn(schema),
                  "--table", table, *extra])
 
 

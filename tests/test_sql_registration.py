@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,7 @@ from srg_rules.backends.sql.builders import column
 from srg_rules.backends.sql.query import for_postgres
 from srg_rules.cli import main
 from srg_rules.records import REASON_SEPARATOR
+from pg_server import dsn, needs_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "source"
@@ -321,25 +321,19 @@ def test_the_query_is_written_for_postgres(gemeente_decider):
 # --- PostgreSQL ----------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not os.environ.get("SRG_TEST_PGHOST"),
-                    reason="set SRG_TEST_PGHOST to a PostgreSQL host or socket folder to run")
+@needs_postgres
 @settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(records=every_way_rows())
 def test_postgres_decides_generated_extracts_as_python(every_way, records):
     import psycopg
 
-    parts = [f"host={os.environ['SRG_TEST_PGHOST']}",
-             f"user={os.environ.get('SRG_TEST_PGUSER', 'postgres')}", "dbname=postgres"]
-    port = os.environ.get("SRG_TEST_PGPORT") or os.environ.get("PGPORT")
-    if port:
-        parts.append(f"port={port}")
     names = list(every_way.fields)
     rows = exp.select(*(column(n) for n in names), column("malformed")).from_(
         exp.Table(this=exp.to_identifier("srg_source", quoted=True)))
     sql = for_postgres(sql_registration.select_source(every_way.program, rows, "malformed")
                        ).sql("postgres")
-    with psycopg.connect(" ".join(parts)) as connection:
+    with psycopg.connect(dsn()) as connection:
         cursor = connection.cursor()
         columns = ", ".join(f'"{n}" TEXT' for n in names)
         cursor.execute(f'CREATE TEMPORARY TABLE "srg_source" ({columns}, "malformed" BOOLEAN)')

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from srg_rules.backends import sql
 from srg_rules.backends.interpreter import Interpreter
 from srg_rules.cli import main
 from srg_rules.filerun import run_file
+from pg_server import dsn, needs_postgres
 
 pa = pytest.importorskip("pyarrow", reason="pyarrow is in the 'tables' extra")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -265,27 +265,11 @@ def test_to_sql_reads_fitting_columns_as_they_are_and_others_as_text() -> None:
 PG_TYPES = {"id": "text", "person": "text", "kind": "text", "count": "bigint",
             "big": "numeric(38,0)", "ratio": "double precision", "amount": "numeric(15,3)",
             "start": "date", "moment": "timestamp", "month": "date", "paid": "boolean"}
-_needs_postgres = pytest.mark.skipif(
-    not os.environ.get("SRG_TEST_PGHOST"),
-    reason="set SRG_TEST_PGHOST to a PostgreSQL host or socket folder to run")
-
-
-def _pg_dsn(schema: str | None = None) -> str:
-    parts = [f"host={os.environ['SRG_TEST_PGHOST']}",
-             f"user={os.environ.get('SRG_TEST_PGUSER', 'postgres')}", "dbname=postgres"]
-    port = os.environ.get("SRG_TEST_PGPORT") or os.environ.get("PGPORT")
-    if port:
-        parts.append(f"port={port}")
-    if schema:
-        parts.append(f"options='-c search_path={schema}'")
-    return " ".join(parts)
-
-
 @pytest.fixture(scope="module")
 def postgres(tmp_path_factory):
     psycopg = pytest.importorskip("psycopg")
     schema = f"srg_typed_{uuid.uuid4().hex[:12]}"
-    connection = psycopg.connect(_pg_dsn(), autocommit=True, prepare_threshold=None)
+    connection = psycopg.connect(dsn(), autocommit=True, prepare_threshold=None)
     connection.execute(f'CREATE SCHEMA "{schema}"')
     book = tmp_path_factory.mktemp("pgbook") / "book.rules"
     book.write_text(BOOK.source.text, encoding="utf-8")
@@ -309,7 +293,7 @@ def _pg_decide_both_ways(postgres: Any, records: list[dict[str, Any]]) -> None:
     reference = Interpreter(BOOK.program)
     want = [_row(reference.decide({n: _text(n, v) for n, v in r.items()})) for r in records]
 
-    assert main(["run", str(book), "--engine", "postgres", "--dsn", _pg_dsn(schema),
+    assert main(["run", str(book), "--engine", "postgres", "--dsn", dsn(schema),
                  "--table", "typed"]) == 0
     got = connection.execute(
         f'SELECT status, type, reasons, warnings FROM "{schema}".typed_srg ORDER BY "row"'
@@ -326,7 +310,7 @@ def _pg_decide_both_ways(postgres: Any, records: list[dict[str, Any]]) -> None:
     assert [(s, t, r or "", w or "") for s, t, r, w in got] == want, "to_sql(column_types)"
 
 
-@_needs_postgres
+@needs_postgres
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(records=st.lists(_records, min_size=1, max_size=8))
 def test_a_typed_postgres_table_decides_as_its_text(postgres: Any,
@@ -334,7 +318,7 @@ def test_a_typed_postgres_table_decides_as_its_text(postgres: Any,
     _pg_decide_both_ways(postgres, records)
 
 
-@_needs_postgres
+@needs_postgres
 def test_edges_of_typed_values_in_postgres(postgres: Any) -> None:
     base = {"id": "x", "count": 4, "big": None, "ratio": None, "amount": None,
             "start": dt.date(2024, 2, 29), "moment": None, "month": dt.date(2024, 2, 1),
