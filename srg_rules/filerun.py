@@ -613,8 +613,8 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         prefix = sql_backend.internal_prefix(columns)
         field_columns = {name: f"{prefix}f{i}" for i, name in enumerate(fields)}
         # A column whose type fits its field (a DATE for a date...) is read as it is.
-        typed = {field_columns[n]: types[n] for n in fields
-                 if n in types and sql_backend.typed_reading(fields[n], types[n], "duckdb") is not None}
+        typed = sql_backend.fitting_columns(
+            fields, types, {n: c for n, c in field_columns.items() if n in types}, "duckdb")
         texts = [exp.alias_(exp.column(name, quoted=True) if field_columns[name] in typed
                             else _as_text(exp.column(name, quoted=True), types[name],
                                           fields[name].type), field_columns[name], quoted=True)

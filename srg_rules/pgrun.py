@@ -84,7 +84,7 @@ def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str],
     field (a ``date`` for a date, ``boolean``, an integer, ``numeric`` or ``double
     precision`` for a number) is read as it is, as ``to_sql(column_types=...)`` reads it
     (docs/engines.md, "Typed input"); any other column as its text."""
-    from .backends.sql import Query, internal_prefix, typed_reading
+    from .backends.sql import Query, fitting_columns, internal_prefix
     from .backends.sql.unique import select_with_unique
 
     added = output_columns(bool(program.by_verb("warn")))
@@ -95,9 +95,7 @@ def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str],
     # fits the field, otherwise from its column's text.
     prefix = internal_prefix([*columns, *fields])
     texts = {name: f"{prefix}text{index}" for index, name in enumerate(present)}
-    types = column_types or {}
-    typed = {texts[name]: types[name] for name in present
-             if typed_reading(fields[name], types.get(name), "postgres") is not None}
+    typed = fitting_columns(fields, column_types or {}, texts, "postgres")
     query = Query(program, [*columns, *texts.values()], "text", None, field_columns=texts,
                   dialect="postgres", column_types=typed)
     source = exp.select(

@@ -374,7 +374,7 @@ def _as_text(name: str, spark_type: str, field: Any) -> exp.Expression:
 
 def _query(program: ir.Program, columns: Sequence[str], types: dict[str, str], row: str,
            malformed: str | None, view: str) -> exp.Select:
-    from .backends.sql import Query, typed_reading
+    from .backends.sql import Query, fitting_columns
     from .backends.sql.unique import select_with_unique
 
     fields = program.schema.fields
@@ -386,8 +386,7 @@ def _query(program: ir.Program, columns: Sequence[str], types: dict[str, str], r
     # boolean, an integer, a decimal or a double for a number) is read as it is, as
     # to_sql(column_types=...) reads it (docs/engines.md, "Typed input"); any other as its
     # text.
-    typed = {texts[name]: types[name] for name in present
-             if typed_reading(fields[name], types.get(name), "spark") is not None}
+    typed = fitting_columns(fields, types, texts, "spark")
     query = Query(program, known, "text", malformed, field_columns=texts, dialect="spark",
                   column_types=typed)
     source = exp.select(exp.Star(), *(

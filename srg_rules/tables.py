@@ -256,8 +256,8 @@ def _query_text(program: ir.Program, prefix: str, present: list[str], types: Map
     text_columns = {name: f"{prefix}t{i}" for i, name in enumerate(present)}
     # A column whose type fits its field is read as it is; any other becomes the text that
     # reads as its Python value does.
-    typed = {text_columns[name]: types[f"f{i}"] for i, name in enumerate(present)
-             if sql_backend.typed_reading(fields[name], types[f"f{i}"], "duckdb") is not None}
+    typed = sql_backend.fitting_columns(
+        fields, {name: types[f"f{i}"] for i, name in enumerate(present)}, text_columns, "duckdb")
     texts = [exp.alias_(exp.column(f"f{i}", quoted=True) if text_columns[name] in typed
                         else _as_text(exp.column(f"f{i}", quoted=True), types[f"f{i}"],
                                       fields[name], marker), text_columns[name], quoted=True)

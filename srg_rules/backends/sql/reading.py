@@ -14,7 +14,7 @@ nothing is cast that might fail to parse.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import cast
 
 from sqlglot import exp
@@ -39,7 +39,7 @@ from .builders import (
     strip,
 )
 
-__all__ = ["Reader", "text_of_date", "typed_reading"]
+__all__ = ["Reader", "fitting_columns", "text_of_date", "typed_reading"]
 
 # schema._to_date reads this as "no date" (the CBS layouts' unknown end date).
 _NO_DATE = "00000000"
@@ -100,6 +100,16 @@ def typed_reading(field: Field, column_type: str | None, dialect: str | None = N
         parameters = kind.expressions
         return "integer" if len(parameters) > 1 and parameters[1].name == "0" else "decimal"
     return None
+
+
+def fitting_columns(fields: Mapping[str, Field], column_types: Mapping[str, str],
+                    names: Mapping[str, str], dialect: str) -> dict[str, str]:
+    """The ``column_types`` argument of :class:`~srg_rules.backends.sql.Query` for an input
+    whose columns have types: for each field in ``names`` whose column's type (by field name
+    in ``column_types``) fits it (:func:`typed_reading`), the query's name for the field's
+    column (``names[field]``) and that type. A field left out is read as its text."""
+    return {names[name]: column_types[name] for name in names
+            if typed_reading(fields[name], column_types.get(name), dialect) is not None}
 
 
 def text_of_date(day: exp.Expression, dialect: str | None) -> exp.Expression:
