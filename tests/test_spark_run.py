@@ -23,6 +23,7 @@ import duckdb  # noqa: E402
 
 import srg_rules  # noqa: E402
 from srg_rules.cli import main  # noqa: E402
+from typed_records import BOOK_TEXT, csv_text  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
 PROVISIONS = ROOT / "examples" / "provisions.csv"
@@ -133,48 +134,6 @@ def test_a_source_extract_gets_the_bytes_of_the_python_engine(tmp_path) -> None:
         json.loads((tmp_path / "py.json").read_text())
 
 
-TYPED_BOOK = """\
-field id: text
-field count: number optional
-field big: number optional
-field ratio: number optional
-field amount: number optional
-field start: date
-field month: month optional
-field paid: boolean optional
-field kind: code {a, b}
-reject late when start > month + 1 months
-reject exact when big = 9007199254740993
-include counted when count > 3 and count != 9223372036854775807
-include large when big >= 18446744073709551616
-include less when ratio < count
-include fraction when amount > 2.5 and amount < 1000000000000
-include paid_one when paid and kind = a
-include dated when start >= 2024-02-29
-exclude odd when ratio = -0.0 or ratio >= 100000000000000000000
-classify by_kind as 40 when kind = a
-classify by_month as 42 when month is missing and not paid
-output type: code {40, 42}
-"""
-
-
-def _typed_text(name: str, value: object) -> str:
-    """A typed value as a CSV export of its column holds it (docs/engines.md)."""
-    import datetime as dt
-    import decimal
-    import math
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()[:7] if name == "month" and value.day == 1 else value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return format(value, "f")
-    return repr(value) if isinstance(value, float) else str(value)
-
-
 def test_typed_parquet_columns_are_read_as_they_are(tmp_path, monkeypatch) -> None:
     """A Parquet file of typed columns (integers, decimals, doubles with NaN, infinities and
     -0.0, dates at the calendar's ends, months, booleans): every row decided as the
@@ -189,7 +148,7 @@ def test_typed_parquet_columns_are_read_as_they_are(tmp_path, monkeypatch) -> No
     from srg_rules.backends.interpreter import Interpreter
 
     book_path = tmp_path / "typed.rules"
-    book_path.write_text(TYPED_BOOK, encoding="utf-8")
+    book_path.write_text(BOOK_TEXT, encoding="utf-8")
     book = srg_rules.load(book_path)
     base = {"id": "x", "count": 4, "big": None, "ratio": None, "amount": None,
             "start": dt.date(2024, 2, 29), "month": dt.date(2024, 2, 1), "paid": True,
@@ -232,6 +191,6 @@ def test_typed_parquet_columns_are_read_as_they_are(tmp_path, monkeypatch) -> No
     reference = Interpreter(book.program)
     want = []
     for record in records:
-        decision = reference.decide({n: _typed_text(n, v) for n, v in record.items()})
+        decision = reference.decide({n: csv_text(n, v) for n, v in record.items()})
         want.append((str(decision.status), decision.type or "", "|".join(decision.reasons)))
     assert [(r["status"], r["type"] or "", r["reasons"] or "") for r in rows] == want

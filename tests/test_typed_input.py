@@ -37,39 +37,13 @@ from srg_rules.backends.interpreter import Interpreter
 from srg_rules.cli import main
 from srg_rules.filerun import run_file
 from pg_server import dsn, needs_postgres
+from typed_records import BOOK_TEXT, csv_text
 
 pa = pytest.importorskip("pyarrow", reason="pyarrow is in the 'tables' extra")
 pq = pytest.importorskip("pyarrow.parquet")
 duckdb = pytest.importorskip("duckdb")
 
-BOOK = srg_rules.parse("""\
-field id: text
-field count: number optional
-field big: number optional
-field ratio: number optional
-field amount: number optional
-field start: date
-field moment: date optional
-field month: month optional
-field paid: boolean optional
-field person: bsn optional
-field kind: code {a, b}
-reject late when start > month + 1 months
-reject exact when big = 9007199254740993
-include counted when count > 3 and count != 9223372036854775807
-include large when big >= 18446744073709551616
-include same when count = big
-include less when ratio < count
-include fraction when amount > 2.5 and amount < 1000000000000
-include paid_one when paid and kind = a
-include dated when start >= 2024-02-29 and moment < start + 1 years
-include young when age(moment, start) < 18
-exclude odd when ratio = -0.0 or ratio >= 100000000000000000000
-classify by_kind as 40 when kind = a
-classify by_month as 42 when month is missing and not paid
-warn no_person when person is missing
-output type: code {40, 42}
-""")
+BOOK = srg_rules.parse(BOOK_TEXT)
 
 # The typed columns and their Arrow types; id, person and kind are text.
 TYPES = {
@@ -111,24 +85,6 @@ _records = st.fixed_dictionaries({
 })
 
 
-def _text(name: str, value: Any) -> str:
-    """A typed value as a CSV export of the column holds it (see docs/engines.md)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()  # a timestamp for a date field: its day
-    if isinstance(value, dt.date):
-        # A month field reads a month's first day as that month.
-        return value.isoformat()[:7] if name == "month" and value.day == 1 else value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return format(value, "f")
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
 def _row(decision: Any) -> tuple[Any, ...]:
     return (str(decision.status), decision.type, "|".join(decision.reasons),
             "|".join(decision.warnings))
@@ -150,7 +106,7 @@ def _typed_table(records: list[dict[str, Any]]) -> Any:
 
 def _decide_all_ways(records: list[dict[str, Any]], folder: Path) -> None:
     program = BOOK.program
-    texts = [{name: _text(name, value) for name, value in r.items()} for r in records]
+    texts = [{name: csv_text(name, value) for name, value in r.items()} for r in records]
     reference = Interpreter(program)
     want = [_row(reference.decide(t)) for t in texts]
 
@@ -291,7 +247,7 @@ def _pg_decide_both_ways(postgres: Any, records: list[dict[str, Any]]) -> None:
             f'INSERT INTO "{schema}".typed VALUES ({", ".join(["%s"] * len(names))})',
             [[i, *(r[c] for c in PG_TYPES)] for i, r in enumerate(records)])
     reference = Interpreter(BOOK.program)
-    want = [_row(reference.decide({n: _text(n, v) for n, v in r.items()})) for r in records]
+    want = [_row(reference.decide({n: csv_text(n, v) for n, v in r.items()})) for r in records]
 
     assert main(["run", str(book), "--engine", "postgres", "--dsn", dsn(schema),
                  "--table", "typed"]) == 0
