@@ -136,7 +136,8 @@ def _parser() -> argparse.ArgumentParser:
                             "--by municipality_code,reporting_month"))
     run.add_argument("--memory-limit", metavar="SIZE", default=None,
                      help=_("the most memory the duckdb engine may use before it spills to a "
-                            "temporary folder, e.g. 2GB (default: 500MB)"))
+                            "temporary folder, e.g. 2GB (default: a quarter of this machine's "
+                            "memory, at least 1GB)"))
     run.add_argument("--spark-master", metavar="URL", default=None,
                      help=_("the Spark cluster for --engine spark (default: local[*], this "
                             "machine)"))

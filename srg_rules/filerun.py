@@ -24,7 +24,8 @@ CSV, read exactly as :mod:`srg_rules.records` reads it (the header by that modul
   path, which decides such files exactly as before. DuckDB puts such rows in a rejects
   table, which is checked before the output is kept; they are never dropped.
 - So does anything DuckDB might read differently without complaint, found by a byte scan
-  before it starts: white space between a delimiter or line end and a quote (DuckDB skips
+  (:mod:`srg_rules.csvscan`, run while DuckDB makes its first pass; no result of DuckDB's
+  is used before the scan found the file safe): white space between a delimiter or line end and a quote (DuckDB skips
   it, Python keeps it and reads the quote as a character), a carriage return without a line
   feed (a line end to Python only), an empty column name or two that differ only in case
   (DuckDB cannot keep them apart). The scan is conservative: a file it sends the Python
@@ -81,7 +82,7 @@ import shutil
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,7 @@ from .backends.sql import unique as sql_unique
 from .backends.sql.builders import strip
 from .backends.sql.inorder import without_in_lists
 from .backends.interpreter import Interpreter
+from .csvscan import FileScan
 from .i18n import gettext as _
 from .leftovers import spill_folder
 from .records import REASON_SEPARATOR, InputError, output_columns, replacing
@@ -104,7 +106,7 @@ from .summary import Summary
 if TYPE_CHECKING:
     from .rulebook import Rulebook
 
-__all__ = ["DEFAULT_MEMORY_LIMIT", "count_records", "MEMORY_SIZE", "PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL",
+__all__ = ["DEFAULT_MEMORY_LIMIT", "default_memory_limit", "MEMORY_SIZE", "PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL",
            "MOST_DUPLICATE_KEYS", "SourceNeedsPython", "run_book_file", "run_file"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -113,8 +115,50 @@ SPARE_COLUMNS = 8
 # ``run_file(progress=TERMINAL)``, the default: a bar on standard error when it is a terminal.
 TERMINAL = "terminal"
 
-DEFAULT_MEMORY_LIMIT = "500MB"
-"""DuckDB's memory limit for a run: measured, the peak memory of a run stays near it."""
+
+
+def _usable_memory() -> int | None:
+    """The bytes of memory of this machine, or of its container (cgroup) when that allows
+    less; None when the system does not say."""
+    try:
+        usable = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows) or no such name
+        return None
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(limit).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text.isdigit():
+            usable = min(usable, int(text))
+    return usable
+
+
+def default_memory_limit(usable: int | None = None) -> str:
+    """DuckDB's memory limit for a run when none is given: a quarter of the usable memory
+    (``usable`` bytes, this machine's or its container's when None), at least 1 GiB, but
+    never more than half of it.
+
+    Why not less: below about 1 GB DuckDB holds back the threads that write an ordered
+    Parquet file while earlier row groups wait to be written (1M rows on 2 threads, 22
+    columns: 3.9 s at 500 MB, 3.0 s at 800 MB, 2.6 s at 1 GB with a peak of 0.6 GB;
+    docs/benchmarks.md), and the memory it needs for that grows with the threads, so the
+    limit grows with the machine. The limit is a ceiling, not a reservation: a CSV run of
+    1M rows peaks at 0.5 GB whatever it is.
+
+    >>> default_memory_limit(16 * 2**30), default_memory_limit(2 * 2**30)
+    ('4096MiB', '1024MiB')
+    >>> default_memory_limit(1 * 2**30)
+    '512MiB'
+    """
+    if usable is None:
+        usable = _usable_memory() or 4 << 30
+    return f"{min(max(1 << 30, usable // 4), usable // 2) >> 20}MiB"
+
+
+DEFAULT_MEMORY_LIMIT = default_memory_limit()
+"""DuckDB's memory limit for a run on this machine (:func:`default_memory_limit`); beyond it,
+DuckDB spills to a temporary folder."""
 
 MEMORY_SIZE = re.compile(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
@@ -257,17 +301,26 @@ def _run_csv(program: ir.Program, source: Path, target: Path, columns: tuple[str
     if any(not name for name in names) or len({n.lower() for n in names}) < len(names):
         # DuckDB has no empty column names and does not tell "A" from "a".
         raise _UsePython("column names DuckDB cannot keep apart")
-    scan = _Scan()
-    reason = _read_otherwise(source, delimiter, progress=progress, scan=scan)
-    if reason is not None:
-        raise _UsePython(reason)
+    # The byte scan runs while DuckDB makes its first pass over the file (the keys of
+    # `unique` statements) on its own threads; nothing DuckDB read is used before the scan
+    # has found the file safe to read.
+    scanned = FileScan(source, delimiter, progress)
     with _Connection(progress, memory_limit) as connection:
         try:
             return _copy_csv(connection, program, source, target, columns, kept, delimiter,
-                             padded=True, by=by, expected=scan.records - 1)
+                             padded=True, by=by, scanned=scanned)
         except _QuotedNewLines:
             return _copy_csv(connection, program, source, target, columns, kept, delimiter,
-                             padded=False, by=by, expected=scan.records - 1)
+                             padded=False, by=by, scanned=scanned)
+
+
+def _trusted(scanned: FileScan) -> int:
+    """The records of the file (its header left out) once the byte scan found nothing DuckDB
+    might read otherwise than Python; :class:`_UsePython` with the scan's reason if it did."""
+    reason, records = scanned.result()
+    if reason is not None:
+        raise _UsePython(reason)
+    return records - 1
 
 
 class _QuotedNewLines(Exception):
@@ -276,7 +329,7 @@ class _QuotedNewLines(Exception):
 
 def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target: Path,
               columns: tuple[str, ...], kept: list[str], delimiter: str, *, padded: bool,
-              by: Sequence[str] = (), expected: int | None = None) -> dict[str, Any]:
+              by: Sequence[str] = (), scanned: FileScan) -> dict[str, Any]:
     width = len(columns)
     spare = SPARE_COLUMNS if padded else 0
     prefix = sql_backend.internal_prefix(columns)
@@ -320,6 +373,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
                        if name in positions else exp.cast(exp.Null(), "VARCHAR"), name, quoted=True)
             for name in program.schema.fields),
             exp.alias_(malformed, malformed_name, quoted=True)).from_(read)
+        expected = _trusted(scanned)
         decided, kept, prepare = _source_select(connection, program, fields_only,
                                                 malformed_name, expected)
     else:
@@ -336,10 +390,15 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
             if program.has_registration:
                 prepare()
             else:
-                decided = _decided(connection, query, rows, passthrough, malformed_name)
+                decided = _decided(connection, query, rows, passthrough, malformed_name,
+                                   meanwhile=scanned.run)
+                expected = _trusted(scanned)
             connection.run(exp.Copy(this=decided.subquery(copy=False), kind=False, files=[_text(str(temp))],
                                     params=_csv_params(delimiter)))
+        except _UsePython:
+            raise
         except Exception as error:  # noqa: BLE001 - any DuckDB error: read the Python way
+            _trusted(scanned)  # a file the scan found unsafe goes the Python way for that
             message = str(error)
             _refuse_write_error(message, temp, target)
             if "null_padding" in message and "quoted new lines" in message:
@@ -364,7 +423,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
         if program.has_registration:
             # Provisions are counted above; every source row is in the lineage of one.
             summary["source_rows"] = expected
-        elif expected is not None and summary["records"] != expected:
+        elif summary["records"] != expected:
             # Every row accounted for: DuckDB decided another number of records than the
             # file holds (it skips a line it cannot hold, e.g. one with a 32 MB value).
             raise _UsePython(f"{expected} records in the file, {summary['records']} decided")
@@ -378,15 +437,18 @@ reading order (:func:`srg_rules.backends.sql.unique.select_with_unique`)."""
 
 
 def _decided(connection: _Connection, query: sql_backend.Query, rows: exp.Select,
-             passthrough: Sequence[exp.Expr], malformed: str | None) -> exp.Select:
+             passthrough: Sequence[exp.Expr], malformed: str | None,
+             meanwhile: Callable[[], None] = lambda: None) -> exp.Select:
     """The query deciding ``rows``, ``unique`` statements applied. The keys found more than
-    once are looked up first, in a query of the key fields alone; then the rows are decided
-    in one pass that keeps their order without a sort."""
+    once are looked up first, in a query of the key fields alone (``meanwhile`` is called
+    while it runs); then the rows are decided in one pass that keeps their order without a
+    sort."""
     if not query.program.unique:
         return query.select(rows, passthrough=passthrough)
     found: list[list[tuple[str, str]]] = [[] for _ in query.program.unique]
     duplicates = sql_unique.duplicate_keys(query, rows, malformed)
-    for statement, first, key in connection.rows(duplicates.limit(MOST_DUPLICATE_KEYS + 1)):
+    for statement, first, key in connection.rows(duplicates.limit(MOST_DUPLICATE_KEYS + 1),
+                                                  meanwhile=meanwhile):
         found[statement].append((first, key))
     if sum(len(keys) for keys in found) > MOST_DUPLICATE_KEYS:
         return sql_unique.select_with_unique(query, rows, passthrough, malformed)
@@ -479,107 +541,6 @@ def _csv_params(delimiter: str) -> list[exp.CopyParameter]:
 # ``tmp_`` file of its own beside it, which would have the default mode and, after a kill,
 # a name no later run recognises.
 _IN_PLACE = exp.CopyParameter(this=exp.var("USE_TMP_FILE"), expression=exp.false())
-
-
-class _Scan:
-    """What the byte scan counts: the records of the file (header included), as Python's
-    csv module reads them: lines ending outside quotes, blank ones left out."""
-
-    def __init__(self) -> None:
-        self.records = 0
-        self._quoted = False
-        self._content = False  # the line under way has something on it
-
-    def feed(self, block: bytes) -> None:
-        parts = block.split(b'"')
-        for index, part in enumerate(parts):
-            if index:
-                self._quoted = not self._quoted
-                self._content = True
-            if self._quoted or not part:
-                continue
-            pieces = part.split(b"\n")
-            if len(pieces) == 1:
-                self._content = self._content or part != b"\r"
-                continue
-            inner = pieces[1:-1]
-            blank = inner.count(b"") + inner.count(b"\r")
-            first_blank = not self._content and pieces[0] in (b"", b"\r")
-            self.records += len(pieces) - 1 - blank - first_blank
-            self._content = pieces[-1] not in (b"", b"\r")
-
-    def end(self) -> None:
-        if self._content:
-            self.records += 1
-            self._content = False
-
-
-def count_records(blocks: Iterable[bytes]) -> int:
-    """The records of a CSV file given in blocks of bytes, header included, as Python's csv
-    module reads a file whose quotes enclose whole values: lines ending outside quotes,
-    blank lines left out. A DuckDB run is checked against it."""
-    scan = _Scan()
-    for block in blocks:
-        scan.feed(block)
-    scan.end()
-    return scan.records
-
-
-def _read_otherwise(path: Path, delimiter: str, chunk: int = 1 << 24,
-                    progress: Callable[[float], None] | None = None,
-                    scan: _Scan | None = None) -> str | None:
-    """Why DuckDB might read the file otherwise than Python's csv module, or None.
-
-    A byte scan, no parsing, and conservative: it may send a file DuckDB would read right
-    the Python way, never the reverse. Two things are looked for. White space between a
-    delimiter or line end and a quote (DuckDB skips it, Python keeps it and reads the quote
-    as a character). A carriage return without a line feed after it (Python ends a row there;
-    DuckDB reads a file with one kind of line end).
-
-    ``progress`` sees the scan as the first 5% of the run.
-    """
-    edge = re.compile(rb"(?:^|[" + re.escape(delimiter.encode()) + rb"\r\n])[ \t]+\"|\"[ \t]+(?:["
-                      + re.escape(delimiter.encode()) + rb"\r\n]|$)", re.MULTILINE)
-    carry = b""
-    size = max(1, path.stat().st_size)
-    done = 0
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            done += len(block)
-            if scan is not None:
-                scan.feed(block)
-            if progress is not None:
-                progress(0.05 * done / size)
-            window = carry + block
-            # The window's ends count as line ends, so a pattern cut by a chunk boundary is
-            # still found (at worst where there is none).
-            if _quote_beside_blank(window) and edge.search(window):
-                return "a quote beside white space"
-            if b"\r" in window and window.count(b"\r") != window.count(b"\r\n") + (
-                    1 if window.endswith(b"\r") else 0):
-                return "a carriage return without a line feed"
-            carry = block[-1:]
-    if scan is not None:
-        scan.end()
-    if carry == b"\r":
-        return "a carriage return without a line feed"
-    return None
-
-
-def _quote_beside_blank(window: bytes) -> bool:
-    """Whether some quote has a space or tab next to it (single-byte scans where it can)."""
-    quotes = window.count(b'"')
-    if not quotes:
-        return False
-    if quotes > 100_000:
-        return any(pair in window for pair in (b' "', b'" ', b'\t"', b'"\t'))
-    position = window.find(b'"')
-    while position >= 0:
-        if window[position - 1:position] in (b" ", b"\t") or \
-                window[position + 1:position + 2] in (b" ", b"\t"):
-            return True
-        position = window.find(b'"', position + 1)
-    return False
 
 
 # --- Parquet -------------------------------------------------------------------------------
@@ -845,14 +806,19 @@ class _Connection:
             watcher.join()
         report(1.0)
 
-    def rows(self, query: exp.Expression) -> list[tuple[Any, ...]]:
-        return self._execute(self._prepared(query))
+    def rows(self, query: exp.Expression,
+             meanwhile: Callable[[], None] | None = None) -> list[tuple[Any, ...]]:
+        """The rows of ``query``; ``meanwhile`` is called while DuckDB runs it."""
+        return self._execute(self._prepared(query), meanwhile)
 
-    def _execute(self, text: str) -> list[tuple[Any, ...]]:
+    def _execute(self, text: str,
+                 meanwhile: Callable[[], None] | None = None) -> list[tuple[Any, ...]]:
         """Run a statement in a worker thread, so that the main thread stays where Python
         handles signals: on Ctrl-C (KeyboardInterrupt) it interrupts the query
         (``interrupt()``), waits for the worker to stop and raises again; the caller's frame
-        then removes the temporary output and the spill folder."""
+        then removes the temporary output and the spill folder. ``meanwhile`` runs on the
+        main thread while the statement runs (DuckDB does not hold Python's lock); should it
+        raise, the statement is interrupted the same way."""
         outcome: list[list[tuple[Any, ...]] | BaseException] = []
         finished = threading.Event()
 
@@ -868,9 +834,11 @@ class _Connection:
         # thread has ended (Python before 3.13).
         threading.Thread(target=work, name="srg-rules-duckdb", daemon=True).start()
         try:
+            if meanwhile is not None:
+                meanwhile()
             while not finished.wait(0.05):
                 pass
-        except KeyboardInterrupt:
+        except BaseException:
             while not finished.is_set():
                 self._db.interrupt()
                 try:

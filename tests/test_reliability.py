@@ -65,7 +65,7 @@ def test_the_byte_scan_counts_records_as_the_csv_module_does():
     import io
     import random
 
-    from srg_rules.filerun import count_records
+    from srg_rules.csvscan import count_records
 
     generator = random.Random(17)
     fields = ["", "a", '"a"', '"x\ny"', '"a""b"', '""', '"\r\n"', '"\n\n"', "b c"]
