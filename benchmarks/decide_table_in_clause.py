@@ -2,10 +2,10 @@
 and on after the ``IN`` lists are written as searches (issue 16).
 
 Input: nothing; it makes an SRG-like delivery of ``--rows`` rows (the records of
-:mod:`workload`, every value text), as a pyarrow Table, and ``rulebooks/srg.rules`` (its code
-lists: the CBS municipality codes, the categories...), or a rulebook given with ``--rules``
-over ``--rows`` rows of tests/test_filerun_order.py's shape (a 60-code field, a 55-value
-``in``).
+:mod:`workload`, every value text) as a pyarrow Table, for ``rulebooks/srg.rules`` (its code
+lists are short: the municipality codes are a lookup, backends/lookup.py), or rows of
+tests/test_filerun_order.py's shape (``--order-rules N``: a field of
+N codes, an ``in`` of all but 5 of them; the test has 60).
 
 What is timed: the query ``decide_table`` hands to DuckDB (caught as it is run, with the Arrow
 table registered for it), run again on a fresh in-memory connection per round, each variant
@@ -21,7 +21,8 @@ Every variant's result is checked equal, row for row, to the ``off`` one (the qu
 DuckDB's threads, ``time.process_time``) and wall seconds per variant, and the ratios to
 ``off``, with the load average before and after.
 
-    python benchmarks/decide_table_in_clause.py [--rows 200000] [--rounds 5]
+    python benchmarks/decide_table_in_clause.py [--rows 200000] [--rounds 5] [--batches 1]
+        [--order-rules N]
 """
 
 from __future__ import annotations
@@ -48,15 +49,23 @@ import srg_rules  # noqa: E402
 import workload  # noqa: E402
 from srg_rules.backends.sql.inorder import without_in_lists  # noqa: E402
 
-ORDER_CODES = [f"c{i:02d}" for i in range(60)]
-ORDER_RULES = f"""\
+
+
+def _order_codes(count: int) -> list[str]:
+    return [f"c{i:04d}" for i in range(count)]
+
+
+def _order_rules(count: int) -> str:
+    """tests/test_filerun_order.py's rulebook, with ``count`` codes (60 there)."""
+    codes = _order_codes(count)
+    return f"""\
 field id: text
-field code: code {{{", ".join(ORDER_CODES)}}}
+field code: code {{{", ".join(codes)}}}
 field kind: code {{{", ".join(f"k{i}" for i in range(10))}}}
 field hours: number optional
 unique id
 reject odd_kind when kind in {{k7, k8}}
-include listed when code in {{{", ".join(ORDER_CODES[:55])}}}
+include listed when code in {{{", ".join(codes[:count - 5])}}}
 include long when hours > 30
 """
 
@@ -108,9 +117,9 @@ def _run(name: str, registered: pa.Table, text: str, off: bool) -> tuple[float, 
         connection.close()
 
 
-def _order_rows(count: int) -> list[dict[str, str]]:
+def _order_rows(count: int, codes: list[str]) -> list[dict[str, str]]:
     rng = random.Random(7)
-    return [{"id": f"r{i if i % 25_000 else i - 1}", "code": rng.choice(ORDER_CODES + ["x"]),
+    return [{"id": f"r{i if i % 25_000 else i - 1}", "code": rng.choice([*codes, "x"]),
              "kind": f"k{rng.randrange(10)}", "hours": str(rng.randrange(60))}
             for i in range(count)]
 
@@ -119,17 +128,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--order-rules", action="store_true",
-                        help="the rulebook of tests/test_filerun_order.py instead of srg.rules")
+    parser.add_argument("--batches", type=int, default=1,
+                        help="the table in this many Arrow batches (DuckDB scans batches on "
+                             "both threads; a table from pyarrow.Table.from_pylist is one)")
+    parser.add_argument("--order-rules", type=int, metavar="CODES", default=0,
+                        help="the rulebook of tests/test_filerun_order.py (60 codes there) "
+                             "with CODES codes, instead of srg.rules")
     args = parser.parse_args()
     if args.order_rules:
-        book = srg_rules.parse(ORDER_RULES)
-        rows = _order_rows(args.rows)
+        book = srg_rules.parse(_order_rules(args.order_rules))
+        rows = _order_rows(args.rows, _order_codes(args.order_rules))
     else:
         book = srg_rules.load(ROOT / "rulebooks" / "srg.rules")
         pool = workload.records(min(args.rows, 100_000), seed=1)
         rows = [pool[i % len(pool)] for i in range(args.rows)]
     table = pa.Table.from_pylist(rows)
+    table = pa.Table.from_batches(table.to_batches(max_chunksize=-(-len(rows) // args.batches)))
     name, text, registered = _caught_query(book, table)
     texts = {"off": text, "on": text, "searched": _searched(text)}
     lists = {k: v.count(" IN (") for k, v in texts.items()}
@@ -146,7 +160,9 @@ def main() -> None:
                 reference = result
             assert result.equals(reference), f"{variant} decided differently"
     print(f"load average after: {os.getloadavg()}")
-    print(f"{args.rows} rows, {'test_filerun_order rules' if args.order_rules else 'srg.rules'}, "
+    rules = f"test_filerun_order's rules, {args.order_rules} codes" if args.order_rules \
+        else "srg.rules"
+    print(f"{args.rows} rows in {args.batches} batch(es), {rules}, "
           f"median of {args.rounds} interleaved rounds; results equal row for row")
     print(f"{'variant':<10} {'IN lists':>8} {'cpu s':>7} {'ratio':>6} {'wall s':>7} {'ratio':>6}")
     base_cpu, base_wall = statistics.median(cpu["off"]), statistics.median(wall["off"])

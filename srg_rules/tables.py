@@ -225,9 +225,12 @@ def _decide_in_duckdb(book: DecidingBook, present: list[str], inputs: pyarrow.Ta
         else pa.table({row: _row_numbers(count)})
     connection = duckdb.connect(":memory:")
     try:
-        # A long IN list becomes a join that does not keep the rows' order; the result is
-        # ordered by row number at the end anyway.
-        connection.execute("SET disabled_optimizers = 'in_clause'")
+        # DuckDB's in_clause optimizer stays on: it makes an IN list of five or more
+        # constants a join, which gives up the order the rows were read in and is faster than
+        # testing a long list row by row (800 codes: 0.65 of the CPU time) or searching it
+        # as the file run does (inorder.py: 1.3); the query ends in ORDER BY row number
+        # (docs/benchmarks.md, "decide_table with DuckDB's in_clause optimizer on";
+        # tests/test_tables_order.py).
         connection.register(f"{prefix}input", numbered)
         source = exp.Table(this=exp.to_identifier(f"{prefix}input", quoted=True))
         described = connection.execute(
