@@ -199,12 +199,13 @@ def _python_value_as_text(value: exp.Expression, kind: exp.DataType, field: Fiel
             # HUGEINT holds every integral DOUBLE below 2**127 exactly (a BIGINT only below
             # 2**63: 1e20 would be DuckDB's 1e+20 where Python writes 21 digits); beyond,
             # the DOUBLE's own text (Python would write all of its up to 309 digits).
-            shown = case([(and_([
+            integral = and_([
                 exp.Anonymous(this="ISFINITE", expressions=[number.copy()]),
-                comparison("eq", number.copy(), exp.Anonymous(this="TRUNC", expressions=[number.copy()])),
-                comparison("lt", exp.Abs(this=number.copy()), exp.Literal.number("1e38"))]),
-                exp.cast(exp.cast(number.copy(), "HUGEINT"), "VARCHAR"))],
-                exp.cast(number.copy(), "VARCHAR"))
+                comparison("eq", number.copy(),
+                           exp.Anonymous(this="TRUNC", expressions=[number.copy()])),
+                comparison("lt", exp.Abs(this=number.copy()), exp.Literal.number("1e38"))])
+            shown = case([(integral, exp.cast(exp.cast(number.copy(), "HUGEINT"), "VARCHAR"))],
+                         exp.cast(number.copy(), "VARCHAR"))
         return case([(is_null(number.copy()), exp.Null()),
                      (_is_nan(number.copy(), "duckdb"), exp.Null())], shown)
     if kind.is_type(*_DAY_TYPES):
@@ -216,16 +217,17 @@ def _python_value_as_text(value: exp.Expression, kind: exp.DataType, field: Fiel
             return exp.cast(value, "VARCHAR")
         # datetime.isoformat(): a T before the time.
         isoformat = exp.Replace(this=exp.cast(value, "VARCHAR"), expression=string(" "),
-                           replacement=string("T"))
+                                replacement=string("T"))
         if not kind.is_type(*_NAIVE_TIMESTAMPS):
             return isoformat  # with a time zone: DuckDB's text in the session's zone
         # The fraction of a second as six digits, when not 0: DuckDB's text drops their
         # trailing zeros (10:00:00.1), and a nanosecond's nine it keeps, as pandas'
         # Timestamp.isoformat() does. (Not by STRFTIME: DuckDB 2.0.1 cannot widen a
         # TIMESTAMP_S or _MS of the first centuries to the TIMESTAMP that it formats.)
-        return case([(exp.Between(this=exp.Length(this=isoformat.copy()), low=exp.Literal.number(20),
-                                  high=exp.Literal.number(25)),
-                      exp.func("RPAD", isoformat.copy(), exp.Literal.number(26), string("0")))], isoformat)
+        fraction = exp.Between(this=exp.Length(this=isoformat.copy()),
+                               low=exp.Literal.number(20), high=exp.Literal.number(25))
+        return case([(fraction, exp.func("RPAD", isoformat.copy(), exp.Literal.number(26),
+                                         string("0")))], isoformat)
     return exp.cast(value, "VARCHAR")
 
 
@@ -370,17 +372,12 @@ class Reader:
             finite = comparison("lt", exp.Abs(this=number), double(math.inf))
             if typed == "double" and self.dialect == "duckdb":
                 # DuckDB's own tests: over Parquet it folds comparisons by the column's
-                # statistics, which leave NaN out (a column of 0.0 and NaN: NaN > inf false),
-                # and ISNAN too (a column of zeros and one NaN: ISNAN false on every row,
-                # DuckDB 2.0.1); ISFINITE and ISINF it evaluates, and NaN is neither.
+                # statistics, which leave NaN out (a column of 0.0 and NaN: NaN > inf
+                # false); ISFINITE it evaluates (see _is_nan).
                 finite = exp.Anonymous(this="ISFINITE", expressions=[raw.copy()])
-                nan = and_([not_(finite.copy()),
-                            not_(exp.Anonymous(this="ISINF", expressions=[raw.copy()]))])
-                missing = or_([missing, nan])
-            elif typed == "double":
-                # NaN is no value (schema.is_missing); an infinity is not a number. NaN lies
-                # above +inf in PostgreSQL's and Spark's order.
-                missing = or_([missing, comparison("gt", raw.copy(), double(math.inf))])
+            if typed == "double":
+                # NaN is no value (schema.is_missing); an infinity is not a number.
+                missing = or_([missing, _is_nan(raw.copy(), self.dialect)])
             value = case([(finite, number.copy())])
         self.value = plan.bind("v", value)
         self._problems(plan, missing)
