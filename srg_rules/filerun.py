@@ -100,7 +100,6 @@ from .i18n import gettext as _
 from .leftovers import spill_folder
 from .records import REASON_SEPARATOR, InputError, output_columns, replacing
 from .run import Malformed, TerminalProgress, open_input, run_records, run_source
-from .schema import ValueType
 from .summary import Summary
 
 if TYPE_CHECKING:
@@ -577,8 +576,9 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
         typed = sql_backend.fitting_columns(
             fields, types, {n: c for n, c in field_columns.items() if n in types}, "duckdb")
         texts = [exp.alias_(exp.column(name, quoted=True) if field_columns[name] in typed
-                            else _as_text(exp.column(name, quoted=True), types[name],
-                                          fields[name].type), field_columns[name], quoted=True)
+                            else sql_backend.typed_as_text(exp.column(name, quoted=True),
+                                                           types[name], fields[name], "duckdb"),
+                            field_columns[name], quoted=True)
                  for name in fields if name in types]
         rows = exp.select(exp.Star(), *texts).from_(read)
         present = [*columns, *(field_columns[n] for n in fields if n in types)]
@@ -606,38 +606,6 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
                       else None for name in by]
             summary = _summary(connection, written, *added, by=by, groups=groups)
         return summary
-
-
-def _as_text(column: exp.Expression, column_type: str, field_type: ValueType) -> exp.Expression:
-    """A Parquet value as the text a CSV export of the file would hold."""
-    if column_type == "VARCHAR":
-        return column
-    if column_type in ("FLOAT", "DOUBLE", "REAL"):
-        return exp.Case().when(exp.func("isnan", column), exp.null()).else_(
-            exp.cast(column.copy(), "VARCHAR"))
-    if field_type.name == "month" and (column_type == "DATE" or column_type.startswith("TIMESTAMP")):
-        # A month field reads a Python date on a month's first day as that month: so does
-        # this, a first day as its YYYY-MM; any other day stays a whole date (invalid_month).
-        text = exp.cast(exp.cast(column, "DATE"), "VARCHAR")
-        return exp.Case().when(
-            exp.func("regexp_full_match", text, exp.Literal.string("[0-9]{4}-[0-9]{2}-01")),
-            exp.Substring(this=text.copy(), start=exp.Literal.number(1),
-                          length=exp.Literal.number(7))).else_(text.copy())
-    if column_type.startswith("TIMESTAMP") and field_type.base == "date":
-        return exp.cast(exp.cast(column, "DATE"), "VARCHAR")
-    if field_type.length is not None and column_type in _INTEGER_COLUMNS:
-        # An integer column lost a code's leading zeros; the schema reads an int for a
-        # digits(n) or bsn field zero-filled to n digits (str.zfill), and so does this.
-        text = exp.cast(column, "VARCHAR")
-        return exp.Case().when(
-            exp.LT(this=exp.Length(this=text), expression=exp.Literal.number(field_type.length)),
-            exp.func("lpad", text.copy(), exp.Literal.number(field_type.length),
-                     exp.Literal.string("0"))).else_(text.copy())
-    return exp.cast(column, "VARCHAR")
-
-
-_INTEGER_COLUMNS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
-                              "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"})
 
 
 def _parquet_copy(connection: _Connection, source: Path, target: Path, temp: Path,

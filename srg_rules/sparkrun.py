@@ -243,6 +243,7 @@ def _source_query(spark: Any, program: ir.Program, source: Path, columns: Sequen
     python engine's order, or :class:`InputError` with the reason it cannot decide these
     rows as Python does."""
     from .backends.sql import registration as sql_registration
+    from .backends.sql import typed_as_text
 
     fields = program.schema.fields
     why = sql_registration.unsupported(program)
@@ -250,7 +251,8 @@ def _source_query(spark: Any, program: ir.Program, source: Path, columns: Sequen
     # The declared fields as the texts a CSV export carries (NULL where the input lacks
     # one), whether each row is malformed, and its reading order.
     rows = exp.select(*(
-        exp.alias_(_as_text(name, types.get(name, "string"), field) if name in columns
+        exp.alias_(typed_as_text(exp.column(name, quoted=True), types.get(name, "string"), field,
+                                 "spark") if name in columns
                    else exp.cast(exp.Null(), "STRING"), name, quoted=True)
         for name, field in fields.items()),
         exp.alias_(exp.column(malformed, quoted=True) if malformed else exp.false(), flag,
@@ -352,29 +354,9 @@ def _read_csv(spark: Any, paths: list[str], columns: list[str], delimiter: str, 
     return frame.withColumn(bad, functions.col(bad).isNotNull())
 
 
-def _as_text(name: str, spark_type: str, field: Any) -> exp.Expression:
-    """A Parquet column as the text its CSV export carries (see filerun for DuckDB's)."""
-    value: exp.Expression = exp.column(name, quoted=True)
-    base = field.type.name
-    if spark_type.startswith("timestamp") and base == "date":
-        value = exp.cast(value, "DATE")
-    elif spark_type in ("date",) or spark_type.startswith("timestamp"):
-        if base == "month":
-            # A month is the first day of it: YYYY-MM; any other day stays a date (invalid).
-            day = exp.cast(value, "DATE")
-            return exp.Case(ifs=[exp.If(
-                this=exp.EQ(this=exp.func("DAY", day), expression=exp.Literal.number(1)),
-                true=exp.func("DATE_FORMAT", day.copy(), exp.Literal.string("yyyy-MM")))],
-                default=exp.cast(day.copy(), "STRING"))
-    elif spark_type in ("float", "double"):
-        return exp.Case(ifs=[exp.If(this=exp.func("ISNAN", value), true=exp.Null())],
-                        default=exp.cast(value.copy(), "STRING"))
-    return exp.cast(value, "STRING")
-
-
 def _query(program: ir.Program, columns: Sequence[str], types: dict[str, str], row: str,
            malformed: str | None, view: str) -> exp.Select:
-    from .backends.sql import Query, fitting_columns
+    from .backends.sql import Query, fitting_columns, typed_as_text
     from .backends.sql.unique import select_with_unique
 
     fields = program.schema.fields
@@ -391,8 +373,9 @@ def _query(program: ir.Program, columns: Sequence[str], types: dict[str, str], r
                   column_types=typed)
     source = exp.select(exp.Star(), *(
         exp.alias_(exp.column(name, quoted=True) if texts[name] in typed
-                   else _as_text(name, types.get(name, "string"), fields[name]), texts[name],
-                   quoted=True) for name in present)).from_(exp.to_table(view))
+                   else typed_as_text(exp.column(name, quoted=True), types.get(name, "string"),
+                                      fields[name], "spark"),
+                   texts[name], quoted=True) for name in present)).from_(exp.to_table(view))
     added = output_columns(bool(program.by_verb("warn")))
     passthrough = [exp.column(c, quoted=True) for c in [*columns, row] if c not in added]
     if program.unique:

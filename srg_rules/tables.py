@@ -24,10 +24,12 @@ Reading, exactly as :meth:`Rulebook.decide` reads the same row (tested row by ro
 - missing: null, ``None``, pandas' ``NA`` and ``NaT``, a float NaN, a blank text, an absent
   column;
 - a text column is read as a CSV cell is;
-- a typed column is read as its Python value would be (:mod:`srg_rules.schema`): an integer
-  as its digits (zero-filled for a ``digits(n)`` or ``bsn`` field), a float as its shortest
-  form (an integral one without ``.0`` for a code or text), a boolean for a boolean field, a
-  date or timestamp for a date field (a month field takes the first day of a month), and a
+- a typed column is read as its Python value would be (:mod:`srg_rules.schema`), by the
+  text :func:`srg_rules.backends.sql.typed_as_text` makes of it: an integer as its digits
+  (zero-filled for a ``digits(n)`` or ``bsn`` field), a float as the shortest form of its
+  DOUBLE (a float32 widened, as Python widens it; an integral one without ``.0`` for a code
+  or text), a boolean for a boolean field, a date or timestamp for a date field (a month
+  field takes the first day of a month) and as its ``isoformat()`` for a text field, and a
   value of a type the field never accepts (a date for a number, a boolean for a code) is
   invalid, with the field's problem as its reason.
 
@@ -43,7 +45,7 @@ import threading
 import uuid
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 from sqlglot import exp
@@ -223,9 +225,12 @@ def _decide_in_duckdb(book: DecidingBook, present: list[str], inputs: pyarrow.Ta
         else pa.table({row: _row_numbers(count)})
     connection = duckdb.connect(":memory:")
     try:
-        # A long IN list becomes a join that does not keep the rows' order; the result is
-        # ordered by row number at the end anyway.
-        connection.execute("SET disabled_optimizers = 'in_clause'")
+        # DuckDB's in_clause optimizer stays on: it makes an IN list of five or more
+        # constants a join, which gives up the order the rows were read in and is faster than
+        # testing a long list row by row (800 codes: 0.65 of the CPU time) or searching it
+        # as the file run does (inorder.py: 1.3); the query ends in ORDER BY row number
+        # (docs/benchmarks.md, "decide_table with DuckDB's in_clause optimizer on";
+        # tests/test_tables_order.py).
         connection.register(f"{prefix}input", numbered)
         source = exp.Table(this=exp.to_identifier(f"{prefix}input", quoted=True))
         described = connection.execute(
@@ -259,8 +264,10 @@ def _query_text(program: ir.Program, prefix: str, present: list[str], types: Map
     typed = sql_backend.fitting_columns(
         fields, {name: types[f"f{i}"] for i, name in enumerate(present)}, text_columns, "duckdb")
     texts = [exp.alias_(exp.column(f"f{i}", quoted=True) if text_columns[name] in typed
-                        else _as_text(exp.column(f"f{i}", quoted=True), types[f"f{i}"],
-                                      fields[name], marker), text_columns[name], quoted=True)
+                        else sql_backend.typed_as_text(exp.column(f"f{i}", quoted=True),
+                                                       types[f"f{i}"], fields[name], "duckdb",
+                                                       invalid_marker=marker),
+                        text_columns[name], quoted=True)
              for i, name in enumerate(present)]
     rows = exp.select(exp.column(row, quoted=True), *texts).from_(source)
     query = sql_backend.Query(program, [row, *text_columns.values()], "text", None,
@@ -310,68 +317,6 @@ def _row_numbers(count: int) -> Any:
         return pa.array(numpy.arange(count, dtype=numpy.int64))
     except ImportError:
         return pa.array(range(count), pa.int64())
-
-
-_INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
-                       "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"})
-_FLOATS = frozenset({"FLOAT", "DOUBLE", "REAL"})
-
-
-def _as_text(value: exp.Expression, column_type: str, field: Field, marker: str) -> exp.Expression:
-    """A typed column's value as the text that the query reads as ``field.read`` reads the
-    Python value (see the module's description)."""
-    kind = field.type
-    base = kind.base
-    invalid = exp.Literal.string(marker)
-    if column_type == "VARCHAR":
-        return value
-    if column_type == "BOOLEAN":
-        return exp.cast(value, "VARCHAR") if base == "boolean" else _unless_null(value, invalid)
-    if column_type in _INTEGERS:
-        if base == "date":
-            return _unless_null(value, invalid)
-        text = exp.cast(value, "VARCHAR")
-        if kind.length is not None:  # an integer lost a code's leading zeros: zfill
-            return exp.Case().when(
-                exp.LT(this=exp.Length(this=text), expression=exp.Literal.number(kind.length)),
-                exp.func("lpad", text.copy(), exp.Literal.number(kind.length),
-                         exp.Literal.string("0"))).else_(text.copy())
-        return text
-    if column_type in _FLOATS:
-        if base in ("date", "boolean"):
-            shown: exp.Expression = invalid
-        elif base == "number":
-            shown = exp.cast(value.copy(), "VARCHAR")
-        else:  # a code or text: an integral float without its ".0", as str(int(x))
-            shown = exp.Case().when(
-                exp.and_(exp.func("isfinite", value.copy()),
-                         exp.EQ(this=value.copy(), expression=exp.func("trunc", value.copy())),
-                         exp.LT(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(1e18))),
-                exp.cast(exp.cast(value.copy(), "BIGINT"), "VARCHAR"),
-            ).else_(exp.cast(value.copy(), "VARCHAR"))
-        return exp.Case().when(exp.Is(this=value.copy(), expression=exp.Null()), exp.Null()).when(
-            exp.func("isnan", value), exp.Null()).else_(shown)
-    if column_type == "DATE" or column_type.startswith("TIMESTAMP"):
-        day = exp.cast(exp.cast(value.copy(), "DATE"), "VARCHAR")
-        if kind.name == "month":
-            return exp.Case().when(
-                exp.func("regexp_full_match", day, exp.Literal.string("[0-9]{4}-[0-9]{2}-01")),
-                exp.Substring(this=day.copy(), start=exp.Literal.number(1),
-                              length=exp.Literal.number(7))).else_(day.copy())
-        if base == "date":
-            return day
-        if kind.name == "text":  # Python's isoformat(): a timestamp has a T before its time
-            if column_type == "DATE":
-                return day
-            return cast(exp.Expression, exp.func(
-                "replace", exp.cast(value, "VARCHAR"), exp.Literal.string(" "),
-                exp.Literal.string("T")))
-        return _unless_null(value, invalid)
-    return exp.cast(value, "VARCHAR")
-
-
-def _unless_null(value: exp.Expression, text: exp.Expression) -> exp.Expression:
-    return exp.Case().when(exp.Is(this=value, expression=exp.Null()), exp.Null()).else_(text)
 
 
 def _attach(kind: str, table: Any, decided: pyarrow.Table, added: tuple[str, ...]) -> Any:

@@ -194,3 +194,59 @@ def test_typed_parquet_columns_are_read_as_they_are(tmp_path, monkeypatch) -> No
         decision = reference.decide({n: csv_text(n, v) for n, v in record.items()})
         want.append((str(decision.status), decision.type or "", "|".join(decision.reasons)))
     assert [(r["status"], r["type"] or "", r["reasons"] or "") for r in rows] == want
+
+
+def test_typed_columns_read_as_text_decide_as_on_duckdb(tmp_path) -> None:
+    """Columns whose types do not fit their fields, read as text by the one function the
+    DuckDB file run uses too (backends.sql.typed_as_text): an integer for a digits(4) field
+    zero-filled (Spark read 363 as ``363``, invalid, before), a BSN as an integer, a double
+    with NaN for a text field (missing), a zoned timestamp for a date field (its day), a
+    boolean and a decimal for text fields. Spark decides every row as DuckDB's run does."""
+    import datetime as dt
+    import decimal
+    import math
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from srg_rules.filerun import run_file
+
+    book_path = tmp_path / "texts.rules"
+    book_path.write_text(
+        "field id: text\nfield muni: digits(4)\nfield person: bsn optional\n"
+        "field note: text optional\nfield day: date optional\nfield flag: text optional\n"
+        "field amount: text optional\n"
+        'include local when muni = "0363"\ninclude noted when note = "2.5"\n'
+        "include blank when note is missing\ninclude dated when day = 2024-02-29\n"
+        'include flagged when flag = "true"\ninclude priced when amount = "2.500"\n'
+        "warn no_person when person is missing\n", encoding="utf-8")
+    book = srg_rules.load(book_path)
+    noon = dt.timezone.utc
+    columns = {
+        "n": pa.array(range(5), pa.int32()),
+        "id": pa.array(["x"] * 5),
+        "muni": pa.array([363, 1234, 12345, None, 7], pa.int64()),
+        "person": pa.array([999990019, None, 999990018, 999990019, None], pa.int64()),
+        "note": pa.array([2.5, math.nan, None, 0.0, 2.5], pa.float64()),
+        "day": pa.array([dt.datetime(2024, 2, 29, 12, tzinfo=noon), None,
+                         dt.datetime(2024, 3, 1, 12, tzinfo=noon), None, None],
+                        pa.timestamp("us", tz="UTC")),
+        "flag": pa.array([True, False, None, True, None], pa.bool_()),
+        "amount": pa.array([decimal.Decimal("2.500"), None, decimal.Decimal("2.5"), None,
+                            None], pa.decimal128(10, 3)),
+    }
+    pq.write_table(pa.table(columns), tmp_path / "texts.parquet")
+    run_file(book.program, tmp_path / "texts.parquet", tmp_path / "duckdb.parquet", progress=None)
+    want = [(r["status"], r["reasons"], r["warnings"])
+            for r in pq.read_table(tmp_path / "duckdb.parquet").to_pylist()]
+    assert _run(book_path, tmp_path / "texts.parquet", "-o", tmp_path / "out",
+                "--engine", "spark") == 0
+    rows = sorted(pq.read_table(tmp_path / "out").to_pylist(), key=lambda r: r["n"])
+    assert [(r["status"], r["reasons"], r["warnings"]) for r in rows] == want
+    assert [w[:2] for w in want] == [
+        ("included", "local|noted|dated|flagged|priced"),
+        ("included", "blank"),  # NaN is missing
+        ("rejected", "invalid_digits:muni|invalid_bsn:person"),
+        ("rejected", "missing_value:muni"),
+        ("included", "noted"),  # 7 is 0007
+    ]

@@ -59,7 +59,7 @@ not depend on row order.
 from .builders import WHITESPACE
 from .conditions import SUPPORTED_OPERATORS, UnsupportedOperator
 from .query import DIALECTS, STAR_EXCEPT_DIALECTS, Query, internal_prefix, to_expression, to_sql
-from .reading import fitting_columns, typed_reading
+from .reading import fitting_columns, typed_as_text, typed_reading
 from .running import SqlProgram, compile_program
 
 __all__ = [
@@ -75,5 +75,6 @@ __all__ = [
     "to_expression",
     "to_sql",
     "fitting_columns",
+    "typed_as_text",
     "typed_reading",
 ]

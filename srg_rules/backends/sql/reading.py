@@ -39,7 +39,7 @@ from .builders import (
     strip,
 )
 
-__all__ = ["Reader", "fitting_columns", "text_of_date", "typed_reading"]
+__all__ = ["Reader", "fitting_columns", "text_of_date", "typed_as_text", "typed_reading"]
 
 # schema._to_date reads this as "no date" (the CBS layouts' unknown end date).
 _NO_DATE = "00000000"
@@ -55,6 +55,11 @@ _DATE_PATTERN = "^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8})$"
 _NAIVE_TIMESTAMPS = frozenset({exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMP_S,
                                exp.DataType.Type.TIMESTAMP_MS, exp.DataType.Type.TIMESTAMP_NS,
                                exp.DataType.Type.DATETIME, exp.DataType.Type.TIMESTAMPNTZ})
+
+
+# sqlglot counts BIT among the integers; DuckDB's BIT is a bit string ('0101'), whose CAST to
+# DOUBLE is its bits taken as a DOUBLE's (2.5e-323), not a number.
+_INTEGER_TYPES = frozenset(exp.DataType.INTEGER_TYPES - {exp.DataType.Type.BIT})
 
 
 def _data_type(column_type: str, dialect: str | None) -> exp.DataType | None:
@@ -91,7 +96,7 @@ def typed_reading(field: Field, column_type: str | None, dialect: str | None = N
         return "boolean" if kind.is_type(exp.DataType.Type.BOOLEAN) else None
     if base != "number":
         return None
-    if kind.is_type(*exp.DataType.INTEGER_TYPES):
+    if kind.is_type(*_INTEGER_TYPES):
         return "integer"
     if kind.is_type(exp.DataType.Type.DOUBLE):
         return "double"
@@ -110,6 +115,159 @@ def fitting_columns(fields: Mapping[str, Field], column_types: Mapping[str, str]
     column (``names[field]``) and that type. A field left out is read as its text."""
     return {names[name]: column_types[name] for name in names
             if typed_reading(fields[name], column_types.get(name), dialect) is not None}
+
+
+def typed_as_text(column: exp.Expression, column_type: str, field: Field, dialect: str,
+                  invalid_marker: str | None = None) -> exp.Expression:
+    """The text a typed ``column`` of SQL type ``column_type`` (in ``dialect``'s names:
+    DuckDB's ``DESCRIBE``, Spark's ``dtypes``, PostgreSQL's ``format_type``) is read as for
+    ``field``, where the query does not read it as it is (:func:`fitting_columns` leaves it
+    out); a text column as it is, NULL as NULL.
+
+    Two readings of the same types, on purpose, since their inputs promise different things:
+
+    - ``invalid_marker`` None (a typed file, ``srg-rules run`` on DuckDB and Spark): the text
+      a CSV export of the column holds, so that a file decides as its export does, with what
+      the export cannot say read as the Python engine reads the value: a float NaN is
+      missing, a timestamp for a date field is its day, a date on a month's first day for a
+      month field is its ``YYYY-MM`` (another day stays a date: ``invalid_month``), an
+      integer for a ``digits(n)`` or ``bsn`` field is zero-filled to n digits (it lost a
+      code's leading zeros; docs/language.md). A date for a text field is its text, an
+      integer ``20240131`` for a date field the date its export reads as.
+    - ``invalid_marker`` given (``Rulebook.decide_table`` over Arrow, pandas or polars, in
+      DuckDB only): the text that reads as :meth:`srg_rules.schema.Field.read` reads the
+      column's Python value, as ``Rulebook.decide`` is given it; a value of a type the field
+      never accepts (a boolean for a code, a date for a number, an integer for a date) is
+      ``invalid_marker``, a text no record holds that the query reads as invalid. A float is
+      its DOUBLE's shortest text (a REAL's 0.1 is 0.10000000149011612, as Python widens it)
+      and, for a code or text, an integral one without ``.0`` (``str(int(x))``); a timestamp
+      for a text field its ``isoformat()``.
+    """
+    kind = _data_type(column_type, dialect)
+    if kind is None:
+        return exp.cast(column, "VARCHAR")
+    if kind.is_type(*exp.DataType.TEXT_TYPES):
+        return column
+    if invalid_marker is not None:
+        if dialect != "duckdb":
+            raise ValueError(f"Python values are read as text in DuckDB only, not {dialect}")
+        return _python_value_as_text(column, kind, field, string(invalid_marker))
+    field_type = field.type
+    if kind.is_type(*_FLOAT_TYPES):
+        return case([(_is_nan(column, dialect), exp.Null())], exp.cast(column.copy(), "VARCHAR"))
+    if kind.is_type(*_INTEGER_TYPES) and field_type.length is not None:
+        return _zero_filled(exp.cast(column, "VARCHAR"), field_type.length)
+    if kind.is_type(*_DAY_TYPES) and field_type.base == "date":
+        return _day_as_text(column, kind, field)
+    return exp.cast(column, "VARCHAR")
+
+
+# The types whose values are a day (a timestamp: at a time of it).
+_DAY_TYPES = (exp.DataType.Type.DATE, exp.DataType.Type.DATE32, *_NAIVE_TIMESTAMPS,
+              exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMPLTZ)
+_FLOAT_TYPES = (exp.DataType.Type.FLOAT, exp.DataType.Type.DOUBLE)
+
+
+def _python_value_as_text(value: exp.Expression, kind: exp.DataType, field: Field,
+                          invalid: exp.Expression) -> exp.Expression:
+    """:func:`typed_as_text` for Python values (``invalid_marker`` given), in DuckDB's SQL.
+
+    What ``Field.read`` does with each Python value (srg_rules/schema.py): a bool is read
+    only by a boolean field; an int by a number, a boolean field (0 or 1), a code or text
+    (its digits), a digits(n) or bsn zero-filled, never a date; a float by a number, a code
+    or text (``str(int(x))`` when integral), never a date or boolean; a date or datetime by a
+    date, a month (its first day) or a text field (``isoformat()``) only."""
+    field_type = field.type
+    base = field_type.base
+    if kind.is_type(exp.DataType.Type.BOOLEAN):
+        return exp.cast(value, "VARCHAR") if base == "boolean" else _unless_null(value, invalid)
+    if kind.is_type(*_INTEGER_TYPES):
+        if base == "date":
+            return _unless_null(value, invalid)
+        text = exp.cast(value, "VARCHAR")
+        return _zero_filled(text, field_type.length) if field_type.length is not None else text
+    if kind.is_type(*_FLOAT_TYPES):
+        # A REAL widened to the DOUBLE Python holds (plain(numpy.float32(0.1)) is
+        # 0.10000000149011612), whose shortest text is then Python's repr.
+        number = exp.cast(value, "DOUBLE")
+        shown: exp.Expression
+        if base in ("date", "boolean"):
+            shown = invalid
+        elif base == "number":
+            shown = exp.cast(number.copy(), "VARCHAR")
+        else:  # a code or text: an integral float without its ".0", as str(int(x))
+            # HUGEINT holds every integral DOUBLE below 2**127 exactly (a BIGINT only below
+            # 2**63: 1e20 would be DuckDB's 1e+20 where Python writes 21 digits); beyond,
+            # the DOUBLE's own text (Python would write all of its up to 309 digits).
+            integral = and_([
+                exp.Anonymous(this="ISFINITE", expressions=[number.copy()]),
+                comparison("eq", number.copy(),
+                           exp.Anonymous(this="TRUNC", expressions=[number.copy()])),
+                comparison("lt", exp.Abs(this=number.copy()), exp.Literal.number("1e38"))])
+            shown = case([(integral, exp.cast(exp.cast(number.copy(), "HUGEINT"), "VARCHAR"))],
+                         exp.cast(number.copy(), "VARCHAR"))
+        return case([(is_null(number.copy()), exp.Null()),
+                     (_is_nan(number.copy(), "duckdb"), exp.Null())], shown)
+    if kind.is_type(*_DAY_TYPES):
+        if base == "date":
+            return _day_as_text(value, kind, field)
+        if field_type.name != "text":
+            return _unless_null(value, invalid)
+        if kind.is_type(exp.DataType.Type.DATE, exp.DataType.Type.DATE32):
+            return exp.cast(value, "VARCHAR")
+        # datetime.isoformat(): a T before the time.
+        isoformat = exp.Replace(this=exp.cast(value, "VARCHAR"), expression=string(" "),
+                                replacement=string("T"))
+        if not kind.is_type(*_NAIVE_TIMESTAMPS):
+            return isoformat  # with a time zone: DuckDB's text in the session's zone
+        # The fraction of a second as six digits, when not 0: DuckDB's text drops their
+        # trailing zeros (10:00:00.1), and a nanosecond's nine it keeps, as pandas'
+        # Timestamp.isoformat() does. (Not by STRFTIME: DuckDB 2.0.1 cannot widen a
+        # TIMESTAMP_S or _MS of the first centuries to the TIMESTAMP that it formats.)
+        fraction = exp.Between(this=exp.Length(this=isoformat.copy()),
+                               low=exp.Literal.number(20), high=exp.Literal.number(25))
+        return case([(fraction, exp.func("RPAD", isoformat.copy(), exp.Literal.number(26),
+                                         string("0")))], isoformat)
+    return exp.cast(value, "VARCHAR")
+
+
+def _unless_null(value: exp.Expression, text: exp.Expression) -> exp.Expression:
+    return case([(is_null(value), exp.Null())], text)
+
+
+def _is_nan(value: exp.Expression, dialect: str | None) -> exp.Expression:
+    """``value`` (a float) is NaN. DuckDB folds ``ISNAN`` (and comparisons) over a Parquet
+    column by the column's statistics, which leave NaN out (a column of zeros and one NaN:
+    ``ISNAN`` false on every row, DuckDB 2.0.1); ``ISFINITE`` and ``ISINF`` it evaluates, and
+    NaN is neither. PostgreSQL and Spark order NaN above +infinity."""
+    if dialect == "duckdb":
+        return and_([not_(exp.Anonymous(this="ISFINITE", expressions=[value])),
+                     not_(exp.Anonymous(this="ISINF", expressions=[value.copy()]))])
+    return comparison("gt", value, double(math.inf))
+
+
+def _zero_filled(text: exp.Expression, length: int) -> exp.Expression:
+    """An integer's text zero-filled to ``length`` characters, as ``str.zfill`` (but for a
+    sign, which no digits(n) value holds either way)."""
+    return case([(comparison("lt", exp.Length(this=text), exp.Literal.number(length)),
+                  exp.func("LPAD", text.copy(), exp.Literal.number(length), string("0")))],
+                text.copy())
+
+
+def _day_as_text(value: exp.Expression, kind: exp.DataType, field: Field) -> exp.Expression:
+    """A date's (or a timestamp's day's) text for a date or month field: ``YYYY-MM-DD``; for
+    a month field, a month's first day as ``YYYY-MM`` (schema._to_month reads a date only on
+    a first day). A day outside 0001..9999 keeps its whole text, which reads as invalid."""
+    day = value if kind.is_type(exp.DataType.Type.DATE, exp.DataType.Type.DATE32) \
+        else exp.cast(value, "DATE")
+    text = exp.cast(day, "VARCHAR")
+    if field.type.name != "month":
+        return text
+    first = and_([exp.Between(this=day.copy(), low=exp.cast(string("0001-01-01"), "DATE"),
+                              high=exp.cast(string("9999-12-31"), "DATE")),
+                  comparison("eq", exp.Day(this=day.copy()), exp.Literal.number(1))])
+    return case([(first, exp.Substring(this=text.copy(), start=exp.Literal.number(1),
+                                       length=exp.Literal.number(7)))], text.copy())
 
 
 def text_of_date(day: exp.Expression, dialect: str | None) -> exp.Expression:
@@ -214,17 +372,12 @@ class Reader:
             finite = comparison("lt", exp.Abs(this=number), double(math.inf))
             if typed == "double" and self.dialect == "duckdb":
                 # DuckDB's own tests: over Parquet it folds comparisons by the column's
-                # statistics, which leave NaN out (a column of 0.0 and NaN: NaN > inf false),
-                # and ISNAN too (a column of zeros and one NaN: ISNAN false on every row,
-                # DuckDB 2.0.1); ISFINITE and ISINF it evaluates, and NaN is neither.
+                # statistics, which leave NaN out (a column of 0.0 and NaN: NaN > inf
+                # false); ISFINITE it evaluates (see _is_nan).
                 finite = exp.Anonymous(this="ISFINITE", expressions=[raw.copy()])
-                nan = and_([not_(finite.copy()),
-                            not_(exp.Anonymous(this="ISINF", expressions=[raw.copy()]))])
-                missing = or_([missing, nan])
-            elif typed == "double":
-                # NaN is no value (schema.is_missing); an infinity is not a number. NaN lies
-                # above +inf in PostgreSQL's and Spark's order.
-                missing = or_([missing, comparison("gt", raw.copy(), double(math.inf))])
+            if typed == "double":
+                # NaN is no value (schema.is_missing); an infinity is not a number.
+                missing = or_([missing, _is_nan(raw.copy(), self.dialect)])
             value = case([(finite, number.copy())])
         self.value = plan.bind("v", value)
         self._problems(plan, missing)
