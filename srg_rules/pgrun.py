@@ -11,10 +11,12 @@ the result table.
 
 The rows never leave the server: the query is :mod:`srg_rules.backends.sql`'s in the
 ``postgres`` dialect, with ``unique`` statements as window counts
-(:mod:`srg_rules.backends.sql.unique`). A column of another type than text is read as the
-text PostgreSQL writes for it (``CAST(column AS TEXT)``: a DATE as YYYY-MM-DD, a BOOLEAN as
-true/false, a NUMERIC as its digits), exactly as if the table had been exported to CSV; the
-result table keeps the column as it was.
+(:mod:`srg_rules.backends.sql.unique`). A column whose type fits its field is read as it
+is; any other as a typed file's column is read on DuckDB and Spark
+(:func:`srg_rules.backends.sql.typed_as_text`): the text a CSV export holds (a DATE as
+YYYY-MM-DD, a BOOLEAN as true/false, a NUMERIC as its digits), a float NaN as missing, an
+integer for a ``digits(n)`` field with its leading zeros, a timestamp for a date field as its
+day; the result table keeps the column as it was.
 
 Invariants: everything happens in one transaction, so a failed run leaves no result table
 and an existing one is replaced only when asked (``replace=True``) and only when the run
@@ -84,7 +86,7 @@ def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str],
     field (a ``date`` for a date, ``boolean``, an integer, ``numeric`` or ``double
     precision`` for a number) is read as it is, as ``to_sql(column_types=...)`` reads it
     (docs/engines.md, "Typed input"); any other column as its text."""
-    from .backends.sql import Query, fitting_columns, internal_prefix
+    from .backends.sql import Query, fitting_columns, internal_prefix, typed_as_text
     from .backends.sql.unique import select_with_unique
 
     added = output_columns(bool(program.by_verb("warn")))
@@ -101,7 +103,9 @@ def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str],
     source = exp.select(
         exp.Star(),
         *(exp.alias_(exp.column(name, quoted=True) if texts[name] in typed
-                     else exp.cast(exp.column(name, quoted=True), "TEXT"), texts[name], quoted=True)
+                     else typed_as_text(exp.column(name, quoted=True),
+                                        (column_types or {}).get(name, "text"), fields[name],
+                                        "postgres"), texts[name], quoted=True)
           for name in present)).from_(table)
     passthrough = [exp.column(c, quoted=True) for c in kept]
     return select_with_unique(query, source, passthrough, None)

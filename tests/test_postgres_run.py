@@ -163,6 +163,31 @@ def test_typed_columns_decide_as_their_text(database, tmp_path) -> None:
         "AND table_name = 'typed_srg' AND column_name = 'd'", [schema]).fetchone() == ("date",)
 
 
+def test_columns_read_as_text_are_read_as_in_the_other_engines(database, tmp_path) -> None:
+    """A column whose type does not fit its field is read as a typed file's column is on
+    DuckDB and Spark (backends.sql.typed_as_text): an integer for a digits(n) field keeps its
+    leading zeros, a float NaN is missing, a timestamp with time zone for a date field is
+    its day. Each decides as the interpreter decides the record the other engines read."""
+    connection, schema = database
+    book = tmp_path / "book.rules"
+    book.write_text("field code: digits(4)\nfield x: number optional\nfield d: date\n"
+                    "include known when code = \"0363\" and d >= 2026-01-01\n"
+                    "reject no_x when x is missing\n", encoding="utf-8")
+    rows = [["1", 363, 1.5, "2026-01-01 10:00:00+00"], ["2", 363, "NaN", "2026-02-03 12:00:00+00"],
+            ["3", 14, 2.0, "2025-12-31 12:00:00+00"]]
+    _load(connection, schema, "mixed", [ROW, "code", "x", "d"], rows,
+          {"code": "INTEGER", "x": "REAL", "d": "TIMESTAMP WITH TIME ZONE"})
+    assert _run(schema, book, "mixed") == 0
+    decided = _result(connection, schema, "mixed_srg")
+    rulebook = srg_rules.parse(book.read_text(encoding="utf-8"))
+    expected = [rulebook.decide({"code": "0363", "x": "1.5", "d": "2026-01-01"}),
+                rulebook.decide({"code": "0363", "x": None, "d": "2026-02-03"}),
+                rulebook.decide({"code": "0014", "x": "2.0", "d": "2025-12-31"})]
+    assert [(r[1], r[2], r[3]) for r in decided] == [
+        (e.status.value, e.type, "|".join(e.reasons) or None) for e in expected]
+    assert [r[1] for r in decided] == ["included", "rejected", "excluded"]
+
+
 def test_mistakes_are_told_without_a_traceback(database, tmp_path, capsys) -> None:
     connection, schema = database
     book = tmp_path / "book.rules"
