@@ -26,21 +26,7 @@ from srg_rules.backends.sql.inorder import keeps_order, member, without_in_lists
 from srg_rules.cli import main  # noqa: E402
 from sqlglot import exp  # noqa: E402
 
-CODES = [f"c{i:02d}" for i in range(60)]
-KINDS = [f"k{i}" for i in range(10)]
-RULES = f"""\
-field id: text
-field code: code {{{", ".join(CODES)}}}
-field kind: code {{{", ".join(KINDS)}}}
-field hours: number optional
-field note: text optional
-unique id
-reject odd_kind when kind in {{k7, k8}}
-include listed when code in {{{", ".join(CODES[:55])}}}
-include long when hours > 30
-"""
-ROWS = 300_000
-DUPLICATE_EVERY = 25_000  # a planted duplicate id now and then: both rows are rejected
+from order_rules import CODES, DUPLICATE_EVERY, KINDS, ROWS, RULES  # noqa: E402
 
 
 def _rows(count: int, seed: int) -> list[list[str]]:

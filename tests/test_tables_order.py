@@ -24,20 +24,7 @@ import srg_rules
 pa = pytest.importorskip("pyarrow", reason="pyarrow is in the 'tables' extra")
 pytest.importorskip("duckdb")
 
-CODES = [f"c{i:02d}" for i in range(60)]
-KINDS = [f"k{i}" for i in range(10)]
-RULES = f"""\
-field id: text
-field code: code {{{", ".join(CODES)}}}
-field kind: code {{{", ".join(KINDS)}}}
-field hours: number optional
-unique id
-reject odd_kind when kind in {{k7, k8}}
-include listed when code in {{{", ".join(CODES[:55])}}}
-include long when hours > 30
-"""
-ROWS = 300_000
-DUPLICATE_EVERY = 25_000  # rows n and n - 1 share an id: both are rejected
+from order_rules import CODES, DUPLICATE_EVERY, KINDS, ROWS, RULES  # noqa: E402
 
 
 def _rows() -> list[dict[str, Any]]:
