@@ -25,10 +25,8 @@ from .decision import Decision
 from .depth import too_deep_defines, too_deep_tree
 from .explain import Explanation
 from .direct_parse import parse_rulebook
-from .grammar import parse_condition_tree, recover
 from .identifiers import name_warnings
 from .link import link, read_source
-from .lower import lower
 from .recovery import meaning_errors
 from .registration import Provision, provisions
 from .schema import Field, OutputSpec
@@ -248,6 +246,9 @@ class Rulebook:
         Raises:
             RulebookError: the condition does not parse, or names what the rulebook lacks.
         """
+        from .grammar import parse_condition_tree  # Lark, loaded when first needed
+        from .lower import lower
+
         where = SourceFile(source, text)
         tree, syntax_errors = parse_condition_tree(where)
         if tree is None:
@@ -401,6 +402,9 @@ def _in_the_file(diagnostics: Iterable[Diagnostic],
 def _with_meaning(source: SourceFile, syntax_errors: list[Diagnostic]) -> tuple[Diagnostic, ...]:
     """The syntax errors, and what checking finds in the statements that do parse, so that
     one run shows every statement's errors (see :func:`srg_rules.recovery.meaning_errors`)."""
+    from .grammar import recover  # Lark, loaded when first needed: a text with errors
+    from .lower import lower
+
     partial, _, skipped = recover(source)
     if partial is None or too_deep_tree(partial, source):
         # Nothing parsed, or nesting too deep for the stages after parsing (the whole text
