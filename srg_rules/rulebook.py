@@ -64,13 +64,14 @@ class Rulebook:
             raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
         self.backend = backend
         self._reference = Interpreter(program)
-        self._engine: Compiled = (
-            self._reference if backend == "interpreter" else BACKENDS[backend](program)
-        )
+        # decide's engine: the interpreter, or another backend's, compiled on first use
+        # (:meth:`_compiled`): `srg-rules run` decides a CSV file with functions compiled for
+        # its header and never calls decide.
+        self._engine: Compiled | None = self._reference if backend == "interpreter" else None
         # decide_many's engine: the compiled backend when this rulebook decides with the
         # interpreter (it decides as the interpreter does, checked by tests/test_backends.py,
-        # about 5 to 30 times faster); compiled on first use.
-        self._many: Compiled | None = None if backend == "interpreter" else self._engine
+        # about 5 to 30 times faster), else decide's; compiled on first use.
+        self._many: Compiled | None = None
 
     @property
     def title(self) -> str | None:
@@ -99,7 +100,8 @@ class Rulebook:
         records of a run: ``decide`` does not apply it. :meth:`decide_many` and
         ``srg-rules run`` do.
         """
-        return self._engine.decide(record)
+        engine = self._engine
+        return (engine if engine is not None else self._compiled()).decide(record)
 
     def decide_many(self, records: Iterable[Mapping[str, Any]]) -> Iterator[Decision]:
         """Decide records one after another, lazily. A rulebook that decides with the
@@ -154,9 +156,15 @@ class Rulebook:
 
         return decide_table(self, table)
 
+    def _compiled(self) -> Compiled:
+        if self._engine is None:
+            self._engine = BACKENDS[self.backend](self.program)
+        return self._engine
+
     def _batch_engine(self) -> Compiled:
         if self._many is None:
-            self._many = BACKENDS["python"](self.program)
+            self._many = (BACKENDS["python"](self.program) if self.backend == "interpreter"
+                          else self._compiled())
         return self._many
 
     def _decide_together(self, records: list[Mapping[str, Any]]) -> Iterator[Decision]:

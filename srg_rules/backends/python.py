@@ -485,9 +485,10 @@ class _Generator(ir.Visitor):
 
     def generate(self) -> tuple[str, dict[str, Any]]:
         program = self.program
-        for rule in program.rules:
-            self._check_names(rule.condition)
-            self._count_defines(rule.condition)
+        conditions = [rule.condition for rule in program.rules]
+        self._check_names(conditions)
+        for condition in conditions:
+            self._count_defines(condition)
 
         self.outcomes = outcomes = _Outcomes(program)
         self.env.update(
@@ -520,8 +521,10 @@ class _Generator(ir.Visitor):
         lines += body
         return "\n".join(lines) + "\n", self.env
 
-    def _check_names(self, condition: ir.Condition) -> None:
-        for name in ir.fields_of(condition):
+    def _check_names(self, conditions: Sequence[ir.Condition]) -> None:
+        """Every field the conditions read is one of the schema's. One walk over all of
+        them, so that a define's body that many rules share is read once."""
+        for name in ir.fields_of(ir.AllOf(tuple(conditions))):
             if name not in self.fields:
                 raise ValueError(f"a condition uses {name!r}, which is not a field of the schema")
 
