@@ -27,17 +27,15 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import RulebookError
-from .format import format_text
 from .i18n import gettext as _
 from .i18n import language as current_language
 from .i18n import argparse_words, ngettext, set_language, speaking, split_language_option
 from .link import read_source
-from .records import MALFORMED_ROW, InputError, Row
+from .records import MALFORMED_ROW, PARQUET_SUFFIXES, InputError, Row
 from .rulebook import Rulebook, diagnose, load
 from .run import TerminalProgress, run_records, run_source
 from .stdin import named, remove_spools, spool_stdin
 from .summary import Summary
-from .testing import companion_tables, run_all
 
 __all__ = ["command", "main"]
 
@@ -505,8 +503,6 @@ def _engine(book: Rulebook, args: argparse.Namespace) -> str:
 
 
 def _use_duckdb(args: argparse.Namespace) -> bool:
-    from .filerun import PARQUET_SUFFIXES
-
     parquet = Path(args.input).suffix.lower() in PARQUET_SUFFIXES
     if args.engine == "python":
         if parquet:
@@ -592,6 +588,8 @@ def _sql(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
+    from .testing import companion_tables, run_all
+
     try:
         book = _load(args.rulebook)
     except _UserError as error:
@@ -651,6 +649,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _fmt(args: argparse.Namespace) -> int:
+    from .format import format_text
+
     unformatted = 0
     broken = 0
     for path in args.rulebooks:

@@ -294,8 +294,10 @@ def _split(text: str, start: int, end: int, delimiter: str) -> Iterator[Cell]:
             yield "".join(value).strip(), opening, cell_end
         else:
             cell_start = position
-            while position < end and text[position] != delimiter:
-                position += 1
+            # The separator found by str.find, not character by character: a code list of
+            # every municipality is read at each start of a run.
+            found = text.find(delimiter, position, end)
+            position = end if found < 0 else found
             raw = text[cell_start:position]
             stripped = raw.rstrip()
             yield stripped, cell_start, cell_start + len(stripped)

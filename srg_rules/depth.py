@@ -23,14 +23,16 @@ handles (each has been run at the bound).
 from __future__ import annotations
 
 from collections.abc import Container, Iterable
-
-from lark import Token, Tree
+from typing import TYPE_CHECKING
 
 from . import ast
 from .diagnostics import Diagnostic
 from .i18n import N_
 from .i18n import gettext as _
 from .source import SourceFile, Span
+
+if TYPE_CHECKING:  # Lark is loaded only when a text goes the Lark way (direct_parse.py)
+    from lark import Token, Tree
 
 __all__ = ["MAX_DEPTH", "TOO_DEEP", "condition_depth", "too_deep_defines", "too_deep_tree"]
 
@@ -50,6 +52,8 @@ _HELP = N_("split the condition into defines that each say one thing, and combin
 def too_deep_tree(tree: Tree[Token], source: SourceFile) -> list[Diagnostic]:
     """A diagnostic for each statement of a parse tree whose condition nests deeper than
     :data:`MAX_DEPTH` (at the first place it does), or none."""
+    from lark import Tree  # loaded already: the tree is Lark's
+
     diagnostics: list[Diagnostic] = []
     reported_until = -1
     stack: list[tuple[Tree[Token], int]] = [(tree, 0)]

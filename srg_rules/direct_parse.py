@@ -42,9 +42,7 @@ from typing import NamedTuple, NoReturn
 from . import ast
 from .depth import MAX_DEPTH, condition_depth
 from .diagnostics import Diagnostic
-from .grammar import parse_tree_comments_and_language
-from .keywords import ENGLISH, KEYWORDS, english, language_of_word
-from .lower import lower, unquote
+from .keywords import ENGLISH, KEYWORDS, english, language_of_word, unquote
 from .source import SourceFile, Span
 
 __all__ = ["DirectParse", "ParsedRulebook", "parse_directly", "parse_rulebook"]
@@ -81,6 +79,11 @@ def parse_rulebook(source: SourceFile, *, direct: bool = True) -> ParsedRulebook
     found = parse_directly(source) if direct else None
     if found is not None:
         return ParsedRulebook(found.rulebook, found.comments, found.language, [])
+    # Lark (with the regex module it loads, about 30 ms of CPU at each start of a command)
+    # is loaded only for a text this parser declines.
+    from .grammar import parse_tree_comments_and_language
+    from .lower import lower
+
     tree, comments, language, diagnostics = parse_tree_comments_and_language(source)
     rulebook = None if tree is None else lower(tree, source)
     return ParsedRulebook(rulebook, comments, language, diagnostics)

@@ -7,16 +7,22 @@ was meant to be. ``tests/test_keywords.py`` checks that the table and the gramma
 
 A keyword is a whole word only: ``excluded``, ``includes``, ``field_x`` and ``whenever`` are
 names (or errors), never a keyword followed by the rest of the word.
+
+A quoted text (the grammar's ``STRING``: a title, a label, a path, a pattern) is read by
+:func:`unquote`, the one rule both parsers share (:mod:`srg_rules.direct_parse` and
+:mod:`srg_rules.lower`); it is here, without Lark, so that a text the direct parser takes
+never loads Lark.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
 __all__ = ["CANONICAL", "DUTCH", "ENGLISH", "KEYWORDS", "STATEMENT_STARTS", "UNITS", "WORDS",
            "closest", "counterpart", "distance", "english", "keyword_words", "language_of_word",
-           "split_keyword_prefix"]
+           "split_keyword_prefix", "unquote"]
 
 # (terminal, English word, Dutch word): one row per word; None where a language has no word
 # for that terminal (Dutch `regels gelden op` has no `force`; English has no `ontbreekt`).
@@ -249,3 +255,15 @@ def split_keyword_prefix(word: str, candidates: Iterable[str]) -> tuple[str, str
         if word.startswith(candidate + "_") and len(word) > len(candidate) + 1:
             return candidate, word[len(candidate) + 1:]
     return None
+
+
+_ESCAPE = re.compile(r'\\(["\\])')
+
+
+def unquote(token: str) -> str:
+    """The text of a quoted STRING token: only \\" and \\\\ are escapes; other backslashes stay.
+
+    >>> unquote('"a \\\\"b\\\\" c\\\\\\\\d"')
+    'a "b" c\\\\d'
+    """
+    return _ESCAPE.sub(r"\1", token[1:-1])

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-from lark import Token
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic
 from .i18n import N_
 from .i18n import gettext as _
 from .keywords import DUTCH, ENGLISH, WORDS, counterpart, language_of_word
 from .source import SourceFile, Span
+
+if TYPE_CHECKING:  # the tokens come from Lark's lexer; guessing a language needs no Lark
+    from lark import Token
 
 __all__ = ["NAMES", "guess_language", "language_errors"]
 

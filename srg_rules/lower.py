@@ -12,7 +12,6 @@ to the verb ``exclude``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any, NamedTuple, overload
 
@@ -20,29 +19,17 @@ from lark import Token, Tree
 from lark.tree import Meta
 
 from . import ast
-from .keywords import english
+from .keywords import english, unquote
 from .operators import OPERATORS
 from .source import SourceFile, Span
 
-__all__ = ["lower", "unquote"]
+__all__ = ["lower"]
 
 
 def lower(tree: Tree[Token], source: SourceFile) -> ast.Rulebook:
     """Turn a parse tree into the AST of a rulebook."""
     lowered: ast.Rulebook = _Lower(source).lower_node(tree)
     return lowered
-
-
-_ESCAPE = re.compile(r'\\(["\\])')
-
-
-def unquote(token: str) -> str:
-    """The text of a quoted STRING token: only \\" and \\\\ are escapes; other backslashes stay.
-
-    >>> unquote('"a \\\\"b\\\\" c\\\\\\\\d"')
-    'a "b" c\\\\d'
-    """
-    return _ESCAPE.sub(r"\1", token[1:-1])
 
 
 class _CodeFile(NamedTuple):

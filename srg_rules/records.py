@@ -43,7 +43,8 @@ from .decision import Decision
 from .i18n import gettext as _
 from .leftovers import PARTIAL_SUFFIX, partial_prefix, remove_stale
 
-__all__ = ["BATCH_SIZE", "Batch", "InputError", "MALFORMED_ROW", "OUTPUT_COLUMNS", "REASON_SEPARATOR", "RecordFile", "Row",
+__all__ = ["BATCH_SIZE", "Batch", "InputError", "MALFORMED_ROW", "OUTPUT_COLUMNS", "PARQUET_SUFFIXES",
+           "REASON_SEPARATOR", "RecordFile", "Row",
            "WARNINGS_COLUMN", "open_records", "output_columns", "OutputFile", "publish",
            "replacing", "temp_beside"]
 
@@ -52,6 +53,9 @@ WARNINGS_COLUMN = "warnings"
 """The column after :data:`OUTPUT_COLUMNS` of a run of a rulebook with warn rules."""
 MALFORMED_ROW = "malformed_row"
 REASON_SEPARATOR = "|"
+PARQUET_SUFFIXES = (".parquet", ".pq")
+"""The endings of a Parquet file, which only the DuckDB and Spark runs read; named here, with
+the other formats, so that choosing a run's engine does not load DuckDB's run (and sqlglot)."""
 
 # A record file rarely has fields this large, but a stray quote can make the csv module read
 # the rest of the file into one field; the cap keeps that a malformed row, not a crash.

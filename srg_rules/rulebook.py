@@ -25,10 +25,8 @@ from .decision import Decision
 from .depth import too_deep_defines, too_deep_tree
 from .explain import Explanation
 from .direct_parse import parse_rulebook
-from .grammar import parse_condition_tree, recover
 from .identifiers import name_warnings
 from .link import link, read_source
-from .lower import lower
 from .recovery import meaning_errors
 from .registration import Provision, provisions
 from .schema import Field, OutputSpec
@@ -66,13 +64,14 @@ class Rulebook:
             raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
         self.backend = backend
         self._reference = Interpreter(program)
-        self._engine: Compiled = (
-            self._reference if backend == "interpreter" else BACKENDS[backend](program)
-        )
+        # decide's engine: the interpreter, or another backend's, compiled on first use
+        # (:meth:`_compiled`): `srg-rules run` decides a CSV file with functions compiled for
+        # its header and never calls decide.
+        self._engine: Compiled | None = self._reference if backend == "interpreter" else None
         # decide_many's engine: the compiled backend when this rulebook decides with the
         # interpreter (it decides as the interpreter does, checked by tests/test_backends.py,
-        # about 5 to 30 times faster); compiled on first use.
-        self._many: Compiled | None = None if backend == "interpreter" else self._engine
+        # about 5 to 30 times faster), else decide's; compiled on first use.
+        self._many: Compiled | None = None
 
     @property
     def title(self) -> str | None:
@@ -101,7 +100,8 @@ class Rulebook:
         records of a run: ``decide`` does not apply it. :meth:`decide_many` and
         ``srg-rules run`` do.
         """
-        return self._engine.decide(record)
+        engine = self._engine
+        return (engine if engine is not None else self._compiled()).decide(record)
 
     def decide_many(self, records: Iterable[Mapping[str, Any]]) -> Iterator[Decision]:
         """Decide records one after another, lazily. A rulebook that decides with the
@@ -156,9 +156,15 @@ class Rulebook:
 
         return decide_table(self, table)
 
+    def _compiled(self) -> Compiled:
+        if self._engine is None:
+            self._engine = BACKENDS[self.backend](self.program)
+        return self._engine
+
     def _batch_engine(self) -> Compiled:
         if self._many is None:
-            self._many = BACKENDS["python"](self.program)
+            self._many = (BACKENDS["python"](self.program) if self.backend == "interpreter"
+                          else self._compiled())
         return self._many
 
     def _decide_together(self, records: list[Mapping[str, Any]]) -> Iterator[Decision]:
@@ -248,6 +254,9 @@ class Rulebook:
         Raises:
             RulebookError: the condition does not parse, or names what the rulebook lacks.
         """
+        from .grammar import parse_condition_tree  # Lark, loaded when first needed
+        from .lower import lower
+
         where = SourceFile(source, text)
         tree, syntax_errors = parse_condition_tree(where)
         if tree is None:
@@ -401,6 +410,9 @@ def _in_the_file(diagnostics: Iterable[Diagnostic],
 def _with_meaning(source: SourceFile, syntax_errors: list[Diagnostic]) -> tuple[Diagnostic, ...]:
     """The syntax errors, and what checking finds in the statements that do parse, so that
     one run shows every statement's errors (see :func:`srg_rules.recovery.meaning_errors`)."""
+    from .grammar import recover  # Lark, loaded when first needed: a text with errors
+    from .lower import lower
+
     partial, _, skipped = recover(source)
     if partial is None or too_deep_tree(partial, source):
         # Nothing parsed, or nesting too deep for the stages after parsing (the whole text

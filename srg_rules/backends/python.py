@@ -372,14 +372,15 @@ class _Operand:
     first: str | None = None
 
 
-def _shifter(amount: int, unit: str) -> Callable[[Any], Any]:
-    """A date (or None) moved as :func:`srg_rules.dates.shift` moves it.
+def _shifter(amount: int, unit: str) -> tuple[Callable[[Any], Any], dict[Any, Any]]:
+    """A date (or None) moved as :func:`srg_rules.dates.shift` moves it, and the memo it
+    fills, which the generated source looks in first (no call for a date seen before).
 
     The dates of a file repeat (a reporting month, a start date), so what a date moves to
     is remembered (bounded by :data:`VALUE_MEMO_SIZE`): a plain date, or a :class:`Month`,
     which equals and hashes as its first day and moves as that date does (to a plain
-    date). Any other kind of value is moved each time."""
-    moved: dict[_dt.date, Any] = {}
+    date); None moves to None. Any other kind of value is moved each time."""
+    moved: dict[Any, Any] = {None: None}
 
     def shifted(day: Any) -> Any:
         if day is None:
@@ -393,7 +394,7 @@ def _shifter(amount: int, unit: str) -> Callable[[Any], Any]:
                 moved[day] = found
         return found
 
-    return shifted
+    return shifted, moved
 
 
 def _bsn_first(fast: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -408,11 +409,6 @@ def _bsn_first(fast: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return fast(raw)
 
     return read
-
-
-def _length(text: Any) -> Any:
-    """The length of a text (or None), as the interpreter measures it."""
-    return None if text is None else len(text)
 
 
 def _returning_warned(line: str) -> str:
@@ -485,9 +481,10 @@ class _Generator(ir.Visitor):
 
     def generate(self) -> tuple[str, dict[str, Any]]:
         program = self.program
-        for rule in program.rules:
-            self._check_names(rule.condition)
-            self._count_defines(rule.condition)
+        conditions = [rule.condition for rule in program.rules]
+        self._check_names(conditions)
+        for condition in conditions:
+            self._count_defines(condition)
 
         self.outcomes = outcomes = _Outcomes(program)
         self.env.update(
@@ -520,8 +517,10 @@ class _Generator(ir.Visitor):
         lines += body
         return "\n".join(lines) + "\n", self.env
 
-    def _check_names(self, condition: ir.Condition) -> None:
-        for name in ir.fields_of(condition):
+    def _check_names(self, conditions: Sequence[ir.Condition]) -> None:
+        """Every field the conditions read is one of the schema's. One walk over all of
+        them, so that a define's body that many rules share is read once."""
+        for name in ir.fields_of(ir.AllOf(tuple(conditions))):
             if name not in self.fields:
                 raise ValueError(f"a condition uses {name!r}, which is not a field of the schema")
 
@@ -809,19 +808,25 @@ class _Generator(ir.Visitor):
 
     def date_shift(self, node: ir.DateShift, depth: int) -> _Operand:
         base = self(node.base, depth)
-        shift = self.name("SH", _shifter(node.amount, node.unit))
-        self.counter += 1
-        local = f"h{self.counter}"
-        return _Operand(local, maybe_none=True,
-                        first=f"({local} := {shift}({base.first or base.text}))")
+        function, memo = _shifter(node.amount, node.unit)
+        shift, moved = self.name("SH", function), self.name("SM", memo)
+        self.counter += 2
+        local, found = f"h{self.counter - 1}", f"h{self.counter}"
+        # A date moved before is looked up without a call (None too: the memo holds it).
+        return _Operand(local, maybe_none=True, first=(
+            f"({local} := ({found} if ({found} := {moved}.get({base.first or base.text}, M)) "
+            f"is not M else {shift}({base.text})))"))
 
     def length(self, node: ir.Length, depth: int) -> _Operand:
         operand = self(node.operand, depth)
-        measure = self.name("LN", _length)
+        # The length of a text, None for None (as the interpreter measures it), without a
+        # call of our own: ``len`` is bound in the environment (it has no builtins).
+        measure = self.name("LN", len)
         self.counter += 1
         local = f"h{self.counter}"
-        return _Operand(local, maybe_none=True,
-                        first=f"({local} := {measure}({operand.first or operand.text}))")
+        return _Operand(local, maybe_none=True, first=(
+            f"({local} := (None if {operand.first or operand.text} is None "
+            f"else {measure}({operand.text})))"))
 
     def age(self, node: ir.Age, depth: int) -> _Operand:
         birth, on = self(node.birth, depth), self(node.on, depth)
