@@ -98,7 +98,7 @@ from .backends.sql.inorder import without_in_lists
 from .csvscan import FileScan
 from .i18n import gettext as _
 from .leftovers import spill_folder
-from .records import REASON_SEPARATOR, InputError, output_columns, replacing
+from .records import PARQUET_SUFFIXES, REASON_SEPARATOR, InputError, output_columns, replacing
 from .run import Malformed, TerminalProgress, open_input, run_records, run_source
 from .summary import Summary
 
@@ -108,7 +108,6 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MEMORY_LIMIT", "default_memory_limit", "MEMORY_SIZE", "PARQUET_SUFFIXES", "SPARE_COLUMNS", "TERMINAL",
            "MOST_DUPLICATE_KEYS", "SourceNeedsPython", "run_book_file", "run_file"]
 
-PARQUET_SUFFIXES = (".parquet", ".pq")
 # Extra values a malformed CSV row may have and still be read by DuckDB.
 SPARE_COLUMNS = 8
 # ``run_file(progress=TERMINAL)``, the default: a bar on standard error when it is a terminal.
