@@ -23,12 +23,13 @@ from ..backends.interpreter import Interpreter, evaluate
 from ..decision import VERBS, Decision, Status, one_per_type
 from ..i18n import gettext as _
 from .changes import Diff, Group, Outcome, Region, merge_schemas, reading_rules
-from .classes import FieldClass, choice, interval, length_classes, with_length
+from .classes import FieldClass, choice, field_classes, interval
 from .domains import from_program
 from .encoding import Comparisons, comparisons
 from .encoding import Encoder
 from . import matching
 from .findings import AnalysisError, describe_record
+from .split import Cube, Split, Unsupported
 
 __all__ = ["Comparison", "NotExact"]
 
@@ -112,6 +113,8 @@ class Comparison:
         self._share: int | None = None
         self._stop_at: int | None = None  # the work at which the current kind stops
         self._spans: dict[tuple[str, int, int], z3.BoolRef] = {}  # see _stretch
+        self._splitter: Split | None = None  # see _split, made when first needed
+        self._records = self.solver
         n = len(old_rules)
         # A rule of the new version that is a rule of the old one (the same verb, type and
         # condition: z3 makes one term of equal formulas) is written with the old rule's
@@ -183,63 +186,7 @@ class Comparison:
 
     def _classes(self, compared: Comparisons) -> dict[str, list[FieldClass]]:
         """Each field's classes: the present ones (ascending for ordered types), then missing."""
-        component = compared.components
-        # Per component, the points of the constants its fields are compared with.
-        constants: dict[str, set[int]] = {}
-        for name, values in compared.constants.items():
-            if values:
-                domain = self.domains[name]
-                found = {i for i in (domain.index(v) for v in values) if i is not None}
-                constants.setdefault(component[name], set()).update(found)
-        classes: dict[str, list[FieldClass]] = {}
-        for name, domain in self.domains.items():
-            kind = domain.field.type.base  # a bsn or digits(n) is a text
-            fixed = constants.get(component[name], set())
-            points = domain.points
-            result: list[FieldClass] = []
-            if kind in ("number", "date"):
-                run: list[int] = []
-                for i in [*domain.allowed, None]:
-                    if run and (i is None or i in fixed or i != run[-1] + 1):
-                        below = max((points[c] for c in fixed if c < run[0]), default=None)
-                        above = min((points[c] for c in fixed if c > run[-1]), default=None)
-                        bounds = [ir.compare("gt", name, below)] if below is not None else []
-                        if above is not None:
-                            bounds.append(ir.compare("lt", name, above))
-                        condition = (ir.IsPresent(name) if not bounds else bounds[0]
-                                     if len(bounds) == 1 else ir.AllOf(tuple(bounds)))
-                        result.append(FieldClass(condition, frozenset(run), "gap", None, below, above))
-                        run = []
-                    if i is None:
-                        break
-                    if i in fixed:
-                        result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
-                                             "value", points[i]))
-                    else:
-                        run.append(i)
-            elif kind == "text":
-                named = [i for i in domain.allowed if i in fixed]
-                others = frozenset(i for i in domain.allowed if i not in fixed)
-                for i in named:
-                    result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
-                                         "value", points[i]))
-                if others:
-                    condition = (ir.compare("not_in_set", name, frozenset(points[i] for i in named))
-                                 if named else ir.IsPresent(name))
-                    # Split by the lengths its length comparisons tell apart.
-                    for low, high in length_classes(compared.lengths.get(name, ())):
-                        inside = frozenset(i for i in others if low <= len(points[i])
-                                           and (high is None or len(points[i]) <= high))
-                        if inside:
-                            result.append(FieldClass(with_length(condition, name, low, high),
-                                                 inside, "other"))
-            else:  # codes and booleans: every point is a value of its own
-                for i in domain.allowed:
-                    result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
-                                         "value", points[i]))
-            if domain.field.optional:
-                result.append(FieldClass(ir.Not(ir.IsPresent(name)), frozenset(), "missing"))
-            classes[name] = result
+        classes = field_classes(self.domains, compared)
         self._class_formulas = {
             name: [self.encode(c.condition) for c in found] for name, found in classes.items()
         }
@@ -283,7 +230,8 @@ class Comparison:
 
     # --- the diff ---
 
-    def run(self, limit: int, count_limit: int, effort: int | None = None) -> Diff:
+    def run(self, limit: int, count_limit: int, effort: int | None = None,
+            widening: int | None = None) -> Diff:
         """The diff. Every claim in it is proven: a region by an unsat answer (which stays a
         proof when a condition is over-approximated, since the solver then allows more
         records, never fewer) and a witness by both reference interpreters. So with an
@@ -302,7 +250,12 @@ class Comparison:
         ``effort`` (None: no limit) is the solver questions the regions may take, each
         weighed by the rules the solver holds, shared equally by the kinds of change: a kind
         that has spent its share stops widening its region and listing more (see
-        :attr:`Group.cut_short`). The kinds of change themselves are always all found."""
+        :attr:`Group.cut_short`). The kinds of change themselves are always all found.
+
+        With ``effort`` None every kind is listed whole (up to the limits): each is widened
+        within its share of ``widening`` (None: no limit; 0: not at all), and a kind that
+        spends it is listed instead by the cubes of a decision tree (:meth:`_split`), which
+        are fewer questions, so seconds where widening takes minutes."""
         name, domain = max(self.domains.items(), key=lambda item: len(item[1].points))
         if len(domain.points) > _MOST_POINTS:
             record = self.find(z3.Not(self._same()))
@@ -318,9 +271,9 @@ class Comparison:
                   "compare them on records instead (srg-rules diff OLD NEW DATA)").format(
                       name=name, count=len(domain.points), most=_MOST_POINTS, example=example))
         if not self.encoder.approximated:
-            return self._run(limit, count_limit, effort)
+            return self._run(limit, count_limit, effort, widening)
         try:
-            return self._run(limit, count_limit, effort)
+            return self._run(limit, count_limit, effort, widening)
         except AnalysisError as error:
             shown = printer.condition(self.encoder.approximated[0], self.schema)
             more = _(" and more") if len(self.encoder.approximated) > 1 else ""
@@ -335,7 +288,8 @@ class Comparison:
             z3.And(formula, self.new_outcomes[outcome])
             for outcome, formula in self.old_outcomes.items() if outcome in self.new_outcomes)
 
-    def _run(self, limit: int, count_limit: int, effort: int | None) -> Diff:
+    def _run(self, limit: int, count_limit: int, effort: int | None,
+             widening: int | None) -> Diff:
         same = self._same()
         kinds: list[tuple[Outcome, Outcome]] = []
         while True:
@@ -351,15 +305,23 @@ class Comparison:
         kinds.sort(key=lambda k: (k[0].sort_key(), k[1].sort_key()))
         # Each kind of change gets an equal share of the effort, in solver questions weighed
         # by the rules they hold (a question costs about as much per rule at any size).
-        self._share = None if effort is None or not kinds else effort // len(kinds)
+        spend = effort if effort is not None else widening
+        self._share = None if spend is None or not kinds else spend // len(kinds)
         groups = []
         for old, new in kinds:
             self._stop_at = None if self._share is None else self._work + self._share
+            split = None
+            if effort is None and widening == 0:
+                split = self._split(old, new, limit, count_limit)
             # Two ways to widen a cube (see _generalise): keep the one giving fewer regions.
             # The second stops as soon as it cannot do better.
-            group = self._regions(old, new, limit, count_limit, alike=True)
+            group = split or self._regions(old, new, limit, count_limit, alike=True)
+            if effort is None and group.cut_short:  # the whole list: split instead
+                self._stop_at = None
+                split = self._split(old, new, limit, count_limit)
+                group = split or self._regions(old, new, limit, count_limit, alike=True)
             total = len(group.regions) + group.more
-            if total > 1 and group.more_is_exact:
+            if split is None and total > 1 and group.more_is_exact:
                 other = self._regions(old, new, limit, min(count_limit, total - 1), alike=False)
                 if other.more_is_exact and len(other.regions) + other.more < total:
                     group = other
@@ -441,6 +403,112 @@ class Comparison:
         more = count - len(regions) + (cut_short and more_left)
         return Group(old, new, _in_order(regions), more, not more_left, cut_short and more_left)
 
+    def _split(self, old: Outcome, new: Outcome, limit: int, count_limit: int) -> Group | None:
+        """The kind of change as the cubes of a decision tree (:mod:`.split`), none widened by
+        a question, each proven here: it holds a record (its witness; a listed one is
+        re-decided by both interpreters), the cubes lie inside the kind (one question), no
+        record lies in two (one question, without the rules), and together they are the kind
+        (one question) or a record of the kind lies beyond the ``count_limit`` counted. None
+        when the tree cannot read the versions (then the kind is widened as before)."""
+        if self._splitter is None:
+            rank = self.order[::-1]  # the most used field first: it cuts the kind most
+            shared = [pair for pair in self.pairs if pair[2] == 0 and self.domains[pair[0]].points
+                      == self.domains[pair[1]].points]
+            self._splitter = Split(self.classes, self.pairs, self._all_relations, self.ordered,
+                                   rank, shared)
+            self._records = z3.SimpleSolver(ctx=self.encoder.context)  # no rules: the cubes
+            self._records.add(*self.encoder.validity)
+        split, records = self._splitter, self._records
+        everything = {name: frozenset(range(len(found))) for name, found in self.classes.items()}
+
+        def cube_of(narrowed: Cube) -> _Cube:
+            return _Cube({name: frozenset(narrowed.get(name, values))  # type: ignore[arg-type]
+                          for name, values in everything.items()},
+                         {pair: frozenset(narrowed.get(pair, self._all_relations(pair)))  # type: ignore[arg-type]
+                          for pair in self.pairs})
+
+        def some(cube: _Cube, formula: z3.BoolRef) -> dict[str, Any] | None:
+            """A record of the cube: made from its classes when it narrows no relation (any
+            point of a class will do), else asked of z3 (None: the relations contradict)."""
+            if all(len(held) == len(self._all_relations(pair))
+                   for pair, held in cube.relations.items()):
+                return self.encoder.record_at({name: self._point(name, min(chosen))
+                                               for name, chosen in cube.fields.items()})
+            result = matching.check(records, (formula,))
+            if result == z3.unknown:
+                raise AnalysisError("the solver gave up; the diff cannot be proven")
+            return self.encoder.record(records.model()) if result == z3.sat else None
+
+        def consistent(narrowed: Cube) -> bool:
+            cube = cube_of(narrowed)
+            return some(cube, self._formula(cube)) is not None
+
+        with self._scope():
+            in_group = self._literal(self._group(old, new))
+            return self._split_into(old, new, limit, count_limit, in_group, some, cube_of,
+                                    consistent)
+
+    def _split_into(self, old: Outcome, new: Outcome, limit: int, count_limit: int,
+                    in_group: z3.BoolRef,
+                    some: Callable[[_Cube, z3.BoolRef], dict[str, Any] | None],
+                    cube_of: Callable[[Cube], _Cube], consistent: Callable[[Cube], bool]
+                    ) -> Group | None:
+        """:meth:`_split` inside the scope of the group's literal."""
+        split, records = self._splitter, self._records
+        assert split is not None
+
+        def alive(narrowed: Cube) -> bool:  # some record of the cube is of the kind
+            return not self._empty([matching.conjunction(self.encoder.context, [
+                self._formula(cube_of(narrowed)), in_group])])
+
+        listed: list[Region] = []
+        found: list[z3.BoolRef] = []
+        left: tuple[dict[str, Any], ir.Condition | None, z3.BoolRef] | None = None
+        try:
+            for narrowed in split.cubes(split.read(self._group(old, new, direct=True)),
+                                        consistent, alive):
+                cube = cube_of(narrowed)
+                formula = self._formula(cube)
+                witness = some(cube, formula)
+                if witness is None:
+                    continue  # pairs' relations that contradict: no record
+                if len(found) == count_limit:
+                    left = (witness, self._condition(cube), formula)
+                    break
+                found.append(formula)
+                if len(listed) < limit:
+                    condition = self._condition(cube)
+                    decisions = self.decide(witness)
+                    if ((condition is not None and not evaluate(condition, witness))
+                            or tuple(Outcome.of(d) for d in decisions) != (old, new)):
+                        raise AnalysisError(
+                            f"the cube {cube} with witness {describe_record(witness)} does "
+                            f"not hold as {old} -> {new}")
+                    text = self.text(condition) if condition is not None else "every record"
+                    listed.append(Region(condition, text, witness, *decisions))
+        except Unsupported:
+            return None
+        inside = self._literal(self.encoder.any(found))
+        proven = self._empty([inside, z3.Not(in_group)])
+        if left is None:
+            proven = proven and self._empty([in_group, z3.Not(inside)])
+        if left is not None:  # a record of the kind in a cube of its own, beyond the counted
+            witness, condition, formula = left
+            proven = (proven and (condition is None or evaluate(condition, witness))
+                      and tuple(Outcome.of(d) for d in self.decide(witness)) == (old, new))
+            found.append(formula)
+        if len(found) > 1:
+            proven = proven and matching.check(records, (z3.AtLeast(*found, 2),)) == z3.unsat
+        if not proven:
+            raise AnalysisError(f"the cubes split from {old} -> {new} are not its regions")
+        return Group(old, new, _in_order(listed), len(found) - len(listed) - (left is not None),
+                     left is None)
+
+    def _point(self, name: str, chosen: int) -> int | None:
+        """A point of the class (its middle one), None for the missing class."""
+        points = sorted(self.classes[name][chosen].points)
+        return points[len(points) // 2] if points else None
+
     def _spent(self) -> bool:
         """Whether the current kind of change has spent its share of the effort."""
         return self._stop_at is not None and self._work >= self._stop_at
@@ -505,7 +573,7 @@ class Comparison:
         for pair, relations in cube.relations.items():
             if len(relations) < len(self._all_relations(pair)):
                 parts.append(self._part((pair, relations)))
-        return self.encoder.all(parts)
+        return matching.conjunction(self.encoder.context, parts)
 
     def _assumed(self, cube: _Cube, free: str | None = None) -> list[z3.BoolRef]:
         """The cube as assumptions: a literal per constrained field (but ``free``) and per
