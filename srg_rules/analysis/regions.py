@@ -416,8 +416,8 @@ class Comparison:
                       == self.domains[pair[1]].points]
             self._splitter = Split(self.classes, self.pairs, self._all_relations, self.ordered,
                                    rank, shared)
-            self._records = z3.SimpleSolver(ctx=self.encoder.context)  # no rules: the cubes
-            self._records.add(*self.encoder.validity)
+            # No rules and no validity: the cubes' fields, each among its classes' points.
+            self._records = z3.SimpleSolver(ctx=self.encoder.context)
         split, records = self._splitter, self._records
         everything = {name: frozenset(range(len(found))) for name, found in self.classes.items()}
 
@@ -430,14 +430,32 @@ class Comparison:
         def some(cube: _Cube, formula: z3.BoolRef) -> dict[str, Any] | None:
             """A record of the cube: made from its classes when it narrows no relation (any
             point of a class will do), else asked of z3 (None: the relations contradict)."""
-            if all(len(held) == len(self._all_relations(pair))
-                   for pair, held in cube.relations.items()):
-                return self.encoder.record_at({name: self._point(name, min(chosen))
-                                               for name, chosen in cube.fields.items()})
-            result = matching.check(records, (formula,))
-            if result == z3.unknown:
-                raise AnalysisError("the solver gave up; the diff cannot be proven")
-            return self.encoder.record(records.model()) if result == z3.sat else None
+            points = {name: self._point(name, min(chosen)) for name, chosen in cube.fields.items()}
+            related = {name for pair, held in cube.relations.items()
+                       if len(held) < len(self._all_relations(pair)) for name in pair[:2]}
+            searched = self._search(cube, related) if related else {}
+            if searched is False:
+                return None  # the relations contradict: no record
+            if searched is not None:
+                points.update(searched)
+            elif related:  # too many to search: z3, over the fields of narrowed pairs only
+                records.push()  # added and popped: z3 keeps every cube asked as assumption
+                records.add(self._compact(cube, related))
+                try:
+                    result = records.check()
+                    if result == z3.unknown:
+                        raise AnalysisError("the solver gave up; the diff cannot be proven")
+                    if result == z3.unsat:
+                        return None
+                    model = records.model()
+                    for name in related:
+                        present = self.encoder.present(name)
+                        points[name] = (None if present is not None and not z3.is_true(
+                            model.eval(present, model_completion=True)) else model.eval(
+                                self.encoder.index(name), model_completion=True).as_long())
+                finally:
+                    records.pop()
+            return self.encoder.record_at(points)
 
         def consistent(narrowed: Cube) -> bool:
             cube = cube_of(narrowed)
@@ -482,8 +500,10 @@ class Comparison:
                     if ((condition is not None and not evaluate(condition, witness))
                             or tuple(Outcome.of(d) for d in decisions) != (old, new)):
                         raise AnalysisError(
-                            f"the cube {cube} with witness {describe_record(witness)} does "
-                            f"not hold as {old} -> {new}")
+                            f"the region {self.text(condition) if condition else 'every record'}"
+                            f" with witness {describe_record(witness)} does not hold as {old} "
+                            f"-> {new} ({[str(Outcome.of(d)) for d in decisions]}, "
+                            f"{condition is None or evaluate(condition, witness)})")
                     text = self.text(condition) if condition is not None else "every record"
                     listed.append(Region(condition, text, witness, *decisions))
         except Unsupported:
@@ -503,6 +523,88 @@ class Comparison:
             raise AnalysisError(f"the cubes split from {old} -> {new} are not its regions")
         return Group(old, new, _in_order(listed), len(found) - len(listed) - (left is not None),
                      left is None)
+
+    def _compact(self, cube: _Cube, names: Set[str]) -> z3.BoolRef:
+        """The cube over the fields ``names`` and its pairs, by the points of its classes in
+        runs (a few bounds where its formula names every class): the same records of those
+        fields, asked of z3 much faster, and valid (every point of a class is allowed)."""
+        parts = []
+        for name, chosen in cube.fields.items():
+            classes = self.classes[name]
+            if name not in names:
+                continue
+            index, present = self.encoder.index(name), self.encoder.present(name)
+            points = sorted(p for i in chosen for p in classes[i].points)
+            held = [index == lo if lo == hi else z3.And(index >= lo, index <= hi)
+                    for lo, hi in _spans(points)]
+            formula = self.encoder.any(held)
+            if present is not None:
+                missing = classes[-1].kind == "missing" and len(classes) - 1 in chosen
+                formula = (z3.Or(z3.Not(present), formula) if missing and held
+                           else z3.Not(present) if missing else z3.And(present, formula))
+            parts.append(formula)
+        parts.extend(self._part((pair, held)) for pair, held in cube.relations.items()
+                     if len(held) < len(self._all_relations(pair)))
+        return matching.conjunction(self.encoder.context, parts)
+
+    def _search(self, cube: _Cube, names: Set[str], steps: int = 2000
+                ) -> dict[str, int | None] | bool | None:
+        """Points of the fields ``names`` (those of narrowed pairs of shared points) meeting
+        the cube's relations, by a search over their classes' points; False when there are
+        none (the relations contradict), None when the pairs are not all of shared points or the
+        search takes over ``steps`` steps (then z3 is asked)."""
+        narrowed = [(pair, held) for pair, held in cube.relations.items()
+                    if len(held) < len(self._all_relations(pair))]
+        if self._splitter is None or any(
+                pair not in self._splitter.shared for pair, _held in narrowed):
+            return None
+        order = sorted(names)
+        candidates = {}
+        for name in order:
+            classes = self.classes[name]
+            points = sorted(p for i in cube.fields[name] for p in classes[i].points)
+            # a missing value meets every relation (they hold only between present values)
+            missing = classes[-1].kind == "missing" and len(classes) - 1 in cube.fields[name]
+            candidates[name] = [None] if missing else points[len(points) // 2:] + points[
+                :len(points) // 2]  # from the middle up, then below: like the other points
+        tests = {"lt": lambda a, b: a < b, "eq": lambda a, b: a == b, "gt": lambda a, b: a > b,
+                 "ne": lambda a, b: a != b}
+        chosen: dict[str, int | None] = {}
+        budget = [steps]
+
+        def meets(name: str, point: int | None) -> bool:
+            if point is None:
+                return True
+            for (a, b, _months), held in narrowed:
+                if name not in (a, b):
+                    continue
+                other = b if name == a else a
+                there = chosen.get(other)
+                if other in chosen and there is not None:
+                    left, right = (point, there) if name == a else (there, point)
+                    if not any(tests[r](left, right) for r in held):
+                        return False
+            return True
+
+        def place(i: int) -> bool:
+            if i == len(order):
+                return True
+            name = order[i]
+            for point in candidates[name]:
+                budget[0] -= 1
+                if budget[0] < 0:
+                    raise _TooLong
+                if meets(name, point):
+                    chosen[name] = point
+                    if place(i + 1):
+                        return True
+                    del chosen[name]
+            return False
+
+        try:
+            return chosen if place(0) else False
+        except _TooLong:
+            return None
 
     def _point(self, name: str, chosen: int) -> int | None:
         """A point of the class (its middle one), None for the missing class."""
@@ -939,6 +1041,15 @@ _MOST_POINTS = 2000
 # Up to this many classes a field's fitting ones are asked about one by one (as they always
 # were, so that the regions found, and the golden reports, stay the same).
 _FEW_CLASSES = 64
+
+
+class _TooLong(Exception):
+    """A search past its steps."""
+
+
+def _spans(points: list[int]) -> list[tuple[int, int]]:
+    """Ascending points as (first, last) of runs of neighbours."""
+    return [(run[0], run[-1]) for run in _runs(points)]
 
 
 def _runs(indices: list[int]) -> list[list[int]]:

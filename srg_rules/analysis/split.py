@@ -82,7 +82,7 @@ class Split:
         every field); ``shared``: the pairs whose two fields have the same points (index
         order is value order), whose relations are checked here against the classes;
         ``budget``: the most tree nodes :meth:`cubes` expands per call."""
-        self._shared = frozenset(shared)
+        self.shared = frozenset(shared)
         self.classes = classes
         self.ordered = ordered
         self.budget = budget
@@ -102,7 +102,8 @@ class Split:
         self._support: dict[int, frozenset[Var]] = {_FALSE: frozenset(), _TRUE: frozenset()}
         self._negated: dict[int, int] = {_FALSE: _TRUE, _TRUE: _FALSE}
         self._restricted: dict[tuple[int, Var, object], int] = {}
-        self._read: dict[int, int] = {}  # z3 term id -> node
+        # z3 term id -> (the term, kept alive so that z3 never gives its id to another; node)
+        self._read: dict[int, tuple[z3.ExprRef, int]] = {}
 
     # --- the logic ---
 
@@ -222,9 +223,9 @@ class Split:
         """The z3 formula (over the encoder's field terms) as a node; raises
         :class:`Unsupported` for an atom that is no test of classes or of a pair."""
         key = formula.get_id()
-        found = self._read.get(key)
-        if found is not None:
-            return found
+        known = self._read.get(key)
+        if known is not None:
+            return known[1]
         kind = formula.decl().kind()
         if z3.is_true(formula):
             found = _TRUE
@@ -245,7 +246,7 @@ class Split:
             found = self.either([self.both([a, b]), self.both([self.negate(a), self.negate(b)])])
         else:
             found = self._atom(formula)
-        self._read[key] = found
+        self._read[key] = (formula, found)
         return found
 
     def _counted(self, items: list[int], bound: object, at_most: bool) -> int:
@@ -287,25 +288,26 @@ class Split:
         and the atom reads only its index: every such atom stands beside its presence)."""
         kind = formula.decl().kind()
         found: set[object] = set()
+        presence = z3.is_const(formula)  # the presence boolean
+        test: Callable[[int, int], bool] | None = None
+        if not presence and kind in _KINDS and z3.is_int_value(formula.arg(1)):
+            test, bound = _TESTS[_KINDS[kind]], formula.arg(1).as_long()  # type: ignore[attr-defined]
         for i, cls in enumerate(self.classes[name]):
-            if z3.is_const(formula):  # the presence boolean
+            if presence:
                 holds = cls.kind != "missing"
             elif not cls.points:
                 holds = False
-            elif kind in _KINDS and z3.is_int_value(formula.arg(1)):
-                test, bound = _TESTS[_KINDS[kind]], formula.arg(1).as_long()  # type: ignore[attr-defined]
-                low, high = min(cls.points), max(cls.points)
-                if kind == z3.Z3_OP_EQ or kind == z3.Z3_OP_DISTINCT:
-                    inside = bound in cls.points
-                    if inside and len(cls.points) > 1:
-                        raise Unsupported(f"{formula} splits the class {cls.condition}")
-                    holds = test(bound, bound) if inside else test(bound, bound + 1)
-                else:
-                    holds = test(low, bound)
-                    if test(high, bound) != holds:
-                        raise Unsupported(f"{formula} splits the class {cls.condition}")
-            else:
+            elif test is None:
                 raise Unsupported(f"the atom {formula}")
+            elif kind == z3.Z3_OP_EQ or kind == z3.Z3_OP_DISTINCT:
+                inside = bound in cls.points
+                if inside and len(cls.points) > 1:
+                    raise Unsupported(f"{formula} splits the class {cls.condition}")
+                holds = test(bound, bound) if inside else test(bound, bound + 1)
+            else:
+                holds = test(min(cls.points), bound)
+                if test(max(cls.points), bound) != holds:
+                    raise Unsupported(f"{formula} splits the class {cls.condition}")
             if holds:
                 found.add(i)
         return frozenset(found)
@@ -368,7 +370,7 @@ class Split:
         for var, held in cube.items():
             if isinstance(var, str):
                 continue
-            if var not in self._shared:
+            if var not in self.shared:
                 return consistent(cube)
             a, b = (sorted(p for c in cube.get(name, self._values[name])
                            for p in self.classes[name][c].points)  # type: ignore[index]
