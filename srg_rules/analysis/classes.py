@@ -22,7 +22,11 @@ import attrs
 from .. import ir
 from .encoding import Comparisons, Domain
 
-__all__ = ["FieldClass", "choice", "field_classes", "interval", "length_classes", "with_length"]
+__all__ = ["Cube", "FieldClass", "choice", "field_classes", "interval", "length_classes",
+           "with_length"]
+
+# Two fields compared, as (a, b, months): a with b moved by whole months (0: b itself).
+Pair = tuple[str, str, int]
 
 
 @attrs.frozen
@@ -35,6 +39,16 @@ class FieldClass:
     value: Any = None  # for "value"
     below: Any = None  # for "gap": the constant under it (None: none)
     above: Any = None  # for "gap": the constant over it (None: none)
+
+
+@attrs.frozen
+class Cube:
+    """A region as the diff widens and prints it: per field, a set of its class indices; per
+    compared pair, a set of relations (constraining only records where both fields are
+    present)."""
+
+    fields: dict[str, frozenset[int]]
+    relations: dict[Pair, frozenset[str]]
 
 
 def interval(name: str, present: list[FieldClass], low: int, high: int) -> ir.Condition:

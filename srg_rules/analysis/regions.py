@@ -22,14 +22,14 @@ from .. import dates, ir, printer
 from ..backends.interpreter import Interpreter, evaluate
 from ..decision import VERBS, Decision, Status, one_per_type
 from ..i18n import gettext as _
-from .changes import Diff, Group, Outcome, Region, merge_schemas, reading_rules
-from .classes import FieldClass, choice, field_classes, interval
+from .changes import Diff, Group, Outcome, Region, by_text, merge_schemas, reading_rules
+from .classes import Cube, FieldClass, choice, field_classes, interval
 from .domains import from_program
 from .encoding import Comparisons, comparisons
 from .encoding import Encoder
 from . import matching
 from .findings import AnalysisError, describe_record
-from .split import Cube, Split, Unsupported
+from .split import Split, SplitRegions
 
 __all__ = ["Comparison", "NotExact"]
 
@@ -64,15 +64,6 @@ def _operands(pair: _Pair) -> tuple[ir.Operand, ir.Operand]:
 
 
 @attrs.frozen
-class _Cube:
-    """Per field, a set of class indices; per compared pair, a set of relations (constraining
-    only records where both fields are present)."""
-
-    fields: dict[str, frozenset[int]]
-    relations: dict[_Pair, frozenset[str]]
-
-
-@attrs.frozen
 class _Outside:
     """What a region must not hold (another group's records, or a region's found before): a
     literal the solver knows the meaning of, and the formula itself over the field terms,
@@ -82,7 +73,7 @@ class _Outside:
     formula: Callable[[], z3.BoolRef]
 
 
-class Comparison:
+class Comparison(SplitRegions):
     """Two versions over one set of field terms, and the questions the diff asks of them."""
 
     def __init__(self, old: ir.Program, new: ir.Program):
@@ -369,7 +360,7 @@ class Comparison:
                 break
             witness = self._find_assuming(in_group, *(z3.Not(b) for b in blocked))
             if witness is None:
-                return Group(old, new, _in_order(regions), count - len(regions))
+                return Group(old, new, by_text(regions), count - len(regions))
             # The literals of one region's widening live in a scope of their own: kept,
             # thousands of definitions would slow every later question.
             with self._scope():
@@ -401,215 +392,7 @@ class Comparison:
         more_left = left is not None
         # Cut short, the next region is one more (``left`` lies outside every region found).
         more = count - len(regions) + (cut_short and more_left)
-        return Group(old, new, _in_order(regions), more, not more_left, cut_short and more_left)
-
-    def _split(self, old: Outcome, new: Outcome, limit: int, count_limit: int) -> Group | None:
-        """The kind of change as the cubes of a decision tree (:mod:`.split`), none widened by
-        a question, each proven here: it holds a record (its witness; a listed one is
-        re-decided by both interpreters), the cubes lie inside the kind (one question), no
-        record lies in two (one question, without the rules), and together they are the kind
-        (one question) or a record of the kind lies beyond the ``count_limit`` counted. None
-        when the tree cannot read the versions (then the kind is widened as before)."""
-        if self._splitter is None:
-            rank = self.order[::-1]  # the most used field first: it cuts the kind most
-            shared = [pair for pair in self.pairs if pair[2] == 0 and self.domains[pair[0]].points
-                      == self.domains[pair[1]].points]
-            self._splitter = Split(self.classes, self.pairs, self._all_relations, self.ordered,
-                                   rank, shared)
-            # No rules and no validity: the cubes' fields, each among its classes' points.
-            self._records = z3.SimpleSolver(ctx=self.encoder.context)
-        split, records = self._splitter, self._records
-        everything = {name: frozenset(range(len(found))) for name, found in self.classes.items()}
-
-        def cube_of(narrowed: Cube) -> _Cube:
-            return _Cube({name: frozenset(narrowed.get(name, values))  # type: ignore[arg-type]
-                          for name, values in everything.items()},
-                         {pair: frozenset(narrowed.get(pair, self._all_relations(pair)))  # type: ignore[arg-type]
-                          for pair in self.pairs})
-
-        def some(cube: _Cube, formula: z3.BoolRef) -> dict[str, Any] | None:
-            """A record of the cube: made from its classes when it narrows no relation (any
-            point of a class will do), else asked of z3 (None: the relations contradict)."""
-            points = {name: self._point(name, min(chosen)) for name, chosen in cube.fields.items()}
-            related = {name for pair, held in cube.relations.items()
-                       if len(held) < len(self._all_relations(pair)) for name in pair[:2]}
-            searched = self._search(cube, related) if related else {}
-            if searched is False:
-                return None  # the relations contradict: no record
-            if searched is not None:
-                points.update(searched)
-            elif related:  # too many to search: z3, over the fields of narrowed pairs only
-                records.push()  # added and popped: z3 keeps every cube asked as assumption
-                records.add(self._compact(cube, related))
-                try:
-                    result = records.check()
-                    if result == z3.unknown:
-                        raise AnalysisError("the solver gave up; the diff cannot be proven")
-                    if result == z3.unsat:
-                        return None
-                    model = records.model()
-                    for name in related:
-                        present = self.encoder.present(name)
-                        points[name] = (None if present is not None and not z3.is_true(
-                            model.eval(present, model_completion=True)) else model.eval(
-                                self.encoder.index(name), model_completion=True).as_long())
-                finally:
-                    records.pop()
-            return self.encoder.record_at(points)
-
-        def consistent(narrowed: Cube) -> bool:
-            cube = cube_of(narrowed)
-            return some(cube, self._formula(cube)) is not None
-
-        with self._scope():
-            in_group = self._literal(self._group(old, new))
-            return self._split_into(old, new, limit, count_limit, in_group, some, cube_of,
-                                    consistent)
-
-    def _split_into(self, old: Outcome, new: Outcome, limit: int, count_limit: int,
-                    in_group: z3.BoolRef,
-                    some: Callable[[_Cube, z3.BoolRef], dict[str, Any] | None],
-                    cube_of: Callable[[Cube], _Cube], consistent: Callable[[Cube], bool]
-                    ) -> Group | None:
-        """:meth:`_split` inside the scope of the group's literal."""
-        split, records = self._splitter, self._records
-        assert split is not None
-
-        def alive(narrowed: Cube) -> bool:  # some record of the cube is of the kind
-            return not self._empty([matching.conjunction(self.encoder.context, [
-                self._formula(cube_of(narrowed)), in_group])])
-
-        listed: list[Region] = []
-        found: list[z3.BoolRef] = []
-        left: tuple[dict[str, Any], ir.Condition | None, z3.BoolRef] | None = None
-        try:
-            for narrowed in split.cubes(split.read(self._group(old, new, direct=True)),
-                                        consistent, alive):
-                cube = cube_of(narrowed)
-                formula = self._formula(cube)
-                witness = some(cube, formula)
-                if witness is None:
-                    continue  # pairs' relations that contradict: no record
-                if len(found) == count_limit:
-                    left = (witness, self._condition(cube), formula)
-                    break
-                found.append(formula)
-                if len(listed) < limit:
-                    condition = self._condition(cube)
-                    decisions = self.decide(witness)
-                    if ((condition is not None and not evaluate(condition, witness))
-                            or tuple(Outcome.of(d) for d in decisions) != (old, new)):
-                        raise AnalysisError(
-                            f"the region {self.text(condition) if condition else 'every record'}"
-                            f" with witness {describe_record(witness)} does not hold as {old} "
-                            f"-> {new} ({[str(Outcome.of(d)) for d in decisions]}, "
-                            f"{condition is None or evaluate(condition, witness)})")
-                    text = self.text(condition) if condition is not None else "every record"
-                    listed.append(Region(condition, text, witness, *decisions))
-        except Unsupported:
-            return None
-        inside = self._literal(self.encoder.any(found))
-        proven = self._empty([inside, z3.Not(in_group)])
-        if left is None:
-            proven = proven and self._empty([in_group, z3.Not(inside)])
-        if left is not None:  # a record of the kind in a cube of its own, beyond the counted
-            witness, condition, formula = left
-            proven = (proven and (condition is None or evaluate(condition, witness))
-                      and tuple(Outcome.of(d) for d in self.decide(witness)) == (old, new))
-            found.append(formula)
-        if len(found) > 1:
-            proven = proven and matching.check(records, (z3.AtLeast(*found, 2),)) == z3.unsat
-        if not proven:
-            raise AnalysisError(f"the cubes split from {old} -> {new} are not its regions")
-        return Group(old, new, _in_order(listed), len(found) - len(listed) - (left is not None),
-                     left is None)
-
-    def _compact(self, cube: _Cube, names: Set[str]) -> z3.BoolRef:
-        """The cube over the fields ``names`` and its pairs, by the points of its classes in
-        runs (a few bounds where its formula names every class): the same records of those
-        fields, asked of z3 much faster, and valid (every point of a class is allowed)."""
-        parts = []
-        for name, chosen in cube.fields.items():
-            classes = self.classes[name]
-            if name not in names:
-                continue
-            index, present = self.encoder.index(name), self.encoder.present(name)
-            points = sorted(p for i in chosen for p in classes[i].points)
-            held = [index == lo if lo == hi else z3.And(index >= lo, index <= hi)
-                    for lo, hi in _spans(points)]
-            formula = self.encoder.any(held)
-            if present is not None:
-                missing = classes[-1].kind == "missing" and len(classes) - 1 in chosen
-                formula = (z3.Or(z3.Not(present), formula) if missing and held
-                           else z3.Not(present) if missing else z3.And(present, formula))
-            parts.append(formula)
-        parts.extend(self._part((pair, held)) for pair, held in cube.relations.items()
-                     if len(held) < len(self._all_relations(pair)))
-        return matching.conjunction(self.encoder.context, parts)
-
-    def _search(self, cube: _Cube, names: Set[str], steps: int = 2000
-                ) -> dict[str, int | None] | bool | None:
-        """Points of the fields ``names`` (those of narrowed pairs of shared points) meeting
-        the cube's relations, by a search over their classes' points; False when there are
-        none (the relations contradict), None when the pairs are not all of shared points or the
-        search takes over ``steps`` steps (then z3 is asked)."""
-        narrowed = [(pair, held) for pair, held in cube.relations.items()
-                    if len(held) < len(self._all_relations(pair))]
-        if self._splitter is None or any(
-                pair not in self._splitter.shared for pair, _held in narrowed):
-            return None
-        order = sorted(names)
-        candidates = {}
-        for name in order:
-            classes = self.classes[name]
-            points = sorted(p for i in cube.fields[name] for p in classes[i].points)
-            # a missing value meets every relation (they hold only between present values)
-            missing = classes[-1].kind == "missing" and len(classes) - 1 in cube.fields[name]
-            candidates[name] = [None] if missing else points[len(points) // 2:] + points[
-                :len(points) // 2]  # from the middle up, then below: like the other points
-        tests = {"lt": lambda a, b: a < b, "eq": lambda a, b: a == b, "gt": lambda a, b: a > b,
-                 "ne": lambda a, b: a != b}
-        chosen: dict[str, int | None] = {}
-        budget = [steps]
-
-        def meets(name: str, point: int | None) -> bool:
-            if point is None:
-                return True
-            for (a, b, _months), held in narrowed:
-                if name not in (a, b):
-                    continue
-                other = b if name == a else a
-                there = chosen.get(other)
-                if other in chosen and there is not None:
-                    left, right = (point, there) if name == a else (there, point)
-                    if not any(tests[r](left, right) for r in held):
-                        return False
-            return True
-
-        def place(i: int) -> bool:
-            if i == len(order):
-                return True
-            name = order[i]
-            for point in candidates[name]:
-                budget[0] -= 1
-                if budget[0] < 0:
-                    raise _TooLong
-                if meets(name, point):
-                    chosen[name] = point
-                    if place(i + 1):
-                        return True
-                    del chosen[name]
-            return False
-
-        try:
-            return chosen if place(0) else False
-        except _TooLong:
-            return None
-
-    def _point(self, name: str, chosen: int) -> int | None:
-        """A point of the class (its middle one), None for the missing class."""
-        points = sorted(self.classes[name][chosen].points)
-        return points[len(points) // 2] if points else None
+        return Group(old, new, by_text(regions), more, not more_left, cut_short and more_left)
 
     def _spent(self) -> bool:
         """Whether the current kind of change has spent its share of the effort."""
@@ -667,7 +450,7 @@ class Comparison:
             return frozenset({"lt" if a < b else "eq" if a == b else "gt"})
         return frozenset({"eq" if a == b else "ne"})
 
-    def _formula(self, cube: _Cube) -> z3.BoolRef:
+    def _formula(self, cube: Cube) -> z3.BoolRef:
         parts = []
         for name, chosen in cube.fields.items():
             if len(chosen) < len(self.classes[name]):
@@ -677,7 +460,7 @@ class Comparison:
                 parts.append(self._part((pair, relations)))
         return matching.conjunction(self.encoder.context, parts)
 
-    def _assumed(self, cube: _Cube, free: str | None = None) -> list[z3.BoolRef]:
+    def _assumed(self, cube: Cube, free: str | None = None) -> list[z3.BoolRef]:
         """The cube as assumptions: a literal per constrained field (but ``free``) and per
         narrowed pair."""
         literals = []
@@ -717,7 +500,7 @@ class Comparison:
 
     def _generalise(self, witness: Mapping[str, Any], outside: _Outside,
                     group: z3.BoolRef | None,
-                    alike_cache: dict[tuple[str, int, int], bool]) -> _Cube:
+                    alike_cache: dict[tuple[str, int, int], bool]) -> Cube:
         """The witness's cell, widened while z3 proves the cube holds nothing ``outside``.
 
         First the fields the cube does not need are freed: the solver's proof that the cell
@@ -742,7 +525,7 @@ class Comparison:
         does not use freed. Every step is taken on an unsat answer, so the cube is exact
         wherever it stops.
         """
-        cube = _Cube(
+        cube = Cube(
             {name: frozenset({self._class_of(name, witness[name])}) for name in self.classes},
             {pair: self._relation(pair, witness) for pair in self.pairs},
         )
@@ -752,7 +535,7 @@ class Comparison:
                       for name, chosen in cube.fields.items()
                       if len(chosen) < len(everything[name])}
 
-        def unneeded(cube: _Cube) -> _Cube | None:
+        def unneeded(cube: Cube) -> Cube | None:
             """The cube with every field its proof does not use freed; None when it holds a
             record outside."""
             if self._check(*self._assumed(cube), outside.literal) != z3.unsat:
@@ -832,12 +615,12 @@ class Comparison:
         point = model.eval(index, model_completion=True).as_long()
         return next(i for i, c in enumerate(classes) if point in c.points)
 
-    def _others(self, cube: _Cube, name: str) -> z3.BoolRef:
+    def _others(self, cube: Cube, name: str) -> z3.BoolRef:
         """The cube with the field unconstrained."""
         everything = frozenset(range(len(self.classes[name])))
         return self._formula(attrs.evolve(cube, fields={**cube.fields, name: everything}))
 
-    def _fitting(self, cube: _Cube, name: str, outside: _Outside) -> set[int]:
+    def _fitting(self, cube: Cube, name: str, outside: _Outside) -> set[int]:
         """The classes of a field outside the cube's that the cube can take, each on its own
         (and so all together): those where z3 finds no record outside."""
         literals = self._class_literals[name]
@@ -890,7 +673,7 @@ class Comparison:
                 found.append(i)
         return found
 
-    def _stretch(self, cube: _Cube, name: str, outside: _Outside) -> set[int]:
+    def _stretch(self, cube: Cube, name: str, outside: _Outside) -> set[int]:
         """An ordered field's interval of classes, stretched down and up as far as it fits,
         and missing added if it fits. The nearest class that does not fit on each side is
         found by bisection, with the solver's models as shortcuts."""
@@ -979,7 +762,7 @@ class Comparison:
 
     # --- printing ---
 
-    def _condition(self, cube: _Cube) -> ir.Condition | None:
+    def _condition(self, cube: Cube) -> ir.Condition | None:
         """The cube as a condition in the rulebook language (None: no constraint)."""
         parts: list[ir.Condition] = []
         may_miss = set()
@@ -1043,15 +826,6 @@ _MOST_POINTS = 2000
 _FEW_CLASSES = 64
 
 
-class _TooLong(Exception):
-    """A search past its steps."""
-
-
-def _spans(points: list[int]) -> list[tuple[int, int]]:
-    """Ascending points as (first, last) of runs of neighbours."""
-    return [(run[0], run[-1]) for run in _runs(points)]
-
-
 def _runs(indices: list[int]) -> list[list[int]]:
     """Ascending indices as runs of neighbours: [1, 2, 4] -> [[1, 2], [4]]."""
     runs: list[list[int]] = []
@@ -1061,9 +835,3 @@ def _runs(indices: list[int]) -> list[list[int]]:
         else:
             runs.append([i])
     return runs
-
-
-def _in_order(regions: list[Region]) -> tuple[Region, ...]:
-    # The solver's order of discovery means nothing to a reader; the text's order is stable.
-    return tuple(sorted(regions, key=lambda region: region.text))
-

@@ -33,21 +33,32 @@ caller asks for a record of each, and drops those without). A formula this logic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Union
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
+from typing import TYPE_CHECKING, Any, Union
 
 import z3
 
-from .classes import FieldClass
+from .. import ir
+from ..backends.interpreter import evaluate
+from . import matching
+from .changes import Group, Outcome, Region, by_text
+from .classes import Cube, FieldClass
+from .findings import AnalysisError, describe_record
 
-__all__ = ["Cube", "Split", "Unsupported"]
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from ..decision import Decision
+    from .encoding import Domain, Encoder
+
+__all__ = ["Narrowing", "Split", "SplitRegions", "Unsupported"]
 
 # Two fields compared, as (a, b, months), as in :mod:`srg_rules.analysis.regions`.
 Pair = tuple[str, str, int]
 # What a branch is on: a field (its class indices) or a pair (its relations).
 Var = Union[str, Pair]
 # A cube: the vars it narrows, each to the values it keeps (the others are free).
-Cube = dict[Var, frozenset[object]]
+Narrowing = dict[Var, frozenset[Any]]
 
 _FALSE, _TRUE = 0, 1
 _ATOM, _AND, _OR = "atom", "and", "or"
@@ -97,8 +108,8 @@ class Split:
         for i, pair in enumerate(pairs):
             self._rank[pair] = len(rank) + i
         # node i is _nodes[i]: ("const",), (_ATOM, var, values), (_AND | _OR, children)
-        self._nodes: list[tuple[object, ...]] = [("const", False), ("const", True)]
-        self._table: dict[tuple[object, ...], int] = {}
+        self._nodes: list[tuple[Any, ...]] = [("const", False), ("const", True)]
+        self._table: dict[tuple[Any, ...], int] = {}
         self._support: dict[int, frozenset[Var]] = {_FALSE: frozenset(), _TRUE: frozenset()}
         self._negated: dict[int, int] = {_FALSE: _TRUE, _TRUE: _FALSE}
         self._restricted: dict[tuple[int, Var, object], int] = {}
@@ -107,7 +118,7 @@ class Split:
 
     # --- the logic ---
 
-    def _make(self, key: tuple[object, ...], support: frozenset[Var]) -> int:
+    def _make(self, key: tuple[Any, ...], support: frozenset[Var]) -> int:
         node = self._table.get(key)
         if node is None:
             node = self._table[key] = len(self._nodes)
@@ -142,12 +153,12 @@ class Split:
                 continue
             node = self._nodes[item]
             if node[0] == kind:
-                pending.extend(node[1])  # type: ignore[arg-type]
+                pending.extend(node[1])
             elif node[0] == _ATOM:
                 var, values = node[1], node[2]
-                known = atoms.get(var)  # type: ignore[arg-type]
-                atoms[var] = values if known is None else (  # type: ignore[index]
-                    known & values if kind == _AND else known | values)  # type: ignore[operator]
+                known = atoms.get(var)
+                atoms[var] = values if known is None else (
+                    known & values if kind == _AND else known | values)
             else:
                 children.add(item)
         for var, values in atoms.items():
@@ -171,13 +182,13 @@ class Split:
             if node[0] != (_OR if kind == _AND else _AND):
                 continue
             parts = node[1]
-            if any(p in children for p in parts):  # type: ignore[attr-defined]
+            if any(p in children for p in parts):
                 children.discard(child)
                 continue
-            kept = [p for p in parts if negated.get(p, -1) not in children]  # type: ignore[attr-defined]
-            if len(kept) < len(parts):  # type: ignore[arg-type]
+            kept = [p for p in parts if negated.get(p, -1) not in children]
+            if len(kept) < len(parts):
                 return self._join(kind, [*(c for c in children if c != child),
-                                         self._join(node[0], kept)])  # type: ignore[arg-type]
+                                         self._join(node[0], kept)])
         if not children:
             return neutral
         if len(children) == 1:
@@ -192,10 +203,10 @@ class Split:
             node = self._nodes[item]
             if node[0] == _ATOM:
                 var, values = node[1], node[2]
-                found = self.atom(var, frozenset(  # type: ignore[arg-type]
-                    v for v in self._values[var] if v not in values))  # type: ignore[index, operator]
+                found = self.atom(var, frozenset(
+                    v for v in self._values[var] if v not in values))
             else:
-                children = [self.negate(c) for c in node[1]]  # type: ignore[attr-defined]
+                children = [self.negate(c) for c in node[1]]
                 found = self.either(children) if node[0] == _AND else self.both(children)
             self._negated[item] = found
             self._negated.setdefault(found, item)
@@ -210,9 +221,9 @@ class Split:
         if found is None:
             node = self._nodes[item]
             if node[0] == _ATOM:
-                found = _TRUE if value in node[2] else _FALSE  # type: ignore[operator]
+                found = _TRUE if value in node[2] else _FALSE
             else:
-                children = [self.restrict(c, var, value) for c in node[1]]  # type: ignore[attr-defined]
+                children = [self.restrict(c, var, value) for c in node[1]]
                 found = self.both(children) if node[0] == _AND else self.either(children)
             self._restricted[key] = found
         return found
@@ -291,7 +302,7 @@ class Split:
         presence = z3.is_const(formula)  # the presence boolean
         test: Callable[[int, int], bool] | None = None
         if not presence and kind in _KINDS and z3.is_int_value(formula.arg(1)):
-            test, bound = _TESTS[_KINDS[kind]], formula.arg(1).as_long()  # type: ignore[attr-defined]
+            test, bound = _TESTS[_KINDS[kind]], formula.arg(1).as_long()
         for i, cls in enumerate(self.classes[name]):
             if presence:
                 holds = cls.kind != "missing"
@@ -314,8 +325,8 @@ class Split:
 
     # --- the tree ---
 
-    def cubes(self, root: int, consistent: Callable[[Cube], bool],
-              alive: Callable[[Cube], bool], patience: int = 100) -> Iterator[Cube]:
+    def cubes(self, root: int, consistent: Callable[[Narrowing], bool],
+              alive: Callable[[Narrowing], bool], patience: int = 100) -> Iterator[Narrowing]:
         """The root's cubes, depth first: disjoint, together the whole root (see the module's
         invariants). ``consistent`` is asked of a cube whose relations were narrowed or
         whose narrowed pair's field was just branched on; a cube it refuses is dropped with
@@ -323,7 +334,7 @@ class Split:
         ``patience`` branches were walked since the last cube: a branch whose formula is
         false on every record of its cube, though not false as written (one rule beside its
         negation, say, two levels down) holds no cube, and is dropped with all under it."""
-        stack: list[tuple[int, Cube]] = [(root, {})]
+        stack: list[tuple[int, Narrowing]] = [(root, {})]
         expanded = since = 0
         while stack:
             node, cube = stack.pop()
@@ -362,7 +373,7 @@ class Split:
                     branches.append((child, narrowed))
             stack.extend(reversed(branches))
 
-    def _possible(self, cube: Cube, consistent: Callable[[Cube], bool]) -> bool:
+    def _possible(self, cube: Narrowing, consistent: Callable[[Narrowing], bool]) -> bool:
         """Whether each narrowed pair's relations can hold between its fields' classes (for
         pairs of shared points; ``consistent`` is asked when another pair is narrowed).
         Only a necessary condition for pairs that share a field: the cubes left are each
@@ -372,14 +383,14 @@ class Split:
                 continue
             if var not in self.shared:
                 return consistent(cube)
-            a, b = (sorted(p for c in cube.get(name, self._values[name])
-                           for p in self.classes[name][c].points)  # type: ignore[index]
+            a, b = (sorted(p for c in cube.get(name, range(len(self.classes[name])))
+                           for p in self.classes[name][c].points)
                     for name in var[:2])
             if not a or not b:
                 return False
             can = {"lt": a[0] < b[-1], "gt": a[-1] > b[0], "eq": bool(set(a) & set(b)),
                    "ne": len(a) > 1 or len(b) > 1 or a != b}
-            if not any(can[r] for r in held):  # type: ignore[index]
+            if not any(can[r] for r in held):
                 return False
         return True
 
@@ -387,17 +398,17 @@ class Split:
         classes = self.classes[name]
         return len(classes) - 1 if classes and classes[-1].kind == "missing" else None
 
-    def _pieces(self, var: Var, values: list[object]) -> list[list[object]]:
+    def _pieces(self, var: Var, values: list[Any]) -> list[list[Any]]:
         """The values of one branch as pieces a region can print: an ordered field's classes
         cut into runs of neighbours (its missing class joins the first)."""
         if not isinstance(var, str) or not self.ordered[var]:
             return [values]
         missing = self._missing(var)
-        runs: list[list[object]] = []
+        runs: list[list[Any]] = []
         for value in values:
             if value == missing:
                 continue
-            if runs and value == runs[-1][-1] + 1:  # type: ignore[operator]
+            if runs and value == runs[-1][-1] + 1:
                 runs[-1].append(value)
             else:
                 runs.append([value])
@@ -407,6 +418,257 @@ class Split:
             else:
                 runs.append([missing])
         return runs
+
+
+class SplitRegions:
+    """The listing of a kind of change by :class:`Split`'s cubes, proven, as methods of
+    :class:`srg_rules.analysis.regions.Comparison` (which holds the solver and the classes,
+    and has what is declared here)."""
+
+    if TYPE_CHECKING:
+        classes: dict[str, list[FieldClass]]
+        pairs: list[Pair]
+        ordered: dict[str, bool]
+        order: list[str]
+        domains: Mapping[str, Domain]
+        encoder: Encoder
+        _splitter: Split | None
+        _records: z3.Solver
+
+        def decide(self, record: Mapping[str, Any]) -> tuple[Decision, Decision]: ...
+        def text(self, node: ir.Condition) -> str: ...
+        def _all_relations(self, pair: Pair) -> tuple[str, ...]: ...
+        def _condition(self, cube: Cube) -> ir.Condition | None: ...
+        def _empty(self, assumptions: Iterable[z3.BoolRef]) -> bool: ...
+        def _formula(self, cube: Cube) -> z3.BoolRef: ...
+        def _group(self, old: Outcome, new: Outcome, direct: bool = False) -> z3.BoolRef: ...
+        def _literal(self, formula: z3.BoolRef) -> z3.BoolRef: ...
+        def _part(self, key: tuple[Pair, frozenset[str]]) -> z3.BoolRef: ...
+        def _scope(self) -> AbstractContextManager[None]: ...
+
+    def _split(self, old: Outcome, new: Outcome, limit: int, count_limit: int) -> Group | None:
+        """The kind of change as the cubes of a decision tree (:mod:`.split`), none widened by
+        a question, each proven here: it holds a record (its witness; a listed one is
+        re-decided by both interpreters), the cubes lie inside the kind (one question), no
+        record lies in two (one question, without the rules), and together they are the kind
+        (one question) or a record of the kind lies beyond the ``count_limit`` counted. None
+        when the tree cannot read the versions (then the kind is widened as before)."""
+        if self._splitter is None:
+            rank = self.order[::-1]  # the most used field first: it cuts the kind most
+            shared = [pair for pair in self.pairs if pair[2] == 0 and self.domains[pair[0]].points
+                      == self.domains[pair[1]].points]
+            self._splitter = Split(self.classes, self.pairs, self._all_relations, self.ordered,
+                                   rank, shared)
+            # No rules and no validity: the cubes' fields, each among its classes' points.
+            self._records = z3.SimpleSolver(ctx=self.encoder.context)
+        records = self._records
+        everything = {name: frozenset(range(len(found))) for name, found in self.classes.items()}
+
+        def cube_of(narrowed: Narrowing) -> Cube:
+            return Cube({name: frozenset(narrowed.get(name, values))
+                          for name, values in everything.items()},
+                         {pair: frozenset(narrowed.get(pair, self._all_relations(pair)))
+                          for pair in self.pairs})
+
+        def some(cube: Cube, formula: z3.BoolRef) -> dict[str, Any] | None:
+            """A record of the cube: made from its classes when it narrows no relation (any
+            point of a class will do), else asked of z3 (None: the relations contradict)."""
+            points = {name: self._point(name, min(chosen)) for name, chosen in cube.fields.items()}
+            related = {name for pair, held in cube.relations.items()
+                       if len(held) < len(self._all_relations(pair)) for name in pair[:2]}
+            searched = self._search(cube, related) if related else {}
+            if searched is False:
+                return None  # the relations contradict: no record
+            if isinstance(searched, dict):
+                points.update(searched)
+            if searched is None:  # too many to search: z3, over the fields of narrowed pairs only
+                records.push()  # added and popped: z3 keeps every cube asked as assumption
+                records.add(self._compact(cube, related))
+                try:
+                    result = records.check()
+                    if result == z3.unknown:
+                        raise AnalysisError("the solver gave up; the diff cannot be proven")
+                    if result == z3.unsat:
+                        return None
+                    model = records.model()
+                    for name in related:
+                        present = self.encoder.present(name)
+                        points[name] = (None if present is not None and not z3.is_true(
+                            model.eval(present, model_completion=True)) else model.eval(
+                                self.encoder.index(name), model_completion=True).as_long())
+                finally:
+                    records.pop()
+            return self.encoder.record_at(points)
+
+        def consistent(narrowed: Narrowing) -> bool:
+            cube = cube_of(narrowed)
+            return some(cube, self._formula(cube)) is not None
+
+        with self._scope():
+            in_group = self._literal(self._group(old, new))
+            return self._split_into(old, new, limit, count_limit, in_group, some, cube_of,
+                                    consistent)
+
+    def _split_into(self, old: Outcome, new: Outcome, limit: int, count_limit: int,
+                    in_group: z3.BoolRef,
+                    some: Callable[[Cube, z3.BoolRef], dict[str, Any] | None],
+                    cube_of: Callable[[Narrowing], Cube],
+                    consistent: Callable[[Narrowing], bool]
+                    ) -> Group | None:
+        """:meth:`_split` inside the scope of the group's literal."""
+        split, records = self._splitter, self._records
+        assert split is not None
+
+        def alive(narrowed: Narrowing) -> bool:  # some record of the cube is of the kind
+            return not self._empty([matching.conjunction(self.encoder.context, [
+                self._formula(cube_of(narrowed)), in_group])])
+
+        listed: list[Region] = []
+        found: list[z3.BoolRef] = []
+        left: tuple[dict[str, Any], ir.Condition | None, z3.BoolRef] | None = None
+        try:
+            for narrowed in split.cubes(split.read(self._group(old, new, direct=True)),
+                                        consistent, alive):
+                cube = cube_of(narrowed)
+                formula = self._formula(cube)
+                witness = some(cube, formula)
+                if witness is None:
+                    continue  # pairs' relations that contradict: no record
+                if len(found) == count_limit:
+                    left = (witness, self._condition(cube), formula)
+                    break
+                found.append(formula)
+                if len(listed) < limit:
+                    condition = self._condition(cube)
+                    decisions = self.decide(witness)
+                    if ((condition is not None and not evaluate(condition, witness))
+                            or tuple(Outcome.of(d) for d in decisions) != (old, new)):
+                        raise AnalysisError(
+                            f"the region {self.text(condition) if condition else 'every record'}"
+                            f" with witness {describe_record(witness)} does not hold as {old} "
+                            f"-> {new} ({[str(Outcome.of(d)) for d in decisions]}, "
+                            f"{condition is None or evaluate(condition, witness)})")
+                    text = self.text(condition) if condition is not None else "every record"
+                    listed.append(Region(condition, text, witness, *decisions))
+        except Unsupported:
+            return None
+        inside = self._literal(self.encoder.any(found))
+        proven = self._empty([inside, z3.Not(in_group)])
+        if left is None:
+            proven = proven and self._empty([in_group, z3.Not(inside)])
+        if left is not None:  # a record of the kind in a cube of its own, beyond the counted
+            witness, condition, formula = left
+            proven = (proven and (condition is None or evaluate(condition, witness))
+                      and tuple(Outcome.of(d) for d in self.decide(witness)) == (old, new))
+            found.append(formula)
+        if len(found) > 1:
+            proven = proven and matching.check(records, (z3.AtLeast(*found, 2),)) == z3.unsat
+        if not proven:
+            raise AnalysisError(f"the cubes split from {old} -> {new} are not its regions")
+        return Group(old, new, by_text(listed), len(found) - len(listed) - (left is not None),
+                     left is None)
+
+    def _compact(self, cube: Cube, names: Set[str]) -> z3.BoolRef:
+        """The cube over the fields ``names`` and its pairs, by the points of its classes in
+        runs (a few bounds where its formula names every class): the same records of those
+        fields, asked of z3 much faster, and valid (every point of a class is allowed)."""
+        parts = []
+        for name, chosen in cube.fields.items():
+            classes = self.classes[name]
+            if name not in names:
+                continue
+            index, present = self.encoder.index(name), self.encoder.present(name)
+            points = sorted(p for i in chosen for p in classes[i].points)
+            held = [index == lo if lo == hi else z3.And(index >= lo, index <= hi)
+                    for lo, hi in _spans(points)]
+            formula = self.encoder.any(held)
+            if present is not None:
+                missing = classes[-1].kind == "missing" and len(classes) - 1 in chosen
+                formula = (z3.Or(z3.Not(present), formula) if missing and held
+                           else z3.Not(present) if missing else z3.And(present, formula))
+            parts.append(formula)
+        parts.extend(self._part((pair, held)) for pair, held in cube.relations.items()
+                     if len(held) < len(self._all_relations(pair)))
+        return matching.conjunction(self.encoder.context, parts)
+
+    def _search(self, cube: Cube, names: Set[str], steps: int = 2000
+                ) -> dict[str, int | None] | bool | None:
+        """Points of the fields ``names`` (those of narrowed pairs of shared points) meeting
+        the cube's relations, by a search over their classes' points; False when there are
+        none (the relations contradict), None when the pairs are not all of shared points or the
+        search takes over ``steps`` steps (then z3 is asked)."""
+        narrowed = [(pair, held) for pair, held in cube.relations.items()
+                    if len(held) < len(self._all_relations(pair))]
+        if self._splitter is None or any(
+                pair not in self._splitter.shared for pair, _held in narrowed):
+            return None
+        order = sorted(names)
+        candidates = {}
+        for name in order:
+            classes = self.classes[name]
+            points = sorted(p for i in cube.fields[name] for p in classes[i].points)
+            # a missing value meets every relation (they hold only between present values)
+            missing = classes[-1].kind == "missing" and len(classes) - 1 in cube.fields[name]
+            candidates[name] = [None] if missing else points[len(points) // 2:] + points[
+                :len(points) // 2]  # from the middle up, then below: like the other points
+        tests = {"lt": lambda a, b: a < b, "eq": lambda a, b: a == b, "gt": lambda a, b: a > b,
+                 "ne": lambda a, b: a != b}
+        chosen: dict[str, int | None] = {}
+        budget = [steps]
+
+        def meets(name: str, point: int | None) -> bool:
+            if point is None:
+                return True
+            for (a, b, _months), held in narrowed:
+                if name not in (a, b):
+                    continue
+                other = b if name == a else a
+                there = chosen.get(other)
+                if other in chosen and there is not None:
+                    left, right = (point, there) if name == a else (there, point)
+                    if not any(tests[r](left, right) for r in held):
+                        return False
+            return True
+
+        def place(i: int) -> bool:
+            if i == len(order):
+                return True
+            name = order[i]
+            for point in candidates[name]:
+                budget[0] -= 1
+                if budget[0] < 0:
+                    raise _TooLong
+                if meets(name, point):
+                    chosen[name] = point
+                    if place(i + 1):
+                        return True
+                    del chosen[name]
+            return False
+
+        try:
+            return chosen if place(0) else False
+        except _TooLong:
+            return None
+
+    def _point(self, name: str, chosen: int) -> int | None:
+        """A point of the class (its middle one), None for the missing class."""
+        points = sorted(self.classes[name][chosen].points)
+        return points[len(points) // 2] if points else None
+
+
+class _TooLong(Exception):
+    """A search past its steps."""
+
+
+def _spans(points: list[int]) -> list[tuple[int, int]]:
+    """Ascending points as (first, last) of runs of neighbours: [1, 2, 4] -> [(1, 2), (4, 4)]."""
+    spans: list[tuple[int, int]] = []
+    for point in points:
+        if spans and point == spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], point)
+        else:
+            spans.append((point, point))
+    return spans
 
 
 def _constants(formula: z3.ExprRef) -> set[tuple[str, str]]:
@@ -426,7 +688,7 @@ def _constants(formula: z3.ExprRef) -> set[tuple[str, str]]:
 
 def _field_of(term: z3.ExprRef) -> str | None:
     if z3.is_const(term) and term.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-        role, _colon, name = term.decl().name().partition(":")
+        role, _colon, name = str(term.decl().name()).partition(":")
         if role == "field":
             return name
     return None
