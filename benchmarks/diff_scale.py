@@ -111,7 +111,8 @@ def _child_cpu(command: list[str], timeout: float) -> float | None:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                timeout=timeout, env={**os.environ, "PYTHONPATH": str(_CODE)})
+                                timeout=timeout, env={**os.environ, "PYTHONPATH": str(_CODE)},
+                                cwd=_CODE)  # python -m puts the working folder first
     except subprocess.TimeoutExpired:
         return None
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -113,6 +113,7 @@ class Split:
         self._support: dict[int, frozenset[Var]] = {_FALSE: frozenset(), _TRUE: frozenset()}
         self._negated: dict[int, int] = {_FALSE: _TRUE, _TRUE: _FALSE}
         self._restricted: dict[tuple[int, Var, object], int] = {}
+        self._part_sets: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
         # z3 term id -> (the term, kept alive so that z3 never gives its id to another; node)
         self._read: dict[int, tuple[z3.ExprRef, int]] = {}
 
@@ -177,18 +178,19 @@ class Split:
         # A part beside a disjunction (conjunction) holding it, or its negation: the
         # disjunction is true (false) or loses that part (rules beside their negations, as
         # "excluded by the old rules and by none of the new" are written).
+        other = _OR if kind == _AND else _AND
         for child in list(children):
             node = self._nodes[child]
-            if node[0] != (_OR if kind == _AND else _AND):
+            if node[0] != other:
                 continue
-            parts = node[1]
-            if any(p in children for p in parts):
+            parts, negations = self._parts_of(child)
+            if not children.isdisjoint(parts):
                 children.discard(child)
                 continue
-            kept = [p for p in parts if negated.get(p, -1) not in children]
-            if len(kept) < len(parts):
+            if not children.isdisjoint(negations):
+                kept = [p for p in node[1] if negated.get(p, -1) not in children]
                 return self._join(kind, [*(c for c in children if c != child),
-                                         self._join(node[0], kept)])
+                                         self._join(other, kept)])
         if not children:
             return neutral
         if len(children) == 1:
@@ -196,6 +198,16 @@ class Split:
         ordered = tuple(sorted(children))
         support = frozenset().union(*(self._support[c] for c in ordered))
         return self._make((kind, ordered), support)
+
+    def _parts_of(self, item: int) -> tuple[frozenset[int], frozenset[int]]:
+        """A conjunction's or disjunction's parts, and the negations of those known (when
+        first asked: a negation made later is missed, which only simplifies less)."""
+        found = self._part_sets.get(item)
+        if found is None:
+            parts = self._nodes[item][1]
+            found = self._part_sets[item] = (frozenset(parts), frozenset(
+                self._negated[p] for p in parts if p in self._negated))
+        return found
 
     def negate(self, item: int) -> int:
         found = self._negated.get(item)
