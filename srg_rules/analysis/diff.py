@@ -51,6 +51,10 @@ is then printed as a condition built only from those constants and compared pair
 therefore has the same truth on a record and on its abstraction; the printed condition itself
 is what z3 checks and what is blocked. When z3 finds no record of the group outside the regions
 (unsat), the regions cover the group: over the points, hence over every compared record.
+With ``effort`` None, a group whose widening spends its share (:data:`WIDENING`) is split
+instead by a decision tree over the same classes and pairs (:mod:`srg_rules.analysis.split`),
+and its regions are proven together: inside the group, disjoint, and covering it (or with a
+record of the group beyond those counted), by z3, with every listed witness re-decided.
 """
 
 from .. import ir
