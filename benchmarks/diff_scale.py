@@ -1,6 +1,6 @@
 """How `srg-rules diff` scales with the size of two versions of a rulebook (issue 16 point 7).
 
-    python benchmarks/diff_scale.py [--rounds N] [--timeout S] [RULES ...]
+    python benchmarks/diff_scale.py [--rounds N] [--timeout S] [--code DIR] [RULES ...]
 
 For each RULES (50, 100 and 200 by default) it generates a rulebook of that many rules with
 ``benchmarks/analysis_bench.py``'s generator (30 fields: codes, numbers, dates, booleans,
@@ -11,7 +11,12 @@ and a classification changed. It writes both to files and measures, interleaved 
 
 - ``srg-rules diff OLD NEW`` in a process of its own (start-up, loading both versions, the
   exact semantic diff, the report printed), as a user runs it;
+- ``srg-rules diff --all-regions OLD NEW``, the whole list of regions (up to the limits: 20
+  listed and 50 counted per kind of change);
 - ``python -c pass``, the baseline a process costs on this machine at this moment.
+
+``--code DIR`` runs the commands with another checkout of srg-rules (a commit before a change,
+extracted with ``git archive``), for a before/after comparison in one run.
 
 CPU seconds (user + system, of the child), the median of the rounds; the figures in
 docs/benchmarks.md are these with the load average, and the ratio to the baseline. A run
@@ -98,13 +103,16 @@ def versions(rules: int, seed: int = 1) -> tuple[str, str]:
     return old, "\n".join(line for line in new if line is not None) + "\n"
 
 
+_CODE = Path(__file__).resolve().parent.parent
+
+
 def _child_cpu(command: list[str], timeout: float) -> float | None:
     """CPU seconds (user + system) of running ``command`` to its end; None past ``timeout``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                timeout=timeout,
-                                env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+                                timeout=timeout, env={**os.environ, "PYTHONPATH": str(_CODE)},
+                                cwd=_CODE)  # python -m puts the working folder first
     except subprocess.TimeoutExpired:
         return None
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -118,30 +126,40 @@ def measure(rules: int, rounds: int, timeout: float, folder: Path) -> None:
     old, new = folder / f"old{rules}.rules", folder / f"new{rules}.rules"
     old.write_text(old_text, encoding="utf-8")
     new.write_text(new_text, encoding="utf-8")
-    diffs: list[float] = []
+    taken: dict[str, list[float | None]] = {"default": [], "all": []}
     baseline: list[float] = []
+    command = [sys.executable, "-m", "srg_rules", "diff"]
     for _ in range(rounds):
         baseline.append(_child_cpu([sys.executable, "-c", "pass"], timeout) or 0.0)
-        took = _child_cpu([sys.executable, "-m", "srg_rules", "diff", str(old), str(new)],
-                          timeout)
-        if took is None:
-            print(f"| {rules} | > {timeout:.0f} s (wall, stopped) | "
-                  f"{statistics.median(baseline):.3f} s | - |", flush=True)
-            return
-        diffs.append(took)
-    middle, base = statistics.median(diffs), statistics.median(baseline)
-    print(f"| {rules} | {middle:.2f} s (of {', '.join(f'{d:.2f}' for d in diffs)}) "
-          f"| {base:.3f} s | {middle / base:.0f} |", flush=True)
+        taken["default"].append(_child_cpu([*command, str(old), str(new)], timeout))
+        taken["all"].append(_child_cpu([*command, "--all-regions", str(old), str(new)], timeout))
+    base = statistics.median(baseline)
+
+    def cell(times: list[float | None]) -> str:
+        if any(t is None for t in times):
+            return f"> {timeout:.0f} s (wall, stopped)"
+        done = [t for t in times if t is not None]
+        middle = statistics.median(done)
+        return (f"{middle:.2f} s (of {', '.join(f'{d:.2f}' for d in done)}), "
+                f"{middle / base:.0f}x")
+
+    print(f"| {rules} | {cell(taken['default'])} | {cell(taken['all'])} | {base:.3f} s |",
+          flush=True)
 
 
 def main() -> None:
+    global _CODE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rules", nargs="*", type=int, default=[50, 100, 200])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--code", type=Path, default=_CODE,
+                        help="the srg-rules checkout to run (default: this one)")
     args = parser.parse_args()
-    print(f"load average at the start: {os.getloadavg()[0]:.2f}")
-    print("| rules | `srg-rules diff OLD NEW` (CPU, median) | `python -c pass` | ratio |")
+    _CODE = args.code.resolve()
+    print(f"code: {_CODE}; load average at the start: {os.getloadavg()[0]:.2f}")
+    print("| rules | `srg-rules diff OLD NEW` (CPU, median, ratio to `python -c pass`) "
+          "| `srg-rules diff --all-regions OLD NEW` | `python -c pass` |")
     print("|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
         for count in args.rules:

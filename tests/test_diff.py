@@ -315,10 +315,11 @@ def test_the_diff_is_exact_on_a_grid(pair: tuple[ir.Program, ir.Program]) -> Non
     assert_exact(*pair, GRID)
 
 
-def assert_exact(old: ir.Program, new: ir.Program, grid: list[dict]) -> None:
+def assert_exact(old: ir.Program, new: ir.Program, grid: list[dict], **options) -> None:
     """The diff's groups are the kinds of change the grid shows; every changed grid record is
-    in exactly one region, of its own group; no unchanged one is in any; witnesses hold."""
-    result = semantic_diff(old, new, limit=10_000, count_limit=10_000, effort=None)
+    in exactly one region, of its own group; no unchanged one is in any; witnesses hold.
+    ``options`` go to semantic_diff (``widening=0``: every kind split, not widened)."""
+    result = semantic_diff(old, new, limit=10_000, count_limit=10_000, effort=None, **options)
     groups = {(group.old, group.new): group for group in result.groups}
     assert len(groups) == len(result.groups)
     for group in result.groups:

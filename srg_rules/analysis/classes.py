@@ -14,14 +14,19 @@ classes' constants, so they have the same truth on a record and on its abstracti
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from .. import ir
+from .encoding import Comparisons, Domain
 
-__all__ = ["FieldClass", "choice", "interval", "length_classes", "with_length"]
+__all__ = ["Cube", "FieldClass", "choice", "field_classes", "interval", "length_classes",
+           "with_length"]
+
+# Two fields compared, as (a, b, months): a with b moved by whole months (0: b itself).
+Pair = tuple[str, str, int]
 
 
 @attrs.frozen
@@ -34,6 +39,16 @@ class FieldClass:
     value: Any = None  # for "value"
     below: Any = None  # for "gap": the constant under it (None: none)
     above: Any = None  # for "gap": the constant over it (None: none)
+
+
+@attrs.frozen
+class Cube:
+    """A region as the diff widens and prints it: per field, a set of its class indices; per
+    compared pair, a set of relations (constraining only records where both fields are
+    present)."""
+
+    fields: dict[str, frozenset[int]]
+    relations: dict[Pair, frozenset[str]]
 
 
 def interval(name: str, present: list[FieldClass], low: int, high: int) -> ir.Condition:
@@ -107,3 +122,68 @@ def with_length(condition: ir.Condition, name: str, low: int, high: int | None) 
         return condition
     parts = bounds if isinstance(condition, ir.IsPresent) else [condition, *bounds]
     return parts[0] if len(parts) == 1 else ir.AllOf(tuple(parts))
+
+
+def field_classes(domains: Mapping[str, Domain], compared: Comparisons
+                  ) -> dict[str, list[FieldClass]]:
+    """Each field's classes: the present ones (ascending for ordered types), then missing.
+    A field is split at the constants of its whole component (the fields compared with each
+    other share their points)."""
+    component = compared.components
+    # Per component, the points of the constants its fields are compared with.
+    constants: dict[str, set[int]] = {}
+    for name, values in compared.constants.items():
+        if values:
+            domain = domains[name]
+            found = {i for i in (domain.index(v) for v in values) if i is not None}
+            constants.setdefault(component[name], set()).update(found)
+    classes: dict[str, list[FieldClass]] = {}
+    for name, domain in domains.items():
+        kind = domain.field.type.base  # a bsn or digits(n) is a text
+        fixed = constants.get(component[name], set())
+        points = domain.points
+        result: list[FieldClass] = []
+        if kind in ("number", "date"):
+            run: list[int] = []
+            for i in [*domain.allowed, None]:
+                if run and (i is None or i in fixed or i != run[-1] + 1):
+                    below = max((points[c] for c in fixed if c < run[0]), default=None)
+                    above = min((points[c] for c in fixed if c > run[-1]), default=None)
+                    bounds = [ir.compare("gt", name, below)] if below is not None else []
+                    if above is not None:
+                        bounds.append(ir.compare("lt", name, above))
+                    condition = (ir.IsPresent(name) if not bounds else bounds[0]
+                                 if len(bounds) == 1 else ir.AllOf(tuple(bounds)))
+                    result.append(FieldClass(condition, frozenset(run), "gap", None, below, above))
+                    run = []
+                if i is None:
+                    break
+                if i in fixed:
+                    result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
+                                             "value", points[i]))
+                else:
+                    run.append(i)
+        elif kind == "text":
+            named = [i for i in domain.allowed if i in fixed]
+            others = frozenset(i for i in domain.allowed if i not in fixed)
+            for i in named:
+                result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
+                                         "value", points[i]))
+            if others:
+                condition = (ir.compare("not_in_set", name, frozenset(points[i] for i in named))
+                             if named else ir.IsPresent(name))
+                # Split by the lengths its length comparisons tell apart.
+                for low, high in length_classes(compared.lengths.get(name, ())):
+                    inside = frozenset(i for i in others if low <= len(points[i])
+                                       and (high is None or len(points[i]) <= high))
+                    if inside:
+                        result.append(FieldClass(with_length(condition, name, low, high),
+                                                 inside, "other"))
+        else:  # codes and booleans: every point is a value of its own
+            for i in domain.allowed:
+                result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
+                                         "value", points[i]))
+        if domain.field.optional:
+            result.append(FieldClass(ir.Not(ir.IsPresent(name)), frozenset(), "missing"))
+        classes[name] = result
+    return classes

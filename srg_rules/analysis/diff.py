@@ -51,6 +51,10 @@ is then printed as a condition built only from those constants and compared pair
 therefore has the same truth on a record and on its abstraction; the printed condition itself
 is what z3 checks and what is blocked. When z3 finds no record of the group outside the regions
 (unsat), the regions cover the group: over the points, hence over every compared record.
+With ``effort`` None, a group whose widening spends its share (:data:`WIDENING`) is split
+instead by a decision tree over the same classes and pairs (:mod:`srg_rules.analysis.split`),
+and its regions are proven together: inside the group, disjoint, and covering it (or with a
+record of the group beyond those counted), by z3, with every listed witness re-decided.
 """
 
 from .. import ir
@@ -80,9 +84,15 @@ the versions' size. Shared equally by the kinds of change; a kind whose share is
 listing regions (:attr:`Group.cut_short`). Small versions never reach it (the golden
 reports take a tenth of it)."""
 
+WIDENING = EFFORT // 5
+"""With ``effort`` None (``srg-rules diff --all-regions``), the effort the regions are widened
+with before a kind of change that spends its share is split instead: a fifth of the
+default's, so versions the default lists whole are listed the same."""
+
 
 def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
-                  count_limit: int = COUNT_LIMIT, effort: int | None = EFFORT) -> Diff:
+                  count_limit: int = COUNT_LIMIT, effort: int | None = EFFORT,
+                  widening: int | None = WIDENING) -> Diff:
     """Every kind of change between two versions, each as exact regions with witnesses.
 
     Args:
@@ -94,6 +104,10 @@ def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
         effort: the solver questions the regions may take, each weighed by the rules it
             holds (see :data:`EFFORT`); None: no limit, every group is listed up to ``limit``
             and counted up to ``count_limit``.
+        widening: with ``effort`` None, the effort each kind of change is widened with (shared
+            as ``effort`` is) before it is listed by a decision tree's cubes instead, which are
+            less widened but need no question each (see :mod:`srg_rules.analysis.split`);
+            None: widen without limit; 0: split every kind.
 
     Raises:
         IncompatibleSchemas: a field's type changed, or a required field is new.
@@ -108,7 +122,7 @@ def semantic_diff(old: ir.Program, new: ir.Program, *, limit: int = LIMIT,
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    return Comparison(old, new).run(limit, max(limit, count_limit), effort)
+    return Comparison(old, new).run(limit, max(limit, count_limit), effort, widening)
 
 
 def same_registration(old: ir.Program, new: ir.Program) -> None:

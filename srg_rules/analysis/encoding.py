@@ -240,17 +240,24 @@ class Encoder(ir.Visitor):
 
     def record(self, model: z3.ModelRef) -> dict[str, Any]:
         """The typed record a model stands for, over every field (None: missing)."""
-        values: dict[str, Any] = {}
+        points: dict[str, int | None] = {}
         for name, terms in self.fields.items():
             present = terms.present
             if present is not None and not z3.is_true(model.eval(present, model_completion=True)):
-                values[name] = None
+                points[name] = None
             else:
-                point = model.eval(terms.index, model_completion=True).as_long()
-                values[name] = self.domains[name].points[point]
-                if self.domains[name].field.type.name == "month":
-                    # A month's point is a first day; written as a month (YYYY-MM).
-                    values[name] = Month.of(values[name])
+                points[name] = model.eval(terms.index, model_completion=True).as_long()
+        return self.record_at(points)
+
+    def record_at(self, points: Mapping[str, int | None]) -> dict[str, Any]:
+        """The typed record at these points (None: missing), over every field."""
+        values: dict[str, Any] = {}
+        for name, point in points.items():
+            domain = self.domains[name]
+            values[name] = None if point is None else domain.points[point]
+            if point is not None and domain.field.type.name == "month":
+                # A month's point is a first day; written as a month (YYYY-MM).
+                values[name] = Month.of(values[name])
         return values
 
     # --- the decision's logic ---

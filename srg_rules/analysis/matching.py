@@ -108,3 +108,14 @@ def check(solver: z3.Solver, assumptions: Sequence[z3.BoolRef]) -> z3.CheckSatRe
         array[i] = assumption.as_ast()
     return z3.CheckSatResult(
         z3.Z3_solver_check_assumptions(solver.ctx.ref(), solver.solver, count, array))
+
+
+def conjunction(context: z3.Context, items: Sequence[z3.BoolRef]) -> z3.BoolRef:
+    """``z3.And(items)`` (true for none) for booleans of ``context``, without z3's cast of
+    each item (a millisecond for a few dozen: the version diff builds thousands)."""
+    if not items:
+        return z3.BoolVal(True, context)
+    array = (z3.Ast * len(items))()
+    for i, item in enumerate(items):
+        array[i] = item.as_ast()
+    return z3.BoolRef(z3.Z3_mk_and(context.ref(), len(items), array), context)

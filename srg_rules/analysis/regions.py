@@ -22,13 +22,14 @@ from .. import dates, ir, printer
 from ..backends.interpreter import Interpreter, evaluate
 from ..decision import VERBS, Decision, Status, one_per_type
 from ..i18n import gettext as _
-from .changes import Diff, Group, Outcome, Region, merge_schemas, reading_rules
-from .classes import FieldClass, choice, interval, length_classes, with_length
+from .changes import Diff, Group, Outcome, Region, by_text, merge_schemas, reading_rules
+from .classes import Cube, FieldClass, choice, field_classes, interval
 from .domains import from_program
 from .encoding import Comparisons, comparisons
 from .encoding import Encoder
 from . import matching
 from .findings import AnalysisError, describe_record
+from .split import Split, SplitRegions
 
 __all__ = ["Comparison", "NotExact"]
 
@@ -63,15 +64,6 @@ def _operands(pair: _Pair) -> tuple[ir.Operand, ir.Operand]:
 
 
 @attrs.frozen
-class _Cube:
-    """Per field, a set of class indices; per compared pair, a set of relations (constraining
-    only records where both fields are present)."""
-
-    fields: dict[str, frozenset[int]]
-    relations: dict[_Pair, frozenset[str]]
-
-
-@attrs.frozen
 class _Outside:
     """What a region must not hold (another group's records, or a region's found before): a
     literal the solver knows the meaning of, and the formula itself over the field terms,
@@ -81,7 +73,7 @@ class _Outside:
     formula: Callable[[], z3.BoolRef]
 
 
-class Comparison:
+class Comparison(SplitRegions):
     """Two versions over one set of field terms, and the questions the diff asks of them."""
 
     def __init__(self, old: ir.Program, new: ir.Program):
@@ -112,6 +104,8 @@ class Comparison:
         self._share: int | None = None
         self._stop_at: int | None = None  # the work at which the current kind stops
         self._spans: dict[tuple[str, int, int], z3.BoolRef] = {}  # see _stretch
+        self._splitter: Split | None = None  # see _split, made when first needed
+        self._records = self.solver
         n = len(old_rules)
         # A rule of the new version that is a rule of the old one (the same verb, type and
         # condition: z3 makes one term of equal formulas) is written with the old rule's
@@ -183,63 +177,7 @@ class Comparison:
 
     def _classes(self, compared: Comparisons) -> dict[str, list[FieldClass]]:
         """Each field's classes: the present ones (ascending for ordered types), then missing."""
-        component = compared.components
-        # Per component, the points of the constants its fields are compared with.
-        constants: dict[str, set[int]] = {}
-        for name, values in compared.constants.items():
-            if values:
-                domain = self.domains[name]
-                found = {i for i in (domain.index(v) for v in values) if i is not None}
-                constants.setdefault(component[name], set()).update(found)
-        classes: dict[str, list[FieldClass]] = {}
-        for name, domain in self.domains.items():
-            kind = domain.field.type.base  # a bsn or digits(n) is a text
-            fixed = constants.get(component[name], set())
-            points = domain.points
-            result: list[FieldClass] = []
-            if kind in ("number", "date"):
-                run: list[int] = []
-                for i in [*domain.allowed, None]:
-                    if run and (i is None or i in fixed or i != run[-1] + 1):
-                        below = max((points[c] for c in fixed if c < run[0]), default=None)
-                        above = min((points[c] for c in fixed if c > run[-1]), default=None)
-                        bounds = [ir.compare("gt", name, below)] if below is not None else []
-                        if above is not None:
-                            bounds.append(ir.compare("lt", name, above))
-                        condition = (ir.IsPresent(name) if not bounds else bounds[0]
-                                     if len(bounds) == 1 else ir.AllOf(tuple(bounds)))
-                        result.append(FieldClass(condition, frozenset(run), "gap", None, below, above))
-                        run = []
-                    if i is None:
-                        break
-                    if i in fixed:
-                        result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
-                                             "value", points[i]))
-                    else:
-                        run.append(i)
-            elif kind == "text":
-                named = [i for i in domain.allowed if i in fixed]
-                others = frozenset(i for i in domain.allowed if i not in fixed)
-                for i in named:
-                    result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
-                                         "value", points[i]))
-                if others:
-                    condition = (ir.compare("not_in_set", name, frozenset(points[i] for i in named))
-                                 if named else ir.IsPresent(name))
-                    # Split by the lengths its length comparisons tell apart.
-                    for low, high in length_classes(compared.lengths.get(name, ())):
-                        inside = frozenset(i for i in others if low <= len(points[i])
-                                           and (high is None or len(points[i]) <= high))
-                        if inside:
-                            result.append(FieldClass(with_length(condition, name, low, high),
-                                                 inside, "other"))
-            else:  # codes and booleans: every point is a value of its own
-                for i in domain.allowed:
-                    result.append(FieldClass(ir.compare("eq", name, points[i]), frozenset({i}),
-                                         "value", points[i]))
-            if domain.field.optional:
-                result.append(FieldClass(ir.Not(ir.IsPresent(name)), frozenset(), "missing"))
-            classes[name] = result
+        classes = field_classes(self.domains, compared)
         self._class_formulas = {
             name: [self.encode(c.condition) for c in found] for name, found in classes.items()
         }
@@ -283,7 +221,8 @@ class Comparison:
 
     # --- the diff ---
 
-    def run(self, limit: int, count_limit: int, effort: int | None = None) -> Diff:
+    def run(self, limit: int, count_limit: int, effort: int | None = None,
+            widening: int | None = None) -> Diff:
         """The diff. Every claim in it is proven: a region by an unsat answer (which stays a
         proof when a condition is over-approximated, since the solver then allows more
         records, never fewer) and a witness by both reference interpreters. So with an
@@ -302,7 +241,12 @@ class Comparison:
         ``effort`` (None: no limit) is the solver questions the regions may take, each
         weighed by the rules the solver holds, shared equally by the kinds of change: a kind
         that has spent its share stops widening its region and listing more (see
-        :attr:`Group.cut_short`). The kinds of change themselves are always all found."""
+        :attr:`Group.cut_short`). The kinds of change themselves are always all found.
+
+        With ``effort`` None every kind is listed whole (up to the limits): each is widened
+        within its share of ``widening`` (None: no limit; 0: not at all), and a kind that
+        spends it is listed instead by the cubes of a decision tree (:meth:`_split`), which
+        are fewer questions, so seconds where widening takes minutes."""
         name, domain = max(self.domains.items(), key=lambda item: len(item[1].points))
         if len(domain.points) > _MOST_POINTS:
             record = self.find(z3.Not(self._same()))
@@ -318,9 +262,9 @@ class Comparison:
                   "compare them on records instead (srg-rules diff OLD NEW DATA)").format(
                       name=name, count=len(domain.points), most=_MOST_POINTS, example=example))
         if not self.encoder.approximated:
-            return self._run(limit, count_limit, effort)
+            return self._run(limit, count_limit, effort, widening)
         try:
-            return self._run(limit, count_limit, effort)
+            return self._run(limit, count_limit, effort, widening)
         except AnalysisError as error:
             shown = printer.condition(self.encoder.approximated[0], self.schema)
             more = _(" and more") if len(self.encoder.approximated) > 1 else ""
@@ -335,7 +279,8 @@ class Comparison:
             z3.And(formula, self.new_outcomes[outcome])
             for outcome, formula in self.old_outcomes.items() if outcome in self.new_outcomes)
 
-    def _run(self, limit: int, count_limit: int, effort: int | None) -> Diff:
+    def _run(self, limit: int, count_limit: int, effort: int | None,
+             widening: int | None) -> Diff:
         same = self._same()
         kinds: list[tuple[Outcome, Outcome]] = []
         while True:
@@ -351,15 +296,23 @@ class Comparison:
         kinds.sort(key=lambda k: (k[0].sort_key(), k[1].sort_key()))
         # Each kind of change gets an equal share of the effort, in solver questions weighed
         # by the rules they hold (a question costs about as much per rule at any size).
-        self._share = None if effort is None or not kinds else effort // len(kinds)
+        spend = effort if effort is not None else widening
+        self._share = None if spend is None or not kinds else spend // len(kinds)
         groups = []
         for old, new in kinds:
             self._stop_at = None if self._share is None else self._work + self._share
+            split = None
+            if effort is None and widening == 0:
+                split = self._split(old, new, limit, count_limit)
             # Two ways to widen a cube (see _generalise): keep the one giving fewer regions.
             # The second stops as soon as it cannot do better.
-            group = self._regions(old, new, limit, count_limit, alike=True)
+            group = split or self._regions(old, new, limit, count_limit, alike=True)
+            if effort is None and group.cut_short:  # the whole list: split instead
+                self._stop_at = None
+                split = self._split(old, new, limit, count_limit)
+                group = split or self._regions(old, new, limit, count_limit, alike=True)
             total = len(group.regions) + group.more
-            if total > 1 and group.more_is_exact:
+            if split is None and total > 1 and group.more_is_exact:
                 other = self._regions(old, new, limit, min(count_limit, total - 1), alike=False)
                 if other.more_is_exact and len(other.regions) + other.more < total:
                     group = other
@@ -407,7 +360,7 @@ class Comparison:
                 break
             witness = self._find_assuming(in_group, *(z3.Not(b) for b in blocked))
             if witness is None:
-                return Group(old, new, _in_order(regions), count - len(regions))
+                return Group(old, new, by_text(regions), count - len(regions))
             # The literals of one region's widening live in a scope of their own: kept,
             # thousands of definitions would slow every later question.
             with self._scope():
@@ -439,7 +392,7 @@ class Comparison:
         more_left = left is not None
         # Cut short, the next region is one more (``left`` lies outside every region found).
         more = count - len(regions) + (cut_short and more_left)
-        return Group(old, new, _in_order(regions), more, not more_left, cut_short and more_left)
+        return Group(old, new, by_text(regions), more, not more_left, cut_short and more_left)
 
     def _spent(self) -> bool:
         """Whether the current kind of change has spent its share of the effort."""
@@ -497,7 +450,7 @@ class Comparison:
             return frozenset({"lt" if a < b else "eq" if a == b else "gt"})
         return frozenset({"eq" if a == b else "ne"})
 
-    def _formula(self, cube: _Cube) -> z3.BoolRef:
+    def _formula(self, cube: Cube) -> z3.BoolRef:
         parts = []
         for name, chosen in cube.fields.items():
             if len(chosen) < len(self.classes[name]):
@@ -505,9 +458,9 @@ class Comparison:
         for pair, relations in cube.relations.items():
             if len(relations) < len(self._all_relations(pair)):
                 parts.append(self._part((pair, relations)))
-        return self.encoder.all(parts)
+        return matching.conjunction(self.encoder.context, parts)
 
-    def _assumed(self, cube: _Cube, free: str | None = None) -> list[z3.BoolRef]:
+    def _assumed(self, cube: Cube, free: str | None = None) -> list[z3.BoolRef]:
         """The cube as assumptions: a literal per constrained field (but ``free``) and per
         narrowed pair."""
         literals = []
@@ -547,7 +500,7 @@ class Comparison:
 
     def _generalise(self, witness: Mapping[str, Any], outside: _Outside,
                     group: z3.BoolRef | None,
-                    alike_cache: dict[tuple[str, int, int], bool]) -> _Cube:
+                    alike_cache: dict[tuple[str, int, int], bool]) -> Cube:
         """The witness's cell, widened while z3 proves the cube holds nothing ``outside``.
 
         First the fields the cube does not need are freed: the solver's proof that the cell
@@ -572,7 +525,7 @@ class Comparison:
         does not use freed. Every step is taken on an unsat answer, so the cube is exact
         wherever it stops.
         """
-        cube = _Cube(
+        cube = Cube(
             {name: frozenset({self._class_of(name, witness[name])}) for name in self.classes},
             {pair: self._relation(pair, witness) for pair in self.pairs},
         )
@@ -582,7 +535,7 @@ class Comparison:
                       for name, chosen in cube.fields.items()
                       if len(chosen) < len(everything[name])}
 
-        def unneeded(cube: _Cube) -> _Cube | None:
+        def unneeded(cube: Cube) -> Cube | None:
             """The cube with every field its proof does not use freed; None when it holds a
             record outside."""
             if self._check(*self._assumed(cube), outside.literal) != z3.unsat:
@@ -662,12 +615,12 @@ class Comparison:
         point = model.eval(index, model_completion=True).as_long()
         return next(i for i, c in enumerate(classes) if point in c.points)
 
-    def _others(self, cube: _Cube, name: str) -> z3.BoolRef:
+    def _others(self, cube: Cube, name: str) -> z3.BoolRef:
         """The cube with the field unconstrained."""
         everything = frozenset(range(len(self.classes[name])))
         return self._formula(attrs.evolve(cube, fields={**cube.fields, name: everything}))
 
-    def _fitting(self, cube: _Cube, name: str, outside: _Outside) -> set[int]:
+    def _fitting(self, cube: Cube, name: str, outside: _Outside) -> set[int]:
         """The classes of a field outside the cube's that the cube can take, each on its own
         (and so all together): those where z3 finds no record outside."""
         literals = self._class_literals[name]
@@ -720,7 +673,7 @@ class Comparison:
                 found.append(i)
         return found
 
-    def _stretch(self, cube: _Cube, name: str, outside: _Outside) -> set[int]:
+    def _stretch(self, cube: Cube, name: str, outside: _Outside) -> set[int]:
         """An ordered field's interval of classes, stretched down and up as far as it fits,
         and missing added if it fits. The nearest class that does not fit on each side is
         found by bisection, with the solver's models as shortcuts."""
@@ -809,7 +762,7 @@ class Comparison:
 
     # --- printing ---
 
-    def _condition(self, cube: _Cube) -> ir.Condition | None:
+    def _condition(self, cube: Cube) -> ir.Condition | None:
         """The cube as a condition in the rulebook language (None: no constraint)."""
         parts: list[ir.Condition] = []
         may_miss = set()
@@ -882,9 +835,3 @@ def _runs(indices: list[int]) -> list[list[int]]:
         else:
             runs.append([i])
     return runs
-
-
-def _in_order(regions: list[Region]) -> tuple[Region, ...]:
-    # The solver's order of discovery means nothing to a reader; the text's order is stable.
-    return tuple(sorted(regions, key=lambda region: region.text))
-

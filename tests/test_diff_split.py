@@ -1,0 +1,93 @@
+"""The whole list of regions (``srg-rules diff --all-regions``) by the decision tree of
+:mod:`srg_rules.analysis.split`: the same exactness as the widened regions (every kind of
+change, regions disjoint and inside their kind, together the kind or "at least" with a record
+beyond them, every witness decided as its kind says), on random version pairs and on the
+50-rule versions of benchmarks/diff_scale.py."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+from unittest import mock
+
+from hypothesis import HealthCheck, given, settings
+
+import srg_rules
+from srg_rules import ir
+from srg_rules.analysis import split
+from srg_rules.analysis.changes import Outcome
+from srg_rules.analysis.diff import semantic_diff
+from srg_rules.backends.interpreter import Interpreter
+
+from test_diff import GRID, assert_exact, assert_sound, version_pairs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from diff_scale import versions  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(version_pairs())
+def test_the_split_is_exact_on_a_grid(pair: tuple[ir.Program, ir.Program]) -> None:
+    """Every kind split (none widened first): the grid's changed records each lie in one
+    region of their own kind, the unchanged in none, every witness decided as its kind says
+    (the split itself proves its regions with z3, and raises if they are not)."""
+    assert_exact(*pair, GRID, widening=0)
+
+
+def test_a_kind_split_past_the_count_says_at_least() -> None:
+    old = srg_rules.parse("field x: number\nfield c: code {a, b, c}\nfield d: date\n"
+                          "include when x > 1\n").program
+    new = srg_rules.parse("field x: number\nfield c: code {a, b, c}\nfield d: date\n"
+                          "include when x > 1 and (c = a or d > 2020-01-01 and x < 5)\n"
+                          "include when x > 9 and c = b\n").program
+    whole = semantic_diff(old, new, effort=None, widening=0)
+    (group,) = whole.groups
+    assert group.more_is_exact and len(group.regions) >= 3
+    counted = semantic_diff(old, new, limit=1, count_limit=2, effort=None, widening=0)
+    (short,) = counted.groups
+    assert len(short.regions) == 1 and short.more == 1 and not short.more_is_exact
+    assert "at least 2" in counted.render()
+
+
+def test_the_split_is_used_and_its_regions_are_disjoint() -> None:
+    old = srg_rules.parse("field x: number\nfield y: number\nfield c: code {a, b}\n"
+                          "include when x > 1 or y < x\n").program
+    new = srg_rules.parse("field x: number\nfield y: number\nfield c: code {a, b}\n"
+                          "include when x > 1 and c = a or y < x and c = b\n").program
+    with mock.patch.object(split.Split, "cubes", autospec=True,
+                           side_effect=split.Split.cubes) as cubes:
+        result = semantic_diff(old, new, limit=100, count_limit=100, effort=None, widening=0)
+    assert cubes.called
+    records = [{"x": x, "y": y, "c": c} for x in (0, 1, 1.5, 2, 3) for y in (0, 1, 1.5, 2, 3)
+               for c in ("a", "b")]
+    assert_sound(old, new, result, records)
+    for group in result.groups:
+        for record in records:
+            assert sum(region.contains(record) for region in group.regions) <= 1
+
+
+def test_the_whole_list_of_two_50_rule_versions() -> None:
+    """benchmarks/diff_scale.py's 50-rule pair, every kind listed up to the limits (seconds,
+    where widening each region took minutes): 20 regions listed and at least 50 counted per
+    kind, each witness decided as its kind says, records near them in at most one region of
+    their own kind."""
+    old_text, new_text = versions(50)
+    old, new = srg_rules.parse(old_text).program, srg_rules.parse(new_text).program
+    result = semantic_diff(old, new, effort=None)
+    assert result.groups and not result.cut_short
+    for group in result.groups:
+        assert len(group.regions) == 20 and group.more == 30 and not group.more_is_exact
+    witnesses = [region.witness for group in result.groups for region in group.regions]
+    rng = random.Random(1)
+    records = list(witnesses)
+    for _ in range(300):
+        record = dict(rng.choice(witnesses))
+        for name in rng.sample(sorted(record), rng.randint(1, 3)):
+            record[name] = rng.choice(witnesses)[name]
+        records.append(record)
+    assert_sound(old, new, result, records)
+    before, after = Interpreter(old), Interpreter(new)
+    changed = {(Outcome.of(before.decide(r)), Outcome.of(after.decide(r))) for r in records}
+    assert {(g.old, g.new) for g in result.groups} >= {k for k in changed if k[0] != k[1]}
