@@ -58,16 +58,24 @@ _PLAIN_TYPES = frozenset({str, int, float, bool, type(None), _dt.date, _dt.datet
 
 
 def plain(raw: Any) -> Any:
-    """A numpy or pandas scalar as the Python value it stands for (missing ones as None);
-    any other value unchanged. numpy and pandas are not imported: they are known by name.
+    """A numpy or pandas scalar as the Python value it stands for (missing ones as None), a
+    ``decimal.Decimal`` as its fixed-point text (a NaN as None); any other value unchanged.
+    numpy and pandas are not imported: they are known by name.
 
-    >>> plain("363"), plain(None)
-    ('363', None)
+    A Decimal (what psycopg gives for a NUMERIC, pyarrow for a decimal column) is read as a
+    CSV export of it reads: a number field its value, a text or code field its digits
+    ``2.50``, as ``Rulebook.decide_table`` reads a DECIMAL column.
+
+    >>> import decimal
+    >>> plain("363"), plain(None), plain(decimal.Decimal("2.50")), plain(decimal.Decimal("1E+3"))
+    ('363', None, '2.50', '1000')
     """
     kind = type(raw)
     if kind in _PLAIN_TYPES:
         return raw
     module = kind.__module__
+    if module == "decimal" and kind.__name__ == "Decimal":
+        return None if raw.is_nan() else format(raw, "f")
     if module == "numpy":
         if kind.__name__ == "datetime64":
             if raw != raw:  # NaT

@@ -148,3 +148,27 @@ def sql_column(name: str) -> Any:
     from sqlglot import exp
 
     return exp.column(name, quoted=True)
+
+
+def test_a_decimal_is_read_as_its_export_by_decide_and_decide_table() -> None:
+    """A DECIMAL column (pyarrow's decimal128; psycopg gives Decimal for a NUMERIC): a number
+    field reads its value, a text field its digits as written (``2.50``), in decide_table and
+    in decide alike; a Decimal NaN is missing, as a float NaN is."""
+    import decimal
+
+    D = decimal.Decimal
+    table = pa.table({"id": ["x"] * 5, "kind": ["a"] * 5,
+                      "share": pa.array([D("0.20"), D("0.10"), D("0.05"), None, D("12.50")],
+                                        pa.decimal128(10, 2)),
+                      "note": pa.array([D("2.50"), D("0.00"), None, D("-1.00"), D("1000.00")],
+                                       pa.decimal128(10, 2))})
+    assert _decided(table) == _python(table)
+    assert _python(table)[:3] == [("included", "over"), ("excluded", "no_include_matched"),
+                                  ("included", "blank")]
+    rules = ('field n: number optional\nfield t: text\ninclude t_set when t = "2.50"\n'
+             "reject odd when n is missing\n")
+    for backend in ("interpreter", "python"):
+        book = srg_rules.parse(rules, backend=backend)
+        assert book.decide({"t": D("2.50"), "n": D("NaN")}).reasons == ("odd",)
+        # Written in fixed point, as an export writes it: 250E-2 is 2.50.
+        assert book.decide({"t": D("250E-2"), "n": D("7")}).reasons == ("t_set",)
