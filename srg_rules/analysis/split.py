@@ -112,7 +112,10 @@ class Split:
         self._table: dict[tuple[Any, ...], int] = {}
         self._support: dict[int, frozenset[Var]] = {_FALSE: frozenset(), _TRUE: frozenset()}
         self._negated: dict[int, int] = {_FALSE: _TRUE, _TRUE: _FALSE}
-        self._restricted: dict[tuple[int, Var, object], int] = {}
+        self._restricted: dict[tuple[int, Var], tuple[int, ...]] = {}
+        self._position: dict[Var, dict[object, int]] = {
+            var: {value: i for i, value in enumerate(values)}
+            for var, values in self._values.items()}
         self._part_sets: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
         # z3 term id -> (the term, kept alive so that z3 never gives its id to another; node)
         self._read: dict[int, tuple[z3.ExprRef, int]] = {}
@@ -226,17 +229,35 @@ class Split:
 
     def restrict(self, item: int, var: Var, value: object) -> int:
         """The node with ``var`` fixed to ``value``."""
+        return self.restrictions(item, var)[self._position[var][value]]
+
+    def restrictions(self, item: int, var: Var) -> tuple[int, ...]:
+        """The node with ``var`` fixed to each of its values in turn (in the order of
+        ``_values[var]``). A conjunction's or disjunction's parts that do not read ``var``
+        stay as they are, and the values whose restricted parts are the same are joined
+        once: a class of a field most formulas treat alike costs no join of its own."""
         if var not in self._support[item]:
-            return item
-        key = (item, var, value)
+            return (item,) * len(self._values[var])
+        key = (item, var)
         found = self._restricted.get(key)
         if found is None:
             node = self._nodes[item]
             if node[0] == _ATOM:
-                found = _TRUE if value in node[2] else _FALSE
+                held = node[2]
+                found = tuple(_TRUE if v in held else _FALSE for v in self._values[var])
             else:
-                children = [self.restrict(c, var, value) for c in node[1]]
-                found = self.both(children) if node[0] == _AND else self.either(children)
+                support = self._support
+                fixed = [c for c in node[1] if var not in support[c]]
+                columns = [self.restrictions(c, var) for c in node[1] if var in support[c]]
+                join = self.both if node[0] == _AND else self.either
+                joined: dict[tuple[int, ...], int] = {}
+                results = []
+                for row in zip(*columns):
+                    child = joined.get(row)
+                    if child is None:
+                        child = joined[row] = join([*fixed, *row])
+                    results.append(child)
+                found = tuple(results)
             self._restricted[key] = found
         return found
 
@@ -369,9 +390,8 @@ class Split:
                     if self._missing(name) in cube.get(name, self._values[name]):
                         raise Unsupported(f"the pair {var} where {name} may be missing")
             by_child: dict[int, list[object]] = {}
-            for value in self._values[var]:
+            for value, child in zip(self._values[var], self.restrictions(node, var)):
                 if value in values:
-                    child = self.restrict(node, var, value)
                     if child != _FALSE:
                         by_child.setdefault(child, []).append(value)
             check = not isinstance(var, str) or any(
