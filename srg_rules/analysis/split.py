@@ -34,7 +34,7 @@ caller asks for a record of each, and drops those without). A formula this logic
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 import z3
 
@@ -78,6 +78,15 @@ _TESTS: dict[str, Callable[[int, int], bool]] = {
 }
 
 
+class _Kept(NamedTuple):
+    """The parts of a joined node that a restriction keeps (see :meth:`Split._join_onto`):
+    in order, as a set, and the vars of those that are atoms."""
+
+    parts: list[int]
+    members: frozenset[int]
+    tested: set[Var]
+
+
 class Unsupported(Exception):
     """The formula holds an atom that is not a function of one field's classes or one
     pair's relation, or the tree grew past its budget: the caller lists regions otherwise."""
@@ -119,6 +128,9 @@ class Split:
             var: {value: i for i, value in enumerate(values)}
             for var, values in self._values.items()}
         self._part_sets: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
+        # node -> the conjunctions and disjunctions it is a part of, or the negation of a
+        # part of (those whose parts were asked: every one that is a part of a joined node)
+        self._owners: dict[int, set[int]] = {}
         # z3 term id -> (the term, kept alive so that z3 never gives its id to another; node)
         self._read: dict[int, tuple[z3.ExprRef, int]] = {}
 
@@ -204,6 +216,55 @@ class Split:
         support = frozenset().union(*(self._support[c] for c in ordered))
         return self._make((kind, ordered), support)
 
+    def _join_onto(self, kind: str, kept: _Kept, items: Sequence[int]) -> int:
+        """``_join(kind, [*kept.parts, *items])`` where ``kept`` are parts of one joined node
+        (so already simplified among themselves): without going through them again when
+        no item meets them in a way :meth:`_join` simplifies (an item of the same kind, an
+        atom of a field one of them tests, a part or a negation in common), else by
+        :meth:`_join`. A node's restriction keeps most of its parts (the kind's conjunction
+        of some 200 rules, restricted by one field), so this is most joins of the tree."""
+        absorbing, neutral = (_FALSE, _TRUE) if kind == _AND else (_TRUE, _FALSE)
+        other = _OR if kind == _AND else _AND
+        fixed, nodes, negated, owners = kept.members, self._nodes, self._negated, self._owners
+        new: list[int] = []
+        tested: set[Var] = set()
+        for item in items:
+            if item == absorbing:
+                return absorbing
+            if item == neutral:
+                continue
+            node = nodes[item]
+            if node[0] == _ATOM:
+                if node[1] in kept.tested or node[1] in tested:
+                    return self._join(kind, [*kept.parts, *items])
+                tested.add(node[1])
+            owning = owners.get(item)
+            if (node[0] == kind or item in fixed or item in new
+                    or negated.get(item, -1) in fixed
+                    or (owning is not None and not owning.isdisjoint(fixed))):
+                return self._join(kind, [*kept.parts, *items])
+            new.append(item)
+        if not new:
+            if not kept.parts:
+                return neutral
+            if len(kept.parts) == 1:
+                return kept.parts[0]
+        elif len(new) > 1 or kept.parts:
+            together = set(new)
+            for item in new:
+                if negated.get(item, -1) in together:
+                    return self._join(kind, [*kept.parts, *items])
+                if nodes[item][0] == other:
+                    parts, negations = self._parts_of(item)
+                    if not (parts.isdisjoint(fixed) and negations.isdisjoint(fixed)
+                            and parts.isdisjoint(together) and negations.isdisjoint(together)):
+                        return self._join(kind, [*kept.parts, *items])
+        else:
+            return new[0]
+        ordered = tuple(sorted((*kept.parts, *new)))
+        support = frozenset().union(*(self._support[c] for c in ordered))
+        return self._make((kind, ordered), support)
+
     def _parts_of(self, item: int) -> tuple[frozenset[int], frozenset[int]]:
         """A conjunction's or disjunction's parts, and the negations of those known (when
         first asked: a negation made later is missed, which only simplifies less)."""
@@ -212,6 +273,8 @@ class Split:
             parts = self._nodes[item][1]
             found = self._part_sets[item] = (frozenset(parts), frozenset(
                 self._negated[p] for p in parts if p in self._negated))
+            for part in (*found[0], *found[1]):  # see _join_onto
+                self._owners.setdefault(part, set()).add(item)
         return found
 
     def negate(self, item: int) -> int:
@@ -251,13 +314,14 @@ class Split:
                 support = self._support
                 fixed = [c for c in node[1] if var not in support[c]]
                 columns = [self.restrictions(c, var) for c in node[1] if var in support[c]]
-                join = self.both if node[0] == _AND else self.either
+                kept = _Kept(fixed, frozenset(fixed), {
+                    self._nodes[c][1] for c in fixed if self._nodes[c][0] == _ATOM})
                 joined: dict[tuple[int, ...], int] = {}
                 results = []
                 for row in zip(*columns):
                     child = joined.get(row)
                     if child is None:
-                        child = joined[row] = join([*fixed, *row])
+                        child = joined[row] = self._join_onto(node[0], kept, row)
                     results.append(child)
                 found = tuple(results)
             self._restricted[key] = found
@@ -591,7 +655,11 @@ class SplitRegions:
                     listed.append(Region(condition, text, witness, *decisions))
         except Unsupported:
             return None
-        inside = self._literal(self.encoder.any(found))
+        # the cubes over their parts' literals (defined once, as the solver already knows
+        # them), not their formulas: a smaller disjunction for z3 to take in
+        inside = self._literal(self.encoder.any(
+            matching.conjunction(self.encoder.context, self._assumed(cube_of(narrowed)))
+            for narrowed in narrowings[:len(found)]))
         proven = self._empty([inside, z3.Not(in_group)])
         if left is None:
             proven = proven and self._empty([in_group, z3.Not(inside)])
