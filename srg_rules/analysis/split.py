@@ -108,6 +108,7 @@ class Split:
         self.budget = budget
         # field -> whether its classes are proven to exclude each other (by the caller)
         self.exclusive: dict[str, bool] = {}
+        self._points: dict[tuple[str, frozenset[Any] | None], tuple[int, ...]] = {}
         self._values: dict[Var, tuple[object, ...]] = {
             name: tuple(range(len(found))) for name, found in classes.items()}
         self._pairs: dict[tuple[str, str], Pair] = {}
@@ -481,16 +482,26 @@ class Split:
                 continue
             if var not in self.shared:
                 return consistent(cube)
-            a, b = (sorted(p for c in cube.get(name, range(len(self.classes[name])))
-                           for p in self.classes[name][c].points)
-                    for name in var[:2])
+            a, b = (self._points_of(name, cube.get(name)) for name in var[:2])
             if not a or not b:
                 return False
-            can = {"lt": a[0] < b[-1], "gt": a[-1] > b[0], "eq": bool(set(a) & set(b)),
+            can = {"lt": a[0] < b[-1], "gt": a[-1] > b[0],
+                   "eq": not frozenset(a).isdisjoint(b),
                    "ne": len(a) > 1 or len(b) > 1 or a != b}
             if not any(can[r] for r in held):
                 return False
         return True
+
+    def _points_of(self, name: str, chosen: frozenset[Any] | None) -> tuple[int, ...]:
+        """The points of the field's classes ``chosen`` (None: all of them), ascending;
+        remembered, as the same few sets are asked at every branch under them."""
+        key = (name, chosen)
+        found = self._points.get(key)
+        if found is None:
+            found = self._points[key] = tuple(sorted(
+                p for c in (range(len(self.classes[name])) if chosen is None else chosen)
+                for p in self.classes[name][c].points))
+        return found
 
     def _missing(self, name: str) -> int | None:
         classes = self.classes[name]
@@ -657,9 +668,10 @@ class SplitRegions:
             return None
         # the cubes over their parts' literals (defined once, as the solver already knows
         # them), not their formulas: a smaller disjunction for z3 to take in
-        inside = self._literal(self.encoder.any(
-            matching.conjunction(self.encoder.context, self._assumed(cube_of(narrowed)))
-            for narrowed in narrowings[:len(found)]))
+        context = self.encoder.context
+        inside = self._literal(matching.disjunction(context, [
+            matching.conjunction(context, self._assumed(cube_of(narrowed)))
+            for narrowed in narrowings[:len(found)]]))
         proven = self._empty([inside, z3.Not(in_group)])
         if left is None:
             proven = proven and self._empty([in_group, z3.Not(inside)])
@@ -705,8 +717,8 @@ class SplitRegions:
 
         if len(cubes) > 1:
             part(list(range(len(cubes))))
-        return not undecided or matching.check(
-            self._records, (self.encoder.any(undecided),)) == z3.unsat
+        return not undecided or matching.check(self._records, (
+            matching.disjunction(self.encoder.context, undecided),)) == z3.unsat
 
     def _exclusive(self, name: str) -> bool:
         """Whether no record is in two classes of the field (one question without the rules
@@ -759,7 +771,7 @@ class SplitRegions:
         candidates = {}
         for name in order:
             classes = self.classes[name]
-            points = sorted(p for i in cube.fields[name] for p in classes[i].points)
+            points = list(self._splitter._points_of(name, cube.fields[name]))
             # a missing value meets every relation (they hold only between present values)
             missing = classes[-1].kind == "missing" and len(classes) - 1 in cube.fields[name]
             candidates[name] = [None] if missing else points[len(points) // 2:] + points[
@@ -768,18 +780,24 @@ class SplitRegions:
                  "ne": lambda a, b: a != b}
         chosen: dict[str, int | None] = {}
         budget = [steps]
+        # per field, its narrowed pairs with a field placed before it: (that field, the
+        # relations' tests, whether the field is the pair's first)
+        before = {name: i for i, name in enumerate(order)}
+        links: dict[str, list[tuple[str, list[Callable[[int, int], bool]], bool]]] = {
+            name: [] for name in order}
+        for (a, b, _months), held in narrowed:
+            if a in before and b in before and a != b:
+                later, first = (a, b) if before[a] > before[b] else (b, a)
+                links[later].append((first, [tests[r] for r in held], later == a))
 
         def meets(name: str, point: int | None) -> bool:
             if point is None:
                 return True
-            for (a, b, _months), held in narrowed:
-                if name not in (a, b):
-                    continue
-                other = b if name == a else a
-                there = chosen.get(other)
-                if other in chosen and there is not None:
-                    left, right = (point, there) if name == a else (there, point)
-                    if not any(tests[r](left, right) for r in held):
+            for other, held_tests, first in links[name]:
+                there = chosen[other]
+                if there is not None:
+                    left, right = (point, there) if first else (there, point)
+                    if not any(test(left, right) for test in held_tests):
                         return False
             return True
 
