@@ -543,11 +543,13 @@ class SplitRegions:
         encoder: Encoder
         _splitter: Split | None
         _records: z3.Solver
+        solver: z3.Solver
 
         def decide(self, record: Mapping[str, Any]) -> tuple[Decision, Decision]: ...
         def text(self, node: ir.Condition) -> str: ...
         def _all_relations(self, pair: Pair) -> tuple[str, ...]: ...
         def _assumed(self, cube: Cube, free: str | None = None) -> list[z3.BoolRef]: ...
+        def _check(self, *assumptions: z3.BoolRef) -> z3.CheckSatResult: ...
         def _condition(self, cube: Cube) -> ir.Condition | None: ...
         def _empty(self, assumptions: Iterable[z3.BoolRef]) -> bool: ...
         def _formula(self, cube: Cube) -> z3.BoolRef: ...
@@ -630,10 +632,29 @@ class SplitRegions:
         split, records = self._splitter, self._records
         assert split is not None
 
+        # The parts of dead cubes that z3's proofs used (their unsat cores): a cube whose
+        # every such part is inside one of a dead cube's is dead for the same reason.
+        dead: list[list[tuple[Var, frozenset[Any]]]] = []
+
         def alive(narrowed: Narrowing) -> bool:  # some record of the cube is of the kind
+            for reason in dead:
+                if all(var in narrowed and narrowed[var] <= kept for var, kept in reason):
+                    return False
+            cube = cube_of(narrowed)
             # asked by the literals of the cube's parts (defined once, in this kind's scope):
             # no formula for z3 to take in at each question
-            return not self._empty([*self._assumed(cube_of(narrowed)), in_group])
+            literals = self._assumed(cube)
+            keys: list[tuple[Var, frozenset[Any]]] = [
+                *((name, held) for name, held in cube.fields.items()
+                  if len(held) < len(self.classes[name])),
+                *((pair, held) for pair, held in cube.relations.items()
+                  if len(held) < len(self._all_relations(pair)))]
+            assert len(keys) == len(literals)  # _assumed's order
+            if self._check(*literals, in_group) != z3.unsat:
+                return True  # (unknown counts as alive: the branch is walked)
+            used = {literal.get_id() for literal in self.solver.unsat_core()}
+            dead.append([key for key, literal in zip(keys, literals) if literal.get_id() in used])
+            return False
 
         listed: list[Region] = []
         found: list[z3.BoolRef] = []
@@ -655,13 +676,13 @@ class SplitRegions:
                 if len(listed) < limit:
                     condition = self._condition(cube)
                     decisions = self.decide(witness)
-                    if ((condition is not None and not evaluate(condition, witness))
+                    if ((condition is not None and not _holds(condition, witness))
                             or tuple(Outcome.of(d) for d in decisions) != (old, new)):
                         raise AnalysisError(
                             f"the region {self.text(condition) if condition else 'every record'}"
                             f" with witness {describe_record(witness)} does not hold as {old} "
                             f"-> {new} ({[str(Outcome.of(d)) for d in decisions]}, "
-                            f"{condition is None or evaluate(condition, witness)})")
+                            f"{condition is None or _holds(condition, witness)})")
                     text = self.text(condition) if condition is not None else "every record"
                     listed.append(Region(condition, text, witness, *decisions))
         except Unsupported:
@@ -677,7 +698,7 @@ class SplitRegions:
             proven = proven and self._empty([in_group, z3.Not(inside)])
         if left is not None:  # a record of the kind in a cube of its own, beyond the counted
             witness, condition, formula = left
-            proven = (proven and (condition is None or evaluate(condition, witness))
+            proven = (proven and (condition is None or _holds(condition, witness))
                       and tuple(Outcome.of(d) for d in self.decide(witness)) == (old, new))
             found.append(formula)
         if len(found) > 1:
@@ -829,6 +850,14 @@ class SplitRegions:
 
 class _TooLong(Exception):
     """A search past its steps."""
+
+
+def _holds(condition: ir.Condition, witness: Mapping[str, Any]) -> bool:
+    """``evaluate(condition, witness)``, a conjunction part by part: the interpreter
+    compiles each condition it is given once (and remembers it), and the cubes' conditions
+    are new conjunctions of the same few parts."""
+    parts = condition.items if isinstance(condition, ir.AllOf) else (condition,)
+    return all(evaluate(part, witness) for part in parts)
 
 
 def _spans(points: list[int]) -> list[tuple[int, int]]:
