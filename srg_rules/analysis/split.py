@@ -19,6 +19,11 @@ joins the classes whose restrictions are the same formula into one branch (an or
 branch is cut into runs, which a region can print as an interval); a branch whose formula is
 true is a cube, false is dropped. Paths of a tree never overlap and together are the whole
 kind, so the cubes are disjoint and cover it, with no solver question asked to widen them.
+A node is restricted by all the values of the field at once (:meth:`Split.restrictions`):
+its parts that do not read the field are kept as they are, the values whose restricted parts
+are the same are joined once, and the join goes through the kept parts again only when a new
+part meets one of them (:meth:`Split._join_onto`): the kind's conjunction of some 200 rules,
+restricted at every branch, is not rebuilt each time.
 
 Invariants: a cube holds only records of the formula and no record is in two cubes, *if*
 every atom is a function of the classes (which is what the classes are built for). Nothing
@@ -219,11 +224,9 @@ class Split:
 
     def _join_onto(self, kind: str, kept: _Kept, items: Sequence[int]) -> int:
         """``_join(kind, [*kept.parts, *items])`` where ``kept`` are parts of one joined node
-        (so already simplified among themselves): without going through them again when
-        no item meets them in a way :meth:`_join` simplifies (an item of the same kind, an
-        atom of a field one of them tests, a part or a negation in common), else by
-        :meth:`_join`. A node's restriction keeps most of its parts (the kind's conjunction
-        of some 200 rules, restricted by one field), so this is most joins of the tree."""
+        (simplified among themselves): without going through them again unless an item meets
+        them in a way :meth:`_join` simplifies (an item of the same kind, an atom of a field
+        one of them tests, a part or a negation in common)."""
         absorbing, neutral = (_FALSE, _TRUE) if kind == _AND else (_TRUE, _FALSE)
         other = _OR if kind == _AND else _AND
         fixed, nodes, negated, owners = kept.members, self._nodes, self._negated, self._owners
@@ -482,7 +485,7 @@ class Split:
                 continue
             if var not in self.shared:
                 return consistent(cube)
-            a, b = (self._points_of(name, cube.get(name)) for name in var[:2])
+            a, b = (self.points_of(name, cube.get(name)) for name in var[:2])
             if not a or not b:
                 return False
             can = {"lt": a[0] < b[-1], "gt": a[-1] > b[0],
@@ -492,7 +495,7 @@ class Split:
                 return False
         return True
 
-    def _points_of(self, name: str, chosen: frozenset[Any] | None) -> tuple[int, ...]:
+    def points_of(self, name: str, chosen: frozenset[Any] | None) -> tuple[int, ...]:
         """The points of the field's classes ``chosen`` (None: all of them), ascending;
         remembered, as the same few sets are asked at every branch under them."""
         key = (name, chosen)
@@ -563,7 +566,9 @@ class SplitRegions:
         """The kind of change as the cubes of a decision tree (:mod:`.split`), none widened by
         a question, each proven here: it holds a record (its witness; a listed one is
         re-decided by both interpreters), the cubes lie inside the kind (one question), no
-        record lies in two (one question, without the rules), and together they are the kind
+        record lies in two (by the fields that part them, whose classes z3 proves exclusive
+        once, and one question without the rules for cubes no field parts: see
+        :meth:`_disjoint`), and together they are the kind
         (one question) or a record of the kind lies beyond the ``count_limit`` counted. None
         when the tree cannot read the versions (then the kind is widened as before)."""
         if self._splitter is None:
@@ -629,7 +634,7 @@ class SplitRegions:
                     consistent: Callable[[Narrowing], bool]
                     ) -> Group | None:
         """:meth:`_split` inside the scope of the group's literal."""
-        split, records = self._splitter, self._records
+        split = self._splitter
         assert split is not None
 
         # The parts of dead cubes that z3's proofs used (their unsat cores): a cube whose
@@ -709,14 +714,11 @@ class SplitRegions:
                      left is None)
 
     def _disjoint(self, cubes: Sequence[Narrowing], formulas: Sequence[z3.BoolRef]) -> bool:
-        """Whether no record lies in two of the cubes (``formulas`` are their formulas).
-        Cubes that keep pairwise disjoint classes of one field are disjoint when that
-        field's classes exclude each other, which is proven once per field
-        (:meth:`_exclusive`); so the cubes are parted by such a field, and each part that
-        keeps the same classes of it by another, as the tree parted them. The pairs of cubes
-        no field parts (a tree's cubes that differ only in pairs' relations) are asked of z3
-        together, in one question without the rules. (One question over all the cubes at
-        once, at least two of them, took 20 ms a kind at 200 rules.)"""
+        """Whether no record lies in two of the cubes (``formulas`` are theirs): parted by a
+        field they keep disjoint classes of (proven exclusive once, :meth:`_exclusive`), each
+        part by another, as the tree parted them; the pairs of cubes no field parts are asked
+        of z3 in one question without the rules (asked of all the cubes, "at least two of
+        them" took 20 ms a kind at 200 rules)."""
         undecided: list[z3.BoolRef] = []
 
         def part(group: list[int]) -> None:
@@ -792,7 +794,7 @@ class SplitRegions:
         candidates = {}
         for name in order:
             classes = self.classes[name]
-            points = list(self._splitter._points_of(name, cube.fields[name]))
+            points = list(self._splitter.points_of(name, cube.fields[name]))
             # a missing value meets every relation (they hold only between present values)
             missing = classes[-1].kind == "missing" and len(classes) - 1 in cube.fields[name]
             candidates[name] = [None] if missing else points[len(points) // 2:] + points[
