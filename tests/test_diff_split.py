@@ -12,11 +12,13 @@ from pathlib import Path
 from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import srg_rules
 from srg_rules import ir
 from srg_rules.analysis import split
 from srg_rules.analysis.changes import Outcome
+from srg_rules.analysis.classes import FieldClass
 from srg_rules.analysis.diff import semantic_diff
 from srg_rules.backends.interpreter import Interpreter
 
@@ -91,3 +93,61 @@ def test_the_whole_list_of_two_50_rule_versions() -> None:
     before, after = Interpreter(old), Interpreter(new)
     changed = {(Outcome.of(before.decide(r)), Outcome.of(after.decide(r))) for r in records}
     assert {(g.old, g.new) for g in result.groups} >= {k for k in changed if k[0] != k[1]}
+
+
+# A formula of the split's logic, as a tree: ("in", var, values), ("and" | "or", parts),
+# ("not", part); its truth computed here from the tree, not by the logic.
+_VARS = {"a": 3, "b": 4, "c": 2}
+
+
+def _formulas(depth: int = 3) -> st.SearchStrategy[tuple]:  # type: ignore[type-arg]
+    atoms = st.sampled_from(sorted(_VARS)).flatmap(lambda var: st.tuples(
+        st.just("in"), st.just(var), st.frozensets(st.integers(0, _VARS[var] - 1))))
+    if depth == 0:
+        return atoms
+    smaller = _formulas(depth - 1)
+    return st.one_of(atoms, st.tuples(st.sampled_from(["and", "or"]),
+                                      st.lists(smaller, min_size=1, max_size=6)),
+                     st.tuples(st.just("not"), smaller))
+
+
+def _holds(formula: tuple, values: dict[str, int]) -> bool:  # type: ignore[type-arg]
+    if formula[0] == "in":
+        return values[formula[1]] in formula[2]
+    if formula[0] == "not":
+        return not _holds(formula[1], values)
+    parts = [_holds(part, values) for part in formula[1]]
+    return all(parts) if formula[0] == "and" else any(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_formulas(), min_size=1, max_size=4))
+def test_the_logic_restricts_as_the_formulas_read(formulas: list[tuple]) -> None:  # type: ignore[type-arg]
+    """The split's logic (hash-consed and/or over "var is one of these", its joins that
+    simplify, a restriction joined onto the parts it keeps) means what the formulas say:
+    restricted by every var in turn, each node is true exactly on the values where its
+    formula holds. Several formulas share one logic, so later ones meet earlier nodes."""
+    classes = {var: [FieldClass(ir.IsPresent(var), frozenset({i}), "value", i) for i in range(n)]
+               for var, n in _VARS.items()}
+    logic = split.Split(classes, [], lambda pair: (), {var: False for var in _VARS},
+                        sorted(_VARS))
+
+    def build(formula: tuple) -> int:  # type: ignore[type-arg]
+        if formula[0] == "in":
+            return logic.atom(formula[1], formula[2])
+        if formula[0] == "not":
+            return logic.negate(build(formula[1]))
+        parts = [build(part) for part in formula[1]]
+        return logic.both(parts) if formula[0] == "and" else logic.either(parts)
+
+    nodes = [build(formula) for formula in formulas]
+    for formula, node in zip(formulas, nodes):
+        for a in range(_VARS["a"]):
+            for b in range(_VARS["b"]):
+                for c in range(_VARS["c"]):
+                    values = {"a": a, "b": b, "c": c}
+                    for order in (("a", "b", "c"), ("c", "b", "a")):
+                        left = node
+                        for var in order:
+                            left = logic.restrict(left, var, values[var])
+                        assert left == int(_holds(formula, values)), (formula, values, order)

@@ -119,3 +119,13 @@ def conjunction(context: z3.Context, items: Sequence[z3.BoolRef]) -> z3.BoolRef:
     for i, item in enumerate(items):
         array[i] = item.as_ast()
     return z3.BoolRef(z3.Z3_mk_and(context.ref(), len(items), array), context)
+
+
+def disjunction(context: z3.Context, items: Sequence[z3.BoolRef]) -> z3.BoolRef:
+    """``z3.Or(items)`` (false for none), as :func:`conjunction`."""
+    if not items:
+        return z3.BoolVal(False, context)
+    array = (z3.Ast * len(items))()
+    for i, item in enumerate(items):
+        array[i] = item.as_ast()
+    return z3.BoolRef(z3.Z3_mk_or(context.ref(), len(items), array), context)

@@ -105,6 +105,7 @@ class Comparison(SplitRegions):
         self._stop_at: int | None = None  # the work at which the current kind stops
         self._spans: dict[tuple[str, int, int], z3.BoolRef] = {}  # see _stretch
         self._splitter: Split | None = None  # see _split, made when first needed
+        self._field_conditions: dict[tuple[str, frozenset[int]], ir.Condition | None] = {}
         self._records = self.solver
         n = len(old_rules)
         # A rule of the new version that is a rule of the old one (the same verb, type and
@@ -800,6 +801,15 @@ class Comparison(SplitRegions):
         return sorted(values, key=lambda v: (domain.index(v) is None, domain.index(v) or 0, repr(v)))
 
     def _field_condition(self, name: str, chosen: frozenset[int]) -> ir.Condition | None:
+        """The field's classes ``chosen`` as a condition (None: every record); remembered,
+        since a split kind's cubes keep the same few sets of most fields (and the same
+        condition object is then evaluated from the interpreter's cache)."""
+        key = (name, chosen)
+        if key not in self._field_conditions:
+            self._field_conditions[key] = self._new_field_condition(name, chosen)
+        return self._field_conditions[key]
+
+    def _new_field_condition(self, name: str, chosen: frozenset[int]) -> ir.Condition | None:
         classes = self.classes[name]
         has_missing = classes[-1].kind == "missing"
         present = classes[:-1] if has_missing else classes

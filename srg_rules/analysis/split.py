@@ -19,6 +19,11 @@ joins the classes whose restrictions are the same formula into one branch (an or
 branch is cut into runs, which a region can print as an interval); a branch whose formula is
 true is a cube, false is dropped. Paths of a tree never overlap and together are the whole
 kind, so the cubes are disjoint and cover it, with no solver question asked to widen them.
+A node is restricted by all the values of the field at once (:meth:`Split.restrictions`):
+its parts that do not read the field are kept as they are, the values whose restricted parts
+are the same are joined once, and the join goes through the kept parts again only when a new
+part meets one of them (:meth:`Split._join_onto`): the kind's conjunction of some 200 rules,
+restricted at every branch, is not rebuilt each time.
 
 Invariants: a cube holds only records of the formula and no record is in two cubes, *if*
 every atom is a function of the classes (which is what the classes are built for). Nothing
@@ -34,7 +39,7 @@ caller asks for a record of each, and drops those without). A formula this logic
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 import z3
 
@@ -78,6 +83,15 @@ _TESTS: dict[str, Callable[[int, int], bool]] = {
 }
 
 
+class _Kept(NamedTuple):
+    """The parts of a joined node that a restriction keeps (see :meth:`Split._join_onto`):
+    in order, as a set, and the vars of those that are atoms."""
+
+    parts: list[int]
+    members: frozenset[int]
+    tested: set[Var]
+
+
 class Unsupported(Exception):
     """The formula holds an atom that is not a function of one field's classes or one
     pair's relation, or the tree grew past its budget: the caller lists regions otherwise."""
@@ -97,6 +111,9 @@ class Split:
         self.classes = classes
         self.ordered = ordered
         self.budget = budget
+        # field -> whether its classes are proven to exclude each other (by the caller)
+        self.exclusive: dict[str, bool] = {}
+        self._points: dict[tuple[str, frozenset[Any] | None], tuple[int, ...]] = {}
         self._values: dict[Var, tuple[object, ...]] = {
             name: tuple(range(len(found))) for name, found in classes.items()}
         self._pairs: dict[tuple[str, str], Pair] = {}
@@ -112,8 +129,14 @@ class Split:
         self._table: dict[tuple[Any, ...], int] = {}
         self._support: dict[int, frozenset[Var]] = {_FALSE: frozenset(), _TRUE: frozenset()}
         self._negated: dict[int, int] = {_FALSE: _TRUE, _TRUE: _FALSE}
-        self._restricted: dict[tuple[int, Var, object], int] = {}
+        self._restricted: dict[tuple[int, Var], tuple[int, ...]] = {}
+        self._position: dict[Var, dict[object, int]] = {
+            var: {value: i for i, value in enumerate(values)}
+            for var, values in self._values.items()}
         self._part_sets: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
+        # node -> the conjunctions and disjunctions it is a part of, or the negation of a
+        # part of (those whose parts were asked: every one that is a part of a joined node)
+        self._owners: dict[int, set[int]] = {}
         # z3 term id -> (the term, kept alive so that z3 never gives its id to another; node)
         self._read: dict[int, tuple[z3.ExprRef, int]] = {}
 
@@ -199,6 +222,53 @@ class Split:
         support = frozenset().union(*(self._support[c] for c in ordered))
         return self._make((kind, ordered), support)
 
+    def _join_onto(self, kind: str, kept: _Kept, items: Sequence[int]) -> int:
+        """``_join(kind, [*kept.parts, *items])`` where ``kept`` are parts of one joined node
+        (simplified among themselves): without going through them again unless an item meets
+        them in a way :meth:`_join` simplifies (an item of the same kind, an atom of a field
+        one of them tests, a part or a negation in common)."""
+        absorbing, neutral = (_FALSE, _TRUE) if kind == _AND else (_TRUE, _FALSE)
+        other = _OR if kind == _AND else _AND
+        fixed, nodes, negated, owners = kept.members, self._nodes, self._negated, self._owners
+        new: list[int] = []
+        tested: set[Var] = set()
+        for item in items:
+            if item == absorbing:
+                return absorbing
+            if item == neutral:
+                continue
+            node = nodes[item]
+            if node[0] == _ATOM:
+                if node[1] in kept.tested or node[1] in tested:
+                    return self._join(kind, [*kept.parts, *items])
+                tested.add(node[1])
+            owning = owners.get(item)
+            if (node[0] == kind or item in fixed or item in new
+                    or negated.get(item, -1) in fixed
+                    or (owning is not None and not owning.isdisjoint(fixed))):
+                return self._join(kind, [*kept.parts, *items])
+            new.append(item)
+        if not new:
+            if not kept.parts:
+                return neutral
+            if len(kept.parts) == 1:
+                return kept.parts[0]
+        elif len(new) > 1 or kept.parts:
+            together = set(new)
+            for item in new:
+                if negated.get(item, -1) in together:
+                    return self._join(kind, [*kept.parts, *items])
+                if nodes[item][0] == other:
+                    parts, negations = self._parts_of(item)
+                    if not (parts.isdisjoint(fixed) and negations.isdisjoint(fixed)
+                            and parts.isdisjoint(together) and negations.isdisjoint(together)):
+                        return self._join(kind, [*kept.parts, *items])
+        else:
+            return new[0]
+        ordered = tuple(sorted((*kept.parts, *new)))
+        support = frozenset().union(*(self._support[c] for c in ordered))
+        return self._make((kind, ordered), support)
+
     def _parts_of(self, item: int) -> tuple[frozenset[int], frozenset[int]]:
         """A conjunction's or disjunction's parts, and the negations of those known (when
         first asked: a negation made later is missed, which only simplifies less)."""
@@ -207,6 +277,8 @@ class Split:
             parts = self._nodes[item][1]
             found = self._part_sets[item] = (frozenset(parts), frozenset(
                 self._negated[p] for p in parts if p in self._negated))
+            for part in (*found[0], *found[1]):  # see _join_onto
+                self._owners.setdefault(part, set()).add(item)
         return found
 
     def negate(self, item: int) -> int:
@@ -226,17 +298,36 @@ class Split:
 
     def restrict(self, item: int, var: Var, value: object) -> int:
         """The node with ``var`` fixed to ``value``."""
+        return self.restrictions(item, var)[self._position[var][value]]
+
+    def restrictions(self, item: int, var: Var) -> tuple[int, ...]:
+        """The node with ``var`` fixed to each of its values in turn (in the order of
+        ``_values[var]``). A conjunction's or disjunction's parts that do not read ``var``
+        stay as they are, and the values whose restricted parts are the same are joined
+        once: a class of a field most formulas treat alike costs no join of its own."""
         if var not in self._support[item]:
-            return item
-        key = (item, var, value)
+            return (item,) * len(self._values[var])
+        key = (item, var)
         found = self._restricted.get(key)
         if found is None:
             node = self._nodes[item]
             if node[0] == _ATOM:
-                found = _TRUE if value in node[2] else _FALSE
+                held = node[2]
+                found = tuple(_TRUE if v in held else _FALSE for v in self._values[var])
             else:
-                children = [self.restrict(c, var, value) for c in node[1]]
-                found = self.both(children) if node[0] == _AND else self.either(children)
+                support = self._support
+                fixed = [c for c in node[1] if var not in support[c]]
+                columns = [self.restrictions(c, var) for c in node[1] if var in support[c]]
+                kept = _Kept(fixed, frozenset(fixed), {
+                    self._nodes[c][1] for c in fixed if self._nodes[c][0] == _ATOM})
+                joined: dict[tuple[int, ...], int] = {}
+                results = []
+                for row in zip(*columns):
+                    child = joined.get(row)
+                    if child is None:
+                        child = joined[row] = self._join_onto(node[0], kept, row)
+                    results.append(child)
+                found = tuple(results)
             self._restricted[key] = found
         return found
 
@@ -369,9 +460,8 @@ class Split:
                     if self._missing(name) in cube.get(name, self._values[name]):
                         raise Unsupported(f"the pair {var} where {name} may be missing")
             by_child: dict[int, list[object]] = {}
-            for value in self._values[var]:
+            for value, child in zip(self._values[var], self.restrictions(node, var)):
                 if value in values:
-                    child = self.restrict(node, var, value)
                     if child != _FALSE:
                         by_child.setdefault(child, []).append(value)
             check = not isinstance(var, str) or any(
@@ -395,16 +485,26 @@ class Split:
                 continue
             if var not in self.shared:
                 return consistent(cube)
-            a, b = (sorted(p for c in cube.get(name, range(len(self.classes[name])))
-                           for p in self.classes[name][c].points)
-                    for name in var[:2])
+            a, b = (self.points_of(name, cube.get(name)) for name in var[:2])
             if not a or not b:
                 return False
-            can = {"lt": a[0] < b[-1], "gt": a[-1] > b[0], "eq": bool(set(a) & set(b)),
+            can = {"lt": a[0] < b[-1], "gt": a[-1] > b[0],
+                   "eq": not frozenset(a).isdisjoint(b),
                    "ne": len(a) > 1 or len(b) > 1 or a != b}
             if not any(can[r] for r in held):
                 return False
         return True
+
+    def points_of(self, name: str, chosen: frozenset[Any] | None) -> tuple[int, ...]:
+        """The points of the field's classes ``chosen`` (None: all of them), ascending;
+        remembered, as the same few sets are asked at every branch under them."""
+        key = (name, chosen)
+        found = self._points.get(key)
+        if found is None:
+            found = self._points[key] = tuple(sorted(
+                p for c in (range(len(self.classes[name])) if chosen is None else chosen)
+                for p in self.classes[name][c].points))
+        return found
 
     def _missing(self, name: str) -> int | None:
         classes = self.classes[name]
@@ -446,23 +546,29 @@ class SplitRegions:
         encoder: Encoder
         _splitter: Split | None
         _records: z3.Solver
+        solver: z3.Solver
 
         def decide(self, record: Mapping[str, Any]) -> tuple[Decision, Decision]: ...
         def text(self, node: ir.Condition) -> str: ...
         def _all_relations(self, pair: Pair) -> tuple[str, ...]: ...
+        def _assumed(self, cube: Cube, free: str | None = None) -> list[z3.BoolRef]: ...
+        def _check(self, *assumptions: z3.BoolRef) -> z3.CheckSatResult: ...
         def _condition(self, cube: Cube) -> ir.Condition | None: ...
         def _empty(self, assumptions: Iterable[z3.BoolRef]) -> bool: ...
         def _formula(self, cube: Cube) -> z3.BoolRef: ...
         def _group(self, old: Outcome, new: Outcome, direct: bool = False) -> z3.BoolRef: ...
         def _literal(self, formula: z3.BoolRef) -> z3.BoolRef: ...
-        def _part(self, key: tuple[Pair, frozenset[str]]) -> z3.BoolRef: ...
+        def _part(self, key: tuple[str, frozenset[int]] | tuple[Pair, frozenset[str]]
+                  ) -> z3.BoolRef: ...
         def _scope(self) -> AbstractContextManager[None]: ...
 
     def _split(self, old: Outcome, new: Outcome, limit: int, count_limit: int) -> Group | None:
         """The kind of change as the cubes of a decision tree (:mod:`.split`), none widened by
         a question, each proven here: it holds a record (its witness; a listed one is
         re-decided by both interpreters), the cubes lie inside the kind (one question), no
-        record lies in two (one question, without the rules), and together they are the kind
+        record lies in two (by the fields that part them, whose classes z3 proves exclusive
+        once, and one question without the rules for cubes no field parts: see
+        :meth:`_disjoint`), and together they are the kind
         (one question) or a record of the kind lies beyond the ``count_limit`` counted. None
         when the tree cannot read the versions (then the kind is widened as before)."""
         if self._splitter is None:
@@ -528,15 +634,36 @@ class SplitRegions:
                     consistent: Callable[[Narrowing], bool]
                     ) -> Group | None:
         """:meth:`_split` inside the scope of the group's literal."""
-        split, records = self._splitter, self._records
+        split = self._splitter
         assert split is not None
 
+        # The parts of dead cubes that z3's proofs used (their unsat cores): a cube whose
+        # every such part is inside one of a dead cube's is dead for the same reason.
+        dead: list[list[tuple[Var, frozenset[Any]]]] = []
+
         def alive(narrowed: Narrowing) -> bool:  # some record of the cube is of the kind
-            return not self._empty([matching.conjunction(self.encoder.context, [
-                self._formula(cube_of(narrowed)), in_group])])
+            for reason in dead:
+                if all(var in narrowed and narrowed[var] <= kept for var, kept in reason):
+                    return False
+            cube = cube_of(narrowed)
+            # asked by the literals of the cube's parts (defined once, in this kind's scope):
+            # no formula for z3 to take in at each question
+            literals = self._assumed(cube)
+            keys: list[tuple[Var, frozenset[Any]]] = [
+                *((name, held) for name, held in cube.fields.items()
+                  if len(held) < len(self.classes[name])),
+                *((pair, held) for pair, held in cube.relations.items()
+                  if len(held) < len(self._all_relations(pair)))]
+            assert len(keys) == len(literals)  # _assumed's order
+            if self._check(*literals, in_group) != z3.unsat:
+                return True  # (unknown counts as alive: the branch is walked)
+            used = {literal.get_id() for literal in self.solver.unsat_core()}
+            dead.append([key for key, literal in zip(keys, literals) if literal.get_id() in used])
+            return False
 
         listed: list[Region] = []
         found: list[z3.BoolRef] = []
+        narrowings: list[Narrowing] = []  # found's cubes, as the tree gave them
         left: tuple[dict[str, Any], ir.Condition | None, z3.BoolRef] | None = None
         try:
             for narrowed in split.cubes(split.read(self._group(old, new, direct=True)),
@@ -546,6 +673,7 @@ class SplitRegions:
                 witness = some(cube, formula)
                 if witness is None:
                     continue  # pairs' relations that contradict: no record
+                narrowings.append(narrowed)
                 if len(found) == count_limit:
                     left = (witness, self._condition(cube), formula)
                     break
@@ -553,32 +681,80 @@ class SplitRegions:
                 if len(listed) < limit:
                     condition = self._condition(cube)
                     decisions = self.decide(witness)
-                    if ((condition is not None and not evaluate(condition, witness))
+                    if ((condition is not None and not _holds(condition, witness))
                             or tuple(Outcome.of(d) for d in decisions) != (old, new)):
                         raise AnalysisError(
                             f"the region {self.text(condition) if condition else 'every record'}"
                             f" with witness {describe_record(witness)} does not hold as {old} "
                             f"-> {new} ({[str(Outcome.of(d)) for d in decisions]}, "
-                            f"{condition is None or evaluate(condition, witness)})")
+                            f"{condition is None or _holds(condition, witness)})")
                     text = self.text(condition) if condition is not None else "every record"
                     listed.append(Region(condition, text, witness, *decisions))
         except Unsupported:
             return None
-        inside = self._literal(self.encoder.any(found))
+        # the cubes over their parts' literals (defined once, as the solver already knows
+        # them), not their formulas: a smaller disjunction for z3 to take in
+        context = self.encoder.context
+        inside = self._literal(matching.disjunction(context, [
+            matching.conjunction(context, self._assumed(cube_of(narrowed)))
+            for narrowed in narrowings[:len(found)]]))
         proven = self._empty([inside, z3.Not(in_group)])
         if left is None:
             proven = proven and self._empty([in_group, z3.Not(inside)])
         if left is not None:  # a record of the kind in a cube of its own, beyond the counted
             witness, condition, formula = left
-            proven = (proven and (condition is None or evaluate(condition, witness))
+            proven = (proven and (condition is None or _holds(condition, witness))
                       and tuple(Outcome.of(d) for d in self.decide(witness)) == (old, new))
             found.append(formula)
         if len(found) > 1:
-            proven = proven and matching.check(records, (z3.AtLeast(*found, 2),)) == z3.unsat
+            proven = proven and self._disjoint(narrowings, found)
         if not proven:
             raise AnalysisError(f"the cubes split from {old} -> {new} are not its regions")
         return Group(old, new, by_text(listed), len(found) - len(listed) - (left is not None),
                      left is None)
+
+    def _disjoint(self, cubes: Sequence[Narrowing], formulas: Sequence[z3.BoolRef]) -> bool:
+        """Whether no record lies in two of the cubes (``formulas`` are theirs): parted by a
+        field they keep disjoint classes of (proven exclusive once, :meth:`_exclusive`), each
+        part by another, as the tree parted them; the pairs of cubes no field parts are asked
+        of z3 in one question without the rules (asked of all the cubes, "at least two of
+        them" took 20 ms a kind at 200 rules)."""
+        undecided: list[z3.BoolRef] = []
+
+        def part(group: list[int]) -> None:
+            for var in cubes[group[0]]:
+                if not isinstance(var, str) or any(var not in cubes[i] for i in group):
+                    continue
+                parts: dict[frozenset[Any], list[int]] = {}
+                for i in group:
+                    parts.setdefault(cubes[i][var], []).append(i)
+                kept = list(parts)
+                if len(kept) > 1 and all(held.isdisjoint(other) for k, held in enumerate(kept)
+                                         for other in kept[k + 1:]) and self._exclusive(var):
+                    for inside in parts.values():
+                        if len(inside) > 1:
+                            part(inside)
+                    return
+            undecided.extend(z3.And(formulas[i], formulas[j])
+                             for k, i in enumerate(group) for j in group[k + 1:])
+
+        if len(cubes) > 1:
+            part(list(range(len(cubes))))
+        return not undecided or matching.check(self._records, (
+            matching.disjunction(self.encoder.context, undecided),)) == z3.unsat
+
+    def _exclusive(self, name: str) -> bool:
+        """Whether no record is in two classes of the field (one question without the rules
+        or validity, asked once per comparison: the classes are built to exclude each other,
+        and this is where it is proven, not trusted)."""
+        split = self._splitter
+        assert split is not None
+        found = split.exclusive.get(name)
+        if found is None:
+            formulas = [self._part((name, frozenset({i}))) for i in range(len(self.classes[name]))]
+            found = split.exclusive[name] = len(formulas) < 2 or matching.check(
+                self._records, (z3.AtLeast(*formulas, 2),)) == z3.unsat
+        return found
 
     def _compact(self, cube: Cube, names: Set[str]) -> z3.BoolRef:
         """The cube over the fields ``names`` and its pairs, by the points of its classes in
@@ -618,7 +794,7 @@ class SplitRegions:
         candidates = {}
         for name in order:
             classes = self.classes[name]
-            points = sorted(p for i in cube.fields[name] for p in classes[i].points)
+            points = list(self._splitter.points_of(name, cube.fields[name]))
             # a missing value meets every relation (they hold only between present values)
             missing = classes[-1].kind == "missing" and len(classes) - 1 in cube.fields[name]
             candidates[name] = [None] if missing else points[len(points) // 2:] + points[
@@ -627,18 +803,24 @@ class SplitRegions:
                  "ne": lambda a, b: a != b}
         chosen: dict[str, int | None] = {}
         budget = [steps]
+        # per field, its narrowed pairs with a field placed before it: (that field, the
+        # relations' tests, whether the field is the pair's first)
+        before = {name: i for i, name in enumerate(order)}
+        links: dict[str, list[tuple[str, list[Callable[[int, int], bool]], bool]]] = {
+            name: [] for name in order}
+        for (a, b, _months), held in narrowed:
+            if a in before and b in before and a != b:
+                later, first = (a, b) if before[a] > before[b] else (b, a)
+                links[later].append((first, [tests[r] for r in held], later == a))
 
         def meets(name: str, point: int | None) -> bool:
             if point is None:
                 return True
-            for (a, b, _months), held in narrowed:
-                if name not in (a, b):
-                    continue
-                other = b if name == a else a
-                there = chosen.get(other)
-                if other in chosen and there is not None:
-                    left, right = (point, there) if name == a else (there, point)
-                    if not any(tests[r](left, right) for r in held):
+            for other, held_tests, first in links[name]:
+                there = chosen[other]
+                if there is not None:
+                    left, right = (point, there) if first else (there, point)
+                    if not any(test(left, right) for test in held_tests):
                         return False
             return True
 
@@ -670,6 +852,14 @@ class SplitRegions:
 
 class _TooLong(Exception):
     """A search past its steps."""
+
+
+def _holds(condition: ir.Condition, witness: Mapping[str, Any]) -> bool:
+    """``evaluate(condition, witness)``, a conjunction part by part: the interpreter
+    compiles each condition it is given once (and remembers it), and the cubes' conditions
+    are new conjunctions of the same few parts."""
+    parts = condition.items if isinstance(condition, ir.AllOf) else (condition,)
+    return all(evaluate(part, witness) for part in parts)
 
 
 def _spans(points: list[int]) -> list[tuple[int, int]]:
