@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 from fractions import Fraction
 from pathlib import Path
 
@@ -482,6 +483,25 @@ def assert_sound(old: ir.Program, new: ir.Program, result, records: list[dict]) 
             continue
         assert kind in groups, (record, kind)
         assert inside in ([], [kind]), (record, kind, inside)
+
+
+def assert_sound_near_witnesses(old: ir.Program, new: ir.Program, result, seed: int,
+                                count: int, most_mixed: int) -> None:
+    """:func:`assert_sound` on the witnesses and ``count`` records near them (a witness with
+    1 to ``most_mixed`` fields taken from others), and every kind of change those records
+    undergo is a group of ``result`` (the kinds are exact whatever the effort)."""
+    witnesses = [region.witness for group in result.groups for region in group.regions]
+    rng = random.Random(seed)
+    records = list(witnesses)
+    for _ in range(count):
+        record = dict(rng.choice(witnesses))
+        for name in rng.sample(sorted(record), rng.randint(1, most_mixed)):
+            record[name] = rng.choice(witnesses)[name]
+        records.append(record)
+    assert_sound(old, new, result, records)
+    before, after = Interpreter(old), Interpreter(new)
+    changed = {(Outcome.of(before.decide(r)), Outcome.of(after.decide(r))) for r in records}
+    assert {(g.old, g.new) for g in result.groups} >= {k for k in changed if k[0] != k[1]}
 
 
 def test_a_cut_short_report_says_so() -> None:

@@ -102,12 +102,8 @@ def decision(rules: Sequence[ir.CompiledRule], matched: Iterable[int],
 def check(solver: z3.Solver, assumptions: Sequence[z3.BoolRef]) -> z3.CheckSatResult:
     """``solver.check(*assumptions)`` for booleans of the solver's context (what z3's own
     check would cast them to), the same call into z3."""
-    count = len(assumptions)
-    array = (z3.Ast * count)()
-    for i, assumption in enumerate(assumptions):
-        array[i] = assumption.as_ast()
-    return z3.CheckSatResult(
-        z3.Z3_solver_check_assumptions(solver.ctx.ref(), solver.solver, count, array))
+    return z3.CheckSatResult(z3.Z3_solver_check_assumptions(
+        solver.ctx.ref(), solver.solver, len(assumptions), _asts(assumptions)))
 
 
 def conjunction(context: z3.Context, items: Sequence[z3.BoolRef]) -> z3.BoolRef:
@@ -115,17 +111,19 @@ def conjunction(context: z3.Context, items: Sequence[z3.BoolRef]) -> z3.BoolRef:
     each item (a millisecond for a few dozen: the version diff builds thousands)."""
     if not items:
         return z3.BoolVal(True, context)
-    array = (z3.Ast * len(items))()
-    for i, item in enumerate(items):
-        array[i] = item.as_ast()
-    return z3.BoolRef(z3.Z3_mk_and(context.ref(), len(items), array), context)
+    return z3.BoolRef(z3.Z3_mk_and(context.ref(), len(items), _asts(items)), context)
 
 
 def disjunction(context: z3.Context, items: Sequence[z3.BoolRef]) -> z3.BoolRef:
     """``z3.Or(items)`` (false for none), as :func:`conjunction`."""
     if not items:
         return z3.BoolVal(False, context)
+    return z3.BoolRef(z3.Z3_mk_or(context.ref(), len(items), _asts(items)), context)
+
+
+def _asts(items: Sequence[z3.BoolRef]) -> Any:
+    """The C array of ``items``' terms that z3's own functions take."""
     array = (z3.Ast * len(items))()
     for i, item in enumerate(items):
         array[i] = item.as_ast()
-    return z3.BoolRef(z3.Z3_mk_or(context.ref(), len(items), array), context)
+    return array
