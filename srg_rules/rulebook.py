@@ -7,15 +7,13 @@ only runs them in order and stops when a stage's output is unusable.
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Mapping
 from os import PathLike
 from typing import Any, TypeVar, cast
 
 import attrs
 
-from . import ast, ir
+from . import ast, collector, ir
 from .backends import BACKENDS, Compiled
 from .backends.interpreter import Interpreter
 from .check import check
@@ -287,7 +285,7 @@ def diagnose(text: str, source: str = "<string>", *, analyse: bool = True) -> tu
     # The collector stays paused after building too: the built rulebook is millions of live
     # objects, and each of its passes while z3 is imported and the findings are sorted walked
     # them all to free nothing (4 s each for 150,000 defines, docs/benchmarks.md).
-    with _collector_paused():
+    with collector.paused():
         return _diagnose(SourceFile(source, text), analyse)
 
 
@@ -345,27 +343,10 @@ def load(path: str | PathLike[str], *, backend: str = "interpreter") -> Rulebook
     return parse(read_source(path), str(path), backend=backend)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused. Building a rulebook makes millions of
-    objects that all stay alive (trees, tokens, spans), so each of the collector's passes
-    walks a growing heap to free nothing: with it running, checking a rulebook of 15,000
-    defines took 5.2 s CPU, without it 3.0 s (docs/benchmarks.md). Cycles made meanwhile are
-    collected when it resumes."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _build(source: SourceFile) -> tuple[Checked | None, tuple[Diagnostic, ...]]:
     """parse -> lower -> link (``use``) -> check. Diagnostics come file by file (the given
     file first, then the used ones in the order they are used), by position within each."""
-    with _collector_paused():
+    with collector.paused():
         return _build_unpaused(source)
 
 

@@ -44,7 +44,6 @@ file appears only when the whole run succeeded.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import operator
 import os
@@ -52,13 +51,12 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from . import ir
+from . import collector, ir
 from .decision import Decision, Status
 from .i18n import gettext as _
 from .records import (MALFORMED_ROW, REASON_SEPARATOR, Batch, InputError, OutputFile,
@@ -383,7 +381,7 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
         return decisions, rows
 
     try:
-        with _collector_paused():
+        with collector.paused():
             if counts:
                 # The first pass: every key counted before the first decision.
                 count = counts.count_keys
@@ -417,23 +415,6 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
         output.discard()
         raise
     return summary
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a batched run makes its many small lists and
-    tuples, none in a cycle (a collection after a 200,000-row run finds nothing to free):
-    by default it scans the young objects every 700 allocations, a tenth of the run's time,
-    and even every 50,000 it took 2% (the keys of ``unique`` kept in a Counter are
-    scanned again and again). It is resumed afterwards, as it was."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class _Tally:
