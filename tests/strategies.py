@@ -825,3 +825,27 @@ def schema_of(program) -> SchemaSpec:
             values = ()
         fields.append(FieldSpec(name, kind, field.optional, values=values))
     return SchemaSpec(tuple(fields), None, ())
+
+
+def grammar_texts(white_space: tuple[str, ...] = (" ",)) -> st.SearchStrategy[str]:
+    """Texts the rulebook grammar derives (Hypothesis' ``from_lark``; many are not valid
+    rulebooks). Every terminal is followed by a space: ``from_lark`` concatenates tokens, and
+    two words written together would lex as one. An ignored white-space token is one of
+    ``white_space``; a comment ends its line (``from_lark`` may put ignored tokens between
+    others)."""
+    from hypothesis.extra.lark import from_lark
+
+    from srg_rules.grammar import _parser
+
+    terminals: dict[str, st.SearchStrategy[str]] = {
+        "COMMENT": st.just("# note\n"), "WS": st.sampled_from(white_space)}
+    for terminal in _parser().terminals:
+        if terminal.name in terminals:
+            continue
+        pattern = terminal.pattern
+        if pattern.type == "str":
+            terminals[terminal.name] = st.just(pattern.value + " ")
+        else:
+            terminals[terminal.name] = st.from_regex(pattern.to_regexp(), fullmatch=True).map(
+                lambda text: text + " ")
+    return from_lark(_parser(), start="start", explicit=terminals)

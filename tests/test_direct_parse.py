@@ -23,17 +23,16 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.lark import from_lark
 
 from srg_rules import ast
 from srg_rules.depth import MAX_DEPTH
 from srg_rules.direct_parse import parse_directly, parse_rulebook
 from srg_rules.format import format_rulebook
-from srg_rules.grammar import _parser, parse_tree_comments_and_language
+from srg_rules.grammar import parse_tree_comments_and_language
 from srg_rules.lower import lower
 from srg_rules.source import SourceFile, Span
 
-from strategies import rulebook_texts
+from strategies import grammar_texts, rulebook_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted({*ROOT.glob("rulebooks/*.rules"), *ROOT.glob("examples/**/*.rules"),
@@ -264,23 +263,7 @@ def mutated(draw: st.DrawFn, texts: st.SearchStrategy[str]) -> str:
     return text
 
 
-def _spaced_terminals() -> dict[str, st.SearchStrategy[str]]:
-    """Every terminal, followed by a space or not (from_lark concatenates tokens)."""
-    strategies: dict[str, st.SearchStrategy[str]] = {
-        "COMMENT": st.just("# note\n"), "WS": st.sampled_from([" ", "\n", "\t"])}
-    for terminal in _parser().terminals:
-        if terminal.name in strategies:
-            continue
-        pattern = terminal.pattern
-        if pattern.type == "str":
-            strategies[terminal.name] = st.just(pattern.value + " ")
-        else:
-            strategies[terminal.name] = st.from_regex(pattern.to_regexp(), fullmatch=True).map(
-                lambda text: text + " ")
-    return strategies
-
-
-_GRAMMAR_TEXTS = from_lark(_parser(), start="start", explicit=_spaced_terminals())
+_GRAMMAR_TEXTS = grammar_texts(white_space=(" ", "\n", "\t"))
 _VALID_TEXTS = rulebook_texts()
 _DUTCH_TEXTS = _VALID_TEXTS.map(lambda text: _dutch(text) or text)
 _MUTATED = mutated(st.one_of(_VALID_TEXTS, _DUTCH_TEXTS, st.just(EVERY_CONSTRUCT),

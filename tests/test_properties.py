@@ -14,13 +14,13 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.lark import from_lark
 
 import srg_rules
 from srg_rules import RulebookError, Status
 from srg_rules.cli import main
-from srg_rules.grammar import _parser
 from srg_rules.strategies import records
+
+from strategies import grammar_texts
 
 ROOT = Path(__file__).parent.parent
 SRG = srg_rules.load(ROOT / "rulebooks" / "srg.rules")
@@ -51,26 +51,8 @@ def test_any_text_parses_or_raises_rulebook_error(text: str) -> None:
         assert isinstance(book, srg_rules.Rulebook)
 
 
-def _spaced_terminals() -> dict[str, st.SearchStrategy[str]]:
-    """Every terminal followed by a space: from_lark concatenates tokens, and two words
-    written together would lex as one."""
-    # from_lark may put ignored tokens between others: a comment must end its line.
-    strategies = {"COMMENT": st.just("# note\n"), "WS": st.just(" ")}
-    for terminal in _parser().terminals:
-        if terminal.name in strategies:
-            continue
-        pattern = terminal.pattern
-        if pattern.type == "str":
-            strategies[terminal.name] = st.just(pattern.value + " ")
-        else:
-            strategies[terminal.name] = st.from_regex(pattern.to_regexp(), fullmatch=True).map(
-                lambda text: text + " "
-            )
-    return strategies
-
-
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(from_lark(_parser(), start="start", explicit=_spaced_terminals()))
+@given(grammar_texts())
 def test_grammar_generated_text_parses_or_raises_rulebook_error(text: str) -> None:
     try:
         srg_rules.parse(text)
