@@ -37,6 +37,7 @@ what nests too deeply), so no input raises ``RecursionError``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple, NoReturn
 
 from . import ast
@@ -562,26 +563,25 @@ class _Parser:
         return condition, end
 
     def _any_of(self) -> tuple[ast.Condition, int, int]:
-        first, start, end = self._all_of()
-        if self._word not in _OR_WORDS:
-            return first, start, end
-        items = [first]
-        while self._word in _OR_WORDS:
-            self._keyword("_OR")
-            item, _, end = self._all_of()
-            items.append(item)
-        return ast.AnyOf(tuple(items), span=Span(self._source, start, end)), start, end
+        return self._joined(self._all_of, _OR_WORDS, "_OR", ast.AnyOf)
 
     def _all_of(self) -> tuple[ast.Condition, int, int]:
-        first, start, end = self._negatable()
-        if self._word not in _AND_WORDS:
+        return self._joined(self._negatable, _AND_WORDS, "_AND", ast.AllOf)
+
+    def _joined(self, operand: Callable[[], tuple[ast.Condition, int, int]],
+                words: frozenset[str], keyword: str,
+                node: type[ast.AnyOf] | type[ast.AllOf]) -> tuple[ast.Condition, int, int]:
+        """One level of the precedence climb: operands joined by one of ``words`` (``or``,
+        ``and`` in either language) into ``node``, or the one operand as it is."""
+        first, start, end = operand()
+        if self._word not in words:
             return first, start, end
         items = [first]
-        while self._word in _AND_WORDS:
-            self._keyword("_AND")
-            item, _, end = self._negatable()
+        while self._word in words:
+            self._keyword(keyword)
+            item, _, end = operand()
             items.append(item)
-        return ast.AllOf(tuple(items), span=Span(self._source, start, end)), start, end
+        return node(tuple(items), span=Span(self._source, start, end)), start, end
 
     def _deeper(self) -> None:
         self._nesting += 1
