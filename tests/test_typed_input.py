@@ -137,11 +137,14 @@ def test_typed_and_text_input_decide_alike(records: list[dict[str, Any]], tmp_pa
     _decide_all_ways(records, tmp_path_factory.mktemp("typed"))
 
 
+# The record each edge test changes a field or two of (DuckDB and PostgreSQL alike).
+EDGE_BASE = {"id": "x", "count": 4, "big": None, "ratio": None, "amount": None,
+             "start": dt.date(2024, 2, 29), "moment": None, "month": dt.date(2024, 2, 1),
+             "paid": True, "person": "999990019", "kind": "a"}
+
+
 def test_edges_of_typed_values(tmp_path: Path) -> None:
     """The edges by name, so that they are met whatever Hypothesis draws."""
-    base = {"id": "x", "count": 4, "big": None, "ratio": None, "amount": None,
-            "start": dt.date(2024, 2, 29), "moment": None, "month": dt.date(2024, 2, 1),
-            "paid": True, "person": "999990019", "kind": "a"}
     edges = [
         {}, {"count": None}, {"count": 2**63 - 1}, {"count": -2**63}, {"count": 0},
         {"big": 9007199254740993}, {"big": 2**64}, {"big": 10**38 - 1}, {"big": 4},
@@ -154,7 +157,7 @@ def test_edges_of_typed_values(tmp_path: Path) -> None:
         {"month": dt.date(2024, 2, 2)}, {"month": None}, {"month": dt.date(9999, 12, 1)},
         {"paid": False}, {"paid": None}, {"person": None}, {"kind": "c"},
     ]
-    _decide_all_ways([{**base, **edge} for edge in edges], tmp_path)
+    _decide_all_ways([{**EDGE_BASE, **edge} for edge in edges], tmp_path)
 
 
 def test_nan_in_a_parquet_column_of_one_other_value(tmp_path: Path) -> None:
@@ -276,9 +279,6 @@ def test_a_typed_postgres_table_decides_as_its_text(postgres: Any,
 
 @needs_postgres
 def test_edges_of_typed_values_in_postgres(postgres: Any) -> None:
-    base = {"id": "x", "count": 4, "big": None, "ratio": None, "amount": None,
-            "start": dt.date(2024, 2, 29), "moment": None, "month": dt.date(2024, 2, 1),
-            "paid": True, "person": "999990019", "kind": "a"}
     edges = [
         {}, {"count": None}, {"count": 2**63 - 1}, {"count": -2**63}, {"big": 9007199254740993},
         {"big": 2**64}, {"big": 10**38 - 1}, {"ratio": math.nan}, {"ratio": math.inf},
@@ -288,4 +288,4 @@ def test_edges_of_typed_values_in_postgres(postgres: Any) -> None:
         {"moment": dt.datetime(2024, 2, 29, 23, 59, 59)}, {"month": dt.date(2024, 2, 2)},
         {"paid": False}, {"paid": None}, {"kind": "c"},
     ]
-    _pg_decide_both_ways(postgres, [{**base, **edge} for edge in edges])
+    _pg_decide_both_ways(postgres, [{**EDGE_BASE, **edge} for edge in edges])
