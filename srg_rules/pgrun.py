@@ -85,7 +85,8 @@ def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str],
     columns' types as PostgreSQL names them (``format_type``); a column whose type fits its
     field (a ``date`` for a date, ``boolean``, an integer, ``numeric`` or ``double
     precision`` for a number) is read as it is, as ``to_sql(column_types=...)`` reads it
-    (docs/engines.md, "Typed input"); any other column as its text."""
+    (docs/engines.md, "Typed input"); any other column as
+    :func:`~srg_rules.backends.sql.typed_as_text` reads it."""
     from .backends.sql import Query, fitting_columns, internal_prefix, typed_as_text
     from .backends.sql.unique import select_with_unique
 
@@ -97,15 +98,15 @@ def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str],
     # fits the field, otherwise from its column's text.
     prefix = internal_prefix([*columns, *fields])
     texts = {name: f"{prefix}text{index}" for index, name in enumerate(present)}
-    typed = fitting_columns(fields, column_types or {}, texts, "postgres")
+    types = column_types or {}
+    typed = fitting_columns(fields, types, texts, "postgres")
     query = Query(program, [*columns, *texts.values()], "text", None, field_columns=texts,
                   dialect="postgres", column_types=typed)
     source = exp.select(
         exp.Star(),
         *(exp.alias_(exp.column(name, quoted=True) if texts[name] in typed
-                     else typed_as_text(exp.column(name, quoted=True),
-                                        (column_types or {}).get(name, "text"), fields[name],
-                                        "postgres"), texts[name], quoted=True)
+                     else typed_as_text(exp.column(name, quoted=True), types.get(name, "text"),
+                                        fields[name], "postgres"), texts[name], quoted=True)
           for name in present)).from_(table)
     passthrough = [exp.column(c, quoted=True) for c in kept]
     return select_with_unique(query, source, passthrough, None)
