@@ -570,20 +570,15 @@ def _run_parquet(program: ir.Program, source: Path, target: Path,
             raise InputError(_("{path}: column names that differ only in case (DuckDB cannot "
                                "keep them apart)").format(path=source))
         prefix = sql_backend.internal_prefix(columns)
-        field_columns = {name: f"{prefix}f{i}" for i, name in enumerate(fields)}
+        field_columns = {name: f"{prefix}f{i}" for i, name in enumerate(fields) if name in types}
         # A column whose type fits its field (a DATE for a date...) is read as it is.
-        typed = sql_backend.fitting_columns(
-            fields, types, {n: c for n, c in field_columns.items() if n in types}, "duckdb")
-        texts = [exp.alias_(exp.column(name, quoted=True) if field_columns[name] in typed
-                            else sql_backend.typed_as_text(exp.column(name, quoted=True),
-                                                           types[name], fields[name], "duckdb"),
-                            field_columns[name], quoted=True)
-                 for name in fields if name in types]
+        typed, texts = sql_backend.field_readings(
+            fields, {name: exp.column(name, quoted=True) for name in field_columns}, types,
+            field_columns, "duckdb")
         rows = exp.select(exp.Star(), *texts).from_(read)
-        present = [*columns, *(field_columns[n] for n in fields if n in types)]
-        query = sql_backend.Query(program, present, "text", None,
-                                   field_columns={n: c for n, c in field_columns.items() if n in types},
-                                   dialect="duckdb", column_types=typed)
+        query = sql_backend.Query(program, [*columns, *field_columns.values()], "text", None,
+                                  field_columns=field_columns, dialect="duckdb",
+                                  column_types=typed)
         if not sql_unique.supported(query):
             raise InputError(_("{path}: a 'unique' key with a number field is checked row by "
                                "row, which does not read Parquet; key on text or code "

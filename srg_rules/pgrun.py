@@ -87,7 +87,7 @@ def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str],
     precision`` for a number) is read as it is, as ``to_sql(column_types=...)`` reads it
     (docs/engines.md, "Typed input"); any other column as
     :func:`~srg_rules.backends.sql.typed_as_text` reads it."""
-    from .backends.sql import Query, fitting_columns, internal_prefix, typed_as_text
+    from .backends.sql import Query, field_readings, internal_prefix
     from .backends.sql.unique import select_with_unique
 
     added = output_columns(bool(program.by_verb("warn")))
@@ -99,15 +99,12 @@ def decided_query(program: ir.Program, table: exp.Table, columns: Sequence[str],
     prefix = internal_prefix([*columns, *fields])
     texts = {name: f"{prefix}text{index}" for index, name in enumerate(present)}
     types = column_types or {}
-    typed = fitting_columns(fields, types, texts, "postgres")
+    typed, readings = field_readings(fields, {name: exp.column(name, quoted=True)
+                                              for name in present}, types, texts, "postgres",
+                                     default_type="text")
     query = Query(program, [*columns, *texts.values()], "text", None, field_columns=texts,
                   dialect="postgres", column_types=typed)
-    source = exp.select(
-        exp.Star(),
-        *(exp.alias_(exp.column(name, quoted=True) if texts[name] in typed
-                     else typed_as_text(exp.column(name, quoted=True), types.get(name, "text"),
-                                        fields[name], "postgres"), texts[name], quoted=True)
-          for name in present)).from_(table)
+    source = exp.select(exp.Star(), *readings).from_(table)
     passthrough = [exp.column(c, quoted=True) for c in kept]
     return select_with_unique(query, source, passthrough, None)
 

@@ -356,7 +356,7 @@ def _read_csv(spark: Any, paths: list[str], columns: list[str], delimiter: str, 
 
 def _query(program: ir.Program, columns: Sequence[str], types: dict[str, str], row: str,
            malformed: str | None, view: str) -> exp.Select:
-    from .backends.sql import Query, fitting_columns, typed_as_text
+    from .backends.sql import Query, field_readings
     from .backends.sql.unique import select_with_unique
 
     fields = program.schema.fields
@@ -368,14 +368,12 @@ def _query(program: ir.Program, columns: Sequence[str], types: dict[str, str], r
     # boolean, an integer, a decimal or a double for a number) is read as it is, as
     # to_sql(column_types=...) reads it (docs/engines.md, "Typed input"); any other as its
     # text.
-    typed = fitting_columns(fields, types, texts, "spark")
+    typed, readings = field_readings(fields, {name: exp.column(name, quoted=True)
+                                              for name in present}, types, texts, "spark",
+                                     default_type="string")
     query = Query(program, known, "text", malformed, field_columns=texts, dialect="spark",
                   column_types=typed)
-    source = exp.select(exp.Star(), *(
-        exp.alias_(exp.column(name, quoted=True) if texts[name] in typed
-                   else typed_as_text(exp.column(name, quoted=True), types.get(name, "string"),
-                                      fields[name], "spark"),
-                   texts[name], quoted=True) for name in present)).from_(exp.to_table(view))
+    source = exp.select(exp.Star(), *readings).from_(exp.to_table(view))
     added = output_columns(bool(program.by_verb("warn")))
     passthrough = [exp.column(c, quoted=True) for c in [*columns, row] if c not in added]
     if program.unique:

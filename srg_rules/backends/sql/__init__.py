@@ -59,7 +59,7 @@ not depend on row order.
 from .builders import WHITESPACE
 from .conditions import SUPPORTED_OPERATORS, UnsupportedOperator
 from .query import DIALECTS, STAR_EXCEPT_DIALECTS, Query, internal_prefix, to_expression, to_sql
-from .reading import fitting_columns, typed_as_text, typed_reading
+from .reading import field_readings, fitting_columns, typed_as_text, typed_reading
 from .running import SqlProgram, compile_program
 
 __all__ = [
@@ -74,6 +74,7 @@ __all__ = [
     "internal_prefix",
     "to_expression",
     "to_sql",
+    "field_readings",
     "fitting_columns",
     "typed_as_text",
     "typed_reading",

@@ -39,7 +39,7 @@ from .builders import (
     strip,
 )
 
-__all__ = ["Reader", "fitting_columns", "text_of_date", "typed_as_text", "typed_reading"]
+__all__ = ["Reader", "field_readings", "fitting_columns", "text_of_date", "typed_as_text", "typed_reading"]
 
 # schema._to_date reads this as "no date" (the CBS layouts' unknown end date).
 _NO_DATE = "00000000"
@@ -115,6 +115,29 @@ def fitting_columns(fields: Mapping[str, Field], column_types: Mapping[str, str]
     column (``names[field]``) and that type. A field left out is read as its text."""
     return {names[name]: column_types[name] for name in names
             if typed_reading(fields[name], column_types.get(name), dialect) is not None}
+
+
+def field_readings(fields: Mapping[str, Field], columns: Mapping[str, exp.Expression],
+                   column_types: Mapping[str, str], names: Mapping[str, str], dialect: str,
+                   default_type: str = "VARCHAR", invalid_marker: str | None = None
+                   ) -> tuple[dict[str, str], list[exp.Expr]]:
+    """How the query reads an input whose columns have types, as every engine reads one (a
+    DuckDB file, ``decide_table``, Spark, PostgreSQL): for each field in ``columns`` (the
+    field's name and its column in the input), its column as it is when its type
+    (``column_types``, by field name; ``default_type`` when not given) fits the field
+    (:func:`fitting_columns`), otherwise as :func:`typed_as_text` reads it
+    (``invalid_marker`` as there), named ``names[field]``.
+
+    Returns :func:`fitting_columns`' mapping (the ``column_types`` argument of
+    :class:`~srg_rules.backends.sql.Query`) and the readings, one aliased expression per
+    field, for the select the query decides."""
+    typed = fitting_columns(fields, column_types, {name: names[name] for name in columns},
+                            dialect)
+    readings = [exp.alias_(column if names[name] in typed else typed_as_text(
+                    column, column_types.get(name, default_type), fields[name], dialect,
+                    invalid_marker=invalid_marker), names[name], quoted=True)
+                for name, column in columns.items()]
+    return typed, readings
 
 
 def typed_as_text(column: exp.Expression, column_type: str, field: Field, dialect: str,
@@ -196,15 +219,14 @@ def _python_value_as_text(value: exp.Expression, kind: exp.DataType, field: Fiel
         elif base == "number":
             shown = exp.cast(number.copy(), "VARCHAR")
         else:  # a code or text: an integral float without its ".0", as str(int(x))
-            # HUGEINT holds every integral DOUBLE below 2**127 exactly (a BIGINT only below
-            # 2**63: 1e20 would be DuckDB's 1e+20 where Python writes 21 digits); beyond,
-            # the DOUBLE's own text (Python would write all of its up to 309 digits).
+            # BIGNUM (DuckDB 1.4's integer of any size) holds every integral DOUBLE exactly,
+            # up to its 309 digits as Python writes them (a BIGINT only below 2**63: 1e20
+            # would be DuckDB's 1e+20; a HUGEINT below 2**127).
             integral = and_([
                 exp.Anonymous(this="ISFINITE", expressions=[number.copy()]),
                 comparison("eq", number.copy(),
-                           exp.Anonymous(this="TRUNC", expressions=[number.copy()])),
-                comparison("lt", exp.Abs(this=number.copy()), exp.Literal.number("1e38"))])
-            shown = case([(integral, exp.cast(exp.cast(number.copy(), "HUGEINT"), "VARCHAR"))],
+                           exp.Anonymous(this="TRUNC", expressions=[number.copy()]))])
+            shown = case([(integral, exp.cast(exp.cast(number.copy(), "BIGNUM"), "VARCHAR"))],
                          exp.cast(number.copy(), "VARCHAR"))
         return case([(is_null(number.copy()), exp.Null()),
                      (_is_nan(number.copy(), "duckdb"), exp.Null())], shown)
