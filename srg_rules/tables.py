@@ -190,9 +190,27 @@ def _field_columns(kind: str, table: Any, fields: list[Field], marker: str) -> p
             array = table.column(field.name)
         if isinstance(array, pa.ChunkedArray) and array.num_chunks == 0:
             array = pa.array([], array.type)
-        arrays.append(array)
+        arrays.append(_in_own_zone(field, array, marker))
     return pa.table(arrays, names=[f"f{i}" for i in range(len(fields))]) if fields \
         else pa.table({})
+
+
+def _in_own_zone(field: Field, array: Any, marker: str) -> Any:
+    """A timestamp column with a time zone as :meth:`Rulebook.decide` reads its values, each a
+    datetime in the column's zone: for a date or month field its local time there (whose day
+    is the one Python takes), for a text field its ``isoformat()`` with the zone's offset
+    (``2024-02-29T00:30:00+01:00``). DuckDB would read either in its session's zone. For any
+    other field such a column is invalid whatever its zone, and is left as it is."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_timestamp(array.type) or array.type.tz is None:
+        return array
+    if field.type.base == "date":
+        return pc.local_timestamp(array)
+    if field.type.name == "text":
+        return _as_texts(field, array.to_pylist(), marker)
+    return array
 
 
 def _as_texts(field: Field, values: list[Any], marker: str) -> Any:
@@ -261,14 +279,10 @@ def _query_text(program: ir.Program, prefix: str, present: list[str], types: Map
     text_columns = {name: f"{prefix}t{i}" for i, name in enumerate(present)}
     # A column whose type fits its field is read as it is; any other becomes the text that
     # reads as its Python value does.
-    typed = sql_backend.fitting_columns(
-        fields, {name: types[f"f{i}"] for i, name in enumerate(present)}, text_columns, "duckdb")
-    texts = [exp.alias_(exp.column(f"f{i}", quoted=True) if text_columns[name] in typed
-                        else sql_backend.typed_as_text(exp.column(f"f{i}", quoted=True),
-                                                       types[f"f{i}"], fields[name], "duckdb",
-                                                       invalid_marker=marker),
-                        text_columns[name], quoted=True)
-             for i, name in enumerate(present)]
+    typed, texts = sql_backend.field_readings(
+        fields, {name: exp.column(f"f{i}", quoted=True) for i, name in enumerate(present)},
+        {name: types[f"f{i}"] for i, name in enumerate(present)}, text_columns, "duckdb",
+        invalid_marker=marker)
     rows = exp.select(exp.column(row, quoted=True), *texts).from_(source)
     query = sql_backend.Query(program, [row, *text_columns.values()], "text", None,
                               invalid_markers={name: marker for name in present},

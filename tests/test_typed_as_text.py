@@ -89,6 +89,44 @@ def test_an_integral_float_for_a_code_is_its_digits() -> None:
     assert _decided(table)[0] == ("included", "blank|large")
 
 
+def test_an_integral_float_of_any_size_for_a_text_field_is_all_its_digits() -> None:
+    """Beyond 2**127 (which a HUGEINT held) as well: ``str(int(1e40))`` is 41 digits and the
+    largest float 309; DuckDB's own text would be ``1e+40``."""
+    book = srg_rules.parse(f'field id: text\nfield note: text\n'
+                           f'include hit when note = "{int(1e40)}"\n')
+    values = [1e40, 2.0**127, -2.0**200, 1.7976931348623157e308, -0.0, 1e40 + 2**80]
+    table = pa.table({"id": ["x"] * len(values), "note": pa.array(values, pa.float64())})
+    got = [(r["status"], r["reasons"] or "") for r in book.decide_table(table).to_pylist()]
+    assert got == [(str(d.status), "|".join(d.reasons))
+                   for d in (book.decide(row) for row in table.to_pylist())]
+    assert got[0] == ("included", "hit")
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "UTC", "+05:30", "America/St_Johns"])
+@pytest.mark.parametrize("unit", ["s", "us", "ns"])
+def test_a_zoned_timestamp_is_read_in_its_own_zone(zone: str, unit: str) -> None:
+    """``Rulebook.decide`` reads a datetime in the column's zone: a date field takes its local
+    day, a text field its ``isoformat()`` with the zone's offset. DuckDB read both in its
+    session's zone (UTC here): 17 of these 36 cases decided otherwise."""
+    from zoneinfo import ZoneInfo
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    moments = [dt.datetime(2024, 2, 29, 0, 30, tzinfo=amsterdam),
+               dt.datetime(2024, 3, 1, 0, 30, tzinfo=amsterdam),
+               dt.datetime(1900, 3, 1, 0, 30, 0, 5, tzinfo=amsterdam), None]
+    column = pa.array(moments, pa.timestamp("us", tz=zone)).cast(
+        pa.timestamp(unit, tz=zone), safe=False)
+    for field, condition in [("text", 'note = "2024-02-29T00:30:00+01:00"'),
+                             ("date", "note = 2024-02-29"), ("month", "note = 2024-03-01"),
+                             ("code {a}", "note = a")]:
+        book = srg_rules.parse(f"field id: text\nfield note: {field} optional\n"
+                               f"include hit when {condition}\n")
+        table = pa.table({"id": ["x"] * len(moments), "note": column})
+        got = [(r["status"], r["reasons"] or "") for r in book.decide_table(table).to_pylist()]
+        assert got == [(str(d.status), "|".join(d.reasons))
+                       for d in (book.decide(row) for row in table.to_pylist())], field
+
+
 def test_a_timestamp_for_a_text_field_is_its_isoformat() -> None:
     """``datetime.isoformat()``: six digits of microseconds when they are not 0 (DuckDB's
     own text is ``10:00:00.1``), none when they are, for every unit of time."""
