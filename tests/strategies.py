@@ -487,9 +487,12 @@ _becauses = st.one_of(st.sampled_from(HOSTILE_TEXTS), _texts)
 
 
 @st.composite
-def programs(draw, schema: SchemaSpec, dated: bool = True) -> str:
+def programs(draw, schema: SchemaSpec, dated: bool = True, regions: bool = False) -> str:
     """Rulebook text for ``schema``: declarations, defines and rules of every kind (with
-    ``dated``, now and then validity periods and a decision date)."""
+    ``dated``, now and then validity periods and a decision date). With ``regions``, 8 to 24
+    rules, most of them requiring a code of one or two code fields first (``category =
+    training and funding = wmo and ...``, as the SRG's classify rules name a region): what the
+    compiled backend groups its tests by (srg_rules/backends/dispatch.py)."""
     names = list(schema.names)
     statements: list[str] = []
     dates = draw(_decision_date(schema)) if dated else None
@@ -528,7 +531,8 @@ def programs(draw, schema: SchemaSpec, dated: bool = True) -> str:
         ["classify"] * 3 if schema.output else [])
     rules: list[str] = []
     warn_names: list[str] = []
-    for _ in range(draw(st.integers(1, 7))):
+    region_fields = [f for f in schema.fields if f.codes][:2] if regions else []
+    for _ in range(draw(st.integers(8, 24) if regions else st.integers(1, 7))):
         verb = draw(st.sampled_from(verbs))
         name = ""
         if names and draw(st.booleans()):
@@ -537,7 +541,12 @@ def programs(draw, schema: SchemaSpec, dated: bool = True) -> str:
                 name = f" {candidate}"
                 if verb == "warn":
                     warn_names.append(candidate)
-        condition = draw(_condition(schema, defines))[0]
+        drawn = draw(_condition(schema, defines))
+        condition = drawn[0]
+        required = [f"{field.name} = {draw(st.sampled_from(draw(st.sampled_from(field.codes)).forms))}"
+                    for field in region_fields if draw(st.integers(0, 4))]
+        if required:
+            condition = " and ".join([*required, _wrap(drawn, 1)])
         because = f" because {text_literal(draw(_becauses))}" if draw(st.integers(0, 3)) == 0 else ""
         condition += draw(_validity(dates))
         if verb == "classify":

@@ -154,6 +154,39 @@ def test_generated_rulebooks_agree(compile_program):
     run()
 
 
+# A branch of a chain: an if or elif whose body is a rule's test.
+CHAIN = re.compile(r"^( +)(?:if|elif) [^\n]*:\n\1    if ", re.MULTILINE)
+
+
+@st.composite
+def region_cases(draw):
+    """A rulebook whose rules mostly require codes of one or two code fields first, and
+    records for it."""
+    schema = draw(strategies.schemas(min_fields=2).filter(
+        lambda schema: any(field.codes for field in schema.fields)))
+    text = draw(strategies.programs(schema, regions=True))
+    records = draw(st.lists(strategies.raw_records(schema), min_size=1, max_size=12))
+    return text, records
+
+
+def test_rules_grouped_by_the_codes_they_require_agree():
+    """The compiled backend tests rules that require a value of the same field under one
+    if/elif chain on it (srg_rules/backends/dispatch.py); every record still gets the
+    interpreter's decision, and most of these rulebooks are grouped."""
+    grouped: list[bool] = []
+
+    @settings(max_examples=250, **_SETTINGS)
+    @given(case=region_cases())
+    def run(case):
+        text, records = case
+        compiled = python_backend.compile_program(srg_rules.parse(text).program)
+        grouped.append(CHAIN.search(compiled.source) is not None)
+        assert_agree(text, records, python_backend.compile_program)
+
+    run()
+    assert sum(grouped) > len(grouped) / 3, f"only {sum(grouped)} of {len(grouped)} grouped"
+
+
 @pytest.fixture
 def slow_selected(request):
     """Skip unless slow tests were asked for (``-m slow``): the default run stays quick."""

@@ -30,6 +30,9 @@ How it reads a record fast without changing what a record means:
   comparison with a missing value is false; ``not`` is plain negation) and short-circuit. A
   define used once is written inline; one used more often is assigned to a local just before
   the first rule that needs it, so a record computes it at most once.
+- The tests of rules that require a code of the same field (``category = training and
+  ...``) sit under one ``if``/``elif`` chain on that field's value
+  (:mod:`srg_rules.backends.dispatch`): a record tests only the rules its value can match.
 - Which rules matched is kept as a bit mask per verb, and the mask picks a prebuilt
   :class:`Decision` (decisions are frozen and shared), so deciding allocates nothing on the
   common paths. Each decision is made once by :func:`srg_rules.decision.decide` from the
@@ -63,6 +66,7 @@ from ..decision import VERBS, Decision, decide
 from ..months import Month
 from ..operators import OPERATORS
 from ..schema import VALUE_TYPES, Field, passes_eleven_test
+from .dispatch import RuleTest, grouped
 from .lookup import CodePeriods, code_periods
 
 __all__ = ["CompiledProgram", "RowProgram", "compile_program", "compile_rows", "generate"]
@@ -460,6 +464,7 @@ class _Generator(ir.Visitor):
         self.define_local: dict[str, str] = {}  # define name -> the local holding its value
         # Assignments that the next rule's test needs first (shared defines, deep parts).
         self.pending: list[str] = []
+        self.equality_source: dict[tuple[str, str], str] = {}  # (field, text) -> its test
 
     def raw_of(self, key: str) -> str:
         """How the source reads a field's raw value: ``get('name')`` from a mapping, or
@@ -637,53 +642,69 @@ class _Generator(ir.Visitor):
 
     def _warnings(self, warns: tuple[ir.CompiledRule, ...]) -> list[str]:
         """Warn rules: each match sets its bit in ``w``; none decides anything."""
-        lines = ["    w = 0"]
-        for bit, rule in enumerate(warns):
-            lines += self._test(rule, f"w |= {1 << bit}")
-        return lines
+        return ["    w = 0", *self._tests(
+            [(rule, f"w |= {1 << bit}") for bit, rule in enumerate(warns)])]
 
     def _rejects(self, rejects: tuple[ir.CompiledRule, ...]) -> list[str]:
         """Field problems and reject rules: any of them rejects."""
         if not rejects:
             return ["    if P:", "        return MKR(P, 0)"]
-        lines = ["    r = 0"]
-        for bit, rule in enumerate(rejects):
-            lines += self._test(rule, f"r |= {1 << bit}")
+        lines = ["    r = 0", *self._tests(
+            [(rule, f"r |= {1 << bit}") for bit, rule in enumerate(rejects)])]
         return lines + ["    if P or r:", "        return MKR(P, r)"]
 
     def _excludes(self, excludes: tuple[ir.CompiledRule, ...]) -> list[str]:
         if not excludes:
             return []
-        lines = ["    e = 0"]
-        for bit, rule in enumerate(excludes):
-            lines += self._test(rule, f"e |= {1 << bit}")
+        lines = ["    e = 0", *self._tests(
+            [(rule, f"e |= {1 << bit}") for bit, rule in enumerate(excludes)])]
         table = self._table("DX", "e", len(excludes), len(excludes), self.outcomes.exclude)
         return lines + ["    if e:", f"        return {table}"]
 
     def _includes(self, includes: tuple[ir.CompiledRule, ...]) -> list[str]:
         """Include rules in the low bits of ``m``; none matching excludes the record."""
-        lines = ["    m = 0"]
-        for bit, rule in enumerate(includes):
-            lines += self._test(rule, f"m |= {1 << bit}")
+        lines = ["    m = 0", *self._tests(
+            [(rule, f"m |= {1 << bit}") for bit, rule in enumerate(includes)])]
         return lines + ["    if not m:", "        return NOINC"]
 
     def _classifications(self, classifications: tuple[ir.CompiledRule, ...]) -> list[str]:
         """Classify rules in the bits of ``m`` above the include rules'; the mask picks the
         decision."""
         includes = len(self.outcomes.rules["include"])
-        lines: list[str] = []
-        for bit, rule in enumerate(classifications, start=includes):
-            lines += self._test(rule, f"m |= {1 << bit}")
+        lines = self._tests([(rule, f"m |= {1 << bit}")
+                             for bit, rule in enumerate(classifications, start=includes)])
         bits = includes + len(classifications)
         table = self._table("DI", "m", bits, includes, self.outcomes.include)
         return lines + [f"    return {table}"]
 
-    def _test(self, rule: ir.CompiledRule, then: str) -> list[str]:
-        """``if <condition>: <then>``, after the assignments the condition needs."""
-        test = self.expression(rule.condition)
-        lines = [f"    {statement}" for statement in self.pending]
-        self.pending.clear()
-        return lines + [f"    if {test}:", f"        {then}"]
+    def _tests(self, rules: Sequence[tuple[ir.CompiledRule, str]]) -> list[str]:
+        """A section's ``if <condition>: <then>`` tests, each after the assignments its
+        condition needs, grouped by a field's value that many of them require
+        (:mod:`srg_rules.backends.dispatch`). Written in rule order, so that a shared
+        define is assigned by the first rule that uses it; such a test is not grouped."""
+        tests = []
+        for rule, then in rules:
+            test = self.expression(rule.condition)
+            assignments = tuple(self.pending)
+            self.pending.clear()
+            tests.append(RuleTest((*assignments, f"if {test}:", f"    {then}"),
+                                  {} if assignments else self._required(rule.condition)))
+        return [f"    {line}" for line in grouped(tests)]
+
+    def _required(self, condition: ir.Condition) -> dict[str, tuple[object, str]]:
+        """The text values ``condition`` requires of fields (``field = "x"`` as one of its
+        top-level ``and`` parts), each with the source testing it."""
+        parts = condition.items if isinstance(condition, ir.AllOf) else (condition,)
+        required: dict[str, tuple[object, str]] = {}
+        for part in parts:
+            if (isinstance(part, ir.Compare) and part.op == "eq"
+                    and isinstance(part.left, ir.FieldValue) and isinstance(part.right, ir.Constant)
+                    and part.right.value.__class__ is str and part.left.name not in required):
+                key = (part.left.name, part.right.value)
+                if key not in self.equality_source:
+                    self.equality_source[key] = self.expression(part)
+                required[part.left.name] = (part.right.value, self.equality_source[key])
+        return required
 
     def _table(self, name: str, mask: str, bits: int, low: int,
                build: Callable[[int], Decision]) -> str:
