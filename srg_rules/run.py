@@ -64,7 +64,7 @@ from .records import (MALFORMED_ROW, REASON_SEPARATOR, Batch, InputError, Output
 from .registration import provisions
 from .schema import Field
 from .summary import Summary, group_text
-from .unique import KeyCounts, read_keys, with_duplicates
+from .unique import DuplicateRows, KeyCounts, read_keys, with_duplicates
 
 if TYPE_CHECKING:
     from .backends.python import RowProgram
@@ -296,8 +296,8 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
     A plain batch (only cells) without ``by`` goes through ``map``: the loop over its rows
     is the interpreter's, not Python code, and only the compiled functions run per row."""
     assert records.batches is not None  # the caller checked: a CSV file opened batched
-    counts = KeyCounts(unique)
-    compiled = by_position(records.columns, counts.fields)
+    repeated = DuplicateRows(unique)
+    compiled = by_position(records.columns, repeated.fields)
     decide, keys = compiled.decide, compiled.keys
     output = OutputFile(output_path, records, warnings)
     width = len(records.columns)
@@ -336,11 +336,10 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
             duplicates[key] = (decision, rejected)
         return rejected
 
-    def plain(batch: list[list[str]]) -> tuple[list[Decision], list[list[str]]]:
+    def plain(batch: list[list[str]], start: int) -> tuple[list[Decision], list[list[str]]]:
         decisions = list(map(decide, batch))
-        if counts:
-            for index, reasons in counts.duplicates_of(list(map(keys, batch))):
-                decisions[index] = duplicated(decisions[index], reasons)
+        for at in repeated.between(start, start + len(batch)):
+            decisions[at - start] = duplicated(decisions[at - start], repeated.reasons_at(at))
         if not whole:
             batch = [[cells[index] for index in kept] for cells in batch]
         # The cells of decisions seen before, looked up without a call; the rest made.
@@ -350,15 +349,15 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
             known[index] = cells_of(decisions[index])
         return decisions, list(map(list.__add__, batch, cast("list[list[str]]", known)))
 
-    def by_row(batch: Batch) -> tuple[list[Decision], list[list[str]]]:
+    def by_row(batch: Batch, start: int) -> tuple[list[Decision], list[list[str]]]:
         decisions: list[Decision] = []
         rows: list[list[str]] = []
-        for item in batch:
+        for at, item in enumerate(batch, start):
             if item.__class__ is list:
                 cells = item
                 decision = decide(cells)
-                if counts:
-                    reasons = counts.key_reasons(keys(cells))
+                if repeated:
+                    reasons = repeated.reasons_at(at)
                     if reasons:
                         decision = duplicated(decision, reasons)
                 if by:
@@ -382,22 +381,26 @@ def _run_batched(records: RecordFile, by_position: ByPosition, fields: Mapping[s
 
     try:
         with collector.paused():
-            if counts:
-                # The first pass: every key counted before the first decision.
-                count = counts.count_keys
+            if repeated:
+                # The first pass: every row's key read before the first decision, the rows
+                # of a key read twice remembered by position (the second pass reads the
+                # file again in the same order, so it reads no key).
+                first_row = 0
                 for clean, batch in open_input(input_path, fields, encoding,
                                                batched=True).batches or ():
                     if clean:
-                        counts.count_many(list(map(keys, cast("list[list[str]]", batch))))
+                        repeated.add_many(list(map(keys, cast("list[list[str]]", batch))),
+                                          first_row)
                     else:
-                        for item in batch:
+                        for index, item in enumerate(batch, first_row):
                             if item.__class__ is list:
-                                count(keys(item))
+                                repeated.add(keys(item), index)
+                    first_row += len(batch)
             if replaced is not None and output.replaced:
                 replaced(output.replaced)
             for clean, batch in records.batches:
-                decisions, rows = (plain(cast("list[list[str]]", batch)) if clean and not by
-                                   else by_row(batch))
+                decisions, rows = (plain(cast("list[list[str]]", batch), read)
+                                   if clean and not by else by_row(batch, read))
                 output.write_rows(rows)
                 tally.add(decisions)
                 read += len(batch)

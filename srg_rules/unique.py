@@ -20,24 +20,27 @@ The meaning (docs/language.md, "Unique keys"):
   included or excluded it are not kept (they were not reasons to reject).
 
 Memory: :class:`KeyCounts` keeps one entry per distinct key, never a record; a run counts in
-a first pass over its input and decides in a second.
+a first pass over its input and decides in a second. :class:`DuplicateRows`, for a run that
+reads its file twice in the same order, keeps the same entries (each key's first row) and
+the positions of the duplicated rows, so that its second pass reads no key.
 """
 
 from __future__ import annotations
 
 import attrs
 
+import bisect
 import itertools
 import operator
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from . import ir
 from .decision import Decision, Status
 from .schema import Field
 
-__all__ = ["KeyCounts", "read_keys", "sharing", "with_duplicates"]
+__all__ = ["DuplicateRows", "KeyCounts", "read_keys", "sharing", "with_duplicates"]
 
 
 class KeyCounts:
@@ -58,17 +61,7 @@ class KeyCounts:
 
     def __init__(self, statements: Sequence[ir.Unique]):
         self.statements = tuple(statements)
-        # Counters, so that many keys are counted at once in C (count_many).
         self._counts: list[Counter[tuple[Any, ...]]] = [Counter() for _ in self.statements]
-        # Where each statement's key lies among the values of ``fields``; None: it is all of
-        # them, in order (the common case of one statement), so the values are the key.
-        every = self.fields
-        self._positions: list[tuple[int, ...] | None] = [
-            None if tuple(s.key) == every else tuple(every.index(name) for name in s.key)
-            for s in self.statements]
-        self._whole: tuple[Counter[tuple[Any, ...]], tuple[str, ...]] | None = (
-            (self._counts[0], (self.statements[0].reason,))
-            if len(self.statements) == 1 and self._positions[0] is None else None)
 
     def __bool__(self) -> bool:
         return bool(self.statements)
@@ -89,53 +82,6 @@ class KeyCounts:
             key = _key(statement, values)
             if key is not None:
                 counts[key] = counts.get(key, 0) + 1
-
-    def count_keys(self, values: Sequence[Any]) -> None:
-        """Count one record given the typed values of :attr:`fields`, in that order (a row
-        read by position, :func:`srg_rules.backends.python.compile_rows`)."""
-        for positions, counts in zip(self._positions, self._counts):
-            key = tuple(values) if positions is None else tuple(values[i] for i in positions)
-            if None not in key:
-                counts[key] = counts.get(key, 0) + 1
-
-    def count_many(self, rows: list[Sequence[Any]]) -> None:
-        """:meth:`count_keys` of each of ``rows``; when one statement's key is the values,
-        in C (the keys with a None left out by ``compress``, the others counted by
-        ``Counter.update``)."""
-        if self._whole is None:
-            for values in rows:
-                self.count_keys(values)
-            return
-        complete = map(operator.not_, map(operator.contains, rows, itertools.repeat(None)))
-        self._whole[0].update(itertools.compress(map(tuple, rows), complete))
-
-    def duplicates_of(self, rows: list[Sequence[Any]]) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """The position in ``rows`` and the :meth:`key_reasons` of each of ``rows`` that has
-        some; when one statement's key is the values, found in C."""
-        if self._whole is None:
-            for index, values in enumerate(rows):
-                reasons = self.key_reasons(values)
-                if reasons:
-                    yield index, reasons
-            return
-        counts, reasons = self._whole
-        # A key with a None was never counted: its count is 0.
-        found = map(counts.get, map(tuple, rows), itertools.repeat(0))
-        for index in itertools.compress(itertools.count(), map((1).__lt__, found)):
-            yield index, reasons
-
-    def key_reasons(self, values: Sequence[Any]) -> tuple[str, ...]:
-        """:meth:`reasons` of a record given as for :meth:`count_keys`."""
-        if self._whole is not None:
-            # One statement, its key the values: a key with a None was never counted.
-            counts, reasons = self._whole
-            return reasons if counts.get(tuple(values), 0) > 1 else ()
-        found: list[str] = []
-        for statement, positions, counts in zip(self.statements, self._positions, self._counts):
-            key = tuple(values) if positions is None else tuple(values[i] for i in positions)
-            if None not in key and counts.get(key, 0) > 1 and statement.reason not in found:
-                found.append(statement.reason)
-        return tuple(found)
 
     def count_raw(self, record: Mapping[str, Any], fields: Mapping[str, Field]) -> None:
         """Count one record given its raw values; only the key fields are read."""
@@ -158,6 +104,72 @@ class KeyCounts:
         """How often the record's key of ``statement`` occurred (0: it takes no part)."""
         key = _key(statement, values)
         return 0 if key is None else self._counts[self.statements.index(statement)].get(key, 0)
+
+
+class DuplicateRows:
+    """The rows of a run whose key of some ``unique`` statement occurs more than once, by
+    their position in the run (0 for the first row read), for a run that reads its input
+    twice in the same order (the batched CSV run, :mod:`srg_rules.run`). The first pass
+    gives each row's key values (those of :attr:`fields`, in order) to :meth:`add_many` or
+    :meth:`add`; the second asks :meth:`between` for a batch's duplicated rows and
+    :meth:`reasons_at` for a row, and reads no key again. Stored per statement: the first
+    position of each key (where a count would store its count) and the positions of the rows
+    found duplicated.
+
+    >>> from srg_rules import parse
+    >>> book = parse("field id: text\\nfield n: number\\nunique id\\ninclude when n > 1")
+    >>> rows = DuplicateRows(book.program.unique)
+    >>> rows.add_many([("a",), ("b",), (None,), ("a",)], first=0)
+    >>> rows.between(0, 4), rows.reasons_at(3), rows.reasons_at(1)
+    ([0, 3], ('duplicate:id',), ())
+    """
+
+    def __init__(self, statements: Sequence[ir.Unique]):
+        self.statements = tuple(statements)
+        self.fields = tuple(dict.fromkeys(name for s in self.statements for name in s.key))
+        # Where each statement's key lies among the values of ``fields``; None: it is all of
+        # them, in order (the common case of one statement), so the values are the key.
+        self._positions: list[tuple[int, ...] | None] = [
+            None if tuple(s.key) == self.fields else tuple(self.fields.index(n) for n in s.key)
+            for s in self.statements]
+        self._first: list[dict[tuple[Any, ...], int]] = [{} for _ in self.statements]
+        self._found: list[set[int]] = [set() for _ in self.statements]
+        self._sorted: list[int] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.statements)
+
+    def add_many(self, rows: Sequence[Sequence[Any]], first: int) -> None:
+        """The key values of ``rows``, read at positions ``first``, ``first + 1``...; a key
+        with a None (missing or unreadable) takes no part. In C but for the repeats."""
+        self._sorted = None
+        for positions, first_of, found in zip(self._positions, self._first, self._found):
+            keys = list(map(tuple, rows)) if positions is None else [
+                tuple(values[i] for i in positions) for values in rows]
+            complete = list(map(operator.not_, map(operator.contains, keys,
+                                                   itertools.repeat(None))))
+            where = list(itertools.compress(itertools.count(first), complete))
+            earliest = list(map(first_of.setdefault, itertools.compress(keys, complete), where))
+            for own, earlier in itertools.compress(zip(where, earliest),
+                                                   map(operator.ne, where, earliest)):
+                found.add(own)
+                found.add(earlier)
+
+    def add(self, values: Sequence[Any], position: int) -> None:
+        """:meth:`add_many` of one row."""
+        self.add_many([values], position)
+
+    def between(self, start: int, end: int) -> list[int]:
+        """The duplicated rows at positions ``start`` to ``end - 1``, in order."""
+        if self._sorted is None:
+            self._sorted = sorted(set().union(*self._found))
+        return self._sorted[bisect.bisect_left(self._sorted, start):
+                            bisect.bisect_left(self._sorted, end)]
+
+    def reasons_at(self, position: int) -> tuple[str, ...]:
+        """The ``duplicate:FIELD`` reasons of the row at ``position``, in statement order."""
+        return tuple(dict.fromkeys(statement.reason for statement, found
+                                   in zip(self.statements, self._found) if position in found))
 
 
 def read_keys(record: Mapping[str, Any], fields: Mapping[str, Field],
