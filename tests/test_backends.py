@@ -26,6 +26,7 @@ import json
 import math
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -185,6 +186,26 @@ def test_rules_grouped_by_the_codes_they_require_agree():
 
     run()
     assert sum(grouped) > len(grouped) / 3, f"only {sum(grouped)} of {len(grouped)} grouped"
+
+
+def test_thousands_of_rules_requiring_codes_of_one_field_compile() -> None:
+    """3,000 include rules, each requiring its own code of one field: one if/elif chain of
+    3,000 branches exceeded CPython's compiler recursion limit (so the chains are cut at
+    32), and a rule's mask past bit 14,284 written in decimal exceeded Python's limit on the
+    digits of an integer literal (here lowered to 640, reached from bit 2,126 on)."""
+    count = 3000
+    text = (f"field k: code {{{', '.join(f'c{i}' for i in range(count))}}}\n"
+            + "\n".join(f"include r{i} when k = c{i}" for i in range(count)))
+    book = srg_rules.parse(text)
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        compiled = python_backend.compile_program(book.program)
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert compiled.source.count("elif ") > 2000
+    records = [{"k": f"c{i}"} for i in (0, 31, 32, 2125, 2126, 2999)] + [{"k": "x"}, {}]
+    assert_same(text, records, Interpreter(book.program), compiled)
 
 
 @pytest.fixture

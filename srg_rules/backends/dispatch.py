@@ -35,6 +35,11 @@ below, the chain's own comparisons would cost about what they save."""
 _MOST_LEVELS = 3
 """Chains nested at most this deep (a region of three fields)."""
 
+_MOST_BRANCHES = 32
+"""Branches of one ``if``/``elif`` chain: CPython compiles an ``elif`` as an ``if`` inside the
+``else`` before it, and a chain of 3,000 exceeds its compiler's recursion limit. More values
+make several chains, one after the other (at worst as many tests as without grouping)."""
+
 
 @attrs.frozen
 class RuleTest:
@@ -63,14 +68,13 @@ def grouped(tests: Sequence[RuleTest], levels: int = _MOST_LEVELS) -> list[str]:
         else:
             others.append(test)
     lines = _flat(others)
-    keyword = "if"
-    for group in by_value.values():
+    for branch, group in enumerate(by_value.values()):
+        keyword = "elif" if branch % _MOST_BRANCHES else "if"
         lines.append(f"{keyword} {group[0].requires[field][1]}:")
         inner = [attrs.evolve(test, requires={name: required for name, required
                                               in test.requires.items() if name != field})
                  for test in group]
         lines += ["    " + line for line in grouped(inner, levels - 1)]
-        keyword = "elif"
     return lines
 
 

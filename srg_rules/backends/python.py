@@ -415,6 +415,13 @@ def _bsn_first(fast: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return read
 
 
+def _bit(bit: int) -> str:
+    """The mask of rule ``bit`` as a literal: in hexadecimal from bit 64 on, which Python
+    reads in any length (a decimal literal of more than 4,300 digits, bit 14,284 on, is
+    refused: ``sys.int_info.default_max_str_digits``)."""
+    return str(1 << bit) if bit < 64 else hex(1 << bit)
+
+
 def _returning_warned(line: str) -> str:
     """A line of the rules' sections, its ``return X`` made ``return WARN(X, w) if w else X``
     (most records match no warn rule: no call for them)."""
@@ -643,35 +650,35 @@ class _Generator(ir.Visitor):
     def _warnings(self, warns: tuple[ir.CompiledRule, ...]) -> list[str]:
         """Warn rules: each match sets its bit in ``w``; none decides anything."""
         return ["    w = 0", *self._tests(
-            [(rule, f"w |= {1 << bit}") for bit, rule in enumerate(warns)])]
+            [(rule, f"w |= {_bit(bit)}") for bit, rule in enumerate(warns)])]
 
     def _rejects(self, rejects: tuple[ir.CompiledRule, ...]) -> list[str]:
         """Field problems and reject rules: any of them rejects."""
         if not rejects:
             return ["    if P:", "        return MKR(P, 0)"]
         lines = ["    r = 0", *self._tests(
-            [(rule, f"r |= {1 << bit}") for bit, rule in enumerate(rejects)])]
+            [(rule, f"r |= {_bit(bit)}") for bit, rule in enumerate(rejects)])]
         return lines + ["    if P or r:", "        return MKR(P, r)"]
 
     def _excludes(self, excludes: tuple[ir.CompiledRule, ...]) -> list[str]:
         if not excludes:
             return []
         lines = ["    e = 0", *self._tests(
-            [(rule, f"e |= {1 << bit}") for bit, rule in enumerate(excludes)])]
+            [(rule, f"e |= {_bit(bit)}") for bit, rule in enumerate(excludes)])]
         table = self._table("DX", "e", len(excludes), len(excludes), self.outcomes.exclude)
         return lines + ["    if e:", f"        return {table}"]
 
     def _includes(self, includes: tuple[ir.CompiledRule, ...]) -> list[str]:
         """Include rules in the low bits of ``m``; none matching excludes the record."""
         lines = ["    m = 0", *self._tests(
-            [(rule, f"m |= {1 << bit}") for bit, rule in enumerate(includes)])]
+            [(rule, f"m |= {_bit(bit)}") for bit, rule in enumerate(includes)])]
         return lines + ["    if not m:", "        return NOINC"]
 
     def _classifications(self, classifications: tuple[ir.CompiledRule, ...]) -> list[str]:
         """Classify rules in the bits of ``m`` above the include rules'; the mask picks the
         decision."""
         includes = len(self.outcomes.rules["include"])
-        lines = self._tests([(rule, f"m |= {1 << bit}")
+        lines = self._tests([(rule, f"m |= {_bit(bit)}")
                              for bit, rule in enumerate(classifications, start=includes)])
         bits = includes + len(classifications)
         table = self._table("DI", "m", bits, includes, self.outcomes.include)
