@@ -200,7 +200,7 @@ def _field_columns(kind: str, table: Any, fields: list[Field], marker: str) -> p
             series = table.get_column(field.name)
             values = series.to_list
             try:
-                array = series.to_arrow()
+                array = _in_microseconds(series.to_arrow())
             except Exception:  # noqa: BLE001  polars' Object dtype has no Arrow form
                 array = None
         else:
@@ -215,6 +215,20 @@ def _field_columns(kind: str, table: Any, fields: list[Field], marker: str) -> p
         arrays.append(_in_own_zone(field, array, marker))
     return pa.table(arrays, names=[f"f{i}" for i in range(len(fields))]) if fields \
         else pa.table({})
+
+
+def _in_microseconds(array: Any) -> Any:
+    """A polars column as ``to_dicts()`` gives its values: a nanosecond timestamp as a
+    ``datetime``, floored to the microsecond (``23:59:59.999999999`` is ``23:59:59.999999``,
+    which a text field reads; pyarrow and pandas give a ``Timestamp`` of all nine digits).
+    Flooring never moves a day."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_timestamp(array.type) or array.type.unit != "ns":
+        return array
+    floored = pc.floor_temporal(array, unit="microsecond")
+    return floored.cast(pa.timestamp("us", array.type.tz))
 
 
 def _pandas_values(series: Any) -> list[Any]:

@@ -85,7 +85,8 @@ def _moments(unit: str) -> st.SearchStrategy[dt.datetime]:
     low, high = (dt.datetime(1678, 1, 1), dt.datetime(2261, 12, 31)) if unit == "ns" \
         else (dt.datetime(1, 1, 2), dt.datetime(9999, 12, 30))
     return st.one_of(st.sampled_from([dt.datetime(2024, 2, 29, 23, 30), dt.datetime(2024, 3, 1),
-                                      dt.datetime(2024, 2, 1, 0, 0, 0, 100000)]),
+                                      dt.datetime(2024, 2, 1, 0, 0, 0, 100000),
+                                      dt.datetime(1969, 12, 31, 23, 59, 59, 999999)]),
                      st.datetimes(low, high))
 
 
@@ -116,11 +117,14 @@ def arrow_columns(draw: st.DrawFn, count: int) -> Any:
             (5, -2, pa.decimal128), (9, 2, pa.decimal32), (18, 0, pa.decimal64)]))
         limit = D(10) ** (precision - max(scale, 0)) - 1
         quantum = D(1).scaleb(-scale)
-        values = [None if v is None else v.quantize(quantum) for v in draw(st.lists(_maybe(
+        drawn = draw(st.lists(_maybe(
             st.one_of(st.sampled_from([D(7), D(363), D(20240131), D(0), D("0.1"), D(1)]),
                       st.decimals(-limit, limit, allow_nan=False, allow_infinity=False,
                                   places=max(scale, 0)))),
-            min_size=count, max_size=count))]
+            min_size=count, max_size=count))
+        with decimal.localcontext() as context:
+            context.prec = 100  # 38 digits and more, exactly
+            values = [v if v is None else v.quantize(quantum) for v in drawn]
         values = [v if v is None or abs(v) <= limit else None for v in values]
         array = pa.array(values, maker(precision, scale))
     elif kind == "date":
@@ -134,7 +138,14 @@ def arrow_columns(draw: st.DrawFn, count: int) -> Any:
         elif unit == "ms":
             values = [v if v is None else v.replace(microsecond=v.microsecond // 1000 * 1000)
                       for v in values]
-        array = pa.array(values, pa.timestamp(unit, tz=draw(st.sampled_from(ZONES))))
+        zone = draw(st.sampled_from(ZONES))
+        array = pa.array(values, pa.timestamp(unit, tz=zone))
+        if unit == "ns":  # nanoseconds too, below 1970 as well, and some ending in 0
+            extra = draw(st.lists(st.sampled_from([0, 1, 10, 999, 780]), min_size=count,
+                                  max_size=count))
+            array = pa.array([None if v is None else v + e for v, e in zip(
+                array.cast(pa.int64()).to_pylist(), extra)], pa.int64()).cast(
+                    pa.timestamp("ns", tz=zone))
     elif kind == "bool":
         array = pa.array(draw(st.lists(_maybe(st.booleans()), min_size=count, max_size=count)))
     elif kind in ("string", "dictionary"):
@@ -346,3 +357,54 @@ def test_the_unique_fallback_decides_the_rows_decide_is_given() -> None:
     got, expected = _both(book, frame)
     assert got == expected == [("rejected", None, "invalid_text:note", None),
                                ("included", None, "known", None)]
+
+
+NANOSECONDS = [pd.Timestamp("2024-03-01 10:00:00.123456780"), pd.Timestamp("2024-03-01 10:00:00.00000001"),
+               pd.Timestamp("1969-12-31 23:59:59.999999999"), pd.Timestamp("1969-12-01 00:00:00")]
+STAMPS = srg_rules.parse("""\
+field t: text optional
+field d: date optional
+field mo: month optional
+include a when t = "2024-03-01T10:00:00.123456780"
+include b when t = "2024-03-01T10:00:00.000000010"
+include c when t = "2024-03-01T10:00:00.123456"
+include before when d < 1970-01-01
+include eve when d = 1969-12-31
+include december when mo = 1969-12-01
+""")
+
+
+def test_nanoseconds_ending_in_zero_are_nine_digits_for_a_text_field() -> None:
+    """pandas' Timestamp.isoformat() writes a nanosecond's nine digits; DuckDB's text of a
+    TIMESTAMP_NS drops their trailing zeros (10:00:00.12345678), which matched nothing."""
+    for table in (pa.table({"t": pa.array(NANOSECONDS, pa.timestamp("ns"))}),
+                  pd.DataFrame({"t": NANOSECONDS})):
+        got, expected = _both(STAMPS, table)
+        assert got == expected
+        assert [row[2] for row in got[:2]] == ["a", "b"]
+
+
+def test_a_polars_nanosecond_is_the_microsecond_datetime_to_dicts_gives() -> None:
+    """polars' to_dicts() floors a nanosecond timestamp to a datetime (10:00:00.123456):
+    decide_table read all nine digits."""
+    frame = pl.from_arrow(pa.table({"t": pa.array(NANOSECONDS[:2], pa.timestamp("ns")),
+                                    "d": pa.array(NANOSECONDS[2:], pa.timestamp("ns"))}))
+    assert isinstance(frame, pl.DataFrame) and frame.schema["t"] == pl.Datetime("ns")
+    got, expected = _both(STAMPS, frame)
+    assert got == expected
+    assert got[0][2] == "c|before|eve"
+
+
+def test_a_nanosecond_before_a_midnight_before_1970_is_on_its_own_day() -> None:
+    """DuckDB's CAST of a TIMESTAMP_NS to DATE drops the nanoseconds towards 1970:
+    1969-12-31 23:59:59.999999999 was the day 1970-01-01, and 1969-11-30 23:59:59.999999999
+    the first of December for a month field."""
+    days = pa.array([NANOSECONDS[2], pd.Timestamp("1969-11-30 23:59:59.999999999")],
+                    pa.timestamp("ns"))
+    table = pa.table({"d": days, "mo": days})
+    got, expected = _both(STAMPS, table)
+    assert got == expected
+    assert got == [("rejected", None, "invalid_month:mo", None)] * 2
+    got, expected = _both(STAMPS, pa.table({"d": days}))
+    assert got == expected == [("included", None, "before|eve", None),
+                               ("included", None, "before", None)]
