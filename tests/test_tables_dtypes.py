@@ -115,7 +115,7 @@ def arrow_columns(draw: st.DrawFn, count: int) -> Any:
             (10, 2, pa.decimal128), (38, 0, pa.decimal128), (38, 10, pa.decimal128),
             (20, 0, pa.decimal256), (50, 0, pa.decimal256), (60, 30, pa.decimal256),
             (5, -2, pa.decimal128), (9, 2, pa.decimal32), (18, 0, pa.decimal64)]))
-        limit = D(10) ** (precision - max(scale, 0)) - 1
+        limit = D(10 ** (precision - max(scale, 0)) - 1)  # exactly: an int made a Decimal
         quantum = D(1).scaleb(-scale)
         drawn = draw(st.lists(_maybe(
             st.one_of(st.sampled_from([D(7), D(363), D(20240131), D(0), D("0.1"), D(1)]),
