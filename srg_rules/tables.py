@@ -264,8 +264,8 @@ def _duckdb_readable(array: Any) -> Any:
     Read as they are: null, boolean, integer, float, date, timestamp (any unit or zone) and
     text columns, and decimals DuckDB holds (precision 38 at most, no negative scale). A
     half float is widened to a float32 (exactly; DuckDB has no half float); a decimal256 of
-    precision 38 at most narrowed to a decimal128; a dictionary other than of texts decoded
-    to its values. Any other type (a time, a duration, binary, a list or struct, a decimal
+    precision 38 at most narrowed to a decimal128; a dictionary other than of texts and a
+    run-end encoded column decoded to their values. Any other type (a time, a duration, binary, a list or struct, a decimal
     beyond 38 digits, an extension type) holds values that no field reads but as
     :meth:`Field.read` does (mostly invalid), where DuckDB's text of them (``10:00:00``,
     ``[1, 2]``) would read as a valid text or code, or that DuckDB cannot scan at all."""
@@ -277,6 +277,10 @@ def _duckdb_readable(array: Any) -> Any:
         if types.is_string(kind.value_type) or types.is_large_string(kind.value_type):
             return array
         return _duckdb_readable(array.cast(kind.value_type))
+    if types.is_run_end_encoded(kind):
+        import pyarrow.compute as pc
+
+        return _duckdb_readable(pc.run_end_decode(array))
     if types.is_float16(kind):
         return array.cast(pa.float32())
     if types.is_decimal(kind):

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import srg_rules
 
 pa = pytest.importorskip("pyarrow", reason="pyarrow is in the 'tables' extra")
+pc = pytest.importorskip("pyarrow.compute")
 pd = pytest.importorskip("pandas", reason="pandas is in the 'tables' extra")
 pl = pytest.importorskip("polars", reason="polars is in the 'tables' extra")
 np = pytest.importorskip("numpy")
@@ -155,7 +156,9 @@ def arrow_columns(draw: st.DrawFn, count: int) -> Any:
         array = pa.array(values, draw(st.sampled_from(
             [pa.string(), pa.large_string(), pa.string_view()])))
         if kind == "dictionary":
-            array = pa.array(values, pa.string()).dictionary_encode()
+            array = pa.array(values, pa.string())
+            array = array.dictionary_encode() if draw(st.booleans()) \
+                else pc.run_end_encode(array)
     elif kind == "time":
         array = pa.array(draw(st.lists(_maybe(st.times()), min_size=count, max_size=count)),
                          pa.time64("us"))
