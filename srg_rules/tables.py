@@ -15,9 +15,11 @@ every row, and the decisions come back as Arrow, to be appended to the input. A 
 type fits its field (:func:`srg_rules.backends.sql.typed_reading`: a DATE or TIMESTAMP for a
 date, BOOLEAN, an integer, DECIMAL or DOUBLE for a number) goes to the query as it is, which
 reads it typed; any other column is first turned into the text that reads as its Python value
-does (below). No row passes
-through Python, except a pandas or polars column whose values Arrow cannot hold as one type
-(an ``object`` column mixing strings and numbers, say), which is read value by value.
+does (below). No row passes through Python, except a column DuckDB cannot read as ``decide``
+reads its values (:func:`_duckdb_readable`), which is read value by value, as the table's own
+row conversion gives the values: a pandas ``object`` column that is not all texts (mixing
+strings and numbers, say), a polars ``Object`` column, and a column of a time, a duration,
+binary, a list, a struct, a decimal beyond 38 digits or of a negative scale.
 
 Reading, exactly as :meth:`Rulebook.decide` reads the same row (tested row by row):
 
@@ -41,10 +43,11 @@ numbers), like ``srg-rules run`` does.
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
@@ -138,9 +141,7 @@ def decide_table(book: DecidingBook, table: T) -> T:
     inputs = _field_columns(kind, table, [program.schema.fields[n] for n in present], marker)
     decided = _decide_in_duckdb(book, present, inputs, _row_count(kind, table), marker)
     if decided is None:  # a unique key DuckDB cannot compare as Python does
-        rows = [dict(zip(present, values)) for values in zip(*(c.to_pylist() for c in inputs.columns))] \
-            if present else [{} for _ in range(_row_count(kind, table))]
-        decisions = list(book.decide_many(rows))
+        decisions = list(book.decide_many(_python_rows(kind, table, present)))
         decided = pa.table({
             "status": pa.array([str(d.status) for d in decisions], pa.string()),
             "type": pa.array([d.type for d in decisions], pa.string()),
@@ -149,6 +150,23 @@ def decide_table(book: DecidingBook, table: T) -> T:
                if "warnings" in added else {}),
         })
     return _attach(kind, table, decided, added)  # type: ignore[no-any-return]
+
+
+def _python_rows(kind: str, table: Any, present: list[str]) -> list[dict[str, Any]]:
+    """The table's rows as its own row conversion gives them (``to_dict("records")``,
+    ``to_dicts()``, ``to_pylist()``), the fields' columns only: what ``decide`` is given. Not
+    the columns handed to DuckDB, some of which hold texts made for the query (a value no
+    field reads as a marker, which ``decide`` would read as a valid text)."""
+    if not present:
+        return [{} for _ in range(_row_count(kind, table))]
+    if kind == "pandas":
+        labels = {str(label): label for label in table.columns}
+        chosen = table[[labels[name] for name in present]]
+        return [dict(zip(present, row.values()))
+                for row in chosen.to_dict("records")]
+    if kind == "polars":
+        return list(table.select(present).to_dicts())
+    return list(table.select(present).to_pylist())
 
 
 def _column_names(kind: str, table: Any) -> list[str]:
@@ -171,28 +189,111 @@ def _field_columns(kind: str, table: Any, fields: list[Field], marker: str) -> p
 
     arrays = []
     for field in fields:
+        # The column's values as the kind's own row conversion gives them, when read
+        # value by value.
+        values: Callable[[], list[Any]]
         if kind == "pandas":
             series = table[field.name]
-            # An object column holds Python values: all texts (and missing ones) go to
-            # Arrow as they are, any other mix value by value.
-            typed = str(series.dtype) != "object"
-            try:
-                array = pa.array(series, from_pandas=True, type=None if typed else pa.string())
-            except (pa.ArrowException, TypeError, ValueError, OverflowError):
-                array = _as_texts(field, series.tolist(), marker)
+            values = functools.partial(_pandas_values, series)
+            array = _pandas_arrow(series)
         elif kind == "polars":
             series = table.get_column(field.name)
+            values = series.to_list
             try:
-                array = series.to_arrow()
+                array = _in_microseconds(series.to_arrow())
             except Exception:  # noqa: BLE001  polars' Object dtype has no Arrow form
-                array = _as_texts(field, series.to_list(), marker)
+                array = None
         else:
             array = table.column(field.name)
+            values = array.to_pylist
+        if array is not None:
+            array = _duckdb_readable(array)
+        if array is None:
+            array = _as_texts(field, values(), marker)
         if isinstance(array, pa.ChunkedArray) and array.num_chunks == 0:
             array = pa.array([], array.type)
         arrays.append(_in_own_zone(field, array, marker))
     return pa.table(arrays, names=[f"f{i}" for i in range(len(fields))]) if fields \
         else pa.table({})
+
+
+def _in_microseconds(array: Any) -> Any:
+    """A polars column as ``to_dicts()`` gives its values: a nanosecond timestamp as a
+    ``datetime``, floored to the microsecond (``23:59:59.999999999`` is ``23:59:59.999999``,
+    which a text field reads; pyarrow and pandas give a ``Timestamp`` of all nine digits).
+    Flooring never moves a day."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_timestamp(array.type) or array.type.unit != "ns":
+        return array
+    floored = pc.floor_temporal(array, unit="microsecond")
+    return floored.cast(pa.timestamp("us", array.type.tz))
+
+
+def _pandas_values(series: Any) -> list[Any]:
+    """A pandas column's values as ``DataFrame.to_dict("records")`` gives them: Series.to_dict
+    boxes them alike (a numpy datetime64 in an ``object`` column is a Timestamp there, and so
+    a datetime, where ``tolist()`` keeps it, and a day's is read as a date)."""
+    return list(series.reset_index(drop=True).to_dict().values())
+
+
+def _pandas_arrow(series: Any) -> Any:
+    """A pandas column as Arrow, or None when it is an ``object`` column that is not all
+    texts (and missing values): such a column holds Python values of several types, which
+    Arrow would make one type of (a Decimal 7 with another's two decimals, ``7.00``; a
+    bytes value a text), and is read value by value."""
+    import pyarrow as pa
+
+    try:
+        array = pa.array(series, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return None
+    if str(series.dtype) == "object" and not (
+            pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+            or pa.types.is_null(array.type)):
+        return None
+    return array
+
+
+def _duckdb_readable(array: Any) -> Any:
+    """``array`` in a type whose DuckDB reading (:func:`srg_rules.backends.sql.field_readings`)
+    is that of its Python values (tests/test_tables_dtypes.py), or None: the column is then
+    read value by value (:func:`_as_texts`), at Python's speed.
+
+    Read as they are: null, boolean, integer, float, date, timestamp (any unit or zone) and
+    text columns, and decimals DuckDB holds (precision 38 at most, no negative scale). A
+    half float is widened to a float32 (exactly; DuckDB has no half float); a decimal256 of
+    precision 38 at most narrowed to a decimal128; a dictionary other than of texts and a
+    run-end encoded column decoded to their values. Any other type (a time, a duration, binary, a list or struct, a decimal
+    beyond 38 digits, an extension type) holds values that no field reads but as
+    :meth:`Field.read` does (mostly invalid), where DuckDB's text of them (``10:00:00``,
+    ``[1, 2]``) would read as a valid text or code, or that DuckDB cannot scan at all."""
+    import pyarrow as pa
+
+    kind = array.type
+    types = pa.types
+    if types.is_dictionary(kind):
+        if types.is_string(kind.value_type) or types.is_large_string(kind.value_type):
+            return array
+        return _duckdb_readable(array.cast(kind.value_type))
+    if types.is_run_end_encoded(kind):
+        import pyarrow.compute as pc
+
+        return _duckdb_readable(pc.run_end_decode(array))
+    if types.is_float16(kind):
+        return array.cast(pa.float32())
+    if types.is_decimal(kind):
+        if kind.scale < 0 or kind.precision > 38:
+            return None
+        return array.cast(pa.decimal128(kind.precision, kind.scale)) \
+            if types.is_decimal256(kind) else array
+    if (types.is_null(kind) or types.is_boolean(kind) or types.is_integer(kind)
+            or types.is_float32(kind) or types.is_float64(kind) or types.is_date(kind)
+            or types.is_timestamp(kind) or types.is_string(kind) or types.is_large_string(kind)
+            or types.is_string_view(kind)):
+        return array
+    return None
 
 
 def _in_own_zone(field: Field, array: Any, marker: str) -> Any:

@@ -210,3 +210,16 @@ def test_a_decimal_is_read_as_its_export_by_decide_and_decide_table() -> None:
         assert book.decide({"t": D("2.50"), "n": D("NaN")}).reasons == ("odd",)
         # Written in fixed point, as an export writes it: 250E-2 is 2.50.
         assert book.decide({"t": D("250E-2"), "n": D("7")}).reasons == ("t_set",)
+
+
+def test_a_parquet_nanosecond_before_a_midnight_before_1970_is_on_its_own_day(
+        tmp_path: Path) -> None:
+    """DuckDB's CAST of a TIMESTAMP_NS to DATE drops the nanoseconds towards 1970, which
+    made 1969-12-31 23:59:59.999999999 the day 1970-01-01 (its CSV export's day is
+    1969-12-31); the same reading serves decide_table (tests/test_tables_dtypes.py)."""
+    book = srg_rules.parse("field d: date\ninclude before when d < 1970-01-01\n")
+    moments = pa.array([-1, -86_400 * 10**9 - 1, 0], pa.int64()).cast(pa.timestamp("ns"))
+    pq.write_table(pa.table({"d": moments}), tmp_path / "in.parquet")
+    run_file(book.program, tmp_path / "in.parquet", tmp_path / "out.parquet", progress=None)
+    got = pq.read_table(tmp_path / "out.parquet", columns=["reasons"]).column(0).to_pylist()
+    assert got == ["before", "before", "no_include_matched"]

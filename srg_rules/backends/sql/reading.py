@@ -243,13 +243,18 @@ def _python_value_as_text(value: exp.Expression, kind: exp.DataType, field: Fiel
         if not kind.is_type(*_NAIVE_TIMESTAMPS):
             return isoformat  # with a time zone: DuckDB's text in the session's zone
         # The fraction of a second as six digits, when not 0: DuckDB's text drops their
-        # trailing zeros (10:00:00.1), and a nanosecond's nine it keeps, as pandas'
-        # Timestamp.isoformat() does. (Not by STRFTIME: DuckDB 2.0.1 cannot widen a
-        # TIMESTAMP_S or _MS of the first centuries to the TIMESTAMP that it formats.)
-        fraction = exp.Between(this=exp.Length(this=isoformat.copy()),
-                               low=exp.Literal.number(20), high=exp.Literal.number(25))
-        return case([(fraction, exp.func("RPAD", isoformat.copy(), exp.Literal.number(26),
-                                         string("0")))], isoformat)
+        # trailing zeros (10:00:00.1). A TIMESTAMP_NS with a nanosecond not 0 has nine
+        # digits in pandas' Timestamp.isoformat(), which DuckDB drops the trailing zeros of
+        # too (10:00:00.12345678 for .123456780). (Not by STRFTIME: DuckDB 2.0.1 cannot
+        # widen a TIMESTAMP_S or _MS of the first centuries to the TIMESTAMP it formats.)
+        length = exp.Length(this=isoformat.copy())
+        return case([
+            (exp.Between(this=length, low=exp.Literal.number(20), high=exp.Literal.number(25)),
+             exp.func("RPAD", isoformat.copy(), exp.Literal.number(26), string("0"))),
+            (exp.Between(this=length.copy(), low=exp.Literal.number(27),
+                         high=exp.Literal.number(28)),
+             exp.func("RPAD", isoformat.copy(), exp.Literal.number(29), string("0"))),
+        ], isoformat)
     return exp.cast(value, "VARCHAR")
 
 
@@ -276,12 +281,28 @@ def _zero_filled(text: exp.Expression, length: int) -> exp.Expression:
                 text.copy())
 
 
+def _day_of(value: exp.Expression, kind: exp.DataType) -> exp.Expression:
+    """The day of a date or timestamp ``value`` of type ``kind``, as a DATE. DuckDB's CAST of
+    a TIMESTAMP_NS to DATE first drops the nanoseconds towards 1970, which moves a time in
+    the last microsecond before a midnight before 1970 to the next day (1969-12-31
+    23:59:59.999999999 is 1970-01-01); Python's day is the one before. The cast is then
+    at most one day late, when that day's midnight comes after the timestamp."""
+    if kind.is_type(exp.DataType.Type.DATE, exp.DataType.Type.DATE32):
+        return value
+    day = exp.cast(value, "DATE")
+    if not kind.is_type(exp.DataType.Type.TIMESTAMP_NS):
+        return day
+    late = comparison("gt", exp.cast(day.copy(), exp.DataType.build(exp.DataType.Type.TIMESTAMP_NS)),
+                      value.copy())
+    return exp.Sub(this=day.copy(), expression=case(
+        [(late, exp.Literal.number(1))], exp.Literal.number(0)))
+
+
 def _day_as_text(value: exp.Expression, kind: exp.DataType, field: Field) -> exp.Expression:
     """A date's (or a timestamp's day's) text for a date or month field: ``YYYY-MM-DD``; for
     a month field, a month's first day as ``YYYY-MM`` (schema._to_month reads a date only on
     a first day). A day outside 0001..9999 keeps its whole text, which reads as invalid."""
-    day = value if kind.is_type(exp.DataType.Type.DATE, exp.DataType.Type.DATE32) \
-        else exp.cast(value, "DATE")
+    day = _day_of(value, kind)
     text = exp.cast(day, "VARCHAR")
     if field.type.name != "month":
         return text
@@ -332,7 +353,7 @@ class Reader:
         self.kind = kind = field.type.base
         typed = typed_reading(field, column_type, dialect)
         if typed is not None:
-            self._read_typed(plan, typed, raw)
+            self._read_typed(plan, typed, raw, column_type)
             return
         if column_type is not None and not _is_text_type(column_type, dialect):
             raw = exp.cast(raw, "VARCHAR")  # a type the field does not fit: read as its text
@@ -359,13 +380,17 @@ class Reader:
             (is_null(self.value), string(f"{field.type.problem_code}:{field.name}")),
         ])
 
-    def _read_typed(self, plan: Plan, typed: str, raw: exp.Expression) -> None:
+    def _read_typed(self, plan: Plan, typed: str, raw: exp.Expression,
+                    column_type: str | None) -> None:
         """A column whose type fits the field, read as it is (see :func:`typed_reading`):
         only what the type does not guarantee is checked. ``text`` is then the column."""
         self.text = raw
         missing = is_null(raw)
         if typed in ("date", "timestamp"):
-            day = raw.copy() if typed != "timestamp" else exp.cast(raw.copy(), "DATE")
+            # typed_reading found the column's type, so it is known here.
+            kind = _data_type(column_type or "DATE", self.dialect)
+            day = _day_of(raw.copy(), kind) if typed == "timestamp" and kind is not None \
+                else raw.copy()
             # A DATE may lie outside what datetime.date holds (DuckDB: years to 5881580 and
             # before Christ); its text then reads as no date either.
             real: list[exp.Expression] = [exp.Between(this=day, low=exp.cast(string("0001-01-01"), "DATE"),
