@@ -333,10 +333,10 @@ class Conditions(ir.Visitor):
             return string(_date_text(constant))
         return string(str(constant))
 
-    @staticmethod
-    def _between(op: str, left: Operand, right: Operand) -> exp.Expression:
+    def _between(self, op: str, left: Operand, right: Operand) -> exp.Expression:
         if left.kind == "number":
-            return false_if_null(number_vs_number(_number(left), _number(right), op))
+            return false_if_null(number_vs_number(_number(left), _number(right), op,
+                                                  self.dialect))
         return false_if_null(comparison(op, left.value, right.value))
 
 

@@ -170,28 +170,34 @@ def number_vs_constants(reader: NumberOperand, op: str, constant: Any) -> exp.Ex
     return found if op == "in_set" else and_([is_not_null(reader.value), not_(found)])
 
 
-def number_vs_number(left: NumberOperand, right: NumberOperand, op: str) -> exp.Expression:
+def number_vs_number(left: NumberOperand, right: NumberOperand, op: str,
+                     dialect: str | None = None) -> exp.Expression:
     a, b = left.value, right.value
     both_integers = and_([left.integer, right.integer])
     exact = Integer.of_operand(left).compare(op, Integer.of_operand(right))
     by_double = comparison(op, a.copy(), b.copy())
     # Equal DOUBLEs, one an integer text, the other a float (an integer-valued DOUBLE of
-    # 2**53 or more): the float's own digits decide, which CAST AS BIGINT gives exactly
-    # below 2**63. Beyond that (19 digits and more) they count as equal.
+    # 2**53 or more, finite: a valid number is): the float's own digits decide. DuckDB's
+    # BIGNUM (1.4) holds them exactly at any size; elsewhere CAST AS BIGINT does below 2**63,
+    # and beyond (19 digits and more) they count as equal (docs/engines.md).
+    whole = "BIGNUM" if dialect == "duckdb" else "BIGINT"
     float_side = case([(left.integer, b.copy())], a.copy())
-    float_digits = exp.cast(exp.cast(exp.Abs(this=float_side), "BIGINT"), "VARCHAR")
+    float_digits = exp.cast(exp.cast(exp.Abs(this=float_side), whole), "VARCHAR")
     float_integer = Integer(comparison("lt", float_side.copy(), exp.Literal.number(0)),
                              float_digits)
     left_exact = case([
         (left.integer, Integer.of_operand(left).compare(op, float_integer)),
     ], float_integer.compare(op, Integer.of_operand(right)))
-    return case([
+    tie = exp.true() if _outcome_of_order(op, 0) else exp.false()
+    cases = [
         (or_([is_null(a.copy()), is_null(b.copy())]), exp.false()),
         (both_integers, exact),
         (or_([comparison("ne", a.copy(), b.copy()),
               not_(or_([left.integer, right.integer]))]), by_double),
-        (comparison("lt", exp.Abs(this=a.copy()), double(float(_MAX_EXACT_INT))),
-         exp.true() if _outcome_of_order(op, 0) else exp.false()),
-        (comparison("lt", exp.Abs(this=a.copy()), double(float(2**63))), left_exact),
-    ], exp.true() if _outcome_of_order(op, 0) else exp.false())
+        (comparison("lt", exp.Abs(this=a.copy()), double(float(_MAX_EXACT_INT))), tie.copy()),
+    ]
+    if whole == "BIGNUM":
+        return case(cases, left_exact)
+    return case([*cases, (comparison("lt", exp.Abs(this=a.copy()), double(float(2**63))),
+                          left_exact)], tie)
 

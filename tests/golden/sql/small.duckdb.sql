@@ -289,10 +289,7 @@ FROM (
               ABS("_srg_15_v")
             ) < 9007199254740992.0
             THEN TRUE
-            WHEN (
-              ABS("_srg_15_v")
-            ) < CAST('9.223372036854776e+18' AS DOUBLE)
-            THEN CASE
+            ELSE CASE
               WHEN "_srg_12_i"
               THEN NOT (
                 (
@@ -320,7 +317,7 @@ FROM (
                         (
                           (
                             LENGTH(
-                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                             )
                           ) < (
                             LENGTH("_srg_13_m")
@@ -330,14 +327,14 @@ FROM (
                           (
                             (
                               LENGTH(
-                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                               )
                             ) = (
                               LENGTH("_srg_13_m")
                             )
                           )
                           AND (
-                            CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT) < "_srg_13_m"
+                            CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT) < "_srg_13_m"
                           )
                         )
                       )
@@ -352,7 +349,7 @@ FROM (
                             LENGTH("_srg_13_m")
                           ) < (
                             LENGTH(
-                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                             )
                           )
                         )
@@ -362,12 +359,12 @@ FROM (
                               LENGTH("_srg_13_m")
                             ) = (
                               LENGTH(
-                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                               )
                             )
                           )
                           AND (
-                            "_srg_13_m" < CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                            "_srg_13_m" < CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                           )
                         )
                       )
@@ -401,7 +398,7 @@ FROM (
                             LENGTH("_srg_13_m")
                           ) < (
                             LENGTH(
-                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                             )
                           )
                         )
@@ -411,12 +408,12 @@ FROM (
                               LENGTH("_srg_13_m")
                             ) = (
                               LENGTH(
-                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                               )
                             )
                           )
                           AND (
-                            "_srg_13_m" < CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                            "_srg_13_m" < CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                           )
                         )
                       )
@@ -427,7 +424,7 @@ FROM (
                         (
                           (
                             LENGTH(
-                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                             )
                           ) < (
                             LENGTH("_srg_13_m")
@@ -437,14 +434,14 @@ FROM (
                           (
                             (
                               LENGTH(
-                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                               )
                             ) = (
                               LENGTH("_srg_13_m")
                             )
                           )
                           AND (
-                            CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT) < "_srg_13_m"
+                            CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT) < "_srg_13_m"
                           )
                         )
                       )
@@ -453,7 +450,6 @@ FROM (
                 )
               )
             END
-            ELSE TRUE
           END,
           FALSE
         )

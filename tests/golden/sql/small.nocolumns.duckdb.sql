@@ -283,10 +283,7 @@ FROM (
               ABS("_srg_15_v")
             ) < 9007199254740992.0
             THEN TRUE
-            WHEN (
-              ABS("_srg_15_v")
-            ) < CAST('9.223372036854776e+18' AS DOUBLE)
-            THEN CASE
+            ELSE CASE
               WHEN "_srg_12_i"
               THEN NOT (
                 (
@@ -314,7 +311,7 @@ FROM (
                         (
                           (
                             LENGTH(
-                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                             )
                           ) < (
                             LENGTH("_srg_13_m")
@@ -324,14 +321,14 @@ FROM (
                           (
                             (
                               LENGTH(
-                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                               )
                             ) = (
                               LENGTH("_srg_13_m")
                             )
                           )
                           AND (
-                            CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT) < "_srg_13_m"
+                            CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT) < "_srg_13_m"
                           )
                         )
                       )
@@ -346,7 +343,7 @@ FROM (
                             LENGTH("_srg_13_m")
                           ) < (
                             LENGTH(
-                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                             )
                           )
                         )
@@ -356,12 +353,12 @@ FROM (
                               LENGTH("_srg_13_m")
                             ) = (
                               LENGTH(
-                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                               )
                             )
                           )
                           AND (
-                            "_srg_13_m" < CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                            "_srg_13_m" < CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                           )
                         )
                       )
@@ -395,7 +392,7 @@ FROM (
                             LENGTH("_srg_13_m")
                           ) < (
                             LENGTH(
-                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                             )
                           )
                         )
@@ -405,12 +402,12 @@ FROM (
                               LENGTH("_srg_13_m")
                             ) = (
                               LENGTH(
-                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                               )
                             )
                           )
                           AND (
-                            "_srg_13_m" < CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                            "_srg_13_m" < CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                           )
                         )
                       )
@@ -421,7 +418,7 @@ FROM (
                         (
                           (
                             LENGTH(
-                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                              CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                             )
                           ) < (
                             LENGTH("_srg_13_m")
@@ -431,14 +428,14 @@ FROM (
                           (
                             (
                               LENGTH(
-                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT)
+                                CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT)
                               )
                             ) = (
                               LENGTH("_srg_13_m")
                             )
                           )
                           AND (
-                            CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGINT) AS TEXT) < "_srg_13_m"
+                            CAST(CAST(ABS(CASE WHEN "_srg_12_i" THEN "_srg_15_v" ELSE "_srg_15_v" END) AS BIGNUM) AS TEXT) < "_srg_13_m"
                           )
                         )
                       )
@@ -447,7 +444,6 @@ FROM (
                 )
               )
             END
-            ELSE TRUE
           END,
           FALSE
         )
