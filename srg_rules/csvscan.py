@@ -15,11 +15,12 @@ query building would, and gained nothing, measured).
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-__all__ = ["FileScan", "Scan", "count_records", "read_otherwise"]
+__all__ = ["FileScan", "Scan", "count_records", "ends_inside_a_quote", "read_otherwise"]
 
 
 class Scan:
@@ -68,17 +69,24 @@ def count_records(blocks: Iterable[bytes]) -> int:
 
 def read_otherwise(path: Path, delimiter: str, chunk: int = 1 << 24,
                     progress: Callable[[float], None] | None = None,
-                    scan: Scan | None = None) -> str | None:
+                    scan: Scan | None = None, hash_quoted: bool = False) -> str | None:
     """Why DuckDB might read the file otherwise than Python's csv module, or None.
 
     A byte scan, no parsing, and conservative: it may send a file DuckDB would read right
-    the Python way, never the reverse. Two things are looked for. White space between a
+    the Python way, never the reverse. Three things are looked for. White space between a
     delimiter or line end and a quote (DuckDB skips it, Python keeps it and reads the quote
     as a character). A carriage return without a line feed after it (Python ends a row there;
-    DuckDB reads a file with one kind of line end).
+    DuckDB reads a file with one kind of line end). A quote the first line leaves open
+    (Python reads the header from that line alone, DuckDB skips the lines the quote holds).
+
+    ``hash_quoted``: the DuckDB at hand writes every value holding a ``#`` quoted (before
+    2.0, whatever the COPY says), where Python writes it bare; such a file is sent the Python
+    way too.
 
     ``progress`` sees the scan as the first 5% of the run.
     """
+    if _header_leaves_quote_open(path):
+        return "a quote the header line leaves open"
     edge = re.compile(rb"(?:^|[" + re.escape(delimiter.encode()) + rb"\r\n])[ \t]+\"|\"[ \t]+(?:["
                       + re.escape(delimiter.encode()) + rb"\r\n]|$)", re.MULTILINE)
     carry = b""
@@ -96,6 +104,8 @@ def read_otherwise(path: Path, delimiter: str, chunk: int = 1 << 24,
             # still found (at worst where there is none).
             if _quote_beside_blank(window) and edge.search(window):
                 return "a quote beside white space"
+            if hash_quoted and b"#" in block:
+                return "a '#', which this DuckDB writes quoted"
             if b"\r" in window and window.count(b"\r") != window.count(b"\r\n") + (
                     1 if window.endswith(b"\r") else 0):
                 return "a carriage return without a line feed"
@@ -105,6 +115,30 @@ def read_otherwise(path: Path, delimiter: str, chunk: int = 1 << 24,
     if carry == b"\r":
         return "a carriage return without a line feed"
     return None
+
+
+def ends_inside_a_quote(path: Path, delimiter: str) -> bool:
+    """Whether Python's csv module, reading the file strictly, finds it end inside a quote
+    (or finds anything else it refuses in strict mode, or text that is not UTF-8): DuckDB's
+    single-threaded reader, padding short rows, would read such a quote as padding. A pass
+    in Python, made only for the rare file read that way (line breaks inside quoted
+    values)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            for _ in csv.reader(handle, delimiter=delimiter, strict=True):
+                pass
+    except (csv.Error, UnicodeDecodeError):
+        return True
+    return False
+
+
+def _header_leaves_quote_open(path: Path) -> bool:
+    """Whether the first line has an odd number of quotes: Python reads the header from that
+    line alone (:func:`srg_rules.records.open_records`) and its next line as a record,
+    DuckDB skips the whole first record, lines the quote holds included."""
+    with open(path, "rb") as handle:
+        first = handle.readline(1 << 24)
+    return first.count(b'"') % 2 == 1
 
 
 def _quote_beside_blank(window: bytes) -> bool:
@@ -129,17 +163,20 @@ class FileScan:
     :meth:`result` when it is needed."""
 
     def __init__(self, path: Path, delimiter: str,
-                 progress: Callable[[float], None] | None = None) -> None:
+                 progress: Callable[[float], None] | None = None,
+                 hash_quoted: bool = False) -> None:
         self.scan = Scan()
         self._path = path
         self._delimiter = delimiter
+        self._hash_quoted = hash_quoted
         self._progress = progress
         self._outcome: list[str | None] = []
 
     def run(self) -> None:
         if not self._outcome:
             self._outcome.append(read_otherwise(self._path, self._delimiter,
-                                                progress=self._progress, scan=self.scan))
+                                                progress=self._progress, scan=self.scan,
+                                                hash_quoted=self._hash_quoted))
 
     def result(self) -> tuple[str | None, int]:
         """The reason to read the file the Python way (None: DuckDB reads it as Python does)

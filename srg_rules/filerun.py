@@ -27,12 +27,19 @@ CSV, read exactly as :mod:`srg_rules.records` reads it (the header by that modul
   (:mod:`srg_rules.csvscan`, run while DuckDB makes its first pass; no result of DuckDB's
   is used before the scan found the file safe): white space between a delimiter or line end and a quote (DuckDB skips
   it, Python keeps it and reads the quote as a character), a carriage return without a line
-  feed (a line end to Python only), an empty column name or two that differ only in case
+  feed (a line end to Python only), a quote the header line leaves open (Python reads the
+  header from that line alone), an empty column name or two that differ only in case
   (DuckDB cannot keep them apart). The scan is conservative: a file it sends the Python
   way may have been fine.
 - DuckDB's parallel reader cannot pad short rows of a file with line breaks inside quoted
-  values; such a file is read again without padding, and if it then has a short or long row
-  it goes the Python way too.
+  values; such a file is read again by its single-threaded reader, which can (read without
+  padding, a row of one value too many, the last one empty, passed for a whole one). That
+  reader takes a quote still open at the end of the file for padding, without a word, so a
+  file ending inside a quote (:func:`srg_rules.csvscan.ends_inside_a_quote`) goes the
+  Python way first.
+- DuckDB writes the output: bare where Python's csv module writes a value bare (no comment
+  character, so a value holding a ``#`` is not quoted; a DuckDB before 2.0 quotes it
+  whatever it is told, so there a file holding a ``#`` goes the Python way).
 - Rows are written in the order they are read, by every thread DuckDB uses: DuckDB keeps
   insertion order through a projection, but its ``in_clause`` optimizer rewrites an ``IN``
   list of five or more constants into a join that does not. Every statement is therefore
@@ -95,7 +102,7 @@ from .backends.sql import registration as sql_registration
 from .backends.sql import unique as sql_unique
 from .backends.sql.builders import strip
 from .backends.sql.inorder import without_in_lists
-from .csvscan import FileScan
+from .csvscan import FileScan, ends_inside_a_quote
 from .i18n import gettext as _
 from .leftovers import spill_folder
 from .records import PARQUET_SUFFIXES, REASON_SEPARATOR, InputError, output_columns, replacing
@@ -302,14 +309,28 @@ def _run_csv(program: ir.Program, source: Path, target: Path, columns: tuple[str
     # The byte scan runs while DuckDB makes its first pass over the file (the keys of
     # `unique` statements) on its own threads; nothing DuckDB read is used before the scan
     # has found the file safe to read.
-    scanned = FileScan(source, delimiter, progress)
+    scanned = FileScan(source, delimiter, progress, hash_quoted=_writer_quotes_hash())
     with _Connection(progress, memory_limit) as connection:
         try:
             return _copy_csv(connection, program, source, target, columns, kept, delimiter,
-                             padded=True, by=by, scanned=scanned)
+                             parallel=True, by=by, scanned=scanned)
         except _QuotedNewLines:
+            if ends_inside_a_quote(source, delimiter):
+                # DuckDB's single-threaded reader reads a quote open at the end of the file
+                # as padding, where the parallel one refused it.
+                raise _UsePython("quoted line breaks and a quote open at the end") from None
             return _copy_csv(connection, program, source, target, columns, kept, delimiter,
-                             padded=False, by=by, scanned=scanned)
+                             parallel=False, by=by, scanned=scanned)
+
+
+def _writer_quotes_hash() -> bool:
+    """Whether the DuckDB at hand quotes every value holding a ``#`` in a CSV file it writes,
+    where Python's csv module writes it bare: before DuckDB 2.0 it does, whatever the COPY's
+    ``COMMENT`` says (from 2.0 on, ``COMMENT ''`` stops it)."""
+    import duckdb
+
+    major = duckdb.__version__.split(".")[0]
+    return not major.isdigit() or int(major) < 2
 
 
 def _trusted(scanned: FileScan) -> int:
@@ -326,10 +347,10 @@ class _QuotedNewLines(Exception):
 
 
 def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target: Path,
-              columns: tuple[str, ...], kept: list[str], delimiter: str, *, padded: bool,
+              columns: tuple[str, ...], kept: list[str], delimiter: str, *, parallel: bool,
               by: Sequence[str] = (), scanned: FileScan) -> dict[str, Any]:
     width = len(columns)
-    spare = SPARE_COLUMNS if padded else 0
+    spare = SPARE_COLUMNS
     prefix = sql_backend.internal_prefix(columns)
     positional = [f"{prefix}c{i}" for i in range(width + spare)]
     rejects = f"{prefix}rejects_{uuid.uuid4().hex}"
@@ -343,19 +364,21 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
         "store_rejects": exp.true(), "rejects_table": _text(rejects),
         "rejects_scan": _text(rejects + "_scan"),
     }
-    if padded:
-        # A short row is padded with NULLs; an empty value must then read as '' to be told
-        # apart, so the null string is one no file holds.
-        options["null_padding"] = exp.true()
-        options["nullstr"] = _text(f"\x01srg-null-{uuid.uuid4().hex}\x01")
+    # A short row is padded with NULLs; an empty value must then read as '' to be told
+    # apart, so the null string is one no file holds.
+    options["null_padding"] = exp.true()
+    options["nullstr"] = _text(f"\x01srg-null-{uuid.uuid4().hex}\x01")
+    if not parallel:
+        # DuckDB's parallel reader cannot pad the rows of a file with line breaks inside
+        # quoted values; its single-threaded one can. (Read without padding instead, a row
+        # of one value too many, the last one empty, passed for a whole one.)
+        options["parallel"] = exp.false()
     read = exp.ReadCSV(this=_text(str(source)), expressions=[
         exp.EQ(this=exp.column(key), expression=value) for key, value in options.items()])
     malformed_name = f"{prefix}malformed"
-    malformed: exp.Expr = exp.false()
-    if padded:
-        malformed = exp.or_(
-            exp.column(positional[width - 1], quoted=True).is_(exp.null()),
-            exp.not_(exp.column(positional[width], quoted=True).is_(exp.null())))
+    malformed: exp.Expr = exp.or_(
+        exp.column(positional[width - 1], quoted=True).is_(exp.null()),
+        exp.not_(exp.column(positional[width], quoted=True).is_(exp.null())))
     rows = exp.select(
         *(exp.alias_(exp.column(positional[i], quoted=True), name, quoted=True)
           for i, name in enumerate(columns)),
@@ -399,7 +422,7 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
             _trusted(scanned)  # a file the scan found unsafe goes the Python way for that
             message = str(error)
             _refuse_write_error(message, temp, target)
-            if "null_padding" in message and "quoted new lines" in message:
+            if parallel and "null_padding" in message and "quoted new lines" in message:
                 raise _QuotedNewLines() from error
             raise _UsePython(message) from error
         rejected = connection.scalar(
@@ -531,6 +554,10 @@ def _csv_params(delimiter: str) -> list[exp.CopyParameter]:
         exp.CopyParameter(this=exp.var("HEADER"), expression=exp.true()),
         # CRLF, as the Python path (and RFC 4180) writes it.
         exp.CopyParameter(this=exp.var("NEW_LINE"), expression=_text("\r\n")),
+        # No comment character: DuckDB would otherwise quote every value holding a '#',
+        # which Python writes bare (DuckDB 2.0 and later; an older one quotes it whatever
+        # this says, so a file with a '#' goes the Python way: _writer_quotes_hash).
+        exp.CopyParameter(this=exp.var("COMMENT"), expression=_text("")),
         _IN_PLACE.copy(),
     ]
 

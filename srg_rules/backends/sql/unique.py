@@ -103,9 +103,12 @@ def _marked(query: Query, counted: exp.Select, passthrough: Sequence[exp.Expr]) 
     reasons = [case([(flag.copy(), string(statement.reason))])
                for flag, statement in zip(flags, statements)]
     rejected = comparison("eq", column("status"), string(Status.REJECTED.value))
-    added = exp.ConcatWs(expressions=[string(REASON_SEPARATOR), *reasons])
+    # The reason of a statement the row does not break is NULL, which CONCAT_WS skips in
+    # DuckDB, PostgreSQL and Spark; without ``coalesce`` sqlglot writes it as SQL's ``||``,
+    # where a NULL makes the whole NULL (a row breaking one of two statements had no reasons).
+    added = exp.ConcatWs(expressions=[string(REASON_SEPARATOR), *reasons], coalesce=True)
     kept = exp.ConcatWs(expressions=[string(REASON_SEPARATOR), column("reasons"),
-                                     *(r.copy() for r in reasons)])
+                                     *(r.copy() for r in reasons)], coalesce=True)
     outputs = [
         exp.alias_(case([(any_duplicate, string(Status.REJECTED.value))], column("status")),
                    "status", quoted=True, copy=False),
