@@ -90,7 +90,7 @@ import sys
 import threading
 import uuid
 from functools import partial
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,7 +105,8 @@ from .backends.sql.inorder import without_in_lists
 from .csvscan import FileScan, ends_inside_a_quote
 from .i18n import gettext as _
 from .leftovers import spill_folder
-from .records import PARQUET_SUFFIXES, REASON_SEPARATOR, InputError, output_columns, replacing
+from .records import (PARQUET_SUFFIXES, REASON_SEPARATOR, InputError, close_rows, output_columns,
+                      replacing)
 from .run import Malformed, TerminalProgress, open_input, run_records, run_source
 from .summary import Summary
 
@@ -250,7 +251,7 @@ def run_file(program: ir.Program, input_path: str | os.PathLike[str],
             raise InputError(_("{path}: no such file").format(path=source))
         return _run_parquet(program, source, target, progress, memory_limit, by)
     records = open_input(source, program.schema.fields, encoding)
-    _close(records.rows)  # only the header was needed; DuckDB reads the rows
+    close_rows(records.rows)  # only the header was needed; DuckDB reads the rows
     try:
         if records.format != "csv":
             raise _UsePython("not CSV")
@@ -281,17 +282,6 @@ def run_book_file(book: Rulebook, input_path: str | os.PathLike[str],
     reading = {key: options[key] for key in ("by", "encoding", "allow_malformed") if key in options}
     return run_source(book, input_path, output_path, progress=progress, malformed=malformed,
                       **reading)
-
-
-def _close(rows: Iterator[Any]) -> None:
-    """Close a record file's row iterator; a generator that never started would not close
-    its file, so it is started first."""
-    try:
-        next(rows, None)
-    except InputError:
-        pass  # the Python path, if it comes to it, reports this with its line
-    finally:
-        rows.close()  # type: ignore[attr-defined]  # the rows of a record file are a generator
 
 
 # --- CSV -----------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from .leftovers import PARTIAL_SUFFIX, partial_prefix, remove_stale
 
 __all__ = ["BATCH_SIZE", "Batch", "InputError", "MALFORMED_ROW", "OUTPUT_COLUMNS", "PARQUET_SUFFIXES",
            "REASON_SEPARATOR", "RecordFile", "Row",
-           "WARNINGS_COLUMN", "open_records", "output_columns", "OutputFile", "publish",
+           "WARNINGS_COLUMN", "close_rows", "open_records", "output_columns", "OutputFile", "publish",
            "replacing", "temp_beside"]
 
 OUTPUT_COLUMNS = ("status", "type", "reasons")
@@ -117,6 +117,18 @@ def _detect_format(path: Path, first_line: str) -> str:
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"
     return "jsonl" if first_line.lstrip().startswith("{") else "csv"
+
+
+def close_rows(rows: Iterator[Any]) -> None:
+    """Close a record file's rows when only its header was needed. A generator that never
+    started does not run its ``with`` on close, so it would keep its file open: it is
+    started first. A problem in the first row is left to whoever reads the rows."""
+    try:
+        next(rows, None)
+    except InputError:
+        pass
+    finally:
+        rows.close()  # type: ignore[attr-defined]  # the rows of a record file are a generator
 
 
 def open_records(path: str | os.PathLike[str], required: Sequence[str] = (),

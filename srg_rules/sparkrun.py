@@ -51,6 +51,7 @@ from .i18n import gettext as _
 from .records import (
     REASON_SEPARATOR,
     InputError,
+    close_rows,
     open_records,
     output_columns,
     replacing,
@@ -157,8 +158,7 @@ def run_spark(program: ir.Program, input_path: str | os.PathLike[str],
         else:
             records = open_records(files[0], [n for n, f in program.schema.fields.items()
                                               if not f.optional], list(program.schema.fields))
-            # a CSV file's rows are a generator (RecordFile types them as any iterator)
-            records.rows.close()  # type: ignore[attr-defined]
+            close_rows(records.rows)
             delimiter = records.delimiter
             columns = list(records.columns)
         prefix = _prefix(program, columns)

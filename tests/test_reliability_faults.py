@@ -45,6 +45,12 @@ def _start(tmp_path: Path, big: Path, engine: str) -> tuple[subprocess.Popen, Pa
     return process, out, env
 
 
+def _killed(process: subprocess.Popen) -> None:
+    """Kill the run (SIGKILL) and wait for it, its pipes closed."""
+    process.kill()
+    process.communicate()
+
+
 def _partials(folder: Path) -> list[Path]:
     return sorted(folder.glob(".*.partial"))
 
@@ -79,7 +85,7 @@ def test_ctrl_c_stops_the_run_and_leaves_nothing(tmp_path, big, engine):
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail("Ctrl-C did not stop the run")
-    stderr = process.stderr.read().decode()
+    stderr = process.communicate()[1].decode()  # communicate closes the pipes
     assert code == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert not out.exists() and _partials(out.parent) == []
@@ -89,8 +95,7 @@ def test_ctrl_c_stops_the_run_and_leaves_nothing(tmp_path, big, engine):
 def test_after_sigkill_clean_removes_the_leftovers(tmp_path, big):
     process, out, env = _start(tmp_path, big, "duckdb")
     partial = _wait_for_writing(process, out.parent)
-    process.kill()
-    process.wait()
+    _killed(process)
     assert _partials(out.parent) == [partial] and not out.exists()
     assert stat.S_IMODE(partial.stat().st_mode) == 0o600
     spill = list((tmp_path / "tmp").iterdir())
@@ -107,8 +112,7 @@ def test_after_sigkill_clean_removes_the_leftovers(tmp_path, big):
 def test_after_sigkill_the_next_run_removes_the_leftover(tmp_path, big):
     process, out, env = _start(tmp_path, big, "python")
     partial = _wait_for_writing(process, out.parent)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    _killed(process)
     assert partial.exists()
     small = tmp_path / "small.csv"
     small.write_text(PROVISIONS.read_text(encoding="utf-8"), encoding="utf-8")
