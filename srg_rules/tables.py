@@ -265,10 +265,11 @@ def _duckdb_readable(array: Any) -> Any:
     text columns, and decimals DuckDB holds (precision 38 at most, no negative scale). A
     half float is widened to a float32 (exactly; DuckDB has no half float); a decimal256 of
     precision 38 at most narrowed to a decimal128; a dictionary other than of texts and a
-    run-end encoded column decoded to their values. Any other type (a time, a duration, binary, a list or struct, a decimal
-    beyond 38 digits, an extension type) holds values that no field reads but as
-    :meth:`Field.read` does (mostly invalid), where DuckDB's text of them (``10:00:00``,
-    ``[1, 2]``) would read as a valid text or code, or that DuckDB cannot scan at all."""
+    run-end encoded column decoded to their values. Any other type (a time, a duration,
+    binary, a list or struct, a decimal beyond 38 digits, an extension type) holds values
+    that no field reads but as :meth:`Field.read` does (mostly invalid), where DuckDB's text
+    of them (``10:00:00``, ``[1, 2]``) would read as a valid text or code, or that DuckDB
+    cannot scan at all."""
     import pyarrow as pa
 
     kind = array.type
