@@ -208,11 +208,13 @@ def _field_columns(kind: str, table: Any, fields: list[Field], marker: str) -> p
             values = array.to_pylist
         if array is not None:
             array = _duckdb_readable(array)
-        if array is None:
-            array = _as_texts(field, values(), marker)
         if isinstance(array, pa.ChunkedArray) and array.num_chunks == 0:
             array = pa.array([], array.type)
-        arrays.append(_in_own_zone(field, array, marker))
+        if array is not None:
+            array = _in_own_zone(field, array)
+        if array is None:
+            array = _as_texts(field, values(), marker)
+        arrays.append(array)
     return pa.table(arrays, names=[f"f{i}" for i in range(len(fields))]) if fields \
         else pa.table({})
 
@@ -297,12 +299,13 @@ def _duckdb_readable(array: Any) -> Any:
     return None
 
 
-def _in_own_zone(field: Field, array: Any, marker: str) -> Any:
+def _in_own_zone(field: Field, array: Any) -> Any:
     """A timestamp column with a time zone as :meth:`Rulebook.decide` reads its values, each a
     datetime in the column's zone: for a date or month field its local time there (whose day
-    is the one Python takes), for a text field its ``isoformat()`` with the zone's offset
-    (``2024-02-29T00:30:00+01:00``). DuckDB would read either in its session's zone. For any
-    other field such a column is invalid whatever its zone, and is left as it is."""
+    is the one Python takes); for a text field None, so that it is read value by value, each
+    as its ``isoformat()`` with the zone's offset (``2024-02-29T00:30:00+01:00``). DuckDB
+    would read either in its session's zone. For any other field such a column is invalid
+    whatever its zone, and is left as it is."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -311,7 +314,7 @@ def _in_own_zone(field: Field, array: Any, marker: str) -> Any:
     if field.type.base == "date":
         return pc.local_timestamp(array)
     if field.type.name == "text":
-        return _as_texts(field, array.to_pylist(), marker)
+        return None
     return array
 
 
