@@ -74,7 +74,7 @@ class KeyCounts:
     @property
     def fields(self) -> tuple[str, ...]:
         """Every field some key reads."""
-        return tuple(dict.fromkeys(name for s in self.statements for name in s.key))
+        return _key_fields(self.statements)
 
     def count(self, values: Mapping[str, Any]) -> None:
         """Count one record, given its typed values (None: missing or unreadable)."""
@@ -126,7 +126,7 @@ class DuplicateRows:
 
     def __init__(self, statements: Sequence[ir.Unique]):
         self.statements = tuple(statements)
-        self.fields = tuple(dict.fromkeys(name for s in self.statements for name in s.key))
+        self.fields = _key_fields(self.statements)
         # Where each statement's key lies among the values of ``fields``; None: it is all of
         # them, in order (the common case of one statement), so the values are the key.
         self._positions: list[tuple[int, ...] | None] = [
@@ -170,6 +170,11 @@ class DuplicateRows:
         """The ``duplicate:FIELD`` reasons of the row at ``position``, in statement order."""
         return tuple(dict.fromkeys(statement.reason for statement, found
                                    in zip(self.statements, self._found) if position in found))
+
+
+def _key_fields(statements: Sequence[ir.Unique]) -> tuple[str, ...]:
+    """Every field some statement's key reads, in order of first use."""
+    return tuple(dict.fromkeys(name for statement in statements for name in statement.key))
 
 
 def read_keys(record: Mapping[str, Any], fields: Mapping[str, Field],
