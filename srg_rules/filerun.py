@@ -340,9 +340,8 @@ def _copy_csv(connection: _Connection, program: ir.Program, source: Path, target
               columns: tuple[str, ...], kept: list[str], delimiter: str, *, parallel: bool,
               by: Sequence[str] = (), scanned: FileScan) -> dict[str, Any]:
     width = len(columns)
-    spare = SPARE_COLUMNS
     prefix = sql_backend.internal_prefix(columns)
-    positional = [f"{prefix}c{i}" for i in range(width + spare)]
+    positional = [f"{prefix}c{i}" for i in range(width + SPARE_COLUMNS)]
     rejects = f"{prefix}rejects_{uuid.uuid4().hex}"
     options: dict[str, exp.Expression] = {
         "header": exp.false(), "skip": exp.Literal.number(1), "delim": _text(delimiter),
