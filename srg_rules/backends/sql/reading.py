@@ -241,7 +241,10 @@ def _python_value_as_text(value: exp.Expression, kind: exp.DataType, field: Fiel
         isoformat = exp.Replace(this=exp.cast(value, "VARCHAR"), expression=string(" "),
                                 replacement=string("T"))
         if not kind.is_type(*_NAIVE_TIMESTAMPS):
-            return isoformat  # with a time zone: DuckDB's text in the session's zone
+            # With a time zone: DuckDB's text in the session's zone. decide_table never
+            # comes here: it reads such a column for a text field value by value, in the
+            # column's own zone (tables._in_own_zone), as decide does.
+            return isoformat
         # The fraction of a second as six digits, when not 0: DuckDB's text drops their
         # trailing zeros (10:00:00.1). A TIMESTAMP_NS with a nanosecond not 0 has nine
         # digits in pandas' Timestamp.isoformat(), which DuckDB drops the trailing zeros of
